@@ -1,0 +1,22 @@
+"""Load the demo data and print the demo logins. Safe to run again."""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from applications import demo
+
+
+class Command(BaseCommand):
+    help = "Load demo parks, people, energy data and applications, and print the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        for loader in demo_loaders():
+            loader()
+        self.stdout.write("Demo logins (username  password  who):")
+        for line in demo.login_lines():
+            self.stdout.write(line)
+
+
+def demo_loaders() -> list:
+    """Each feature adds its demo here, in the order they depend on each other."""
+    return [demo.load_parks_and_people]

@@ -1,0 +1,32 @@
+"""The navigation each role sees. Later features add their entries here, with the roles they serve."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+
+ALL_ROLES = frozenset(Role.values)
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("home", _("工作台"), "home", ALL_ROLES),
+    NavItem("parks", _("园区"), "park_list", frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN})),
+    NavItem("my_park", _("本园区"), "my_park", frozenset({Role.APPLICANT})),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    role = Role.ADMIN if user.is_superuser else user.role
+    return [item for item in NAV_ITEMS if role in item.roles]

@@ -1,0 +1,49 @@
+"""The start page of each role and the park pages of issue 2."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .. import access
+from ..models import Role
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    parks = access.visible_parks(user)
+    context = {
+        "role": user.role,
+        "park_count": parks.count(),
+        "parks": parks[:10] if user.role != Role.APPLICANT else parks,
+    }
+    return render(request, "applications/home.html", context)
+
+
+@login_required
+def park_list(request: HttpRequest) -> HttpResponse:
+    parks = access.visible_parks(request.user).order_by("province__code", "name")
+    query = request.GET.get("q", "").strip()
+    if query:
+        parks = parks.filter(name__icontains=query)
+    page = Paginator(parks, 25).get_page(request.GET.get("page"))
+    return render(request, "applications/park_list.html", {"page": page, "q": query})
+
+
+@login_required
+def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
+    park = access.get_park_for_user(request.user, park_id)
+    return render(
+        request,
+        "applications/park_detail.html",
+        {"park": park, "can_edit": access.can_edit_park_data(request.user, park)},
+    )
+
+
+@login_required
+def my_park(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.APPLICANT:
+        return redirect("park_list")
+    return redirect("park_detail", park_id=request.user.park_id)
