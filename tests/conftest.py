@@ -2,6 +2,7 @@
 and one person for each role and scope."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -56,3 +57,39 @@ def _isolated_files(settings, tmp_path):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests that are about hashing use their own settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Real services -------------------------------------------------------------------------------
+# Tests marked `postgres` need the suite to run on PostgreSQL; tests marked `redis` need Redis (and
+# start a real Celery worker on it). Where a service is missing they are skipped loudly, except
+# when ZCP_REQUIRE_SERVICES=1 (CI), where a missing service fails them instead.
+
+SERVICE_MARKERS = ("postgres", "redis")
+_skipped_for_services: list[str] = []
+
+
+def service_available(name: str) -> bool:
+    from django.conf import settings
+
+    if name == "postgres":
+        return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if name == "redis":
+        return bool(os.environ.get("ZCP_TEST_REDIS_URL") or settings.CELERY_BROKER_URL)
+    return False
+
+
+def pytest_runtest_setup(item):
+    for name in SERVICE_MARKERS:
+        if item.get_closest_marker(name) and not service_available(name):
+            message = f"needs {name}, which is not configured for this run"
+            if os.environ.get("ZCP_REQUIRE_SERVICES") == "1":
+                pytest.fail(f"{message} (ZCP_REQUIRE_SERVICES=1)", pytrace=False)
+            _skipped_for_services.append(item.nodeid)
+            pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped_for_services:
+        terminalreporter.section("SKIPPED: services missing", sep="!", red=True, bold=True)
+        for nodeid in _skipped_for_services:
+            terminalreporter.write_line(f"  {nodeid}")
