@@ -11,7 +11,8 @@ from django.db import transaction
 
 from .models import Park, ParkScope, Province, Role, User, ZoneLevel
 
-DEMO_PASSWORD = "zcp-Demo-2025"
+# Printed for newcomers by the set-up; demo installations only.
+DEMO_PASSWORD = "zcp-Demo-2025"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class DemoPark:
 
 DEMO_PARKS = [
     DemoPark("subei", "苏北示范零碳产业园", "32", ParkScope.WHOLE, ZoneLevel.NATIONAL_ZONE,
-             "苏北示范零碳产业园管理委员会", name_en="Subei Demonstration Zero-Carbon Industrial Park"),
+             "苏北示范零碳产业园管理委员会",
+             name_en="Subei Demonstration Zero-Carbon Industrial Park"),
     DemoPark("changzhou", "常州新能源装备产业园", "32", ParkScope.WHOLE, ZoneLevel.PROVINCIAL_ZONE,
              "常州新能源装备产业园管理办公室", name_en="Changzhou New Energy Equipment Park"),
     DemoPark("suzhou", "苏州工业园区零碳智造园", "32", ParkScope.WITHIN, ZoneLevel.NATIONAL_ZONE,

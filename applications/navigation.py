@@ -1,4 +1,6 @@
-"""The navigation each role sees. Later features add their entries here, with the roles they serve."""
+"""The navigation each role sees.
+
+Later features add their entries here, with the roles they serve."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +22,9 @@ ALL_ROLES = frozenset(Role.values)
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("home", _("工作台"), "home", ALL_ROLES),
-    NavItem("parks", _("园区"), "park_list", frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN})),
+    NavItem(
+        "parks", _("园区"), "park_list", frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN})
+    ),
     NavItem("my_park", _("本园区"), "my_park", frozenset({Role.APPLICANT})),
 ]
 

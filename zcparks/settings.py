@@ -37,7 +37,9 @@ else:
         "DJANGO_SECRET_KEY", "dev-only-insecure-key-zcparks-not-for-production-use-0123456789"
     )
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -150,7 +152,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Evidence, letters and imports live outside any public path and are served only through views
 # that check access.
-PRIVATE_STORAGE_ROOT = Path(os.environ.get("ZCP_PRIVATE_STORAGE_ROOT", BASE_DIR / "var" / "private"))
+PRIVATE_STORAGE_ROOT = Path(
+    os.environ.get("ZCP_PRIVATE_STORAGE_ROOT", BASE_DIR / "var" / "private")
+)
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ZCP_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZCP_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))

@@ -78,7 +78,9 @@ class Park(models.Model):
         verbose_name = _("园区")
         verbose_name_plural = _("园区")
         constraints = [
-            models.UniqueConstraint(fields=["province", "name"], name="park_unique_name_in_province"),
+            models.UniqueConstraint(
+                fields=["province", "name"], name="park_unique_name_in_province"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,6 @@
-"""Load (or refresh) the reference data: provinces and the bundled factor sets. Safe to run again."""
+"""Load (or refresh) the reference data: provinces and the bundled factor sets.
+
+Safe to run again."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
