@@ -23,9 +23,7 @@ from accounting.factorset import bundled_factor_set
 
 CASES = Path(__file__).resolve().parents[1] / "accounting" / "acceptance" / "cases"
 FACTOR_SET = bundled_factor_set("ZCP-2025-trial")
-BOUNDED = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+BOUNDED = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _base_case() -> dict[str, Any]:
@@ -62,9 +60,7 @@ def _numeric_paths(case: dict[str, Any]) -> list[tuple[str, ...]]:
     paths += [("guiding", "water", k) for k in guiding["water"]]
     for kind, values in guiding["waste_energy"].items():
         paths += [("guiding", "waste_energy", kind, k) for k in values]
-    paths += [
-        ("guiding", "product_energy", 0, k) for k in ("actual", "level2_limit")
-    ]
+    paths += [("guiding", "product_energy", 0, k) for k in ("actual", "level2_limit")]
     return paths
 
 
@@ -275,12 +271,23 @@ def test_markup_in_text_fields_is_kept_verbatim_as_data_not_interpreted(text) ->
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
-CASE_KEYS = ["schema", "park", "year", "factor_set", "fuels", "electricity", "generation",
-             "heat", "processes", "guiding"]
+CASE_KEYS = [
+    "schema",
+    "park",
+    "year",
+    "factor_set",
+    "fuels",
+    "electricity",
+    "generation",
+    "heat",
+    "processes",
+    "guiding",
+]
 
 
 @BOUNDED
@@ -300,9 +307,23 @@ def test_any_json_in_place_of_a_top_level_field_calculates_or_is_refused_cleanly
     section=st.sampled_from(["fuels", "electricity", "generation", "heat", "processes"]),
     row=st.dictionaries(
         st.sampled_from(
-            ["enterprise", "fuel", "use", "quantity", "direction", "kind", "mwh", "source",
-             "fossil", "gj", "factor_tco2_per_gj", "product", "tonnes", "factor_tco2_per_t",
-             "basis"]
+            [
+                "enterprise",
+                "fuel",
+                "use",
+                "quantity",
+                "direction",
+                "kind",
+                "mwh",
+                "source",
+                "fossil",
+                "gj",
+                "factor_tco2_per_gj",
+                "product",
+                "tonnes",
+                "factor_tco2_per_t",
+                "basis",
+            ]
         ),
         json_values,
         max_size=8,
@@ -319,8 +340,13 @@ def test_any_broken_row_is_refused_naming_that_row(section, row) -> None:
 
 
 @BOUNDED
-@given(guiding=st.dictionaries(st.sampled_from(
-    ["solid_waste", "waste_energy", "water", "product_energy", "other"]), json_values, max_size=4))
+@given(
+    guiding=st.dictionaries(
+        st.sampled_from(["solid_waste", "waste_energy", "water", "product_energy", "other"]),
+        json_values,
+        max_size=4,
+    )
+)
 def test_any_broken_guiding_block_is_refused_naming_the_indicator(guiding) -> None:
     error = _evaluate_or_refuse(_with(BASE, ("guiding",), guiding))
 
