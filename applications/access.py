@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Park, Role
+from .models import Application, Park, Role, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -58,3 +58,53 @@ def get_park_for_user(user: User | AnonymousUser, park_id: int) -> Park:
 def require_park_editor(user: User | AnonymousUser, park: Park) -> None:
     if not can_edit_park_data(user, park):
         raise PermissionDenied
+
+
+# --- Applications (issue 4) ----------------------------------------------------------------------
+
+
+def visible_applications(user: User | AnonymousUser) -> QuerySet[Application]:
+    """Applicants see their park's; provincial reviewers their province's once submitted;
+    national reviewers what has reached them (recommended or later, or ever recommended);
+    administrators all."""
+    applications = Application.objects.select_related("park__province", "batch")
+    if not user.is_authenticated or not user.is_active:
+        return applications.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return applications
+    if user.role == Role.APPLICANT:
+        return applications.filter(park_id=user.park_id)
+    if user.role == Role.PROVINCIAL:
+        # A draft is the park's own business until it is first submitted.
+        return applications.filter(park__province_id=user.province_id).exclude(
+            status=Status.DRAFT, submission_count=0
+        )
+    if user.role == Role.NATIONAL:
+        return applications.filter(
+            Q(status__in=[Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW, Status.APPROVED,
+                          Status.REJECTED])
+            | Q(ever_recommended=True)
+        )
+    return applications.none()
+
+
+def get_application_for_user(user: User | AnonymousUser, pk: int) -> Application:
+    """The application, if this user may see it; otherwise 404."""
+    try:
+        return visible_applications(user).get(pk=pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+def can_edit_application(user: User | AnonymousUser, application: Application) -> bool:
+    """Only the park's own applicants, and only while it is a draft or returned for revision."""
+    return can_edit_park_data(user, application.park) and application.is_editable
+
+
+def is_provincial_reviewer_of(user: User | AnonymousUser, application: Application) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.PROVINCIAL
+        and user.province_id == application.park.province_id
+    )

@@ -1,4 +1,26 @@
 """Models of the applications app, one module per concern."""
-from .people import Park, Province, Role, User, ZoneLevel, ParkScope
+from .applications import (
+    APPLICANT_LABELS,
+    EDITABLE_STATES,
+    RECOMMENDED_OR_LATER,
+    TERMINAL_STATES,
+    Application,
+    ApplicationFrozen,
+    Status,
+)
+from .attachments import Attachment, AttachmentSection
+from .batches import RECOMMENDATIONS_PER_PROVINCE, Batch, ProvinceBatchQuota
+from .events import ApplicationEvent, EventAction, ImmutableRecord
+from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
+from .people import Park, ParkScope, Province, Role, User, ZoneLevel
+from .submissions import Submission
 
-__all__ = ["Park", "ParkScope", "Province", "Role", "User", "ZoneLevel"]
+__all__ = [
+    "Park", "ParkScope", "Province", "Role", "User", "ZoneLevel",
+    "RECOMMENDATIONS_PER_PROVINCE", "Batch", "ProvinceBatchQuota",
+    "APPLICANT_LABELS", "EDITABLE_STATES", "RECOMMENDED_OR_LATER", "TERMINAL_STATES",
+    "Application", "ApplicationFrozen", "Status",
+    "MAJOR_SEVERITIES", "Incident", "IncidentKind", "Severity",
+    "Attachment", "AttachmentSection", "Submission",
+    "ApplicationEvent", "EventAction", "ImmutableRecord",
+]

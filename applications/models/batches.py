@@ -1,0 +1,52 @@
+"""Application batches (申报批次) and the per-province recommendation quota row."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .people import Province
+
+RECOMMENDATIONS_PER_PROVINCE = 2
+
+
+class Batch(models.Model):
+    """A call for applications, opened by administrators with a deadline."""
+
+    name = models.CharField(_("批次名称"), max_length=100, unique=True)
+    year = models.PositiveIntegerField(_("年度"))
+    opens_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    deadline = models.DateTimeField(_("截止时间"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-deadline"]
+        verbose_name = _("申报批次")
+        verbose_name_plural = _("申报批次")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.is_active and self.opens_at <= at <= self.deadline
+
+
+class ProvinceBatchQuota(models.Model):
+    """One row per province and batch, locked (select_for_update) while a recommendation is
+    counted, so that two reviewers acting at the same moment cannot both take the last place."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="quotas")
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="quotas")
+    limit = models.PositiveSmallIntegerField(_("推荐名额"), default=RECOMMENDATIONS_PER_PROVINCE)
+
+    class Meta:
+        verbose_name = _("省级推荐名额")
+        verbose_name_plural = _("省级推荐名额")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "province"], name="quota_one_per_province_batch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} · {self.province}"

@@ -1,0 +1,44 @@
+"""Frozen copies of what a park submitted: what reviewers see is exactly this snapshot."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .applications import Application
+from .events import AppendOnlyQuerySet, ImmutableRecord
+
+
+class Submission(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="submissions"
+    )
+    number = models.PositiveIntegerField(_("第几次提交"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"))
+    # See applications/README.md, "Snapshot format".
+    snapshot = models.JSONField(_("提交内容快照"))
+    snapshot_sha256 = models.CharField(_("快照摘要"), max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["application", "number"]
+        verbose_name = _("提交版本")
+        verbose_name_plural = _("提交版本")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="submission_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} #{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ImmutableRecord(str(_("已提交的版本不能修改。")))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord(str(_("已提交的版本不能删除。")))

@@ -1,0 +1,403 @@
+"""Services of the application: create, save sections, completeness, eligibility, snapshot, diff.
+
+They glue the ORM to the pure rules (eligibility.py, geo.py, sections.py). Every write checks that
+the application is still editable (the model refuses too) and runs in one transaction.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import eligibility, sections
+from .models import (
+    Application,
+    ApplicationFrozen,
+    AttachmentSection,
+    Batch,
+    Submission,
+)
+
+if TYPE_CHECKING:
+    from .models import User
+
+SNAPSHOT_FORMAT = "zcp-application-snapshot/1"
+DATA_EVIDENCE_SECTIONS = {
+    "statistics": AttachmentSection.DATA_STATISTICS,
+    "accounting": AttachmentSection.DATA_ACCOUNTING,
+    "metering": AttachmentSection.DATA_METERING,
+    "monitoring": AttachmentSection.DATA_MONITORING,
+}
+
+
+class ServiceError(Exception):
+    """Bad input, with a message naming the field."""
+
+
+# --- Creating and editing --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_application(user: User, batch: Batch) -> Application:
+    """The park's application in this batch: the existing one, or a new draft prefilled from the
+    park's record."""
+    from . import access
+
+    park = user.park
+    if park is None or not access.can_edit_park_data(user, park):
+        raise ServiceError(str(_("只有园区申报人可以创建申报书。")))
+    existing = Application.objects.filter(park=park, batch=batch).first()
+    if existing:
+        return existing
+    if not batch.is_open():
+        raise ServiceError(str(_("该批次未开放申报或已截止。")))
+    return Application.objects.create(
+        park=park,
+        batch=batch,
+        created_by=user,
+        scope=park.scope,
+        host_park_name=park.host_park_name,
+        management_body=park.management_body,
+        data={"basic": {"zone_level": park.zone_level}},
+    )
+
+
+def _require_editable(application: Application) -> None:
+    if not Application.objects.filter(pk=application.pk, status__in=["draft", "returned"]).exists():
+        raise ApplicationFrozen
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@transaction.atomic
+def save_section(application: Application, key: str, content: dict[str, Any]) -> None:
+    """Replace one JSON section's content (already validated by its form)."""
+    if key not in sections.SECTIONS_BY_KEY:
+        raise ServiceError(f"unknown section {key}")
+    _require_editable(application)
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    data = dict(locked.data)
+    data[key] = _jsonable(content)
+    locked.data = data
+    locked.save(update_fields=["data", "updated_at"])
+    application.data = data
+
+
+@transaction.atomic
+def save_boundary(application: Application, fields: dict[str, Any]) -> None:
+    """Scope, four sides and polygon; the polygon is validated and measured by geo.py."""
+    from . import geo
+
+    _require_editable(application)
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    for name in ("scope", "host_park_name", "management_body", "boundary_east", "boundary_south",
+                 "boundary_west", "boundary_north"):
+        setattr(locked, name, fields.get(name, "") or "")
+    geometry = fields.get("boundary_geojson")
+    if geometry:
+        boundary = geo.parse_boundary(geometry)
+        locked.boundary_geojson = boundary.geojson
+        locked.boundary_area_km2 = boundary.area_km2
+    else:
+        locked.boundary_geojson = None
+        locked.boundary_area_km2 = None
+    locked.save()
+    for name in ("scope", "host_park_name", "management_body", "boundary_east", "boundary_south",
+                 "boundary_west", "boundary_north", "boundary_geojson", "boundary_area_km2"):
+        setattr(application, name, getattr(locked, name))
+
+
+@transaction.atomic
+def set_incident_register_confirmed(application: Application, confirmed: bool) -> None:
+    _require_editable(application)
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    locked.incident_register_confirmed = confirmed
+    locked.save(update_fields=["incident_register_confirmed", "updated_at"])
+    application.incident_register_confirmed = confirmed
+
+
+# --- Completeness and eligibility --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    key: str
+    title: str
+    complete: bool
+    missing: list[str]
+
+
+def is_new_park(application: Application) -> bool:
+    return bool((application.data.get("basic") or {}).get("is_new_park"))
+
+
+def section_statuses(application: Application) -> list[SectionStatus]:
+    """Each section's completeness. Uses application.incidents / .attachments (prefetch them)."""
+    new_park = is_new_park(application)
+    attachments = list(application.attachments.all())
+    result = []
+    for section in sections.SECTIONS:
+        if section.key == "boundary":
+            missing = []
+            if not application.management_body.strip():
+                missing.append(str(_("建设和管理主体")))
+            if not application.boundary_geojson:
+                missing.append(str(_("边界范围（地图绘制或上传GeoJSON）")))
+            if application.scope == "within":
+                if not application.host_park_name.strip():
+                    missing.append(str(_("所在园区")))
+                missing += [str(eligibility.SIDE_LABELS[s]) for s, v in application.four_sides.items()
+                            if not v.strip()]
+        elif section.key == "incidents":
+            missing = [] if application.incident_register_confirmed else [
+                str(_("确认已如实填报事故与事件记录"))]
+        elif section.key == "attachments":
+            missing = [] if attachments else [str(_("至少一份证明材料"))]
+        else:
+            content = application.data.get(section.key) or {}
+            missing = [sections.label(n) for n in sections.missing_fields(section.key, content, new_park)]
+        result.append(SectionStatus(section.key, str(section.title), not missing, missing))
+    return result
+
+
+def eligibility_results(
+    application: Application, on: datetime.date | None = None
+) -> list[eligibility.ConditionResult]:
+    """The four basic conditions, as of `on` (default: today in Asia/Shanghai)."""
+    on = on or timezone.localdate()
+    basic = application.data.get("basic") or {}
+    foundation = application.data.get("data_foundation") or {}
+    attachments = list(application.attachments.all())
+    evidence = {a.section for a in attachments}
+    approval_year = basic.get("approval_year")
+    builder = eligibility.BuilderInput(
+        zone_level=basic.get("zone_level") or "",
+        in_catalogue=basic.get("in_catalogue") or "",
+        approval_document=basic.get("approval_document") or "",
+        approval_year=int(approval_year) if approval_year not in (None, "") else None,
+        has_approval_evidence=AttachmentSection.BUILDER in evidence,
+    )
+    scope = eligibility.ScopeInput(
+        scope=application.scope,
+        four_sides=application.four_sides,
+        has_polygon=bool(application.boundary_geojson),
+        management_body=application.management_body,
+        host_park_name=application.host_park_name,
+    )
+    areas = {
+        area: eligibility.DataAreaInput(
+            description=foundation.get(area) or "",
+            evidence_count=sum(1 for a in attachments if a.section == section),
+        )
+        for area, section in DATA_EVIDENCE_SECTIONS.items()
+    }
+    incidents = [
+        eligibility.IncidentInput(i.occurred_on, i.kind, i.severity, i.description)
+        for i in application.incidents.all()
+    ]
+    return [
+        eligibility.check_builder(builder, on),
+        eligibility.check_scope(scope),
+        eligibility.check_data_foundation(areas),
+        eligibility.check_incident_record(incidents, on, application.incident_register_confirmed),
+    ]
+
+
+def submission_problems(application: Application) -> list[str]:
+    """Everything that stops a submission, as messages naming the section and field."""
+    problems = []
+    for status in section_statuses(application):
+        if not status.complete:
+            problems.append(
+                str(_("%(section)s：缺少%(fields)s"))
+                % {"section": status.title, "fields": "、".join(status.missing)}
+            )
+    for result in eligibility_results(application):
+        if result.outcome == eligibility.Outcome.FAIL:
+            problems.append(
+                str(_("基本条件“%(title)s”不符合：%(reason)s"))
+                % {"title": result.title, "reason": result.reason}
+            )
+    if not application.batch.is_open():
+        problems.append(str(_("批次“%(batch)s”不在申报期内。")) % {"batch": application.batch})
+    return problems
+
+
+# --- Calculation results (accounting) ------------------------------------------------------------
+
+
+def history_years(application: Application) -> list[int]:
+    """The three calendar years before the batch's year (近三年)."""
+    return [application.batch.year - 3, application.batch.year - 2, application.batch.year - 1]
+
+
+def latest_calculations(application: Application) -> list[dict[str, Any]]:
+    """The latest calculation of each history year, as plain JSON (empty where none)."""
+    try:
+        from accounting.services import latest_result
+    except ImportError:
+        return []
+    found = []
+    for year in history_years(application):
+        outcome = latest_result(application.park, year)
+        run, pending = _unpack_latest(outcome)
+        if run is None:
+            continue
+        found.append({
+            "year": year,
+            "run_id": run.pk,
+            "status": run.status,
+            "factor_set_code": getattr(run, "factor_set_code", ""),
+            "factor_set_version": getattr(run, "factor_set_version", None),
+            "input_digest": getattr(run, "input_digest", ""),
+            "finished_at": run.finished_at.isoformat() if getattr(run, "finished_at", None) else None,
+            "result": run.result,
+            "newer_run_pending": bool(pending),
+        })
+    return found
+
+
+def _unpack_latest(outcome: Any) -> tuple[Any, bool]:
+    if outcome is None:
+        return None, False
+    if isinstance(outcome, tuple):
+        return outcome[0], bool(outcome[1])
+    run = getattr(outcome, "run", outcome)
+    pending = getattr(outcome, "pending", getattr(outcome, "newer_pending", False))
+    return run, bool(pending)
+
+
+# --- Submission snapshot and diff ------------------------------------------------------------------
+
+
+def build_snapshot(application: Application, at: datetime.datetime) -> dict[str, Any]:
+    """Every section, the eligibility results, the latest calculations and the attachment
+    hashes, as plain JSON. See README.md, "Snapshot format"."""
+    section_data: dict[str, Any] = {}
+    for section in sections.SECTIONS:
+        if section.key == "boundary":
+            section_data["boundary"] = {
+                "scope": application.scope,
+                "host_park_name": application.host_park_name,
+                "management_body": application.management_body,
+                **application.four_sides,
+                "geojson": application.boundary_geojson,
+                "area_km2": (str(application.boundary_area_km2)
+                             if application.boundary_area_km2 is not None else None),
+            }
+        elif section.key == "incidents":
+            section_data["incidents"] = {
+                "confirmed": application.incident_register_confirmed,
+                "items": [
+                    {"occurred_on": i.occurred_on.isoformat(), "kind": i.kind,
+                     "severity": i.severity, "description": i.description}
+                    for i in sorted(application.incidents.all(),
+                                    key=lambda i: (i.occurred_on, i.pk))
+                ],
+            }
+        elif section.key == "attachments":
+            section_data["attachments"] = {
+                "items": [
+                    {"id": a.pk, "section": a.section, "title": a.title,
+                     "original_name": a.original_name, "content_type": a.content_type,
+                     "size": a.size, "sha256": a.sha256}
+                    for a in application.attachments.all()
+                ],
+            }
+        else:
+            section_data[section.key] = application.data.get(section.key) or {}
+    on = timezone.localtime(at).date()
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "application": {
+            "id": application.pk,
+            "park": {"id": application.park_id, "name": application.park.name,
+                     "province": application.park.province.code},
+            "batch": {"id": application.batch_id, "name": application.batch.name,
+                      "year": application.batch.year},
+        },
+        "submitted_at": at.isoformat(),
+        "sections": section_data,
+        "eligibility": [r.as_dict() for r in eligibility_results(application, on)],
+        "calculations": latest_calculations(application),
+    }
+
+
+def snapshot_digest(snapshot: dict[str, Any]) -> str:
+    canonical = json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def create_submission(application: Application, user: User, at: datetime.datetime) -> Submission:
+    """Called by workflow.submit inside its transaction, with the row locked."""
+    snapshot = build_snapshot(application, at)
+    number = application.submissions.count() + 1
+    return Submission.objects.create(
+        application=application, number=number, submitted_by=user, submitted_at=at,
+        snapshot=snapshot, snapshot_sha256=snapshot_digest(snapshot),
+    )
+
+
+def latest_submission(application: Application) -> Submission | None:
+    return application.submissions.order_by("-number").first()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class SectionChanges:
+    key: str
+    title: str
+    changes: list[FieldChange]
+
+
+def _snapshot_of(value: Submission | dict[str, Any] | None) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return value.snapshot if isinstance(value, Submission) else value
+
+
+def diff_submissions(
+    old: Submission | dict[str, Any] | None, new: Submission | dict[str, Any]
+) -> list[SectionChanges]:
+    """What changed between two submissions, section by section (unchanged sections left out).
+
+    Fields are compared by value; lists (key projects, roadmap, incidents, attachments) as a
+    whole. With no previous submission, every filled field counts as new."""
+    old_sections = _snapshot_of(old).get("sections", {})
+    new_sections = _snapshot_of(new).get("sections", {})
+    changed = []
+    for section in sections.SECTIONS:
+        before = old_sections.get(section.key) or {}
+        after = new_sections.get(section.key) or {}
+        changes = [
+            FieldChange(name, sections.label(name), before.get(name), after.get(name))
+            for name in sorted(set(before) | set(after))
+            if before.get(name) != after.get(name)
+        ]
+        if changes:
+            changed.append(SectionChanges(section.key, str(section.title), changes))
+    return changed

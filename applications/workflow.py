@@ -1,0 +1,300 @@
+"""The one door for every state change of an application.
+
+Each transition function checks the user's role and scope itself (through access.py), locks the
+application row, checks the guard, writes an append-only ApplicationEvent, and after commit queues
+the e-mail notifications and sends the `application_transitioned` signal (issue 5 hooks letters
+onto it). Views never set `status`.
+
+    draft ──submit──▶ submitted ──recommend──▶ recommended ──start_national_review──▶
+    under_national_review ──approve/reject──▶ approved | rejected
+    submitted ──not_recommend──▶ not_recommended
+    submitted | recommended | under_national_review ──return_for_revision──▶ returned ──submit──▶ …
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import django.dispatch
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .models import (
+    EDITABLE_STATES,
+    RECOMMENDED_OR_LATER,
+    Application,
+    ApplicationEvent,
+    EventAction,
+    ProvinceBatchQuota,
+    Role,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from .models import User
+
+# Sent after the transaction commits, with sender=Application, application=…, event=….
+application_transitioned = django.dispatch.Signal()
+
+
+class WorkflowError(Exception):
+    """A transition that cannot be made; `message` is meant for the user."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+class NotAllowed(WorkflowError, PermissionDenied):
+    """Wrong role or outside the user's scope."""
+
+
+class WrongState(WorkflowError):
+    """The application is not in a state this transition starts from."""
+
+
+class QuotaExceeded(WorkflowError):
+    """The province has already recommended its two parks of this batch."""
+
+
+class IncompleteApplication(WorkflowError):
+    """Submission refused: `problems` lists what is missing or failing."""
+
+
+class CommentRequired(WorkflowError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    comment_required: bool
+    allows_section_comments: bool = False
+
+
+def _t(action, sources, target, roles, comment_required, **kw) -> Transition:
+    return Transition(
+        action, EventAction(action).label, frozenset(sources), target, frozenset(roles),
+        comment_required, **kw,
+    )
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("submit", EDITABLE_STATES, Status.SUBMITTED, {Role.APPLICANT}, False),
+        _t(
+            "return_for_revision",
+            {Status.SUBMITTED, Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW},
+            Status.RETURNED, {Role.PROVINCIAL, Role.NATIONAL}, True, allows_section_comments=True,
+        ),
+        _t("recommend", {Status.SUBMITTED}, Status.RECOMMENDED, {Role.PROVINCIAL}, False),
+        _t("not_recommend", {Status.SUBMITTED}, Status.NOT_RECOMMENDED, {Role.PROVINCIAL}, True),
+        _t("start_national_review", {Status.RECOMMENDED}, Status.UNDER_NATIONAL_REVIEW,
+           {Role.NATIONAL}, False),
+        _t("approve", {Status.UNDER_NATIONAL_REVIEW}, Status.APPROVED, {Role.NATIONAL}, True),
+        _t("reject", {Status.UNDER_NATIONAL_REVIEW}, Status.REJECTED, {Role.NATIONAL}, True),
+    )
+}
+
+
+def _role_may(user: User, transition: Transition, application: Application) -> bool:
+    """Role and scope, without the state: who may ever make this transition on this application."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    role = user.role
+    if role not in transition.roles:
+        return False
+    if transition.action == "return_for_revision":
+        # The province returns what it is reviewing; NDRC returns what it has been sent.
+        if role == Role.PROVINCIAL and application.status != Status.SUBMITTED:
+            return False
+        if role == Role.NATIONAL and application.status == Status.SUBMITTED:
+            return False
+    if role == Role.APPLICANT:
+        return access.can_edit_park_data(user, application.park)
+    if role == Role.PROVINCIAL:
+        return access.is_provincial_reviewer_of(user, application)
+    if role == Role.NATIONAL:
+        return True
+    return False
+
+
+def available_actions(user: User, application: Application) -> list[Transition]:
+    """The transitions this user may make now, for the UI (the functions check again)."""
+    return [
+        t for t in TRANSITIONS.values()
+        if application.status in t.sources and _role_may(user, t, application)
+    ]
+
+
+def _run(
+    user: User,
+    application: Application,
+    action: str,
+    comment: str = "",
+    section_comments: dict[str, str] | None = None,
+    guard: Callable[[Application], dict] | None = None,
+) -> ApplicationEvent:
+    transition = TRANSITIONS[action]
+    comment = (comment or "").strip()
+    section_comments = {k: v.strip() for k, v in (section_comments or {}).items() if v and v.strip()}
+    with transaction.atomic():
+        # Lock the row and re-read it: the state checked below is the state we change.
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("park__province", "batch")
+            .get(pk=application.pk)
+        )
+        if not _role_may(user, transition, locked):
+            raise NotAllowed(str(_("您无权对该申报书执行“%(action)s”。") % {"action": transition.label}))
+        if locked.status not in transition.sources:
+            raise WrongState(
+                str(_("申报书当前状态为“%(status)s”，不能执行“%(action)s”。"))
+                % {"status": locked.get_status_display(), "action": transition.label}
+            )
+        if transition.comment_required and not comment:
+            raise CommentRequired(
+                str(_("请填写意见（“%(action)s”必须说明理由）。")) % {"action": transition.label}
+            )
+        if section_comments and not transition.allows_section_comments:
+            raise WorkflowError(str(_("此操作不接受分部分意见。")))
+        extra = guard(locked) if guard else {}
+        from_status = locked.status
+        locked.status = transition.target
+        update_fields = ["status", "updated_at"]
+        for field in ("submitted_at", "submission_count", "ever_recommended"):
+            if field in extra:
+                setattr(locked, field, extra[field])
+                update_fields.append(field)
+        locked.save(update_fields=update_fields)
+        event = ApplicationEvent.objects.create(
+            application=locked,
+            actor=user,
+            action=action,
+            from_status=from_status,
+            to_status=transition.target,
+            comment=comment,
+            section_comments=section_comments,
+            submission=extra.get("submission"),
+        )
+        transaction.on_commit(lambda: _after_commit(locked, event))
+    # The caller's instance follows the change, so that it can be rendered straight away.
+    application.status = locked.status
+    application.submitted_at = locked.submitted_at
+    application.submission_count = locked.submission_count
+    application.ever_recommended = locked.ever_recommended
+    return event
+
+
+def _after_commit(application: Application, event: ApplicationEvent) -> None:
+    from .tasks import notify_transition
+
+    notify_transition.delay(event.pk)
+    application_transitioned.send(sender=Application, application=application, event=event)
+
+
+def submit(user: User, application: Application) -> ApplicationEvent:
+    """Freeze the application and send it to the province. Refused, with the list of what is
+    missing, while a required section is incomplete or a basic condition fails."""
+    from . import services
+
+    def guard(locked: Application) -> dict:
+        problems = services.submission_problems(locked)
+        if problems:
+            raise IncompleteApplication(str(_("申报书尚不能提交，请先完善以下内容。")), problems)
+        now = timezone.now()
+        submission = services.create_submission(locked, user, now)
+        return {
+            "submitted_at": now,
+            "submission_count": submission.number,
+            "submission": submission,
+        }
+
+    return _run(user, application, "submit", guard=guard)
+
+
+def return_for_revision(
+    user: User, application: Application, comment: str,
+    section_comments: dict[str, str] | None = None,
+) -> ApplicationEvent:
+    return _run(user, application, "return_for_revision", comment, section_comments)
+
+
+def recommend(user: User, application: Application, comment: str = "") -> ApplicationEvent:
+    """At most RECOMMENDATIONS_PER_PROVINCE per province and batch, also under concurrency: the
+    province-batch quota row is locked before counting, so a second reviewer waits and then
+    counts the first one's recommendation."""
+
+    def guard(locked: Application) -> dict:
+        quota, _created = ProvinceBatchQuota.objects.get_or_create(
+            batch_id=locked.batch_id, province_id=locked.park.province_id
+        )
+        quota = ProvinceBatchQuota.objects.select_for_update().get(pk=quota.pk)
+        taken = (
+            Application.objects.filter(
+                batch_id=locked.batch_id,
+                park__province_id=locked.park.province_id,
+                status__in=RECOMMENDED_OR_LATER,
+            )
+            .exclude(pk=locked.pk)
+            .count()
+        )
+        if taken >= quota.limit:
+            raise QuotaExceeded(
+                str(_("本省在该批次已推荐 %(n)s 个园区，已达上限（%(limit)s 个）。"))
+                % {"n": taken, "limit": quota.limit}
+            )
+        return {"ever_recommended": True}
+
+    return _run(user, application, "recommend", comment, guard=guard)
+
+
+def not_recommend(user: User, application: Application, comment: str) -> ApplicationEvent:
+    return _run(user, application, "not_recommend", comment)
+
+
+def start_national_review(user: User, application: Application, comment: str = "") -> ApplicationEvent:
+    return _run(user, application, "start_national_review", comment)
+
+
+def approve(user: User, application: Application, comment: str) -> ApplicationEvent:
+    return _run(user, application, "approve", comment)
+
+
+def reject(user: User, application: Application, comment: str) -> ApplicationEvent:
+    return _run(user, application, "reject", comment)
+
+
+ACTIONS: dict[str, Callable[..., ApplicationEvent]] = {
+    "submit": submit,
+    "return_for_revision": return_for_revision,
+    "recommend": recommend,
+    "not_recommend": not_recommend,
+    "start_national_review": start_national_review,
+    "approve": approve,
+    "reject": reject,
+}
+
+
+def perform(
+    action: str, user: User, application: Application, comment: str = "",
+    section_comments: dict[str, str] | None = None,
+) -> ApplicationEvent:
+    """Dispatch by action name (for views that post an action)."""
+    if action not in ACTIONS:
+        raise WorkflowError(str(_("未知操作。")))
+    if action == "submit":
+        return submit(user, application)
+    if action == "return_for_revision":
+        return return_for_revision(user, application, comment, section_comments)
+    return ACTIONS[action](user, application, comment)
