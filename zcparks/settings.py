@@ -184,6 +184,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Re-queue park-years whose energy data changed after their latest calculation (e.g. the broker
+# was down when they were saved).
+CELERY_BEAT_SCHEDULE["accounting-sweep-recalculations"] = {
+    "task": "accounting.sweep_recalculations",
+    "schedule": 60.0,
+}
 
 CACHE_URL = os.environ.get("ZCP_CACHE_URL", "")
 CACHES = {

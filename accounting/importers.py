@@ -1,0 +1,449 @@
+"""Import a park-year's energy data from the XLSX template, a ZIP of CSVs or a zcp-case/1 file.
+
+Two steps. ``parse_upload`` reads and checks EVERY row and returns all errors (sheet, row,
+column); when there are none it stores the parsed rows server-side, keyed by the file's SHA-256,
+for the preview. ``apply_upload`` (on confirm) replaces the park-year's data in one transaction.
+Nothing is written to the database before the confirmation, and nothing at all on any error.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounting import casefile
+from accounting.casefile import CaseError, parse_case
+from accounting.models import ImportBatch, ParkYear
+from accounting.models.data import (
+    DIRECTION_LABELS,
+    ELECTRICITY_KIND_LABELS,
+    FUEL_USE_LABELS,
+    HEAT_KIND_LABELS,
+)
+from accounting.sheets import (
+    GUIDING_FIELDS,
+    GUIDING_ITEMS,
+    RECORD_SHEETS,
+    SHEETS,
+    SHEETS_BY_KEY,
+    Column,
+    Sheet,
+)
+
+CHOICES = {
+    "uses": FUEL_USE_LABELS,
+    "direction": DIRECTION_LABELS,
+    "electricity_kind": ELECTRICITY_KIND_LABELS,
+    "heat_kind": HEAT_KIND_LABELS,
+}
+TRUE_WORDS = {"是", "yes", "true", "1", "y"}
+FALSE_WORDS = {"否", "no", "false", "0", "n"}
+CASE_SECTION_SHEET = {s: s for s in RECORD_SHEETS}
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        place = _("工作表“%(sheet)s”") % {"sheet": self.sheet}
+        if self.row:
+            place += _(" 第 %(row)s 行") % {"row": self.row}
+        if self.column:
+            place += _(" “%(column)s”列") % {"column": self.column}
+        return f"{place}：{self.message}"
+
+
+class ImportInvalid(ValueError):
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors[:20]))
+
+
+@dataclass
+class Parsed:
+    sha256: str
+    filename: str
+    format: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {s.key: len(self.data.get(s.key, [])) for s in SHEETS if s.key != "guiding"}
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def upload_path(park_year_key: str, sha256: str) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "accounting-imports" / f"{park_year_key}-{sha256}.json"
+
+
+def park_year_key(park_id: int, year: int) -> str:
+    return f"{park_id}-{year}"
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - any unreadable file gets the same plain answer
+        errors.append(RowError("—", None, "", _("不是有效的 XLSX 文件")))
+        return {}
+    tables = {}
+    try:
+        for ws in book.worksheets:
+            rows = []
+            for number, cells in enumerate(ws.iter_rows(), start=1):
+                values = []
+                for cell in cells:
+                    if getattr(cell, "data_type", None) == "f":
+                        errors.append(RowError(ws.title, number, cell.coordinate,
+                                               _("单元格含公式，请只填数值")))
+                        values.append(None)
+                    else:
+                        values.append(cell.value)
+                rows.append((number, values))
+            tables[ws.title] = rows
+    finally:
+        book.close()
+    return tables
+
+
+def _zip_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        errors.append(RowError("—", None, "", _("不是有效的 ZIP 文件")))
+        return {}
+    by_name = {s.key: s.title for s in SHEETS}
+    tables = {}
+    for info in archive.infolist():
+        stem = Path(info.filename).stem
+        title = by_name.get(stem, stem)
+        if not info.filename.lower().endswith(".csv"):
+            continue
+        try:
+            text = archive.read(info).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors.append(RowError(title, None, "", _("CSV 文件须为 UTF-8 编码")))
+            continue
+        rows = []
+        for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+            values = []
+            for index, cell in enumerate(cells):
+                if cell.startswith("="):
+                    errors.append(RowError(title, number, _column_letter(index),
+                                           _("单元格含公式，请只填数值")))
+                    values.append(None)
+                else:
+                    values.append(cell)
+            rows.append((number, values))
+        tables[title] = rows
+    return tables
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+# --- checking cells ----------------------------------------------------------------------------
+
+class _Checker:
+    def __init__(self, fuels: dict[str, Any], errors: list[RowError]) -> None:
+        self.errors = errors
+        self.fuel_codes = {code: code for code in fuels} | {f.name_zh: code for code, f in fuels.items()}
+        self.choice_maps = {
+            name: {code: code for code in labels} | {str(label): code for code, label in labels.items()}
+            for name, labels in CHOICES.items()
+        }
+
+    def cell(self, sheet: Sheet, number: int, column: Column, raw: Any) -> Any:
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value is None or value == "":
+            if column.required:
+                self._error(sheet, number, column, _("必填"))
+            return None
+        try:
+            return self._convert(column, value)
+        except CaseError as exc:
+            self._error(sheet, number, column, exc.message)
+        except ValueError as exc:
+            self._error(sheet, number, column, str(exc))
+        return None
+
+    def _error(self, sheet: Sheet, number: int, column: Column, message: str) -> None:
+        self.errors.append(RowError(sheet.title, number, column.header, message))
+
+    def _convert(self, column: Column, value: Any) -> Any:
+        kind = column.kind
+        if kind in ("text", "enterprise", "text_long"):
+            text = str(value).strip()
+            limit = casefile.MAX_LONG_TEXT if kind == "text_long" else casefile.MAX_TEXT
+            if len(text) > limit:
+                raise ValueError(_("最多 %s 个字符") % limit)
+            return text
+        if kind == "month":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if isinstance(value, str) and value.isdigit():
+                value = int(value)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 12:
+                raise ValueError(_("须为 1 至 12 的整数（留空表示全年）"))
+            return value
+        if kind == "number":
+            return str(casefile.number(value, ""))
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in TRUE_WORDS or word in FALSE_WORDS:
+                return word in TRUE_WORDS
+            raise ValueError(_("须为“是”或“否”"))
+        if kind == "fuel":
+            text = str(value)
+            if text == casefile.RAW_COAL or text == "原煤":
+                raise ValueError(casefile.RAW_COAL_MESSAGE)
+            if text not in self.fuel_codes:
+                raise ValueError(_("未知燃料“%s”（填因子集中的燃料代码或中文名称）") % text)
+            return self.fuel_codes[text]
+        mapping = self.choice_maps[column.choices]
+        if str(value) not in mapping:
+            raise ValueError(_("须为以下之一：%s") % "、".join(
+                str(label) for label in CHOICES[column.choices].values()))
+        return mapping[str(value)]
+
+
+def _parse_tables(tables: dict[str, list[tuple[int, list]]], fuels: dict[str, Any],
+                  errors: list[RowError]) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """All sheets to plain rows; ``places`` maps each kept row back to its sheet row number."""
+    checker = _Checker(fuels, errors)
+    data: dict[str, Any] = {}
+    places: dict[str, list[int]] = {}
+    if not any(sheet.title in tables for sheet in SHEETS):
+        errors.append(RowError("—", None, "", _("文件中没有模板的任何工作表（%s）") % "、".join(
+            s.title for s in SHEETS)))
+        return data, places
+    for sheet in SHEETS:
+        rows = tables.get(sheet.title, [])
+        data[sheet.key], places[sheet.key] = [], []
+        if not rows:
+            continue
+        header = [("" if v is None else str(v).strip()) for v in rows[0][1]]
+        while header and not header[-1]:
+            header.pop()
+        if header != sheet.headers:
+            errors.append(RowError(sheet.title, rows[0][0], "", _("表头须为：%s") % "、".join(sheet.headers)))
+            continue
+        width = len(sheet.columns)
+        for number, values in rows[1:]:
+            values = (list(values) + [None] * width)[:width]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            data[sheet.key].append([checker.cell(sheet, number, c, v)
+                                    for c, v in zip(sheet.columns, values, strict=True)])
+            places[sheet.key].append(number)
+    _check_references(data, places, errors)
+    data["guiding"] = _guiding(data.pop("guiding", []), places.get("guiding", []), errors)
+    return data, places
+
+
+def _check_references(data: dict[str, Any], places: dict[str, list[int]],
+                      errors: list[RowError]) -> None:
+    names: set[str] = set()
+    enterprises = SHEETS[0]
+    for row, number in zip(data.get("enterprises", []), places.get("enterprises", []), strict=True):
+        if row[0] in names:
+            errors.append(RowError(enterprises.title, number, "企业名称", _("企业名称重复")))
+        names.add(row[0])
+    for key in RECORD_SHEETS:
+        sheet = next(s for s in SHEETS if s.key == key)
+        for row, number in zip(data.get(key, []), places.get(key, []), strict=True):
+            if row[0] is not None and row[0] not in names:
+                errors.append(RowError(sheet.title, number, "企业名称",
+                                       _("企业“%s”不在“企业”表中") % row[0]))
+
+
+def _guiding(rows: list[list], numbers: list[int], errors: list[RowError]) -> dict[str, str]:
+    sheet = SHEETS[-1]
+    values: dict[str, str] = {}
+    for (item, _label, value), number in zip(rows, numbers, strict=True):
+        if item is None:
+            continue
+        if item not in GUIDING_ITEMS:
+            errors.append(RowError(sheet.title, number, "项目代码", _("未知项目“%s”") % item))
+            continue
+        if value is None or value == "":
+            continue
+        if not GUIDING_ITEMS[item][2]:
+            try:
+                value = str(casefile.number(value, ""))
+            except CaseError as exc:
+                errors.append(RowError(sheet.title, number, "内容", exc.message))
+                continue
+        values[GUIDING_FIELDS[item]] = value
+    return values
+
+
+# --- the same data as a case, for the engine's cross-checks and the preview --------------------
+
+def case_from_data(data: dict[str, Any], *, year: int, factor_set: str, park_name: str) -> dict[str, Any]:
+    def ent(row_value: str | None) -> dict[str, str]:
+        return {} if row_value is None else {"enterprise": row_value}
+
+    g = data.get("guiding", {})
+    guiding: dict[str, Any] = {}
+
+    def pair(na: str, name: str, **keys: str) -> None:
+        if g.get(na):
+            guiding[name] = {"not_applicable": g[na]}
+        elif any(field in g for field in keys.values()):
+            guiding[name] = {k: g[f] for k, f in keys.items() if f in g}
+
+    pair("solid_waste_not_applicable", "solid_waste", generated_t="solid_waste_generated_t",
+         utilized_t="solid_waste_utilized_t")
+    pair("water_not_applicable", "water", fresh_m3="water_fresh_m3", reused_m3="water_reused_m3")
+    if g.get("waste_energy_not_applicable"):
+        guiding["waste_energy"] = {"not_applicable": g["waste_energy_not_applicable"]}
+    else:
+        kinds = {}
+        for kind in ("heat", "cold", "pressure"):
+            keys = {"recoverable_tce": f"waste_{kind}_recoverable_tce",
+                    "recovered_tce": f"waste_{kind}_recovered_tce"}
+            if any(f in g for f in keys.values()):
+                kinds[kind] = {k: g[f] for k, f in keys.items() if f in g}
+        if kinds:
+            guiding["waste_energy"] = kinds
+    products = [{"product": p, "standard": s, "actual": a, "level2_limit": lim, "unit": u}
+                for p, s, a, lim, u in data.get("products", [])]
+    if products:
+        guiding["product_energy"] = products
+    elif g.get("product_energy_not_applicable"):
+        guiding["product_energy"] = {"not_applicable": g["product_energy_not_applicable"]}
+    return {
+        "schema": casefile.SCHEMA, "park": {"name": park_name}, "year": year,
+        "factor_set": factor_set,
+        "fuels": [{"enterprise": e, "fuel": f, "use": u, "quantity": q}
+                  for e, _m, f, u, q in data.get("fuels", [])],
+        "electricity": [ent(e) | {"direction": d, "kind": k, "mwh": v}
+                        for e, _m, d, k, v in data.get("electricity", [])],
+        "generation": [ent(e) | {"source": s, "fossil": f, "mwh": v}
+                       for e, _m, s, f, v in data.get("generation", [])],
+        "heat": [ent(e) | {"direction": d, "kind": k, "gj": v, "factor_tco2_per_gj": f}
+                 for e, _m, d, k, v, f in data.get("heat", [])],
+        "processes": [ent(e) | {"product": p, "tonnes": t, "factor_tco2_per_t": f, "basis": b}
+                      for e, _m, p, t, f, b in data.get("processes", [])],
+        "guiding": guiding,
+    }
+
+
+def _case_error_place(exc: CaseError, places: dict[str, list[int]],
+                      data: dict[str, Any]) -> RowError:
+    head, _dot, rest = exc.path.partition(".")
+    if "[" in head:
+        section, index = head[:-1].split("[")
+        sheet = next(s for s in SHEETS if s.key == section)
+        column = next((c.header for c in sheet.columns if c.key == rest), rest)
+        return RowError(sheet.title, places[section][int(index)], column, exc.message)
+    if head == "guiding":
+        item = rest.replace("[", ".").split(".")[0]
+        if item == "product_energy" and "[" in rest:
+            index = int(rest.split("[")[1].split("]")[0])
+            return RowError(SHEETS_BY_KEY["products"].title, places["products"][index], "",
+                            exc.message)
+        return RowError(SHEETS[-1].title, None, rest, exc.message)
+    return RowError("—", None, exc.path, exc.message)
+
+
+
+
+def parse_upload(park_year: ParkYear | None, *, park_id: int, year: int, park_name: str,
+                 filename: str, content: bytes, factor_set_code: str,
+                 fuels: dict[str, Any]) -> Parsed:
+    """Check the whole file; raise ImportInvalid with every error, or store and return it."""
+    sha = sha256_of(content)
+    errors: list[RowError] = []
+    if park_year is not None and ImportBatch.objects.filter(park_year=park_year, sha256=sha).exists():
+        raise ImportInvalid([RowError("—", None, "", _("同一文件已导入过该园区该年度（SHA-256 %s），不再重复导入") % sha[:12])])
+    name = filename.lower()
+    if name.endswith(".json"):
+        from accounting.case_upload import parse_case_file
+
+        data = parse_case_file(content, year=year)
+        parsed = Parsed(sha, filename, ImportBatch.Format.CASE_JSON, data)
+    else:
+        if name.endswith(".xlsx"):
+            tables, fmt = _xlsx_sheets(content, errors), ImportBatch.Format.XLSX
+        elif name.endswith(".zip"):
+            tables, fmt = _zip_sheets(content, errors), ImportBatch.Format.CSV_ZIP
+        else:
+            raise ImportInvalid([RowError("—", None, "", _("只接受 .xlsx、.zip（CSV）或 .json 文件"))])
+        data, places = _parse_tables(tables, fuels, errors)
+        if not errors:
+            case = case_from_data(data, year=year, factor_set=factor_set_code, park_name=park_name)
+            try:
+                parse_case(case, fuels)
+            except CaseError as exc:
+                errors.append(_case_error_place(exc, places, data))
+        if errors:
+            raise ImportInvalid(errors)
+        data["factor_set_code"] = ""
+        parsed = Parsed(sha, filename, fmt, data)
+    path = upload_path(park_year_key(park_id, year), sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"filename": filename, "format": parsed.format, "data": parsed.data},
+                               ensure_ascii=False), encoding="utf-8")
+    return parsed
+
+
+def load_parsed(park_id: int, year: int, sha256: str) -> Parsed | None:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        return None
+    path = upload_path(park_year_key(park_id, year), sha256)
+    if not path.is_file():
+        return None
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    return Parsed(sha256, stored["filename"], stored["format"], stored["data"])
+
+
+def discard_parsed(park_id: int, year: int, sha256: str) -> None:
+    upload_path(park_year_key(park_id, year), sha256).unlink(missing_ok=True)
+
+
+def apply_upload(park, year: int, parsed: Parsed, user) -> ImportBatch:
+    """Replace the park-year's data with the parsed upload, all or nothing."""
+    from accounting.data_entry import replace_data
+
+    with transaction.atomic():
+        park_year, _created = ParkYear.objects.select_for_update().get_or_create(park=park, year=year)
+        if ImportBatch.objects.filter(park_year=park_year, sha256=parsed.sha256).exists():
+            raise ImportInvalid([RowError("—", None, "", _("同一文件已导入过该园区该年度，不再重复导入"))])
+        replace_data(park_year, parsed.data)
+        batch = ImportBatch.objects.create(
+            park_year=park_year, sha256=parsed.sha256, filename=parsed.filename[:255],
+            format=parsed.format, row_counts=parsed.counts(), uploaded_by=user,
+        )
+    discard_parsed(park.pk, year, parsed.sha256)
+    return batch
+
+
+def decimal_or_none(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
