@@ -7,6 +7,7 @@ the polygon must not intersect itself, and every position must lie within China'
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -38,7 +39,7 @@ def _load(source: str | bytes | dict[str, Any]) -> dict[str, Any]:
         return source
     try:
         value = json.loads(source)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         raise BoundaryError(_("边界文件不是有效的 GeoJSON（JSON 格式错误）。")) from None
     if not isinstance(value, dict):
         raise BoundaryError(_("边界文件不是有效的 GeoJSON 对象。"))
@@ -75,6 +76,7 @@ def _rings(geometry: dict[str, Any]) -> list[list[tuple[Decimal, Decimal]]]:
         for position in ring:
             if (not isinstance(position, list) or len(position) < 2
                     or not all(isinstance(c, int | float) and not isinstance(c, bool)
+                               and (not isinstance(c, float) or math.isfinite(c))  # NaN, ±inf
                                for c in position[:2])):
                 raise BoundaryError(_("%(which)s含有无效的坐标点：%(p)s。") % {"which": which, "p": position})
             points.append((Decimal(str(position[0])), Decimal(str(position[1]))))
