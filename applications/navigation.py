@@ -26,6 +26,8 @@ NAV_ITEMS: list[NavItem] = [
         "parks", _("园区"), "park_list", frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN})
     ),
     NavItem("my_park", _("本园区"), "my_park", frozenset({Role.APPLICANT})),
+    NavItem("energy", _("能源数据"), "accounting:mine", frozenset({Role.APPLICANT})),
+    NavItem("applications", _("申报书"), "application_list", ALL_ROLES),
 ]
 
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import private_storage
-from .applications import Application, require_editable
+from .applications import Application, ApplicationFrozen, require_editable
 
 
 class AttachmentSection(models.TextChoices):
@@ -70,11 +70,21 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def was_submitted(self) -> bool:
+        for snapshot in self.application.submissions.values_list("snapshot", flat=True):
+            items = snapshot.get("sections", {}).get("attachments", {}).get("items", [])
+            if any(item.get("id") == self.pk for item in items):
+                return True
+        return False
+
     def save(self, *args, **kwargs) -> None:
         require_editable(self.application_id)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         require_editable(self.application_id)
+        if self.was_submitted():
+            # A submitted version points at this file by its hash; it must stay readable.
+            raise ApplicationFrozen(str(_("该材料已随申报书提交过，不能删除；可上传新的材料。")))
         self.file.delete(save=False)
         return super().delete(*args, **kwargs)

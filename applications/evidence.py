@@ -1,0 +1,115 @@
+"""Evidence files: content checks (not the file name), hashing, storing and removing.
+
+Accepted: PDF (must start with %PDF-) and PNG/JPEG images (magic bytes, then Pillow verify).
+Executables (MZ, ELF, Mach-O, scripts) are refused whatever they are called.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from .models import Application, Attachment, AttachmentSection
+from .models.applications import require_editable
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from .models import User
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+_EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xce", b"#!")
+
+
+class EvidenceError(ValueError):
+    """The file is refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content: bytes
+    content_type: str
+    sha256: str
+    size: int
+
+
+def check_file(name: str, content: bytes) -> CheckedFile:
+    """Decide the type from the content; refuse oversize, executables and anything else."""
+    limit = settings.ZCP_MAX_ATTACHMENT_BYTES
+    if len(content) > limit:
+        raise EvidenceError(
+            _("文件“%(name)s”过大（%(size)s 字节），上限为 %(limit)s 字节。")
+            % {"name": name, "size": len(content), "limit": limit}
+        )
+    if not content:
+        raise EvidenceError(_("文件“%(name)s”是空文件。") % {"name": name})
+    if content.startswith(_EXECUTABLE_MAGIC):
+        raise EvidenceError(_("文件“%(name)s”是可执行程序，不能上传。") % {"name": name})
+    if content.startswith(b"%PDF-"):
+        content_type = PDF
+    elif content.startswith(b"\x89PNG\r\n\x1a\n"):
+        content_type = PNG
+    elif content.startswith(b"\xff\xd8\xff"):
+        content_type = JPEG
+    else:
+        raise EvidenceError(
+            _("文件“%(name)s”不是 PDF、PNG 或 JPEG 文件（按文件内容判断）。") % {"name": name}
+        )
+    if content_type != PDF:
+        _verify_image(name, content, "PNG" if content_type == PNG else "JPEG")
+    return CheckedFile(content, content_type, hashlib.sha256(content).hexdigest(), len(content))
+
+
+def _verify_image(name: str, content: bytes, expected: str) -> None:
+    import io
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.format != expected:
+                raise EvidenceError(_("文件“%(name)s”的图片格式与内容不符。") % {"name": name})
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise EvidenceError(
+            _("文件“%(name)s”不是有效的图片：%(why)s") % {"name": name, "why": error}
+        ) from None
+
+
+def read_upload(upload: UploadedFile) -> bytes:
+    """Read at most the limit plus one byte, so that an oversize upload is refused without
+    reading all of it."""
+    upload.seek(0)
+    return upload.read(settings.ZCP_MAX_ATTACHMENT_BYTES + 1)
+
+
+@transaction.atomic
+def add_attachment(
+    application: Application, user: User, *, name: str, content: bytes, title: str,
+    section: str = AttachmentSection.OTHER,
+) -> Attachment:
+    if section not in AttachmentSection.values:
+        raise EvidenceError(_("未知的材料类别。"))
+    if not title.strip():
+        raise EvidenceError(_("请填写材料名称。"))
+    checked = check_file(name, content)
+    attachment = Attachment(
+        application=application, section=section, title=title.strip(),
+        original_name=name[:255], content_type=checked.content_type, size=checked.size,
+        sha256=checked.sha256, uploaded_by=user,
+    )
+    # Refuse before anything is written to disk; save() checks again under the same rule.
+    require_editable(application.pk)
+    attachment.file.save("upload", ContentFile(checked.content), save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment

@@ -1,0 +1,103 @@
+"""Forms with their own storage: boundary, incident register, evidence upload."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import geo
+from ..models import AttachmentSection, Incident, ParkScope
+
+
+class BoundaryForm(forms.Form):
+    scope = forms.ChoiceField(label=_("建设范围"), choices=ParkScope.choices)
+    host_park_name = forms.CharField(label=_("所在园区（园中园填写）"), max_length=200,
+                                     required=False)
+    management_body = forms.CharField(label=_("负责建设和管理的机构"), max_length=200,
+                                      required=False)
+    boundary_east = forms.CharField(label=_("东至"), max_length=300, required=False)
+    boundary_south = forms.CharField(label=_("南至"), max_length=300, required=False)
+    boundary_west = forms.CharField(label=_("西至"), max_length=300, required=False)
+    boundary_north = forms.CharField(label=_("北至"), max_length=300, required=False)
+    boundary_geojson = forms.CharField(
+        label=_("边界范围（GeoJSON）"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace",
+                                     "data-boundary-input": "1"}),
+        help_text=_("在地图上绘制多边形，或粘贴、上传 GeoJSON（坐标顺序为[经度, 纬度]）。"),
+    )
+    geojson_file = forms.FileField(label=_("上传 GeoJSON 文件"), required=False)
+
+    def clean_geojson_file(self) -> str | None:
+        upload = self.cleaned_data.get("geojson_file")
+        if not upload:
+            return None
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("GeoJSON 文件不能超过 2 MB。"))
+        raw = upload.read()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("GeoJSON 文件须为 UTF-8 编码。")) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        source = data.get("geojson_file") or (data.get("boundary_geojson") or "").strip()
+        data["boundary"] = None
+        if source:
+            try:
+                data["boundary"] = geo.parse_boundary(source)
+            except geo.BoundaryError as error:
+                field = "geojson_file" if data.get("geojson_file") else "boundary_geojson"
+                self.add_error(field, str(error))
+        return data
+
+    def to_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        fields = {k: data.get(k, "") for k in (
+            "scope", "host_park_name", "management_body", "boundary_east", "boundary_south",
+            "boundary_west", "boundary_north")}
+        fields["boundary_geojson"] = data["boundary"].geojson if data.get("boundary") else None
+        return fields
+
+    @staticmethod
+    def initial_for(application) -> dict[str, Any]:
+        return {
+            "scope": application.scope,
+            "host_park_name": application.host_park_name,
+            "management_body": application.management_body,
+            **{f"boundary_{k}": v for k, v in application.four_sides.items()},
+            "boundary_geojson": (json.dumps(application.boundary_geojson)
+                                 if application.boundary_geojson else ""),
+        }
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = Incident
+        fields = ["occurred_on", "kind", "severity", "description"]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("发生日期不能晚于今天。"))
+        return day
+
+
+class IncidentRegisterForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label=_("我确认已如实填报近三年发生的安全、环境事故和社会不良影响事件（无则确认为无）"),
+        required=False,
+    )
+
+
+class AttachmentForm(forms.Form):
+    title = forms.CharField(label=_("材料名称"), max_length=200)
+    section = forms.ChoiceField(label=_("所属部分"), choices=AttachmentSection.choices)
+    file = forms.FileField(label=_("文件（PDF、PNG、JPEG）"))

@@ -1,0 +1,160 @@
+"""The park's editing pages: sections, boundary, incidents, evidence; and evidence download."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import access, evidence, geo, services
+from ..forms import (
+    AttachmentForm,
+    BoundaryForm,
+    IncidentForm,
+    IncidentRegisterForm,
+    form_for_section,
+)
+from ..forms.sections import SECTION_FORMS
+from ..models import Application, ApplicationFrozen, Attachment, Incident
+from ..sections import SECTIONS_BY_KEY
+
+
+def _editable(request: HttpRequest, pk: int) -> Application:
+    application = access.get_application_for_user(request.user, pk)
+    if not access.can_edit_application(request.user, application):
+        raise ApplicationFrozen if access.can_edit_park_data(
+            request.user, application.park) else PermissionDenied
+    return application
+
+
+def _context(application: Application, key: str, **extra) -> dict:
+    application = Application.objects.prefetch_related("incidents", "attachments").select_related(
+        "park__province", "batch").get(pk=application.pk)
+    return {
+        "application": application,
+        "section": SECTIONS_BY_KEY[key],
+        "section_statuses": services.section_statuses(application),
+        "eligibility": services.eligibility_results(application),
+        **extra,
+    }
+
+
+@login_required
+def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    if key not in SECTION_FORMS:
+        raise Http404
+    application = _editable(request, pk)
+    content = application.data.get(key) or {}
+    form = form_for_section(key, content, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.save_section(application, key, form.to_content())
+        messages.success(request, "✓ " + str(SECTIONS_BY_KEY[key].title))
+        return redirect("application_section", pk=pk, key=key)
+    calculations = services.latest_calculations(application) if key == "energy" else []
+    return render(request, "applications/section_form.html",
+                  _context(application, key, form=form, calculations=calculations))
+
+
+@login_required
+def boundary_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _editable(request, pk)
+    if request.method == "POST":
+        form = BoundaryForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.save_boundary(application, form.to_fields())
+            except geo.BoundaryError as error:
+                form.add_error("boundary_geojson", str(error))
+            else:
+                messages.success(request, "✓ " + str(SECTIONS_BY_KEY["boundary"].title))
+                return redirect("application_boundary", pk=pk)
+    else:
+        form = BoundaryForm(initial=BoundaryForm.initial_for(application))
+    return render(request, "applications/boundary_form.html", _context(
+        application, "boundary", form=form,
+        tile_url=getattr(settings, "ZCP_MAP_TILE_URL", ""),
+    ))
+
+
+@login_required
+def incidents_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _editable(request, pk)
+    form = IncidentForm()
+    register_form = IncidentRegisterForm(
+        initial={"confirmed": application.incident_register_confirmed})
+    if request.method == "POST":
+        if "confirm" in request.POST:
+            register_form = IncidentRegisterForm(request.POST)
+            if register_form.is_valid():
+                services.set_incident_register_confirmed(
+                    application, register_form.cleaned_data["confirmed"])
+                return redirect("application_incidents", pk=pk)
+        else:
+            form = IncidentForm(request.POST)
+            if form.is_valid():
+                incident = form.save(commit=False)
+                incident.application = application
+                incident.save()
+                return redirect("application_incidents", pk=pk)
+    return render(request, "applications/incidents_form.html", _context(
+        application, "incidents", form=form, register_form=register_form,
+    ))
+
+
+@login_required
+@require_POST
+def incident_delete(request: HttpRequest, pk: int, incident_id: int) -> HttpResponse:
+    application = _editable(request, pk)
+    get_object_or_404(Incident, pk=incident_id, application=application).delete()
+    return redirect("application_incidents", pk=pk)
+
+
+@login_required
+def attachments_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _editable(request, pk)
+    form = AttachmentForm()
+    if request.method == "POST":
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                evidence.add_attachment(
+                    application, request.user, name=upload.name,
+                    content=evidence.read_upload(upload), title=form.cleaned_data["title"],
+                    section=form.cleaned_data["section"],
+                )
+            except evidence.EvidenceError as error:
+                form.add_error("file", str(error))
+            else:
+                messages.success(request, "✓ " + form.cleaned_data["title"])
+                return redirect("application_attachments", pk=pk)
+    return render(request, "applications/attachments_form.html",
+                  _context(application, "attachments", form=form))
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    application = _editable(request, pk)
+    get_object_or_404(Attachment, pk=attachment_id, application=application).delete()
+    return redirect("application_attachments", pk=pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """Only for users who may see the application; never rendered inline by the browser."""
+    application = access.get_application_for_user(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, application=application)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension = attachment.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(handle, as_attachment=True, filename=f"evidence-{attachment.pk}.{extension}",
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
