@@ -19,4 +19,6 @@ class Command(BaseCommand):
 
 def demo_loaders() -> list:
     """Each feature adds its demo here, in the order they depend on each other."""
-    return [demo.load_parks_and_people]
+    from accounting.demo import load_demo_energy_data
+
+    return [demo.load_parks_and_people, load_demo_energy_data]

@@ -1,0 +1,185 @@
+"""Forms for entering a park-year's data by hand (crispy formsets), and the upload form."""
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounting import casefile
+from accounting.casefile import CaseError, parse_case
+from accounting.models import (
+    ElectricityRecord,
+    Enterprise,
+    FuelRecord,
+    GenerationRecord,
+    GuidingInputs,
+    HeatRecord,
+    ParkYear,
+    ProcessRecord,
+    ProductEnergyRecord,
+)
+
+MAX_FORM_ROWS = 300  # more than this is a job for the import
+
+
+class _RecordForm(forms.ModelForm):
+    def __init__(self, *args, park_year: ParkYear, fuels: dict[str, Any] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.park_year = park_year
+        if "enterprise" in self.fields:
+            self.fields["enterprise"].queryset = Enterprise.objects.filter(park_year=park_year)
+        if "fuel" in self.fields:
+            choices = [("", "---------")] + [
+                (code, f"{f.name_zh} ({f.unit})") for code, f in (fuels or {}).items()]
+            self.fields["fuel"].widget = forms.Select(choices=choices)
+            self.fuels = fuels or {}
+
+
+class EnterpriseForm(_RecordForm):
+    class Meta:
+        model = Enterprise
+        fields = ["name", "credit_code", "industry"]
+
+
+class FuelForm(_RecordForm):
+    class Meta:
+        model = FuelRecord
+        fields = ["enterprise", "month", "fuel", "use", "quantity"]
+
+    def clean_fuel(self) -> str:
+        code = self.cleaned_data["fuel"]
+        if code == casefile.RAW_COAL:
+            raise forms.ValidationError(casefile.RAW_COAL_MESSAGE)  # D4
+        if code not in self.fuels:
+            raise forms.ValidationError(_("未知燃料“%(code)s”"), params={"code": code})
+        return code
+
+
+class ElectricityForm(_RecordForm):
+    class Meta:
+        model = ElectricityRecord
+        fields = ["enterprise", "month", "direction", "kind", "mwh"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        direction, kind = data.get("direction"), data.get("kind")
+        if direction and kind and kind not in casefile.ELECTRICITY_KINDS[direction]:
+            self.add_error("kind", _("调入须为电网购电、直供非化石电力或绿证/绿电；调出须为化石或非化石电力"))
+        return data
+
+
+class GenerationForm(_RecordForm):
+    class Meta:
+        model = GenerationRecord
+        fields = ["enterprise", "month", "source", "fossil", "mwh"]
+
+
+class HeatForm(_RecordForm):
+    class Meta:
+        model = HeatRecord
+        fields = ["enterprise", "month", "direction", "kind", "gj", "factor_tco2_per_gj"]
+
+
+class ProcessForm(_RecordForm):
+    class Meta:
+        model = ProcessRecord
+        fields = ["enterprise", "month", "product", "tonnes", "factor_tco2_per_t", "basis"]
+        widgets = {"basis": forms.TextInput()}
+
+
+class ProductForm(_RecordForm):
+    class Meta:
+        model = ProductEnergyRecord
+        fields = ["product", "standard", "actual", "level2_limit", "unit"]
+
+
+KINDS: dict[str, tuple[type[forms.ModelForm], Any]] = {
+    "enterprises": (EnterpriseForm, _("企业")),
+    "fuels": (FuelForm, _("燃料消费")),
+    "electricity": (ElectricityForm, _("电力调入调出")),
+    "generation": (GenerationForm, _("园区内发电")),
+    "heat": (HeatForm, _("热力调入调出")),
+    "processes": (ProcessForm, _("工业过程")),
+    "products": (ProductForm, _("产品能耗")),
+}
+
+
+def record_formset(kind: str, park_year: ParkYear, fuels: dict[str, Any], data=None):
+    form_class, _label = KINDS[kind]
+    model = form_class._meta.model
+    factory = forms.modelformset_factory(model, form=form_class, extra=3, can_delete=True,
+                                         max_num=MAX_FORM_ROWS, validate_max=True)
+    queryset = model.objects.filter(park_year=park_year).order_by("id")
+    if kind != "enterprises" and kind != "products":
+        queryset = queryset.select_related("enterprise")
+    formset = factory(data, queryset=queryset, prefix=kind,
+                      form_kwargs={"park_year": park_year, "fuels": fuels})
+    return formset
+
+
+def formset_helper() -> FormHelper:
+    helper = FormHelper()
+    helper.template = "bootstrap5/table_inline_formset.html"
+    helper.form_tag = False
+    return helper
+
+
+GUIDING_PATHS = {
+    "solid_waste.generated_t": "solid_waste_generated_t",
+    "solid_waste.utilized_t": "solid_waste_utilized_t",
+    "water": "water_fresh_m3",
+    "water.fresh_m3": "water_fresh_m3",
+    "water.reused_m3": "water_reused_m3",
+    "waste_energy": "waste_heat_recoverable_tce",
+}
+
+
+class GuidingForm(forms.ModelForm):
+    class Meta:
+        model = GuidingInputs
+        exclude = ["park_year"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2})
+            for name in ("solid_waste_not_applicable", "waste_energy_not_applicable",
+                         "water_not_applicable", "product_energy_not_applicable")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        from accounting.importers import case_from_data
+
+        plain = {k: (str(v) if v is not None and not isinstance(v, str) else v)
+                 for k, v in data.items() if v not in (None, "")}
+        case = case_from_data({"guiding": plain}, year=2025, factor_set="-", park_name="-")
+        case["guiding"].pop("product_energy", None)  # products have their own form
+        try:
+            parse_case(case)
+        except CaseError as exc:
+            path = exc.path.removeprefix("guiding.")
+            field = GUIDING_PATHS.get(path)
+            if field is None and path.startswith("waste_energy."):
+                _we, kind, key = (path.split(".") + ["recoverable_tce"])[:3]
+                field = f"waste_{kind}_{key}"
+            self.add_error(field if field in self.fields else None, exc.message)
+        return data
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("数据文件"),
+        help_text=_("XLSX 模板、CSV 压缩包（ZIP）或 zcp-case/1 JSON 文件"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

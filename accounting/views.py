@@ -1,0 +1,225 @@
+"""Pages of a park's energy data: overview, forms, import/export and the calculation result.
+
+Scope comes from applications.access: viewing needs the park to be visible to the user (else
+404); changing needs ``can_edit_park_data`` (the park's own applicant; else 403).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounting import exporters, importers, presentation, services
+from accounting.data_entry import data_changed, park_year_for_edit
+from accounting.forms import KINDS, MAX_FORM_ROWS, GuidingForm, UploadForm, formset_helper, record_formset
+from accounting.models import CalculationRun, GuidingInputs, ParkYear
+from applications import access
+from applications.models import Role
+
+
+def _park_year(request: HttpRequest, park_id: int, year: int):
+    if not 2000 <= year <= 2100:
+        raise Http404
+    park = access.get_park_for_user(request.user, park_id)
+    park_year = ParkYear.objects.filter(park=park, year=year).first()
+    return park, park_year, access.can_edit_park_data(request.user, park)
+
+
+def _fuels(park_year: ParkYear | None, year: int):
+    code = (park_year.factor_set_code if park_year else "") or services.code_for_year(year)
+    factor_set = services.resolve_factor_set(code) if code else None
+    return factor_set.fuels if factor_set else {}
+
+
+@login_required
+def my_energy(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.APPLICANT:
+        return redirect("park_list")
+    return redirect("accounting:overview", park_id=request.user.park_id)
+
+
+@login_required
+def overview(request: HttpRequest, park_id: int) -> HttpResponse:
+    park = access.get_park_for_user(request.user, park_id)
+    this_year = date.today().year
+    years = sorted({this_year - 1, this_year, 2024, 2025,
+                    *ParkYear.objects.filter(park=park).values_list("year", flat=True)},
+                   reverse=True)
+    return render(request, "accounting/overview.html", {
+        "park": park, "years": years, "can_edit": access.can_edit_park_data(request.user, park)})
+
+
+@login_required
+def park_year(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
+    park, py, can_edit = _park_year(request, park_id, year)
+    return render(request, "accounting/park_year.html", {
+        "park": park, "year": year, "park_year": py, "can_edit": can_edit,
+        "counts": presentation.counts(py), "latest": services.latest_result(park, year),
+        "kinds": [(k, label) for k, (_f, label) in KINDS.items()],
+        "imports": py.imports.select_related("uploaded_by")[:10] if py else [],
+    })
+
+
+@login_required
+def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpResponse:
+    if kind not in KINDS:
+        raise Http404
+    park, py, can_edit = _park_year(request, park_id, year)
+    if request.method == "POST" and not can_edit:
+        access.require_park_editor(request.user, park)
+    if request.method == "POST":
+        py = py or park_year_for_edit(park, year)
+    fuels = _fuels(py, year)
+    context = {"park": park, "year": year, "kind": kind, "label": KINDS[kind][1],
+               "can_edit": can_edit, "helper": formset_helper(), "max_rows": MAX_FORM_ROWS}
+    too_many = py is not None and presentation.count_kind(py, kind) > MAX_FORM_ROWS
+    if not can_edit or too_many:
+        context.update(too_many=too_many, table=presentation.kind_table(py, kind))
+        return render(request, "accounting/records.html", context)
+    formset = record_formset(kind, py or ParkYear(park=park, year=year), fuels,
+                             request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if formset.is_valid():
+            with transaction.atomic():
+                for instance in formset.save(commit=False):
+                    instance.park_year = py
+                    instance.save()
+                for instance in formset.deleted_objects:
+                    instance.delete()
+                data_changed(py)
+            messages.success(request, _("已保存，核算结果将自动更新。"))
+            return redirect("accounting:records", park_id=park.pk, year=year, kind=kind)
+        context["error_list"] = presentation.formset_errors(formset)
+    context["formset"] = formset
+    return render(request, "accounting/records.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def guiding(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
+    park, py, can_edit = _park_year(request, park_id, year)
+    instance = GuidingInputs.objects.filter(park_year=py).first() if py else None
+    if request.method == "POST":
+        access.require_park_editor(request.user, park)
+        form = GuidingForm(request.POST, instance=instance)
+        if form.is_valid():
+            with transaction.atomic():
+                py = py or park_year_for_edit(park, year)
+                form.instance.park_year = py
+                form.save()
+                data_changed(py)
+            messages.success(request, _("已保存，核算结果将自动更新。"))
+            return redirect("accounting:park_year", park_id=park.pk, year=year)
+    else:
+        form = GuidingForm(instance=instance)
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "accounting/guiding.html", {
+        "park": park, "year": year, "form": form, "can_edit": can_edit},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
+    park, py, can_edit = _park_year(request, park_id, year)
+    access.require_park_editor(request.user, park)
+    errors: list = []
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        if upload_file.size > settings.ZCP_MAX_IMPORT_BYTES:
+            errors = [_("文件过大")]
+        else:
+            code = (py.factor_set_code if py else "") or services.code_for_year(year) or ""
+            try:
+                parsed = importers.parse_upload(
+                    py, park_id=park.pk, year=year, park_name=park.name,
+                    filename=upload_file.name, content=upload_file.read(),
+                    factor_set_code=code, fuels=_fuels(py, year))
+            except importers.ImportInvalid as exc:
+                errors = exc.errors
+            else:
+                return redirect("accounting:preview", park_id=park.pk, year=year, sha=parsed.sha256)
+    return render(request, "accounting/upload.html", {
+        "park": park, "year": year, "form": form, "errors": errors,
+        "help_lines": exporters.help_lines()}, status=400 if errors else 200)
+
+
+@login_required
+def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResponse:
+    park, py, can_edit = _park_year(request, park_id, year)
+    access.require_park_editor(request.user, park)
+    parsed = importers.load_parsed(park.pk, year, sha)
+    if parsed is None:
+        raise Http404
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            importers.discard_parsed(park.pk, year, sha)
+            return redirect("accounting:upload", park_id=park.pk, year=year)
+        try:
+            batch = importers.apply_upload(park, year, parsed, request.user)
+        except importers.ImportInvalid as exc:
+            messages.error(request, str(exc))
+            return redirect("accounting:upload", park_id=park.pk, year=year)
+        messages.success(request, _("已导入 %(name)s，核算结果将自动更新。") % {"name": batch.filename})
+        return redirect("accounting:park_year", park_id=park.pk, year=year)
+    return render(request, "accounting/preview.html", {
+        "park": park, "year": year, "parsed": parsed,
+        **presentation.preview(parsed, park=park, year=year)})
+
+
+@login_required
+def download(request: HttpRequest, park_id: int, year: int, what: str) -> HttpResponse:
+    park, py, can_edit = _park_year(request, park_id, year)
+    if what == "template.xlsx":
+        body, ctype = exporters.export_xlsx(None), exporters.XLSX_TYPE
+    elif what == "template.zip":
+        body, ctype = exporters.export_csv_zip(None), "application/zip"
+    elif what == "data.xlsx":
+        body, ctype = exporters.export_xlsx(py), exporters.XLSX_TYPE
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=ctype)
+    filename = f"energy-{park.pk}-{year}-{what}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
+    park, py, can_edit = _park_year(request, park_id, year)
+    latest = services.latest_result(park, year)
+    run = latest.last_success
+    runs = []
+    if py is not None:
+        runs = list(CalculationRun.objects.filter(park_year=py).defer("result", "trace")
+                    .select_related("factor_set").order_by("-started_at", "-id")[:20])
+        wanted = request.GET.get("run")
+        if wanted:
+            run = CalculationRun.objects.filter(park_year=py, pk=wanted if wanted.isdigit() else 0).first()
+            if run is None:
+                raise Http404
+    return render(request, "accounting/result.html", {
+        "park": park, "year": year, "latest": latest, "run": run, "runs": runs,
+        "trace": presentation.trace_page(run, request.GET.get("page")),
+        **presentation.result_context(run)})
+
+
+@login_required
+@require_POST
+def recalculate_now(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
+    park, py, can_edit = _park_year(request, park_id, year)
+    access.require_park_editor(request.user, park)
+    if py is None:
+        raise Http404
+    with transaction.atomic():
+        services.request_recalculation(py)
+    messages.info(request, _("已提交重新核算。"))
+    return redirect("accounting:result", park_id=park.pk, year=year)
