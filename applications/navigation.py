@@ -27,7 +27,6 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem("my_park", _("本园区"), "my_park", frozenset({Role.APPLICANT})),
     NavItem("energy", _("能源数据"), "accounting:mine", frozenset({Role.APPLICANT})),
-    NavItem("energy", _("能源数据"), "accounting:mine", frozenset({Role.APPLICANT})),
     NavItem("applications", _("申报书"), "application_list", ALL_ROLES),
 ]
 
