@@ -76,6 +76,9 @@ def _verify_image(name: str, content: bytes, expected: str) -> None:
             if image.format != expected:
                 raise EvidenceError(_("文件“%(name)s”的图片格式与内容不符。") % {"name": name})
             image.verify()
+    except Image.DecompressionBombError:
+        # A few bytes can claim billions of pixels; refuse before anything decodes them.
+        raise EvidenceError(_("文件“%(name)s”的图片尺寸过大。") % {"name": name}) from None
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise EvidenceError(
             _("文件“%(name)s”不是有效的图片：%(why)s") % {"name": name, "why": error}
