@@ -486,10 +486,11 @@ def _guiding(case: Mapping[str, Any]) -> dict[str, Indicator]:
     return parsed
 
 
-def parse_case(case: Any, fuels: Mapping[str, Any] | None = None) -> ParsedCase:
-    """Validate the whole case and return it typed.
+def check_header(case: Any) -> str:
+    """Check what precedes the data (schema, park, year, factor_set); return the set's code.
 
-    ``fuels`` (a factor set's fuels) lets unknown fuel codes be refused.
+    A caller that must find the factor set before it can check fuel codes calls this first,
+    so errors still come in document order.
     """
     case = _object(case, "case")
     if "schema" not in case:
@@ -499,18 +500,28 @@ def parse_case(case: Any, fuels: Mapping[str, Any] | None = None) -> ParsedCase:
     if "park" not in case:
         raise CaseError("park", "is required")
     park = _object(case["park"], "park")
-    park_name = _text(park, "park", "name")
-    province = _optional_text(park, "park", "province", "")
+    _text(park, "park", "name")
+    _optional_text(park, "park", "province", "")
     year = case.get("year")
     if type(year) is not int or not 2000 <= year <= 2100:
         raise CaseError("year", "must be a year between 2000 and 2100")
     set_code = case.get("factor_set")
     if not isinstance(set_code, str) or not set_code.strip():
         raise CaseError("factor_set", 'must name a factor set, e.g. "ZCP-2025-trial"')
+    return set_code
+
+
+def parse_case(case: Any, fuels: Mapping[str, Any] | None = None) -> ParsedCase:
+    """Validate the whole case and return it typed.
+
+    ``fuels`` (a factor set's fuels) lets unknown fuel codes be refused.
+    """
+    set_code = check_header(case)
+    park = case["park"]
     return ParsedCase(
-        park_name=park_name,
-        province=province,
-        year=year,
+        park_name=park["name"].strip(),
+        province=(park.get("province") or "").strip(),
+        year=case["year"],
         factor_set=set_code,
         fuels=_fuels(case, fuels, set_code),
         electricity=_electricity(case),
