@@ -107,33 +107,38 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# The return for revision starts from a different stage for each role.
+_SOURCES_BY_ROLE: dict[tuple[str, str], frozenset[str]] = {
+    ("return_for_revision", Role.PROVINCIAL): frozenset({Status.SUBMITTED}),
+    ("return_for_revision", Role.NATIONAL): frozenset(
+        {Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW}
+    ),
+}
+
+
+def _sources(transition: Transition, user: User) -> frozenset[str]:
+    return _SOURCES_BY_ROLE.get((transition.action, user.role), transition.sources)
+
+
 def _role_may(user: User, transition: Transition, application: Application) -> bool:
-    """Role and scope, without the state: who may ever make this transition on this application."""
+    """Role and scope, not the state: may this user ever make this transition here?"""
     if not user.is_authenticated or not user.is_active:
         return False
     role = user.role
-    if role not in transition.roles:
+    if user.is_superuser or role not in transition.roles:
         return False
-    if transition.action == "return_for_revision":
-        # The province returns what it is reviewing; NDRC returns what it has been sent.
-        if role == Role.PROVINCIAL and application.status != Status.SUBMITTED:
-            return False
-        if role == Role.NATIONAL and application.status == Status.SUBMITTED:
-            return False
     if role == Role.APPLICANT:
         return access.can_edit_park_data(user, application.park)
     if role == Role.PROVINCIAL:
         return access.is_provincial_reviewer_of(user, application)
-    if role == Role.NATIONAL:
-        return True
-    return False
+    return role == Role.NATIONAL
 
 
 def available_actions(user: User, application: Application) -> list[Transition]:
     """The transitions this user may make now, for the UI (the functions check again)."""
     return [
         t for t in TRANSITIONS.values()
-        if application.status in t.sources and _role_may(user, t, application)
+        if application.status in _sources(t, user) and _role_may(user, t, application)
     ]
 
 
@@ -157,7 +162,7 @@ def _run(
         )
         if not _role_may(user, transition, locked):
             raise NotAllowed(str(_("您无权对该申报书执行“%(action)s”。") % {"action": transition.label}))
-        if locked.status not in transition.sources:
+        if locked.status not in _sources(transition, user):
             raise WrongState(
                 str(_("申报书当前状态为“%(status)s”，不能执行“%(action)s”。"))
                 % {"status": locked.get_status_display(), "action": transition.label}

@@ -79,3 +79,33 @@ def complete_application(park: Park, applicant: User, batch: Batch | None = None
         evidence.add_attachment(application, applicant, name=f"{area}.pdf", content=PDF_BYTES,
                                 title=f"{area} 证明", section=f"data_{area}")
     return Application.objects.get(pk=application.pk)
+
+
+def drive_to(application: Application, status: str, cast) -> Application:
+    """Take a complete draft to `status` through the workflow functions, as the right people."""
+    from applications import workflow
+
+    park_province = application.park.province_id
+    provincial = cast.provincial_a if park_province == cast.provincial_a.province_id else cast.provincial_other
+    applicant = User.objects.filter(park=application.park).first()
+    steps = {
+        "draft": [],
+        "submitted": [lambda: workflow.submit(applicant, application)],
+        "returned": [lambda: workflow.submit(applicant, application),
+                     lambda: workflow.return_for_revision(provincial, application, "请修改")],
+        "not_recommended": [lambda: workflow.submit(applicant, application),
+                            lambda: workflow.not_recommend(provincial, application, "不符合")],
+        "recommended": [lambda: workflow.submit(applicant, application),
+                        lambda: workflow.recommend(provincial, application)],
+    }
+    steps["under_national_review"] = [*steps["recommended"],
+                                      lambda: workflow.start_national_review(cast.national, application)]
+    steps["approved"] = [*steps["under_national_review"],
+                         lambda: workflow.approve(cast.national, application, "同意")]
+    steps["rejected"] = [*steps["under_national_review"],
+                         lambda: workflow.reject(cast.national, application, "不同意")]
+    for step in steps[status]:
+        step()
+    application.refresh_from_db()
+    assert application.status == status
+    return application
