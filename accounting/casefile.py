@@ -7,13 +7,14 @@ fields in the documented order) is raised as ``CaseError(path, message)``.
 Limits on every number (documented for the API and the import):
 - a JSON number, a Decimal or a numeric string ("12.5", "1e3"); booleans, null, NaN and
   Infinity are refused;
-- zero or more (``must not be negative``) and at most 10^15 (above any real park-year: the
-  largest Chinese parks burn ~10^8 t of coal; it also keeps every product exact within the
-  engine's 34-digit arithmetic);
+- zero or more (``must not be negative``) and at most 10^15 (far above any park-year: all of
+  China uses about 6 × 10^9 tce a year; the bound also keeps sums of products exact enough in
+  the engine's 34-digit arithmetic);
 - at most 6 decimal places (metering precision; also refuses binary-float noise such as
   0.30000000000000004 instead of silently rounding it).
 Text fields are at most 200 characters (``basis`` and ``not_applicable`` reasons 2,000); each
-list holds at most 1,000,000 rows.
+list holds at most 1,000,000 rows. Keys the format does not know (a month, a note) are ignored;
+an absent list means none; an absent guiding indicator is flagged ``missing_<name>``.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class NotApplicable:
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """used / total, already checked: total > 0 and used ≤ total."""
+    """A share, used / total; checked so that used ≤ total (and total > 0 where it is divided)."""
 
     used: Decimal
     total: Decimal
@@ -272,7 +273,7 @@ def _rows(case: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     if len(rows) > MAX_ROWS:
         raise CaseError(key, f"must have at most {MAX_ROWS} rows")
     for i, row in enumerate(rows):
-        if not isinstance(row, Mapping):
+        if type(row) is not dict and not isinstance(row, Mapping):  # dict first: it is cheap
             raise CaseError(f"{key}[{i}]", "must be an object")
     return rows
 
@@ -404,13 +405,13 @@ def _rate(
     value: Mapping[str, Any], path: str, used: str, total: str, zero_total: bool = False
 ) -> Rate:
     # Fields in documented order (the total first), then the two refusals.
-    rate = Rate(used=Decimal(0), total=_num(value, path, total))
-    rate = Rate(used=_num(value, path, used), total=rate.total)
-    if rate.total == 0 and not zero_total:
+    total_value = _num(value, path, total)
+    used_value = _num(value, path, used)
+    if total_value == 0 and not zero_total:
         raise CaseError(f"{path}.{total}", f"must be greater than zero {_INSTEAD}")
-    if rate.used > rate.total:
+    if used_value > total_value:
         raise CaseError(f"{path}.{used}", f"must not exceed {total}")
-    return rate
+    return Rate(used_value, total_value)
 
 
 def _water(value: Mapping[str, Any], path: str) -> Rate:
