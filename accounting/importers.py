@@ -375,6 +375,26 @@ def _case_error_place(exc: CaseError, places: dict[str, list[int]],
 
 
 
+def check_tables(tables: dict[str, list[tuple[int, list]]], *, year: int, park_name: str,
+                 factor_set_code: str, fuels: dict[str, Any],
+                 errors: list[RowError] | None = None) -> dict[str, Any]:
+    """Check sheets already read (from a file, or sent as rows to the API): every cell, the
+    references and the engine's cross-checks. Returns the plain rows, or raises ImportInvalid
+    with every error (including those already in ``errors``)."""
+    errors = [] if errors is None else errors
+    data, places = _parse_tables(tables, fuels, errors)
+    if not errors:
+        case = case_from_data(data, year=year, factor_set=factor_set_code, park_name=park_name)
+        try:
+            parse_case(case, fuels)
+        except CaseError as exc:
+            errors.append(_case_error_place(exc, places, data))
+    if errors:
+        raise ImportInvalid(errors)
+    data["factor_set_code"] = ""
+    return data
+
+
 def parse_upload(park_year: ParkYear | None, *, park_id: int, year: int, park_name: str,
                  filename: str, content: bytes, factor_set_code: str,
                  fuels: dict[str, Any]) -> Parsed:
@@ -396,16 +416,8 @@ def parse_upload(park_year: ParkYear | None, *, park_id: int, year: int, park_na
             tables, fmt = _zip_sheets(content, errors), ImportBatch.Format.CSV_ZIP
         else:
             raise ImportInvalid([RowError("—", None, "", _("只接受 .xlsx、.zip（CSV）或 .json 文件"))])
-        data, places = _parse_tables(tables, fuels, errors)
-        if not errors:
-            case = case_from_data(data, year=year, factor_set=factor_set_code, park_name=park_name)
-            try:
-                parse_case(case, fuels)
-            except CaseError as exc:
-                errors.append(_case_error_place(exc, places, data))
-        if errors:
-            raise ImportInvalid(errors)
-        data["factor_set_code"] = ""
+        data = check_tables(tables, year=year, park_name=park_name,
+                            factor_set_code=factor_set_code, fuels=fuels, errors=errors)
         parsed = Parsed(sha, filename, fmt, data)
     path = upload_path(park_year_key(park_id, year), sha)
     path.parent.mkdir(parents=True, exist_ok=True)
