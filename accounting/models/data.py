@@ -242,6 +242,7 @@ class ImportBatch(models.Model):
         XLSX = "xlsx", "XLSX"
         CSV_ZIP = "csv_zip", _("CSV 压缩包")
         CASE_JSON = "case_json", "zcp-case/1 JSON"
+        API_ROWS = "api_rows", _("API 推送的行数据")
 
     park_year = models.ForeignKey(ParkYear, on_delete=models.CASCADE, related_name="imports")
     sha256 = models.CharField(max_length=64)
