@@ -31,6 +31,8 @@ def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
         case = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError) as exc:
         raise _error("", _("不是有效的 JSON：%s") % exc) from exc
+    except RecursionError:  # absurdly nested arrays or objects
+        raise _error("", _("不是有效的 JSON：嵌套层数过多")) from None
     code = case.get("factor_set") if isinstance(case, dict) else None
     factor_set = resolve_factor_set(code) if isinstance(code, str) and code else None
     try:

@@ -29,7 +29,10 @@ class _RecordForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.park_year = park_year
         if "enterprise" in self.fields:
-            self.fields["enterprise"].queryset = Enterprise.objects.filter(park_year=park_year)
+            # A park-year not saved yet (first visit of a new year) has no enterprises.
+            self.fields["enterprise"].queryset = (
+                Enterprise.objects.filter(park_year=park_year) if park_year.pk
+                else Enterprise.objects.none())
         if "fuel" in self.fields:
             choices = [("", "---------")] + [
                 (code, f"{f.name_zh} ({f.unit})") for code, f in (fuels or {}).items()]
@@ -111,7 +114,8 @@ def record_formset(kind: str, park_year: ParkYear, fuels: dict[str, Any], data=N
     model = form_class._meta.model
     factory = forms.modelformset_factory(model, form=form_class, extra=3, can_delete=True,
                                          max_num=MAX_FORM_ROWS, validate_max=True)
-    queryset = model.objects.filter(park_year=park_year).order_by("id")
+    queryset = (model.objects.filter(park_year=park_year) if park_year.pk
+                else model.objects.none()).order_by("id")
     if kind != "enterprises" and kind != "products":
         queryset = queryset.select_related("enterprise")
     formset = factory(data, queryset=queryset, prefix=kind,

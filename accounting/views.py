@@ -74,8 +74,6 @@ def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpRes
     park, py, can_edit = _park_year(request, park_id, year)
     if request.method == "POST" and not can_edit:
         access.require_park_editor(request.user, park)
-    if request.method == "POST":
-        py = py or park_year_for_edit(park, year)
     fuels = _fuels(py, year)
     context = {"park": park, "year": year, "kind": kind, "label": KINDS[kind][1],
                "can_edit": can_edit, "helper": formset_helper(), "max_rows": MAX_FORM_ROWS}
@@ -88,6 +86,8 @@ def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpRes
     if request.method == "POST":
         if formset.is_valid():
             with transaction.atomic():
+                # Created only now: an invalid post writes nothing, not even the park-year.
+                py = py or park_year_for_edit(park, year)
                 for instance in formset.save(commit=False):
                     instance.park_year = py
                     instance.save()
@@ -203,7 +203,7 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
                     .select_related("factor_set").order_by("-started_at", "-id")[:20])
         wanted = request.GET.get("run")
         if wanted:
-            run = CalculationRun.objects.filter(park_year=py, pk=wanted if wanted.isdigit() else 0).first()
+            run = CalculationRun.objects.filter(park_year=py, pk=wanted if wanted.isdecimal() and wanted.isascii() else 0).first()
             if run is None:
                 raise Http404
     return render(request, "accounting/result.html", {
