@@ -50,7 +50,7 @@ TERMINAL_STATES = frozenset({Status.NOT_RECOMMENDED, Status.APPROVED, Status.REJ
 # The only fields that may be written while the application is frozen, and only by the workflow.
 WORKFLOW_FIELDS = frozenset(
     {"status", "submitted_at", "submission_count", "ever_recommended", "updated_at"}
-)
+) | frozenset({"tier", "core_pass", "intensity"})  # issue 5: set from the submission snapshot
 
 
 class ApplicationFrozen(PermissionDenied):
@@ -114,6 +114,13 @@ class Application(models.Model):
     submission_count = models.PositiveIntegerField(_("提交次数"), default=0)
     # Once recommended, national reviewers keep seeing the application even after a return.
     ever_recommended = models.BooleanField(default=False)
+
+    # Issue 5: copied from the latest submission's calculation result when it is submitted
+    # (applications/reviews.py), so that the reviewers' queues filter with plain indexed SQL.
+    tier = models.CharField(_("能耗规模档"), max_length=16, blank=True, db_index=True)
+    core_pass = models.BooleanField(_("核心指标达标"), null=True, blank=True, db_index=True)
+    intensity = models.DecimalField(_("单位能耗碳排放（tCO2/tce）"), max_digits=14,
+                                    decimal_places=6, null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 

@@ -1,0 +1,94 @@
+"""Official letters (issue 5): assessment letter, recommendation letter, revision notice.
+
+A letter's PDF is written once under PRIVATE_STORAGE_ROOT with its SHA-256 and never overwritten.
+A reissue is a new Letter with a new reference and verification code; the old one is marked
+replaced and points at its successor.
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .applications import Application
+from .events import ApplicationEvent
+
+
+class LetterKind(models.TextChoices):
+    ASSESSMENT = "assessment", _("评审意见书")
+    RECOMMENDATION = "recommendation", _("推荐函")
+    REVISION = "revision", _("整改意见")
+
+
+# The word in the reference number: 零碳评〔2026〕0001号.
+REFERENCE_PREFIX = {
+    LetterKind.ASSESSMENT: "零碳评",
+    LetterKind.RECOMMENDATION: "零碳推",
+    LetterKind.REVISION: "零碳整",
+}
+
+
+class LetterStatus(models.TextChoices):
+    PENDING = "pending", _("生成中")
+    READY = "ready", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+class LetterCounter(models.Model):
+    """The last sequence number issued per kind and year; locked with select_for_update."""
+
+    kind = models.CharField(max_length=16, choices=LetterKind.choices)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="letter_counter_kind_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
+
+
+class Letter(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    event = models.ForeignKey(ApplicationEvent, on_delete=models.PROTECT, related_name="letters",
+                              verbose_name=_("对应流转"))
+    kind = models.CharField(_("文书类型"), max_length=16, choices=LetterKind.choices)
+    year = models.PositiveIntegerField(_("年份"))
+    sequence = models.PositiveIntegerField(_("序号"))
+    reference = models.CharField(_("文号"), max_length=40, unique=True)
+    issuer = models.CharField(_("出具单位"), max_length=100)
+    decision = models.CharField(_("结论"), max_length=100)
+    issued_at = models.DateTimeField(_("出具时间"))
+    verification_code = models.CharField(_("验证码"), max_length=32, unique=True)
+    status = models.CharField(_("状态"), max_length=16, choices=LetterStatus.choices,
+                              default=LetterStatus.PENDING, db_index=True)
+    file = models.CharField(_("文件"), max_length=255, blank=True)  # name in private storage
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="replaced_by", verbose_name=_("替代"))
+    replaced_at = models.DateTimeField(_("被替代时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("正式文书")
+        verbose_name_plural = _("正式文书")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "sequence"],
+                                    name="letter_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == LetterStatus.READY
+
+    @property
+    def is_replaced(self) -> bool:
+        return self.replaced_at is not None
