@@ -25,7 +25,30 @@ from accounting.models import (
 )
 
 
-class _ReadOnlyWhenPublished:
+class _ForAdministrators:
+    """Administrators (role, not Django permissions) manage accounting reference data."""
+
+    def _administrator(self, request) -> bool:
+        user = request.user
+        return user.is_active and getattr(user, "is_administrator", False)
+
+    def has_module_permission(self, request):
+        return self._administrator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._administrator(request)
+
+    def has_add_permission(self, request, *args):
+        return self._administrator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administrator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._administrator(request)
+
+
+class _ReadOnlyWhenPublished(_ForAdministrators):
     def _published(self, obj) -> bool:
         factor_set = obj if isinstance(obj, FactorSetVersion) else getattr(obj, "factor_set", None)
         return bool(factor_set and factor_set.is_published)
@@ -131,7 +154,7 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
 
 
 @admin.register(ParkYear)
-class ParkYearAdmin(admin.ModelAdmin):
+class ParkYearAdmin(_ForAdministrators, admin.ModelAdmin):
     list_display = ["park", "year", "factor_set_code", "inputs_changed_at", "recalc_queued_at"]
     list_select_related = ["park"]
     list_filter = ["year"]
@@ -140,7 +163,7 @@ class ParkYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalculationRun)
-class CalculationRunAdmin(admin.ModelAdmin):
+class CalculationRunAdmin(_ForAdministrators, admin.ModelAdmin):
     list_display = ["pk", "park_year", "status", "factor_set_code", "factor_set_version",
                     "started_at", "duration_ms"]
     list_select_related = ["park_year__park"]
@@ -155,7 +178,7 @@ class CalculationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(_ForAdministrators, admin.ModelAdmin):
     list_display = ["park_year", "filename", "format", "sha256", "applied_at", "uploaded_by"]
     list_select_related = ["park_year__park", "uploaded_by"]
 
