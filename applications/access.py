@@ -108,3 +108,75 @@ def is_provincial_reviewer_of(user: User | AnonymousUser, application: Applicati
         and user.role == Role.PROVINCIAL
         and user.province_id == application.park.province_id
     )
+
+
+# --- Reviews, letters and dossiers (issue 5) -----------------------------------------------------
+
+PROVINCIAL_REVIEW_STATES = frozenset({Status.SUBMITTED})
+NATIONAL_REVIEW_STATES = frozenset({Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW})
+
+
+def is_reviewer(user: User | AnonymousUser) -> bool:
+    """Provincial and national reviewers and administrators; never applicants."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in (Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN))
+    )
+
+
+def review_queue(user: User | AnonymousUser, queue: str) -> QuerySet[Application]:
+    """The applications of a reviewers' queue: "provincial" (a province's submitted ones and
+    later; the provincial reviewer's own province, all provinces for administrators), "national"
+    (what reached NDRC) or "mine" (assigned to this user). Empty when the user has no such
+    queue."""
+    visible = visible_applications(user)
+    if not is_reviewer(user):
+        return visible.none()
+    is_admin = user.is_superuser or user.role == Role.ADMIN
+    if queue == "provincial":
+        if user.role == Role.PROVINCIAL or is_admin:
+            return visible.exclude(status=Status.DRAFT, submission_count=0)
+    elif queue == "national":
+        if user.role == Role.NATIONAL or is_admin:
+            return visible.filter(
+                Q(status__in=[Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW, Status.APPROVED,
+                              Status.REJECTED])
+                | Q(ever_recommended=True)
+            )
+    elif queue == "mine":
+        return visible.filter(assignments__assignee=user)
+    return visible.none()
+
+
+def get_reviewable_application(user: User | AnonymousUser, pk: int) -> Application:
+    """The application for the review page: reviewers within scope only, otherwise 404."""
+    if not is_reviewer(user):
+        raise Http404
+    return get_application_for_user(user, pk)
+
+
+def can_review(user: User | AnonymousUser, application: Application) -> bool:
+    """May score and comment now: the province while it decides on recommending, NDRC (any
+    national reviewer or expert) while it is recommended or under national review."""
+    if not is_reviewer(user):
+        return False
+    if user.role == Role.PROVINCIAL:
+        return (is_provincial_reviewer_of(user, application)
+                and application.status in PROVINCIAL_REVIEW_STATES)
+    if user.role == Role.NATIONAL:
+        return application.status in NATIONAL_REVIEW_STATES
+    return False
+
+
+def can_assign_reviewers(user: User | AnonymousUser, application: Application) -> bool:
+    return (
+        user.is_authenticated and user.is_active
+        and (user.is_superuser or user.role in (Role.NATIONAL, Role.ADMIN))
+        and visible_applications(user).filter(pk=application.pk).exists()
+    )
+
+
+def sees_internal_reviews(user: User | AnonymousUser) -> bool:
+    """Internal comments and scores are for reviewers; the park never sees them."""
+    return is_reviewer(user)

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("园区与申报")
+
+    def ready(self) -> None:
+        # Issue 5: signal receivers (indicators on submission, letters on decisions).
+        from . import letters, reviews  # noqa: F401

@@ -28,6 +28,15 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("my_park", _("本园区"), "my_park", frozenset({Role.APPLICANT})),
     NavItem("energy", _("能源数据"), "accounting:mine", frozenset({Role.APPLICANT})),
     NavItem("applications", _("申报书"), "application_list", ALL_ROLES),
+    # Issue 7: the park platform's API tokens, and the API documentation.
+    NavItem("api_tokens", _("API 令牌"), "api_tokens_mine", frozenset({Role.APPLICANT})),
+    NavItem("api_docs", _("接口文档"), "api:docs", frozenset({Role.APPLICANT, Role.NATIONAL, Role.ADMIN})),
+    # Issue 5: the reviewers' queues.
+    NavItem("review_provincial", _("省级审核"), "review_queue_provincial",
+            frozenset({Role.PROVINCIAL, Role.ADMIN})),
+    NavItem("review_national", _("国家评审"), "review_queue_national",
+            frozenset({Role.NATIONAL, Role.ADMIN})),
+    NavItem("review_mine", _("指派给我"), "review_queue_mine", frozenset({Role.NATIONAL})),
 ]
 
 

@@ -1,12 +1,21 @@
 from django.urls import path
 
 from .views import applications, editing, home
+from .views import tokens as token_views
+from .views import letters as letter_views
+from .views import reviews as review_views
+from .views import verify as verify_views
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("parks/", home.park_list, name="park_list"),
     path("parks/mine/", home.my_park, name="my_park"),
     path("parks/<int:park_id>/", home.park_detail, name="park_detail"),
+    # Issue 7: API tokens of the park's energy-carbon management platform.
+    path("parks/mine/api-tokens/", token_views.my_tokens, name="api_tokens_mine"),
+    path("parks/<int:park_id>/api-tokens/", token_views.token_list, name="api_tokens"),
+    path("parks/<int:park_id>/api-tokens/<int:token_id>/revoke/", token_views.token_revoke,
+         name="api_tokens_revoke"),
     # Issue 4: the application and its workflow.
     path("applications/", applications.application_list, name="application_list"),
     path("applications/start/", applications.application_start, name="application_start"),
@@ -28,4 +37,32 @@ urlpatterns = [
          editing.attachment_delete, name="application_attachment_delete"),
     path("applications/<int:pk>/sections/<slug:key>/", editing.section_edit,
          name="application_section"),
+    # Issue 5: reviewers' queues and review page, letters, dossier, public verification.
+    path("reviews/provincial/", review_views.review_queue, {"queue": "provincial"},
+         name="review_queue_provincial"),
+    path("reviews/national/", review_views.review_queue, {"queue": "national"},
+         name="review_queue_national"),
+    path("reviews/mine/", review_views.review_queue, {"queue": "mine"},
+         name="review_queue_mine"),
+    path("reviews/<slug:queue>/", review_views.review_queue, name="review_queue"),
+    path("reviews/<slug:queue>/export.<slug:fmt>", review_views.review_queue_export,
+         name="review_queue_export"),
+    path("review/<int:pk>/", review_views.review_detail, name="review_detail"),
+    path("review/<int:pk>/score/", review_views.review_score, name="review_score"),
+    path("review/<int:pk>/comment/", review_views.review_comment, name="review_comment"),
+    path("review/<int:pk>/assign/", review_views.review_assign, name="review_assign"),
+    path("review/<int:pk>/assign/<int:assignment_id>/delete/", review_views.review_unassign,
+         name="review_unassign"),
+    path("review/<int:pk>/decide/<slug:action>/", review_views.review_decide,
+         name="review_decide"),
+    path("applications/<int:pk>/letters/<int:letter_id>/", letter_views.letter_download,
+         name="letter_download"),
+    path("applications/<int:pk>/letters/<int:letter_id>/retry/", letter_views.letter_retry,
+         name="letter_retry"),
+    path("applications/<int:pk>/letters/<int:letter_id>/reissue/", letter_views.letter_reissue,
+         name="letter_reissue"),
+    path("applications/<int:pk>/dossier.zip", letter_views.dossier_download,
+         name="application_dossier"),
+    path("verify/<str:code>/", verify_views.letter_verify, name="letter_verify"),
 ]
+

@@ -1,0 +1,113 @@
+"""The auditors' dossier of one application: a zip with everything on record.
+
+Who: anyone who may see the application (national reviewers and administrators, the province for
+its own parks, and the park itself). The park's copy leaves out what is internal to the
+reviewers: internal comments and the score sheets.
+
+Contents: `application.json` (the current record and the denormalised indicators),
+`submissions/<n>.json` (every frozen snapshot), `calculations/run-<id>.json` (each calculation run
+a snapshot refers to, with its trace), `letters/<reference>.pdf` (every ready letter, replaced ones
+too) and `letters.json`, `attachments/<id>-<name>` (every evidence file, streamed from disk),
+`events.json` (the event log), `reviews.json` (assignments, scores, comments as allowed).
+
+The zip is written to an anonymous temporary file (streamed file by file, never held whole in
+memory) and served from there; the file disappears when the response closes it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+from . import access
+from .models import Application, CommentVisibility, LetterStatus
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder).encode("utf-8")
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name)[:120] or "file"
+
+
+def filename(application: Application) -> str:
+    return f"dossier-{application.pk}.zip"
+
+
+def build(user, application: Application) -> IO[bytes]:
+    """The dossier as an open temporary file, positioned at the start."""
+    from accounting.models import CalculationRun
+
+    internal = access.sees_internal_reviews(user)
+    submissions = list(application.submissions.order_by("number"))
+    run_ids = {c.get("run_id") for s in submissions
+               for c in s.snapshot.get("calculations") or [] if c.get("run_id")}
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the response
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("application.json", _json({
+            "id": application.pk, "park": application.park.name,
+            "province": application.park.province.code, "batch": application.batch.name,
+            "status": application.status, "submission_count": application.submission_count,
+            "tier": application.tier, "core_pass": application.core_pass,
+            "intensity": application.intensity,
+        }))
+        for submission in submissions:
+            archive.writestr(f"submissions/{submission.number}.json", _json({
+                "number": submission.number, "submitted_at": submission.submitted_at,
+                "snapshot_sha256": submission.snapshot_sha256, "snapshot": submission.snapshot,
+            }))
+        for run in CalculationRun.objects.filter(pk__in=run_ids).order_by("pk"):
+            archive.writestr(f"calculations/run-{run.pk}.json", _json({
+                "id": run.pk, "status": run.status, "factor_set_code": run.factor_set_code,
+                "factor_set_version": run.factor_set_version, "input_digest": run.input_digest,
+                "started_at": run.started_at, "finished_at": run.finished_at,
+                "result": run.result, "trace": run.trace, "error": run.error,
+            }))
+        letters = list(application.letters.order_by("pk"))
+        archive.writestr("letters.json", _json([{
+            "reference": x.reference, "kind": x.kind, "issuer": x.issuer, "decision": x.decision,
+            "issued_at": x.issued_at, "status": x.status, "sha256": x.sha256,
+            "replaced_at": x.replaced_at, "verification_code": x.verification_code,
+        } for x in letters]))
+        root = Path(settings.PRIVATE_STORAGE_ROOT)
+        for letter in letters:
+            if letter.status == LetterStatus.READY and (root / letter.file).is_file():
+                archive.write(root / letter.file, f"letters/{_safe(letter.reference)}.pdf")
+        for attachment in application.attachments.order_by("pk"):
+            with attachment.file.open("rb") as source, archive.open(
+                f"attachments/{attachment.pk}-{_safe(attachment.original_name)}", "w"
+            ) as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+        archive.writestr("events.json", _json([{
+            "at": e.created_at, "actor": str(e.actor), "action": e.action,
+            "from": e.from_status, "to": e.to_status, "comment": e.comment,
+            "section_comments": e.section_comments,
+            "submission": e.submission.number if e.submission else None,
+        } for e in application.events.select_related("actor", "submission")]))
+        comments = application.review_comments.select_related("author")
+        if not internal:
+            comments = comments.filter(visibility=CommentVisibility.PUBLIC)
+        reviews: dict[str, Any] = {"comments": [
+            {"at": c.created_at, "author": str(c.author), "visibility": c.visibility,
+             "text": c.text} for c in comments]}
+        if internal:
+            reviews["assignments"] = [
+                {"assignee": str(a.assignee), "kind": a.kind, "at": a.assigned_at}
+                for a in application.assignments.select_related("assignee")]
+            reviews["scores"] = [
+                {"reviewer": str(s.reviewer), "submission": s.submission_number,
+                 "representativeness": s.representativeness, "demonstration": s.demonstration,
+                 "reduction_potential": s.reduction_potential, "feasibility": s.feasibility,
+                 "total": s.total, "at": s.updated_at}
+                for s in application.scores.select_related("reviewer")]
+        archive.writestr("reviews.json", _json(reviews))
+    handle.seek(0)
+    return handle

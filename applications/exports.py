@@ -1,0 +1,69 @@
+"""The filtered queue as CSV or XLSX.
+
+Spreadsheet programs run a cell that begins with = + - @ (or a tab / carriage return) as a
+formula; every such text cell is neutralised with a leading single quote. Numbers are written as
+numbers (XLSX) or their plain decimal text (CSV) and are not touched.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from .models import Application
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 50_000
+
+
+def neutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def header() -> list[str]:
+    return [_("编号"), _("园区"), _("省份"), _("批次"), _("状态"), _("最近提交"),
+            _("能耗规模档"), _("核心指标"), _("单位能耗碳排放"), _("指派")]
+
+
+def row(application: Application) -> list[Any]:
+    submitted = (timezone.localtime(application.submitted_at).strftime("%Y-%m-%d %H:%M")
+                 if application.submitted_at else "")
+    core = {True: _("达标"), False: _("未达标")}.get(application.core_pass, "")
+    return [
+        application.pk, application.park.name, application.park.province.name_zh,
+        application.batch.name, application.get_status_display(), submitted, application.tier,
+        core, application.intensity,
+        "、".join(str(a.assignee) for a in application.assignments.all()),
+    ]
+
+
+def _rows(applications: Iterable[Application]) -> Iterable[list[Any]]:
+    yield header()
+    for application in applications:
+        yield [neutralise(v) for v in row(application)]
+
+
+def to_csv(applications: Iterable[Application]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for values in _rows(applications):
+        writer.writerow(["" if v is None else v for v in values])
+    # The BOM lets Excel open UTF-8 Chinese text correctly.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(applications: Iterable[Application]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("评审队列"))
+    for values in _rows(applications):
+        sheet.append(values)  # Decimal cells stay exact numbers
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

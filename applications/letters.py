@@ -1,0 +1,320 @@
+"""Official letters (issue 5): issue on a transition, number, render with WeasyPrint, store once.
+
+Flow: `workflow.application_transitioned` (after commit) → `issue_for_event` creates the Letter
+row (reference number and verification code allocated here) and queues
+`letters_tasks.render_letter` after commit → `generate(letter_id)` renders the PDF, checks it
+and moves it into place atomically; the row is marked ready only after the file is in place.
+
+Reference numbers are allocated under a lock on the (kind, year) counter row, so two decisions
+at the same moment never share a number.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import qrcode
+from django.conf import settings
+from django.db import transaction
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .eligibility import OUTCOME_LABELS
+from .models import (
+    REFERENCE_PREFIX,
+    Application,
+    ApplicationEvent,
+    CommentVisibility,
+    Letter,
+    LetterCounter,
+    LetterKind,
+    LetterStatus,
+    Role,
+)
+from .workflow import application_transitioned
+
+LETTER_DIR = "letters"
+NATIONAL_ISSUER = "国家发展和改革委员会"
+KIND_BY_ACTION = {
+    "approve": LetterKind.ASSESSMENT,
+    "reject": LetterKind.ASSESSMENT,
+    "recommend": LetterKind.RECOMMENDATION,
+    "return_for_revision": LetterKind.REVISION,
+}
+DECISIONS = {
+    "approve": _("同意纳入国家级零碳园区建设名单"),
+    "reject": _("不予纳入国家级零碳园区建设名单"),
+    "recommend": _("同意推荐申报国家级零碳园区"),
+    "return_for_revision": _("退回整改，请按意见修改后重新提交"),
+}
+GUIDING_LABELS = {
+    "clean_energy": _("清洁能源消费占比"),
+    "solid_waste": _("工业固废综合利用率"),
+    "waste_energy": _("余热余冷余压综合利用率"),
+    "water": _("工业用水重复利用率"),
+    "product_energy": _("产品单位能耗达到能耗限额标准二级"),
+}
+
+
+class LetterError(Exception):
+    pass
+
+
+# --- Issuing -----------------------------------------------------------------------------------
+
+
+def issuer_for(actor, application: Application) -> str:
+    if actor.role == Role.PROVINCIAL:
+        return f"{application.park.province.name_zh}发展和改革委员会"
+    return NATIONAL_ISSUER
+
+
+def allocate_reference(kind: str, year: int) -> tuple[int, str]:
+    """The next number of this kind and year; call inside a transaction."""
+    counter, _created = LetterCounter.objects.get_or_create(kind=kind, year=year)
+    counter = LetterCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last, f"{REFERENCE_PREFIX[kind]}〔{year}〕{counter.last:04d}号"
+
+
+def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = None) -> Letter:
+    application = event.application
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    with transaction.atomic():
+        sequence, reference = allocate_reference(kind, year)
+        letter = Letter.objects.create(
+            application=application, event=event, kind=kind, year=year, sequence=sequence,
+            reference=reference, issuer=issuer_for(event.actor, application),
+            decision=str(DECISIONS[event.action]), issued_at=now,
+            verification_code=secrets.token_urlsafe(12), replaces=replaces,
+        )
+        if replaces is not None:
+            Letter.objects.filter(pk=replaces.pk).update(replaced_at=now)
+        transaction.on_commit(lambda: queue_rendering(letter.pk))
+    return letter
+
+
+def queue_rendering(letter_id: int) -> None:
+    from .letters_tasks import render_letter
+
+    render_letter.delay(letter_id)
+
+
+def issue_for_event(event: ApplicationEvent) -> Letter | None:
+    kind = KIND_BY_ACTION.get(event.action)
+    if kind is None:
+        return None
+    event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
+        pk=event.pk)
+    return _new_letter(event, kind)
+
+
+@receiver(application_transitioned, dispatch_uid="letters.issue_on_transition")
+def _on_transition(sender, application: Application, event: ApplicationEvent, **kwargs) -> None:
+    issue_for_event(event)
+
+
+def reissue(user, letter: Letter) -> Letter:
+    """A new version with a new reference and code that replaces `letter` (marked replaced)."""
+    if not (user.is_superuser or user.role in (Role.NATIONAL, Role.ADMIN)):
+        raise LetterError(str(_("只有国家级评审人员可以重新出具文书。")))
+    if letter.is_replaced:
+        raise LetterError(str(_("该文书已被替代，请重新出具最新版本。")))
+    event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
+        pk=letter.event_id)
+    return _new_letter(event, letter.kind, replaces=letter)
+
+
+def retry(letter: Letter) -> None:
+    """Queue a failed letter again (the page's retry button)."""
+    if letter.status != LetterStatus.FAILED:
+        raise LetterError(str(_("只有生成失败的文书可以重试。")))
+    Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.PENDING, error="")
+    transaction.on_commit(lambda: queue_rendering(letter.pk))
+
+
+# --- Content -----------------------------------------------------------------------------------
+
+
+def _pct(value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    from decimal import Decimal
+
+    return f"{(Decimal(str(value)) * 100).quantize(Decimal('0.1'))}%"
+
+
+def _num(value: Any, places: str = "0.0001") -> str:
+    if value in (None, ""):
+        return "—"
+    from decimal import Decimal
+
+    return str(Decimal(str(value)).quantize(Decimal(places)))
+
+
+def latest_calculation(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    runs = [c for c in snapshot.get("calculations") or []
+            if c.get("status") == "succeeded" and c.get("result")]
+    return max(runs, key=lambda c: c["year"]) if runs else None
+
+
+def indicator_rows(calculation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Core and guiding indicators against their targets, for pages and letters."""
+    if not calculation:
+        return []
+    r = calculation["result"]
+    rows = [{
+        "key": "intensity", "core": True, "label": _("单位能耗碳排放（tCO2/tce）"),
+        "value": _num(r.get("intensity")), "target": f"≤ {_num(r.get('threshold'), '0.01')}",
+        "pass": r.get("core_pass"),
+    }]
+    for name, value in (r.get("guiding") or {}).items():
+        if "not_applicable" in value:
+            shown, target = _("不适用"), "—"
+        elif "products" in value:
+            shown, target = _("%(n)s 种产品") % {"n": value["products"]}, _("二级及以上")
+        else:
+            shown, target = _pct(value.get("value")), f"≥ {_pct(value.get('target'))}"
+        rows.append({"key": name, "core": False, "label": GUIDING_LABELS.get(name, name),
+                     "value": shown, "target": target, "pass": value.get("pass")})
+    return rows
+
+
+def eligibility_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**row, "outcome_label": OUTCOME_LABELS.get(row.get("outcome"), row.get("outcome"))}
+            for row in snapshot.get("eligibility") or []]
+
+
+def verification_url(letter: Letter) -> str:
+    return settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(
+        "letter_verify", args=[letter.verification_code])
+
+
+def qr_data_uri(text: str) -> str:
+    image = qrcode.make(text, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def letter_context(letter: Letter) -> dict[str, Any]:
+    application = letter.application
+    submission = application.submissions.order_by("-number").first()
+    snapshot = submission.snapshot if submission else {}
+    calculation = latest_calculation(snapshot)
+    comments = list(application.review_comments.filter(visibility=CommentVisibility.PUBLIC)
+                    .order_by("created_at", "pk"))
+    url = verification_url(letter)
+    return {
+        "letter": letter,
+        "title": letter.get_kind_display(),
+        "application": application,
+        "park": application.park,
+        "basic": (snapshot.get("sections") or {}).get("basic") or {},
+        "boundary": (snapshot.get("sections") or {}).get("boundary") or {},
+        "submission": submission,
+        "eligibility": eligibility_rows(snapshot),
+        "calculation": calculation,
+        "indicators": indicator_rows(calculation),
+        "event": letter.event,
+        "comments": comments,
+        "issued_on": timezone.localtime(letter.issued_at).date(),
+        "verify_url": url,
+        "qr": qr_data_uri(url),
+        "css": (Path(settings.BASE_DIR) / "templates" / "letters" / "letter.css").read_text(
+            encoding="utf-8"),
+    }
+
+
+# --- Rendering and storing ---------------------------------------------------------------------
+
+
+def render_pdf(letter: Letter) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("letters/letter.html", letter_context(letter))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def check_pdf(path: Path) -> None:
+    """A file that does not start with %PDF or does not parse is not a letter."""
+    from pypdf import PdfReader
+
+    with open(path, "rb") as handle:
+        if handle.read(5) != b"%PDF-":
+            raise LetterError("rendered file is not a PDF")
+    reader = PdfReader(str(path))
+    if len(reader.pages) < 1:
+        raise LetterError("rendered PDF has no pages")
+
+
+def letter_path(letter: Letter) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / LETTER_DIR / str(letter.year) / (
+        f"{letter.kind}-{letter.year}-{letter.sequence:04d}-{letter.verification_code}.pdf")
+
+
+def generate(letter_id: int) -> Letter:
+    """Render, check and store the letter; idempotent once ready (the file is never rewritten)."""
+    letter = Letter.objects.select_related(
+        "application__park__province", "application__batch", "event__actor").get(pk=letter_id)
+    if letter.is_ready:
+        return letter
+    final = letter_path(letter)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        # A previous attempt got the file into place but not the row: keep that file.
+        digest, size = _digest(final)
+    else:
+        pdf = render_pdf(letter)
+        handle, temp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".pdf")
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(pdf)
+                out.flush()
+                os.fsync(out.fileno())
+            check_pdf(temp)
+            os.link(temp, final)  # fails if the final name exists: never overwrite
+        finally:
+            temp.unlink(missing_ok=True)
+        digest, size = hashlib.sha256(pdf).hexdigest(), len(pdf)
+    Letter.objects.filter(pk=letter.pk).update(
+        status=LetterStatus.READY, file=str(final.relative_to(settings.PRIVATE_STORAGE_ROOT)),
+        sha256=digest, size=size, error="",
+    )
+    letter.refresh_from_db()
+    return letter
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            sha.update(chunk)
+    return sha.hexdigest(), path.stat().st_size
+
+
+def mark_attempt_failed(letter_id: int, error: str, final: bool) -> None:
+    from django.db.models import F
+
+    fields: dict[str, Any] = {"attempts": F("attempts") + 1, "error": error[:2000]}
+    if final:
+        fields["status"] = LetterStatus.FAILED
+    Letter.objects.filter(pk=letter_id).exclude(status=LetterStatus.READY).update(**fields)
+
+
+def open_pdf(letter: Letter):
+    if not letter.is_ready or not letter.file:
+        raise LetterError("letter is not ready")
+    return open(Path(settings.PRIVATE_STORAGE_ROOT) / letter.file, "rb")

@@ -1,0 +1,138 @@
+"""The reviewers' queues (issue 5): filters, search, sort and counts, as plain indexed SQL.
+
+`access.review_queue(user, queue)` decides which applications a queue holds; this module narrows
+and orders them from the query string. Tier and core pass are columns of the application (copied
+from the submission snapshot at submission), so no filter reads JSON.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .models import Application, Batch, Province, ReviewAssignment, Status, User
+
+QUEUES = {
+    "provincial": _("省级审核"),
+    "national": _("国家评审"),
+    "mine": _("指派给我"),
+}
+TIERS = {
+    "below_200k": _("年综合能耗 20 万吨标准煤以下"),
+    "200k_1m": _("20 万—100 万吨标准煤"),
+    "1m_plus": _("100 万吨标准煤及以上"),
+}
+SORTS = {
+    "park": ("park__name", "pk"),
+    "-park": ("-park__name", "-pk"),
+    "submitted": ("submitted_at", "pk"),
+    "-submitted": ("-submitted_at", "-pk"),
+    "intensity": ("intensity", "pk"),
+    "-intensity": ("-intensity", "-pk"),
+    "province": ("park__province__code", "park__name", "pk"),
+    "status": ("status", "park__name", "pk"),
+}
+DEFAULT_SORT = "-submitted"
+CORE_CHOICES = ("pass", "fail", "unknown")
+PAGE_SIZE = 25
+
+
+@dataclass
+class QueueFilters:
+    province: str = ""
+    batch: int | None = None
+    status: str = ""
+    tier: str = ""
+    core: str = ""  # "pass" | "fail" | "unknown"
+    assignee: int | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    active: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, params) -> QueueFilters:
+        """Unknown values are ignored rather than refused: a filter link never errors."""
+        def number(name: str) -> int | None:
+            raw = params.get(name, "")
+            return int(raw) if raw.isdigit() else None
+
+        found = cls(
+            province=params.get("province", "") if len(params.get("province", "")) == 2 else "",
+            batch=number("batch"),
+            status=params.get("status", "") if params.get("status") in Status.values else "",
+            tier=params.get("tier", "") if params.get("tier") in TIERS else "",
+            core=params.get("core", "") if params.get("core") in CORE_CHOICES else "",
+            assignee=number("assignee"),
+            q=params.get("q", "").strip()[:100],
+            sort=params.get("sort", "") if params.get("sort") in SORTS else DEFAULT_SORT,
+        )
+        found.active = {k: v for k, v in (
+            ("province", found.province), ("batch", found.batch), ("status", found.status),
+            ("tier", found.tier), ("core", found.core), ("assignee", found.assignee),
+            ("q", found.q)) if v not in ("", None)}
+        return found
+
+
+def filtered(queryset: QuerySet[Application], filters: QueueFilters,
+             with_status: bool = True) -> QuerySet[Application]:
+    if filters.province:
+        queryset = queryset.filter(park__province__code=filters.province)
+    if filters.batch:
+        queryset = queryset.filter(batch_id=filters.batch)
+    if with_status and filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.tier:
+        queryset = queryset.filter(tier=filters.tier)
+    if filters.core == "pass":
+        queryset = queryset.filter(core_pass=True)
+    elif filters.core == "fail":
+        queryset = queryset.filter(core_pass=False)
+    elif filters.core == "unknown":
+        queryset = queryset.filter(core_pass__isnull=True)
+    if filters.assignee:
+        queryset = queryset.filter(assignments__assignee_id=filters.assignee)
+    if filters.q:
+        queryset = queryset.filter(park__name__icontains=filters.q)
+    return queryset
+
+
+def queue_rows(user: User, queue: str, filters: QueueFilters) -> QuerySet[Application]:
+    """The queue, filtered and sorted, with what each row shows (assignees prefetched)."""
+    # No DISTINCT needed: an assignee is on an application at most once.
+    return (
+        filtered(access.review_queue(user, queue), filters)
+        .select_related("park__province", "batch")
+        .prefetch_related(Prefetch(
+            "assignments", queryset=ReviewAssignment.objects.select_related("assignee")))
+        .order_by(*SORTS[filters.sort])
+    )
+
+
+def status_counts(user: User, queue: str, filters: QueueFilters) -> list[tuple[str, str, int]]:
+    """(status, label, count) of the queue under every filter but the status, in one query."""
+    rows = (
+        filtered(access.review_queue(user, queue), filters, with_status=False)
+        .order_by().values("status").annotate(n=Count("pk"))
+    )
+    counts = {row["status"]: row["n"] for row in rows}
+    return [(value, label, counts[value]) for value, label in Status.choices if value in counts]
+
+
+def filter_choices(user: User, queue: str) -> dict[str, Any]:
+    """Options of the filter form (three small queries)."""
+    provinces = Province.objects.order_by("code")
+    if user.role == "provincial":
+        provinces = provinces.filter(pk=user.province_id)
+    return {
+        "provinces": list(provinces),
+        "batches": list(Batch.objects.order_by("-year", "name")),
+        "assignees": list(User.objects.filter(review_assignments__isnull=False)
+                          .distinct().order_by("username")),
+        "statuses": Status.choices,
+        "tiers": list(TIERS.items()),
+        "sorts": SORTS,
+    }
+

@@ -1,0 +1,106 @@
+"""What the review page shows, shaped from a prefetched application (issue 5).
+
+`review_context(user, application)` expects the application loaded as in
+views/reviews.py `_load` (submissions, events, scores, comments, assignments, letters, incidents,
+attachments prefetched) and adds a fixed number of queries: the calculation runs of the latest
+snapshot (one), and the assignable users (one, only for those who may assign).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+
+from . import access, letters, reviews, sections, services
+from .models import Application, User
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, indent=1)
+    return str(value)
+
+
+def section_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshot section by section, as (label, text) rows; lists and objects as JSON."""
+    data = snapshot.get("sections") or {}
+    result = []
+    for section in sections.SECTIONS:
+        if section.key in ("incidents", "attachments"):
+            continue  # shown in their own tables
+        content = data.get(section.key) or {}
+        rows = [(sections.label(name), _display(value)) for name, value in content.items()
+                if name != "geojson"]
+        result.append({"key": section.key, "title": section.title, "rows": rows})
+    return result
+
+
+def _runs(calculations: list[dict[str, Any]]) -> dict[int, Any]:
+    try:
+        from accounting.models import CalculationRun
+    except ImportError:
+        return {}
+    ids = [c["run_id"] for c in calculations if c.get("run_id")]
+    return {run.pk: run for run in CalculationRun.objects.filter(pk__in=ids)
+            .select_related("factor_set")} if ids else {}
+
+
+def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each year's result with its indicators and its trace (factor code, value, source)."""
+    runs = _runs(calculations)
+    blocks = []
+    for calc in sorted(calculations, key=lambda c: c["year"], reverse=True):
+        run = runs.get(calc.get("run_id"))
+        trace = []
+        if run is not None and run.trace:
+            columns = run.trace["columns"]
+            trace = [dict(zip(columns, row, strict=True)) for row in run.trace["rows"][:200]]
+        blocks.append({
+            "calc": calc,
+            "indicators": letters.indicator_rows(calc if calc.get("result") else None),
+            "result": calc.get("result") or {}, "trace": trace,
+            "trace_total": len(run.trace["rows"]) if run is not None and run.trace else 0,
+            "run": run,
+        })
+    return blocks
+
+
+def review_context(user: User, application: Application) -> dict[str, Any]:
+    submissions = list(application.submissions.all())
+    latest = submissions[-1] if submissions else None
+    previous = submissions[-2] if len(submissions) > 1 else None
+    snapshot = latest.snapshot if latest else {}
+    calculations = snapshot.get("calculations") or []
+    boundary = (snapshot.get("sections") or {}).get("boundary") or {}
+    incidents = ((snapshot.get("sections") or {}).get("incidents") or {}).get("items") or []
+    can_assign = access.can_assign_reviewers(user, application)
+    scores = list(application.scores.all())
+    return {
+        "application": application,
+        "submission": latest,
+        "previous": previous,
+        "section_rows": section_rows(snapshot),
+        "eligibility": letters.eligibility_rows(snapshot),
+        "calculations": calculation_blocks(calculations),
+        "boundary": boundary,
+        "boundary_geojson": boundary.get("geojson"),
+        "incidents": incidents,
+        "attachments": list(application.attachments.all()),
+        "changes": services.diff_submissions(previous, latest) if latest and previous else [],
+        "events": list(application.events.all()),
+        "summary": reviews.score_summary(application, scores),
+        "my_score": next((s for s in scores if s.reviewer_id == user.pk
+                          and s.submission_number == application.submission_count), None),
+        "comments": list(application.review_comments.all()),
+        "assignments": list(application.assignments.all()),
+        "letters": list(application.letters.all()),
+        "can_review": access.can_review(user, application),
+        "can_assign": can_assign,
+        "assignable": list(reviews.assignable_users()) if can_assign else [],
+        "tile_url": getattr(settings, "ZCP_MAP_TILE_URL", ""),
+    }

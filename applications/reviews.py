@@ -1,0 +1,173 @@
+"""Reviewers' services (issue 5): queue indicators, assignments, score sheets and comments.
+
+- `record_indicators` copies tier / core pass / intensity from a new submission's snapshot onto
+  the application (connected to Submission's post_save, so it runs inside workflow.submit's
+  transaction and the queue never shows a submitted application without them).
+- `assign` / `unassign`: national staff (and administrators) put a national reviewer or expert
+  on an application; `save_score` / `add_comment` for whoever may review it now
+  (`access.can_review`); `score_summary` gives each sheet and the averages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .models import (
+    CRITERIA,
+    SCORE_LIMITS,
+    Application,
+    AssignmentKind,
+    CommentVisibility,
+    ReviewAssignment,
+    ReviewComment,
+    ReviewScore,
+    Role,
+    Submission,
+    User,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class ReviewError(Exception):
+    """Refused input or action; the message names the field and is meant for the user."""
+
+
+# --- Indicators copied from the submission -----------------------------------------------------
+
+
+def indicators_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Tier, core pass and intensity of the latest year with a successful calculation."""
+    runs = [c for c in snapshot.get("calculations") or []
+            if c.get("status") == "succeeded" and c.get("result")]
+    if not runs:
+        return {"tier": "", "core_pass": None, "intensity": None}
+    result = max(runs, key=lambda c: c["year"])["result"]
+    intensity = result.get("intensity")
+    try:
+        intensity = Decimal(str(intensity)) if intensity not in (None, "") else None
+    except InvalidOperation:
+        intensity = None
+    return {"tier": result.get("tier") or "", "core_pass": result.get("core_pass"),
+            "intensity": intensity}
+
+
+@receiver(post_save, sender=Submission, dispatch_uid="reviews.record_indicators")
+def record_indicators(sender, instance: Submission, created: bool, **kwargs) -> None:
+    if created:
+        Application.objects.filter(pk=instance.application_id).update(
+            **indicators_from_snapshot(instance.snapshot)
+        )
+
+
+# --- Assignments -------------------------------------------------------------------------------
+
+
+def assignable_users() -> Iterable[User]:
+    """National reviewers and experts are accounts with the national role."""
+    return User.objects.filter(role=Role.NATIONAL, is_active=True).order_by("username")
+
+
+def assign(user: User, application: Application, assignee: User,
+           kind: str = AssignmentKind.REVIEWER) -> ReviewAssignment:
+    if not access.can_assign_reviewers(user, application):
+        raise ReviewError(str(_("只有国家级评审管理人员可以指派评审人员。")))
+    if kind not in AssignmentKind.values:
+        raise ReviewError(str(_("类型：请选择评审人员或评审专家。")))
+    if assignee.role != Role.NATIONAL or not assignee.is_active:
+        raise ReviewError(str(_("被指派人：只能指派国家级评审人员或专家。")))
+    try:
+        with transaction.atomic():
+            return ReviewAssignment.objects.create(
+                application=application, assignee=assignee, kind=kind, assigned_by=user
+            )
+    except IntegrityError:
+        raise ReviewError(str(_("被指派人：%(name)s 已被指派。")) % {"name": assignee}) from None
+
+
+def unassign(user: User, assignment: ReviewAssignment) -> None:
+    if not access.can_assign_reviewers(user, assignment.application):
+        raise ReviewError(str(_("只有国家级评审管理人员可以取消指派。")))
+    assignment.delete()
+
+
+# --- Scores ------------------------------------------------------------------------------------
+
+
+def _parse_score(name: str, label: str, raw: Any) -> int:
+    low, high = SCORE_LIMITS
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise ReviewError(str(_("%(field)s：请填写 %(low)s–%(high)s 的整数。"))
+                          % {"field": label, "low": low, "high": high}) from None
+    if not low <= value <= high:
+        raise ReviewError(str(_("%(field)s：分值须在 %(low)s–%(high)s 之间。"))
+                          % {"field": label, "low": low, "high": high})
+    return value
+
+
+@transaction.atomic
+def save_score(user: User, application: Application, values: dict[str, Any]) -> ReviewScore:
+    """The reviewer's sheet for the current submission (created or revised); all four criteria
+    are required and nothing is written unless all are valid."""
+    if not access.can_review(user, application):
+        raise ReviewError(str(_("您当前不能为该申报书打分。")))
+    parsed = {name: _parse_score(name, str(label), values.get(name)) for name, label in CRITERIA}
+    score, _created = ReviewScore.objects.update_or_create(
+        application=application, reviewer=user,
+        submission_number=application.submission_count, defaults=parsed,
+    )
+    return score
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    sheets: list[ReviewScore]
+    averages: dict[str, Decimal]  # per criterion, and "total"
+    count: int
+
+
+def _average(values: list[int]) -> Decimal:
+    return (Decimal(sum(values)) / Decimal(len(values))).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def score_summary(application: Application, scores: Iterable[ReviewScore]) -> ScoreSummary:
+    """Sheets for the current submission and their averages (no query: pass the scores)."""
+    sheets = [s for s in scores if s.submission_number == application.submission_count]
+    averages: dict[str, Decimal] = {}
+    if sheets:
+        for name, _label in CRITERIA:
+            averages[name] = _average([getattr(s, name) for s in sheets])
+        averages["total"] = _average([s.total for s in sheets])
+    return ScoreSummary(sheets, averages, len(sheets))
+
+
+# --- Comments ----------------------------------------------------------------------------------
+
+
+def add_comment(user: User, application: Application, text: str,
+                visibility: str = CommentVisibility.INTERNAL) -> ReviewComment:
+    if not access.can_review(user, application):
+        raise ReviewError(str(_("您当前不能对该申报书发表评审意见。")))
+    text = (text or "").strip()
+    if not text:
+        raise ReviewError(str(_("评审意见：请填写内容。")))
+    if visibility not in CommentVisibility.values:
+        raise ReviewError(str(_("可见范围：请选择仅评审人员可见或园区可见。")))
+    return ReviewComment.objects.create(application=application, author=user, text=text,
+                                        visibility=visibility)
+
+
+def public_comments(application: Application) -> list[ReviewComment]:
+    """What the park may read: comments marked visible to it, never internal ones."""
+    return list(application.review_comments.filter(visibility=CommentVisibility.PUBLIC)
+                .select_related("author"))

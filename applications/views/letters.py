@@ -1,0 +1,66 @@
+"""Letter download, retry and reissue; the dossier download. Access: whoever may see the
+application (access.get_application_for_user), otherwise 404."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from .. import access, dossier, letters
+from ..models import Letter
+
+
+def _letter(request: HttpRequest, pk: int, letter_id: int) -> Letter:
+    application = access.get_application_for_user(request.user, pk)
+    return get_object_or_404(Letter, pk=letter_id, application=application)
+
+
+@login_required
+def letter_download(request: HttpRequest, pk: int, letter_id: int) -> FileResponse:
+    letter = _letter(request, pk, letter_id)
+    try:
+        handle = letters.open_pdf(letter)
+    except (letters.LetterError, FileNotFoundError):
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=f"{letter.reference}.pdf",
+                        content_type="application/pdf")
+
+
+def _back(request: HttpRequest, pk: int) -> HttpResponse:
+    if access.is_reviewer(request.user):
+        return redirect("review_detail", pk=pk)
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def letter_retry(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
+    letter = _letter(request, pk, letter_id)
+    if not access.is_reviewer(request.user):
+        raise Http404
+    try:
+        letters.retry(letter)
+    except letters.LetterError as error:
+        messages.error(request, str(error))
+    return _back(request, pk)
+
+
+@login_required
+@require_POST
+def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
+    letter = _letter(request, pk, letter_id)
+    try:
+        letters.reissue(request.user, letter)
+    except letters.LetterError as error:
+        messages.error(request, str(error))
+    return _back(request, pk)
+
+
+@login_required
+def dossier_download(request: HttpRequest, pk: int) -> FileResponse:
+    application = access.get_application_for_user(request.user, pk)
+    handle = dossier.build(request.user, application)
+    return FileResponse(handle, as_attachment=True, content_type="application/zip",
+                        filename=dossier.filename(application))

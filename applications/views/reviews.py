@@ -1,0 +1,178 @@
+"""The reviewers' workspace: the queues with export, and the review page with its actions.
+
+Views parse, call a service (queues, reviews, workflow) and render; every page loads what it
+shows in a fixed number of queries.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import access, exports, queues, reviews, workflow
+from ..models import (
+    CRITERIA,
+    SCORE_LIMITS,
+    Application,
+    ApplicationEvent,
+    AssignmentKind,
+    CommentVisibility,
+    ReviewAssignment,
+    ReviewComment,
+    ReviewScore,
+    Submission,
+    User,
+)
+from ..review_page import review_context
+from ..sections import SECTIONS
+
+
+def _check_queue(request: HttpRequest, queue: str) -> None:
+    """404 for a queue this user does not have (an applicant has none)."""
+    if queue not in queues.QUEUES or not access.is_reviewer(request.user):
+        raise Http404
+    if access.review_queue(request.user, queue).query.is_empty():
+        raise Http404
+
+
+@login_required
+def review_queue(request: HttpRequest, queue: str) -> HttpResponse:
+    _check_queue(request, queue)
+    filters = queues.QueueFilters.from_query(request.GET)
+    rows = queues.queue_rows(request.user, queue, filters)
+    page = Paginator(rows, queues.PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "applications/reviews/queue.html", {
+        "queue": queue, "queue_title": queues.QUEUES[queue], "page": page, "filters": filters,
+        "counts": queues.status_counts(request.user, queue, filters),
+        "choices": queues.filter_choices(request.user, queue),
+        "query": params.urlencode(), "tiers": dict(queues.TIERS),
+    })
+
+
+@login_required
+def review_queue_export(request: HttpRequest, queue: str, fmt: str) -> HttpResponse:
+    _check_queue(request, queue)
+    filters = queues.QueueFilters.from_query(request.GET)
+    rows = queues.queue_rows(request.user, queue, filters)[: exports.MAX_ROWS]
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.to_xlsx(rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="queue-{queue}-{stamp}.{fmt}"'
+    return response
+
+
+def _load(request: HttpRequest, pk: int) -> Application:
+    application = access.get_reviewable_application(request.user, pk)
+    return (
+        Application.objects.select_related("park__province", "batch")
+        .prefetch_related(
+            "incidents", "attachments", "letters",
+            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
+            Prefetch("submissions", queryset=Submission.objects.order_by("number")),
+            Prefetch("scores", queryset=ReviewScore.objects.select_related("reviewer")),
+            Prefetch("review_comments", queryset=ReviewComment.objects.select_related("author")),
+            Prefetch("assignments", queryset=ReviewAssignment.objects.select_related("assignee")),
+        )
+        .get(pk=application.pk)
+    )
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load(request, pk)
+    context = review_context(request.user, application)
+    context.update({
+        "criteria": CRITERIA, "score_limits": SCORE_LIMITS, "sections": SECTIONS,
+        "visibilities": CommentVisibility.choices, "assignment_kinds": AssignmentKind.choices,
+        "actions": [t for t in workflow.available_actions(request.user, application)
+                    if t.action != "submit"],
+    })
+    return render(request, "applications/reviews/review.html", context)
+
+
+@login_required
+@require_POST
+def review_score(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access.get_reviewable_application(request.user, pk)
+    try:
+        reviews.save_score(request.user, application,
+                           {name: request.POST.get(name) for name, _label in CRITERIA})
+    except reviews.ReviewError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("评分已保存。"))
+    return redirect("review_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access.get_reviewable_application(request.user, pk)
+    try:
+        reviews.add_comment(request.user, application, request.POST.get("text", ""),
+                            request.POST.get("visibility", CommentVisibility.INTERNAL))
+    except reviews.ReviewError as error:
+        messages.error(request, str(error))
+    return redirect("review_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def review_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access.get_reviewable_application(request.user, pk)
+    assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+    try:
+        if assignee is None:
+            raise reviews.ReviewError(str(_("被指派人：请选择。")))
+        reviews.assign(request.user, application, assignee,
+                       request.POST.get("kind", AssignmentKind.REVIEWER))
+    except reviews.ReviewError as error:
+        messages.error(request, str(error))
+    return redirect("review_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def review_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    application = access.get_reviewable_application(request.user, pk)
+    assignment = get_object_or_404(ReviewAssignment, pk=assignment_id, application=application)
+    try:
+        reviews.unassign(request.user, assignment)
+    except reviews.ReviewError as error:
+        messages.error(request, str(error))
+    return redirect("review_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Decisions go through the workflow functions, which check role, scope and state."""
+    application = access.get_reviewable_application(request.user, pk)
+    if action not in workflow.TRANSITIONS or action == "submit":
+        raise Http404
+    section_comments = {s.key: request.POST.get(f"section_comment_{s.key}", "") for s in SECTIONS}
+    try:
+        workflow.perform(action, request.user, application,
+                         comment=request.POST.get("comment", ""),
+                         section_comments=section_comments)
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+        for problem in error.problems:
+            messages.error(request, problem)
+    else:
+        messages.success(request, workflow.TRANSITIONS[action].label)
+    return redirect("review_detail", pk=pk)

@@ -1,0 +1,81 @@
+"""The assessment letter as a PDF: its text, its fonts, its storage."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from pypdf import PdfReader
+
+from applications import letters
+from applications.models import LetterStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _pdf_path(letter) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / letter.file
+
+
+def _text(letter) -> str:
+    return "".join(page.extract_text() for page in PdfReader(str(_pdf_path(letter))).pages)
+
+
+def test_approval_renders_an_assessment_letter_with_park_indicators_and_decision(approved_letter):
+    letter = approved_letter
+    assert letter.status == LetterStatus.READY
+    text = _text(letter)
+    assert "甲园区" in text
+    assert "评审意见书" in text
+    assert "国家发展和改革委员会" in text
+    assert "同意纳入国家级零碳园区建设名单" in text
+    assert letter.reference in text
+    calc = letters.latest_calculation(letter.application.submissions.last().snapshot)
+    intensity = letters.indicator_rows(calc)[0]["value"]
+    assert intensity != "—" and intensity in text
+
+
+def test_reference_numbers_runs_per_kind_and_year(approved_letter):
+    assert approved_letter.reference == f"零碳评〔{approved_letter.year}〕0001号"
+    assert letters.allocate_reference("assessment", approved_letter.year)[1].endswith("0002号")
+    assert letters.allocate_reference("recommendation", approved_letter.year)[1] == (
+        f"零碳推〔{approved_letter.year}〕0001号")
+    assert letters.allocate_reference("assessment", 2031)[1] == "零碳评〔2031〕0001号"
+
+
+def test_letter_embeds_a_noto_cjk_font(approved_letter):
+    listing = subprocess.run(["pdffonts", str(_pdf_path(approved_letter))], capture_output=True,
+                             text=True, check=True).stdout
+    cjk = [line for line in listing.splitlines() if "Noto-Serif-CJK" in line or "Noto-Sans-CJK" in line]
+    assert cjk, listing
+    assert all(" yes " in line for line in cjk), listing  # embedded (column "emb")
+
+
+def test_first_page_shows_the_issuers_chinese_heading_in_ink(approved_letter, tmp_path):
+    """The first page at 50 dpi: the red issuer heading (国家发展和改革委员会, 22 pt) must leave
+    ink where it stands. With the CJK font missing the glyphs would be empty boxes or blanks and
+    pdffonts (test above) would not list Noto; both together fail without the fonts."""
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1",
+                    str(_pdf_path(approved_letter)), str(tmp_path / "page")], check=True)
+    page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    heading = page.crop((0, 35, page.width, 80)).tobytes()
+    dark = sum(1 for v in heading if v < 160)
+    assert dark > 300, dark
+    # The heading is ten glyphs wide: ink spread over the width, not one box.
+    columns = {i % page.width for i, v in enumerate(heading) if v < 160}
+    assert max(columns) - min(columns) > 150
+
+
+def test_stored_letter_has_its_hash_and_is_never_rewritten(approved_letter):
+    import hashlib
+
+    path = _pdf_path(approved_letter)
+    content = path.read_bytes()
+    assert content.startswith(b"%PDF-")
+    assert hashlib.sha256(content).hexdigest() == approved_letter.sha256
+    again = letters.generate(approved_letter.pk)
+    assert again.sha256 == approved_letter.sha256
+    assert path.read_bytes() == content
