@@ -30,7 +30,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("applications", _("申报书"), "application_list", ALL_ROLES),
     # Issue 7: the park platform's API tokens, and the API documentation.
     NavItem("api_tokens", _("API 令牌"), "api_tokens_mine", frozenset({Role.APPLICANT})),
-    NavItem("api_docs", _("接口文档"), "api:docs", frozenset({Role.APPLICANT, Role.NATIONAL, Role.ADMIN})),
+    NavItem("api_docs", _("接口文档"), "api:docs",
+            frozenset({Role.APPLICANT, Role.NATIONAL, Role.ADMIN})),
     # Issue 5: the reviewers' queues.
     NavItem("review_provincial", _("省级审核"), "review_queue_provincial",
             frozenset({Role.PROVINCIAL, Role.ADMIN})),

@@ -1,9 +1,9 @@
 from django.urls import path
 
 from .views import applications, editing, home
-from .views import tokens as token_views
 from .views import letters as letter_views
 from .views import reviews as review_views
+from .views import tokens as token_views
 from .views import verify as verify_views
 
 urlpatterns = [

@@ -202,11 +202,40 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API (issue 7, applications/api and accounting/api): park platforms with their token,
+    # people with their session; JSON only; one error shape; a rate limit per token.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "applications.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["applications.api.throttling.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "applications.api.common.StrictLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "applications.api.errors.handle_exception",
 }
+# Requests per token (or per signed-in person) and period: "120/min", "5000/hour" …
+ZCP_API_RATE = os.environ.get("ZCP_API_RATE", "120/min")
+# How long an Idempotency-Key's stored answer is replayed.
+ZCP_API_IDEMPOTENCY_HOURS = int(os.environ.get("ZCP_API_IDEMPOTENCY_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "zcparks API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "DESCRIPTION": _(
+        "国家级零碳园区申报评审系统的接口：园区能碳管理平台推送能源数据、读取核算结果与申报书状态。"
+        "园区令牌（Authorization: Bearer zcp_…）只对本园区有效；国家级与省级人员用登录会话只读访问。"
+        "所有错误均为 {\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}。"
+    ),
+    # The schema and its page are public (they hold no data); the data needs a token or session.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "applications.models.Status",
+        "RunStatusEnum": "accounting.models.RunStatus",
+    },
 }
 
 # Content-Security-Policy: no inline script anywhere, everything served from this host.

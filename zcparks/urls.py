@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("energy/", include("accounting.urls")),
+    path("api/", include("applications.api.urls")),
     path("", include("applications.urls")),
 ]
