@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 
 from . import access, letters, reviews, sections, services
-from .models import Application, User
+from .models import CRITERIA, Application, User
 
 
 def _display(value: Any) -> str:
@@ -80,6 +80,8 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
     incidents = ((snapshot.get("sections") or {}).get("incidents") or {}).get("items") or []
     can_assign = access.can_assign_reviewers(user, application)
     scores = list(application.scores.all())
+    my_score = next((s for s in scores if s.reviewer_id == user.pk
+                     and s.submission_number == application.submission_count), None)
     return {
         "application": application,
         "submission": latest,
@@ -94,8 +96,9 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "changes": services.diff_submissions(previous, latest) if latest and previous else [],
         "events": list(application.events.all()),
         "summary": reviews.score_summary(application, scores),
-        "my_score": next((s for s in scores if s.reviewer_id == user.pk
-                          and s.submission_number == application.submission_count), None),
+        "my_score": my_score,
+        "my_values": {name: getattr(my_score, name) for name, _label in CRITERIA}
+        if my_score else {},
         "comments": list(application.review_comments.all()),
         "assignments": list(application.assignments.all()),
         "letters": list(application.letters.all()),
