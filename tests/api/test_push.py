@@ -58,7 +58,8 @@ def test_pushed_rows_replace_the_park_years_data_and_are_calculated(
     assert body["import_batch"]["row_counts"]["fuels"] == 2
     assert body["result_url"] == f"/api/v1/parks/{cast.park_a.pk}/years/2025/result/"
     park_year = ParkYear.objects.get(park=cast.park_a, year=2025)
-    quantities = sorted(FuelRecord.objects.filter(park_year=park_year).values_list("quantity", flat=True))
+    quantities = sorted(FuelRecord.objects.filter(park_year=park_year)
+                        .values_list("quantity", flat=True))
     assert quantities == [Decimal("99"), Decimal("100.5")]
     assert ImportBatch.objects.get().uploaded_by == cast.applicant_a
     run = CalculationRun.objects.get(park_year=park_year)
