@@ -100,12 +100,29 @@ def assert_fits_narrow(page, name: str) -> None:
     try:
         page.reload()
         width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= NARROW["width"], f"{name} ({page.url}) is {width} px wide at 390 px"
+        assert width <= NARROW["width"], (
+            f"{name} ({page.url}) is {width} px wide at 390 px; too wide: {too_wide(page)}")
         assert page.locator(".navbar-toggler").is_visible(), f"{name}: no navigation button"
         assert not page.locator("#mainnav").is_visible(), f"{name}: navigation did not collapse"
     finally:
         page.set_viewport_size(WIDE)
         page.reload()
+
+
+def too_wide(page) -> list[str]:
+    """The innermost elements that reach past the right edge, to say what to fix."""
+    return page.evaluate(
+        """limit => Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > limit + 1
+                         && !Array.from(e.children).some(
+                             c => c.getBoundingClientRect().right > limit + 1))
+            .slice(0, 5)
+            .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                      + (e.className && typeof e.className === 'string'
+                         ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+                      + ' "' + (e.textContent || '').trim().slice(0, 30) + '"')""",
+        NARROW["width"],
+    )
 
 
 def check_page(page, name: str) -> None:

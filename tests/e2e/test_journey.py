@@ -1,0 +1,340 @@
+"""The whole journey of an application, in a real browser, in Chinese and once in English.
+
+A park applicant fills every section, draws the boundary on the map, registers an incident,
+uploads evidence, imports the energy spreadsheet and sees the indicators recalculated, fixes a
+failing basic condition and submits; the provincial reviewer returns it with a comment; the park
+revises and resubmits; the province recommends; the national reviewer scores, approves and
+downloads the assessment letter; the public verification page confirms the letter.
+
+Each person uses an own browser context (own cookies, own language); every key page is checked
+with axe-core and at 390 px, and a screenshot of it is written to var/screenshots/."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from applications.models import Application, Batch, Status
+
+from .browsing import check_page, narrow_open_nav, page_text, screenshot
+from .forms import fill_form
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ACCEPTANCE = Path("/work/shared/acceptance")
+CASE = "01-green-medium"
+ENERGY_YEAR = 2025
+RETURN_COMMENT = "请补充园区分布式光伏项目的并网容量和年发电量。"
+
+
+@pytest.fixture
+def open_batch(cast) -> Batch:
+    call_command("load_reference", stdout=io.StringIO())
+    now = timezone.now()
+    return Batch.objects.create(name="2026年第一批", year=2026, opens_at=now - timedelta(days=1),
+                                deadline=now + timedelta(days=30))
+
+
+class Person:
+    """One person in the journey: an own browser context, logged in, in the chosen language."""
+
+    def __init__(self, site, browser, username: str, language: str, tag: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           locale="zh-CN", accept_downloads=True)
+        self.context.set_default_timeout(15_000)
+        self.site = type(site)(context=self.context, base_url=site.base_url,
+                               console_errors=site.console_errors)
+        self.page = self.site.login(username)
+        self.tag = tag
+        if language != "zh-hans":
+            narrow_open_nav(self.page)
+            self.page.locator(f"button[name=language][value={language}]").click()
+            self.page.wait_for_load_state()
+        assert self.page.locator("html").get_attribute("lang") == language
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.site.url(path))
+
+    def check(self, name: str) -> None:
+        check_page(self.page, f"journey-{self.tag}-{name}")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def status_of(application: Application) -> str:
+    application.refresh_from_db(fields=["status"])
+    return application.status
+
+
+def draw_boundary(page) -> None:
+    """Draw a polygon with Leaflet-Geoman: the polygon tool, four clicks, back to the first."""
+    page.locator("#boundary-map .leaflet-pm-icon-polygon").click()
+    box = page.locator("#boundary-map").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    corners = [(x - 60, y - 40), (x + 60, y - 40), (x + 60, y + 40), (x - 60, y + 40)]
+    for cx, cy in corners:
+        page.mouse.click(cx, cy)
+        page.wait_for_timeout(80)
+    page.mouse.click(*corners[0])
+    page.wait_for_function(
+        "() => document.querySelector('[data-boundary-input]').value.includes('Polygon')"
+    )
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (25, 135, 84)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def energy_workbook() -> bytes:
+    from tests.accounting.conftest import case_rows, workbook_bytes
+
+    case = json.loads((ACCEPTANCE / "cases" / f"{CASE}.json").read_text(encoding="utf-8"))
+    return workbook_bytes(case_rows(case))
+
+
+def expected_intensity() -> Decimal:
+    expected = json.loads((ACCEPTANCE / "expected" / f"{CASE}.json").read_text(encoding="utf-8"))
+    return Decimal(str(expected["intensity"]))
+
+
+# --- the park's part ----------------------------------------------------------------------------
+
+
+def start_application(park: Person, cast) -> Application:
+    park.go("/applications/")
+    park.page.locator("form[action$='/applications/start/'] button").first.click()
+    park.page.locator("[data-testid=application-status]").wait_for()
+    application = Application.objects.get(park=cast.park_a)
+    assert status_of(application) == Status.DRAFT
+    park.check("application-new")
+    return application
+
+
+def fill_sections(park: Person, application: Application) -> None:
+    """Every JSON section, through its own page, saved and shown complete."""
+    links = park.page.locator("[data-testid=section-status] a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    sections = [h for h in hrefs if "/sections/" in h]
+    assert sections, "the application shows no sections"
+    for href in sections:
+        key = href.rstrip("/").rsplit("/", 1)[-1]
+        park.go(href)
+        form = park.page.locator("main form[method=post]").last
+        fill_form(form)
+        form.locator("button[type=submit]").click()
+        park.page.wait_for_load_state()
+        assert park.page.locator(f"[data-complete={key}]").count() == 1, (
+            f"section {key} is not complete after saving: {page_text(park.page)}")
+        if key == "basic":
+            park.check("section-basic")
+
+
+def fill_boundary(park: Person, application: Application, management_body: str) -> None:
+    park.go(f"/applications/{application.pk}/boundary/")
+    draw_boundary(park.page)
+    form = park.page.locator("main form[method=post]")
+    form.locator("select[name=scope]").select_option("whole")
+    form.locator("[name=management_body]").fill(management_body)
+    for side, text in (("east", "至东环路"), ("south", "至南河"), ("west", "至西山路"),
+                       ("north", "至北外环")):
+        form.locator(f"[name=boundary_{side}]").fill(text)
+    form.locator("button[type=submit]").click()
+    park.page.wait_for_load_state()
+    assert "Polygon" in park.page.locator("[data-boundary-input]").input_value()
+    park.check("boundary")
+
+
+def register_incident(park: Person, application: Application) -> None:
+    park.go(f"/applications/{application.pk}/incidents/")
+    add = park.page.locator("main form[method=post]").filter(has=park.page.locator("[name=kind]"))
+    add.locator("[name=occurred_on]").fill((timezone.localdate() - timedelta(days=400)).isoformat())
+    add.locator("select[name=kind]").select_option(index=0)
+    add.locator("select[name=severity]").select_option("general")
+    add.locator("[name=description]").fill("厂区内一起一般性设备故障，无人员伤亡，已整改。")
+    add.locator("button[type=submit]").click()
+    park.page.wait_for_load_state()
+    assert park.page.locator("[data-testid=incidents] tbody tr").count() == 1
+    confirm = park.page.locator("main form[method=post]").filter(
+        has=park.page.locator("[name=confirmed]"))
+    confirm.locator("[name=confirmed]").check()
+    confirm.locator("button[name=confirm]").click()
+    park.page.wait_for_load_state()
+    park.check("incidents")
+
+
+def upload_evidence(park: Person, application: Application) -> None:
+    park.go(f"/applications/{application.pk}/attachments/")
+    for section in ("data_statistics", "data_accounting", "data_metering", "data_monitoring"):
+        form = park.page.locator("main form[enctype='multipart/form-data']")
+        form.locator("[name=title]").fill(f"证明材料 {section}")
+        form.locator("select[name=section]").select_option(section)
+        form.locator("input[type=file]").set_input_files(
+            {"name": f"{section}.png", "mimeType": "image/png", "buffer": png_bytes()})
+        form.locator("button[type=submit]").click()
+        park.page.wait_for_load_state()
+    assert park.page.locator("[data-testid=attachments] tbody tr").count() == 4
+    park.check("attachments")
+
+
+def import_energy(park: Person, cast) -> None:
+    park_id = cast.park_a.pk
+    park.go(f"/energy/{park_id}/{ENERGY_YEAR}/result/")
+    before = park.page.locator("[data-testid=core-indicator]").count()
+    park.go(f"/energy/{park_id}/{ENERGY_YEAR}/import/")
+    park.check("energy-import")
+    park.page.locator("main input[type=file]").set_input_files({
+        "name": "能源数据.xlsx",
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": energy_workbook(),
+    })
+    park.page.locator("main form[enctype='multipart/form-data'] button[type=submit]").click()
+    park.page.locator("[data-testid=preview-outcome]").wait_for()
+    park.check("energy-preview")
+    park.page.locator("button[name=confirm]").click()
+    park.page.wait_for_load_state()
+    park.go(f"/energy/{park_id}/{ENERGY_YEAR}/result/")
+    core = park.page.locator("[data-testid=core-indicator]")
+    assert before == 0 and core.count() == 1, page_text(park.page)
+    shown = Decimal(re.search(r"\d+\.\d+", core.locator(".display-6").inner_text()).group())
+    assert abs(shown - expected_intensity()) < Decimal("0.001"), shown
+    park.check("energy-result")
+
+
+def submit(park: Person, application: Application) -> None:
+    park.go(f"/applications/{application.pk}/")
+    park.page.locator("form[data-action=submit] button").click()
+    park.page.wait_for_load_state()
+    assert status_of(application) == Status.SUBMITTED, page_text(park.page)
+
+
+# --- the reviewers' part ------------------------------------------------------------------------
+
+
+def open_from_queue(reviewer: Person, nav_key: str, application: Application, name: str) -> None:
+    narrow_open_nav(reviewer.page)
+    reviewer.page.locator(f"a[data-nav={nav_key}]").click()
+    reviewer.page.locator("[data-testid=queue]").wait_for()
+    reviewer.check(f"queue-{name}")
+    reviewer.page.locator(f"[data-testid=queue] a[href$='/review/{application.pk}/']").first.click()
+    reviewer.page.locator("[data-testid=review-status]").wait_for()
+    reviewer.check(f"review-{name}")
+
+
+def decide(reviewer: Person, action: str, comment: str = "") -> None:
+    form = reviewer.page.locator(f"form[data-action={action}]")
+    if comment:
+        form.locator("textarea[name=comment]").fill(comment)
+    form.locator("button[type=submit]").click()
+    reviewer.page.wait_for_load_state()
+
+
+# --- the journey --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
+    site, browser, cast, open_batch, language
+):
+    tag = "zh" if language == "zh-hans" else "en"
+    park = Person(site, browser, "applicant_a", language, f"{tag}-park")
+    application = start_application(park, cast)
+
+    fill_sections(park, application)
+    # The management body is left out at first: the scope condition fails, and says so.
+    fill_boundary(park, application, management_body="")
+    register_incident(park, application)
+    upload_evidence(park, application)
+    import_energy(park, cast)
+
+    park.go(f"/applications/{application.pk}/")
+    scope = park.page.locator("[data-testid=eligibility] [data-condition=scope]")
+    assert scope.get_attribute("data-outcome") == "fail"
+    assert park.page.locator("[data-testid=submission-problems]").count() == 1
+    park.check("blocked")
+    fill_boundary(park, application, management_body="甲园区管理委员会")
+    park.go(f"/applications/{application.pk}/")
+    assert scope.get_attribute("data-outcome") == "pass"
+    assert park.page.locator("[data-testid=submission-problems]").count() == 0
+    submit(park, application)
+    park.check("submitted")
+
+    province = Person(site, browser, "prov_js", language, f"{tag}-province")
+    open_from_queue(province, "review_provincial", application, "provincial")
+    decide(province, "return_for_revision", RETURN_COMMENT)
+    assert status_of(application) == Status.RETURNED
+
+    park.go(f"/applications/{application.pk}/")
+    assert RETURN_COMMENT in park.page.locator("[data-testid=return-comments]").inner_text()
+    park.check("returned")
+    park.go(f"/applications/{application.pk}/sections/key_tasks/")
+    form = park.page.locator("main form[method=post]").last
+    form.locator("[name='projects-0-content']").fill("屋顶分布式光伏 12 MW，年发电量约 1300 万千瓦时。")
+    form.locator("button[type=submit]").click()
+    park.page.wait_for_load_state()
+    submit(park, application)
+    assert application.submissions.count() == 2
+
+    province.go(f"/review/{application.pk}/")
+    decide(province, "recommend")
+    assert status_of(application) == Status.RECOMMENDED
+
+    national = Person(site, browser, "national", language, f"{tag}-national")
+    open_from_queue(national, "review_national", application, "national")
+    if national.page.locator("form[data-action=start_national_review]").count():
+        decide(national, "start_national_review")
+    scores = national.page.locator("form[action$='/score/']")
+    for field in scores.locator("input[type=number]").all():
+        field.fill("86")
+    scores.locator("button[type=submit]").click()
+    national.page.wait_for_load_state()
+    assert national.page.locator("[data-testid=score-average]").count() == 1
+    decide(national, "approve", "同意列入国家级零碳园区建设名单。")
+    assert status_of(application) == Status.APPROVED
+    national.page.reload()
+    letter = national.page.locator("[data-testid=letters] [data-letter-status=ready]").first
+    letter.wait_for()
+    national.check("approved")
+    with national.page.expect_download() as download_info:
+        letter.locator("a[href*='/letters/']").click()
+    pdf = Path(download_info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-")
+
+    code = verification_code(pdf, application)
+    public = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = public.new_page()
+        page.goto(site.url(f"/verify/{code}/"))
+        assert page.locator("[data-testid=verify-valid]").count() == 1
+        assert cast.park_a.name in page.locator("[data-testid=verify]").inner_text()
+        check_page(page, f"journey-{tag}-verify")
+    finally:
+        public.close()
+    screenshot(park.page, f"journey-{tag}-park-end")
+    for person in (park, province, national):
+        person.close()
+    assert site.console_errors == []
+
+
+def verification_code(pdf: bytes, application: Application) -> str:
+    """The code printed in the letter, read back from the PDF as its recipient would."""
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    stored = application.letters.get(status="ready").verification_code
+    assert stored in text.replace(" ", "").replace("\n", ""), "the letter does not print its code"
+    return stored
