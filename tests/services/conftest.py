@@ -1,0 +1,145 @@
+"""A real Celery worker on Redis, working on the pytest TEST database (PostgreSQL).
+
+Use with ``@pytest.mark.redis``, ``@pytest.mark.postgres`` and
+``@pytest.mark.django_db(transaction=True)`` (the worker is another process: it sees only
+committed data). The fixture ``celery_worker`` starts
+``python -m celery -A zcparks worker --pool=solo`` with DATABASE_URL pointing at the test
+database and CELERY_BROKER_URL at ``ZCP_TEST_REDIS_URL`` (a separate Redis db, flushed first),
+points this process's Celery app at the same broker (no eager mode), and waits until the worker
+answers a ping. The returned object has ``.process``, ``.stop()``, ``.kill()`` (SIGKILL, as a
+crash would) and ``.start()`` (again), and ``.log()`` (the worker's output so far).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings as django_settings
+
+PING_TIMEOUT_SECONDS = 30
+
+
+def database_url(db: dict) -> str:
+    assert db["ENGINE"].endswith("postgresql"), "the worker fixture needs PostgreSQL"
+    user = quote(db.get("USER") or "", safe="")
+    password = db.get("PASSWORD") or ""
+    auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
+    host = db.get("HOST") or "localhost"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{db['NAME']}"
+
+
+@dataclass
+class CeleryWorker:
+    env: dict[str, str]
+    log_path: Path
+    name: str
+    process: subprocess.Popen | None = None
+    _log: object = field(default=None, repr=False)
+
+    def start(self) -> CeleryWorker:
+        from zcparks.celery import app
+
+        assert self.process is None or self.process.poll() is not None, "worker already running"
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "zcparks", "worker", "--pool=solo",
+             "-l", "warning", "-n", self.name, "--without-gossip", "--without-mingle"],
+            cwd=django_settings.BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + PING_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early:\n{self.log()}")
+            replies = app.control.ping(destination=[self.name], timeout=0.5)
+            if replies:
+                return self
+        self.kill()
+        raise RuntimeError(f"celery worker did not answer a ping in {PING_TIMEOUT_SECONDS} s:\n{self.log()}")
+
+    def stop(self, timeout: float = 15) -> None:
+        """Warm shutdown (SIGTERM): the worker finishes its current task first."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._close_log()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would; acks_late tasks are delivered again."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+        self._close_log()
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@pytest.fixture
+def celery_broker_url():
+    url = os.environ.get("ZCP_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("ZCP_TEST_REDIS_URL is not set")
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings, celery_broker_url, tmp_path, monkeypatch):
+    from zcparks.celery import app
+
+    # Celery reads the CELERY_BROKER_URL environment variable before its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", celery_broker_url)
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    settings.CELERY_BROKER_URL = celery_broker_url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.close()  # drop any pooled connection to the previous broker
+    app.conf.broker_url = celery_broker_url
+    app.conf.task_always_eager = False
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zcparks.settings",
+        "DATABASE_URL": database_url(django_settings.DATABASES["default"]),
+        "CELERY_BROKER_URL": celery_broker_url,
+        "ZCP_PRIVATE_STORAGE_ROOT": str(settings.PRIVATE_STORAGE_ROOT),
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = CeleryWorker(env=env, log_path=tmp_path / "celery-worker.log",
+                          name=f"zcp-test-{os.getpid()}-{time.monotonic_ns()}@localhost")
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        app.close()
+        app.conf.broker_url = saved["broker_url"]
+        app.conf.task_always_eager = saved["task_always_eager"]
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
+    """Poll ``predicate`` until it returns something truthy; return it (or fail after timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
