@@ -155,8 +155,10 @@ def _run(
     section_comments = {k: v.strip() for k, v in (section_comments or {}).items() if v and v.strip()}
     with transaction.atomic():
         # Lock the row and re-read it: the state checked below is the state we change.
+        # of=("self",): lock only this row, not the joined batch and province rows, so that
+        # unrelated transitions of the same batch do not queue behind each other.
         locked = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("park__province", "batch")
             .get(pk=application.pk)
         )
