@@ -25,6 +25,19 @@ RULES = {
     "approve": ("national", "under_national_review"),
     "reject": ("national", "under_national_review"),
 }
+
+
+@pytest.fixture(autouse=True)
+def _notifications_inline():
+    # With a broker configured (PostgreSQL+Redis runs) the task would wait for a worker.
+    from zcparks.celery import app as celery_app
+
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
 EVERYONE = ["applicant_a", "applicant_b", "applicant_c", "provincial_a", "provincial_other",
             "national", "admin"]
 
