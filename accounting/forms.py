@@ -113,7 +113,10 @@ def record_formset(kind: str, park_year: ParkYear, fuels: dict[str, Any], data=N
     form_class, _label = KINDS[kind]
     model = form_class._meta.model
     factory = forms.modelformset_factory(model, form=form_class, extra=3, can_delete=True,
-                                         max_num=MAX_FORM_ROWS, validate_max=True)
+                                         max_num=MAX_FORM_ROWS, validate_max=True,
+                                         # A forged TOTAL_FORMS builds at most this many forms
+                                         # (Django's default is max_num + 1000).
+                                         absolute_max=MAX_FORM_ROWS)
     queryset = (model.objects.filter(park_year=park_year) if park_year.pk
                 else model.objects.none()).order_by("id")
     if kind != "enterprises" and kind != "products":
