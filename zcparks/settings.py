@@ -214,6 +214,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "applications.api.common.StrictLimitOffsetPagination",
     "EXCEPTION_HANDLER": "applications.api.errors.handle_exception",
+    # No OPTIONS self-description: the OpenAPI schema documents the API (answers 405).
+    "DEFAULT_METADATA_CLASS": None,
 }
 # Requests per token (or per signed-in person) and period: "120/min", "5000/hour" …
 ZCP_API_RATE = os.environ.get("ZCP_API_RATE", "120/min")

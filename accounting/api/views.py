@@ -37,7 +37,7 @@ from applications.api.common import (
     json_body,
     park_in_scope,
 )
-from applications.api.errors import WRITE_ERRORS, error_responses
+from applications.api.errors import LIST_ERRORS, WRITE_ERRORS, error_responses
 from applications.api.idempotency import HEADER, idempotent
 
 TAG = [_("能源数据与核算")]
@@ -63,7 +63,7 @@ def _park_year(request: Request, park_id: int, year: int) -> ParkYear:
 
 
 @extend_schema(tags=TAG, parameters=[PARK_ID], summary=_("园区有数据的年度"),
-               responses={200: ParkYearSerializer(many=True), **error_responses()})
+               responses={200: ParkYearSerializer(many=True), **error_responses(LIST_ERRORS)})
 class ParkYearList(generics.ListAPIView):
     serializer_class = ParkYearSerializer
 
@@ -153,7 +153,7 @@ class LatestResult(generics.GenericAPIView):
 
 
 @extend_schema(tags=TAG, parameters=[PARK_ID, YEAR], summary=_("核算运行记录"),
-               responses={200: RunSerializer(many=True), **error_responses()})
+               responses={200: RunSerializer(many=True), **error_responses(LIST_ERRORS)})
 class RunList(generics.ListAPIView):
     serializer_class = RunSerializer
 

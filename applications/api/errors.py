@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -101,6 +102,7 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None
     return response
 
 
+@csrf_exempt  # it changes nothing; a PUT to a wrong address must get this 404, not a CSRF page
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any /api/ address that names no endpoint: the same shape, not an HTML page."""
     return JsonResponse(error_body("not_found", _("没有这个接口地址。")), status=404)
@@ -137,6 +139,7 @@ ERROR_DESCRIPTIONS = {
     429: _("超过调用频率限制，请按 Retry-After 头等待后重试"),
 }
 READ_ERRORS = (401, 403, 404, 406, 429)
+LIST_ERRORS = (400, *READ_ERRORS)  # 400: a wrong limit/offset (or filter)
 WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 415, 422, 429)
 
 

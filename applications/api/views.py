@@ -41,7 +41,8 @@ class Me(generics.GenericAPIView):
 
 @extend_schema(tags=[_("园区")], summary=_("可见的园区"),
                description=_("园区令牌只看到本园区；省级人员看到本省园区；国家级人员看到全部。"),
-               responses={200: ParkSerializer(many=True), **error_responses((401, 406, 429))})
+               responses={200: ParkSerializer(many=True),
+                          **error_responses((400, 401, 406, 429))})
 class ParkList(generics.ListAPIView):
     serializer_class = ParkSerializer
 

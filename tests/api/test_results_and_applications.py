@@ -49,13 +49,13 @@ def test_runs_are_listed_newest_first_and_each_can_be_read(
     assert detail["result"] == pushed.result
 
 
-def test_the_years_of_a_park_show_their_latest_run(api, cast, pushed, django_assert_max_num_queries):
+def test_the_years_of_a_park_show_their_latest_run(
+        api, cast, pushed, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         body = api.get(f"/api/v1/parks/{cast.park_a.pk}/years/").json()
-    assert body["results"] == [{
-        "year": 2025, "factor_set_code": "", "inputs_changed_at": body["results"][0]["inputs_changed_at"],
-        "latest_run": body["results"][0]["latest_run"]}]
-    assert body["results"][0]["latest_run"]["id"] == pushed.pk
+    [row] = body["results"]
+    assert (row["year"], row["factor_set_code"]) == (2025, "")
+    assert row["latest_run"]["id"] == pushed.pk
 
 
 def test_a_year_without_data_has_no_result(api, cast):
