@@ -99,30 +99,20 @@ def park_year_key(park_id: int, year: int) -> str:
 # --- reading the file --------------------------------------------------------------------------
 
 def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
-    from openpyxl import load_workbook
+    from accounting.xlsx_reader import Formula, XlsxError, read_workbook
 
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same plain answer
+        tables = read_workbook(content)
+    except XlsxError:
         errors.append(RowError("—", None, "", _("不是有效的 XLSX 文件")))
         return {}
-    tables = {}
-    try:
-        for ws in book.worksheets:
-            rows = []
-            for number, cells in enumerate(ws.iter_rows(), start=1):
-                values = []
-                for cell in cells:
-                    if getattr(cell, "data_type", None) == "f":
-                        errors.append(RowError(ws.title, number, cell.coordinate,
-                                               _("单元格含公式，请只填数值")))
-                        values.append(None)
-                    else:
-                        values.append(cell.value)
-                rows.append((number, values))
-            tables[ws.title] = rows
-    finally:
-        book.close()
+    for title, rows in tables.items():
+        for number, values in rows:
+            for index, value in enumerate(values):
+                if isinstance(value, Formula):
+                    errors.append(RowError(title, number, value.reference,
+                                           _("单元格含公式，请只填数值")))
+                    values[index] = None
     return tables
 
 
