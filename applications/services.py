@@ -244,8 +244,13 @@ def submission_problems(application: Application) -> list[str]:
 
 
 def history_years(application: Application) -> list[int]:
-    """The three calendar years before the batch's year (近三年)."""
-    return [application.batch.year - 3, application.batch.year - 2, application.batch.year - 1]
+    """The three calendar years before the batch's year (近三年), and the baseline year 2025
+    when the batch is not earlier than it."""
+    year = application.batch.year
+    years = [year - 3, year - 2, year - 1]
+    if sections.BASELINE_YEAR <= year and sections.BASELINE_YEAR not in years:
+        years.append(sections.BASELINE_YEAR)
+    return years
 
 
 def latest_calculations(application: Application) -> list[dict[str, Any]]:
@@ -275,13 +280,15 @@ def latest_calculations(application: Application) -> list[dict[str, Any]]:
 
 
 def _unpack_latest(outcome: Any) -> tuple[Any, bool]:
+    """(the latest successful run, whether a newer run is pending) from accounting's answer."""
     if outcome is None:
         return None, False
     if isinstance(outcome, tuple):
         return outcome[0], bool(outcome[1])
-    run = getattr(outcome, "run", outcome)
-    pending = getattr(outcome, "pending", getattr(outcome, "newer_pending", False))
-    return run, bool(pending)
+    run = getattr(outcome, "last_success", None)
+    if run is None and getattr(outcome, "run", None) is not None and outcome.run.succeeded:
+        run = outcome.run
+    return run, bool(getattr(outcome, "pending", False))
 
 
 # --- Submission snapshot and diff ------------------------------------------------------------------
