@@ -3,6 +3,7 @@
 
 Idempotent: an application that already exists for its park and batch is left as it is.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -28,29 +29,44 @@ DEMO_PDF = (
 def _content(park: Park) -> dict[str, dict]:
     within = park.scope == "within"
     return {
-        "basic": {"zone_level": park.zone_level, "in_catalogue": "yes",
-                  "approval_document": "天津市人民政府关于设立滨海数字经济园的批复（津政函〔2022〕35号）"
-                  if park.zone_level == "high_tech_park" else "",
-                  "approval_year": 2022 if park.zone_level == "high_tech_park" else None,
-                  "is_new_park": False, "builder": park.management_body,
-                  "location": "临近区域电网枢纽，周边风光资源丰富，铁路公路物流便利。",
-                  "layout": "“一核两区”布局：产业核心区、绿色能源区、配套服务区。",
-                  "economy": "2024年规上工业总产值约420亿元，主导产业集聚度68%。"},
-        "industry": {"leading_industries": "新能源装备、先进材料、数字经济",
-                     "key_enterprises": "规上企业86家，龙头企业12家，均已开展能效诊断。",
-                     "key_projects_investment": "在建和规划重点项目23个，总投资约186亿元。"},
-        "energy": {"supply": "外购电网电力与绿电交易为主，园区分布式光伏装机120MW、储能40MWh。",
-                   "consumption": "燃料主要用于供热，少量天然气用作原料，能源加工转换以自备热源为主。",
-                   "emissions": "按附件4核算，近两年碳排放量逐年下降，电力间接排放占比最高。"},
-        "feasibility": {"trend": "随产业升级和绿电替代，预计能耗增速放缓、碳排放稳中有降。",
-                        "attainability": "风光资源和电网条件支撑高比例绿电；主要挑战是工业过程排放。",
-                        "supply_plan": "源网荷储一体化：分布式光伏＋分散式风电＋绿电直连＋储能。"},
-        "targets": {"baseline_year": 2025, "period_start": 2025, "period_end": 2028,
-                    "targets": "2028年单位能耗碳排放降至0.2 tCO2/tce以下，清洁能源消费占比不低于90%。",
-                    "roadmap": [
-                        {"name": "第一阶段", "years": "2025—2026", "focus": "绿电直连与能碳管理平台"},
-                        {"name": "第二阶段", "years": "2027—2028", "focus": "热力系统清洁化与工艺降碳"},
-                    ]},
+        "basic": {
+            "zone_level": park.zone_level,
+            "in_catalogue": "yes",
+            "approval_document": "天津市人民政府关于设立滨海数字经济园的批复（津政函〔2022〕35号）"
+            if park.zone_level == "high_tech_park"
+            else "",
+            "approval_year": 2022 if park.zone_level == "high_tech_park" else None,
+            "is_new_park": False,
+            "builder": park.management_body,
+            "location": "临近区域电网枢纽，周边风光资源丰富，铁路公路物流便利。",
+            "layout": "“一核两区”布局：产业核心区、绿色能源区、配套服务区。",
+            "economy": "2024年规上工业总产值约420亿元，主导产业集聚度68%。",
+        },
+        "industry": {
+            "leading_industries": "新能源装备、先进材料、数字经济",
+            "key_enterprises": "规上企业86家，龙头企业12家，均已开展能效诊断。",
+            "key_projects_investment": "在建和规划重点项目23个，总投资约186亿元。",
+        },
+        "energy": {
+            "supply": "外购电网电力与绿电交易为主，园区分布式光伏装机120MW、储能40MWh。",
+            "consumption": "燃料主要用于供热，少量天然气用作原料，能源加工转换以自备热源为主。",
+            "emissions": "按附件4核算，近两年碳排放量逐年下降，电力间接排放占比最高。",
+        },
+        "feasibility": {
+            "trend": "随产业升级和绿电替代，预计能耗增速放缓、碳排放稳中有降。",
+            "attainability": "风光资源和电网条件支撑高比例绿电；主要挑战是工业过程排放。",
+            "supply_plan": "源网荷储一体化：分布式光伏＋分散式风电＋绿电直连＋储能。",
+        },
+        "targets": {
+            "baseline_year": 2025,
+            "period_start": 2025,
+            "period_end": 2028,
+            "targets": "2028年单位能耗碳排放降至0.2 tCO2/tce以下，清洁能源消费占比不低于90%。",
+            "roadmap": [
+                {"name": "第一阶段", "years": "2025—2026", "focus": "绿电直连与能碳管理平台"},
+                {"name": "第二阶段", "years": "2027—2028", "focus": "热力系统清洁化与工艺降碳"},
+            ],
+        },
         "key_tasks": {
             "tasks": {
                 "energy_structure": {"involved": True, "measures": "新增光伏80MW，开展绿电直连。"},
@@ -59,36 +75,65 @@ def _content(park: Park) -> dict[str, dict]:
                 "resource_efficiency": {"involved": True, "measures": "余热梯级利用、中水回用。"},
                 "infrastructure": {"involved": True, "measures": "新建建筑按近零能耗标准设计。"},
                 "technology": {"involved": False, "measures": ""},
-                "management": {"involved": True, "measures": "建设覆盖主要用能企业的能碳管理平台。"},
+                "management": {
+                    "involved": True,
+                    "measures": "建设覆盖主要用能企业的能碳管理平台。",
+                },
                 "reform": {"involved": False, "measures": ""},
             },
             "other_tasks": "",
             "projects": [
-                {"name": "园区屋顶分布式光伏", "owner": "园区能源投资公司", "content": "80MW屋顶光伏",
-                 "investment": "32000", "period": "2025—2026", "plan": "2025年四季度开工",
-                 "significance": "提高直供绿电比例"},
-                {"name": "能碳管理平台", "owner": park.management_body, "content": "计量监测与核算平台",
-                 "investment": "3500", "period": "2025", "plan": "2025年底上线",
-                 "significance": "支撑碳排放核算与监测"},
+                {
+                    "name": "园区屋顶分布式光伏",
+                    "owner": "园区能源投资公司",
+                    "content": "80MW屋顶光伏",
+                    "investment": "32000",
+                    "period": "2025—2026",
+                    "plan": "2025年四季度开工",
+                    "significance": "提高直供绿电比例",
+                },
+                {
+                    "name": "能碳管理平台",
+                    "owner": park.management_body,
+                    "content": "计量监测与核算平台",
+                    "investment": "3500",
+                    "period": "2025",
+                    "plan": "2025年底上线",
+                    "significance": "支撑碳排放核算与监测",
+                },
             ],
         },
-        "economics": {"total_cost": "186000", "annual_return": "24500", "payback_years": "7.6",
-                      "irr_percent": "8.9", "cost_structure": "能源设施62%、节能改造23%、平台与其他15%",
-                      "revenue_sources": "售电收益、节能收益、绿证与碳资产收益"},
-        "support": {"organisation": "成立园区零碳建设领导小组和工作专班。",
-                    "policy_support": "省市专项资金和绿色金融支持。",
-                    "capacity_building": "与高校共建零碳技术中心，开展人才培训。",
-                    "gov_support": True, "special_mechanism": True, "research_platform": True,
-                    "renewable_exploration": True, "talent_team": True},
-        "data_foundation": {"statistics": "建立园区能源统计报表制度，覆盖规上企业。",
-                            "accounting": "按附件4开展年度碳排放核算。",
-                            "metering": "重点用能企业三级计量器具配备率100%。",
-                            "monitoring": "能耗在线监测系统接入主要用能企业。"},
+        "economics": {
+            "total_cost": "186000",
+            "annual_return": "24500",
+            "payback_years": "7.6",
+            "irr_percent": "8.9",
+            "cost_structure": "能源设施62%、节能改造23%、平台与其他15%",
+            "revenue_sources": "售电收益、节能收益、绿证与碳资产收益",
+        },
+        "support": {
+            "organisation": "成立园区零碳建设领导小组和工作专班。",
+            "policy_support": "省市专项资金和绿色金融支持。",
+            "capacity_building": "与高校共建零碳技术中心，开展人才培训。",
+            "gov_support": True,
+            "special_mechanism": True,
+            "research_platform": True,
+            "renewable_exploration": True,
+            "talent_team": True,
+        },
+        "data_foundation": {
+            "statistics": "建立园区能源统计报表制度，覆盖规上企业。",
+            "accounting": "按附件4开展年度碳排放核算。",
+            "metering": "重点用能企业三级计量器具配备率100%。",
+            "monitoring": "能耗在线监测系统接入主要用能企业。",
+        },
         "_boundary": {
-            "scope": park.scope, "host_park_name": park.host_park_name,
+            "scope": park.scope,
+            "host_park_name": park.host_park_name,
             "management_body": park.management_body,
             "boundary_east": "东至滨江大道" if within else "东至园区东环路",
-            "boundary_south": "南至创新路", "boundary_west": "西至科技大道",
+            "boundary_south": "南至创新路",
+            "boundary_west": "西至科技大道",
             "boundary_north": "北至北环路",
         },
     }
@@ -111,34 +156,62 @@ def _complete(park: Park, applicant: User, batch: Batch) -> Application:
     for key, section in content.items():
         services.save_section(application, key, section)
     west, south, east, north = DEMO_POLYGONS[park.name]
-    boundary["boundary_geojson"] = {"type": "Polygon", "coordinates": [[
-        [west, south], [east, south], [east, north], [west, north], [west, south]]]}
+    boundary["boundary_geojson"] = {
+        "type": "Polygon",
+        "coordinates": [
+            [[west, south], [east, south], [east, north], [west, north], [west, south]]
+        ],
+    }
     services.save_boundary(application, boundary)
     services.set_incident_register_confirmed(application, True)
     sections = ["data_statistics", "data_accounting", "data_metering", "data_monitoring"]
     if park.zone_level == "high_tech_park":
         sections.append("builder")
     for section in sections:
-        evidence.add_attachment(application, applicant, name=f"{section}.pdf", content=DEMO_PDF,
-                                title=f"证明材料：{section}", section=section)
+        evidence.add_attachment(
+            application,
+            applicant,
+            name=f"{section}.pdf",
+            content=DEMO_PDF,
+            title=f"证明材料：{section}",
+            section=section,
+        )
     return Application.objects.get(pk=application.pk)
 
 
 def _batch(name: str, opens: datetime.datetime, deadline: datetime.datetime) -> Batch:
     batch, _created = Batch.objects.get_or_create(
-        name=name, defaults={"year": 2025, "opens_at": opens, "deadline": deadline})
+        name=name, defaults={"year": 2025, "opens_at": opens, "deadline": deadline}
+    )
     return batch
 
 
 def load_demo_applications() -> None:
     now = timezone.now()
-    users = {u.username: u for u in User.objects.filter(username__in=[
-        "park_subei", "park_changzhou", "park_suzhou", "park_yanjiang", "park_xibu", "park_binhai",
-        "prov_jiangsu", "prov_anhui", "prov_neimenggu", "prov_tianjin", "ndrc_reviewer"])}
-    open_batch = _batch(OPEN_BATCH, now - datetime.timedelta(days=20),
-                        now + datetime.timedelta(days=90))
-    pilot = _batch(CLOSED_BATCH, now - datetime.timedelta(days=120),
-                   now + datetime.timedelta(days=1))
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=[
+                "park_subei",
+                "park_changzhou",
+                "park_suzhou",
+                "park_yanjiang",
+                "park_xibu",
+                "park_binhai",
+                "prov_jiangsu",
+                "prov_anhui",
+                "prov_neimenggu",
+                "prov_tianjin",
+                "ndrc_reviewer",
+            ]
+        )
+    }
+    open_batch = _batch(
+        OPEN_BATCH, now - datetime.timedelta(days=20), now + datetime.timedelta(days=90)
+    )
+    pilot = _batch(
+        CLOSED_BATCH, now - datetime.timedelta(days=120), now + datetime.timedelta(days=1)
+    )
     ndrc = users["ndrc_reviewer"]
 
     def path(*steps: str, province: str) -> list[Callable[[Application, User], object]]:
@@ -146,29 +219,48 @@ def load_demo_applications() -> None:
         actions = {
             "submit": lambda app, applicant: workflow.submit(applicant, app),
             "return": lambda app, _a: workflow.return_for_revision(
-                reviewer, app, "请补充能源消费分品种数据和重点项目投资依据。",
-                {"energy": "请区分外购与自供能源。", "economics": "投资回收期测算依据不足。"}),
+                reviewer,
+                app,
+                "请补充能源消费分品种数据和重点项目投资依据。",
+                {"energy": "请区分外购与自供能源。", "economics": "投资回收期测算依据不足。"},
+            ),
             "recommend": lambda app, _a: workflow.recommend(reviewer, app, "同意推荐。"),
             "not_recommend": lambda app, _a: workflow.not_recommend(
-                reviewer, app, "近三年排放数据不完整，本批次暂不推荐。"),
+                reviewer, app, "近三年排放数据不完整，本批次暂不推荐。"
+            ),
             "national": lambda app, _a: workflow.start_national_review(ndrc, app),
             "approve": lambda app, _a: workflow.approve(ndrc, app, "建设方案可行，纳入建设名单。"),
-            "reject": lambda app, _a: workflow.reject(ndrc, app, "减碳路径论证不足，本批次不纳入。"),
+            "reject": lambda app, _a: workflow.reject(
+                ndrc, app, "减碳路径论证不足，本批次不纳入。"
+            ),
         }
         return [actions[s] for s in steps]
 
     plan = [
         # (park applicant, batch, steps)
-        ("park_subei", open_batch, path("submit", "recommend", "national", province="prov_jiangsu")),
-        ("park_changzhou", open_batch, path("submit", "return", "submit", "recommend",
-                                            province="prov_jiangsu")),
+        (
+            "park_subei",
+            open_batch,
+            path("submit", "recommend", "national", province="prov_jiangsu"),
+        ),
+        (
+            "park_changzhou",
+            open_batch,
+            path("submit", "return", "submit", "recommend", province="prov_jiangsu"),
+        ),
         ("park_suzhou", open_batch, path("submit", province="prov_jiangsu")),
         ("park_yanjiang", open_batch, path("submit", "return", province="prov_anhui")),
-        ("park_xibu", open_batch, path("submit", "recommend", "national", "approve",
-                                       province="prov_neimenggu")),
+        (
+            "park_xibu",
+            open_batch,
+            path("submit", "recommend", "national", "approve", province="prov_neimenggu"),
+        ),
         ("park_binhai", open_batch, []),
-        ("park_xibu", pilot, path("submit", "recommend", "national", "reject",
-                                  province="prov_neimenggu")),
+        (
+            "park_xibu",
+            pilot,
+            path("submit", "recommend", "national", "reject", province="prov_neimenggu"),
+        ),
         ("park_yanjiang", pilot, path("submit", "not_recommend", province="prov_anhui")),
     ]
     for username, batch, steps in plan:

@@ -10,6 +10,7 @@ fails an application submitted on 2025-08-20; one on 2022-08-19 does not. For a 
 cautious choice: a borderline case goes to the reviewers as a failure they can see, not as a pass
 that hides it.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Outcome(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
     FAIL = "fail"
     JUDGEMENT = "judgement"
 
@@ -44,11 +45,15 @@ class ConditionResult:
         return str(OUTCOME_LABELS[self.outcome])
 
     def as_dict(self) -> dict[str, str]:
-        return {"key": self.key, "title": str(self.title), "outcome": str(self.outcome),
-                "reason": str(self.reason)}
+        return {
+            "key": self.key,
+            "title": str(self.title),
+            "outcome": str(self.outcome),
+            "reason": str(self.reason),
+        }
 
 
-# --- 1. Builder ------------------------------------------------------------------------------------
+# --- 1. Builder -----------------------------------------------------------------------------------
 
 RECENT_APPROVAL_YEARS = 5
 
@@ -69,18 +74,33 @@ def check_builder(data: BuilderInput, today: datetime.date) -> ConditionResult:
         return ConditionResult(key, title, Outcome.PASS, _("国家级开发区，符合建设主体要求。"))
     if data.zone_level == "provincial_zone":
         if data.in_catalogue == "yes":
-            return ConditionResult(key, title, Outcome.PASS,
-                                   _("省级开发区，已列入《中国开发区审核公告目录》。"))
+            return ConditionResult(
+                key, title, Outcome.PASS, _("省级开发区，已列入《中国开发区审核公告目录》。")
+            )
         if data.in_catalogue == "no":
-            return ConditionResult(key, title, Outcome.JUDGEMENT,
-                                   _("省级开发区未列入《中国开发区审核公告目录》；附件1为“原则上应列入”，"
-                                     "由审核人判断。"))
-        return ConditionResult(key, title, Outcome.JUDGEMENT,
-                               _("省级开发区，尚未说明是否列入《中国开发区审核公告目录》。"))
+            return ConditionResult(
+                key,
+                title,
+                Outcome.JUDGEMENT,
+                _(
+                    "省级开发区未列入《中国开发区审核公告目录》；附件1为“原则上应列入”，"
+                    "由审核人判断。"
+                ),
+            )
+        return ConditionResult(
+            key,
+            title,
+            Outcome.JUDGEMENT,
+            _("省级开发区，尚未说明是否列入《中国开发区审核公告目录》。"),
+        )
     if data.zone_level in ("emerging_park", "high_tech_park"):
         if not data.approval_document.strip():
-            return ConditionResult(key, title, Outcome.FAIL,
-                                   _("新兴产业园区或高新技术园区须提供省级及以上人民政府或主管部门的批复文件。"))
+            return ConditionResult(
+                key,
+                title,
+                Outcome.FAIL,
+                _("新兴产业园区或高新技术园区须提供省级及以上人民政府或主管部门的批复文件。"),
+            )
         if data.approval_year is None:
             return ConditionResult(key, title, Outcome.FAIL, _("请填写批复年份。"))
         if data.approval_year > today.year:
@@ -91,11 +111,16 @@ def check_builder(data: BuilderInput, today: datetime.date) -> ConditionResult:
         reason = (
             _("近年新建并经批复的园区，附件1为“视情可拓展”，由审核人判断。")
             if recent
-            else _("批复已超过%(n)s年，是否属于“近年来新建设”由审核人判断。") % {"n": RECENT_APPROVAL_YEARS}
+            else _("批复已超过%(n)s年，是否属于“近年来新建设”由审核人判断。")
+            % {"n": RECENT_APPROVAL_YEARS}
         )
         return ConditionResult(key, title, Outcome.JUDGEMENT, reason)
-    return ConditionResult(key, title, Outcome.FAIL,
-                           _("建设主体须为省级及以上开发区，或经批复的新兴产业园区、高新技术园区。"))
+    return ConditionResult(
+        key,
+        title,
+        Outcome.FAIL,
+        _("建设主体须为省级及以上开发区，或经批复的新兴产业园区、高新技术园区。"),
+    )
 
 
 # --- 2. Scope ------------------------------------------------------------------------------------
@@ -123,20 +148,34 @@ def check_scope(data: ScopeInput) -> ConditionResult:
         return ConditionResult(key, title, Outcome.FAIL, _("请选择建设范围。"))
     if not data.host_park_name.strip():
         return ConditionResult(key, title, Outcome.FAIL, _("园中园须填写所在园区。"))
-    missing = [str(SIDE_LABELS[s]) for s in SIDE_LABELS if not (data.four_sides.get(s) or "").strip()]
+    missing = [
+        str(SIDE_LABELS[s]) for s in SIDE_LABELS if not (data.four_sides.get(s) or "").strip()
+    ]
     if missing:
-        return ConditionResult(key, title, Outcome.FAIL,
-                               _("园中园须有明确的四至边界，缺少：%(sides)s。") % {"sides": "、".join(missing)})
+        return ConditionResult(
+            key,
+            title,
+            Outcome.FAIL,
+            _("园中园须有明确的四至边界，缺少：%(sides)s。") % {"sides": "、".join(missing)},
+        )
     if not data.has_polygon:
         return ConditionResult(key, title, Outcome.FAIL, _("园中园须在地图上绘制或上传边界范围。"))
-    return ConditionResult(key, title, Outcome.PASS,
-                           _("园中园，四至边界明确，由%(body)s负责建设和管理。") % {"body": data.management_body})
+    return ConditionResult(
+        key,
+        title,
+        Outcome.PASS,
+        _("园中园，四至边界明确，由%(body)s负责建设和管理。") % {"body": data.management_body},
+    )
 
 
 # --- 3. Data foundation --------------------------------------------------------------------------
 
-DATA_AREA_LABELS = {"statistics": _("统计"), "accounting": _("核算"), "metering": _("计量"),
-                    "monitoring": _("监测")}
+DATA_AREA_LABELS = {
+    "statistics": _("统计"),
+    "accounting": _("核算"),
+    "metering": _("计量"),
+    "monitoring": _("监测"),
+}
 
 
 @dataclass(frozen=True)
@@ -148,10 +187,13 @@ class DataAreaInput:
 def check_data_foundation(areas: dict[str, DataAreaInput]) -> ConditionResult:
     title = _("能碳数据基础")
     key = "data_foundation"
-    described = [a for a in DATA_AREA_LABELS if (areas.get(a) or DataAreaInput()).description.strip()]
+    described = [
+        a for a in DATA_AREA_LABELS if (areas.get(a) or DataAreaInput()).description.strip()
+    ]
     if not described:
-        return ConditionResult(key, title, Outcome.FAIL,
-                               _("未说明能耗和碳排放统计、核算、计量、监测方面的基础。"))
+        return ConditionResult(
+            key, title, Outcome.FAIL, _("未说明能耗和碳排放统计、核算、计量、监测方面的基础。")
+        )
     undescribed = [str(DATA_AREA_LABELS[a]) for a in DATA_AREA_LABELS if a not in described]
     unproven = [str(DATA_AREA_LABELS[a]) for a in described if areas[a].evidence_count < 1]
     if undescribed or unproven:
@@ -160,9 +202,15 @@ def check_data_foundation(areas: dict[str, DataAreaInput]) -> ConditionResult:
             parts.append(str(_("未说明：%(a)s")) % {"a": "、".join(undescribed)})
         if unproven:
             parts.append(str(_("缺少证明材料：%(a)s")) % {"a": "、".join(unproven)})
-        return ConditionResult(key, title, Outcome.JUDGEMENT,
-                               _("“具备一定基础”由审核人判断；%(detail)s。") % {"detail": "；".join(parts)})
-    return ConditionResult(key, title, Outcome.PASS, _("统计、核算、计量、监测均有说明和证明材料。"))
+        return ConditionResult(
+            key,
+            title,
+            Outcome.JUDGEMENT,
+            _("“具备一定基础”由审核人判断；%(detail)s。") % {"detail": "；".join(parts)},
+        )
+    return ConditionResult(
+        key, title, Outcome.PASS, _("统计、核算、计量、监测均有说明和证明材料。")
+    )
 
 
 # --- 4. Incident record --------------------------------------------------------------------------
@@ -198,17 +246,27 @@ def check_incident_record(
     if major_in_window:
         first = major_in_window[0]
         return ConditionResult(
-            key, title, Outcome.FAIL,
+            key,
+            title,
+            Outcome.FAIL,
             _("%(date)s发生重大事故或事件（%(n)s起），在提交前3年内（%(start)s起）。")
-            % {"date": first.occurred_on.isoformat(), "n": len(major_in_window),
-               "start": window_start.isoformat()},
+            % {
+                "date": first.occurred_on.isoformat(),
+                "n": len(major_in_window),
+                "start": window_start.isoformat(),
+            },
         )
     if not confirmed:
-        return ConditionResult(key, title, Outcome.FAIL,
-                               _("请填报近三年事故与事件记录并确认如实填报（无则确认无）。"))
-    return ConditionResult(key, title, Outcome.PASS,
-                           _("%(start)s以来未发生重大安全、环境事故或社会不良影响事件。")
-                           % {"start": window_start.isoformat()})
+        return ConditionResult(
+            key, title, Outcome.FAIL, _("请填报近三年事故与事件记录并确认如实填报（无则确认无）。")
+        )
+    return ConditionResult(
+        key,
+        title,
+        Outcome.PASS,
+        _("%(start)s以来未发生重大安全、环境事故或社会不良影响事件。")
+        % {"start": window_start.isoformat()},
+    )
 
 
 def all_pass_or_judgement(results: list[ConditionResult]) -> bool:

@@ -3,6 +3,7 @@
 Accepted: PDF (must start with %PDF-) and PNG/JPEG images (magic bytes, then Pillow verify).
 Executables (MZ, ELF, Mach-O, scripts) are refused whatever they are called.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -94,7 +95,12 @@ def read_upload(upload: UploadedFile) -> bytes:
 
 @transaction.atomic
 def add_attachment(
-    application: Application, user: User, *, name: str, content: bytes, title: str,
+    application: Application,
+    user: User,
+    *,
+    name: str,
+    content: bytes,
+    title: str,
     section: str = AttachmentSection.OTHER,
 ) -> Attachment:
     if section not in AttachmentSection.values:
@@ -103,9 +109,14 @@ def add_attachment(
         raise EvidenceError(_("请填写材料名称。"))
     checked = check_file(name, content)
     attachment = Attachment(
-        application=application, section=section, title=title.strip(),
-        original_name=name[:255], content_type=checked.content_type, size=checked.size,
-        sha256=checked.sha256, uploaded_by=user,
+        application=application,
+        section=section,
+        title=title.strip(),
+        original_name=name[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
     )
     # Refuse before anything is written to disk; save() checks again under the same rule.
     require_editable(application.pk)

@@ -4,6 +4,7 @@ Accepted: a Polygon geometry, a Feature holding one, or a FeatureCollection with
 polygon Feature. Holes are allowed. Each ring must be closed (first position equal to the last),
 the polygon must not intersect itself, and every position must lie within China's extent.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,7 +61,9 @@ def _polygon_geometry(value: dict[str, Any]) -> dict[str, Any]:
         return _polygon_geometry(geometry)
     if kind == "Polygon":
         return value
-    raise BoundaryError(_("边界须为多边形（Polygon），收到的是：%(kind)s。") % {"kind": kind or "?"})
+    raise BoundaryError(
+        _("边界须为多边形（Polygon），收到的是：%(kind)s。") % {"kind": kind or "?"}
+    )
 
 
 def _rings(geometry: dict[str, Any]) -> list[list[tuple[Decimal, Decimal]]]:
@@ -71,14 +74,24 @@ def _rings(geometry: dict[str, Any]) -> list[list[tuple[Decimal, Decimal]]]:
     for index, ring in enumerate(coordinates):
         which = _("外边界") if index == 0 else _("第%(n)s个内环") % {"n": index}
         if not isinstance(ring, list) or len(ring) < 4:
-            raise BoundaryError(_("%(which)s至少需要4个坐标点（含与起点相同的终点）。") % {"which": which})
+            raise BoundaryError(
+                _("%(which)s至少需要4个坐标点（含与起点相同的终点）。") % {"which": which}
+            )
         points = []
         for position in ring:
-            if (not isinstance(position, list) or len(position) < 2
-                    or not all(isinstance(c, int | float) and not isinstance(c, bool)
-                               and (not isinstance(c, float) or math.isfinite(c))  # NaN, ±inf
-                               for c in position[:2])):
-                raise BoundaryError(_("%(which)s含有无效的坐标点：%(p)s。") % {"which": which, "p": position})
+            if (
+                not isinstance(position, list)
+                or len(position) < 2
+                or not all(
+                    isinstance(c, int | float)
+                    and not isinstance(c, bool)
+                    and (not isinstance(c, float) or math.isfinite(c))  # NaN, ±inf
+                    for c in position[:2]
+                )
+            ):
+                raise BoundaryError(
+                    _("%(which)s含有无效的坐标点：%(p)s。") % {"which": which, "p": position}
+                )
             points.append((Decimal(str(position[0])), Decimal(str(position[1]))))
         if points[0] != points[-1]:
             raise BoundaryError(_("%(which)s未闭合：首尾坐标点必须相同。") % {"which": which})
@@ -86,8 +99,11 @@ def _rings(geometry: dict[str, Any]) -> list[list[tuple[Decimal, Decimal]]]:
         for lon, lat in points:
             if not (west <= lon <= east and south <= lat <= north):
                 raise BoundaryError(
-                    _("坐标点（经度 %(lon)s，纬度 %(lat)s）超出中国范围（经度 73–135.1，纬度 18–53.6）；"
-                      "请确认坐标顺序为[经度, 纬度]。") % {"lon": lon, "lat": lat}
+                    _(
+                        "坐标点（经度 %(lon)s，纬度 %(lat)s）超出中国范围"
+                        "（经度 73–135.1，纬度 18–53.6）；请确认坐标顺序为[经度, 纬度]。"
+                    )
+                    % {"lon": lon, "lat": lat}
                 )
         rings.append(points)
     return rings
@@ -96,11 +112,15 @@ def _rings(geometry: dict[str, Any]) -> list[list[tuple[Decimal, Decimal]]]:
 def parse_boundary(source: str | bytes | dict[str, Any]) -> Boundary:
     """Validate a boundary and measure it; raises BoundaryError with a clear message."""
     rings = _rings(_polygon_geometry(_load(source)))
-    polygon = Polygon([(float(x), float(y)) for x, y in rings[0]],
-                      [[(float(x), float(y)) for x, y in ring] for ring in rings[1:]])
+    polygon = Polygon(
+        [(float(x), float(y)) for x, y in rings[0]],
+        [[(float(x), float(y)) for x, y in ring] for ring in rings[1:]],
+    )
     if not polygon.is_valid:
-        raise BoundaryError(_("边界多边形无效（边线自相交或内环越界）：%(why)s。")
-                            % {"why": explain_validity(polygon)})
+        raise BoundaryError(
+            _("边界多边形无效（边线自相交或内环越界）：%(why)s。")
+            % {"why": explain_validity(polygon)}
+        )
     if polygon.area == 0:
         raise BoundaryError(_("边界多边形面积为零。"))
     area, perimeter = _GEOD.geometry_area_perimeter(polygon)

@@ -4,6 +4,7 @@ Pure: keys, titles and required fields only. Section content lives in `Applicati
 as plain JSON (strings, booleans, lists; decimals as strings). Completeness of the sections kept
 in their own fields or rows (boundary, incidents, attachments) is decided in services.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,21 +61,44 @@ DATA_AREAS: list[tuple[str, str]] = [
 ]
 
 SECTIONS: list[Section] = [
-    Section("basic", _("园区基本情况"),
-            required=("zone_level", "builder", "location", "layout", "economy")),
+    Section(
+        "basic",
+        _("园区基本情况"),
+        required=("zone_level", "builder", "location", "layout", "economy"),
+    ),
     Section("boundary", _("申报边界")),
-    Section("industry", _("产业发展情况"), required=("leading_industries",),
-            required_unless_new=("key_enterprises", "key_projects_investment"),
-            required_if_new=("planned_industries",)),
-    Section("energy", _("能源供应、消费及碳排放"),
-            required_unless_new=("supply", "consumption", "emissions")),
+    Section(
+        "industry",
+        _("产业发展情况"),
+        required=("leading_industries",),
+        required_unless_new=("key_enterprises", "key_projects_investment"),
+        required_if_new=("planned_industries",),
+    ),
+    Section(
+        "energy",
+        _("能源供应、消费及碳排放"),
+        required_unless_new=("supply", "consumption", "emissions"),
+    ),
     Section("feasibility", _("可行性分析"), required=("trend", "attainability", "supply_plan")),
-    Section("targets", _("建设目标"), required=("period_start", "period_end", "targets", "roadmap")),
+    Section(
+        "targets", _("建设目标"), required=("period_start", "period_end", "targets", "roadmap")
+    ),
     Section("key_tasks", _("重点任务与重点项目"), required=("tasks", "projects")),
-    Section("economics", _("经济性分析"),
-            required=("total_cost", "annual_return", "payback_years", "irr_percent",
-                      "cost_structure", "revenue_sources")),
-    Section("support", _("保障措施"), required=("organisation", "policy_support", "capacity_building")),
+    Section(
+        "economics",
+        _("经济性分析"),
+        required=(
+            "total_cost",
+            "annual_return",
+            "payback_years",
+            "irr_percent",
+            "cost_structure",
+            "revenue_sources",
+        ),
+    ),
+    Section(
+        "support", _("保障措施"), required=("organisation", "policy_support", "capacity_building")
+    ),
     Section("data_foundation", _("能碳数据基础"), required=tuple(k for k, _l in DATA_AREAS)),
     Section("incidents", _("安全、环境与社会事件记录")),
     Section("attachments", _("证明材料")),
@@ -83,25 +107,44 @@ SECTIONS_BY_KEY: dict[str, Section] = {s.key: s for s in SECTIONS}
 
 # Section-level field names for messages.
 FIELD_LABELS: dict[str, str] = {
-    "zone_level": _("园区级别"), "in_catalogue": _("是否列入《中国开发区审核公告目录》"),
-    "approval_document": _("批复文件"), "approval_year": _("批复年份"),
-    "is_new_park": _("是否新建园区"), "builder": _("建设主体"), "location": _("区位条件"),
-    "layout": _("规划布局"), "economy": _("经济产业发展水平"),
-    "leading_industries": _("主导产业"), "key_enterprises": _("重点企业发展状况"),
+    "zone_level": _("园区级别"),
+    "in_catalogue": _("是否列入《中国开发区审核公告目录》"),
+    "approval_document": _("批复文件"),
+    "approval_year": _("批复年份"),
+    "is_new_park": _("是否新建园区"),
+    "builder": _("建设主体"),
+    "location": _("区位条件"),
+    "layout": _("规划布局"),
+    "economy": _("经济产业发展水平"),
+    "leading_industries": _("主导产业"),
+    "key_enterprises": _("重点企业发展状况"),
     "key_projects_investment": _("已引入或规划中的重点项目及投资规模"),
     "planned_industries": _("规划引入产业和招商引资情况"),
-    "supply": _("能源供应情况"), "consumption": _("能源消费情况"), "emissions": _("碳排放情况"),
-    "trend": _("能源消费与碳排放趋势"), "attainability": _("目标可达性分析"),
+    "supply": _("能源供应情况"),
+    "consumption": _("能源消费情况"),
+    "emissions": _("碳排放情况"),
+    "trend": _("能源消费与碳排放趋势"),
+    "attainability": _("目标可达性分析"),
     "supply_plan": _("综合供能方案"),
-    "period_start": _("建设期起始年"), "period_end": _("建设期结束年"), "targets": _("建设目标"),
+    "period_start": _("建设期起始年"),
+    "period_end": _("建设期结束年"),
+    "targets": _("建设目标"),
     "roadmap": _("路线图（分阶段）"),
-    "tasks": _("八项重点任务"), "other_tasks": _("其他重点任务"), "projects": _("重点项目表"),
-    "total_cost": _("成本投入（万元）"), "annual_return": _("预期年收益（万元）"),
-    "payback_years": _("投资回收期（年）"), "irr_percent": _("内部收益率（%）"),
-    "cost_structure": _("成本结构"), "revenue_sources": _("收益来源"),
-    "organisation": _("组织方式"), "policy_support": _("政策支持"),
+    "tasks": _("八项重点任务"),
+    "other_tasks": _("其他重点任务"),
+    "projects": _("重点项目表"),
+    "total_cost": _("成本投入（万元）"),
+    "annual_return": _("预期年收益（万元）"),
+    "payback_years": _("投资回收期（年）"),
+    "irr_percent": _("内部收益率（%）"),
+    "cost_structure": _("成本结构"),
+    "revenue_sources": _("收益来源"),
+    "organisation": _("组织方式"),
+    "policy_support": _("政策支持"),
     "capacity_building": _("能力建设"),
-    "statistics": _("统计基础"), "accounting": _("核算基础"), "metering": _("计量基础"),
+    "statistics": _("统计基础"),
+    "accounting": _("核算基础"),
+    "metering": _("计量基础"),
     "monitoring": _("监测基础"),
 }
 
@@ -127,11 +170,14 @@ def missing_fields(key: str, content: dict, is_new_park: bool) -> list[str]:
         if level == "provincial_zone" and not _filled(content.get("in_catalogue")):
             missing.append("in_catalogue")
         if level in ("emerging_park", "high_tech_park"):
-            missing += [n for n in ("approval_document", "approval_year")
-                        if not _filled(content.get(n))]
+            missing += [
+                n for n in ("approval_document", "approval_year") if not _filled(content.get(n))
+            ]
     if key == "key_tasks" and "tasks" not in missing:
         tasks = content.get("tasks") or {}
-        if not any(t.get("involved") for t in tasks.values()) or any(t.get("involved") and not _filled(t.get("measures")) for t in tasks.values()):
+        if not any(t.get("involved") for t in tasks.values()) or any(
+            t.get("involved") and not _filled(t.get("measures")) for t in tasks.values()
+        ):
             missing.append("tasks")
     return missing
 

@@ -3,6 +3,7 @@
 They glue the ORM to the pure rules (eligibility.py, geo.py, sections.py). Every write checks that
 the application is still editable (the model refuses too) and runs in one transaction.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -41,7 +42,7 @@ class ServiceError(Exception):
     """Bad input, with a message naming the field."""
 
 
-# --- Creating and editing --------------------------------------------------------------------------
+# --- Creating and editing -------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -107,8 +108,15 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
 
     _require_editable(application)
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    for name in ("scope", "host_park_name", "management_body", "boundary_east", "boundary_south",
-                 "boundary_west", "boundary_north"):
+    for name in (
+        "scope",
+        "host_park_name",
+        "management_body",
+        "boundary_east",
+        "boundary_south",
+        "boundary_west",
+        "boundary_north",
+    ):
         setattr(locked, name, fields.get(name, "") or "")
     geometry = fields.get("boundary_geojson")
     if geometry:
@@ -119,8 +127,17 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
         locked.boundary_geojson = None
         locked.boundary_area_km2 = None
     locked.save()
-    for name in ("scope", "host_park_name", "management_body", "boundary_east", "boundary_south",
-                 "boundary_west", "boundary_north", "boundary_geojson", "boundary_area_km2"):
+    for name in (
+        "scope",
+        "host_park_name",
+        "management_body",
+        "boundary_east",
+        "boundary_south",
+        "boundary_west",
+        "boundary_north",
+        "boundary_geojson",
+        "boundary_area_km2",
+    ):
         setattr(application, name, getattr(locked, name))
 
 
@@ -163,16 +180,24 @@ def section_statuses(application: Application) -> list[SectionStatus]:
             if application.scope == "within":
                 if not application.host_park_name.strip():
                     missing.append(str(_("所在园区")))
-                missing += [str(eligibility.SIDE_LABELS[s]) for s, v in application.four_sides.items()
-                            if not v.strip()]
+                missing += [
+                    str(eligibility.SIDE_LABELS[s])
+                    for s, v in application.four_sides.items()
+                    if not v.strip()
+                ]
         elif section.key == "incidents":
-            missing = [] if application.incident_register_confirmed else [
-                str(_("确认已如实填报事故与事件记录"))]
+            missing = (
+                []
+                if application.incident_register_confirmed
+                else [str(_("确认已如实填报事故与事件记录"))]
+            )
         elif section.key == "attachments":
             missing = [] if attachments else [str(_("至少一份证明材料"))]
         else:
             content = application.data.get(section.key) or {}
-            missing = [sections.label(n) for n in sections.missing_fields(section.key, content, new_park)]
+            missing = [
+                sections.label(n) for n in sections.missing_fields(section.key, content, new_park)
+            ]
         result.append(SectionStatus(section.key, str(section.title), not missing, missing))
     return result
 
@@ -248,7 +273,7 @@ def history_years(application: Application) -> list[int]:
     when the batch is not earlier than it."""
     year = application.batch.year
     years = [year - 3, year - 2, year - 1]
-    if sections.BASELINE_YEAR <= year and sections.BASELINE_YEAR not in years:
+    if year >= sections.BASELINE_YEAR and sections.BASELINE_YEAR not in years:
         years.append(sections.BASELINE_YEAR)
     return years
 
@@ -265,17 +290,21 @@ def latest_calculations(application: Application) -> list[dict[str, Any]]:
         run, pending = _unpack_latest(outcome)
         if run is None:
             continue
-        found.append({
-            "year": year,
-            "run_id": run.pk,
-            "status": run.status,
-            "factor_set_code": getattr(run, "factor_set_code", ""),
-            "factor_set_version": getattr(run, "factor_set_version", None),
-            "input_digest": getattr(run, "input_digest", ""),
-            "finished_at": run.finished_at.isoformat() if getattr(run, "finished_at", None) else None,
-            "result": run.result,
-            "newer_run_pending": bool(pending),
-        })
+        found.append(
+            {
+                "year": year,
+                "run_id": run.pk,
+                "status": run.status,
+                "factor_set_code": getattr(run, "factor_set_code", ""),
+                "factor_set_version": getattr(run, "factor_set_version", None),
+                "input_digest": getattr(run, "input_digest", ""),
+                "finished_at": run.finished_at.isoformat()
+                if getattr(run, "finished_at", None)
+                else None,
+                "result": run.result,
+                "newer_run_pending": bool(pending),
+            }
+        )
     return found
 
 
@@ -291,7 +320,7 @@ def _unpack_latest(outcome: Any) -> tuple[Any, bool]:
     return run, bool(getattr(outcome, "pending", False))
 
 
-# --- Submission snapshot and diff ------------------------------------------------------------------
+# --- Submission snapshot and diff -----------------------------------------------------------------
 
 
 def build_snapshot(application: Application, at: datetime.datetime) -> dict[str, Any]:
@@ -306,25 +335,39 @@ def build_snapshot(application: Application, at: datetime.datetime) -> dict[str,
                 "management_body": application.management_body,
                 **application.four_sides,
                 "geojson": application.boundary_geojson,
-                "area_km2": (str(application.boundary_area_km2)
-                             if application.boundary_area_km2 is not None else None),
+                "area_km2": (
+                    str(application.boundary_area_km2)
+                    if application.boundary_area_km2 is not None
+                    else None
+                ),
             }
         elif section.key == "incidents":
             section_data["incidents"] = {
                 "confirmed": application.incident_register_confirmed,
                 "items": [
-                    {"occurred_on": i.occurred_on.isoformat(), "kind": i.kind,
-                     "severity": i.severity, "description": i.description}
-                    for i in sorted(application.incidents.all(),
-                                    key=lambda i: (i.occurred_on, i.pk))
+                    {
+                        "occurred_on": i.occurred_on.isoformat(),
+                        "kind": i.kind,
+                        "severity": i.severity,
+                        "description": i.description,
+                    }
+                    for i in sorted(
+                        application.incidents.all(), key=lambda i: (i.occurred_on, i.pk)
+                    )
                 ],
             }
         elif section.key == "attachments":
             section_data["attachments"] = {
                 "items": [
-                    {"id": a.pk, "section": a.section, "title": a.title,
-                     "original_name": a.original_name, "content_type": a.content_type,
-                     "size": a.size, "sha256": a.sha256}
+                    {
+                        "id": a.pk,
+                        "section": a.section,
+                        "title": a.title,
+                        "original_name": a.original_name,
+                        "content_type": a.content_type,
+                        "size": a.size,
+                        "sha256": a.sha256,
+                    }
                     for a in application.attachments.all()
                 ],
             }
@@ -335,10 +378,16 @@ def build_snapshot(application: Application, at: datetime.datetime) -> dict[str,
         "format": SNAPSHOT_FORMAT,
         "application": {
             "id": application.pk,
-            "park": {"id": application.park_id, "name": application.park.name,
-                     "province": application.park.province.code},
-            "batch": {"id": application.batch_id, "name": application.batch.name,
-                      "year": application.batch.year},
+            "park": {
+                "id": application.park_id,
+                "name": application.park.name,
+                "province": application.park.province.code,
+            },
+            "batch": {
+                "id": application.batch_id,
+                "name": application.batch.name,
+                "year": application.batch.year,
+            },
         },
         "submitted_at": at.isoformat(),
         "sections": section_data,
@@ -357,8 +406,12 @@ def create_submission(application: Application, user: User, at: datetime.datetim
     snapshot = build_snapshot(application, at)
     number = application.submissions.count() + 1
     return Submission.objects.create(
-        application=application, number=number, submitted_by=user, submitted_at=at,
-        snapshot=snapshot, snapshot_sha256=snapshot_digest(snapshot),
+        application=application,
+        number=number,
+        submitted_by=user,
+        submitted_at=at,
+        snapshot=snapshot,
+        snapshot_sha256=snapshot_digest(snapshot),
     )
 
 

@@ -3,6 +3,7 @@
 The root is read on every use (not cached) so that tests and deployments can point it elsewhere.
 Files here have no URL; they are served only by views that check access.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,9 @@ class PrivateStorage(FileSystemStorage):
         return None
 
     def url(self, name: str | None) -> str:
-        raise ValueError("Private files have no public URL; serve them through an access-checked view.")
+        raise ValueError(
+            "Private files have no public URL; serve them through an access-checked view."
+        )
 
 
 private_storage = PrivateStorage()

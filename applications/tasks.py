@@ -1,4 +1,5 @@
 """Notifications sent after a workflow transition commits."""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -14,11 +15,13 @@ def recipients_for(event: ApplicationEvent) -> list[User]:
     """The people concerned: the park's applicants always; the province's reviewers when the
     application arrives at them; national reviewers when it is recommended to them."""
     application = event.application
-    people = list(User.objects.filter(role=Role.APPLICANT, park_id=application.park_id,
-                                      is_active=True))
+    people = list(
+        User.objects.filter(role=Role.APPLICANT, park_id=application.park_id, is_active=True)
+    )
     if event.to_status == Status.SUBMITTED:
-        people += User.objects.filter(role=Role.PROVINCIAL,
-                                      province_id=application.park.province_id, is_active=True)
+        people += User.objects.filter(
+            role=Role.PROVINCIAL, province_id=application.park.province_id, is_active=True
+        )
     if event.to_status == Status.RECOMMENDED:
         people += User.objects.filter(role=Role.NATIONAL, is_active=True)
     return [p for p in people if p.email and p.pk != event.actor_id]
@@ -35,16 +38,26 @@ def notify_transition(event_id: int) -> int:
     )
     messages = []
     for person in recipients_for(event):
-        state = (APPLICANT_LABELS[event.to_status] if person.role == Role.APPLICANT
-                 else Status(event.to_status).label)
-        subject = _("【零碳园区申报】%(park)s：%(state)s") % {"park": application.park.name,
-                                                      "state": state}
-        body = "\n".join(filter(None, [
-            _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。")
-            % {"park": application.park.name, "batch": application.batch, "state": state},
-            _("意见：%(comment)s") % {"comment": event.comment} if event.comment else "",
-            _("查看：%(link)s") % {"link": link},
-        ]))
+        state = (
+            APPLICANT_LABELS[event.to_status]
+            if person.role == Role.APPLICANT
+            else Status(event.to_status).label
+        )
+        subject = _("【零碳园区申报】%(park)s：%(state)s") % {
+            "park": application.park.name,
+            "state": state,
+        }
+        body = "\n".join(
+            filter(
+                None,
+                [
+                    _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。")
+                    % {"park": application.park.name, "batch": application.batch, "state": state},
+                    _("意见：%(comment)s") % {"comment": event.comment} if event.comment else "",
+                    _("查看：%(link)s") % {"link": link},
+                ],
+            )
+        )
         messages.append((str(subject), body, settings.DEFAULT_FROM_EMAIL, [person.email]))
     if messages:
         send_mass_mail(messages, fail_silently=False)

@@ -10,6 +10,7 @@ onto it). Views never set `status`.
     submitted ──not_recommend──▶ not_recommended
     submitted | recommended | under_national_review ──return_for_revision──▶ returned ──submit──▶ …
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -83,8 +84,13 @@ class Transition:
 
 def _t(action, sources, target, roles, comment_required, **kw) -> Transition:
     return Transition(
-        action, EventAction(action).label, frozenset(sources), target, frozenset(roles),
-        comment_required, **kw,
+        action,
+        EventAction(action).label,
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        comment_required,
+        **kw,
     )
 
 
@@ -95,12 +101,20 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "return_for_revision",
             {Status.SUBMITTED, Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW},
-            Status.RETURNED, {Role.PROVINCIAL, Role.NATIONAL}, True, allows_section_comments=True,
+            Status.RETURNED,
+            {Role.PROVINCIAL, Role.NATIONAL},
+            True,
+            allows_section_comments=True,
         ),
         _t("recommend", {Status.SUBMITTED}, Status.RECOMMENDED, {Role.PROVINCIAL}, False),
         _t("not_recommend", {Status.SUBMITTED}, Status.NOT_RECOMMENDED, {Role.PROVINCIAL}, True),
-        _t("start_national_review", {Status.RECOMMENDED}, Status.UNDER_NATIONAL_REVIEW,
-           {Role.NATIONAL}, False),
+        _t(
+            "start_national_review",
+            {Status.RECOMMENDED},
+            Status.UNDER_NATIONAL_REVIEW,
+            {Role.NATIONAL},
+            False,
+        ),
         _t("approve", {Status.UNDER_NATIONAL_REVIEW}, Status.APPROVED, {Role.NATIONAL}, True),
         _t("reject", {Status.UNDER_NATIONAL_REVIEW}, Status.REJECTED, {Role.NATIONAL}, True),
     )
@@ -137,7 +151,8 @@ def _role_may(user: User, transition: Transition, application: Application) -> b
 def available_actions(user: User, application: Application) -> list[Transition]:
     """The transitions this user may make now, for the UI (the functions check again)."""
     return [
-        t for t in TRANSITIONS.values()
+        t
+        for t in TRANSITIONS.values()
         if application.status in _sources(t, user) and _role_may(user, t, application)
     ]
 
@@ -152,7 +167,12 @@ def _run(
 ) -> ApplicationEvent:
     transition = TRANSITIONS[action]
     comment = (comment or "").strip()
-    section_comments = {k: v.strip() for k, v in (section_comments or {}).items() if v and v.strip()}
+    section_comments = {
+        k: v.strip() for k, v in (section_comments or {}).items() if v and v.strip()
+    }
+    if "\x00" in comment or any("\x00" in text for text in section_comments.values()):
+        # PostgreSQL cannot store NUL in text or JSON; refuse it instead of failing on write.
+        raise WorkflowError(str(_("意见中含有无效字符（NUL）。")))
     with transaction.atomic():
         # Lock the row and re-read it: the state checked below is the state we change.
         # of=("self",): lock only this row, not the joined batch and province rows, so that
@@ -163,7 +183,9 @@ def _run(
             .get(pk=application.pk)
         )
         if not _role_may(user, transition, locked):
-            raise NotAllowed(str(_("您无权对该申报书执行“%(action)s”。") % {"action": transition.label}))
+            raise NotAllowed(
+                str(_("您无权对该申报书执行“%(action)s”。") % {"action": transition.label})
+            )
         if locked.status not in _sources(transition, user):
             raise WrongState(
                 str(_("申报书当前状态为“%(status)s”，不能执行“%(action)s”。"))
@@ -231,7 +253,9 @@ def submit(user: User, application: Application) -> ApplicationEvent:
 
 
 def return_for_revision(
-    user: User, application: Application, comment: str,
+    user: User,
+    application: Application,
+    comment: str,
     section_comments: dict[str, str] | None = None,
 ) -> ApplicationEvent:
     return _run(user, application, "return_for_revision", comment, section_comments)
@@ -270,7 +294,9 @@ def not_recommend(user: User, application: Application, comment: str) -> Applica
     return _run(user, application, "not_recommend", comment)
 
 
-def start_national_review(user: User, application: Application, comment: str = "") -> ApplicationEvent:
+def start_national_review(
+    user: User, application: Application, comment: str = ""
+) -> ApplicationEvent:
     return _run(user, application, "start_national_review", comment)
 
 
@@ -294,7 +320,10 @@ ACTIONS: dict[str, Callable[..., ApplicationEvent]] = {
 
 
 def perform(
-    action: str, user: User, application: Application, comment: str = "",
+    action: str,
+    user: User,
+    application: Application,
+    comment: str = "",
     section_comments: dict[str, str] | None = None,
 ) -> ApplicationEvent:
     """Dispatch by action name (for views that post an action)."""

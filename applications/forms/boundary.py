@@ -1,4 +1,5 @@
 """Forms with their own storage: boundary, incident register, evidence upload."""
+
 from __future__ import annotations
 
 import json
@@ -14,18 +15,22 @@ from ..models import AttachmentSection, Incident, ParkScope
 
 class BoundaryForm(forms.Form):
     scope = forms.ChoiceField(label=_("建设范围"), choices=ParkScope.choices)
-    host_park_name = forms.CharField(label=_("所在园区（园中园填写）"), max_length=200,
-                                     required=False)
-    management_body = forms.CharField(label=_("负责建设和管理的机构"), max_length=200,
-                                      required=False)
+    host_park_name = forms.CharField(
+        label=_("所在园区（园中园填写）"), max_length=200, required=False
+    )
+    management_body = forms.CharField(
+        label=_("负责建设和管理的机构"), max_length=200, required=False
+    )
     boundary_east = forms.CharField(label=_("东至"), max_length=300, required=False)
     boundary_south = forms.CharField(label=_("南至"), max_length=300, required=False)
     boundary_west = forms.CharField(label=_("西至"), max_length=300, required=False)
     boundary_north = forms.CharField(label=_("北至"), max_length=300, required=False)
     boundary_geojson = forms.CharField(
-        label=_("边界范围（GeoJSON）"), required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace",
-                                     "data-boundary-input": "1"}),
+        label=_("边界范围（GeoJSON）"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "class": "font-monospace", "data-boundary-input": "1"}
+        ),
         help_text=_("在地图上绘制多边形，或粘贴、上传 GeoJSON（坐标顺序为[经度, 纬度]）。"),
     )
     geojson_file = forms.FileField(label=_("上传 GeoJSON 文件"), required=False)
@@ -56,9 +61,18 @@ class BoundaryForm(forms.Form):
 
     def to_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
-        fields = {k: data.get(k, "") for k in (
-            "scope", "host_park_name", "management_body", "boundary_east", "boundary_south",
-            "boundary_west", "boundary_north")}
+        fields = {
+            k: data.get(k, "")
+            for k in (
+                "scope",
+                "host_park_name",
+                "management_body",
+                "boundary_east",
+                "boundary_south",
+                "boundary_west",
+                "boundary_north",
+            )
+        }
         fields["boundary_geojson"] = data["boundary"].geojson if data.get("boundary") else None
         return fields
 
@@ -69,8 +83,9 @@ class BoundaryForm(forms.Form):
             "host_park_name": application.host_park_name,
             "management_body": application.management_body,
             **{f"boundary_{k}": v for k, v in application.four_sides.items()},
-            "boundary_geojson": (json.dumps(application.boundary_geojson)
-                                 if application.boundary_geojson else ""),
+            "boundary_geojson": (
+                json.dumps(application.boundary_geojson) if application.boundary_geojson else ""
+            ),
         }
 
 

@@ -1,6 +1,7 @@
 """Forms of the JSON sections. Each reads its initial values from `Application.data[key]` and
 gives back plain content for services.save_section. Lists (roadmap phases, key projects) are
 formsets of plain forms."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -21,8 +22,9 @@ def _text(name: str) -> forms.CharField:
 
 
 def _decimal(name: str, **kwargs: Any) -> forms.DecimalField:
-    return forms.DecimalField(label=FIELD_LABELS[name], required=False, max_digits=16,
-                              decimal_places=4, **kwargs)
+    return forms.DecimalField(
+        label=FIELD_LABELS[name], required=False, max_digits=16, decimal_places=4, **kwargs
+    )
 
 
 class SectionForm(forms.Form):
@@ -53,7 +55,8 @@ class SectionForm(forms.Form):
             content[name] = [
                 {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
                 for f in formset.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                if f.cleaned_data
+                and not f.cleaned_data.get("DELETE")
                 and any(str(v).strip() for k, v in f.cleaned_data.items() if k != "DELETE")
             ]
         return content
@@ -62,18 +65,25 @@ class SectionForm(forms.Form):
 class BasicForm(SectionForm):
     zone_level = forms.ChoiceField(label=FIELD_LABELS["zone_level"], choices=ZoneLevel.choices)
     in_catalogue = forms.ChoiceField(
-        label=FIELD_LABELS["in_catalogue"], required=False,
+        label=FIELD_LABELS["in_catalogue"],
+        required=False,
         choices=[("", "—"), ("yes", _("已列入")), ("no", _("未列入")), ("unknown", _("不确定"))],
         help_text=_("省级开发区填写"),
     )
     approval_document = forms.CharField(
-        label=FIELD_LABELS["approval_document"], required=False, max_length=300,
+        label=FIELD_LABELS["approval_document"],
+        required=False,
+        max_length=300,
         help_text=_("新兴产业园区、高新技术园区填写批复机关、文件名称和文号"),
     )
-    approval_year = forms.IntegerField(label=FIELD_LABELS["approval_year"], required=False,
-                                       min_value=1990)
-    is_new_park = forms.BooleanField(label=FIELD_LABELS["is_new_park"], required=False,
-                                     help_text=_("新建园区可不提供能源消费和碳排放历史"))
+    approval_year = forms.IntegerField(
+        label=FIELD_LABELS["approval_year"], required=False, min_value=1990
+    )
+    is_new_park = forms.BooleanField(
+        label=FIELD_LABELS["is_new_park"],
+        required=False,
+        help_text=_("新建园区可不提供能源消费和碳排放历史"),
+    )
     builder = _text("builder")
     location = _text("location")
     layout = _text("layout")
@@ -108,8 +118,9 @@ class FeasibilityForm(SectionForm):
 class PhaseForm(forms.Form):
     name = forms.CharField(label=PHASE_FIELDS[0][1], max_length=100, required=False)
     years = forms.CharField(label=PHASE_FIELDS[1][1], max_length=50, required=False)
-    focus = forms.CharField(label=PHASE_FIELDS[2][1], required=False,
-                            widget=forms.Textarea(attrs={"rows": 2}))
+    focus = forms.CharField(
+        label=PHASE_FIELDS[2][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 PhaseFormSet = forms.formset_factory(PhaseForm, extra=2, can_delete=True, max_num=20)
@@ -118,10 +129,12 @@ PhaseFormSet = forms.formset_factory(PhaseForm, extra=2, can_delete=True, max_nu
 class TargetsForm(SectionForm):
     formsets = {"roadmap": PhaseFormSet}
 
-    period_start = forms.IntegerField(label=FIELD_LABELS["period_start"], required=False,
-                                      min_value=BASELINE_YEAR, max_value=2060)
-    period_end = forms.IntegerField(label=FIELD_LABELS["period_end"], required=False,
-                                    min_value=BASELINE_YEAR, max_value=2060)
+    period_start = forms.IntegerField(
+        label=FIELD_LABELS["period_start"], required=False, min_value=BASELINE_YEAR, max_value=2060
+    )
+    period_end = forms.IntegerField(
+        label=FIELD_LABELS["period_end"], required=False, min_value=BASELINE_YEAR, max_value=2060
+    )
     targets = _text("targets")
 
     def clean(self) -> dict[str, Any]:
@@ -138,15 +151,23 @@ class TargetsForm(SectionForm):
 class ProjectForm(forms.Form):
     name = forms.CharField(label=PROJECT_FIELDS[0][1], max_length=200, required=False)
     owner = forms.CharField(label=PROJECT_FIELDS[1][1], max_length=200, required=False)
-    content = forms.CharField(label=PROJECT_FIELDS[2][1], required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
-    investment = forms.DecimalField(label=PROJECT_FIELDS[3][1], required=False, max_digits=16,
-                                    decimal_places=2, min_value=Decimal("0"))
+    content = forms.CharField(
+        label=PROJECT_FIELDS[2][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    investment = forms.DecimalField(
+        label=PROJECT_FIELDS[3][1],
+        required=False,
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
     period = forms.CharField(label=PROJECT_FIELDS[4][1], max_length=100, required=False)
-    plan = forms.CharField(label=PROJECT_FIELDS[5][1], required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
-    significance = forms.CharField(label=PROJECT_FIELDS[6][1], required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
+    plan = forms.CharField(
+        label=PROJECT_FIELDS[5][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    significance = forms.CharField(
+        label=PROJECT_FIELDS[6][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -170,10 +191,13 @@ class KeyTasksForm(SectionForm):
         super().__init__(*args, **kwargs)
         for key, label in KEY_TASKS:
             self.fields[f"task_{key}_involved"] = forms.BooleanField(
-                label=_("涉及：%(task)s") % {"task": label}, required=False)
+                label=_("涉及：%(task)s") % {"task": label}, required=False
+            )
             self.fields[f"task_{key}_measures"] = forms.CharField(
-                label=_("具体举措：%(task)s") % {"task": label}, required=False,
-                widget=forms.Textarea(attrs={"rows": 2}))
+                label=_("具体举措：%(task)s") % {"task": label},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
 
     def initial_from(self, content: dict[str, Any]) -> dict[str, Any]:
         initial: dict[str, Any] = {"other_tasks": content.get("other_tasks", "")}
@@ -185,20 +209,30 @@ class KeyTasksForm(SectionForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for key, label in KEY_TASKS:
-            if data.get(f"task_{key}_involved") and not (data.get(f"task_{key}_measures") or "").strip():
-                self.add_error(f"task_{key}_measures",
-                               _("“%(task)s”标为涉及，请填写具体举措。") % {"task": label})
+            if (
+                data.get(f"task_{key}_involved")
+                and not (data.get(f"task_{key}_measures") or "").strip()
+            ):
+                self.add_error(
+                    f"task_{key}_measures",
+                    _("“%(task)s”标为涉及，请填写具体举措。") % {"task": label},
+                )
         return data
 
     def to_content(self) -> dict[str, Any]:
         base = super().to_content()
         tasks = {
-            key: {"involved": bool(base.pop(f"task_{key}_involved", False)),
-                  "measures": base.pop(f"task_{key}_measures", "")}
+            key: {
+                "involved": bool(base.pop(f"task_{key}_involved", False)),
+                "measures": base.pop(f"task_{key}_measures", ""),
+            }
             for key, _label in KEY_TASKS
         }
-        return {"tasks": tasks, "other_tasks": base.get("other_tasks", ""),
-                "projects": base.get("projects", [])}
+        return {
+            "tasks": tasks,
+            "other_tasks": base.get("other_tasks", ""),
+            "projects": base.get("projects", []),
+        }
 
 
 class EconomicsForm(SectionForm):
@@ -218,7 +252,8 @@ class SupportForm(SectionForm):
     special_mechanism = forms.BooleanField(label=_("计划建立专项工作机制"), required=False)
     research_platform = forms.BooleanField(label=_("已建或拟建产学研合作平台"), required=False)
     renewable_exploration = forms.BooleanField(
-        label=_("能在高比例可再生能源供给消纳方面开展探索"), required=False)
+        label=_("能在高比例可再生能源供给消纳方面开展探索"), required=False
+    )
     talent_team = forms.BooleanField(label=_("拥有支持零碳园区建设的人才队伍"), required=False)
 
 

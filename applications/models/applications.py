@@ -4,6 +4,7 @@ A submitted application is frozen: the model refuses to write its content unless
 returned for revision. Only the workflow's own fields (status and its bookkeeping) may change once
 it is with the reviewers, and those change only through `applications.workflow`.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -119,8 +120,9 @@ class Application(models.Model):
     # (applications/reviews.py), so that the reviewers' queues filter with plain indexed SQL.
     tier = models.CharField(_("能耗规模档"), max_length=16, blank=True, db_index=True)
     core_pass = models.BooleanField(_("核心指标达标"), null=True, blank=True, db_index=True)
-    intensity = models.DecimalField(_("单位能耗碳排放（tCO2/tce）"), max_digits=14,
-                                    decimal_places=6, null=True, blank=True)
+    intensity = models.DecimalField(
+        _("单位能耗碳排放（tCO2/tce）"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -129,11 +131,27 @@ class Application(models.Model):
         verbose_name = _("申报书")
         verbose_name_plural = _("申报书")
         constraints = [
-            models.UniqueConstraint(fields=["park", "batch"], name="application_one_per_park_batch"),
+            models.UniqueConstraint(
+                fields=["park", "batch"], name="application_one_per_park_batch"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.park} · {self.batch}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            update_fields = kwargs.get("update_fields")
+            only_workflow = update_fields is not None and set(update_fields) <= WORKFLOW_FIELDS
+            stored = Application.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored is not None and stored not in EDITABLE_STATES and not only_workflow:
+                raise ApplicationFrozen
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status != Status.DRAFT or self.submission_count:
+            raise ApplicationFrozen(str(_("只能删除尚未提交过的草稿。")))
+        return super().delete(*args, **kwargs)
 
     @property
     def is_editable(self) -> bool:
@@ -151,20 +169,6 @@ class Application(models.Model):
             "west": self.boundary_west,
             "north": self.boundary_north,
         }
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            update_fields = kwargs.get("update_fields")
-            only_workflow = update_fields is not None and set(update_fields) <= WORKFLOW_FIELDS
-            stored = Application.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored is not None and stored not in EDITABLE_STATES and not only_workflow:
-                raise ApplicationFrozen
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self.status != Status.DRAFT or self.submission_count:
-            raise ApplicationFrozen(str(_("只能删除尚未提交过的草稿。")))
-        return super().delete(*args, **kwargs)
 
 
 def require_editable(application_id: int) -> None:

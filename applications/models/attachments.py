@@ -1,4 +1,5 @@
 """Evidence files. Stored outside any public path, served only through an access-checked view."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -45,12 +46,15 @@ class Attachment(models.Model):
         Application, on_delete=models.CASCADE, related_name="attachments"
     )
     section = models.CharField(
-        _("所属部分"), max_length=32, choices=AttachmentSection.choices,
+        _("所属部分"),
+        max_length=32,
+        choices=AttachmentSection.choices,
         default=AttachmentSection.OTHER,
     )
     title = models.CharField(_("材料名称"), max_length=200)
-    file = models.FileField(_("文件"), storage=private_storage, upload_to=attachment_path,
-                            max_length=300)
+    file = models.FileField(
+        _("文件"), storage=private_storage, upload_to=attachment_path, max_length=300
+    )
     original_name = models.CharField(_("原文件名"), max_length=255)
     content_type = models.CharField(_("文件类型"), max_length=64)
     size = models.PositiveBigIntegerField(_("大小（字节）"))
@@ -70,13 +74,6 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def was_submitted(self) -> bool:
-        for snapshot in self.application.submissions.values_list("snapshot", flat=True):
-            items = snapshot.get("sections", {}).get("attachments", {}).get("items", [])
-            if any(item.get("id") == self.pk for item in items):
-                return True
-        return False
-
     def save(self, *args, **kwargs) -> None:
         require_editable(self.application_id)
         super().save(*args, **kwargs)
@@ -88,3 +85,10 @@ class Attachment(models.Model):
             raise ApplicationFrozen(str(_("该材料已随申报书提交过，不能删除；可上传新的材料。")))
         self.file.delete(save=False)
         return super().delete(*args, **kwargs)
+
+    def was_submitted(self) -> bool:
+        for snapshot in self.application.submissions.values_list("snapshot", flat=True):
+            items = snapshot.get("sections", {}).get("attachments", {}).get("items", [])
+            if any(item.get("id") == self.pk for item in items):
+                return True
+        return False

@@ -1,4 +1,5 @@
 """Application batches (申报批次) and the per-province recommendation quota row."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -45,7 +46,9 @@ class ProvinceBatchQuota(models.Model):
         verbose_name = _("省级推荐名额")
         verbose_name_plural = _("省级推荐名额")
         constraints = [
-            models.UniqueConstraint(fields=["batch", "province"], name="quota_one_per_province_batch"),
+            models.UniqueConstraint(
+                fields=["batch", "province"], name="quota_one_per_province_batch"
+            ),
         ]
 
     def __str__(self) -> str:

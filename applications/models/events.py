@@ -1,4 +1,5 @@
 """The append-only history of an application: every transition, who made it, when and why."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -32,11 +33,11 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class ApplicationEvent(models.Model):
-    application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="events"
-    )
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     action = models.CharField(_("操作"), max_length=32, choices=EventAction.choices)
@@ -46,7 +47,10 @@ class ApplicationEvent(models.Model):
     # {section key: comment} for a return for revision.
     section_comments = models.JSONField(_("分部分意见"), default=dict, blank=True)
     submission = models.ForeignKey(
-        "applications.Submission", on_delete=models.PROTECT, null=True, blank=True,
+        "applications.Submission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="events",
     )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)

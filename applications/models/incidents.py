@@ -1,4 +1,5 @@
 """The register of safety, environmental and social incidents (basic condition 4)."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -38,9 +39,7 @@ class IncidentQuerySet(models.QuerySet):
 
 
 class Incident(models.Model):
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="incidents"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="incidents")
     occurred_on = models.DateField(_("发生日期"))
     kind = models.CharField(_("类型"), max_length=16, choices=IncidentKind.choices)
     severity = models.CharField(_("等级"), max_length=16, choices=Severity.choices)

@@ -1,4 +1,5 @@
 """Frozen copies of what a park submitted: what reviewers see is exactly this snapshot."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -29,7 +30,9 @@ class Submission(models.Model):
         verbose_name = _("提交版本")
         verbose_name_plural = _("提交版本")
         constraints = [
-            models.UniqueConstraint(fields=["application", "number"], name="submission_number_unique"),
+            models.UniqueConstraint(
+                fields=["application", "number"], name="submission_number_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
 """Template helpers of the application pages."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ def section_url(application_pk: int, key: str) -> str:
 
 @register.filter
 def outcome_class(outcome: str) -> str:
-    return {"pass": "success", "fail": "danger", "judgement": "warning"}.get(str(outcome), "secondary")
+    return {"pass": "success", "fail": "danger", "judgement": "warning"}.get(
+        str(outcome), "secondary"
+    )
 
 
 @register.filter

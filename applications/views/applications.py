@@ -1,5 +1,6 @@
 """Application list, overview (status, completeness, eligibility, history), transitions and
 submitted versions."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -29,13 +30,22 @@ def application_list(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.APPLICANT:
         now = timezone.now()
         taken = set(applications.values_list("batch_id", flat=True))
-        open_batches = [b for b in Batch.objects.filter(is_active=True, opens_at__lte=now,
-                                                         deadline__gte=now)
-                        if b.pk not in taken]
-    return render(request, "applications/application_list.html", {
-        "page": page, "status": status, "statuses": Status.choices,
-        "open_batches": open_batches, "is_applicant": request.user.role == Role.APPLICANT,
-    })
+        open_batches = [
+            b
+            for b in Batch.objects.filter(is_active=True, opens_at__lte=now, deadline__gte=now)
+            if b.pk not in taken
+        ]
+    return render(
+        request,
+        "applications/application_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Status.choices,
+            "open_batches": open_batches,
+            "is_applicant": request.user.role == Role.APPLICANT,
+        },
+    )
 
 
 @login_required
@@ -54,12 +64,16 @@ def _load(request: HttpRequest, pk: int):
     """The application with what its overview needs, in a fixed number of queries."""
     application = access.get_application_for_user(request.user, pk)
     application = (
-        type(application).objects.select_related("park__province", "batch")
+        type(application)
+        .objects.select_related("park__province", "batch")
         .prefetch_related(
-            "incidents", "attachments",
+            "incidents",
+            "attachments",
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
-            Prefetch("submissions", queryset=Submission.objects.only(
-                "id", "application_id", "number", "submitted_at")),
+            Prefetch(
+                "submissions",
+                queryset=Submission.objects.only("id", "application_id", "number", "submitted_at"),
+            ),
         )
         .get(pk=application.pk)
     )
@@ -72,22 +86,32 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_applicant = request.user.role == Role.APPLICANT
     events = list(application.events.all())
     last_return = next((e for e in reversed(events) if e.action == "return_for_revision"), None)
-    return render(request, "applications/application_detail.html", {
-        "application": application,
-        "is_applicant": is_applicant,
-        "status_label": (application.applicant_status_label if is_applicant
-                         else application.get_status_display()),
-        "can_edit": access.can_edit_application(request.user, application),
-        "section_statuses": services.section_statuses(application),
-        "eligibility": services.eligibility_results(application),
-        "actions": workflow.available_actions(request.user, application),
-        "events": events,
-        "last_return": last_return,
-        "submissions": list(application.submissions.all()),
-        "sections": SECTIONS,
-        "problems": (services.submission_problems(application)
-                     if application.is_editable and is_applicant else []),
-    })
+    return render(
+        request,
+        "applications/application_detail.html",
+        {
+            "application": application,
+            "is_applicant": is_applicant,
+            "status_label": (
+                application.applicant_status_label
+                if is_applicant
+                else application.get_status_display()
+            ),
+            "can_edit": access.can_edit_application(request.user, application),
+            "section_statuses": services.section_statuses(application),
+            "eligibility": services.eligibility_results(application),
+            "actions": workflow.available_actions(request.user, application),
+            "events": events,
+            "last_return": last_return,
+            "submissions": list(application.submissions.all()),
+            "sections": SECTIONS,
+            "problems": (
+                services.submission_problems(application)
+                if application.is_editable and is_applicant
+                else []
+            ),
+        },
+    )
 
 
 @login_required
@@ -97,13 +121,16 @@ def application_transition(request: HttpRequest, pk: int, action: str) -> HttpRe
     if action not in workflow.TRANSITIONS:
         raise Http404
     section_comments = {
-        section.key: request.POST.get(f"section_comment_{section.key}", "")
-        for section in SECTIONS
+        section.key: request.POST.get(f"section_comment_{section.key}", "") for section in SECTIONS
     }
     try:
-        workflow.perform(action, request.user, application,
-                         comment=request.POST.get("comment", ""),
-                         section_comments=section_comments)
+        workflow.perform(
+            action,
+            request.user,
+            application,
+            comment=request.POST.get("comment", ""),
+            section_comments=section_comments,
+        )
     except workflow.NotAllowed:
         raise
     except workflow.WorkflowError as error:
@@ -121,11 +148,15 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
     application = access.get_application_for_user(request.user, pk)
     submission = get_object_or_404(Submission, application=application, number=number)
     previous = Submission.objects.filter(application=application, number=number - 1).first()
-    return render(request, "applications/submission_detail.html", {
-        "application": application,
-        "submission": submission,
-        "snapshot": submission.snapshot,
-        "previous": previous,
-        "changes": services.diff_submissions(previous, submission) if previous else [],
-        "sections": SECTIONS,
-    })
+    return render(
+        request,
+        "applications/submission_detail.html",
+        {
+            "application": application,
+            "submission": submission,
+            "snapshot": submission.snapshot,
+            "previous": previous,
+            "changes": services.diff_submissions(previous, submission) if previous else [],
+            "sections": SECTIONS,
+        },
+    )

@@ -1,4 +1,5 @@
 """The park's editing pages: sections, boundary, incidents, evidence; and evidence download."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -25,14 +26,20 @@ from ..sections import SECTIONS_BY_KEY
 def _editable(request: HttpRequest, pk: int) -> Application:
     application = access.get_application_for_user(request.user, pk)
     if not access.can_edit_application(request.user, application):
-        raise ApplicationFrozen if access.can_edit_park_data(
-            request.user, application.park) else PermissionDenied
+        raise (
+            ApplicationFrozen
+            if access.can_edit_park_data(request.user, application.park)
+            else PermissionDenied
+        )
     return application
 
 
 def _context(application: Application, key: str, **extra) -> dict:
-    application = Application.objects.prefetch_related("incidents", "attachments").select_related(
-        "park__province", "batch").get(pk=application.pk)
+    application = (
+        Application.objects.prefetch_related("incidents", "attachments")
+        .select_related("park__province", "batch")
+        .get(pk=application.pk)
+    )
     return {
         "application": application,
         "section": SECTIONS_BY_KEY[key],
@@ -54,8 +61,11 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         messages.success(request, "✓ " + str(SECTIONS_BY_KEY[key].title))
         return redirect("application_section", pk=pk, key=key)
     calculations = services.latest_calculations(application) if key == "energy" else []
-    return render(request, "applications/section_form.html",
-                  _context(application, key, form=form, calculations=calculations))
+    return render(
+        request,
+        "applications/section_form.html",
+        _context(application, key, form=form, calculations=calculations),
+    )
 
 
 @login_required
@@ -73,10 +83,16 @@ def boundary_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("application_boundary", pk=pk)
     else:
         form = BoundaryForm(initial=BoundaryForm.initial_for(application))
-    return render(request, "applications/boundary_form.html", _context(
-        application, "boundary", form=form,
-        tile_url=getattr(settings, "ZCP_MAP_TILE_URL", ""),
-    ))
+    return render(
+        request,
+        "applications/boundary_form.html",
+        _context(
+            application,
+            "boundary",
+            form=form,
+            tile_url=getattr(settings, "ZCP_MAP_TILE_URL", ""),
+        ),
+    )
 
 
 @login_required
@@ -84,13 +100,15 @@ def incidents_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _editable(request, pk)
     form = IncidentForm()
     register_form = IncidentRegisterForm(
-        initial={"confirmed": application.incident_register_confirmed})
+        initial={"confirmed": application.incident_register_confirmed}
+    )
     if request.method == "POST":
         if "confirm" in request.POST:
             register_form = IncidentRegisterForm(request.POST)
             if register_form.is_valid():
                 services.set_incident_register_confirmed(
-                    application, register_form.cleaned_data["confirmed"])
+                    application, register_form.cleaned_data["confirmed"]
+                )
                 return redirect("application_incidents", pk=pk)
         else:
             form = IncidentForm(request.POST)
@@ -99,9 +117,16 @@ def incidents_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 incident.application = application
                 incident.save()
                 return redirect("application_incidents", pk=pk)
-    return render(request, "applications/incidents_form.html", _context(
-        application, "incidents", form=form, register_form=register_form,
-    ))
+    return render(
+        request,
+        "applications/incidents_form.html",
+        _context(
+            application,
+            "incidents",
+            form=form,
+            register_form=register_form,
+        ),
+    )
 
 
 @login_required
@@ -122,8 +147,11 @@ def attachments_edit(request: HttpRequest, pk: int) -> HttpResponse:
             upload = form.cleaned_data["file"]
             try:
                 evidence.add_attachment(
-                    application, request.user, name=upload.name,
-                    content=evidence.read_upload(upload), title=form.cleaned_data["title"],
+                    application,
+                    request.user,
+                    name=upload.name,
+                    content=evidence.read_upload(upload),
+                    title=form.cleaned_data["title"],
                     section=form.cleaned_data["section"],
                 )
             except evidence.EvidenceError as error:
@@ -131,8 +159,11 @@ def attachments_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "✓ " + form.cleaned_data["title"])
                 return redirect("application_attachments", pk=pk)
-    return render(request, "applications/attachments_form.html",
-                  _context(application, "attachments", form=form))
+    return render(
+        request,
+        "applications/attachments_form.html",
+        _context(application, "attachments", form=form),
+    )
 
 
 @login_required
@@ -153,8 +184,12 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     except FileNotFoundError:
         raise Http404 from None
     extension = attachment.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(handle, as_attachment=True, filename=f"evidence-{attachment.pk}.{extension}",
-                            content_type=attachment.content_type)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"evidence-{attachment.pk}.{extension}",
+        content_type=attachment.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,5 @@
 """Building applications for tests: a complete one, ready to submit, and its batch."""
+
 from __future__ import annotations
 
 import datetime
@@ -12,8 +13,9 @@ from applications.models import Application, Batch, Park, User
 
 SQUARE = {
     "type": "Polygon",
-    "coordinates": [[[118.70, 32.00], [118.75, 32.00], [118.75, 32.04], [118.70, 32.04],
-                     [118.70, 32.00]]],
+    "coordinates": [
+        [[118.70, 32.00], [118.75, 32.00], [118.75, 32.04], [118.70, 32.04], [118.70, 32.00]]
+    ],
 }
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -28,38 +30,84 @@ def open_batch(name: str = "2025年第一批", year: int = 2025) -> Batch:
     now = timezone.now()
     batch, _ = Batch.objects.get_or_create(
         name=name,
-        defaults={"year": year, "opens_at": now - datetime.timedelta(days=30),
-                  "deadline": now + datetime.timedelta(days=30)},
+        defaults={
+            "year": year,
+            "opens_at": now - datetime.timedelta(days=30),
+            "deadline": now + datetime.timedelta(days=30),
+        },
     )
     return batch
 
 
 SECTION_CONTENT = {
-    "basic": {"zone_level": "national_zone", "is_new_park": False, "builder": "园区管委会",
-              "location": "长江北岸，交通便利", "layout": "一区三园", "economy": "工业产值500亿元"},
-    "industry": {"leading_industries": "新能源装备", "key_enterprises": "龙头企业10家",
-                 "key_projects_investment": "在建项目投资120亿元"},
-    "energy": {"supply": "外购电力为主，自建光伏", "consumption": "燃料与原料用途分列",
-               "emissions": "2024年排放约80万吨"},
-    "feasibility": {"trend": "能耗稳中有降", "attainability": "风光资源充足",
-                    "supply_plan": "源网荷储一体化"},
-    "targets": {"baseline_year": 2025, "period_start": 2025, "period_end": 2028,
-                "targets": "单位能耗碳排放降至0.2以下",
-                "roadmap": [{"name": "第一阶段", "years": "2025—2026", "focus": "绿电直连"}]},
-    "key_tasks": {
-        "tasks": {"energy_structure": {"involved": True, "measures": "建设分布式光伏"},
-                  "reform": {"involved": False, "measures": ""}},
-        "other_tasks": "",
-        "projects": [{"name": "光伏项目", "owner": "某能源公司", "content": "100MW光伏",
-                      "investment": "40000", "period": "2025—2026", "plan": "2025年开工",
-                      "significance": "提高绿电比例"}],
+    "basic": {
+        "zone_level": "national_zone",
+        "is_new_park": False,
+        "builder": "园区管委会",
+        "location": "长江北岸，交通便利",
+        "layout": "一区三园",
+        "economy": "工业产值500亿元",
     },
-    "economics": {"total_cost": "150000", "annual_return": "20000", "payback_years": "7.5",
-                  "irr_percent": "8.2", "cost_structure": "设备为主", "revenue_sources": "售电节能"},
-    "support": {"organisation": "成立专班", "policy_support": "省级资金支持",
-                "capacity_building": "人才培训", "gov_support": True},
-    "data_foundation": {"statistics": "能源统计报表制度", "accounting": "年度核算",
-                        "metering": "三级计量", "monitoring": "能碳管理平台"},
+    "industry": {
+        "leading_industries": "新能源装备",
+        "key_enterprises": "龙头企业10家",
+        "key_projects_investment": "在建项目投资120亿元",
+    },
+    "energy": {
+        "supply": "外购电力为主，自建光伏",
+        "consumption": "燃料与原料用途分列",
+        "emissions": "2024年排放约80万吨",
+    },
+    "feasibility": {
+        "trend": "能耗稳中有降",
+        "attainability": "风光资源充足",
+        "supply_plan": "源网荷储一体化",
+    },
+    "targets": {
+        "baseline_year": 2025,
+        "period_start": 2025,
+        "period_end": 2028,
+        "targets": "单位能耗碳排放降至0.2以下",
+        "roadmap": [{"name": "第一阶段", "years": "2025—2026", "focus": "绿电直连"}],
+    },
+    "key_tasks": {
+        "tasks": {
+            "energy_structure": {"involved": True, "measures": "建设分布式光伏"},
+            "reform": {"involved": False, "measures": ""},
+        },
+        "other_tasks": "",
+        "projects": [
+            {
+                "name": "光伏项目",
+                "owner": "某能源公司",
+                "content": "100MW光伏",
+                "investment": "40000",
+                "period": "2025—2026",
+                "plan": "2025年开工",
+                "significance": "提高绿电比例",
+            }
+        ],
+    },
+    "economics": {
+        "total_cost": "150000",
+        "annual_return": "20000",
+        "payback_years": "7.5",
+        "irr_percent": "8.2",
+        "cost_structure": "设备为主",
+        "revenue_sources": "售电节能",
+    },
+    "support": {
+        "organisation": "成立专班",
+        "policy_support": "省级资金支持",
+        "capacity_building": "人才培训",
+        "gov_support": True,
+    },
+    "data_foundation": {
+        "statistics": "能源统计报表制度",
+        "accounting": "年度核算",
+        "metering": "三级计量",
+        "monitoring": "能碳管理平台",
+    },
 }
 
 
@@ -69,15 +117,28 @@ def complete_application(park: Park, applicant: User, batch: Batch | None = None
     application = services.start_application(applicant, batch)
     for key, content in SECTION_CONTENT.items():
         services.save_section(application, key, content)
-    services.save_boundary(application, {
-        "scope": "whole", "management_body": f"{park.name}管理委员会",
-        "boundary_east": "东环路", "boundary_south": "南环路", "boundary_west": "西环路",
-        "boundary_north": "北环路", "boundary_geojson": SQUARE,
-    })
+    services.save_boundary(
+        application,
+        {
+            "scope": "whole",
+            "management_body": f"{park.name}管理委员会",
+            "boundary_east": "东环路",
+            "boundary_south": "南环路",
+            "boundary_west": "西环路",
+            "boundary_north": "北环路",
+            "boundary_geojson": SQUARE,
+        },
+    )
     services.set_incident_register_confirmed(application, True)
     for area in ("statistics", "accounting", "metering", "monitoring"):
-        evidence.add_attachment(application, applicant, name=f"{area}.pdf", content=PDF_BYTES,
-                                title=f"{area} 证明", section=f"data_{area}")
+        evidence.add_attachment(
+            application,
+            applicant,
+            name=f"{area}.pdf",
+            content=PDF_BYTES,
+            title=f"{area} 证明",
+            section=f"data_{area}",
+        )
     return Application.objects.get(pk=application.pk)
 
 
@@ -86,24 +147,40 @@ def drive_to(application: Application, status: str, cast) -> Application:
     from applications import workflow
 
     park_province = application.park.province_id
-    provincial = cast.provincial_a if park_province == cast.provincial_a.province_id else cast.provincial_other
+    provincial = (
+        cast.provincial_a
+        if park_province == cast.provincial_a.province_id
+        else cast.provincial_other
+    )
     applicant = User.objects.filter(park=application.park).first()
     steps = {
         "draft": [],
         "submitted": [lambda: workflow.submit(applicant, application)],
-        "returned": [lambda: workflow.submit(applicant, application),
-                     lambda: workflow.return_for_revision(provincial, application, "请修改")],
-        "not_recommended": [lambda: workflow.submit(applicant, application),
-                            lambda: workflow.not_recommend(provincial, application, "不符合")],
-        "recommended": [lambda: workflow.submit(applicant, application),
-                        lambda: workflow.recommend(provincial, application)],
+        "returned": [
+            lambda: workflow.submit(applicant, application),
+            lambda: workflow.return_for_revision(provincial, application, "请修改"),
+        ],
+        "not_recommended": [
+            lambda: workflow.submit(applicant, application),
+            lambda: workflow.not_recommend(provincial, application, "不符合"),
+        ],
+        "recommended": [
+            lambda: workflow.submit(applicant, application),
+            lambda: workflow.recommend(provincial, application),
+        ],
     }
-    steps["under_national_review"] = [*steps["recommended"],
-                                      lambda: workflow.start_national_review(cast.national, application)]
-    steps["approved"] = [*steps["under_national_review"],
-                         lambda: workflow.approve(cast.national, application, "同意")]
-    steps["rejected"] = [*steps["under_national_review"],
-                         lambda: workflow.reject(cast.national, application, "不同意")]
+    steps["under_national_review"] = [
+        *steps["recommended"],
+        lambda: workflow.start_national_review(cast.national, application),
+    ]
+    steps["approved"] = [
+        *steps["under_national_review"],
+        lambda: workflow.approve(cast.national, application, "同意"),
+    ]
+    steps["rejected"] = [
+        *steps["under_national_review"],
+        lambda: workflow.reject(cast.national, application, "不同意"),
+    ]
     for step in steps[status]:
         step()
     application.refresh_from_db()

@@ -1,4 +1,5 @@
 """Who sees which applications, and the pages' query counts."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,10 +16,12 @@ def apps(cast):
     batch = open_batch()
     return {
         "a_draft": complete_application(cast.park_a, cast.applicant_a, batch),
-        "b_submitted": drive_to(complete_application(cast.park_b, cast.applicant_b, batch),
-                                "submitted", cast),
-        "c_recommended": drive_to(complete_application(cast.park_c, cast.applicant_c, batch),
-                                  "recommended", cast),
+        "b_submitted": drive_to(
+            complete_application(cast.park_b, cast.applicant_b, batch), "submitted", cast
+        ),
+        "c_recommended": drive_to(
+            complete_application(cast.park_c, cast.applicant_c, batch), "recommended", cast
+        ),
     }
 
 
@@ -45,9 +48,13 @@ def test_get_application_for_user_is_404_outside_scope(client, cast, apps):
     client.force_login(cast.applicant_b)
     assert client.get(reverse("application_detail", args=[apps["a_draft"].pk])).status_code == 404
     client.force_login(cast.provincial_other)
-    assert client.get(reverse("application_detail", args=[apps["b_submitted"].pk])).status_code == 404
+    assert (
+        client.get(reverse("application_detail", args=[apps["b_submitted"].pk])).status_code == 404
+    )
     client.force_login(cast.national)
-    assert client.get(reverse("application_detail", args=[apps["b_submitted"].pk])).status_code == 404
+    assert (
+        client.get(reverse("application_detail", args=[apps["b_submitted"].pk])).status_code == 404
+    )
 
 
 def test_only_the_parks_applicant_may_edit_and_only_while_editable(cast, apps):
@@ -60,27 +67,32 @@ def test_only_the_parks_applicant_may_edit_and_only_while_editable(cast, apps):
 def test_another_parks_applicant_cannot_open_the_editing_pages(client, cast, apps):
     client.force_login(cast.applicant_b)
     pk = apps["a_draft"].pk
-    for url in (reverse("application_section", args=[pk, "basic"]),
-                reverse("application_boundary", args=[pk]),
-                reverse("application_incidents", args=[pk]),
-                reverse("application_attachments", args=[pk])):
+    for url in (
+        reverse("application_section", args=[pk, "basic"]),
+        reverse("application_boundary", args=[pk]),
+        reverse("application_incidents", args=[pk]),
+        reverse("application_attachments", args=[pk]),
+    ):
         assert client.get(url).status_code == 404
 
 
 def test_a_reviewer_cannot_post_a_transition_outside_their_scope(client, cast, apps):
     client.force_login(cast.provincial_other)
-    response = client.post(reverse("application_transition",
-                                   args=[apps["b_submitted"].pk, "recommend"]))
+    response = client.post(
+        reverse("application_transition", args=[apps["b_submitted"].pk, "recommend"])
+    )
     assert response.status_code == 404
     client.force_login(cast.applicant_b)
-    response = client.post(reverse("application_transition",
-                                   args=[apps["b_submitted"].pk, "recommend"]))
+    response = client.post(
+        reverse("application_transition", args=[apps["b_submitted"].pk, "recommend"])
+    )
     assert response.status_code == 403
     assert Application.objects.get(pk=apps["b_submitted"].pk).status == "submitted"
 
 
 def test_the_list_page_query_count_does_not_grow_with_applications(
-        client, cast, apps, django_assert_max_num_queries):
+    client, cast, apps, django_assert_max_num_queries
+):
     client.force_login(cast.admin)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("application_list"))
@@ -89,7 +101,8 @@ def test_the_list_page_query_count_does_not_grow_with_applications(
 
 
 def test_the_overview_page_has_a_fixed_query_count(
-        client, cast, apps, django_assert_max_num_queries):
+    client, cast, apps, django_assert_max_num_queries
+):
     client.force_login(cast.provincial_a)
     with django_assert_max_num_queries(16):
         response = client.get(reverse("application_detail", args=[apps["b_submitted"].pk]))
@@ -115,11 +128,15 @@ def test_a_self_intersecting_boundary_posted_is_refused_with_its_message(client,
     import json
 
     client.force_login(cast.applicant_a)
-    bow_tie = {"type": "Polygon", "coordinates": [[[100, 20], [101, 21], [101, 20], [100, 21],
-                                                   [100, 20]]]}
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [[[100, 20], [101, 21], [101, 20], [100, 21], [100, 20]]],
+    }
     app = apps["a_draft"]
     before = Application.objects.get(pk=app.pk).boundary_geojson
-    response = client.post(reverse("application_boundary", args=[app.pk]),
-                           {"scope": "whole", "boundary_geojson": json.dumps(bow_tie)})
+    response = client.post(
+        reverse("application_boundary", args=[app.pk]),
+        {"scope": "whole", "boundary_geojson": json.dumps(bow_tie)},
+    )
     assert response.status_code == 200 and "自相交" in response.content.decode()
     assert Application.objects.get(pk=app.pk).boundary_geojson == before

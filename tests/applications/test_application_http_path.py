@@ -1,4 +1,5 @@
 """The full path from draft to approval, driven through HTTP as each role would."""
+
 from __future__ import annotations
 
 import json
@@ -24,30 +25,49 @@ def _fill_through_http(client, app):
         response = _post_section(client, app, key, fields)
         assert response.status_code == 302, (key, response.content.decode()[:2000])
     targets = {
-        "period_start": "2025", "period_end": "2028", "targets": "单位能耗碳排放降至0.2以下",
-        "roadmap-TOTAL_FORMS": "1", "roadmap-INITIAL_FORMS": "0",
-        "roadmap-0-name": "第一阶段", "roadmap-0-years": "2025—2026", "roadmap-0-focus": "绿电",
+        "period_start": "2025",
+        "period_end": "2028",
+        "targets": "单位能耗碳排放降至0.2以下",
+        "roadmap-TOTAL_FORMS": "1",
+        "roadmap-INITIAL_FORMS": "0",
+        "roadmap-0-name": "第一阶段",
+        "roadmap-0-years": "2025—2026",
+        "roadmap-0-focus": "绿电",
     }
     assert _post_section(client, app, "targets", targets).status_code == 302
     tasks = {
-        "task_energy_structure_involved": "on", "task_energy_structure_measures": "分布式光伏",
-        "projects-TOTAL_FORMS": "1", "projects-INITIAL_FORMS": "0",
-        "projects-0-name": "光伏项目", "projects-0-owner": "能源公司", "projects-0-content": "100MW",
-        "projects-0-investment": "40000", "projects-0-period": "2年", "projects-0-plan": "2025开工",
+        "task_energy_structure_involved": "on",
+        "task_energy_structure_measures": "分布式光伏",
+        "projects-TOTAL_FORMS": "1",
+        "projects-INITIAL_FORMS": "0",
+        "projects-0-name": "光伏项目",
+        "projects-0-owner": "能源公司",
+        "projects-0-content": "100MW",
+        "projects-0-investment": "40000",
+        "projects-0-period": "2年",
+        "projects-0-plan": "2025开工",
         "projects-0-significance": "绿电",
     }
     assert _post_section(client, app, "key_tasks", tasks).status_code == 302
     boundary = {
-        "scope": "whole", "management_body": "管委会", "boundary_east": "东环路",
+        "scope": "whole",
+        "management_body": "管委会",
+        "boundary_east": "东环路",
         "boundary_geojson": json.dumps(SQUARE),
     }
     assert client.post(reverse("application_boundary", args=[app.pk]), boundary).status_code == 302
-    assert client.post(reverse("application_incidents", args=[app.pk]),
-                       {"confirm": "1", "confirmed": "on"}).status_code == 302
+    assert (
+        client.post(
+            reverse("application_incidents", args=[app.pk]), {"confirm": "1", "confirmed": "on"}
+        ).status_code
+        == 302
+    )
     for area in ("statistics", "accounting", "metering", "monitoring"):
         upload = SimpleUploadedFile(f"{area}.pdf", PDF_BYTES, content_type="application/pdf")
-        response = client.post(reverse("application_attachments", args=[app.pk]),
-                               {"title": area, "section": f"data_{area}", "file": upload})
+        response = client.post(
+            reverse("application_attachments", args=[app.pk]),
+            {"title": area, "section": f"data_{area}", "file": upload},
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
 
 
@@ -71,14 +91,19 @@ def test_a_park_applies_and_is_approved_after_one_revision_round(client, cast):
 
     _fill_through_http(client, app)
     page = client.get(reverse("application_detail", args=[app.pk])).content.decode()
-    assert 'data-incomplete=' not in page
+    assert "data-incomplete=" not in page
     _act(client, app, "submit")
     app.refresh_from_db()
     assert app.status == Status.SUBMITTED
 
     client.force_login(cast.provincial_a)
-    _act(client, app, "return_for_revision", comment="请补充经济性分析",
-         section_comment_economics="投资回收期依据不足")
+    _act(
+        client,
+        app,
+        "return_for_revision",
+        comment="请补充经济性分析",
+        section_comment_economics="投资回收期依据不足",
+    )
     app.refresh_from_db()
     assert app.status == Status.RETURNED
 
@@ -101,8 +126,16 @@ def test_a_park_applies_and_is_approved_after_one_revision_round(client, cast):
     _act(client, app, "approve", comment="纳入首批建设名单")
     app.refresh_from_db()
     assert app.status == Status.APPROVED
-    assert list(ApplicationEvent.objects.filter(application=app).values_list("action", flat=True)) == [
-        "submit", "return_for_revision", "submit", "recommend", "start_national_review", "approve"]
+    assert list(
+        ApplicationEvent.objects.filter(application=app).values_list("action", flat=True)
+    ) == [
+        "submit",
+        "return_for_revision",
+        "submit",
+        "recommend",
+        "start_national_review",
+        "approve",
+    ]
     assert Submission.objects.filter(application=app).count() == 2
 
     client.force_login(cast.applicant_a)

@@ -1,4 +1,5 @@
 """Evidence files: checked by content, size-limited, private, served only within scope."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,10 +22,14 @@ def draft(cast):
 
 
 def _upload(client, app, name, content, section="other"):
-    return client.post(reverse("application_attachments", args=[app.pk]), {
-        "title": "证明", "section": section,
-        "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
-    })
+    return client.post(
+        reverse("application_attachments", args=[app.pk]),
+        {
+            "title": "证明",
+            "section": section,
+            "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
+        },
+    )
 
 
 def test_an_executable_renamed_to_pdf_is_refused(client, cast, draft):
@@ -37,8 +42,9 @@ def test_an_executable_renamed_to_pdf_is_refused(client, cast, draft):
 
 def test_a_text_file_renamed_to_pdf_is_refused(cast, draft):
     with pytest.raises(evidence.EvidenceError, match="不是 PDF、PNG 或 JPEG"):
-        evidence.add_attachment(draft, cast.applicant_a, name="a.pdf", content=b"hello %PDF-",
-                                title="x")
+        evidence.add_attachment(
+            draft, cast.applicant_a, name="a.pdf", content=b"hello %PDF-", title="x"
+        )
 
 
 def test_a_broken_png_is_refused_by_pillow(cast, draft):
@@ -72,8 +78,9 @@ def test_a_pdf_and_a_png_are_stored_privately_with_their_hash(client, cast, draf
 
 
 def test_the_file_is_served_as_a_download_with_nosniff(client, cast, draft):
-    attachment = evidence.add_attachment(draft, cast.applicant_a, name="a.pdf",
-                                         content=PDF_BYTES, title="x")
+    attachment = evidence.add_attachment(
+        draft, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="x"
+    )
     client.force_login(cast.applicant_a)
     response = client.get(reverse("application_attachment", args=[draft.pk, attachment.pk]))
     assert response.status_code == 200
@@ -85,15 +92,17 @@ def test_the_file_is_served_as_a_download_with_nosniff(client, cast, draft):
 
 @pytest.mark.parametrize("who", ["applicant_b", "applicant_c", "provincial_other", "national"])
 def test_users_outside_the_applications_scope_get_404_for_the_file(client, cast, draft, who):
-    attachment = evidence.add_attachment(draft, cast.applicant_a, name="a.pdf",
-                                         content=PDF_BYTES, title="x")
+    attachment = evidence.add_attachment(
+        draft, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="x"
+    )
     client.force_login(getattr(cast, who))
     response = client.get(reverse("application_attachment", args=[draft.pk, attachment.pk]))
     assert response.status_code == 404
 
 
 def test_anonymous_users_are_sent_to_login_for_the_file(client, cast, draft):
-    attachment = evidence.add_attachment(draft, cast.applicant_a, name="a.pdf",
-                                         content=PDF_BYTES, title="x")
+    attachment = evidence.add_attachment(
+        draft, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="x"
+    )
     response = client.get(reverse("application_attachment", args=[draft.pk, attachment.pk]))
     assert response.status_code == 302 and "login" in response.url

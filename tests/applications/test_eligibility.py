@@ -1,4 +1,5 @@
 """The four basic conditions of Att.1, each at its edges. Pure: no database."""
+
 from __future__ import annotations
 
 import datetime
@@ -24,6 +25,7 @@ SIDES = {"east": "东环路", "south": "南环路", "west": "西环路", "north"
 
 # --- builder -------------------------------------------------------------------------------------
 
+
 def test_a_national_development_zone_passes_the_builder_condition():
     assert check_builder(BuilderInput("national_zone"), TODAY).outcome == Outcome.PASS
 
@@ -47,16 +49,21 @@ def test_an_emerging_industry_park_without_approval_document_fails():
 
 
 def test_a_recently_approved_high_tech_park_with_evidence_needs_judgement_case_by_case():
-    data = BuilderInput("high_tech_park", approval_document="苏政复〔2023〕12号",
-                        approval_year=2020, has_approval_evidence=True)
+    data = BuilderInput(
+        "high_tech_park",
+        approval_document="苏政复〔2023〕12号",
+        approval_year=2020,
+        has_approval_evidence=True,
+    )
     result = check_builder(data, TODAY)
     assert result.outcome == Outcome.JUDGEMENT
     assert "视情" in str(result.reason)
 
 
 def test_an_approval_more_than_five_years_old_is_flagged_for_the_reviewer():
-    data = BuilderInput("high_tech_park", approval_document="文件", approval_year=2019,
-                        has_approval_evidence=True)
+    data = BuilderInput(
+        "high_tech_park", approval_document="文件", approval_year=2019, has_approval_evidence=True
+    )
     result = check_builder(data, TODAY)
     assert result.outcome == Outcome.JUDGEMENT
     assert "超过5年" in str(result.reason)
@@ -68,8 +75,9 @@ def test_an_approval_without_the_uploaded_document_fails():
 
 
 def test_an_approval_year_in_the_future_fails():
-    data = BuilderInput("emerging_park", approval_document="文件", approval_year=2026,
-                        has_approval_evidence=True)
+    data = BuilderInput(
+        "emerging_park", approval_document="文件", approval_year=2026, has_approval_evidence=True
+    )
     assert check_builder(data, TODAY).outcome == Outcome.FAIL
 
 
@@ -78,6 +86,7 @@ def test_another_kind_of_builder_fails():
 
 
 # --- scope ---------------------------------------------------------------------------------------
+
 
 def test_a_whole_park_with_its_management_body_passes():
     assert check_scope(ScopeInput("whole", management_body="管委会")).outcome == Outcome.PASS
@@ -88,14 +97,16 @@ def test_any_scope_without_a_responsible_body_fails():
 
 
 def test_a_park_within_a_park_with_four_sides_and_polygon_passes():
-    data = ScopeInput("within", SIDES, has_polygon=True, management_body="管委会",
-                      host_park_name="苏州工业园区")
+    data = ScopeInput(
+        "within", SIDES, has_polygon=True, management_body="管委会", host_park_name="苏州工业园区"
+    )
     assert check_scope(data).outcome == Outcome.PASS
 
 
 def test_a_park_within_a_park_without_a_boundary_fails():
-    data = ScopeInput("within", {}, has_polygon=False, management_body="管委会",
-                      host_park_name="苏州工业园区")
+    data = ScopeInput(
+        "within", {}, has_polygon=False, management_body="管委会", host_park_name="苏州工业园区"
+    )
     result = check_scope(data)
     assert result.outcome == Outcome.FAIL
     assert "东至" in str(result.reason) and "北至" in str(result.reason)
@@ -103,16 +114,18 @@ def test_a_park_within_a_park_without_a_boundary_fails():
 
 def test_a_park_within_a_park_missing_one_side_names_that_side():
     sides = {**SIDES, "west": "  "}
-    data = ScopeInput("within", sides, has_polygon=True, management_body="管委会",
-                      host_park_name="苏州工业园区")
+    data = ScopeInput(
+        "within", sides, has_polygon=True, management_body="管委会", host_park_name="苏州工业园区"
+    )
     result = check_scope(data)
     assert result.outcome == Outcome.FAIL
     assert "西至" in str(result.reason) and "东至" not in str(result.reason)
 
 
 def test_a_park_within_a_park_with_sides_but_no_drawn_polygon_fails():
-    data = ScopeInput("within", SIDES, has_polygon=False, management_body="管委会",
-                      host_park_name="苏州工业园区")
+    data = ScopeInput(
+        "within", SIDES, has_polygon=False, management_body="管委会", host_park_name="苏州工业园区"
+    )
     assert check_scope(data).outcome == Outcome.FAIL
 
 
@@ -123,9 +136,12 @@ def test_a_park_within_a_park_must_name_its_host_park():
 
 # --- data foundation -----------------------------------------------------------------------------
 
+
 def _areas(described: set[str], evidence: set[str]) -> dict[str, DataAreaInput]:
-    return {a: DataAreaInput("说明" if a in described else "", 1 if a in evidence else 0)
-            for a in ("statistics", "accounting", "metering", "monitoring")}
+    return {
+        a: DataAreaInput("说明" if a in described else "", 1 if a in evidence else 0)
+        for a in ("statistics", "accounting", "metering", "monitoring")
+    }
 
 
 ALL = {"statistics", "accounting", "metering", "monitoring"}
@@ -153,6 +169,7 @@ def test_one_area_undescribed_needs_judgement():
 
 # --- incident record -----------------------------------------------------------------------------
 
+
 def _incident(day: datetime.date, severity: str = "major", kind: str = "safety") -> IncidentInput:
     return IncidentInput(day, kind, severity, "说明")
 
@@ -171,7 +188,8 @@ def test_a_major_incident_one_day_more_than_three_years_before_passes():
 @pytest.mark.parametrize("kind", ["safety", "environmental", "social"])
 def test_an_extraordinary_incident_of_any_kind_within_three_years_fails(kind):
     result = check_incident_record(
-        [_incident(datetime.date(2024, 1, 1), "extraordinary", kind)], TODAY, True)
+        [_incident(datetime.date(2024, 1, 1), "extraordinary", kind)], TODAY, True
+    )
     assert result.outcome == Outcome.FAIL
 
 
@@ -188,6 +206,7 @@ def test_an_unconfirmed_register_fails_until_the_park_confirms_it():
 
 def test_three_years_before_29_february_is_28_february():
     assert three_years_before(datetime.date(2028, 2, 29)) == datetime.date(2025, 2, 28)
-    result = check_incident_record([_incident(datetime.date(2025, 2, 28))],
-                                   datetime.date(2028, 2, 29), True)
+    result = check_incident_record(
+        [_incident(datetime.date(2025, 2, 28))], datetime.date(2028, 2, 29), True
+    )
     assert result.outcome == Outcome.FAIL

@@ -1,5 +1,6 @@
 """A submitted application's data cannot be changed through any view or service, and reviewers
 see exactly the snapshot that was submitted."""
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,15 @@ def submitted(cast) -> Application:
 
 def _fingerprint(app: Application) -> tuple:
     app = Application.objects.get(pk=app.pk)
-    return (json.dumps(app.data, sort_keys=True), app.scope, app.boundary_east,
-            json.dumps(app.boundary_geojson), app.incident_register_confirmed,
-            sorted(Incident.objects.filter(application=app).values_list("pk", flat=True)),
-            sorted(Attachment.objects.filter(application=app).values_list("sha256", flat=True)))
+    return (
+        json.dumps(app.data, sort_keys=True),
+        app.scope,
+        app.boundary_east,
+        json.dumps(app.boundary_geojson),
+        app.incident_register_confirmed,
+        sorted(Incident.objects.filter(application=app).values_list("pk", flat=True)),
+        sorted(Attachment.objects.filter(application=app).values_list("sha256", flat=True)),
+    )
 
 
 def test_no_editing_view_changes_a_submitted_application(client, cast, submitted):
@@ -42,14 +48,28 @@ def test_no_editing_view_changes_a_submitted_application(client, cast, submitted
     posts = [
         (reverse("application_section", args=[pk, "economics"]), {"total_cost": "1"}),
         (reverse("application_section", args=[pk, "basic"]), {"zone_level": "other"}),
-        (reverse("application_boundary", args=[pk]),
-         {"scope": "within", "boundary_east": "x", "boundary_geojson": json.dumps(SQUARE)}),
-        (reverse("application_incidents", args=[pk]),
-         {"occurred_on": "2025-01-01", "kind": "safety", "severity": "major", "description": "x"}),
+        (
+            reverse("application_boundary", args=[pk]),
+            {"scope": "within", "boundary_east": "x", "boundary_geojson": json.dumps(SQUARE)},
+        ),
+        (
+            reverse("application_incidents", args=[pk]),
+            {
+                "occurred_on": "2025-01-01",
+                "kind": "safety",
+                "severity": "major",
+                "description": "x",
+            },
+        ),
         (reverse("application_incidents", args=[pk]), {"confirm": "1"}),
-        (reverse("application_attachments", args=[pk]),
-         {"title": "x", "section": "other",
-          "file": SimpleUploadedFile("x.pdf", PDF_BYTES, content_type="application/pdf")}),
+        (
+            reverse("application_attachments", args=[pk]),
+            {
+                "title": "x",
+                "section": "other",
+                "file": SimpleUploadedFile("x.pdf", PDF_BYTES, content_type="application/pdf"),
+            },
+        ),
         (reverse("application_attachment_delete", args=[pk, attachment.pk]), {}),
     ]
     for url, data in posts:
@@ -67,11 +87,17 @@ def test_no_service_or_model_write_changes_a_submitted_application(cast, submitt
     with pytest.raises(ApplicationFrozen):
         services.set_incident_register_confirmed(submitted, False)
     with pytest.raises(ApplicationFrozen):
-        evidence.add_attachment(submitted, cast.applicant_a, name="a.pdf", content=PDF_BYTES,
-                                title="新材料")
+        evidence.add_attachment(
+            submitted, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="新材料"
+        )
     with pytest.raises(ApplicationFrozen):
-        Incident.objects.create(application=submitted, occurred_on="2025-01-01", kind="safety",
-                                severity="major", description="x")
+        Incident.objects.create(
+            application=submitted,
+            occurred_on="2025-01-01",
+            kind="safety",
+            severity="major",
+            description="x",
+        )
     stale = Application.objects.get(pk=submitted.pk)
     stale.data = {}
     with pytest.raises(ApplicationFrozen):
@@ -102,8 +128,19 @@ def test_the_snapshot_holds_every_section_the_eligibility_and_the_attachment_has
     snapshot = Submission.objects.get(application=submitted).snapshot
     assert snapshot["format"] == "zcp-application-snapshot/1"
     assert set(snapshot["sections"]) == {
-        "basic", "boundary", "industry", "energy", "feasibility", "targets", "key_tasks",
-        "economics", "support", "data_foundation", "incidents", "attachments"}
+        "basic",
+        "boundary",
+        "industry",
+        "energy",
+        "feasibility",
+        "targets",
+        "key_tasks",
+        "economics",
+        "support",
+        "data_foundation",
+        "incidents",
+        "attachments",
+    }
     assert snapshot["sections"]["boundary"]["area_km2"] == str(submitted.boundary_area_km2)
     assert [r["outcome"] for r in snapshot["eligibility"]] == ["pass"] * 4
     hashes = {a["sha256"] for a in snapshot["sections"]["attachments"]["items"]}

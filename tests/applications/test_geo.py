@@ -1,4 +1,5 @@
 """Boundary GeoJSON: validation with clear messages, and the area on the ellipsoid."""
+
 from __future__ import annotations
 
 import json
@@ -43,19 +44,28 @@ def test_the_area_of_a_one_degree_cell_matches_the_ellipsoid():
 
 def test_a_small_square_near_nanjing_has_the_expected_area():
     # 0.05° × 0.04° at 32°N ≈ 4.72 km × 4.44 km ≈ 20.9 km².
-    boundary = parse_boundary(polygon((118.70, 32.00), (118.75, 32.00), (118.75, 32.04),
-                                      (118.70, 32.04), (118.70, 32.00)))
+    boundary = parse_boundary(
+        polygon((118.70, 32.00), (118.75, 32.00), (118.75, 32.04), (118.70, 32.04), (118.70, 32.00))
+    )
     assert Decimal("20.5") < boundary.area_km2 < Decimal("21.3")
 
 
 def test_the_orientation_of_the_ring_does_not_change_the_area():
     clockwise = polygon((100, 20), (100, 21), (101, 21), (101, 20), (100, 20))
-    assert parse_boundary(clockwise).area_km2 == parse_boundary(ONE_DEGREE_AT_EQUATOR_NORTH).area_km2
+    assert (
+        parse_boundary(clockwise).area_km2 == parse_boundary(ONE_DEGREE_AT_EQUATOR_NORTH).area_km2
+    )
 
 
 def test_a_feature_collection_with_one_polygon_is_accepted_as_text():
-    text = json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": ONE_DEGREE_AT_EQUATOR_NORTH}]})
+    text = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {}, "geometry": ONE_DEGREE_AT_EQUATOR_NORTH}
+            ],
+        }
+    )
     assert parse_boundary(text).geojson["type"] == "Polygon"
 
 
@@ -79,17 +89,27 @@ def test_swapped_latitude_and_longitude_are_refused():
         parse_boundary(polygon((32, 118), (32.1, 118), (32.1, 118.1), (32, 118.1), (32, 118)))
 
 
-@pytest.mark.parametrize("source, message", [
-    ("{not json", "JSON 格式错误"),
-    ("[1, 2]", "GeoJSON 对象"),
-    (json.dumps({"type": "Point", "coordinates": [100, 20]}), "多边形"),
-    (json.dumps({"type": "Polygon"}), "缺少坐标"),
-    (json.dumps({"type": "Polygon", "coordinates": [[[100, 20], [101, 20], [100, 20]]]}), "至少需要4个"),
-    (json.dumps({"type": "Polygon", "coordinates": [[[100, 20], ["a", 20], [101, 21], [100, 20]]]}),
-     "无效的坐标点"),
-    (json.dumps({"type": "FeatureCollection", "features": []}), "恰好包含一个"),
-    (json.dumps({"type": "Feature", "geometry": None}), "缺少几何图形"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("{not json", "JSON 格式错误"),
+        ("[1, 2]", "GeoJSON 对象"),
+        (json.dumps({"type": "Point", "coordinates": [100, 20]}), "多边形"),
+        (json.dumps({"type": "Polygon"}), "缺少坐标"),
+        (
+            json.dumps({"type": "Polygon", "coordinates": [[[100, 20], [101, 20], [100, 20]]]}),
+            "至少需要4个",
+        ),
+        (
+            json.dumps(
+                {"type": "Polygon", "coordinates": [[[100, 20], ["a", 20], [101, 21], [100, 20]]]}
+            ),
+            "无效的坐标点",
+        ),
+        (json.dumps({"type": "FeatureCollection", "features": []}), "恰好包含一个"),
+        (json.dumps({"type": "Feature", "geometry": None}), "缺少几何图形"),
+    ],
+)
 def test_malformed_geojson_is_refused_with_a_clear_message(source, message):
     with pytest.raises(BoundaryError, match=message):
         parse_boundary(source)

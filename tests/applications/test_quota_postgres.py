@@ -1,4 +1,5 @@
 """Two provincial reviewers recommend a third park at the same moment: only one succeeds."""
+
 from __future__ import annotations
 
 import threading
@@ -32,15 +33,18 @@ def _notifications_inline():
 
 def test_two_reviewers_recommending_the_last_place_at_once_only_one_succeeds(cast, monkeypatch):
     batch = open_batch()
-    second_reviewer = UserFactory(username="prov_js_2", role="provincial",
-                                  province=cast.park_a.province)
+    second_reviewer = UserFactory(
+        username="prov_js_2", role="provincial", province=cast.park_a.province
+    )
     parks = [cast.park_a, cast.park_b] + [
-        ParkFactory(name=f"江苏园区{n}", province=cast.park_a.province) for n in range(2)]
+        ParkFactory(name=f"江苏园区{n}", province=cast.park_a.province) for n in range(2)
+    ]
     applications = []
     for n, park in enumerate(parks):
         applicant = UserFactory(username=f"js_app_{n}", role="applicant", park=park)
-        applications.append(drive_to(complete_application(park, applicant, batch),
-                                     "submitted", cast))
+        applications.append(
+            drive_to(complete_application(park, applicant, batch), "submitted", cast)
+        )
     workflow.recommend(cast.provincial_a, applications[0])
     # Two different parks compete for the one place left.
     contenders = [(cast.provincial_a, applications[1]), (second_reviewer, applications[2])]

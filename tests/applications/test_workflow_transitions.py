@@ -1,4 +1,5 @@
 """Every transition checks the role, the scope (park, province) and the state itself."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,8 +39,15 @@ def _notifications_inline():
     celery_app.conf.task_always_eager = eager
 
 
-EVERYONE = ["applicant_a", "applicant_b", "applicant_c", "provincial_a", "provincial_other",
-            "national", "admin"]
+EVERYONE = [
+    "applicant_a",
+    "applicant_b",
+    "applicant_c",
+    "provincial_a",
+    "provincial_other",
+    "national",
+    "admin",
+]
 
 
 def _act(action, user, app):
@@ -50,6 +58,7 @@ def _act(action, user, app):
 def app_in(cast):
     def make(status: str) -> Application:
         return drive_to(complete_application(cast.park_a, cast.applicant_a), status, cast)
+
     return make
 
 
@@ -57,8 +66,11 @@ def app_in(cast):
 def test_each_transition_refuses_everyone_but_its_role_and_scope(cast, app_in, action):
     allowed, state = RULES[action]
     app = app_in(state)
-    others = [w for w in EVERYONE if w != allowed and not (
-        action == "return_for_revision" and w == "national")]
+    others = [
+        w
+        for w in EVERYONE
+        if w != allowed and not (action == "return_for_revision" and w == "national")
+    ]
     for who in others:
         with pytest.raises(workflow.NotAllowed):
             _act(action, getattr(cast, who), app)
@@ -102,7 +114,9 @@ def test_the_national_reviewer_returns_from_either_national_stage(cast, app_in, 
     app = app_in(state)
     workflow.return_for_revision(cast.national, app, "补充材料", {"economics": "回收期依据"})
     event = ApplicationEvent.objects.filter(application=app).last()
-    assert event.to_status == Status.RETURNED and event.section_comments == {"economics": "回收期依据"}
+    assert event.to_status == Status.RETURNED and event.section_comments == {
+        "economics": "回收期依据"
+    }
 
 
 def test_the_national_reviewer_cannot_return_what_the_province_has_not_recommended(cast, app_in):
@@ -110,12 +124,15 @@ def test_the_national_reviewer_cannot_return_what_the_province_has_not_recommend
         workflow.return_for_revision(cast.national, app_in("submitted"), "请修改")
 
 
-@pytest.mark.parametrize("action, state, who", [
-    ("return_for_revision", "submitted", "provincial_a"),
-    ("not_recommend", "submitted", "provincial_a"),
-    ("approve", "under_national_review", "national"),
-    ("reject", "under_national_review", "national"),
-])
+@pytest.mark.parametrize(
+    "action, state, who",
+    [
+        ("return_for_revision", "submitted", "provincial_a"),
+        ("not_recommend", "submitted", "provincial_a"),
+        ("approve", "under_national_review", "national"),
+        ("reject", "under_national_review", "national"),
+    ],
+)
 def test_decisions_that_need_a_reason_refuse_an_empty_comment(cast, app_in, action, state, who):
     app = app_in(state)
     with pytest.raises(workflow.CommentRequired):
@@ -159,15 +176,21 @@ def test_a_failing_basic_condition_stops_submission(cast):
     from applications.models import Incident
 
     app = complete_application(cast.park_a, cast.applicant_a)
-    Incident.objects.create(application=app, occurred_on="2025-01-01", kind="environmental",
-                            severity="major", description="泄漏")
+    Incident.objects.create(
+        application=app,
+        occurred_on="2025-01-01",
+        kind="environmental",
+        severity="major",
+        description="泄漏",
+    )
     with pytest.raises(workflow.IncompleteApplication) as refused:
         workflow.submit(cast.applicant_a, app)
     assert any("安全环境记录" in p for p in refused.value.problems)
 
 
 def test_a_transition_notifies_the_people_concerned_after_commit(
-        cast, app_in, django_capture_on_commit_callbacks):
+    cast, app_in, django_capture_on_commit_callbacks
+):
     app = app_in("draft")
     with django_capture_on_commit_callbacks(execute=True):
         workflow.submit(cast.applicant_a, app)
@@ -178,7 +201,8 @@ def test_a_transition_notifies_the_people_concerned_after_commit(
 
 
 def test_no_notification_or_signal_when_a_transition_is_refused(
-        cast, app_in, django_capture_on_commit_callbacks):
+    cast, app_in, django_capture_on_commit_callbacks
+):
     received = []
 
     def listener(sender, **kwargs):
@@ -187,9 +211,11 @@ def test_no_notification_or_signal_when_a_transition_is_refused(
     workflow.application_transitioned.connect(listener)
     try:
         app = app_in("submitted")
-        with django_capture_on_commit_callbacks(execute=True):
-            with pytest.raises(workflow.NotAllowed):
-                workflow.recommend(cast.provincial_other, app)
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(workflow.NotAllowed),
+        ):
+            workflow.recommend(cast.provincial_other, app)
         assert received == [] and mail.outbox == []
         with django_capture_on_commit_callbacks(execute=True):
             workflow.recommend(cast.provincial_a, app)
@@ -215,7 +241,10 @@ def test_events_are_append_only(cast, app_in):
 def test_available_actions_offer_each_role_only_what_it_may_do(cast, app_in):
     app = app_in("submitted")
     assert {t.action for t in workflow.available_actions(cast.provincial_a, app)} == {
-        "recommend", "not_recommend", "return_for_revision"}
+        "recommend",
+        "not_recommend",
+        "return_for_revision",
+    }
     assert workflow.available_actions(cast.provincial_other, app) == []
     assert workflow.available_actions(cast.applicant_a, app) == []
     assert workflow.available_actions(cast.national, app) == []
