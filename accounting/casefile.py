@@ -216,6 +216,8 @@ def _text_value(value: Any, limit: int = MAX_TEXT) -> str:
         raise _Invalid("must be a non-empty text")
     if len(value) > limit:
         raise _Invalid(f"must be at most {limit} characters")
+    if "\x00" in value:  # PostgreSQL text cannot store it
+        raise _Invalid("must not contain NUL characters")
     return value.strip()
 
 

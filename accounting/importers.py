@@ -190,6 +190,8 @@ class _Checker:
             limit = casefile.MAX_LONG_TEXT if kind == "text_long" else casefile.MAX_TEXT
             if len(text) > limit:
                 raise ValueError(_("最多 %s 个字符") % limit)
+            if "\x00" in text:  # PostgreSQL text cannot store it
+                raise ValueError(_("不能包含空字符（NUL）"))
             return text
         if kind == "month":
             if isinstance(value, float) and value.is_integer():
