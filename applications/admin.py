@@ -3,7 +3,16 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Park, Province, User
+from .models import (
+    Application,
+    ApplicationEvent,
+    Batch,
+    Park,
+    Province,
+    ProvinceBatchQuota,
+    Submission,
+    User,
+)
 
 admin.site.site_header = _("零碳园区申报评审系统管理")
 admin.site.site_title = _("系统管理")
@@ -36,3 +45,52 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("角色与范围"), {"fields": ("display_name", "email", "role", "park", "province")}),
     )
+
+
+# --- Issue 4: batches are configured here; applications are read-only (the workflow changes them).
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ["name", "year", "opens_at", "deadline", "is_active"]
+    list_filter = ["year", "is_active"]
+
+
+@admin.register(ProvinceBatchQuota)
+class ProvinceBatchQuotaAdmin(admin.ModelAdmin):
+    list_display = ["batch", "province", "limit"]
+    list_select_related = ["batch", "province"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Submitted content, events and versions change only through the workflow."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["park", "batch", "status", "submission_count", "submitted_at"]
+    list_filter = ["status", "batch", "park__province"]
+    list_select_related = ["park", "batch"]
+    search_fields = ["park__name"]
+
+
+@admin.register(ApplicationEvent)
+class ApplicationEventAdmin(ReadOnlyAdmin):
+    list_display = ["application", "action", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["action"]
+    list_select_related = ["application__park", "application__batch", "actor"]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["application", "number", "submitted_by", "submitted_at", "snapshot_sha256"]
+    list_select_related = ["application__park", "application__batch", "submitted_by"]
