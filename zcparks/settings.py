@@ -159,6 +159,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ZCP_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZCP_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
 ZCP_MAX_IMPORT_BYTES = int(os.environ.get("ZCP_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
+# Optional map tiles for the boundary map, e.g. "https://tiles.example/{z}/{x}/{y}.png" (its host
+# must also be allowed in the CSP img-src). Empty: no tiles, the map draws boundary and graticule.
+ZCP_MAP_TILE_URL = os.environ.get("ZCP_MAP_TILE_URL", "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
