@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -249,16 +250,25 @@ TRACE_COLUMNS = [
 
 
 def _trace(result: engine.Result) -> dict[str, Any]:
-    # Columns once and rows as lists: a 1,000-enterprise park has ~16,000 lines.
-    rows = [[_text(getattr(line, c)) for c in TRACE_COLUMNS] for line in result.trace]
+    # Columns once and rows as lists: a 1,000-enterprise park has ~15,000 lines. The three
+    # Decimals are written with str() (exact; Decimal() reads them back unchanged).
+    rows = [
+        [t.category, t.section, t.enterprise, t.energy_type, t.use, t.detail, t.rows,
+         str(t.quantity), t.unit, t.factor_code, str(t.factor_value), t.factor_unit,
+         t.factor_source, t.sign, str(t.amount), t.amount_unit]
+        for t in result.trace
+    ]
     return {"columns": TRACE_COLUMNS, "rows": rows}
 
 
-def recalculate(park_year_id: int) -> CalculationRun | None:
+def recalculate(
+    park_year_id: int, *, before_store: Callable[[], None] | None = None
+) -> CalculationRun | None:
     """Calculate a park-year from its current data and store the run (one INSERT at the end).
 
     Invalid data (CaseError) or a missing factor set is a failed run with the message, not an
-    exception; anything unexpected propagates so the task retries it.
+    exception; anything unexpected propagates so the task retries it. ``before_store`` is
+    called between the calculation and the INSERT (the task's test-only pause).
     """
     started = timezone.now()
     clock = time.perf_counter()
@@ -287,6 +297,8 @@ def recalculate(park_year_id: int) -> CalculationRun | None:
             del full["trace"]
             fields.update(status=RunStatus.SUCCEEDED, result=_text(full), trace=_trace(result),
                           input_digest=engine.case_digest(case))
+    if before_store is not None:
+        before_store()
     finished = timezone.now()
     with transaction.atomic():
         return CalculationRun.objects.create(
