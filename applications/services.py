@@ -6,6 +6,7 @@ the application is still editable (the model refuses too) and runs in one transa
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
@@ -461,3 +462,32 @@ def diff_submissions(
         if changes:
             changed.append(SectionChanges(section.key, str(section.title), changes))
     return changed
+
+
+def eligibility_preview(
+    application: Application, key: str, content: dict[str, Any]
+) -> list[eligibility.ConditionResult]:
+    """The basic conditions as they would be with this unsaved section content (nothing is
+    written): the park sees the outcome while it types."""
+    from . import geo
+
+    preview = copy.copy(application)
+    if key == "boundary":
+        for name in (
+            "scope",
+            "host_park_name",
+            "management_body",
+            "boundary_east",
+            "boundary_south",
+            "boundary_west",
+            "boundary_north",
+        ):
+            setattr(preview, name, content.get(name) or "")
+        try:
+            source = content.get("boundary_geojson")
+            preview.boundary_geojson = geo.parse_boundary(source).geojson if source else None
+        except geo.BoundaryError:
+            preview.boundary_geojson = None
+    else:
+        preview.data = {**application.data, key: _jsonable(content)}
+    return eligibility_results(preview)

@@ -35,6 +35,8 @@ urlpatterns = [
          name="application_attachment"),
     path("applications/<int:pk>/attachments/<int:attachment_id>/delete/",
          editing.attachment_delete, name="application_attachment_delete"),
+    path("applications/<int:pk>/eligibility/<slug:key>/", editing.eligibility_preview,
+         name="application_eligibility_preview"),
     path("applications/<int:pk>/sections/<slug:key>/", editing.section_edit,
          name="application_section"),
     # Issue 5: reviewers' queues and review page, letters, dossier, public verification.

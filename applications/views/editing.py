@@ -193,3 +193,26 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+PREVIEW_SECTIONS = ("basic", "data_foundation", "boundary")
+
+
+@login_required
+@require_POST
+def eligibility_preview(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """The eligibility panel recomputed from the form as typed; nothing is saved."""
+    if key not in PREVIEW_SECTIONS:
+        raise Http404
+    application = _editable(request, pk)
+    if key == "boundary":
+        form = BoundaryForm(request.POST)
+        form.is_valid()
+        content = {k: v for k, v in form.cleaned_data.items() if k != "boundary"}
+        content["boundary_geojson"] = request.POST.get("boundary_geojson", "")
+    else:
+        form = form_for_section(key, application.data.get(key) or {}, request.POST)
+        form.is_valid()
+        content = {k: v for k, v in form.cleaned_data.items() if v is not None}
+    results = services.eligibility_preview(application, key, content)
+    return render(request, "applications/_eligibility.html", {"eligibility": results})

@@ -34,9 +34,13 @@
 
   var shape = null;
   function writeInput() {
-    if (!shape) { input.value = ""; return; }
-    var feature = shape.toGeoJSON();
-    input.value = JSON.stringify(feature.geometry || feature);
+    if (shape) {
+      var feature = shape.toGeoJSON();
+      input.value = JSON.stringify(feature.geometry || feature);
+    } else {
+      input.value = "";
+    }
+    document.dispatchEvent(new CustomEvent("boundary:changed"));
   }
   function watch(layer) {
     layer.on("pm:edit", writeInput);
