@@ -54,9 +54,10 @@
       var layers = layer.getLayers();
       if (!layers.length) { return false; }
       shape = layers[0];
+      // The view first: a vector layer added to a map without a view has no pixel bounds.
+      map.fitBounds(shape.getBounds(), { padding: [20, 20] });
       shape.addTo(map);
       watch(shape);
-      map.fitBounds(shape.getBounds(), { padding: [20, 20] });
       return true;
     } catch (e) {
       return false;

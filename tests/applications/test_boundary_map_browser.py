@@ -1,0 +1,59 @@
+"""The boundary map in a real browser, with no tile server: the polygon, the graticule, the scale
+and the drawing tools show, the Content-Security-Policy is respected, and a drawn polygon ends up
+in the form and is saved with its area."""
+
+from __future__ import annotations
+
+import pytest
+
+from applications import services
+from applications.models import Application
+from tests.e2e.browsing import page_text
+from tests.e2e.conftest import CHROMIUM, browser, e2e_settings, site  # noqa: F401 - fixtures
+
+from .builders import SQUARE, open_batch
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs {CHROMIUM}"),
+]
+
+
+def test_the_map_shows_the_saved_boundary_without_any_tiles(site, cast):  # noqa: F811
+    app = services.start_application(cast.applicant_a, open_batch())
+    services.save_boundary(
+        app, {"scope": "whole", "management_body": "管委会", "boundary_geojson": SQUARE}
+    )
+    page = site.login("applicant_a")
+    page.goto(site.url(f"/applications/{app.pk}/boundary/"))
+    page.wait_for_selector(".leaflet-container")
+    assert page.locator(".leaflet-tile").count() == 0
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-pm-toolbar").count() >= 1
+    # The boundary and at least two graticule lines are drawn as vector paths.
+    assert page.locator("path.leaflet-interactive").count() >= 1
+    assert page.locator("path:not(.leaflet-interactive)").count() >= 2
+    assert site.console_errors == []
+
+
+def test_a_polygon_drawn_on_the_map_is_saved_with_its_area(site, cast):  # noqa: F811
+    app = services.start_application(cast.applicant_a, open_batch())
+    page = site.login("applicant_a")
+    page.goto(site.url(f"/applications/{app.pk}/boundary/"))
+    page.wait_for_selector(".leaflet-container")
+    page.locator("[title='Draw Polygons'], .leaflet-pm-icon-polygon").first.click()
+    box = page.locator("#boundary-map").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-60, -40), (60, -40), (60, 40), (-60, 40)):
+        page.mouse.click(x + dx, y + dy)
+    page.mouse.click(x - 60, y - 40)  # back on the first vertex closes the ring
+    value = page.locator("[data-boundary-input]").input_value()
+    assert '"Polygon"' in value
+    page.locator("input[name=management_body]").fill("管委会")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    saved = Application.objects.get(pk=app.pk)
+    assert saved.boundary_geojson is not None, page_text(page)[:500]
+    assert saved.boundary_area_km2 > 0
+    assert site.console_errors == []
