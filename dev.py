@@ -38,9 +38,10 @@ RUNTIME_DEBS = [
 TEST_DEBS = ["poppler-utils"]
 OPTIONAL_TEST_DEBS = ["chromium"]  # the browser tests are skipped without it
 
+# Not CELERY_BROKER_URL for the tests: with it set, settings queue every task instead of running
+# it inline, and no worker would run them. The Redis tests start their own worker on db 15.
 POSTGRES = ("postgres", 5432, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zcparks")
-REDIS = ("redis", 6379, "CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS = ("redis", 6379, "ZCP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 class SetupError(Exception):
@@ -297,8 +298,6 @@ def detect_services() -> list[str]:
         banner("PostgreSQL answers on 127.0.0.1:5432 but the base database could not be made.")
         available.remove("postgres")
         del os.environ["DATABASE_URL"]
-    if "redis" in available:
-        os.environ.setdefault("ZCP_TEST_REDIS_URL", TEST_REDIS_URL)
     os.environ["ZCP_SERVICES_AVAILABLE"] = ",".join(available)
 
     missing = [(name, port) for name, port, *_ in (POSTGRES, REDIS) if name not in available]
@@ -306,9 +305,9 @@ def detect_services() -> list[str]:
         names = ", ".join(f"{name} (127.0.0.1:{port})" for name, port in missing)
         raise SetupError(f"ZCP_REQUIRE_SERVICES=1 but these did not answer: {names}")
     for name, port in missing:
-        instead = "SQLite" if name == "postgres" else "inline Celery tasks"
+        rest = "runs on SQLite" if name == "postgres" else "runs Celery tasks inline, as always"
         banner(f"{name} does not answer on 127.0.0.1:{port}: tests that need it will be SKIPPED.",
-               f"The rest of the suite runs on {instead}.")
+               f"The rest of the suite {rest}.")
     urls = [f"{v}={os.environ[v]}" for v in (POSTGRES[2], REDIS[2]) if v in os.environ]
     say("; ".join([f"Services: {', '.join(available) or 'none'}", *urls]))
     return available
