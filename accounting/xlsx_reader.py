@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ MAX_UNCOMPRESSED = 512 * 1024 * 1024
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 class XlsxError(ValueError):
@@ -82,8 +80,10 @@ def _sheet_paths(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 
 
 def _rows(archive: zipfile.ZipFile, path: str, strings: list[str]) -> Iterator[tuple[int, list]]:
-    cell_tag, row_tag, value_tag, formula_tag = f"{NS}c", f"{NS}row", f"{NS}v", f"{NS}f"
+    row_tag, value_tag, formula_tag = f"{NS}row", f"{NS}v", f"{NS}f"
     inline_tag, text_tag = f"{NS}is", f"{NS}t"
+    columns: dict[str, int] = {}  # "AB" → 27, cached: a sheet has few distinct columns
+    digits = "0123456789"
     row_number = 0
     with archive.open(path) as handle:
         for _event, element in iterparse(handle):
@@ -91,37 +91,39 @@ def _rows(archive: zipfile.ZipFile, path: str, strings: list[str]) -> Iterator[t
                 continue
             row_number = int(element.get("r") or row_number + 1)
             values: list = []
-            for position, cell in enumerate(element.iter(cell_tag)):
+            for cell in element:  # the <c> children of the row
                 reference = cell.get("r")
                 if reference:
-                    match = _REF.fullmatch(reference)
-                    index = _column_index(match.group(1)) if match else position
+                    letters = reference.rstrip(digits)
+                    index = columns.get(letters)
+                    if index is None:
+                        index = columns[letters] = _column_index(letters)
                 else:
                     index = len(values)
                     reference = f"{_letters(index)}{row_number}"
-                if index >= len(values):
-                    values.extend([None] * (index + 1 - len(values)))
-                if cell.find(formula_tag) is not None:
+                while len(values) <= index:
+                    values.append(None)
+                text, formula = None, False
+                for child in cell:
+                    tag = child.tag
+                    if tag == value_tag:
+                        text = child.text
+                    elif tag == formula_tag:
+                        formula = True
+                    elif tag == inline_tag:
+                        text = "".join(t.text or "" for t in child.iter(text_tag))
+                if formula:
                     values[index] = Formula(reference)
                     continue
-                kind = cell.get("t", "n")
-                if kind == "inlineStr":
-                    inline = cell.find(inline_tag)
-                    values[index] = "" if inline is None else "".join(
-                        t.text or "" for t in inline.iter(text_tag))
-                    continue
-                value = cell.find(value_tag)
-                text = None if value is None else value.text
                 if text is None:
                     continue
+                kind = cell.get("t")
                 if kind == "s":
                     values[index] = strings[int(text)]
                 elif kind == "b":
                     values[index] = text == "1"
-                elif kind in ("str", "e"):
+                else:  # a number as its exact text, an inline string, a formula's cached text
                     values[index] = text
-                else:
-                    values[index] = text  # a number, as its exact text
             element.clear()
             yield row_number, values
 
