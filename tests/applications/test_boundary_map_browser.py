@@ -8,7 +8,7 @@ import pytest
 
 from applications import services
 from applications.models import Application
-from tests.e2e.browsing import page_text
+from tests.e2e.browsing import check_page, page_text
 from tests.e2e.conftest import CHROMIUM, browser, e2e_settings, site  # noqa: F401 - fixtures
 
 from .builders import SQUARE, open_batch
@@ -56,4 +56,32 @@ def test_a_polygon_drawn_on_the_map_is_saved_with_its_area(site, cast):  # noqa:
     saved = Application.objects.get(pk=app.pk)
     assert saved.boundary_geojson is not None, page_text(page)[:500]
     assert saved.boundary_area_km2 > 0
+    assert site.console_errors == []
+
+
+def test_the_application_pages_are_accessible_and_fit_a_phone(site, cast):  # noqa: F811
+    from applications import workflow
+
+    from .builders import complete_application
+
+    app = complete_application(cast.park_a, cast.applicant_a)
+    page = site.login("applicant_a")
+    for name, path in (
+        ("application-list", "/applications/"),
+        ("application-detail-draft", f"/applications/{app.pk}/"),
+        ("application-section-key-tasks", f"/applications/{app.pk}/sections/key_tasks/"),
+        ("application-boundary", f"/applications/{app.pk}/boundary/"),
+        ("application-incidents", f"/applications/{app.pk}/incidents/"),
+        ("application-attachments", f"/applications/{app.pk}/attachments/"),
+    ):
+        page.goto(site.url(path))
+        check_page(page, name)
+    workflow.submit(cast.applicant_a, app)
+    reviewer = site.login("prov_js")
+    for name, path in (
+        ("application-detail-submitted", f"/applications/{app.pk}/"),
+        ("application-submission", f"/applications/{app.pk}/submissions/1/"),
+    ):
+        reviewer.goto(site.url(path))
+        check_page(reviewer, name)
     assert site.console_errors == []
