@@ -27,6 +27,18 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_inline():
+    """The recalculation runs in the test's process, also when a broker is configured (the
+    PostgreSQL + Redis run); tests/services covers the real worker."""
+    from zcparks.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
 @pytest.fixture
 def token_a(cast) -> IssuedPair:
     issued = tokens.issue_token(cast.applicant_a, cast.park_a, "平台A")
