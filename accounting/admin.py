@@ -3,6 +3,7 @@
 A published set is read-only here (no change, no delete); underneath, the model, its querysets
 and (on PostgreSQL) a trigger refuse the same, so the admin is not the only guard.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -67,11 +68,25 @@ class _ReadOnlyWhenPublished(_ForAdministrators):
 class FuelInline(_ReadOnlyWhenPublished, admin.TabularInline):
     model = FuelFactor
     extra = 0
-    fields = ["position", "code", "name_zh", "name_en", "category", "unit", "tce_per_unit",
-              "ncv_gj_per_unit", "carbon_tc_per_tj", "oxidation", "clean", "source"]
+    fields = [
+        "position",
+        "code",
+        "name_zh",
+        "name_en",
+        "category",
+        "unit",
+        "tce_per_unit",
+        "ncv_gj_per_unit",
+        "carbon_tc_per_tj",
+        "oxidation",
+        "clean",
+        "source",
+    ]
 
     def has_add_permission(self, request, obj=None):
-        return not (obj is not None and obj.is_published) and super().has_add_permission(request, obj)
+        return not (obj is not None and obj.is_published) and super().has_add_permission(
+            request, obj
+        )
 
 
 class ParameterInline(_ReadOnlyWhenPublished, admin.TabularInline):
@@ -80,12 +95,15 @@ class ParameterInline(_ReadOnlyWhenPublished, admin.TabularInline):
     fields = ["position", "key", "value", "unit", "source"]
 
     def has_add_permission(self, request, obj=None):
-        return not (obj is not None and obj.is_published) and super().has_add_permission(request, obj)
+        return not (obj is not None and obj.is_published) and super().has_add_permission(
+            request, obj
+        )
 
 
 class CsvUploadForm(forms.Form):
-    code = forms.SlugField(label=_("因子集代码"), max_length=64, help_text=_("如 ZCP-2026"),
-                           allow_unicode=False)
+    code = forms.SlugField(
+        label=_("因子集代码"), max_length=64, help_text=_("如 ZCP-2026"), allow_unicode=False
+    )
     year = forms.IntegerField(label=_("适用年份"), min_value=2000, max_value=2100)
     title_zh = forms.CharField(label=_("中文标题"), max_length=200, required=False)
     title_en = forms.CharField(label=_("英文标题"), max_length=200, required=False)
@@ -99,16 +117,28 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
     list_filter = ["status", "year"]
     search_fields = ["code", "title_zh", "title_en"]
     readonly_fields = ["status", "published_at", "created_at"]
-    fields = ["code", "version", "year", "title_zh", "title_en", "note", "status",
-              "published_at", "created_at"]
+    fields = [
+        "code",
+        "version",
+        "year",
+        "title_zh",
+        "title_en",
+        "note",
+        "status",
+        "published_at",
+        "created_at",
+    ]
     inlines = [FuelInline, ParameterInline]
     actions = ["publish_selected", "copy_as_new_draft"]
     change_list_template = "admin/accounting/factorsetversion/change_list.html"
 
     def get_urls(self):
         return [
-            path("upload-csv/", self.admin_site.admin_view(self.upload_csv),
-                 name="accounting_factorsetversion_upload"),
+            path(
+                "upload-csv/",
+                self.admin_site.admin_view(self.upload_csv),
+                name="accounting_factorsetversion_upload",
+            ),
             *super().get_urls(),
         ]
 
@@ -121,20 +151,35 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 version = factor_sets.create_draft_from_csv(
-                    code=data["code"], year=data["year"], title_zh=data["title_zh"],
-                    title_en=data["title_en"], factors=data["factors"].read(),
-                    factors_name=data["factors"].name, parameters=data["parameters"].read(),
+                    code=data["code"],
+                    year=data["year"],
+                    title_zh=data["title_zh"],
+                    title_en=data["title_en"],
+                    factors=data["factors"].read(),
+                    factors_name=data["factors"].name,
+                    parameters=data["parameters"].read(),
                     parameters_name=data["parameters"].name,
                 )
             except factor_sets.FactorCsvInvalid as exc:
                 errors = exc.errors
             else:
                 messages.success(request, _("已创建草稿 %(v)s。") % {"v": version})
-                return redirect(reverse("admin:accounting_factorsetversion_change", args=[version.pk]))
-        context = {**self.admin_site.each_context(request), "form": form, "errors": errors,
-                   "title": _("从 CSV 载入因子集（新草稿版本）"), "opts": self.model._meta}
-        return TemplateResponse(request, "admin/accounting/factorsetversion/upload_csv.html",
-                                context, status=400 if errors else 200)
+                return redirect(
+                    reverse("admin:accounting_factorsetversion_change", args=[version.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "errors": errors,
+            "title": _("从 CSV 载入因子集（新草稿版本）"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request,
+            "admin/accounting/factorsetversion/upload_csv.html",
+            context,
+            status=400 if errors else 200,
+        )
 
     @admin.action(description=_("发布所选草稿"))
     def publish_selected(self, request, queryset):
@@ -144,7 +189,9 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
             except FactorSetError as exc:
                 messages.error(request, f"{version}: {exc}")
             else:
-                messages.success(request, _("已发布 %(v)s，相关园区年度将重新核算。") % {"v": version})
+                messages.success(
+                    request, _("已发布 %(v)s，相关园区年度将重新核算。") % {"v": version}
+                )
 
     @admin.action(description=_("复制为新草稿版本"))
     def copy_as_new_draft(self, request, queryset):
@@ -164,8 +211,15 @@ class ParkYearAdmin(_ForAdministrators, admin.ModelAdmin):
 
 @admin.register(CalculationRun)
 class CalculationRunAdmin(_ForAdministrators, admin.ModelAdmin):
-    list_display = ["pk", "park_year", "status", "factor_set_code", "factor_set_version",
-                    "started_at", "duration_ms"]
+    list_display = [
+        "pk",
+        "park_year",
+        "status",
+        "factor_set_code",
+        "factor_set_version",
+        "started_at",
+        "duration_ms",
+    ]
     list_select_related = ["park_year__park"]
     list_filter = ["status"]
     exclude = ["result", "trace"]

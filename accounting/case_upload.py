@@ -1,4 +1,5 @@
 """A `zcp-case/1` JSON upload, validated by the engine, turned into the import's plain rows."""
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,13 @@ def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
     if parsed.year != year:
         raise _error("year", _("须为 %s（本页的年度）") % year)
     names: dict[str, None] = {}
-    for section in (parsed.fuels, parsed.electricity, parsed.generation, parsed.heat, parsed.processes):
+    for section in (
+        parsed.fuels,
+        parsed.electricity,
+        parsed.generation,
+        parsed.heat,
+        parsed.processes,
+    ):
         for row in section:
             if row.enterprise != PARK:
                 names.setdefault(row.enterprise)
@@ -56,29 +63,41 @@ def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
         if hasattr(indicator, "reason"):
             guiding[GUIDING_FIELDS[f"{name}.not_applicable"]] = indicator.reason
         elif name == "solid_waste":
-            guiding.update(solid_waste_generated_t=str(indicator.total),
-                           solid_waste_utilized_t=str(indicator.used))
+            guiding.update(
+                solid_waste_generated_t=str(indicator.total),
+                solid_waste_utilized_t=str(indicator.used),
+            )
         elif name == "water":
-            guiding.update(water_fresh_m3=str(indicator.total - indicator.used),
-                           water_reused_m3=str(indicator.used))
+            guiding.update(
+                water_fresh_m3=str(indicator.total - indicator.used),
+                water_reused_m3=str(indicator.used),
+            )
         elif name == "waste_energy":
             for kind, rate in indicator.kinds.items():
                 guiding[f"waste_{kind}_recoverable_tce"] = str(rate.total)
                 guiding[f"waste_{kind}_recovered_tce"] = str(rate.used)
         else:
-            products = [[p.product, p.standard or None, str(p.actual), str(p.level2_limit),
-                         p.unit or None] for p in indicator]
+            products = [
+                [p.product, p.standard or None, str(p.actual), str(p.level2_limit), p.unit or None]
+                for p in indicator
+            ]
     return {
         "enterprises": [[n, None, None] for n in names],
         "fuels": [[r.enterprise, None, r.fuel, r.use, str(r.quantity)] for r in parsed.fuels],
-        "electricity": [[_ent(r.enterprise), None, r.direction, r.kind, str(r.mwh)]
-                        for r in parsed.electricity],
-        "generation": [[_ent(r.enterprise), None, r.source, r.fossil, str(r.mwh)]
-                       for r in parsed.generation],
-        "heat": [[_ent(r.enterprise), None, r.direction, r.kind, str(r.gj), _t(r.factor)]
-                 for r in parsed.heat],
-        "processes": [[_ent(r.enterprise), None, r.product, str(r.tonnes), str(r.factor), r.basis]
-                      for r in parsed.processes],
+        "electricity": [
+            [_ent(r.enterprise), None, r.direction, r.kind, str(r.mwh)] for r in parsed.electricity
+        ],
+        "generation": [
+            [_ent(r.enterprise), None, r.source, r.fossil, str(r.mwh)] for r in parsed.generation
+        ],
+        "heat": [
+            [_ent(r.enterprise), None, r.direction, r.kind, str(r.gj), _t(r.factor)]
+            for r in parsed.heat
+        ],
+        "processes": [
+            [_ent(r.enterprise), None, r.product, str(r.tonnes), str(r.factor), r.basis]
+            for r in parsed.processes
+        ],
         "products": products,
         "guiding": guiding,
         "factor_set_code": parsed.factor_set,

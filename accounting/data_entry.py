@@ -3,6 +3,7 @@
 Every change ends in ``services.request_recalculation`` inside the same transaction, so the
 recalculation is queued once the change is committed (and only then).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -39,15 +40,18 @@ def _insert(model, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
     fields = [model._meta.get_field(name) for name in names]
     if connection.vendor == "postgresql":
         quote = connection.ops.quote_name
-        sql = (f"COPY {quote(model._meta.db_table)} "
-               f"({', '.join(quote(f.column) for f in fields)}) FROM STDIN")
+        sql = (
+            f"COPY {quote(model._meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+        )
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
         return
     attnames = [f.attname for f in fields]
     model.objects.bulk_create(
-        (model(**dict(zip(attnames, row, strict=True))) for row in rows), batch_size=BATCH)
+        (model(**dict(zip(attnames, row, strict=True))) for row in rows), batch_size=BATCH
+    )
 
 
 def clear_data(park_year: ParkYear) -> None:
@@ -63,8 +67,11 @@ def replace_data(park_year: ParkYear, data: dict[str, Any]) -> None:
     """Replace all of the park-year's data with already-validated plain rows (see importers)."""
     clear_data(park_year)
     Enterprise.objects.bulk_create(
-        [Enterprise(park_year=park_year, name=n, credit_code=c or "", industry=i or "")
-         for n, c, i in data.get("enterprises", [])], batch_size=BATCH,
+        [
+            Enterprise(park_year=park_year, name=n, credit_code=c or "", industry=i or "")
+            for n, c, i in data.get("enterprises", [])
+        ],
+        batch_size=BATCH,
     )
     ids = dict(Enterprise.objects.filter(park_year=park_year).values_list("name", "id"))
     py = park_year.pk
@@ -72,26 +79,48 @@ def replace_data(park_year: ParkYear, data: dict[str, Any]) -> None:
     def eid(name: str | None) -> int | None:
         return None if name is None else ids[name]
 
-    _insert(FuelRecord, ("park_year", "enterprise", "month", "fuel", "use", "quantity"),
-            ((py, eid(e), m, f, u, _d(q)) for e, m, f, u, q in data.get("fuels", [])))
-    _insert(ElectricityRecord, ("park_year", "enterprise", "month", "direction", "kind", "mwh"),
-            ((py, eid(e), m, d, k, _d(v)) for e, m, d, k, v in data.get("electricity", [])))
-    _insert(GenerationRecord, ("park_year", "enterprise", "month", "source", "fossil", "mwh"),
-            ((py, eid(e), m, s, f, _d(v)) for e, m, s, f, v in data.get("generation", [])))
-    _insert(HeatRecord, ("park_year", "enterprise", "month", "direction", "kind", "gj",
-                         "factor_tco2_per_gj"),
-            ((py, eid(e), m, d, k, _d(v), _d(f)) for e, m, d, k, v, f in data.get("heat", [])))
-    _insert(ProcessRecord, ("park_year", "enterprise", "month", "product", "tonnes",
-                            "factor_tco2_per_t", "basis"),
-            ((py, eid(e), m, p, _d(t), _d(f), b) for e, m, p, t, f, b in data.get("processes", [])))
+    _insert(
+        FuelRecord,
+        ("park_year", "enterprise", "month", "fuel", "use", "quantity"),
+        ((py, eid(e), m, f, u, _d(q)) for e, m, f, u, q in data.get("fuels", [])),
+    )
+    _insert(
+        ElectricityRecord,
+        ("park_year", "enterprise", "month", "direction", "kind", "mwh"),
+        ((py, eid(e), m, d, k, _d(v)) for e, m, d, k, v in data.get("electricity", [])),
+    )
+    _insert(
+        GenerationRecord,
+        ("park_year", "enterprise", "month", "source", "fossil", "mwh"),
+        ((py, eid(e), m, s, f, _d(v)) for e, m, s, f, v in data.get("generation", [])),
+    )
+    _insert(
+        HeatRecord,
+        ("park_year", "enterprise", "month", "direction", "kind", "gj", "factor_tco2_per_gj"),
+        ((py, eid(e), m, d, k, _d(v), _d(f)) for e, m, d, k, v, f in data.get("heat", [])),
+    )
+    _insert(
+        ProcessRecord,
+        ("park_year", "enterprise", "month", "product", "tonnes", "factor_tco2_per_t", "basis"),
+        ((py, eid(e), m, p, _d(t), _d(f), b) for e, m, p, t, f, b in data.get("processes", [])),
+    )
     ProductEnergyRecord.objects.bulk_create(
-        ProductEnergyRecord(park_year_id=py, product=p, standard=s or "", actual=_d(a),
-                            level2_limit=_d(lim), unit=u or "")
-        for p, s, a, lim, u in data.get("products", []))
+        ProductEnergyRecord(
+            park_year_id=py,
+            product=p,
+            standard=s or "",
+            actual=_d(a),
+            level2_limit=_d(lim),
+            unit=u or "",
+        )
+        for p, s, a, lim, u in data.get("products", [])
+    )
     guiding = data.get("guiding", {})
     if guiding:
-        GuidingInputs.objects.create(park_year=park_year, **{
-            k: (v if k.endswith("not_applicable") else _d(v)) for k, v in guiding.items()})
+        GuidingInputs.objects.create(
+            park_year=park_year,
+            **{k: (v if k.endswith("not_applicable") else _d(v)) for k, v in guiding.items()},
+        )
     code = data.get("factor_set_code", "")
     if code != park_year.factor_set_code:
         park_year.factor_set_code = code

@@ -3,6 +3,7 @@
 Each demo park gets a case (2024 a little higher than 2025: the baseline before construction);
 the data goes in through the same door as an import, and the results are calculated at once.
 """
+
 from __future__ import annotations
 
 import json

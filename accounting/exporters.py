@@ -2,6 +2,7 @@
 
 What is exported imports back unchanged (tests/accounting/test_import.py checks the round trip).
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,39 +50,54 @@ def record_rows(park_year: ParkYear | None) -> dict[str, Iterable[list]]:
     py = park_year
     return {
         "enterprises": (
-            [n, c or None, i or None] for n, c, i in Enterprise.objects.filter(park_year=py)
-            .order_by("id").values_list("name", "credit_code", "industry")
+            [n, c or None, i or None]
+            for n, c, i in Enterprise.objects.filter(park_year=py)
+            .order_by("id")
+            .values_list("name", "credit_code", "industry")
         ),
         "fuels": (
             [e, m, f, _label(FUEL_USE_LABELS, u), _num(q)]
-            for e, m, f, u, q in FuelRecord.objects.filter(park_year=py).order_by("id")
-            .values_list("enterprise__name", "month", "fuel", "use", "quantity").iterator(5000)
+            for e, m, f, u, q in FuelRecord.objects.filter(park_year=py)
+            .order_by("id")
+            .values_list("enterprise__name", "month", "fuel", "use", "quantity")
+            .iterator(5000)
         ),
         "electricity": (
             [e, m, _label(DIRECTION_LABELS, d), _label(ELECTRICITY_KIND_LABELS, k), _num(v)]
-            for e, m, d, k, v in ElectricityRecord.objects.filter(park_year=py).order_by("id")
-            .values_list("enterprise__name", "month", "direction", "kind", "mwh").iterator(5000)
+            for e, m, d, k, v in ElectricityRecord.objects.filter(park_year=py)
+            .order_by("id")
+            .values_list("enterprise__name", "month", "direction", "kind", "mwh")
+            .iterator(5000)
         ),
         "generation": (
             [e, m, s, _("是") if f else _("否"), _num(v)]
-            for e, m, s, f, v in GenerationRecord.objects.filter(park_year=py).order_by("id")
-            .values_list("enterprise__name", "month", "source", "fossil", "mwh").iterator(5000)
+            for e, m, s, f, v in GenerationRecord.objects.filter(park_year=py)
+            .order_by("id")
+            .values_list("enterprise__name", "month", "source", "fossil", "mwh")
+            .iterator(5000)
         ),
         "heat": (
             [e, m, _label(DIRECTION_LABELS, d), _label(HEAT_KIND_LABELS, k), _num(v), _num(f)]
-            for e, m, d, k, v, f in HeatRecord.objects.filter(park_year=py).order_by("id")
-            .values_list("enterprise__name", "month", "direction", "kind", "gj",
-                         "factor_tco2_per_gj").iterator(5000)
+            for e, m, d, k, v, f in HeatRecord.objects.filter(park_year=py)
+            .order_by("id")
+            .values_list(
+                "enterprise__name", "month", "direction", "kind", "gj", "factor_tco2_per_gj"
+            )
+            .iterator(5000)
         ),
         "processes": (
             [e, m, p, _num(t), _num(f), b]
-            for e, m, p, t, f, b in ProcessRecord.objects.filter(park_year=py).order_by("id")
-            .values_list("enterprise__name", "month", "product", "tonnes", "factor_tco2_per_t",
-                         "basis").iterator(5000)
+            for e, m, p, t, f, b in ProcessRecord.objects.filter(park_year=py)
+            .order_by("id")
+            .values_list(
+                "enterprise__name", "month", "product", "tonnes", "factor_tco2_per_t", "basis"
+            )
+            .iterator(5000)
         ),
         "products": (
             [p, s or None, _num(a), _num(lim), u or None]
-            for p, s, a, lim, u in ProductEnergyRecord.objects.filter(park_year=py).order_by("id")
+            for p, s, a, lim, u in ProductEnergyRecord.objects.filter(park_year=py)
+            .order_by("id")
             .values_list("product", "standard", "actual", "level2_limit", "unit")
         ),
     }

@@ -3,6 +3,7 @@
 The engine works on the plain ``accounting.factorset.FactorSet``; this module converts stored
 versions into it and keeps the rules of D10 (published is final, a change is a new version).
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,9 @@ class CsvError:
 
     def __str__(self) -> str:
         return _("%(file)s 第 %(row)s 行，%(column)s 列：%(message)s") % {
-            "file": self.file, "row": self.row, "column": self.column or "—",
+            "file": self.file,
+            "row": self.row,
+            "column": self.column or "—",
             "message": self.message,
         }
 
@@ -47,9 +50,16 @@ def to_engine(version: FactorSetVersion) -> fs.FactorSet:
     """The engine's FactorSet for a stored version (2 queries)."""
     fuels = {
         f.code: fs.Fuel(
-            code=f.code, name_zh=f.name_zh, name_en=f.name_en, category=f.category, unit=f.unit,
-            tce_per_unit=f.tce_per_unit, ncv_gj_per_unit=f.ncv_gj_per_unit,
-            carbon_tc_per_tj=f.carbon_tc_per_tj, oxidation=f.oxidation, clean=f.clean,
+            code=f.code,
+            name_zh=f.name_zh,
+            name_en=f.name_en,
+            category=f.category,
+            unit=f.unit,
+            tce_per_unit=f.tce_per_unit,
+            ncv_gj_per_unit=f.ncv_gj_per_unit,
+            carbon_tc_per_tj=f.carbon_tc_per_tj,
+            oxidation=f.oxidation,
+            clean=f.clean,
             source=f.source,
         )
         for f in FuelFactor.objects.filter(factor_set=version)
@@ -59,9 +69,13 @@ def to_engine(version: FactorSetVersion) -> fs.FactorSet:
         for p in FactorParameter.objects.filter(factor_set=version)
     }
     return fs.FactorSet(
-        code=version.code, version=version.version, year=version.year,
-        fuels=MappingProxyType(fuels), parameters=MappingProxyType(parameters),
-        title_zh=version.title_zh, title_en=version.title_en,
+        code=version.code,
+        version=version.version,
+        year=version.year,
+        fuels=MappingProxyType(fuels),
+        parameters=MappingProxyType(parameters),
+        title_zh=version.title_zh,
+        title_en=version.title_en,
     )
 
 
@@ -70,7 +84,7 @@ def latest_published(code: str) -> FactorSetVersion | None:
 
 
 def resolve_factor_set(code: str) -> fs.FactorSet | None:
-    """The latest PUBLISHED version of ``code``, as the engine's FactorSet; None if there is none."""
+    """The latest PUBLISHED version of ``code`` as the engine's FactorSet, or None."""
     version = latest_published(code)
     return None if version is None else to_engine(version)
 
@@ -88,10 +102,19 @@ def code_for_year(year: int) -> str | None:
 def _store(version: FactorSetVersion, engine_set: fs.FactorSet) -> None:
     FuelFactor.objects.bulk_create(
         FuelFactor(
-            factor_set=version, position=i, code=f.code, name_zh=f.name_zh, name_en=f.name_en,
-            category=f.category, unit=f.unit, tce_per_unit=f.tce_per_unit,
-            ncv_gj_per_unit=f.ncv_gj_per_unit, carbon_tc_per_tj=f.carbon_tc_per_tj,
-            oxidation=f.oxidation, clean=f.clean, source=f.source,
+            factor_set=version,
+            position=i,
+            code=f.code,
+            name_zh=f.name_zh,
+            name_en=f.name_en,
+            category=f.category,
+            unit=f.unit,
+            tce_per_unit=f.tce_per_unit,
+            ncv_gj_per_unit=f.ncv_gj_per_unit,
+            carbon_tc_per_tj=f.carbon_tc_per_tj,
+            oxidation=f.oxidation,
+            clean=f.clean,
+            source=f.source,
         )
         for i, f in enumerate(engine_set.fuels.values())
     )
@@ -133,8 +156,11 @@ def next_version(code: str) -> int:
 def copy_as_draft(version: FactorSetVersion) -> FactorSetVersion:
     """A new draft version with the same rows: the way to change a published set."""
     draft = FactorSetVersion.objects.create(
-        code=version.code, version=next_version(version.code), year=version.year,
-        title_zh=version.title_zh, title_en=version.title_en,
+        code=version.code,
+        version=next_version(version.code),
+        year=version.year,
+        title_zh=version.title_zh,
+        title_en=version.title_en,
         note=_("复制自第 %(v)s 版") % {"v": version.version},
     )
     _store(draft, to_engine(version))
@@ -142,19 +168,24 @@ def copy_as_draft(version: FactorSetVersion) -> FactorSetVersion:
 
 
 def load_bundled_factor_sets() -> list[str]:
-    """Load every folder under accounting/reference/ as a published set if its code+version is absent."""
+    """Load each folder under accounting/reference/ as a published set unless already loaded."""
     lines = []
     for folder in sorted(p for p in fs.REFERENCE_DIR.iterdir() if (p / "meta.json").is_file()):
         engine_set = fs.bundled_factor_set(folder.name)
         assert engine_set is not None
         label = f"factor set {engine_set.code} v{engine_set.version}"
-        if FactorSetVersion.objects.filter(code=engine_set.code, version=engine_set.version).exists():
+        if FactorSetVersion.objects.filter(
+            code=engine_set.code, version=engine_set.version
+        ).exists():
             lines.append(f"{label}: already loaded")
             continue
         with transaction.atomic():
             version = FactorSetVersion.objects.create(
-                code=engine_set.code, version=engine_set.version, year=engine_set.year,
-                title_zh=engine_set.title_zh, title_en=engine_set.title_en,
+                code=engine_set.code,
+                version=engine_set.version,
+                year=engine_set.year,
+                title_zh=engine_set.title_zh,
+                title_en=engine_set.title_en,
                 note=f"accounting/reference/{folder.name}",
             )
             _store(version, engine_set)
@@ -164,6 +195,7 @@ def load_bundled_factor_sets() -> list[str]:
 
 
 # --- CSV upload: every row checked, every error named by file, row and column ------------------
+
 
 def _read_csv(data: bytes, name: str, columns: tuple[str, ...], errors: list[CsvError]):
     try:
@@ -181,29 +213,43 @@ def _read_csv(data: bytes, name: str, columns: tuple[str, ...], errors: list[Csv
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(columns):
-            errors.append(CsvError(name, number, "", _("应有 %(n)s 列，实有 %(m)s 列") % {
-                "n": len(columns), "m": len(cells)}))
+            errors.append(
+                CsvError(
+                    name,
+                    number,
+                    "",
+                    _("应有 %(n)s 列，实有 %(m)s 列") % {"n": len(columns), "m": len(cells)},
+                )
+            )
             continue
         rows.append((number, dict(zip(columns, (c.strip() for c in cells), strict=True))))
     return rows
 
 
-def _decimal(text: str, name: str, number: int, column: str, errors: list[CsvError], *,
-             required: bool, positive: bool = False) -> Decimal | None:
+def _decimal(
+    text: str,
+    name: str,
+    number: int,
+    column: str,
+    errors: list[CsvError],
+    *,
+    required: bool,
+    positive: bool = False,
+) -> Decimal | None:
     try:
         value = fs._decimal(text, "", required=required, positive=positive)
     except fs.FactorSetError as exc:
         errors.append(CsvError(name, number, column, str(exc).removeprefix(": ")))
         return None
     if value is not None and value != value.quantize(Decimal(1).scaleb(-MAX_FACTOR_PLACES)):
-        errors.append(CsvError(name, number, column,
-                               _("最多 %s 位小数") % MAX_FACTOR_PLACES))
+        errors.append(CsvError(name, number, column, _("最多 %s 位小数") % MAX_FACTOR_PLACES))
     return value
 
 
 def _check_fuels(rows, name: str, errors: list[CsvError]) -> None:
     seen: set[str] = set()
     for number, row in rows:
+
         def err(column: str, message: str, number: int = number) -> None:
             errors.append(CsvError(name, number, column, message))
 
@@ -225,12 +271,14 @@ def _check_fuels(rows, name: str, errors: list[CsvError]) -> None:
             if not fossil and row[column]:
                 err(column, _("非化石燃料此列须留空"))
                 continue
-            value = _decimal(row[column], name, number, column, errors, required=fossil,
-                             positive=True)
+            value = _decimal(
+                row[column], name, number, column, errors, required=fossil, positive=True
+            )
             if column == "oxidation" and value is not None and value > 1:
                 err(column, _("不得大于 1"))
-        _decimal(row["tce_per_unit"], name, number, "tce_per_unit", errors, required=True,
-                 positive=True)
+        _decimal(
+            row["tce_per_unit"], name, number, "tce_per_unit", errors, required=True, positive=True
+        )
     if not rows and not errors:
         errors.append(CsvError(name, 2, "", _("没有燃料行")))
 
@@ -251,8 +299,15 @@ def _check_parameters(rows, name: str, errors: list[CsvError]) -> None:
 
 
 def create_draft_from_csv(
-    *, code: str, year: int, title_zh: str, title_en: str,
-    factors: bytes, factors_name: str, parameters: bytes, parameters_name: str,
+    *,
+    code: str,
+    year: int,
+    title_zh: str,
+    title_en: str,
+    factors: bytes,
+    factors_name: str,
+    parameters: bytes,
+    parameters_name: str,
 ) -> FactorSetVersion:
     """Validate both files completely; if all is well store them as a new DRAFT version."""
     errors: list[CsvError] = []
@@ -278,9 +333,12 @@ def create_draft_from_csv(
             raise FactorCsvInvalid([CsvError(factors_name, 0, "", str(exc))]) from exc
     with transaction.atomic():
         version = FactorSetVersion.objects.create(
-            code=code, version=next_version(code), year=year, title_zh=title_zh,
-            title_en=title_en, note=json.dumps({"files": [factors_name, parameters_name]},
-                                               ensure_ascii=False),
+            code=code,
+            version=next_version(code),
+            year=year,
+            title_zh=title_zh,
+            title_en=title_en,
+            note=json.dumps({"files": [factors_name, parameters_name]}, ensure_ascii=False),
         )
         _store(version, engine_set)
     return version

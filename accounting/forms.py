@@ -1,4 +1,5 @@
 """Forms for entering a park-year's data by hand (crispy formsets), and the upload form."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,11 +32,14 @@ class _RecordForm(forms.ModelForm):
         if "enterprise" in self.fields:
             # A park-year not saved yet (first visit of a new year) has no enterprises.
             self.fields["enterprise"].queryset = (
-                Enterprise.objects.filter(park_year=park_year) if park_year.pk
-                else Enterprise.objects.none())
+                Enterprise.objects.filter(park_year=park_year)
+                if park_year.pk
+                else Enterprise.objects.none()
+            )
         if "fuel" in self.fields:
             choices = [("", "---------")] + [
-                (code, f"{f.name_zh} ({f.unit})") for code, f in (fuels or {}).items()]
+                (code, f"{f.name_zh} ({f.unit})") for code, f in (fuels or {}).items()
+            ]
             self.fields["fuel"].widget = forms.Select(choices=choices)
             self.fuels = fuels or {}
 
@@ -69,7 +73,9 @@ class ElectricityForm(_RecordForm):
         data = super().clean()
         direction, kind = data.get("direction"), data.get("kind")
         if direction and kind and kind not in casefile.ELECTRICITY_KINDS[direction]:
-            self.add_error("kind", _("调入须为电网购电、直供非化石电力或绿证/绿电；调出须为化石或非化石电力"))
+            self.add_error(
+                "kind", _("调入须为电网购电、直供非化石电力或绿证/绿电；调出须为化石或非化石电力")
+            )
         return data
 
 
@@ -112,17 +118,25 @@ KINDS: dict[str, tuple[type[forms.ModelForm], Any]] = {
 def record_formset(kind: str, park_year: ParkYear, fuels: dict[str, Any], data=None):
     form_class, _label = KINDS[kind]
     model = form_class._meta.model
-    factory = forms.modelformset_factory(model, form=form_class, extra=3, can_delete=True,
-                                         max_num=MAX_FORM_ROWS, validate_max=True,
-                                         # A forged TOTAL_FORMS builds at most this many forms
-                                         # (Django's default is max_num + 1000).
-                                         absolute_max=MAX_FORM_ROWS)
-    queryset = (model.objects.filter(park_year=park_year) if park_year.pk
-                else model.objects.none()).order_by("id")
+    factory = forms.modelformset_factory(
+        model,
+        form=form_class,
+        extra=3,
+        can_delete=True,
+        max_num=MAX_FORM_ROWS,
+        validate_max=True,
+        # A forged TOTAL_FORMS builds at most this many forms
+        # (Django's default is max_num + 1000).
+        absolute_max=MAX_FORM_ROWS,
+    )
+    queryset = (
+        model.objects.filter(park_year=park_year) if park_year.pk else model.objects.none()
+    ).order_by("id")
     if kind != "enterprises" and kind != "products":
         queryset = queryset.select_related("enterprise")
-    formset = factory(data, queryset=queryset, prefix=kind,
-                      form_kwargs={"park_year": park_year, "fuels": fuels})
+    formset = factory(
+        data, queryset=queryset, prefix=kind, form_kwargs={"park_year": park_year, "fuels": fuels}
+    )
     return formset
 
 
@@ -146,11 +160,15 @@ GUIDING_PATHS = {
 class GuidingForm(forms.ModelForm):
     class Meta:
         model = GuidingInputs
-        exclude = ["park_year"]
+        fields = [f.name for f in GuidingInputs._meta.fields if f.name not in ("id", "park_year")]
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
-            for name in ("solid_waste_not_applicable", "waste_energy_not_applicable",
-                         "water_not_applicable", "product_energy_not_applicable")
+            for name in (
+                "solid_waste_not_applicable",
+                "waste_energy_not_applicable",
+                "water_not_applicable",
+                "product_energy_not_applicable",
+            )
         }
 
     def __init__(self, *args, **kwargs):
@@ -164,8 +182,11 @@ class GuidingForm(forms.ModelForm):
             return data
         from accounting.importers import case_from_data
 
-        plain = {k: (str(v) if v is not None and not isinstance(v, str) else v)
-                 for k, v in data.items() if v not in (None, "")}
+        plain = {
+            k: (str(v) if v is not None and not isinstance(v, str) else v)
+            for k, v in data.items()
+            if v not in (None, "")
+        }
         case = case_from_data({"guiding": plain}, year=2025, factor_set="-", park_name="-")
         case["guiding"].pop("product_energy", None)  # products have their own form
         try:

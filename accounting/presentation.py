@@ -1,4 +1,5 @@
 """Shaping stored data and results for the pages (no queries beyond what each helper names)."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -23,14 +24,21 @@ from accounting.models import (
 )
 
 KIND_MODELS = {
-    "enterprises": Enterprise, "fuels": FuelRecord, "electricity": ElectricityRecord,
-    "generation": GenerationRecord, "heat": HeatRecord, "processes": ProcessRecord,
+    "enterprises": Enterprise,
+    "fuels": FuelRecord,
+    "electricity": ElectricityRecord,
+    "generation": GenerationRecord,
+    "heat": HeatRecord,
+    "processes": ProcessRecord,
     "products": ProductEnergyRecord,
 }
 CATEGORY_LABELS = {
-    "fuel_combustion": gettext_lazy("化石燃料燃烧"), "bunker": gettext_lazy("国际燃料舱"),
-    "transformation": gettext_lazy("加工转换"), "electricity": gettext_lazy("电力"),
-    "heat": gettext_lazy("热力"), "process": gettext_lazy("工业过程"),
+    "fuel_combustion": gettext_lazy("化石燃料燃烧"),
+    "bunker": gettext_lazy("国际燃料舱"),
+    "transformation": gettext_lazy("加工转换"),
+    "electricity": gettext_lazy("电力"),
+    "heat": gettext_lazy("热力"),
+    "process": gettext_lazy("工业过程"),
     "fuels": gettext_lazy("燃料"),
 }
 GUIDING_LABELS = {
@@ -41,7 +49,9 @@ GUIDING_LABELS = {
     "product_energy": gettext_lazy("产品单位能耗达到能耗限额标准二级"),
 }
 FLAG_LABELS = {
-    "threshold_provisional": gettext_lazy("年综合能耗低于 20 万吨标准煤：暂按 0.2 评价（门槛未公布）"),
+    "threshold_provisional": gettext_lazy(
+        "年综合能耗低于 20 万吨标准煤：暂按 0.2 评价（门槛未公布）"
+    ),
     "direct_green_below_50pct": gettext_lazy("绿电直供比例低于 50%（原则上要求）"),
     "no_energy_consumption": gettext_lazy("综合能源消费量为零，无法计算单位能耗碳排放"),
     "no_electricity_consumption": gettext_lazy("无电力消费"),
@@ -68,8 +78,10 @@ def pct(text: Any) -> str:
 
 
 def counts(park_year: ParkYear | None) -> list[tuple[str, Any, int]]:
-    return [(kind, label, count_kind(park_year, kind) if park_year else 0)
-            for kind, (_form, label) in KINDS.items()]
+    return [
+        (kind, label, count_kind(park_year, kind) if park_year else 0)
+        for kind, (_form, label) in KINDS.items()
+    ]
 
 
 def count_kind(park_year: ParkYear, kind: str) -> int:
@@ -105,8 +117,10 @@ def formset_errors(formset) -> list[str]:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else _("整行")
             for error in errors:
-                lines.append(_("第 %(row)s 行“%(field)s”：%(error)s") % {
-                    "row": index, "field": label, "error": error})
+                lines.append(
+                    _("第 %(row)s 行“%(field)s”：%(error)s")
+                    % {"row": index, "field": label, "error": error}
+                )
     return lines
 
 
@@ -118,23 +132,32 @@ def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
     samples = {}
     for sheet in importers.SHEETS:
         if sheet.key != "guiding":
-            samples[sheet.key] = {"title": sheet.title, "headers": sheet.headers,
-                                  "count": len(data.get(sheet.key, [])),
-                                  "rows": data.get(sheet.key, [])[:5]}
+            samples[sheet.key] = {
+                "title": sheet.title,
+                "headers": sheet.headers,
+                "count": len(data.get(sheet.key, [])),
+                "rows": data.get(sheet.key, [])[:5],
+            }
     outcome, error = None, ""
     if factor_set is not None:
-        case = importers.case_from_data(data, year=year, factor_set=factor_set.code,
-                                        park_name=park.name)
+        case = importers.case_from_data(
+            data, year=year, factor_set=factor_set.code, park_name=park.name
+        )
         try:
             outcome = engine.evaluate(case, factor_set)
         except CaseError as exc:
             error = str(exc)
     return {
-        "samples": samples.values(), "guiding_items": data.get("guiding", {}),
-        "outcome": outcome and {
-            "energy_tce": fmt(outcome.energy_tce), "total": fmt(outcome.emissions_t["total"]),
-            "intensity": fmt(outcome.intensity, 4), "threshold": outcome.threshold,
-            "core_pass": outcome.core_pass},
+        "samples": samples.values(),
+        "guiding_items": data.get("guiding", {}),
+        "outcome": outcome
+        and {
+            "energy_tce": fmt(outcome.energy_tce),
+            "total": fmt(outcome.emissions_t["total"]),
+            "intensity": fmt(outcome.intensity, 4),
+            "threshold": outcome.threshold,
+            "core_pass": outcome.core_pass,
+        },
         "outcome_error": error,
     }
 
@@ -145,39 +168,58 @@ def result_context(run) -> dict[str, Any]:
     r = run.result
     guiding = []
     for name, value in r["guiding"].items():
-        guiding.append({
-            "name": name, "label": GUIDING_LABELS.get(name, name),
-            "not_applicable": value.get("not_applicable"),
-            "value": pct(value["value"]) if "value" in value else (
-                _("%s 种产品") % value["products"] if "products" in value else "—"),
-            "target": pct(value["target"]) if "target" in value else _("二级及以上"),
-            "pass": value.get("pass"),
-        })
+        guiding.append(
+            {
+                "name": name,
+                "label": GUIDING_LABELS.get(name, name),
+                "not_applicable": value.get("not_applicable"),
+                "value": pct(value["value"])
+                if "value" in value
+                else (_("%s 种产品") % value["products"] if "products" in value else "—"),
+                "target": pct(value["target"]) if "target" in value else _("二级及以上"),
+                "pass": value.get("pass"),
+            }
+        )
     breakdowns = r.get("breakdowns", {})
     tables, chart = [], {}
-    for by, title in (("by_category", _("按排放类别")), ("by_energy_type", _("按能源品种")),
-                      ("by_enterprise", _("按企业"))):
+    for by, title in (
+        ("by_category", _("按排放类别")),
+        ("by_energy_type", _("按能源品种")),
+        ("by_enterprise", _("按企业")),
+    ):
         values = breakdowns.get("emissions_t", {}).get(by, {})
         items = sorted(values.items(), key=lambda kv: -abs(Decimal(kv[1])))
         rows = [(_label(by, k), fmt(v), v) for k, v in items]
         tables.append({"key": by, "title": title, "rows": rows})
         top = rows[:15]
-        chart[by] = {"labels": [str(lbl) for lbl, _f, _v in top],
-                     "values": [float(Decimal(v)) for _l, _f, v in top]}  # chart pixels only
-    energy_rows = [(_label("by_category", k), fmt(v), v)
-                   for k, v in breakdowns.get("energy_tce", {}).get("by_category", {}).items()]
+        chart[by] = {
+            "labels": [str(lbl) for lbl, _f, _v in top],
+            "values": [float(Decimal(v)) for _l, _f, v in top],
+        }  # chart pixels only
+    energy_rows = [
+        (_label("by_category", k), fmt(v), v)
+        for k, v in breakdowns.get("energy_tce", {}).get("by_category", {}).items()
+    ]
     return {
         "r": r,
-        "core": {"intensity": fmt(r["intensity"], 4), "threshold": r["threshold"],
-                 "energy_tce": fmt(r["energy_tce"]), "total": fmt(r["emissions_t"]["total"]),
-                 "clean_share": pct(r["clean_energy_share"]),
-                 "direct_green_share": pct(r["direct_green_share"])},
-        "emissions": [(CATEGORY_LABELS.get(k, k), fmt(v)) for k, v in r["emissions_t"].items()
-                      if k not in ("total", "bunker_memo")],
+        "core": {
+            "intensity": fmt(r["intensity"], 4),
+            "threshold": r["threshold"],
+            "energy_tce": fmt(r["energy_tce"]),
+            "total": fmt(r["emissions_t"]["total"]),
+            "clean_share": pct(r["clean_energy_share"]),
+            "direct_green_share": pct(r["direct_green_share"]),
+        },
+        "emissions": [
+            (CATEGORY_LABELS.get(k, k), fmt(v))
+            for k, v in r["emissions_t"].items()
+            if k not in ("total", "bunker_memo")
+        ],
         "bunker_memo": fmt(r["emissions_t"]["bunker_memo"]),
         "guiding_rows": guiding,
         "flags": [(f, FLAG_LABELS.get(f, f)) for f in r["flags"]],
-        "breakdown_tables": tables, "energy_rows": energy_rows,
+        "breakdown_tables": tables,
+        "energy_rows": energy_rows,
         "chart_data": chart,
     }
 

@@ -7,12 +7,13 @@ Public doors:
 - ``recalculate(park_year_id)`` — what the task runs; ``sweep()`` — the periodic safety net;
 - ``latest_result(park, year)`` — latest run and whether a newer one is pending, for pages.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -56,16 +57,41 @@ STALE_QUEUE_SECONDS = 600  # a queued marker older than this is taken as a lost 
 
 SECTIONS = {
     # section: (model, key fields, amount field, case field names for the keys)
-    "fuels": (FuelRecord, ("enterprise__name", "fuel", "use"), "quantity",
-              ("enterprise", "fuel", "use"), "quantity"),
-    "electricity": (ElectricityRecord, ("enterprise__name", "direction", "kind"), "mwh",
-                    ("enterprise", "direction", "kind"), "mwh"),
-    "generation": (GenerationRecord, ("enterprise__name", "source", "fossil"), "mwh",
-                   ("enterprise", "source", "fossil"), "mwh"),
-    "heat": (HeatRecord, ("enterprise__name", "direction", "kind", "factor_tco2_per_gj"), "gj",
-             ("enterprise", "direction", "kind", "factor_tco2_per_gj"), "gj"),
-    "processes": (ProcessRecord, ("enterprise__name", "product", "factor_tco2_per_t", "basis"),
-                  "tonnes", ("enterprise", "product", "factor_tco2_per_t", "basis"), "tonnes"),
+    "fuels": (
+        FuelRecord,
+        ("enterprise__name", "fuel", "use"),
+        "quantity",
+        ("enterprise", "fuel", "use"),
+        "quantity",
+    ),
+    "electricity": (
+        ElectricityRecord,
+        ("enterprise__name", "direction", "kind"),
+        "mwh",
+        ("enterprise", "direction", "kind"),
+        "mwh",
+    ),
+    "generation": (
+        GenerationRecord,
+        ("enterprise__name", "source", "fossil"),
+        "mwh",
+        ("enterprise", "source", "fossil"),
+        "mwh",
+    ),
+    "heat": (
+        HeatRecord,
+        ("enterprise__name", "direction", "kind", "factor_tco2_per_gj"),
+        "gj",
+        ("enterprise", "direction", "kind", "factor_tco2_per_gj"),
+        "gj",
+    ),
+    "processes": (
+        ProcessRecord,
+        ("enterprise__name", "product", "factor_tco2_per_t", "basis"),
+        "tonnes",
+        ("enterprise", "product", "factor_tco2_per_t", "basis"),
+        "tonnes",
+    ),
 }
 
 
@@ -76,8 +102,10 @@ def _summed_rows(model, park_year: ParkYear, keys: tuple[str, ...], amount: str)
     if connection.vendor == "postgresql":
         # numeric SUM is exact on PostgreSQL.
         return list(
-            rows.values_list(*keys).annotate(total=Sum(amount), first=Min("id"), n=Count("id"))
-            .order_by("first").values_list(*keys, "total")
+            rows.values_list(*keys)
+            .annotate(total=Sum(amount), first=Min("id"), n=Count("id"))
+            .order_by("first")
+            .values_list(*keys, "total")
         )
     # SQLite keeps decimals as REAL: sum the exact Decimals in Python instead.
     sums: dict[tuple, Decimal] = {}
@@ -120,8 +148,13 @@ def build_case(park_year: ParkYear, *, monthly: bool = False) -> dict[str, Any]:
 def _guiding(park_year: ParkYear) -> dict[str, Any]:
     g = GuidingInputs.objects.filter(park_year=park_year).first()
     products = [
-        {"product": p.product, "standard": p.standard or None, "actual": p.actual,
-         "level2_limit": p.level2_limit, "unit": p.unit or None}
+        {
+            "product": p.product,
+            "standard": p.standard or None,
+            "actual": p.actual,
+            "level2_limit": p.level2_limit,
+            "unit": p.unit or None,
+        }
         for p in ProductEnergyRecord.objects.filter(park_year=park_year).order_by("id")
     ]
     guiding: dict[str, Any] = {}
@@ -133,7 +166,8 @@ def _guiding(park_year: ParkYear) -> dict[str, Any]:
         guiding["solid_waste"] = {"not_applicable": g.solid_waste_not_applicable}
     elif g.solid_waste_generated_t is not None or g.solid_waste_utilized_t is not None:
         guiding["solid_waste"] = _present(
-            generated_t=g.solid_waste_generated_t, utilized_t=g.solid_waste_utilized_t)
+            generated_t=g.solid_waste_generated_t, utilized_t=g.solid_waste_utilized_t
+        )
     if g.waste_energy_not_applicable:
         guiding["waste_energy"] = {"not_applicable": g.waste_energy_not_applicable}
     else:
@@ -164,6 +198,7 @@ def effective_factor_set_code(park_year: ParkYear) -> str | None:
 
 
 # --- queueing ----------------------------------------------------------------------------------
+
 
 def request_recalculation(park_year: ParkYear | int) -> None:
     """Note that the inputs changed and queue ONE recalculation after commit.
@@ -209,10 +244,14 @@ def sweep() -> list[int]:
     """Re-queue park-years whose inputs changed after their latest run and that have no live
     task queued. Run every minute by Celery beat (settings.CELERY_BEAT_SCHEDULE)."""
     now = timezone.now()
-    stale = now - timedelta(seconds=getattr(settings, "ZCP_RECALC_STALE_SECONDS",
-                                            STALE_QUEUE_SECONDS))
-    latest_as_of = CalculationRun.objects.filter(park_year=OuterRef("pk")).order_by(
-        "-started_at", "-id").values("inputs_as_of")[:1]
+    stale = now - timedelta(
+        seconds=getattr(settings, "ZCP_RECALC_STALE_SECONDS", STALE_QUEUE_SECONDS)
+    )
+    latest_as_of = (
+        CalculationRun.objects.filter(park_year=OuterRef("pk"))
+        .order_by("-started_at", "-id")
+        .values("inputs_as_of")[:1]
+    )
     behind = (
         ParkYear.objects.filter(inputs_changed_at__isnull=False)
         .filter(Q(recalc_queued_at__isnull=True) | Q(recalc_queued_at__lt=stale))
@@ -221,15 +260,18 @@ def sweep() -> list[int]:
     )
     sent = []
     for park_year_id in behind.values_list("pk", flat=True):
-        claimed = ParkYear.objects.filter(pk=park_year_id).filter(
-            Q(recalc_queued_at__isnull=True) | Q(recalc_queued_at__lt=stale)
-        ).update(recalc_queued_at=now)
+        claimed = (
+            ParkYear.objects.filter(pk=park_year_id)
+            .filter(Q(recalc_queued_at__isnull=True) | Q(recalc_queued_at__lt=stale))
+            .update(recalc_queued_at=now)
+        )
         if claimed and _send(park_year_id, countdown=0):
             sent.append(park_year_id)
     return sent
 
 
 # --- calculating -------------------------------------------------------------------------------
+
 
 def _text(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -243,8 +285,21 @@ def _text(value: Any) -> Any:
 
 
 TRACE_COLUMNS = [
-    "category", "section", "enterprise", "energy_type", "use", "detail", "rows", "quantity",
-    "unit", "factor_code", "factor_value", "factor_unit", "factor_source", "sign", "amount",
+    "category",
+    "section",
+    "enterprise",
+    "energy_type",
+    "use",
+    "detail",
+    "rows",
+    "quantity",
+    "unit",
+    "factor_code",
+    "factor_value",
+    "factor_unit",
+    "factor_source",
+    "sign",
+    "amount",
     "amount_unit",
 ]
 
@@ -253,9 +308,24 @@ def _trace(result: engine.Result) -> dict[str, Any]:
     # Columns once and rows as lists: a 1,000-enterprise park has ~15,000 lines. The three
     # Decimals are written with str() (exact; Decimal() reads them back unchanged).
     rows = [
-        [t.category, t.section, t.enterprise, t.energy_type, t.use, t.detail, t.rows,
-         str(t.quantity), t.unit, t.factor_code, str(t.factor_value), t.factor_unit,
-         t.factor_source, t.sign, str(t.amount), t.amount_unit]
+        [
+            t.category,
+            t.section,
+            t.enterprise,
+            t.energy_type,
+            t.use,
+            t.detail,
+            t.rows,
+            str(t.quantity),
+            t.unit,
+            t.factor_code,
+            str(t.factor_value),
+            t.factor_unit,
+            t.factor_source,
+            t.sign,
+            str(t.amount),
+            t.amount_unit,
+        ]
         for t in result.trace
     ]
     return {"columns": TRACE_COLUMNS, "rows": rows}
@@ -281,11 +351,15 @@ def recalculate(
     code = effective_factor_set_code(park_year)
     version = latest_published(code) if code else None
     if version is None:
-        fields.update(status=RunStatus.FAILED, factor_set_code=code or "",
-                      error=f"factor_set: no published factor set {code or 'for this year'}")
+        fields.update(
+            status=RunStatus.FAILED,
+            factor_set_code=code or "",
+            error=f"factor_set: no published factor set {code or 'for this year'}",
+        )
     else:
-        fields.update(factor_set=version, factor_set_code=version.code,
-                      factor_set_version=version.version)
+        fields.update(
+            factor_set=version, factor_set_code=version.code, factor_set_version=version.version
+        )
         case = build_case(park_year)
         case["factor_set"] = version.code
         try:
@@ -295,19 +369,27 @@ def recalculate(
         else:
             full = result.to_full_dict()
             del full["trace"]
-            fields.update(status=RunStatus.SUCCEEDED, result=_text(full), trace=_trace(result),
-                          input_digest=engine.case_digest(case))
+            fields.update(
+                status=RunStatus.SUCCEEDED,
+                result=_text(full),
+                trace=_trace(result),
+                input_digest=engine.case_digest(case),
+            )
     if before_store is not None:
         before_store()
     finished = timezone.now()
     with transaction.atomic():
         return CalculationRun.objects.create(
-            park_year=park_year, started_at=started, finished_at=finished,
-            duration_ms=int((time.perf_counter() - clock) * 1000), **fields,
+            park_year=park_year,
+            started_at=started,
+            finished_at=finished,
+            duration_ms=int((time.perf_counter() - clock) * 1000),
+            **fields,
         )
 
 
 # --- reading results ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LatestResult:
@@ -328,12 +410,14 @@ def latest_result(park, year: int) -> LatestResult:
     runs = CalculationRun.objects.filter(park_year=park_year).select_related("factor_set")
     run = runs.order_by("-started_at", "-id").first()
     success = (
-        run if run is not None and run.succeeded
+        run
+        if run is not None and run.succeeded
         else runs.filter(status=RunStatus.SUCCEEDED).order_by("-started_at", "-id").first()
     )
     changed = park_year.inputs_changed_at
     pending = park_year.recalc_queued_at is not None or (
-        changed is not None and (run is None or run.inputs_as_of is None or changed > run.inputs_as_of)
+        changed is not None
+        and (run is None or run.inputs_as_of is None or changed > run.inputs_as_of)
     )
     return LatestResult(park_year, run, success, pending)
 

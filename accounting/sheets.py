@@ -4,6 +4,7 @@ One sheet per kind of record, Chinese headers. The CSV variant is a ZIP holding 
 per sheet, named after the sheet (``燃料.csv``; the English key, ``fuels.csv``, is accepted too),
 with the same header row, UTF-8.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,55 +39,92 @@ def _enterprise(required: bool) -> Column:
 MONTH = Column("month", "月份", "month", required=False)
 
 SHEETS: tuple[Sheet, ...] = (
-    Sheet("enterprises", "企业", (
-        Column("name", "企业名称", "text"),
-        Column("credit_code", "统一社会信用代码", "text", required=False),
-        Column("industry", "所属行业", "text", required=False),
-    )),
-    Sheet("fuels", "燃料", (
-        _enterprise(True), MONTH,
-        Column("fuel", "燃料", "fuel"),
-        Column("use", "用途", "choice", choices="uses"),
-        Column("quantity", "消费量", "number"),
-    )),
-    Sheet("electricity", "电力", (
-        _enterprise(False), MONTH,
-        Column("direction", "方向", "choice", choices="direction"),
-        Column("kind", "类型", "choice", choices="electricity_kind"),
-        Column("mwh", "电量(MWh)", "number"),
-    )),
-    Sheet("generation", "园区内发电", (
-        _enterprise(False), MONTH,
-        Column("source", "电源", "text"),
-        Column("fossil", "化石能源发电", "bool"),
-        Column("mwh", "发电量(MWh)", "number"),
-    )),
-    Sheet("heat", "热力", (
-        _enterprise(False), MONTH,
-        Column("direction", "方向", "choice", choices="direction"),
-        Column("kind", "类型", "choice", choices="heat_kind"),
-        Column("gj", "热量(GJ)", "number"),
-        Column("factor_tco2_per_gj", "实测排放因子(tCO2/GJ)", "number", required=False),
-    )),
-    Sheet("processes", "工业过程", (
-        _enterprise(False), MONTH,
-        Column("product", "产品", "text"),
-        Column("tonnes", "产量(t)", "number"),
-        Column("factor_tco2_per_t", "排放因子(tCO2/t)", "number"),
-        Column("basis", "因子依据", "text_long"),
-    )),
-    Sheet("products", "产品能耗", (
-        Column("product", "产品", "text"),
-        Column("standard", "能耗限额标准", "text", required=False),
-        Column("actual", "实际单位产品能耗", "number"),
-        Column("level2_limit", "二级限额值", "number"),
-        Column("unit", "单位", "text", required=False),
-    )),
-    Sheet("guiding", "引导指标", (
-        Column("item", "项目代码", "text"),
-        Column("label", "说明", "text", required=False),
-        Column("value", "内容", "text_long", required=False),
-    )),
+    Sheet(
+        "enterprises",
+        "企业",
+        (
+            Column("name", "企业名称", "text"),
+            Column("credit_code", "统一社会信用代码", "text", required=False),
+            Column("industry", "所属行业", "text", required=False),
+        ),
+    ),
+    Sheet(
+        "fuels",
+        "燃料",
+        (
+            _enterprise(True),
+            MONTH,
+            Column("fuel", "燃料", "fuel"),
+            Column("use", "用途", "choice", choices="uses"),
+            Column("quantity", "消费量", "number"),
+        ),
+    ),
+    Sheet(
+        "electricity",
+        "电力",
+        (
+            _enterprise(False),
+            MONTH,
+            Column("direction", "方向", "choice", choices="direction"),
+            Column("kind", "类型", "choice", choices="electricity_kind"),
+            Column("mwh", "电量(MWh)", "number"),
+        ),
+    ),
+    Sheet(
+        "generation",
+        "园区内发电",
+        (
+            _enterprise(False),
+            MONTH,
+            Column("source", "电源", "text"),
+            Column("fossil", "化石能源发电", "bool"),
+            Column("mwh", "发电量(MWh)", "number"),
+        ),
+    ),
+    Sheet(
+        "heat",
+        "热力",
+        (
+            _enterprise(False),
+            MONTH,
+            Column("direction", "方向", "choice", choices="direction"),
+            Column("kind", "类型", "choice", choices="heat_kind"),
+            Column("gj", "热量(GJ)", "number"),
+            Column("factor_tco2_per_gj", "实测排放因子(tCO2/GJ)", "number", required=False),
+        ),
+    ),
+    Sheet(
+        "processes",
+        "工业过程",
+        (
+            _enterprise(False),
+            MONTH,
+            Column("product", "产品", "text"),
+            Column("tonnes", "产量(t)", "number"),
+            Column("factor_tco2_per_t", "排放因子(tCO2/t)", "number"),
+            Column("basis", "因子依据", "text_long"),
+        ),
+    ),
+    Sheet(
+        "products",
+        "产品能耗",
+        (
+            Column("product", "产品", "text"),
+            Column("standard", "能耗限额标准", "text", required=False),
+            Column("actual", "实际单位产品能耗", "number"),
+            Column("level2_limit", "二级限额值", "number"),
+            Column("unit", "单位", "text", required=False),
+        ),
+    ),
+    Sheet(
+        "guiding",
+        "引导指标",
+        (
+            Column("item", "项目代码", "text"),
+            Column("label", "说明", "text", required=False),
+            Column("value", "内容", "text_long", required=False),
+        ),
+    ),
 )
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 RECORD_SHEETS = ("fuels", "electricity", "generation", "heat", "processes")
@@ -99,18 +137,32 @@ GUIDING_ITEMS: dict[str, tuple[str, object, bool]] = {
 }
 for _kind, _label in (("heat", _("余热")), ("cold", _("余冷")), ("pressure", _("余压"))):
     GUIDING_ITEMS[f"waste_energy.{_kind}.recoverable_tce"] = (
-        f"waste_{_kind}_recoverable_tce", _label, False)
+        f"waste_{_kind}_recoverable_tce",
+        _label,
+        False,
+    )
     GUIDING_ITEMS[f"waste_energy.{_kind}.recovered_tce"] = (
-        f"waste_{_kind}_recovered_tce", _label, False)
-GUIDING_ITEMS.update({
-    "waste_energy.not_applicable": ("waste_energy_not_applicable",
-                                    _("余热余冷余压利用率不适用原因"), True),
-    "water.fresh_m3": ("water_fresh_m3", _("新鲜水取水量 (m³)"), False),
-    "water.reused_m3": ("water_reused_m3", _("重复利用水量 (m³)"), False),
-    "water.not_applicable": ("water_not_applicable", _("工业用水重复利用率不适用原因"), True),
-    "product_energy.not_applicable": ("product_energy_not_applicable",
-                                      _("产品能耗不适用原因（有产品时填“产品能耗”表）"), True),
-})
+        f"waste_{_kind}_recovered_tce",
+        _label,
+        False,
+    )
+GUIDING_ITEMS.update(
+    {
+        "waste_energy.not_applicable": (
+            "waste_energy_not_applicable",
+            _("余热余冷余压利用率不适用原因"),
+            True,
+        ),
+        "water.fresh_m3": ("water_fresh_m3", _("新鲜水取水量 (m³)"), False),
+        "water.reused_m3": ("water_reused_m3", _("重复利用水量 (m³)"), False),
+        "water.not_applicable": ("water_not_applicable", _("工业用水重复利用率不适用原因"), True),
+        "product_energy.not_applicable": (
+            "product_energy_not_applicable",
+            _("产品能耗不适用原因（有产品时填“产品能耗”表）"),
+            True,
+        ),
+    }
+)
 GUIDING_FIELDS = {code: field for code, (field, _l, _t) in GUIDING_ITEMS.items()}
 
 

@@ -3,6 +3,7 @@
 Scope comes from applications.access: viewing needs the park to be visible to the user (else
 404); changing needs ``can_edit_park_data`` (the park's own applicant; else 403).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,7 +19,14 @@ from django.views.decorators.http import require_POST
 
 from accounting import exporters, importers, presentation, services
 from accounting.data_entry import data_changed, park_year_for_edit
-from accounting.forms import KINDS, MAX_FORM_ROWS, GuidingForm, UploadForm, formset_helper, record_formset
+from accounting.forms import (
+    KINDS,
+    MAX_FORM_ROWS,
+    GuidingForm,
+    UploadForm,
+    formset_helper,
+    record_formset,
+)
 from accounting.models import CalculationRun, GuidingInputs, ParkYear
 from applications import access
 from applications.models import Role
@@ -49,22 +57,40 @@ def my_energy(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest, park_id: int) -> HttpResponse:
     park = access.get_park_for_user(request.user, park_id)
     this_year = date.today().year
-    years = sorted({this_year - 1, this_year, 2024, 2025,
-                    *ParkYear.objects.filter(park=park).values_list("year", flat=True)},
-                   reverse=True)
-    return render(request, "accounting/overview.html", {
-        "park": park, "years": years, "can_edit": access.can_edit_park_data(request.user, park)})
+    years = sorted(
+        {
+            this_year - 1,
+            this_year,
+            2024,
+            2025,
+            *ParkYear.objects.filter(park=park).values_list("year", flat=True),
+        },
+        reverse=True,
+    )
+    return render(
+        request,
+        "accounting/overview.html",
+        {"park": park, "years": years, "can_edit": access.can_edit_park_data(request.user, park)},
+    )
 
 
 @login_required
 def park_year(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
-    return render(request, "accounting/park_year.html", {
-        "park": park, "year": year, "park_year": py, "can_edit": can_edit,
-        "counts": presentation.counts(py), "latest": services.latest_result(park, year),
-        "kinds": [(k, label) for k, (_f, label) in KINDS.items()],
-        "imports": py.imports.select_related("uploaded_by")[:10] if py else [],
-    })
+    return render(
+        request,
+        "accounting/park_year.html",
+        {
+            "park": park,
+            "year": year,
+            "park_year": py,
+            "can_edit": can_edit,
+            "counts": presentation.counts(py),
+            "latest": services.latest_result(park, year),
+            "kinds": [(k, label) for k, (_f, label) in KINDS.items()],
+            "imports": py.imports.select_related("uploaded_by")[:10] if py else [],
+        },
+    )
 
 
 @login_required
@@ -75,14 +101,25 @@ def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpRes
     if request.method == "POST" and not can_edit:
         access.require_park_editor(request.user, park)
     fuels = _fuels(py, year)
-    context = {"park": park, "year": year, "kind": kind, "label": KINDS[kind][1],
-               "can_edit": can_edit, "helper": formset_helper(), "max_rows": MAX_FORM_ROWS}
+    context = {
+        "park": park,
+        "year": year,
+        "kind": kind,
+        "label": KINDS[kind][1],
+        "can_edit": can_edit,
+        "helper": formset_helper(),
+        "max_rows": MAX_FORM_ROWS,
+    }
     too_many = py is not None and presentation.count_kind(py, kind) > MAX_FORM_ROWS
     if not can_edit or too_many:
         context.update(too_many=too_many, table=presentation.kind_table(py, kind))
         return render(request, "accounting/records.html", context)
-    formset = record_formset(kind, py or ParkYear(park=park, year=year), fuels,
-                             request.POST if request.method == "POST" else None)
+    formset = record_formset(
+        kind,
+        py or ParkYear(park=park, year=year),
+        fuels,
+        request.POST if request.method == "POST" else None,
+    )
     if request.method == "POST":
         if formset.is_valid():
             with transaction.atomic():
@@ -98,7 +135,9 @@ def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpRes
             return redirect("accounting:records", park_id=park.pk, year=year, kind=kind)
         context["error_list"] = presentation.formset_errors(formset)
     context["formset"] = formset
-    return render(request, "accounting/records.html", context, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "accounting/records.html", context, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
@@ -121,9 +160,12 @@ def guiding(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     if not can_edit:
         for field in form.fields.values():
             field.disabled = True
-    return render(request, "accounting/guiding.html", {
-        "park": park, "year": year, "form": form, "can_edit": can_edit},
-        status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounting/guiding.html",
+        {"park": park, "year": year, "form": form, "can_edit": can_edit},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -140,16 +182,31 @@ def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             code = (py.factor_set_code if py else "") or services.code_for_year(year) or ""
             try:
                 parsed = importers.parse_upload(
-                    py, park_id=park.pk, year=year, park_name=park.name,
-                    filename=upload_file.name, content=upload_file.read(),
-                    factor_set_code=code, fuels=_fuels(py, year))
+                    py,
+                    park_id=park.pk,
+                    year=year,
+                    park_name=park.name,
+                    filename=upload_file.name,
+                    content=upload_file.read(),
+                    factor_set_code=code,
+                    fuels=_fuels(py, year),
+                )
             except importers.ImportInvalid as exc:
                 errors = exc.errors
             else:
                 return redirect("accounting:preview", park_id=park.pk, year=year, sha=parsed.sha256)
-    return render(request, "accounting/upload.html", {
-        "park": park, "year": year, "form": form, "errors": errors,
-        "help_lines": exporters.help_lines()}, status=400 if errors else 200)
+    return render(
+        request,
+        "accounting/upload.html",
+        {
+            "park": park,
+            "year": year,
+            "form": form,
+            "errors": errors,
+            "help_lines": exporters.help_lines(),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
@@ -168,11 +225,20 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
         except importers.ImportInvalid as exc:
             messages.error(request, str(exc))
             return redirect("accounting:upload", park_id=park.pk, year=year)
-        messages.success(request, _("已导入 %(name)s，核算结果将自动更新。") % {"name": batch.filename})
+        messages.success(
+            request, _("已导入 %(name)s，核算结果将自动更新。") % {"name": batch.filename}
+        )
         return redirect("accounting:park_year", park_id=park.pk, year=year)
-    return render(request, "accounting/preview.html", {
-        "park": park, "year": year, "parsed": parsed,
-        **presentation.preview(parsed, park=park, year=year)})
+    return render(
+        request,
+        "accounting/preview.html",
+        {
+            "park": park,
+            "year": year,
+            "parsed": parsed,
+            **presentation.preview(parsed, park=park, year=year),
+        },
+    )
 
 
 @login_required
@@ -199,17 +265,32 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     run = latest.last_success
     runs = []
     if py is not None:
-        runs = list(CalculationRun.objects.filter(park_year=py).defer("result", "trace")
-                    .select_related("factor_set").order_by("-started_at", "-id")[:20])
+        runs = list(
+            CalculationRun.objects.filter(park_year=py)
+            .defer("result", "trace")
+            .select_related("factor_set")
+            .order_by("-started_at", "-id")[:20]
+        )
         wanted = request.GET.get("run")
         if wanted:
-            run = CalculationRun.objects.filter(park_year=py, pk=wanted if wanted.isdecimal() and wanted.isascii() else 0).first()
+            run = CalculationRun.objects.filter(
+                park_year=py, pk=wanted if wanted.isdecimal() and wanted.isascii() else 0
+            ).first()
             if run is None:
                 raise Http404
-    return render(request, "accounting/result.html", {
-        "park": park, "year": year, "latest": latest, "run": run, "runs": runs,
-        "trace": presentation.trace_page(run, request.GET.get("page")),
-        **presentation.result_context(run)})
+    return render(
+        request,
+        "accounting/result.html",
+        {
+            "park": park,
+            "year": year,
+            "latest": latest,
+            "run": run,
+            "runs": runs,
+            "trace": presentation.trace_page(run, request.GET.get("page")),
+            **presentation.result_context(run),
+        },
+    )
 
 
 @login_required

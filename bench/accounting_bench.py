@@ -1,6 +1,7 @@
 """Accounting benchmark: a park of 1,000 enterprises × 12 months × 8 records (96,000 rows).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks .venv/bin/python bench/accounting_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks \
+        .venv/bin/python bench/accounting_bench.py
 
 Measures, on the database DATABASE_URL names (PostgreSQL expected; the schema is migrated first):
 - the import of a generated XLSX (parse + validate + store the preview, then apply = bulk insert);
@@ -9,6 +10,7 @@ Measures, on the database DATABASE_URL names (PostgreSQL expected; the schema is
 - peak memory of the recalculation (tracemalloc, in a second run; and the process's max RSS).
 Creates its own park (and a throwaway user), and deletes them at the end.
 """
+
 from __future__ import annotations
 
 import io
@@ -39,9 +41,13 @@ from applications.models import Park, Province  # noqa: E402
 
 ENTERPRISES = 1000
 MONTHS = 12
-FUELS = [("diesel", "end_use", "12.5"), ("natural_gas", "end_use", "3.25"),
-         ("general_bituminous", "heat_supply", "410.75"), ("lpg", "end_use", "1.125"),
-         ("coke", "feedstock", "90.5")]
+FUELS = [
+    ("diesel", "end_use", "12.5"),
+    ("natural_gas", "end_use", "3.25"),
+    ("general_bituminous", "heat_supply", "410.75"),
+    ("lpg", "end_use", "1.125"),
+    ("coke", "feedstock", "90.5"),
+]
 
 
 def workbook() -> bytes:
@@ -91,12 +97,15 @@ def sql_aggregate(park_year_id: int) -> float:
 
 
 def main() -> None:
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
-          f"cpus: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
+        f"cpus: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}"
+    )
     call_command("migrate", verbosity=0)
     services.load_bundled_factor_sets()
-    park = Park.objects.create(name=f"基准测试园区-{uuid.uuid4().hex[:8]}",
-                               province=Province.objects.get(code="32"))
+    park = Park.objects.create(
+        name=f"基准测试园区-{uuid.uuid4().hex[:8]}", province=Province.objects.get(code="32")
+    )
     try:
         run_bench(park)
     finally:
@@ -111,20 +120,33 @@ def run_bench(park: Park) -> None:
     print(f"generated XLSX: {len(content) / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
 
     t0, c0 = time.perf_counter(), time.process_time()
-    parsed = importers.parse_upload(None, park_id=park.pk, year=2025, park_name=park.name,
-                                    filename="bench.xlsx", content=content,
-                                    factor_set_code="ZCP-2025-trial", fuels=fs.fuels)
+    parsed = importers.parse_upload(
+        None,
+        park_id=park.pk,
+        year=2025,
+        park_name=park.name,
+        filename="bench.xlsx",
+        content=content,
+        factor_set_code="ZCP-2025-trial",
+        fuels=fs.fuels,
+    )
     t1, c1 = time.perf_counter(), time.process_time()
     reloaded = importers.load_parsed(park.pk, 2025, parsed.sha256)
     importers.apply_upload(park, 2025, reloaded, None)  # on_commit send: no broker → eager run
     t2, c2 = time.perf_counter(), time.process_time()
     park_year = ParkYear.objects.get(park=park, year=2025)
-    rows = sum(parsed.counts()[k] for k in ("fuels", "electricity", "generation", "heat", "processes"))
+    rows = sum(
+        parsed.counts()[k] for k in ("fuels", "electricity", "generation", "heat", "processes")
+    )
     print(f"rows imported: {rows}")
-    print(f"import: parse+validate+preview {t1 - t0:.2f} s, apply (bulk insert) {t2 - t1:.2f} s, "
-          f"total {t2 - t0:.2f} s")
-    print(f"import CPU time of this process: parse {c1 - c0:.2f} s, apply {c2 - c1:.2f} s "
-          f"(the apply also waits for PostgreSQL, and includes the eager recalculation)")
+    print(
+        f"import: parse+validate+preview {t1 - t0:.2f} s, apply (bulk insert) {t2 - t1:.2f} s, "
+        f"total {t2 - t0:.2f} s"
+    )
+    print(
+        f"import CPU time of this process: parse {c1 - c0:.2f} s, apply {c2 - c1:.2f} s "
+        f"(the apply also waits for PostgreSQL, and includes the eager recalculation)"
+    )
 
     aggregates = [sql_aggregate(park_year.pk) for _ in range(5)]
     recalcs, recalc_cpu = [], []
@@ -135,19 +157,25 @@ def run_bench(park: Park) -> None:
         recalc_cpu.append(time.process_time() - cpu)
         assert run.status == "succeeded", run.error
     aggregate, recalc = statistics.median(aggregates), statistics.median(recalcs)
-    print(f"recalculation CPU time of this process, median of 5: "
-          f"{statistics.median(recalc_cpu) * 1000:.0f} ms")
+    print(
+        f"recalculation CPU time of this process, median of 5: "
+        f"{statistics.median(recalc_cpu) * 1000:.0f} ms"
+    )
     print(f"SQL aggregate (SUM GROUP BY over {rows} rows), median of 5: {aggregate * 1000:.0f} ms")
-    print(f"recalculation, median of 5: {recalc * 1000:.0f} ms "
-          f"(= {recalc / aggregate:.1f}× the aggregate); trace lines {len(run.trace['rows'])}")
+    print(
+        f"recalculation, median of 5: {recalc * 1000:.0f} ms "
+        f"(= {recalc / aggregate:.1f}× the aggregate); trace lines {len(run.trace['rows'])}"
+    )
 
     tracemalloc.start()
     services.recalculate(park_year.pk)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"recalculation peak Python memory (tracemalloc): {peak / 1e6:.1f} MB; "
-          f"process max RSS (whole script incl. import): {max_rss:.0f} MB")
+    print(
+        f"recalculation peak Python memory (tracemalloc): {peak / 1e6:.1f} MB; "
+        f"process max RSS (whole script incl. import): {max_rss:.0f} MB"
+    )
     print(f"runs kept: {CalculationRun.objects.filter(park_year=park_year).count()}")
     targets = [
         ("import < 20 s", t2 - t0 < 20),

@@ -116,6 +116,9 @@ class FuelRecord(MonthlyRecord):
         verbose_name = _("燃料消费")
         verbose_name_plural = _("燃料消费")
 
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.fuel} {self.month or ''} {self.quantity}"
+
 
 class ElectricityRecord(MonthlyRecord):
     enterprise = models.ForeignKey(
@@ -134,6 +137,9 @@ class ElectricityRecord(MonthlyRecord):
         verbose_name = _("电力调入调出")
         verbose_name_plural = _("电力调入调出")
 
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind} {self.month or ''} {self.mwh} MWh"
+
 
 class GenerationRecord(MonthlyRecord):
     enterprise = models.ForeignKey(
@@ -151,6 +157,9 @@ class GenerationRecord(MonthlyRecord):
     class Meta(MonthlyRecord.Meta):
         verbose_name = _("园区内发电")
         verbose_name_plural = _("园区内发电")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.month or ''} {self.mwh} MWh"
 
 
 class HeatRecord(MonthlyRecord):
@@ -173,6 +182,9 @@ class HeatRecord(MonthlyRecord):
         verbose_name = _("热力调入调出")
         verbose_name_plural = _("热力调入调出")
 
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind} {self.month or ''} {self.gj} GJ"
+
 
 class ProcessRecord(MonthlyRecord):
     enterprise = models.ForeignKey(
@@ -192,6 +204,9 @@ class ProcessRecord(MonthlyRecord):
         verbose_name = _("工业过程")
         verbose_name_plural = _("工业过程")
 
+    def __str__(self) -> str:
+        return f"{self.product} {self.month or ''} {self.tonnes} t"
+
 
 class ProductEnergyRecord(models.Model):
     park_year = models.ForeignKey(ParkYear, on_delete=models.CASCADE, related_name="+")
@@ -206,9 +221,15 @@ class ProductEnergyRecord(models.Model):
         verbose_name = _("产品能耗")
         verbose_name_plural = _("产品能耗")
 
+    def __str__(self) -> str:
+        return self.product
+
 
 def _optional(label):
     return models.DecimalField(label, null=True, blank=True, **QUANTITY)
+
+    def __str__(self) -> str:
+        return self.product
 
 
 class GuidingInputs(models.Model):
@@ -233,6 +254,9 @@ class GuidingInputs(models.Model):
     class Meta:
         verbose_name = _("引导指标数据")
         verbose_name_plural = _("引导指标数据")
+
+    def __str__(self) -> str:
+        return f"{self.park_year}"
 
 
 class ImportBatch(models.Model):
@@ -261,3 +285,6 @@ class ImportBatch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["park_year", "sha256"], name="import_unique_file"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.sha256[:12]})"

@@ -67,15 +67,6 @@ class FactorSetVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.code} v{self.version} ({self.get_status_display()})"
 
-    @property
-    def is_published(self) -> bool:
-        return self.status == FactorSetStatus.PUBLISHED
-
-    def _stored_status(self) -> str | None:
-        if self.pk is None:
-            return None
-        return FactorSetVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-
     def save(self, *args, **kwargs) -> None:
         # The stored status decides, not the in-memory one: publishing a draft is allowed,
         # touching a row that is already published is not.
@@ -87,6 +78,15 @@ class FactorSetVersion(models.Model):
         if self._stored_status() == FactorSetStatus.PUBLISHED:
             _refuse("a published factor set cannot be deleted")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == FactorSetStatus.PUBLISHED
+
+    def _stored_status(self) -> str | None:
+        if self.pk is None:
+            return None
+        return FactorSetVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
 
 
 class FactorRowQuerySet(models.QuerySet):
@@ -123,11 +123,6 @@ class FactorRow(models.Model):
     class Meta:
         abstract = True
 
-    def _set_published(self) -> bool:
-        return FactorSetVersion.objects.filter(
-            pk=self.factor_set_id, status=FactorSetStatus.PUBLISHED
-        ).exists()
-
     def save(self, *args, **kwargs) -> None:
         if self._set_published():
             _refuse("rows of a published factor set cannot be changed")
@@ -137,6 +132,11 @@ class FactorRow(models.Model):
         if self._set_published():
             _refuse("rows of a published factor set cannot be changed")
         return super().delete(*args, **kwargs)
+
+    def _set_published(self) -> bool:
+        return FactorSetVersion.objects.filter(
+            pk=self.factor_set_id, status=FactorSetStatus.PUBLISHED
+        ).exists()
 
 
 class FuelFactor(FactorRow):

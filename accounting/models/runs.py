@@ -1,4 +1,4 @@
-"""Calculation runs: every calculation of a park-year is kept, with what it used and what it gave."""
+"""Calculation runs: every calculation of a park-year is kept, with what it used and gave."""
 
 from __future__ import annotations
 

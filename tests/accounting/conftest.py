@@ -1,5 +1,6 @@
 """Fixtures of the accounting tests: the published trial factor set, the acceptance cases, and
 helpers that enter a case through the import (XLSX) and through the web forms."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,11 @@ from accounting.sheets import SHEETS
 
 ACCEPTANCE = Path(__file__).resolve().parent / "acceptance"
 CASE_FILES = sorted((ACCEPTANCE / "cases").glob("*.json"))
-VALID_CASES = [p for p in CASE_FILES if "error" not in json.loads(
-    (ACCEPTANCE / "expected" / p.name).read_text(encoding="utf-8"))]
+VALID_CASES = [
+    p
+    for p in CASE_FILES
+    if "error" not in json.loads((ACCEPTANCE / "expected" / p.name).read_text(encoding="utf-8"))
+]
 ERROR_CASES = [p for p in CASE_FILES if p not in VALID_CASES]
 
 
@@ -27,8 +31,9 @@ def load_case(path: Path) -> dict[str, Any]:
 
 
 def expected(path: Path) -> dict[str, Any]:
-    return json.loads((ACCEPTANCE / "expected" / path.name).read_text(encoding="utf-8"),
-                      parse_float=Decimal)
+    return json.loads(
+        (ACCEPTANCE / "expected" / path.name).read_text(encoding="utf-8"), parse_float=Decimal
+    )
 
 
 @pytest.fixture
@@ -54,6 +59,7 @@ def on_commit(django_capture_on_commit_callbacks, monkeypatch):
 
 # --- a case as the import template ------------------------------------------------------------
 
+
 def _months(value: Any, months: bool) -> list[tuple[int | None, str]]:
     """A quantity as 12 monthly parts that sum exactly to it (or one whole-year row)."""
     if not months:
@@ -70,23 +76,54 @@ def case_rows(case: dict[str, Any], months: bool = True) -> dict[str, list[list]
             if row.get("enterprise"):
                 names.setdefault(row["enterprise"])
     rows: dict[str, list[list]] = {"enterprises": [[n, None, None] for n in names]}
-    rows["fuels"] = [[r["enterprise"], m, r["fuel"], r["use"], q]
-                     for r in case.get("fuels", []) for m, q in _months(r["quantity"], months)]
-    rows["electricity"] = [[r.get("enterprise"), m, r["direction"], r["kind"], q]
-                           for r in case.get("electricity", []) for m, q in _months(r["mwh"], months)]
-    rows["generation"] = [[r.get("enterprise"), m, r["source"], "是" if r["fossil"] else "否", q]
-                          for r in case.get("generation", []) for m, q in _months(r["mwh"], months)]
-    rows["heat"] = [[r.get("enterprise"), m, r["direction"], r["kind"], q,
-                     None if r.get("factor_tco2_per_gj") is None else str(r["factor_tco2_per_gj"])]
-                    for r in case.get("heat", []) for m, q in _months(r["gj"], months)]
-    rows["processes"] = [[r.get("enterprise"), m, r["product"], q, str(r["factor_tco2_per_t"]),
-                          r["basis"]]
-                         for r in case.get("processes", []) for m, q in _months(r["tonnes"], months)]
+    rows["fuels"] = [
+        [r["enterprise"], m, r["fuel"], r["use"], q]
+        for r in case.get("fuels", [])
+        for m, q in _months(r["quantity"], months)
+    ]
+    rows["electricity"] = [
+        [r.get("enterprise"), m, r["direction"], r["kind"], q]
+        for r in case.get("electricity", [])
+        for m, q in _months(r["mwh"], months)
+    ]
+    rows["generation"] = [
+        [r.get("enterprise"), m, r["source"], "是" if r["fossil"] else "否", q]
+        for r in case.get("generation", [])
+        for m, q in _months(r["mwh"], months)
+    ]
+    rows["heat"] = [
+        [
+            r.get("enterprise"),
+            m,
+            r["direction"],
+            r["kind"],
+            q,
+            None if r.get("factor_tco2_per_gj") is None else str(r["factor_tco2_per_gj"]),
+        ]
+        for r in case.get("heat", [])
+        for m, q in _months(r["gj"], months)
+    ]
+    rows["processes"] = [
+        [r.get("enterprise"), m, r["product"], q, str(r["factor_tco2_per_t"]), r["basis"]]
+        for r in case.get("processes", [])
+        for m, q in _months(r["tonnes"], months)
+    ]
     guiding = case.get("guiding", {})
     products = guiding.get("product_energy")
-    rows["products"] = [] if not isinstance(products, list) else [
-        [p["product"], p.get("standard"), str(p["actual"]), str(p["level2_limit"]), p.get("unit")]
-        for p in products]
+    rows["products"] = (
+        []
+        if not isinstance(products, list)
+        else [
+            [
+                p["product"],
+                p.get("standard"),
+                str(p["actual"]),
+                str(p["level2_limit"]),
+                p.get("unit"),
+            ]
+            for p in products
+        ]
+    )
     items = []
     for name, value in guiding.items():
         if isinstance(value, dict) and "not_applicable" in value:
@@ -133,9 +170,14 @@ def import_case(client, park, case: dict[str, Any], year: int = 2025):
 
 # --- a case through the web forms -------------------------------------------------------------
 
+
 def post_formset(client, park, year: int, kind: str, rows: list[dict[str, Any]]):
-    data = {f"{kind}-TOTAL_FORMS": str(len(rows)), f"{kind}-INITIAL_FORMS": "0",
-            f"{kind}-MIN_NUM_FORMS": "0", f"{kind}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{kind}-TOTAL_FORMS": str(len(rows)),
+        f"{kind}-INITIAL_FORMS": "0",
+        f"{kind}-MIN_NUM_FORMS": "0",
+        f"{kind}-MAX_NUM_FORMS": "1000",
+    }
     for i, row in enumerate(rows):
         for key, value in row.items():
             if value is None or value is False:
@@ -149,32 +191,106 @@ def enter_case_by_forms(client, park, case: dict[str, Any], year: int = 2025) ->
     from accounting.models import Enterprise
 
     rows = case_rows(case, months=True)
-    responses = [post_formset(client, park, year, "enterprises",
-                              [{"name": r[0]} for r in rows["enterprises"]])]
-    ids = dict(Enterprise.objects.filter(park_year__park=park, park_year__year=year)
-               .values_list("name", "id"))
+    responses = [
+        post_formset(
+            client, park, year, "enterprises", [{"name": r[0]} for r in rows["enterprises"]]
+        )
+    ]
+    ids = dict(
+        Enterprise.objects.filter(park_year__park=park, park_year__year=year).values_list(
+            "name", "id"
+        )
+    )
 
     def ent(name):
         return ids.get(name) if name else None
 
-    responses.append(post_formset(client, park, year, "fuels", [
-        {"enterprise": ent(e), "month": m, "fuel": f, "use": u, "quantity": q}
-        for e, m, f, u, q in rows["fuels"]]))
-    responses.append(post_formset(client, park, year, "electricity", [
-        {"enterprise": ent(e), "month": m, "direction": d, "kind": k, "mwh": q}
-        for e, m, d, k, q in rows["electricity"]]))
-    responses.append(post_formset(client, park, year, "generation", [
-        {"enterprise": ent(e), "month": m, "source": s, "fossil": f == "是", "mwh": q}
-        for e, m, s, f, q in rows["generation"]]))
-    responses.append(post_formset(client, park, year, "heat", [
-        {"enterprise": ent(e), "month": m, "direction": d, "kind": k, "gj": q,
-         "factor_tco2_per_gj": f} for e, m, d, k, q, f in rows["heat"]]))
-    responses.append(post_formset(client, park, year, "processes", [
-        {"enterprise": ent(e), "month": m, "product": p, "tonnes": t, "factor_tco2_per_t": f,
-         "basis": b} for e, m, p, t, f, b in rows["processes"]]))
-    responses.append(post_formset(client, park, year, "products", [
-        {"product": p, "standard": s, "actual": a, "level2_limit": lim, "unit": u}
-        for p, s, a, lim, u in rows["products"]]))
+    responses.append(
+        post_formset(
+            client,
+            park,
+            year,
+            "fuels",
+            [
+                {"enterprise": ent(e), "month": m, "fuel": f, "use": u, "quantity": q}
+                for e, m, f, u, q in rows["fuels"]
+            ],
+        )
+    )
+    responses.append(
+        post_formset(
+            client,
+            park,
+            year,
+            "electricity",
+            [
+                {"enterprise": ent(e), "month": m, "direction": d, "kind": k, "mwh": q}
+                for e, m, d, k, q in rows["electricity"]
+            ],
+        )
+    )
+    responses.append(
+        post_formset(
+            client,
+            park,
+            year,
+            "generation",
+            [
+                {"enterprise": ent(e), "month": m, "source": s, "fossil": f == "是", "mwh": q}
+                for e, m, s, f, q in rows["generation"]
+            ],
+        )
+    )
+    responses.append(
+        post_formset(
+            client,
+            park,
+            year,
+            "heat",
+            [
+                {
+                    "enterprise": ent(e),
+                    "month": m,
+                    "direction": d,
+                    "kind": k,
+                    "gj": q,
+                    "factor_tco2_per_gj": f,
+                }
+                for e, m, d, k, q, f in rows["heat"]
+            ],
+        )
+    )
+    responses.append(
+        post_formset(
+            client,
+            park,
+            year,
+            "processes",
+            [
+                {
+                    "enterprise": ent(e),
+                    "month": m,
+                    "product": p,
+                    "tonnes": t,
+                    "factor_tco2_per_t": f,
+                    "basis": b,
+                }
+                for e, m, p, t, f, b in rows["processes"]
+            ],
+        )
+    )
+    responses.append(
+        post_formset(
+            client,
+            park,
+            year,
+            "products",
+            [
+                {"product": p, "standard": s, "actual": a, "level2_limit": lim, "unit": u}
+                for p, s, a, lim, u in rows["products"]
+            ],
+        )
+    )
     from accounting.sheets import GUIDING_FIELDS
 
     guiding = {GUIDING_FIELDS[item]: value for item, _label, value in rows["guiding"]}

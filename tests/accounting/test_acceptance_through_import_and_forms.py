@@ -1,6 +1,7 @@
 """Every acceptance case, entered as an applicant would (XLSX import, or the web forms), gives
 the numbers of ``manage.py evaluate_park`` on the same case file; the error cases are refused
 with the message naming the place, and nothing is written."""
+
 from __future__ import annotations
 
 import io
@@ -16,6 +17,7 @@ from accounting.models import CalculationRun, FuelRecord, ImportBatch, ParkYear,
 from .conftest import (
     ERROR_CASES,
     VALID_CASES,
+    case_rows,
     enter_case_by_forms,
     expected,
     import_case,
@@ -23,7 +25,6 @@ from .conftest import (
     post_formset,
     upload,
     workbook_bytes,
-    case_rows,
 )
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,8 @@ def assert_same_numbers(reference, stored, where: str = "") -> None:
     elif isinstance(reference, Decimal | int) and not isinstance(reference, bool):
         value = Decimal(str(stored))
         assert abs(value - reference) <= abs(reference) * Decimal("1e-6") + Decimal("1e-12"), (
-            f"{where}: {value} != {reference}")
+            f"{where}: {value} != {reference}"
+        )
     else:
         assert reference == stored, where
 
@@ -58,7 +60,8 @@ def latest_run(park) -> CalculationRun:
 
 @pytest.mark.parametrize("path", VALID_CASES, ids=lambda p: p.stem)
 def test_case_imported_from_xlsx_gives_the_numbers_of_evaluate_park(
-        path, cast, client, trial_set, on_commit):
+    path, cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
     preview, confirm = import_case(client, cast.park_a, load_case(path))
     assert preview.status_code == 200, preview.content.decode()[:2000]
@@ -69,12 +72,14 @@ def test_case_imported_from_xlsx_gives_the_numbers_of_evaluate_park(
     assert_same_numbers(expected(path), run.result)
     # Twelve monthly rows per case row went in.
     assert FuelRecord.objects.filter(park_year__park=cast.park_a).count() == 12 * len(
-        load_case(path)["fuels"])
+        load_case(path)["fuels"]
+    )
 
 
 @pytest.mark.parametrize("path", VALID_CASES, ids=lambda p: p.stem)
 def test_case_entered_in_the_web_forms_gives_the_numbers_of_evaluate_park(
-        path, cast, client, trial_set, on_commit):
+    path, cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
     responses = enter_case_by_forms(client, cast.park_a, load_case(path))
     for response in responses:
@@ -86,7 +91,8 @@ def test_case_entered_in_the_web_forms_gives_the_numbers_of_evaluate_park(
 
 @pytest.mark.parametrize("path", ERROR_CASES, ids=lambda p: p.stem)
 def test_error_case_is_refused_by_the_import_naming_the_place_and_nothing_is_written(
-        path, cast, client, trial_set, on_commit):
+    path, cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
     case = load_case(path)
     message = expected(path)["error"].split(": ", 1)[1]
@@ -105,7 +111,8 @@ def test_error_case_is_refused_by_the_import_naming_the_place_and_nothing_is_wri
 
 @pytest.mark.parametrize("path", ERROR_CASES, ids=lambda p: p.stem)
 def test_error_case_is_refused_by_the_json_upload_with_the_engines_message(
-        path, cast, client, trial_set, on_commit):
+    path, cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
     response = upload(client, cast.park_a, 2025, path.read_bytes(), name=path.name)
     assert response.status_code == 400
@@ -114,23 +121,43 @@ def test_error_case_is_refused_by_the_json_upload_with_the_engines_message(
     assert not ParkYear.objects.exists()
 
 
-def test_raw_coal_in_the_fuel_form_is_refused_naming_row_and_field(cast, client, trial_set, on_commit):
+def test_raw_coal_in_the_fuel_form_is_refused_naming_row_and_field(
+    cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
     post_formset(client, cast.park_a, 2025, "enterprises", [{"name": "锅炉房"}])
     enterprise = cast.park_a.energy_years.get().enterprises.get()
-    response = post_formset(client, cast.park_a, 2025, "fuels", [
-        {"enterprise": enterprise.pk, "month": 1, "fuel": "raw_coal", "use": "heat_supply",
-         "quantity": "1000"}])
+    response = post_formset(
+        client,
+        cast.park_a,
+        2025,
+        "fuels",
+        [
+            {
+                "enterprise": enterprise.pk,
+                "month": 1,
+                "fuel": "raw_coal",
+                "use": "heat_supply",
+                "quantity": "1000",
+            }
+        ],
+    )
     assert response.status_code == 400
     assert "第 1 行“燃料”：raw coal must be split into" in response.content.decode()
     assert not FuelRecord.objects.exists()
 
 
 def test_negative_electricity_in_the_form_is_refused_naming_row_and_field(
-        cast, client, trial_set, on_commit):
+    cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
-    response = post_formset(client, cast.park_a, 2025, "electricity", [
-        {"month": 1, "direction": "import", "kind": "grid", "mwh": "-500"}])
+    response = post_formset(
+        client,
+        cast.park_a,
+        2025,
+        "electricity",
+        [{"month": 1, "direction": "import", "kind": "grid", "mwh": "-500"}],
+    )
     assert response.status_code == 400
     assert "第 1 行“电量 (MWh)”" in response.content.decode()
     from accounting.models import ElectricityRecord
@@ -141,7 +168,8 @@ def test_negative_electricity_in_the_form_is_refused_naming_row_and_field(
 
 @pytest.mark.parametrize("path", VALID_CASES, ids=lambda p: p.stem)
 def test_case_uploaded_as_json_replaces_the_data_and_gives_the_same_numbers(
-        path, cast, client, trial_set, on_commit):
+    path, cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
     response = upload(client, cast.park_a, 2025, path.read_bytes(), name=path.name)
     assert response.status_code == 302

@@ -1,5 +1,6 @@
 """Factor sets: published means final (model, queryset, admin, PostgreSQL trigger); a change is
 a new version; CSV upload validates every row; publishing queues recalculation of its year."""
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,9 @@ TRIAL = REFERENCE_DIR / "ZCP-2025-trial"
 
 
 def test_loading_the_bundled_sets_is_idempotent(db):
-    assert services.load_bundled_factor_sets() == ["factor set ZCP-2025-trial v1: loaded and published"]
+    assert services.load_bundled_factor_sets() == [
+        "factor set ZCP-2025-trial v1: loaded and published"
+    ]
     assert services.load_bundled_factor_sets() == ["factor set ZCP-2025-trial v1: already loaded"]
     assert FactorSetVersion.objects.count() == 1
 
@@ -34,7 +37,10 @@ def test_loading_the_bundled_sets_is_idempotent(db):
 def test_resolved_set_equals_the_bundled_one(trial_set):
     from accounting.factorset import bundled_factor_set
 
-    stored, bundled = services.resolve_factor_set("ZCP-2025-trial"), bundled_factor_set("ZCP-2025-trial")
+    stored, bundled = (
+        services.resolve_factor_set("ZCP-2025-trial"),
+        bundled_factor_set("ZCP-2025-trial"),
+    )
     assert dict(stored.fuels) == dict(bundled.fuels)
     assert dict(stored.parameters) == dict(bundled.parameters)
     assert services.resolve_factor_set("NOPE") is None
@@ -66,8 +72,9 @@ def test_a_published_set_refuses_queryset_update_and_delete(trial_set):
     with pytest.raises(PublishedFactorSetError):
         FactorParameter.objects.filter(factor_set=trial_set).delete()
     with pytest.raises(PublishedFactorSetError):
-        FactorParameter.objects.bulk_create([FactorParameter(
-            factor_set=trial_set, key="extra", value=1, source="x")])
+        FactorParameter.objects.bulk_create(
+            [FactorParameter(factor_set=trial_set, key="extra", value=1, source="x")]
+        )
     assert FactorSetVersion.objects.get().year == 2025
 
 
@@ -79,21 +86,22 @@ def test_the_admin_form_cannot_change_a_published_set(trial_set, cast, client):
     assert 'name="_save"' not in page.content.decode()  # … but without a save button
     response = client.post(url, {"code": "ZCP-2025-trial", "version": 1, "year": 1999})
     assert response.status_code == 403
-    delete = client.post(reverse("admin:accounting_factorsetversion_delete", args=[trial_set.pk]),
-                         {"post": "yes"})
+    delete = client.post(
+        reverse("admin:accounting_factorsetversion_delete", args=[trial_set.pk]), {"post": "yes"}
+    )
     assert delete.status_code == 403
     assert FactorSetVersion.objects.get().year == 2025
 
 
 @pytest.mark.postgres
 def test_the_database_refuses_raw_sql_changes_to_a_published_set(trial_set):
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE accounting_fuelfactor SET tce_per_unit = 1 WHERE factor_set_id = %s",
-                           [trial_set.pk])
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM accounting_factorsetversion WHERE id = %s", [trial_set.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounting_fuelfactor SET tce_per_unit = 1 WHERE factor_set_id = %s",
+            [trial_set.pk],
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accounting_factorsetversion WHERE id = %s", [trial_set.pk])
     assert FuelFactor.objects.filter(factor_set=trial_set, tce_per_unit=1).count() == 0
 
 
@@ -101,21 +109,28 @@ def test_a_new_version_is_a_draft_copy_that_can_be_changed_and_published(trial_s
     draft = factor_sets.copy_as_draft(trial_set)
     assert (draft.version, draft.status) == (2, FactorSetStatus.DRAFT)
     FactorParameter.objects.filter(factor_set=draft, key="electricity_fossil_factor").update(
-        value=Decimal("0.5703"))
+        value=Decimal("0.5703")
+    )
     factor_sets.publish(draft)
     resolved = services.resolve_factor_set("ZCP-2025-trial")
-    assert resolved.version == 2 and resolved.value("electricity_fossil_factor") == Decimal("0.5703")
+    assert resolved.version == 2 and resolved.value("electricity_fossil_factor") == Decimal(
+        "0.5703"
+    )
     # version 1 is untouched and still readable
-    assert FactorParameter.objects.get(factor_set=trial_set, key="electricity_fossil_factor").value == Decimal("0.8325")
+    assert FactorParameter.objects.get(
+        factor_set=trial_set, key="electricity_fossil_factor"
+    ).value == Decimal("0.8325")
 
 
 def test_publishing_queues_recalculation_of_that_years_park_years_after_commit(
-        trial_set, cast, django_capture_on_commit_callbacks, monkeypatch):
+    trial_set, cast, django_capture_on_commit_callbacks, monkeypatch
+):
     sent = []
     from accounting import tasks
 
-    monkeypatch.setattr(tasks.recalculate_park_year, "apply_async",
-                        lambda args, **kw: sent.append(args[0]))
+    monkeypatch.setattr(
+        tasks.recalculate_park_year, "apply_async", lambda args, **kw: sent.append(args[0])
+    )
     in_year = ParkYear.objects.create(park=cast.park_a, year=2025)
     ParkYear.objects.create(park=cast.park_b, year=2024)
     draft = factor_sets.copy_as_draft(trial_set)
@@ -127,8 +142,10 @@ def test_publishing_queues_recalculation_of_that_years_park_years_after_commit(
 def test_the_admin_publish_action_publishes_a_draft(trial_set, cast, client, on_commit):
     draft = factor_sets.copy_as_draft(trial_set)
     client.force_login(cast.admin)
-    client.post(reverse("admin:accounting_factorsetversion_changelist"),
-                {"action": "publish_selected", "_selected_action": [draft.pk]})
+    client.post(
+        reverse("admin:accounting_factorsetversion_changelist"),
+        {"action": "publish_selected", "_selected_action": [draft.pk]},
+    )
     draft.refresh_from_db()
     assert draft.is_published
 
@@ -136,20 +153,31 @@ def test_the_admin_publish_action_publishes_a_draft(trial_set, cast, client, on_
 def _csv_upload(client, factors: bytes, parameters: bytes):
     f, p = io.BytesIO(factors), io.BytesIO(parameters)
     f.name, p.name = "factors.csv", "parameters.csv"
-    return client.post(reverse("admin:accounting_factorsetversion_upload"), {
-        "code": "ZCP-2026", "year": 2026, "title_zh": "2026", "title_en": "",
-        "factors": f, "parameters": p})
+    return client.post(
+        reverse("admin:accounting_factorsetversion_upload"),
+        {
+            "code": "ZCP-2026",
+            "year": 2026,
+            "title_zh": "2026",
+            "title_en": "",
+            "factors": f,
+            "parameters": p,
+        },
+    )
 
 
 def test_csv_upload_makes_a_new_draft_version(trial_set, cast, client):
     client.force_login(cast.admin)
-    response = _csv_upload(client, (TRIAL / "factors.csv").read_bytes(),
-                           (TRIAL / "parameters.csv").read_bytes())
+    response = _csv_upload(
+        client, (TRIAL / "factors.csv").read_bytes(), (TRIAL / "parameters.csv").read_bytes()
+    )
     assert response.status_code == 302
     version = FactorSetVersion.objects.get(code="ZCP-2026")
     assert version.status == FactorSetStatus.DRAFT and version.year == 2026
-    assert FuelFactor.objects.filter(factor_set=version).count() == FuelFactor.objects.filter(
-        factor_set=trial_set).count()
+    assert (
+        FuelFactor.objects.filter(factor_set=version).count()
+        == FuelFactor.objects.filter(factor_set=trial_set).count()
+    )
 
 
 def test_csv_upload_names_every_bad_row_and_column_and_writes_nothing(trial_set, cast, client):

@@ -1,5 +1,6 @@
 """The import: every error listed with sheet, row and column; nothing written on any error;
 preview before apply; identical re-upload refused; formulas refused; export re-imports."""
+
 from __future__ import annotations
 
 import io
@@ -20,12 +21,17 @@ GREEN = VALID_CASES[0]
 
 
 def nothing_written() -> bool:
-    return not (ParkYear.objects.exists() or FuelRecord.objects.exists()
-                or ImportBatch.objects.exists() or CalculationRun.objects.exists())
+    return not (
+        ParkYear.objects.exists()
+        or FuelRecord.objects.exists()
+        or ImportBatch.objects.exists()
+        or CalculationRun.objects.exists()
+    )
 
 
 def test_all_errors_are_listed_with_sheet_row_and_column_and_nothing_is_written(
-        cast, client, trial_set, on_commit):
+    cast, client, trial_set, on_commit
+):
     rows = case_rows(load_case(GREEN))
     rows["fuels"][0][4] = "-1"  # 燃料 row 2, 消费量
     rows["fuels"][3][1] = 13  # 燃料 row 5, 月份
@@ -110,16 +116,22 @@ def test_export_reimports_to_the_same_data_and_result(cast, client, trial_set, o
     import_case(client, cast.park_a, load_case(VALID_CASES[2]))
     exported = client.get(reverse("accounting:download", args=[cast.park_a.pk, 2025, "data.xlsx"]))
     assert exported.status_code == 200
-    before = list(FuelRecord.objects.order_by("id").values_list(
-        "enterprise__name", "month", "fuel", "use", "quantity"))
+    before = list(
+        FuelRecord.objects.order_by("id").values_list(
+            "enterprise__name", "month", "fuel", "use", "quantity"
+        )
+    )
     first_result = CalculationRun.objects.get().result
     # Into another park: the same file must give the same rows and the same numbers.
     client.force_login(cast.applicant_b)
     response = upload(client, cast.park_b, 2025, exported.content, name="export.xlsx")
     assert response.status_code == 302, response.content.decode()[:3000]
     client.post(response["Location"], {"confirm": "1"})
-    after = list(FuelRecord.objects.filter(park_year__park=cast.park_b).order_by("id")
-                 .values_list("enterprise__name", "month", "fuel", "use", "quantity"))
+    after = list(
+        FuelRecord.objects.filter(park_year__park=cast.park_b)
+        .order_by("id")
+        .values_list("enterprise__name", "month", "fuel", "use", "quantity")
+    )
     assert after == before
     second = CalculationRun.objects.filter(park_year__park=cast.park_b).get().result
     assert second["emissions_t"] == first_result["emissions_t"]
@@ -131,9 +143,20 @@ def test_template_downloads_have_one_sheet_per_kind_with_chinese_headers(cast, c
     xlsx = client.get(reverse("accounting:download", args=[cast.park_a.pk, 2025, "template.xlsx"]))
     book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
     assert book.sheetnames[:3] == ["企业", "燃料", "电力"]
-    assert [c.value for c in next(book["燃料"].iter_rows())] == ["企业名称", "月份", "燃料", "用途", "消费量"]
-    archive = zipfile.ZipFile(io.BytesIO(
-        client.get(reverse("accounting:download", args=[cast.park_a.pk, 2025, "template.zip"])).content))
+    assert [c.value for c in next(book["燃料"].iter_rows())] == [
+        "企业名称",
+        "月份",
+        "燃料",
+        "用途",
+        "消费量",
+    ]
+    archive = zipfile.ZipFile(
+        io.BytesIO(
+            client.get(
+                reverse("accounting:download", args=[cast.park_a.pk, 2025, "template.zip"])
+            ).content
+        )
+    )
     assert "燃料.csv" in archive.namelist()
 
 
@@ -149,11 +172,15 @@ def test_a_zip_of_csv_files_imports_like_the_workbook(cast, client, trial_set, o
     response = upload(client, cast.park_b, 2025, content, name="data.zip")
     assert response.status_code == 302, response.content.decode()[:2000]
     client.post(response["Location"], {"confirm": "1"})
-    a, b = (CalculationRun.objects.get(park_year__park=p).result for p in (cast.park_a, cast.park_b))
+    a, b = (
+        CalculationRun.objects.get(park_year__park=p).result for p in (cast.park_a, cast.park_b)
+    )
     assert a["intensity"] == b["intensity"]
 
 
-def test_a_csv_cell_starting_with_equals_is_refused_as_a_formula(cast, client, trial_set, on_commit):
+def test_a_csv_cell_starting_with_equals_is_refused_as_a_formula(
+    cast, client, trial_set, on_commit
+):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("企业.csv", "企业名称,统一社会信用代码,所属行业\nA,,\n")

@@ -1,4 +1,5 @@
 """Who may see and change a park's energy data, the navigation to it, and the result page."""
+
 from __future__ import annotations
 
 import json
@@ -42,12 +43,19 @@ def test_everyone_who_sees_the_park_may_view_its_energy_pages(cast, client, who,
 def test_only_the_parks_applicant_may_change_its_data(cast, client, who, trial_set):
     client.force_login(getattr(cast, who))
     page = client.get(reverse("accounting:records", args=[cast.park_a.pk, 2025, "electricity"]))
-    assert "<form method=\"post\">" not in page.content.decode()
-    response = post_formset(client, cast.park_a, 2025, "electricity", [
-        {"month": 1, "direction": "import", "kind": "grid", "mwh": "1"}])
+    assert '<form method="post">' not in page.content.decode()
+    response = post_formset(
+        client,
+        cast.park_a,
+        2025,
+        "electricity",
+        [{"month": 1, "direction": "import", "kind": "grid", "mwh": "1"}],
+    )
     assert response.status_code == 403
-    guiding = client.post(reverse("accounting:guiding", args=[cast.park_a.pk, 2025]),
-                          {"water_fresh_m3": "1", "water_reused_m3": "1"})
+    guiding = client.post(
+        reverse("accounting:guiding", args=[cast.park_a.pk, 2025]),
+        {"water_fresh_m3": "1", "water_reused_m3": "1"},
+    )
     assert guiding.status_code == 403
     assert not ParkYear.objects.exists()
 
@@ -67,7 +75,8 @@ def test_the_park_page_links_to_its_energy_data(cast, client):
 
 
 def test_result_page_shows_core_guiding_flags_breakdowns_charts_and_trace(
-        cast, client, trial_set, on_commit, django_assert_max_num_queries):
+    cast, client, trial_set, on_commit, django_assert_max_num_queries
+):
     client.force_login(cast.applicant_a)
     import_case(client, cast.park_a, load_case(VALID_CASES[1]))  # fails the core indicator
     client.force_login(cast.provincial_a)
@@ -82,30 +91,40 @@ def test_result_page_shows_core_guiding_flags_breakdowns_charts_and_trace(
         assert f'data-testid="{table}"' in page
     assert 'id="accounting-chart-data"' in page and "js/accounting-result.js" in page
     assert "chart.umd.min.js" in page and "<script>" not in page
-    data = json.loads(page.split('id="accounting-chart-data" type="application/json">')[1]
-                      .split("</script>")[0])
+    data = json.loads(
+        page.split('id="accounting-chart-data" type="application/json">')[1].split("</script>")[0]
+    )
     assert "园区热电联产公司" in data["by_enterprise"]["labels"]
     assert "general_bituminous.emission_factor" in page  # trace: factor code
     assert "GB/T 32150-2015" in page  # trace: factor source
 
 
 def test_result_page_query_count_does_not_grow_with_runs(
-        cast, client, trial_set, on_commit, django_assert_max_num_queries):
+    cast, client, trial_set, on_commit, django_assert_max_num_queries
+):
     client.force_login(cast.applicant_a)
     for path in VALID_CASES:
         import_case(client, cast.park_a, load_case(path))
     with django_assert_max_num_queries(7):
-        assert client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).status_code == 200
+        assert (
+            client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).status_code == 200
+        )
 
 
-def test_park_year_page_query_count_is_pinned(cast, client, trial_set, on_commit,
-                                               django_assert_max_num_queries):
+def test_park_year_page_query_count_is_pinned(
+    cast, client, trial_set, on_commit, django_assert_max_num_queries
+):
     client.force_login(cast.applicant_a)
     import_case(client, cast.park_a, load_case(VALID_CASES[0]))
     with django_assert_max_num_queries(14):
-        assert client.get(reverse("accounting:park_year", args=[cast.park_a.pk, 2025])).status_code == 200
+        assert (
+            client.get(reverse("accounting:park_year", args=[cast.park_a.pk, 2025])).status_code
+            == 200
+        )
 
 
 def test_a_year_outside_the_range_is_404(cast, client):
     client.force_login(cast.applicant_a)
-    assert client.get(reverse("accounting:park_year", args=[cast.park_a.pk, 1990])).status_code == 404
+    assert (
+        client.get(reverse("accounting:park_year", args=[cast.park_a.pk, 1990])).status_code == 404
+    )

@@ -1,5 +1,6 @@
 """Recalculation: queued after commit, debounced to one task for many edits, safe when the
 broker is down (the sweep catches up), failures recorded and shown, old runs kept."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -44,7 +45,8 @@ def test_many_quick_edits_send_one_task(cast, client, trial_set, on_commit, sent
 
 
 def test_the_task_clears_the_marker_and_calculates_from_the_latest_data(
-        cast, client, trial_set, on_commit, sent):
+    cast, client, trial_set, on_commit, sent
+):
     client.force_login(cast.applicant_a)
     post_formset(client, cast.park_a, 2025, "electricity", [grid_row("100")])
     post_formset(client, cast.park_a, 2025, "electricity", [grid_row("50")])
@@ -60,8 +62,9 @@ def test_the_task_clears_the_marker_and_calculates_from_the_latest_data(
     assert len(sent) == 2
 
 
-def test_nothing_is_queued_before_the_transaction_commits(cast, trial_set, sent,
-                                                          django_capture_on_commit_callbacks):
+def test_nothing_is_queued_before_the_transaction_commits(
+    cast, trial_set, sent, django_capture_on_commit_callbacks
+):
     park_year = ParkYear.objects.create(park=cast.park_a, year=2025)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.request_recalculation(park_year)
@@ -69,7 +72,8 @@ def test_nothing_is_queued_before_the_transaction_commits(cast, trial_set, sent,
 
 
 def test_broker_down_keeps_the_save_and_the_sweep_requeues_it(
-        cast, client, trial_set, on_commit, monkeypatch, caplog):
+    cast, client, trial_set, on_commit, monkeypatch, caplog
+):
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis. Connection refused.")
 
@@ -83,8 +87,9 @@ def test_broker_down_keeps_the_save_and_the_sweep_requeues_it(
     assert park_year.recalc_queued_at is None and park_year.inputs_changed_at is not None
     # The broker is back: the periodic sweep finds the park-year behind and queues it.
     calls = []
-    monkeypatch.setattr(tasks.recalculate_park_year, "apply_async",
-                        lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(
+        tasks.recalculate_park_year, "apply_async", lambda args, **kw: calls.append(args)
+    )
     assert tasks.sweep_recalculations() == [park_year.pk]
     assert calls == [(park_year.pk,)]
     # Once calculated, the sweep has nothing to do.
@@ -98,7 +103,8 @@ def test_the_sweep_is_in_the_beat_schedule(settings):
 
 
 def test_invalid_data_is_a_failed_run_with_the_message_shown_on_the_page(
-        cast, client, trial_set, on_commit):
+    cast, client, trial_set, on_commit
+):
     client.force_login(cast.applicant_a)
     import_case(client, cast.park_a, load_case(VALID_CASES[0]))
     # Data the engine refuses: utilised solid waste above the amount generated.
@@ -137,7 +143,9 @@ def test_old_runs_are_kept_and_each_can_be_opened(cast, client, trial_set, on_co
     import_case(client, cast.park_a, load_case(VALID_CASES[1]))
     first, second = CalculationRun.objects.order_by("id")
     assert first.result["intensity"] != second.result["intensity"]
-    page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025]) + f"?run={first.pk}")
+    page = client.get(
+        reverse("accounting:result", args=[cast.park_a.pk, 2025]) + f"?run={first.pk}"
+    )
     assert page.status_code == 200
     assert f"核算 #{first.pk}" in page.content.decode()
 
@@ -159,12 +167,18 @@ def test_the_run_records_factor_set_digest_trace_and_duration(cast, client, tria
     import_case(client, cast.park_a, load_case(VALID_CASES[2]))
     run = CalculationRun.objects.get()
     assert (run.factor_set_id, run.factor_set_code, run.factor_set_version) == (
-        trial_set.pk, "ZCP-2025-trial", 1)
+        trial_set.pk,
+        "ZCP-2025-trial",
+        1,
+    )
     park_year = ParkYear.objects.get()
     assert run.input_digest == services.engine.case_digest(services.build_case(park_year))
     assert run.trace["columns"][:3] == ["category", "section", "enterprise"]
     line = dict(zip(run.trace["columns"], run.trace["rows"][0], strict=True))
     # Twelve monthly rows of washed coal add up to the year's quantity in one trace line.
     assert (line["enterprise"], line["energy_type"], Decimal(line["quantity"])) == (
-        "焦化公司", "washed_coal", Decimal(100000))
+        "焦化公司",
+        "washed_coal",
+        Decimal(100000),
+    )
     assert run.finished_at >= run.started_at and run.duration_ms >= 0

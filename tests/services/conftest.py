@@ -9,6 +9,7 @@ points this process's Celery app at the same broker (no eager mode), and waits u
 answers a ping. The returned object has ``.process``, ``.stop()``, ``.kill()`` (SIGKILL, as a
 crash would) and ``.start()`` (again), and ``.log()`` (the worker's output so far).
 """
+
 from __future__ import annotations
 
 import os
@@ -50,9 +51,25 @@ class CeleryWorker:
         assert self.process is None or self.process.poll() is not None, "worker already running"
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "zcparks", "worker", "--pool=solo",
-             "-l", "warning", "-n", self.name, "--without-gossip", "--without-mingle"],
-            cwd=django_settings.BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "zcparks",
+                "worker",
+                "--pool=solo",
+                "-l",
+                "warning",
+                "-n",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=django_settings.BASE_DIR,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + PING_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -62,7 +79,9 @@ class CeleryWorker:
             if replies:
                 return self
         self.kill()
-        raise RuntimeError(f"celery worker did not answer a ping in {PING_TIMEOUT_SECONDS} s:\n{self.log()}")
+        raise RuntimeError(
+            f"celery worker did not answer a ping in {PING_TIMEOUT_SECONDS} s:\n{self.log()}"
+        )
 
     def stop(self, timeout: float = 15) -> None:
         """Warm shutdown (SIGTERM): the worker finishes its current task first."""
@@ -82,7 +101,11 @@ class CeleryWorker:
         self._close_log()
 
     def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        return (
+            self.log_path.read_text(encoding="utf-8", errors="replace")
+            if self.log_path.exists()
+            else ""
+        )
 
     def _close_log(self) -> None:
         if self._log is not None:
@@ -122,8 +145,11 @@ def celery_worker(transactional_db, settings, celery_broker_url, tmp_path, monke
         "ZCP_PRIVATE_STORAGE_ROOT": str(settings.PRIVATE_STORAGE_ROOT),
         "PYTHONUNBUFFERED": "1",
     }
-    worker = CeleryWorker(env=env, log_path=tmp_path / "celery-worker.log",
-                          name=f"zcp-test-{os.getpid()}-{time.monotonic_ns()}@localhost")
+    worker = CeleryWorker(
+        env=env,
+        log_path=tmp_path / "celery-worker.log",
+        name=f"zcp-test-{os.getpid()}-{time.monotonic_ns()}@localhost",
+    )
     worker.start()
     try:
         yield worker

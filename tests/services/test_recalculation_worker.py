@@ -1,4 +1,5 @@
 """A real worker on Redis and PostgreSQL picks up a data change and writes a new run."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,13 @@ from applications.models import Park, Province
 
 from .conftest import wait_for
 
-CASE = Path(__file__).resolve().parent.parent / "accounting" / "acceptance" / "cases" / "01-green-medium.json"
+CASE = (
+    Path(__file__).resolve().parent.parent
+    / "accounting"
+    / "acceptance"
+    / "cases"
+    / "01-green-medium.json"
+)
 EXPECTED = CASE.parent.parent / "expected" / CASE.name
 
 
@@ -37,14 +44,17 @@ def test_a_real_worker_recalculates_after_a_data_change(celery_worker, settings)
 
     # A change of data (more grid power) after commit → the worker writes a second run.
     with transaction.atomic():
-        ElectricityRecord.objects.create(park_year=park_year, month=1, direction="import",
-                                         kind="grid", mwh=Decimal("100000"))
+        ElectricityRecord.objects.create(
+            park_year=park_year, month=1, direction="import", kind="grid", mwh=Decimal("100000")
+        )
         services.request_recalculation(park_year)
-    second = wait_for(lambda: CalculationRun.objects.filter(park_year=park_year)
-                      .exclude(pk=first.pk).first())
+    second = wait_for(
+        lambda: CalculationRun.objects.filter(park_year=park_year).exclude(pk=first.pk).first()
+    )
     assert second.status == RunStatus.SUCCEEDED
     assert Decimal(second.result["emissions_t"]["electricity"]) == (
-        Decimal(first.result["emissions_t"]["electricity"]) + Decimal("83250"))
+        Decimal(first.result["emissions_t"]["electricity"]) + Decimal("83250")
+    )
     assert CalculationRun.objects.filter(park_year=park_year).count() == 2  # old run kept
     park_year.refresh_from_db()
     assert park_year.recalc_queued_at is None
