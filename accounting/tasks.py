@@ -1,9 +1,20 @@
 """Celery tasks of the accounting app: the debounced recalculation and its periodic sweep."""
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
+from django.conf import settings
 
 from accounting.casefile import CaseError
+
+
+def _pause_for_tests() -> None:
+    """Test-only: ZCP_TEST_TASK_DELAY_SECONDS (0 = off, always off in production) holds a
+    calculated run before it is stored, so that a test can kill the worker in the middle."""
+    delay = getattr(settings, "ZCP_TEST_TASK_DELAY_SECONDS", 0)
+    if delay:
+        time.sleep(delay)
 
 
 @shared_task(
@@ -20,7 +31,7 @@ from accounting.casefile import CaseError
 def recalculate_park_year(self, park_year_id: int) -> int | None:
     from accounting import services
 
-    run = services.recalculate(park_year_id)
+    run = services.recalculate(park_year_id, before_store=_pause_for_tests)
     return run.pk if run else None
 
 

@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE["accounting-sweep-recalculations"] = {
     "task": "accounting.sweep_recalculations",
     "schedule": 60.0,
 }
+# Test-only: seconds the recalculation task waits between calculating and storing a run, so that
+# the fault tests can kill a worker mid-run (tests/services/test_faults.py). Never in production.
+ZCP_TEST_TASK_DELAY_SECONDS = (
+    0.0 if PRODUCTION else float(os.environ.get("ZCP_TEST_TASK_DELAY_SECONDS", "0") or 0)
+)
 
 CACHE_URL = os.environ.get("ZCP_CACHE_URL", "")
 CACHES = {
