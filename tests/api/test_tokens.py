@@ -122,3 +122,25 @@ def test_last_use_of_a_token_is_recorded(api, token_a):
     api.get("/api/v1/me/")
     token_a.token.refresh_from_db()
     assert token_a.token.last_used_at is not None
+
+
+def test_the_command_prints_a_working_token_once(cast, api):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    out = StringIO()
+    call_command("create_api_token", "applicant_b", "命令行", stdout=out)
+    plaintext = out.getvalue().strip().splitlines()[-1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    assert client.get("/api/v1/me/").json()["park"]["id"] == cast.park_b.pk
+
+
+def test_the_command_refuses_someone_without_a_park(cast):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="username"):
+        call_command("create_api_token", "national", "x")
+    assert not ApiToken.objects.exists()
