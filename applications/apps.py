@@ -8,4 +8,5 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Issue 5: signal receivers (indicators on submission, letters on decisions).
-        from . import letters, reviews  # noqa: F401
+        # letters_tasks is not named tasks.py, so Celery's autodiscovery would miss it.
+        from . import letters, letters_tasks, reviews  # noqa: F401

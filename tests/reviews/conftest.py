@@ -29,6 +29,22 @@ def add_energy_data(park: Park, year: int, case_file: str = "01-green-medium.jso
     accounting.recalculate(park_year.pk)
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(request, settings):
+    """Letters render inline (eager Celery) even when a broker is configured for the run; the
+    test that uses the real `celery_worker` keeps the broker."""
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    from zcparks.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def submitted_with_energy(cast):
     """Park A's complete application with a calculated last history year."""

@@ -47,7 +47,8 @@ def test_reference_numbers_runs_per_kind_and_year(approved_letter):
 def test_letter_embeds_a_noto_cjk_font(approved_letter):
     listing = subprocess.run(["pdffonts", str(_pdf_path(approved_letter))], capture_output=True,
                              text=True, check=True).stdout
-    cjk = [line for line in listing.splitlines() if "Noto-Serif-CJK" in line or "Noto-Sans-CJK" in line]
+    cjk = [line for line in listing.splitlines()
+           if "Noto-Serif-CJK" in line or "Noto-Sans-CJK" in line]
     assert cjk, listing
     assert all(" yes " in line for line in cjk), listing  # embedded (column "emb")
 
