@@ -135,6 +135,9 @@ def celery_worker(transactional_db, settings, celery_broker_url, tmp_path, monke
     settings.CELERY_BROKER_URL = celery_broker_url
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.close()  # drop any pooled connection to the previous broker
+    # close() keeps the producer pool (used by sends and by control.ping): drop it too, or the
+    # pings go to the broker of an earlier send and the worker never answers.
+    app.amqp._producer_pool = None
     app.conf.broker_url = celery_broker_url
     app.conf.task_always_eager = False
     env = {
@@ -156,6 +159,7 @@ def celery_worker(transactional_db, settings, celery_broker_url, tmp_path, monke
     finally:
         worker.stop()
         app.close()
+        app.amqp._producer_pool = None
         app.conf.broker_url = saved["broker_url"]
         app.conf.task_always_eager = saved["task_always_eager"]
 

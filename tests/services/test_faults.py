@@ -3,20 +3,27 @@ worker killed in the middle of a recalculation, a letter rendering that fails on
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import time
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from pypdf import PdfReader
 
 from accounting import services
 from accounting.case_upload import parse_case_file
 from accounting.data_entry import replace_data
 from accounting.models import CalculationRun, ElectricityRecord, ParkYear, RunStatus
 from accounting.tasks import sweep_recalculations
+from applications import letters, letters_tasks, workflow
+from applications.models import Letter, LetterStatus
+from tests.applications.builders import complete_application
 from zcparks.celery import app
 
 from .conftest import wait_for
@@ -26,11 +33,16 @@ CASE = CASES / "cases" / "01-green-medium.json"
 EXPECTED = json.loads((CASES / "expected" / CASE.name).read_text(), parse_float=Decimal)
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+
+def real_services(test):
+    """The recalculation faults need PostgreSQL, Redis and a worker (the letter faults do not)."""
+    for mark in (
+        pytest.mark.postgres,
+        pytest.mark.redis,
+        pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    ):
+        test = mark(test)
+    return test
 
 
 def _runs(park_year: ParkYear):
@@ -66,6 +78,7 @@ def park_year(cast, celery_worker) -> ParkYear:
     return ParkYear.objects.get(pk=park_year.pk)
 
 
+@real_services
 def test_a_save_while_the_broker_is_down_succeeds_and_is_recalculated_once_it_is_back(
     park_year, celery_worker, client, cast, settings, monkeypatch
 ) -> None:
@@ -114,6 +127,7 @@ def test_a_save_while_the_broker_is_down_succeeds_and_is_recalculated_once_it_is
     assert not services.latest_result(cast.park_a, 2025).pending
 
 
+@real_services
 def test_a_worker_killed_mid_recalculation_leaves_no_run_and_the_run_is_redone(
     park_year, celery_worker, settings
 ) -> None:
@@ -154,3 +168,78 @@ def test_a_worker_killed_mid_recalculation_leaves_no_run_and_the_run_is_redone(
     for run in _runs(park_year).exclude(pk=first.pk):
         assert run.status == RunStatus.SUCCEEDED and run.input_digest == redone.input_digest
     assert not services.latest_result(park_year.park, 2025).pending
+
+
+# --- letters -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def approval(cast, settings):
+    """An application taken to the national decision; rendering runs inline (eager)."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    application = complete_application(cast.park_a, cast.applicant_a)
+    workflow.submit(cast.applicant_a, application)
+    workflow.recommend(cast.provincial_a, application)
+    workflow.start_national_review(cast.national, application)
+    yield application
+    app.conf.task_always_eager = eager
+
+
+def _letter_files(settings) -> list[Path]:
+    folder = Path(settings.PRIVATE_STORAGE_ROOT) / letters.LETTER_DIR
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def _approve(cast, application, django_capture_on_commit_callbacks) -> Letter:
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(cast.national, application, "同意纳入建设名单")
+    return Letter.objects.get(application=application)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("broken", ["raises", "not_a_pdf", "truncated_pdf"])
+def test_a_letter_rendering_that_fails_once_is_retried_and_leaves_no_broken_file(
+    approval, cast, settings, django_capture_on_commit_callbacks, broken
+) -> None:
+    real_render = letters.render_pdf
+    calls = []
+
+    def flaky(letter):
+        calls.append(letter.pk)
+        if len(calls) == 1:
+            if broken == "raises":
+                raise RuntimeError("renderer crashed")
+            pdf = real_render(letter)
+            return b"<html>oops</html>" if broken == "not_a_pdf" else pdf[: len(pdf) // 3]
+        return real_render(letter)
+
+    with mock.patch.object(letters, "render_pdf", flaky):
+        letter = _approve(cast, approval, django_capture_on_commit_callbacks)
+
+    letter.refresh_from_db()
+    assert len(calls) == 2  # failed once, retried once
+    assert letter.status == LetterStatus.READY
+    assert letter.attempts == 1 and letter.error == ""
+    files = _letter_files(settings)
+    assert [p.name for p in files] == [Path(letter.file).name]  # no temporary or broken file
+    content = files[0].read_bytes()
+    assert content.startswith(b"%PDF-") and len(PdfReader(io.BytesIO(content)).pages) >= 1
+    assert hashlib.sha256(content).hexdigest() == letter.sha256
+
+
+@pytest.mark.django_db
+def test_a_letter_that_never_renders_is_marked_failed_with_no_file(
+    approval, cast, settings, django_capture_on_commit_callbacks
+) -> None:
+    def always_broken(letter):
+        return b"%PDF-1.4 this is not really a PDF"
+
+    with mock.patch.object(letters, "render_pdf", always_broken):
+        letter = _approve(cast, approval, django_capture_on_commit_callbacks)
+
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.FAILED
+    assert letter.attempts == letters_tasks.MAX_RETRIES + 1
+    assert letter.error and not letter.file
+    assert _letter_files(settings) == []
