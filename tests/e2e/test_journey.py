@@ -58,6 +58,9 @@ class Person:
                                console_errors=site.console_errors)
         self.page = self.site.login(username)
         self.tag = tag
+        # axe-core's rules do not depend on the language; the English run checks widths only
+        # (longer words), which keeps the suite within its time budget.
+        self.axe = language == "zh-hans"
         if language != "zh-hans":
             narrow_open_nav(self.page)
             self.page.locator(f"button[name=language][value={language}]").click()
@@ -68,7 +71,7 @@ class Person:
         self.page.goto(self.site.url(path))
 
     def check(self, name: str) -> None:
-        check_page(self.page, f"journey-{self.tag}-{name}")
+        check_page(self.page, f"journey-{self.tag}-{name}", axe=self.axe)
 
     def close(self) -> None:
         self.context.close()
