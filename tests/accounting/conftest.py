@@ -36,6 +36,19 @@ def expected(path: Path) -> dict[str, Any]:
     )
 
 
+@pytest.fixture(autouse=True)
+def _tasks_inline(settings):
+    """Run Celery tasks inline here even when the run is configured with a broker (the real
+    worker is exercised in tests/services)."""
+    from zcparks.celery import app
+
+    saved = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def trial_set(db):
     services.load_bundled_factor_sets()
