@@ -1,6 +1,7 @@
 """Small pieces the endpoints of both apps share: path parameters, scope, the raw JSON body."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
@@ -9,7 +10,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
 from applications import access
-from applications.api.errors import ApiError
+from applications.api.errors import ApiError, PayloadTooLarge
 from applications.models import Park
 
 MAX_ID = 2**63 - 1  # beyond a 64-bit primary key; larger numbers would crash the query
@@ -45,11 +46,24 @@ def park_in_scope(request: Request, park_id: int) -> Park:
 
 def json_body(request: Request) -> bytes:
     """The request body as sent: hashed for idempotency and parsed with exact decimals (DRF's
-    parser would read numbers as floats)."""
+    parser would read numbers as floats). Up to ZCP_MAX_IMPORT_BYTES, like an uploaded file
+    (Django's own 10 MB body limit would answer a large park's data with an HTML error)."""
     media = (request.content_type or "").split(";")[0].strip().lower()
     if media != "application/json":
         raise exceptions.UnsupportedMediaType(media or "-")
-    return request.body
+    limit = settings.ZCP_MAX_IMPORT_BYTES
+    too_large = PayloadTooLarge(_("请求体超过 %(limit)s 字节。") % {"limit": limit},
+                                fields=[("body", _("过大"))])
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise too_large
+    body = request._request.read(limit + 1)
+    if len(body) > limit:
+        raise too_large
+    return body
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):

@@ -41,6 +41,12 @@ class Conflict(ApiError):
     default_detail = _("与已有数据冲突。")
 
 
+class PayloadTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = _("请求体过大。")
+
+
 class Unprocessable(ApiError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "unprocessable"
@@ -49,7 +55,7 @@ class Unprocessable(ApiError):
 
 CODES = {
     400: "invalid", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
     415: "unsupported_media_type", 422: "unprocessable", 429: "throttled",
 }
 
@@ -134,13 +140,14 @@ ERROR_DESCRIPTIONS = {
     404: _("不存在，或不在您的范围内"),
     406: _("无法按 Accept 头要求的格式回答"),
     409: _("与已有数据冲突（如同样的数据已导入过）"),
+    413: _("请求体超过导入文件的大小上限"),
     415: _("请求体须为 application/json"),
     422: _("同一 Idempotency-Key 用于了不同的请求"),
     429: _("超过调用频率限制，请按 Retry-After 头等待后重试"),
 }
 READ_ERRORS = (401, 403, 404, 406, 429)
 LIST_ERRORS = (400, *READ_ERRORS)  # 400: a wrong limit/offset (or filter)
-WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 415, 422, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 413, 415, 422, 429)
 
 
 def error_responses(codes: Iterable[int] = READ_ERRORS) -> dict[int, OpenApiResponse]:

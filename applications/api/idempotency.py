@@ -4,8 +4,8 @@ again and writes nothing; with a different request it is refused (422).
 Only successful answers are stored: a refused request wrote nothing, so sending it again (after
 fixing the data, or not) is safe and is simply checked again. Keys are kept for
 ``ZCP_API_IDEMPOTENCY_HOURS`` (24 by default) and belong to the token (or the person) that sent
-them. Two simultaneous requests with one key: the unique constraint lets one commit; the other's
-write is rolled back and it answers with the winner's stored response.
+them. Two simultaneous requests with one key: the first claims the key (a row under a unique
+constraint); the second waits for it to commit, then answers with the stored response.
 """
 from __future__ import annotations
 
@@ -72,15 +72,28 @@ def idempotent(request: Request, body: bytes, perform: Callable[[], Response]) -
         return _replay(record, fingerprint)
     try:
         with transaction.atomic():
+            # Claim the key first: a concurrent request with the same key waits on the unique
+            # index until this one commits (then replays its answer) or rolls back (then runs).
+            record = IdempotentResponse.objects.create(
+                principal=principal, key=key, fingerprint=fingerprint, status_code=0, body={})
             response = perform()
-            if 200 <= response.status_code < 300:
-                stored = json.loads(JSONRenderer().render(response.data))
-                IdempotentResponse.objects.create(
-                    principal=principal, key=key, fingerprint=fingerprint,
-                    status_code=response.status_code, body=stored)
+            if not 200 <= response.status_code < 300:
+                raise _NotStored(response)
+            record.status_code = response.status_code
+            record.body = json.loads(JSONRenderer().render(response.data))
+            record.save(update_fields=["status_code", "body"])
+    except _NotStored as refused:
+        return refused.response
     except IntegrityError:
         record = records.first()
         if record is None:
             raise
         return _replay(record, fingerprint)
     return response
+
+
+class _NotStored(Exception):
+    """An answer that is not a success: roll the claim of the key back and give it as it is."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response

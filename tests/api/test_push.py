@@ -179,3 +179,16 @@ def test_an_api_push_queues_the_recalculation_once_after_commit(api, cast, trial
     with django_capture_on_commit_callbacks(execute=True):
         assert put(api, rows_url(cast.park_a), GOOD).status_code == 201
     assert sent == [(ParkYear.objects.get(park=cast.park_a).pk,)]
+
+
+def test_a_body_over_the_import_size_limit_is_refused_with_413(api, cast, settings):
+    settings.ZCP_MAX_IMPORT_BYTES = 100
+    fields = assert_error(put(api, rows_url(cast.park_a), GOOD), 413, "too_large")
+    assert "body" in fields
+    assert not ParkYear.objects.exists()
+
+
+def test_a_body_over_djangos_own_limit_but_within_the_import_limit_is_accepted(
+        api, cast, trial_set, on_commit, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    assert put(api, rows_url(cast.park_a), GOOD).status_code == 201
