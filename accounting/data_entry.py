@@ -55,11 +55,12 @@ def _insert(model, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
 
 
 def clear_data(park_year: ParkYear) -> None:
-    for model in (*RECORD_MODELS, ProductEnergyRecord):
-        # No signals or cascades hang on these rows, so Django deletes them in one statement.
-        model.objects.filter(park_year=park_year).delete()
-    Enterprise.objects.filter(park_year=park_year).delete()
-    GuidingInputs.objects.filter(park_year=park_year).delete()
+    # One DELETE statement per table. A plain .delete() would load every row and record a
+    # history row for each (the models have HistoricalRecords); an import replaces the data
+    # wholesale and is itself recorded as an ImportBatch (who, when, which file).
+    for model in (*RECORD_MODELS, ProductEnergyRecord, Enterprise, GuidingInputs):
+        queryset = model.objects.filter(park_year=park_year)
+        queryset._raw_delete(queryset.db)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounting.casefile import ELECTRICITY_KINDS, FUEL_USES, HEAT_DIRECTIONS, HEAT_KINDS
 
@@ -82,6 +83,8 @@ class Enterprise(models.Model):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     industry = models.CharField(_("所属行业"), max_length=100, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["park_year", "id"]
         verbose_name = _("企业")
@@ -98,6 +101,9 @@ class MonthlyRecord(models.Model):
     park_year = models.ForeignKey(ParkYear, on_delete=models.CASCADE, related_name="+")
     # Blank: a whole-year figure (a zcp-case/1 upload carries no months).
     month = models.PositiveSmallIntegerField(_("月份"), null=True, blank=True, **MONTH)
+
+    # Who changed what and when; every concrete record model gets its own history.
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
@@ -216,6 +222,8 @@ class ProductEnergyRecord(models.Model):
     level2_limit = models.DecimalField(_("二级限额值"), **QUANTITY)
     unit = models.CharField(_("单位"), max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["id"]
         verbose_name = _("产品能耗")
@@ -250,6 +258,8 @@ class GuidingInputs(models.Model):
     water_reused_m3 = _optional(_("重复利用水量 (m³)"))
     water_not_applicable = models.TextField(_("工业用水重复利用率不适用原因"), blank=True)
     product_energy_not_applicable = models.TextField(_("产品能耗不适用原因"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("引导指标数据")

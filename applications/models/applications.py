@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .batches import Batch
 from .people import Park, ParkScope
@@ -125,6 +126,8 @@ class Application(models.Model):
     )
 
     objects = ApplicationQuerySet.as_manager()
+    # Who changed what and when (the user comes from HistoryRequestMiddleware).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-updated_at"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from ..storage import private_storage
 from .applications import Application, ApplicationFrozen, require_editable
@@ -65,6 +66,7 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = AttachmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["section", "uploaded_at", "pk"]
