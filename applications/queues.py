@@ -105,6 +105,7 @@ def queue_rows(user: User, queue: str, filters: QueueFilters) -> QuerySet[Applic
     return (
         filtered(access.review_queue(user, queue), filters)
         .select_related("park__province", "batch")
+        .defer("data", "boundary_geojson")  # a queue row never shows them; they can be large
         .prefetch_related(Prefetch(
             "assignments", queryset=ReviewAssignment.objects.select_related("assignee")))
         .order_by(*SORTS[filters.sort])

@@ -61,7 +61,9 @@ def review_queue(request: HttpRequest, queue: str) -> HttpResponse:
 def review_queue_export(request: HttpRequest, queue: str, fmt: str) -> HttpResponse:
     _check_queue(request, queue)
     filters = queues.QueueFilters.from_query(request.GET)
-    rows = queues.queue_rows(request.user, queue, filters)[: exports.MAX_ROWS]
+    # In chunks: the prefetch of assignees runs per 1,000 rows instead of one huge IN list.
+    rows = queues.queue_rows(request.user, queue, filters)[: exports.MAX_ROWS].iterator(
+        chunk_size=1000)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")

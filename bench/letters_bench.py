@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""How long one official letter takes: render (WeasyPrint, CJK fonts, QR code) and store.
+
+    .venv/bin/python bench/letters_bench.py [--runs 10]
+
+Builds, in a throwaway test database, one application with a real calculation taken through the
+workflow to national approval, then issues --runs new assessment letters and times
+`letters.generate` (render, write to a temp file, check %PDF and parse, link into place, hash)
+for each. Prints the median and the slowest; the target is a median under 1.5 s.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+from _setup import machine, median_p95, setup, teardown
+
+TARGET_SECONDS = 1.5
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    old = setup()
+    try:
+        from django.conf import settings
+
+        settings.PRIVATE_STORAGE_ROOT = tempfile.mkdtemp(prefix="zcp-letters-bench-")
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+        from applications import letters
+        from applications.models import Letter, LetterKind, Role
+        from tests.applications.builders import complete_application, drive_to, open_batch
+        from tests.factories import ParkFactory, UserFactory, province
+        from tests.reviews.conftest import add_energy_data
+
+        letters.queue_rendering = lambda letter_id: None  # timed below, not in a task
+        park = ParkFactory(name="基准零碳产业园", province=province("32"))
+
+        class Cast:
+            provincial_a = UserFactory(username="b_prov", role=Role.PROVINCIAL,
+                                       province=park.province)
+            provincial_other = provincial_a
+            national = UserFactory(username="b_nat", role=Role.NATIONAL)
+
+        applicant = UserFactory(username="b_app", role=Role.APPLICANT, park=park)
+        batch = open_batch()
+        add_energy_data(park, batch.year - 1)
+        application = drive_to(complete_application(park, applicant, batch), "approved", Cast)
+        event = application.events.get(action="approve")
+        durations = []
+        for _ in range(args.runs + 1):
+            letter = letters._new_letter(event, LetterKind.ASSESSMENT)
+            start = time.perf_counter()
+            letters.generate(letter.pk)
+            durations.append(time.perf_counter() - start)
+        durations = durations[1:]  # the first run loads fonts and templates
+        median, p95 = median_p95(durations)
+        sizes = list(Letter.objects.filter(status="ready").values_list("size", flat=True))
+        print(f"letters: {args.runs} runs, median {median:.3f} s, slowest {max(durations):.3f} s,"
+              f" p95 {p95:.3f} s, PDF {min(sizes)}–{max(sizes)} bytes; target median < "
+              f"{TARGET_SECONDS} s: {'met' if median < TARGET_SECONDS else 'MISSED'}")
+        print(f"machine: {machine()}")
+    finally:
+        teardown(old)
+
+
+if __name__ == "__main__":
+    main()
