@@ -23,7 +23,7 @@ import random
 import re
 from threading import Lock
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("ZCP_BENCH_PASSWORD", "zcp-Demo-2025")
 PARK_LOGINS = os.environ.get(
@@ -40,12 +40,27 @@ NAV_LINK = re.compile(r'data-nav="([\w-]+)"\s+href="([^"]+)"')
 HREF = re.compile(r'href="(/[^"#?]*)"')
 NUMBER = re.compile(r"/\d+")
 
-# Detail pages worth visiting, as they appear in links of lists and queues.
+# Detail pages worth visiting, as they appear in links of lists, queues and overviews.
 APPLICATION_PAGE = re.compile(r"^/applications/\d+/$")
-REVIEW_PAGE = re.compile(r"^/(?:reviews/[\w/-]*\d+|applications/\d+/reviews?)/$")
-RESULT_PAGE = re.compile(r"^/(?:accounting|parks/\d+/(?:energy|results?))[\w/-]*/$")
+REVIEW_PAGE = re.compile(r"^/review/\d+/$")
+RESULT_PAGE = re.compile(r"^/energy/\d+/\d+/result/$")
 
 http.cookiejar.DefaultCookiePolicy.return_ok_secure = lambda self, cookie, request: True
+
+# Every request's time, for load_test.py to compute percentiles of page views apart from logins
+# (locust's own CSV gives percentiles per request name and over everything, not over a group).
+RAW_TIMES = os.environ.get("ZCP_BENCH_RAW")
+if RAW_TIMES:
+    _raw = open(RAW_TIMES, "w", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+
+    @events.request.add_listener
+    def _record(request_type, name, response_time, exception, **kwargs) -> None:
+        _raw.write(f"{request_type} {name}\t{response_time:.1f}\t{int(exception is not None)}\n")
+
+    @events.quitting.add_listener
+    def _close(**kwargs) -> None:
+        _raw.close()
+
 
 _next_login: dict[str, itertools.cycle] = {}
 _login_lock = Lock()
@@ -136,17 +151,23 @@ class SiteUser(HttpUser):
 class ParkApplicant(SiteUser):
     logins = PARK_LOGINS
 
-    @task(3)
-    def my_application(self) -> None:
-        self.visit_nav("my_application", "applications", "my_park")
+    @task(2)
+    def my_applications(self) -> None:
+        self.visit_nav("applications", "my_park")
 
     @task(3)
     def application_page(self) -> None:
         self.visit_detail("application")
 
+    @task(1)
+    def energy_overview(self) -> None:
+        self.visit_nav("energy", "my_park")
+
     @task(3)
-    def results(self) -> None:
-        self.visit_nav("results", "accounting", "energy", "my_park")
+    def result_page(self) -> None:
+        if not self.details["result"]:
+            self.visit_nav("energy", "my_park")
+        self.visit_detail("result")
 
 
 class Reviewer(SiteUser):
@@ -154,7 +175,7 @@ class Reviewer(SiteUser):
 
     @task(3)
     def queue(self) -> None:
-        self.visit_nav("queue", "reviews", "review_queue", "applications")
+        self.visit_nav("review_provincial", "review_national", "review_mine", "applications")
 
     @task(4)
     def review_page(self) -> None:
