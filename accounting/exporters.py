@@ -11,7 +11,9 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounting.models import (
     ElectricityRecord,
@@ -30,7 +32,7 @@ from accounting.models.data import (
     FUEL_USE_LABELS,
     HEAT_KIND_LABELS,
 )
-from accounting.sheets import GUIDING_ITEMS, SHEETS, guiding_label
+from accounting.sheets import GUIDING_ITEMS, SHEETS, TEMPLATE_LANGUAGE, guiding_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -40,8 +42,21 @@ def _num(value: Any) -> Any:
     return None if value is None else format(value.normalize(), "f") if value else "0"
 
 
+_TEMPLATE_LABELS: dict[int, dict[str, str]] = {}
+
+
 def _label(labels: dict, code: str) -> str:
-    return str(labels[code])
+    """The choice label as the importer reads it back: in the template's language."""
+    cached = _TEMPLATE_LABELS.get(id(labels))
+    if cached is None:
+        with translation.override(TEMPLATE_LANGUAGE):
+            cached = _TEMPLATE_LABELS[id(labels)] = {k: str(v) for k, v in labels.items()}
+    return cached[code]
+
+
+def _join(items: Iterable[Any]) -> str:
+    """Join items with the list separator of the active language (、 in Chinese)."""
+    return str(pgettext("list separator", "、")).join(str(v) for v in items)
 
 
 def record_rows(park_year: ParkYear | None) -> dict[str, Iterable[list]]:
@@ -70,7 +85,7 @@ def record_rows(park_year: ParkYear | None) -> dict[str, Iterable[list]]:
             .iterator(5000)
         ),
         "generation": (
-            [e, m, s, _("是") if f else _("否"), _num(v)]
+            [e, m, s, "是" if f else "否", _num(v)]
             for e, m, s, f, v in GenerationRecord.objects.filter(park_year=py)
             .order_by("id")
             .values_list("enterprise__name", "month", "source", "fossil", "mwh")
@@ -155,9 +170,9 @@ def help_lines() -> list[str]:
         _("每类数据一张工作表，表头不可修改；“说明”表导入时忽略。"),
         _("月份填 1–12；留空表示全年合计。数量为非负数，最多 6 位小数；不接受公式。"),
         _("燃料填因子集中的燃料代码或中文名称；原煤须拆分为无烟煤、炼焦烟煤、一般烟煤或褐煤。"),
-        _("用途：%s") % "、".join(str(v) for v in FUEL_USE_LABELS.values()),
-        _("电力类型：%s") % "、".join(str(v) for v in ELECTRICITY_KIND_LABELS.values()),
-        _("热力类型：%s") % "、".join(str(v) for v in HEAT_KIND_LABELS.values()),
+        _("用途：%s") % _join(FUEL_USE_LABELS.values()),
+        _("电力类型：%s") % _join(ELECTRICITY_KIND_LABELS.values()),
+        _("热力类型：%s") % _join(HEAT_KIND_LABELS.values()),
         _("记录中的企业须先列在“企业”表中；电力、热力、工业过程可不填企业（园区整体）。"),
         _("引导指标：在“内容”列填数值，或在 *.not_applicable 行填写不适用原因。"),
         _("导入将替换该园区该年度的全部能源数据。"),

@@ -19,7 +19,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounting import casefile
 from accounting.casefile import CaseError, parse_case
@@ -36,9 +38,16 @@ from accounting.sheets import (
     RECORD_SHEETS,
     SHEETS,
     SHEETS_BY_KEY,
+    TEMPLATE_LANGUAGE,
     Column,
     Sheet,
 )
+
+
+def _join(items: Any) -> str:
+    """Join items with the list separator of the active language (、 in Chinese)."""
+    return str(pgettext("list separator", "、")).join(str(v) for v in items)
+
 
 CHOICES = {
     "uses": FUEL_USE_LABELS,
@@ -64,7 +73,7 @@ class RowError:
             place += _(" 第 %(row)s 行") % {"row": self.row}
         if self.column:
             place += _(" “%(column)s”列") % {"column": self.column}
-        return f"{place}：{self.message}"
+        return _("%(place)s：%(message)s") % {"place": place, "message": self.message}
 
 
 class ImportInvalid(ValueError):
@@ -161,8 +170,16 @@ class _Checker:
     def __init__(self, fuels: dict[str, Any], errors: list[RowError]) -> None:
         self.errors = errors
         self.fuel_codes = {code: code for code in fuels} | {f.name_zh: code for code, f in fuels.items()}
+        # Codes, the template's (Chinese) labels and the labels in the page's language.
+        with translation.override(TEMPLATE_LANGUAGE):
+            template_labels = {
+                name: {str(label): code for code, label in labels.items()}
+                for name, labels in CHOICES.items()
+            }
         self.choice_maps = {
-            name: {code: code for code in labels} | {str(label): code for code, label in labels.items()}
+            name: {code: code for code in labels}
+            | template_labels[name]
+            | {str(label): code for code, label in labels.items()}
             for name, labels in CHOICES.items()
         }
 
@@ -219,7 +236,7 @@ class _Checker:
             return self.fuel_codes[text]
         mapping = self.choice_maps[column.choices]
         if str(value) not in mapping:
-            raise ValueError(_("须为以下之一：%s") % "、".join(
+            raise ValueError(_("须为以下之一：%s") % _join(
                 str(label) for label in CHOICES[column.choices].values()))
         return mapping[str(value)]
 
@@ -231,7 +248,7 @@ def _parse_tables(tables: dict[str, list[tuple[int, list]]], fuels: dict[str, An
     data: dict[str, Any] = {}
     places: dict[str, list[int]] = {}
     if not any(sheet.title in tables for sheet in SHEETS):
-        errors.append(RowError("—", None, "", _("文件中没有模板的任何工作表（%s）") % "、".join(
+        errors.append(RowError("—", None, "", _("文件中没有模板的任何工作表（%s）") % _join(
             s.title for s in SHEETS)))
         return data, places
     for sheet in SHEETS:
@@ -243,7 +260,9 @@ def _parse_tables(tables: dict[str, list[tuple[int, list]]], fuels: dict[str, An
         while header and not header[-1]:
             header.pop()
         if header != sheet.headers:
-            errors.append(RowError(sheet.title, rows[0][0], "", _("表头须为：%s") % "、".join(sheet.headers)))
+            errors.append(
+                RowError(sheet.title, rows[0][0], "", _("表头须为：%s") % _join(sheet.headers))
+            )
             continue
         width = len(sheet.columns)
         for number, values in rows[1:]:

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+# The workbook's own language: sheet titles, headers and choice labels are Chinese whatever the
+# language of the page that exports or imports it.
+TEMPLATE_LANGUAGE = "zh-hans"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -169,7 +173,7 @@ GUIDING_FIELDS = {code: field for code, (field, _l, _t) in GUIDING_ITEMS.items()
 def guiding_label(code: str) -> str:
     field, label, _text = GUIDING_ITEMS[code]
     if ".recoverable_tce" in code:
-        return f"{label}{_('可回收量 (tce)')}"
+        return str(_("%(kind)s可回收量 (tce)") % {"kind": label})
     if ".recovered_tce" in code:
-        return f"{label}{_('回收利用量 (tce)')}"
+        return str(_("%(kind)s回收利用量 (tce)") % {"kind": label})
     return str(label)

@@ -18,6 +18,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+
+def _join(items, clauses: bool = False) -> str:
+    """Join items with the separator of the active language (、 or ； in Chinese)."""
+    if clauses:
+        return str(pgettext("clause separator", "；")).join(items)
+    return str(pgettext("list separator", "、")).join(items)
 
 
 class Outcome(StrEnum):
@@ -156,7 +164,7 @@ def check_scope(data: ScopeInput) -> ConditionResult:
             key,
             title,
             Outcome.FAIL,
-            _("园中园须有明确的四至边界，缺少：%(sides)s。") % {"sides": "、".join(missing)},
+            _("园中园须有明确的四至边界，缺少：%(sides)s。") % {"sides": _join(missing)},
         )
     if not data.has_polygon:
         return ConditionResult(key, title, Outcome.FAIL, _("园中园须在地图上绘制或上传边界范围。"))
@@ -199,14 +207,14 @@ def check_data_foundation(areas: dict[str, DataAreaInput]) -> ConditionResult:
     if undescribed or unproven:
         parts = []
         if undescribed:
-            parts.append(str(_("未说明：%(a)s")) % {"a": "、".join(undescribed)})
+            parts.append(str(_("未说明：%(a)s")) % {"a": _join(undescribed)})
         if unproven:
-            parts.append(str(_("缺少证明材料：%(a)s")) % {"a": "、".join(unproven)})
+            parts.append(str(_("缺少证明材料：%(a)s")) % {"a": _join(unproven)})
         return ConditionResult(
             key,
             title,
             Outcome.JUDGEMENT,
-            _("“具备一定基础”由审核人判断；%(detail)s。") % {"detail": "；".join(parts)},
+            _("“具备一定基础”由审核人判断；%(detail)s。") % {"detail": _join(parts, clauses=True)},
         )
     return ConditionResult(
         key, title, Outcome.PASS, _("统计、核算、计量、监测均有说明和证明材料。")

@@ -13,9 +13,16 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from .models import Application
+
+
+def _join(items) -> str:
+    """Join items with the list separator of the active language (、 in Chinese)."""
+    return str(pgettext("list separator", "、")).join(items)
+
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 50_000
@@ -40,7 +47,7 @@ def row(application: Application) -> list[Any]:
         application.pk, application.park.name, application.park.province.name_zh,
         application.batch.name, application.get_status_display(), submitted, application.tier,
         core, application.intensity,
-        "、".join(str(a.assignee) for a in application.assignments.all()),
+        _join(str(a.assignee) for a in application.assignments.all()),
     ]
 
 

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .eligibility import OUTCOME_LABELS
@@ -69,6 +69,12 @@ class LetterError(Exception):
     pass
 
 
+def _official(text) -> str:
+    """A letter is in the system's language (Chinese) whatever the issuer's interface language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 # --- Issuing -----------------------------------------------------------------------------------
 
 
@@ -96,7 +102,7 @@ def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = No
         letter = Letter.objects.create(
             application=application, event=event, kind=kind, year=year, sequence=sequence,
             reference=reference, issuer=issuer_for(event.actor, application),
-            decision=str(DECISIONS[event.action]), issued_at=now,
+            decision=_official(DECISIONS[event.action]), issued_at=now,
             verification_code=secrets.token_urlsafe(12), replaces=replaces,
         )
         if replaces is not None:
@@ -243,7 +249,8 @@ def letter_context(letter: Letter) -> dict[str, Any]:
 def render_pdf(letter: Letter) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("letters/letter.html", letter_context(letter))
+    with translation.override(settings.LANGUAGE_CODE):  # an official letter is in Chinese
+        html = render_to_string("letters/letter.html", letter_context(letter))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 

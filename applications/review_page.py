@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from . import access, letters, reviews, sections, services
 from .models import CRITERIA, Application, User
@@ -20,7 +21,7 @@ def _display(value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, indent=1)
     return str(value)

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from . import eligibility, sections
 from .models import (
@@ -37,6 +39,11 @@ DATA_EVIDENCE_SECTIONS = {
     "metering": AttachmentSection.DATA_METERING,
     "monitoring": AttachmentSection.DATA_MONITORING,
 }
+
+
+def _join(items) -> str:
+    """Join items with the list separator of the active language (、 in Chinese)."""
+    return str(pgettext("list separator", "、")).join(items)
 
 
 class ServiceError(Exception):
@@ -253,7 +260,7 @@ def submission_problems(application: Application) -> list[str]:
         if not status.complete:
             problems.append(
                 str(_("%(section)s：缺少%(fields)s"))
-                % {"section": status.title, "fields": "、".join(status.missing)}
+                % {"section": status.title, "fields": _join(status.missing)}
             )
     for result in eligibility_results(application):
         if result.outcome == eligibility.Outcome.FAIL:
@@ -324,6 +331,13 @@ def _unpack_latest(outcome: Any) -> tuple[Any, bool]:
 # --- Submission snapshot and diff -----------------------------------------------------------------
 
 
+def _record_language(make):
+    """The record of a submission is in the system's language (Chinese), whatever the language
+    of the submitter's interface."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return make()
+
+
 def build_snapshot(application: Application, at: datetime.datetime) -> dict[str, Any]:
     """Every section, the eligibility results, the latest calculations and the attachment
     hashes, as plain JSON. See README.md, "Snapshot format"."""
@@ -392,7 +406,9 @@ def build_snapshot(application: Application, at: datetime.datetime) -> dict[str,
         },
         "submitted_at": at.isoformat(),
         "sections": section_data,
-        "eligibility": [r.as_dict() for r in eligibility_results(application, on)],
+        "eligibility": _record_language(
+            lambda: [r.as_dict() for r in eligibility_results(application, on)]
+        ),
         "calculations": latest_calculations(application),
     }
 

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import APPLICANT_LABELS, ApplicationEvent, Role, Status, User
@@ -29,6 +30,12 @@ def recipients_for(event: ApplicationEvent) -> list[User]:
 
 @shared_task(acks_late=True)
 def notify_transition(event_id: int) -> int:
+    # Mail goes out in the system's language (Chinese), whatever the actor's interface language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _notify_transition(event_id)
+
+
+def _notify_transition(event_id: int) -> int:
     event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
         pk=event_id
     )

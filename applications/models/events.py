@@ -6,17 +6,18 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .applications import Application, Status
 
 
 class EventAction(models.TextChoices):
     SUBMIT = "submit", _("提交")
-    RETURN_FOR_REVISION = "return_for_revision", _("退回修改")
+    RETURN_FOR_REVISION = "return_for_revision", pgettext_lazy("workflow action", "退回修改")
     RECOMMEND = "recommend", _("推荐")
     NOT_RECOMMEND = "not_recommend", _("不予推荐")
     START_NATIONAL_REVIEW = "start_national_review", _("开始国家级评审")
-    APPROVE = "approve", _("纳入建设名单")
+    APPROVE = "approve", pgettext_lazy("workflow action", "纳入建设名单")
     REJECT = "reject", _("不纳入建设名单")
 
 
