@@ -66,7 +66,9 @@ def idempotent(request: Request, body: bytes, perform: Callable[[], Response]) -
     fingerprint = _fingerprint(request, body)
     hours = getattr(settings, "ZCP_API_IDEMPOTENCY_HOURS", 24)
     records = IdempotentResponse.objects.filter(principal=principal, key=key)
-    records.filter(created_at__lt=timezone.now() - timedelta(hours=hours)).delete()
+    # Expired answers of this sender go on each keyed write, so the table stays bounded.
+    IdempotentResponse.objects.filter(
+        principal=principal, created_at__lt=timezone.now() - timedelta(hours=hours)).delete()
     record = records.first()
     if record is not None:
         return _replay(record, fingerprint)

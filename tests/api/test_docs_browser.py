@@ -38,7 +38,7 @@ def test_the_docs_page_renders_every_operation_and_tries_a_read_with_the_session
     assert browser_site.console_errors == []
 
 
-def test_the_docs_page_in_english_loads_the_english_schema(browser_site, cast):
+def test_the_docs_page_in_english_loads_the_english_schema(browser_site):
     page = browser_site.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
