@@ -54,7 +54,7 @@ class Figures:
     p95: float
     p99: float
     slowest: list[tuple[str, int, float, float]]  # name, count, p95, p99
-    pages: tuple[int, float, float, float]  # page views without the log-in: count, p50, p95, p99
+    pages: PageViews
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after the run
 
 
@@ -207,14 +207,37 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(-(-share * len(ordered) // 1)) - 1))]
 
 
-def page_view_times(raw: Path) -> tuple[int, float, float, float]:
-    times = []
+@dataclass
+class PageViews:
+    """Page views (everything but the login page and the log-in POST), over the whole run and
+    over the steady part that started after the last log-in had completed."""
+
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    steady_count: int
+    steady_seconds: float
+    steady_p50: float
+    steady_p95: float
+    steady_p99: float
+
+
+def page_view_times(raw: Path) -> PageViews:
+    rows = []
     for line in raw.read_text(encoding="utf-8").splitlines():
-        name, millis, _failed = line.split("\t")
-        if name not in LOGIN_REQUESTS:
-            times.append(float(millis))
-    return (len(times), percentile(times, 0.50), percentile(times, 0.95),
-            percentile(times, 0.99))
+        finished, name, millis, _failed = line.split("\t")
+        rows.append((float(finished), name, float(millis)))
+    logins_done = max((t for t, name, _ in rows if name in LOGIN_REQUESTS), default=0.0)
+    end = max((t for t, _, _ in rows), default=0.0)
+    pages = [(t - ms / 1000, ms) for t, name, ms in rows if name not in LOGIN_REQUESTS]
+    every = [ms for _, ms in pages]
+    steady = [ms for started, ms in pages if started >= logins_done]
+    return PageViews(
+        len(every), percentile(every, 0.50), percentile(every, 0.95), percentile(every, 0.99),
+        len(steady), max(0.0, end - logins_done), percentile(steady, 0.50),
+        percentile(steady, 0.95), percentile(steady, 0.99),
+    )
 
 
 def read_figures(model: str, described: str, prefix: Path, raw: Path) -> Figures:
@@ -267,9 +290,32 @@ def machine(pg_version: str) -> list[str]:
     ]
 
 
+def ms(value: float, count: int) -> str:
+    return f"{value:.0f}" if count else "—"
+
+
+def page_row(f: Figures) -> str:
+    p = f.pages
+    return (f"| `{f.model}` | {p.count} | {ms(p.p50, p.count)} | {ms(p.p95, p.count)} "
+            f"| {ms(p.p99, p.count)} | {p.steady_seconds:.0f} | {p.steady_count} "
+            f"| {ms(p.steady_p50, p.steady_count)} | {ms(p.steady_p95, p.steady_count)} "
+            f"| {ms(p.steady_p99, p.steady_count)} |")
+
+
+def steady_verdict(f: Figures) -> str:
+    p = f.pages
+    if not p.steady_count:
+        return " No page view started after the last log-in had completed."
+    within = "within the target" if p.steady_p95 < P95_TARGET_MS else "missed too"
+    return (f" Page views once everyone had logged in: p95 {p.steady_p95:.0f} ms over "
+            f"{p.steady_count} requests ({within}).")
+
+
 def section(figures: list[Figures], args: argparse.Namespace, pg_version: str,
             counts: dict[str, int]) -> str:
-    best = min(figures, key=lambda f: (f.failures > 0, f.p95, -f.rps))
+    # With a fixed number of users and think time, the server that completes more requests in
+    # the same minute is the one with more capacity to spare; p95 breaks ties.
+    best = min(figures, key=lambda f: (f.failures > 0, -f.requests, f.p95))
     lines = [
         START_MARK,
         "## Load test (bench/load_test.py)",
@@ -299,19 +345,22 @@ def section(figures: list[Figures], args: argparse.Namespace, pg_version: str,
     lines += [
         "",
         "The same runs, page views only (without the login page and the log-in POST, whose "
-        "password hashing is PBKDF2-SHA256 with Django's 1,000,000 iterations):",
+        "password hashing is PBKDF2-SHA256 with Django's 1,000,000 iterations, about 1 s of CPU "
+        "each here), over the whole run and over the steady part that began once the last of the "
+        f"{args.users} log-ins had completed:",
         "",
-        "| gunicorn | page views | p50 ms | p95 ms | p99 ms |",
-        "|---|---:|---:|---:|---:|",
-        *[f"| `{f.model}` | {f.pages[0]} | {f.pages[1]:.0f} | {f.pages[2]:.0f} | {f.pages[3]:.0f} |"
-          for f in figures],
+        "| gunicorn | page views | p50 ms | p95 ms | p99 ms | steady: seconds | page views "
+        "| p50 ms | p95 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *[page_row(f) for f in figures],
     ]
     met = best.p95 < P95_TARGET_MS and best.failures == 0
     lines += [
         "",
-        f"Chosen: **{best.model}** ({best.gunicorn}), the lower p95 without errors. "
+        f"Chosen: **{best.model}** ({best.gunicorn}): no errors and the most requests served. "
         f"Target p95 < {P95_TARGET_MS} ms with no errors: "
-        + ("**met**." if met else f"**missed** (p95 {best.p95:.0f} ms, {best.failures} errors)."),
+        + ("**met**." if met else f"**missed** (p95 {best.p95:.0f} ms, {best.failures} errors).")
+        + steady_verdict(best),
         "",
         f"Per page with `{best.model}` (slowest p95 first):",
         "",
@@ -386,8 +435,8 @@ def main(argv: list[str]) -> int:
     figures = [run_once(model.strip(), args, env) for model in args.models.split(",")]
     for f in figures:
         say(f"{f.model}: {f.requests} requests, {f.rps:.1f} req/s, p50 {f.p50:.0f} ms, "
-            f"p95 {f.p95:.0f} ms, p99 {f.p99:.0f} ms, {f.failures} errors; page views only: "
-            f"p50 {f.pages[1]:.0f} ms, p95 {f.pages[2]:.0f} ms, p99 {f.pages[3]:.0f} ms")
+            f"p95 {f.p95:.0f} ms, p99 {f.p99:.0f} ms, {f.failures} errors; page views after "
+            f"the log-ins: {f.pages.steady_count}, p95 {f.pages.steady_p95:.0f} ms")
     if not args.no_write:
         write_section(section(figures, args, pg_version, counts))
     return 0

@@ -21,6 +21,7 @@ import itertools
 import os
 import random
 import re
+import time
 from threading import Lock
 
 from locust import HttpUser, between, events, task
@@ -55,7 +56,8 @@ if RAW_TIMES:
 
     @events.request.add_listener
     def _record(request_type, name, response_time, exception, **kwargs) -> None:
-        _raw.write(f"{request_type} {name}\t{response_time:.1f}\t{int(exception is not None)}\n")
+        _raw.write(f"{time.time():.3f}\t{request_type} {name}\t{response_time:.1f}\t"
+                   f"{int(exception is not None)}\n")
 
     @events.quitting.add_listener
     def _close(**kwargs) -> None:
