@@ -1,0 +1,86 @@
+"""The world the access matrix walks: park A's objects in every shape a URL can point at.
+
+Park A (province 32) has an approved application with its letters, a submitted one, and a draft
+with an incident and evidence; energy data with a calculation run; an API token. Everyone in the
+cast then tries every URL on A's objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounting.models import CalculationRun, ParkYear
+from applications import evidence, reviews
+from applications.api import tokens
+from applications.models import (
+    ApiToken,
+    Application,
+    Incident,
+    Letter,
+    ReviewAssignment,
+    Role,
+)
+from tests.applications.builders import PDF_BYTES, complete_application, drive_to, open_batch
+from tests.factories import UserFactory
+from tests.reviews.conftest import add_energy_data
+
+
+@dataclass
+class World:
+    approved: Application
+    submitted: Application
+    draft: Application
+    incident: Incident
+    attachment_id: int
+    letter: Letter | None
+    assignment: ReviewAssignment
+    park_year: ParkYear
+    run: CalculationRun
+    token: ApiToken
+    expert: object
+    reset_uid: str
+    reset_token: str
+
+
+def build_world(cast) -> World:
+    park, applicant = cast.park_a, cast.applicant_a
+    first, second, third = (open_batch(f"2025年第{n}批") for n in ("一", "二", "三"))
+    add_energy_data(park, first.year - 1)
+    approved = drive_to(complete_application(park, applicant, first), "approved", cast)
+    submitted = drive_to(complete_application(park, applicant, second), "submitted", cast)
+    draft = complete_application(park, applicant, third)
+    incident = Incident.objects.create(
+        application=draft, occurred_on="2024-03-01", kind="safety", severity="general",
+        description="轻微设备故障",
+    )
+    attachment = evidence.add_attachment(
+        draft, applicant, name="extra.pdf", content=PDF_BYTES, title="补充材料", section="other"
+    )
+    assignment = reviews.assign(cast.national, approved, cast.national)
+    expert = UserFactory(username="expert", role=Role.NATIONAL)
+    park_year = ParkYear.objects.get(park=park, year=first.year - 1)
+    issued = tokens.issue_token(applicant, park, "能碳平台")
+    return World(
+        approved=approved,
+        submitted=submitted,
+        draft=draft,
+        incident=incident,
+        attachment_id=attachment.pk,
+        letter=None,  # rendered after commit: see finish_world
+        assignment=assignment,
+        park_year=park_year,
+        run=CalculationRun.objects.filter(park_year=park_year).latest("pk"),
+        token=issued.token,
+        expert=expert,
+        reset_uid=urlsafe_base64_encode(force_bytes(applicant.pk)),
+        reset_token=default_token_generator.make_token(applicant),
+    )
+
+
+def finish_world(world: World) -> World:
+    """After the on-commit callbacks ran: the assessment letter exists and is rendered."""
+    world.letter = world.approved.letters.get(kind="assessment")
+    return world

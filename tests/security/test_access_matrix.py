@@ -1,0 +1,382 @@
+"""Issue 6: every URL of the site, for every role of the cast, object by object.
+
+The URLs come from the URL configuration, so a new view cannot escape: a route without an entry in
+RULES fails the test. Each entry names A's object to point at and the status each person must get.
+No park ever reads or changes another park's objects; a province sees only its own.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .access_world import World, build_world, finish_world
+
+ACTORS = ("anonymous", "applicant_a", "applicant_b", "provincial_a", "provincial_other",
+          "national", "admin")
+
+
+def iter_routes(resolver=None, namespace: str = ""):
+    """Every named route as `namespace:name`, found by walking the URL configuration."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or ""
+            yield from iter_routes(entry, f"{namespace}{inner}:" if inner else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+@dataclass
+class Probe:
+    kwargs: Callable[[World], dict] = lambda w: {}
+    method: str = "get"
+    data: Callable[[World], dict] = lambda w: {}
+
+
+def app(name: str):
+    return lambda w: {"pk": getattr(w, name).pk}
+
+
+def park_year(**extra):
+    return lambda w: {"park_id": w.park_year.park_id, "year": w.park_year.year, **extra}
+
+
+SCORES = {"representativeness": "80", "demonstration": "85", "reduction_potential": "90",
+          "feasibility": "75", "comment": "评分意见"}
+
+# Every named route, with what to point it at. Mutating routes are probed with a valid POST.
+PROBES: dict[str, Probe] = {
+    # Public and personal pages.
+    "login": Probe(),
+    "logout": Probe(method="post"),
+    "password_change": Probe(),
+    "password_change_done": Probe(),
+    "password_reset": Probe(),
+    "password_reset_done": Probe(),
+    "password_reset_confirm": Probe(lambda w: {"uidb64": w.reset_uid, "token": w.reset_token}),
+    "password_reset_complete": Probe(),
+    "set_language": Probe(method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
+    "letter_verify": Probe(lambda w: {"code": w.letter.verification_code}),
+    "home": Probe(),
+    "my_park": Probe(),
+    "park_list": Probe(),
+    "park_detail": Probe(lambda w: {"park_id": w.approved.park_id}),
+    # The park's API tokens.
+    "api_tokens_mine": Probe(),
+    "api_tokens": Probe(lambda w: {"park_id": w.token.park_id}),
+    "api_tokens_revoke": Probe(lambda w: {"park_id": w.token.park_id, "token_id": w.token.pk},
+                               method="post"),
+    # Applications.
+    "application_list": Probe(),
+    "application_start": Probe(),
+    "application_detail": Probe(app("submitted")),
+    "application_submission": Probe(lambda w: {"pk": w.submitted.pk, "number": 1}),
+    "application_transition": Probe(lambda w: {"pk": w.submitted.pk, "action": "recommend"},
+                                    method="post", data=lambda w: {"comment": "推荐"}),
+    "application_section": Probe(lambda w: {"pk": w.draft.pk, "key": "basic"}),
+    "application_boundary": Probe(app("draft")),
+    "application_eligibility_preview": Probe(lambda w: {"pk": w.draft.pk, "key": "basic"},
+                                             method="post"),
+    "application_incidents": Probe(app("draft")),
+    "application_incident_delete": Probe(
+        lambda w: {"pk": w.draft.pk, "incident_id": w.incident.pk}, method="post"),
+    "application_attachments": Probe(app("draft")),
+    "application_attachment": Probe(lambda w: {"pk": w.draft.pk,
+                                               "attachment_id": w.attachment_id}),
+    "application_attachment_delete": Probe(
+        lambda w: {"pk": w.draft.pk, "attachment_id": w.attachment_id}, method="post"),
+    "application_dossier": Probe(app("approved")),
+    # Reviews and letters.
+    "review_queue_provincial": Probe(),
+    "review_queue_national": Probe(),
+    "review_queue_mine": Probe(),
+    "review_queue": Probe(lambda w: {"queue": "national"}),
+    "review_queue_export": Probe(lambda w: {"queue": "national", "fmt": "csv"}),
+    "review_detail": Probe(app("submitted")),
+    "review_score": Probe(app("submitted"), method="post", data=lambda w: SCORES),
+    "review_comment": Probe(app("submitted"), method="post",
+                            data=lambda w: {"text": "意见", "visibility": "internal"}),
+    "review_assign": Probe(app("approved"), method="post",
+                           data=lambda w: {"assignee": w.expert.pk, "kind": "expert"}),
+    "review_unassign": Probe(lambda w: {"pk": w.approved.pk,
+                                        "assignment_id": w.assignment.pk}, method="post"),
+    "review_decide": Probe(lambda w: {"pk": w.submitted.pk, "action": "recommend"},
+                           method="post", data=lambda w: {"comment": "推荐"}),
+    "letter_download": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk}),
+    "letter_retry": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
+                          method="post"),
+    "letter_reissue": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
+                            method="post", data=lambda w: {"reason": "更正文字"}),
+    # Energy data and results.
+    "accounting:mine": Probe(),
+    "accounting:overview": Probe(lambda w: {"park_id": w.park_year.park_id}),
+    "accounting:park_year": Probe(park_year()),
+    "accounting:records": Probe(park_year(kind="fuels")),
+    "accounting:guiding": Probe(park_year()),
+    "accounting:upload": Probe(park_year()),
+    "accounting:preview": Probe(park_year(sha="0" * 64)),
+    "accounting:download": Probe(park_year(what="data.xlsx")),
+    "accounting:result": Probe(park_year()),
+    "accounting:recalculate": Probe(park_year(), method="post"),
+    # The API, with the person's session (tokens are covered in tests/api).
+    "api:me": Probe(),
+    "api:park-list": Probe(),
+    "api:park-year-list": Probe(lambda w: {"park_id": w.park_year.park_id}),
+    "api:park-year-rows": Probe(park_year()),
+    "api:park-year-case": Probe(park_year()),
+    "api:park-year-result": Probe(park_year()),
+    "api:park-year-runs": Probe(park_year()),
+    "api:park-year-run": Probe(park_year(run_id=0)),
+    "api:application-list": Probe(),
+    "api:application-detail": Probe(lambda w: {"application_id": w.approved.pk}),
+    "api:schema": Probe(),
+    "api:docs": Probe(),
+}
+
+
+# The status each person gets, in the order of ACTORS:
+#   anonymous, applicant_a, applicant_b, provincial_a, provincial_other, national, admin.
+# 302 for anonymous is the way to the login page; 404 hides that an object exists at all.
+EXPECTED: dict[str, str] = {
+    "login": "200 200 200 200 200 200 200",
+    "logout": "302 302 302 302 302 302 302",
+    "password_change": "302 200 200 200 200 200 200",
+    "password_change_done": "302 200 200 200 200 200 200",
+    "password_reset": "200 200 200 200 200 200 200",
+    "password_reset_done": "200 200 200 200 200 200 200",
+    "password_reset_confirm": "200 200 200 200 200 200 200",
+    "password_reset_complete": "200 200 200 200 200 200 200",
+    "set_language": "302 302 302 302 302 302 302",
+    "letter_verify": "200 200 200 200 200 200 200",
+    "home": "302 200 200 200 200 200 200",
+    "my_park": "302 302 302 302 302 302 302",
+    "park_list": "302 200 200 200 200 200 200",
+    "park_detail": "302 200 404 200 404 200 200",
+    "api_tokens_mine": "302 302 302 404 404 404 404",
+    "api_tokens": "302 200 404 403 404 403 403",
+    "api_tokens_revoke": "302 302 404 403 404 403 403",
+    "application_list": "302 200 200 200 200 200 200",
+    "application_start": "302 405 405 405 405 405 405",
+    "application_detail": "302 200 404 200 404 404 200",
+    "application_submission": "302 200 404 200 404 404 200",
+    "application_transition": "302 403 404 302 404 404 403",
+    "application_section": "302 200 404 404 404 404 403",
+    "application_boundary": "302 200 404 404 404 404 403",
+    "application_eligibility_preview": "302 200 404 404 404 404 403",
+    "application_incidents": "302 200 404 404 404 404 403",
+    "application_incident_delete": "302 302 404 404 404 404 403",
+    "application_attachments": "302 200 404 404 404 404 403",
+    "application_attachment": "302 200 404 404 404 404 200",
+    "application_attachment_delete": "302 302 404 404 404 404 403",
+    "application_dossier": "302 200 404 200 404 200 200",
+    "review_queue_provincial": "302 404 404 200 200 404 200",
+    "review_queue_national": "302 404 404 404 404 200 200",
+    "review_queue_mine": "302 404 404 200 200 200 200",
+    "review_queue": "302 404 404 404 404 200 200",
+    "review_queue_export": "302 404 404 404 404 200 200",
+    "review_detail": "302 404 404 200 404 404 200",
+    "review_score": "302 404 404 302 404 404 302",
+    "review_comment": "302 404 404 302 404 404 302",
+    "review_assign": "302 404 404 302 404 302 302",
+    "review_unassign": "302 404 404 302 404 302 302",
+    "review_decide": "302 404 404 302 404 404 302",
+    "letter_download": "302 200 404 200 404 200 200",
+    "letter_retry": "302 404 404 302 404 302 302",
+    "letter_reissue": "302 302 404 302 404 302 302",
+    "accounting:mine": "302 302 302 302 302 302 302",
+    "accounting:overview": "302 200 404 200 404 200 200",
+    "accounting:park_year": "302 200 404 200 404 200 200",
+    "accounting:records": "302 200 404 200 404 200 200",
+    "accounting:guiding": "302 200 404 200 404 200 200",
+    "accounting:upload": "302 200 404 403 404 403 403",
+    "accounting:preview": "302 404 404 403 404 403 403",
+    "accounting:download": "302 200 404 200 404 200 200",
+    "accounting:result": "302 200 404 200 404 200 200",
+    "accounting:recalculate": "302 302 404 403 404 403 403",
+    "api:me": "401 200 200 200 200 200 200",
+    "api:park-list": "401 200 200 200 200 200 200",
+    "api:park-year-list": "401 200 404 200 404 200 200",
+    "api:park-year-rows": "401 405 405 405 405 405 405",
+    "api:park-year-case": "401 405 405 405 405 405 405",
+    "api:park-year-result": "401 200 404 200 404 200 200",
+    "api:park-year-runs": "401 200 404 200 404 200 200",
+    "api:park-year-run": "401 200 404 200 404 200 200",
+    "api:application-list": "401 200 200 200 200 200 200",
+    "api:application-detail": "401 200 404 200 404 200 200",
+    "api:schema": "200 200 200 200 200 200 200",
+    "api:docs": "200 200 200 200 200 200 200",
+}
+
+# Who actually changes something with the probe's POST (a 302 alone may carry a refusal).
+WRITERS: dict[str, set[str]] = {
+    "api_tokens_revoke": {"applicant_a"},
+    "application_transition": {"provincial_a"},
+    "application_incident_delete": {"applicant_a"},
+    "application_attachment_delete": {"applicant_a"},
+    "review_score": {"provincial_a"},
+    "review_comment": {"provincial_a"},
+    "review_assign": {"national", "admin"},
+    "review_unassign": {"national", "admin"},
+    "review_decide": {"provincial_a"},
+    "letter_reissue": {"national", "admin"},
+    "accounting:recalculate": {"applicant_a"},
+}
+OUTSIDERS = ("applicant_b", "provincial_other")
+
+
+def fingerprint() -> tuple:
+    """What a successful POST of any probe changes, as numbers that cannot all stay equal."""
+    from accounting.models import CalculationRun
+    from applications.models import (
+        ApiToken,
+        ApplicationEvent,
+        Attachment,
+        Incident,
+        Letter,
+        ReviewAssignment,
+        ReviewComment,
+        ReviewScore,
+    )
+
+    return (
+        ApiToken.objects.filter(revoked_at__isnull=False).count(),
+        ApplicationEvent.objects.count(),
+        Incident.objects.count(),
+        Attachment.objects.count(),
+        ReviewScore.objects.count(),
+        ReviewComment.objects.count(),
+        ReviewAssignment.objects.count(),
+        Letter.objects.count(),
+        CalculationRun.objects.count(),
+        sorted(ParkYearState.values()),
+    )
+
+
+class ParkYearState:
+    @staticmethod
+    def values():
+        from accounting.models import ParkYear
+
+        return list(ParkYear.objects.values_list("pk", "inputs_changed_at", "recalc_queued_at"))
+
+
+@dataclass
+class Outcome:
+    status: int
+    changed: bool
+    leaked: bool
+
+
+def probe(client, cast, world: World, name: str, actor: str) -> Outcome:
+    from django.db import transaction
+
+    spec = PROBES[name]
+    kwargs = spec.kwargs(world)
+    if name == "api:park-year-run":
+        kwargs["run_id"] = world.run.pk
+    url = reverse(name, kwargs=kwargs)
+    client.logout()
+    if actor != "anonymous":
+        client.force_login(getattr(cast, actor))
+    # Each probe leaves the world as it found it, so the order of people does not matter.
+    with transaction.atomic():
+        before = fingerprint()
+        response = getattr(client, spec.method)(url, spec.data(world))
+        changed = fingerprint() != before
+        transaction.set_rollback(True)
+    body = b"" if getattr(response, "streaming", False) else response.content
+    leaked = world.approved.park.name.encode() in body
+    return Outcome(response.status_code, changed, leaked)
+
+
+@pytest.fixture
+def world(cast, settings, django_capture_on_commit_callbacks):
+    from zcparks.celery import app as celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        built = build_world(cast)
+    yield finish_world(built)
+    celery_app.conf.task_always_eager = saved
+
+
+def test_every_url_answers_every_role_as_expected(client, cast, world, capsys):
+    routes = sorted(set(iter_routes()))
+    site = [name for name in routes if not name.startswith("admin:")]
+    unlisted = [name for name in site if name not in PROBES or name not in EXPECTED]
+    assert unlisted == [], f"routes with no access rule: {unlisted}"
+
+    failures: list[str] = []
+    counts: Counter[str] = Counter()
+    for name in site:
+        expected = [int(code) for code in EXPECTED[name].split()]
+        for actor, want in zip(ACTORS, expected, strict=True):
+            outcome = probe(client, cast, world, name, actor)
+            counts["requests"] += 1
+            counts[f"status {outcome.status}"] += 1
+            if outcome.status != want:
+                failures.append(f"{name} as {actor}: {outcome.status}, expected {want}")
+            if PROBES[name].method == "post":
+                counts["writes tried"] += 1
+                should_change = actor in WRITERS.get(name, set())
+                if outcome.changed != should_change:
+                    failures.append(f"{name} as {actor}: changed={outcome.changed}, "
+                                    f"expected {should_change}")
+            # The public verification page names the park to anyone holding the code.
+            if actor in OUTSIDERS and outcome.leaked and name != "letter_verify":
+                failures.append(f"{name} as {actor}: the page names park A")
+
+    with capsys.disabled():
+        print(f"\naccess matrix: {len(site)} routes x {len(ACTORS)} people = "
+              f"{counts['requests']} requests, {counts['writes tried']} of them writes; "
+              + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k.startswith("status")))
+    assert not failures, "\n".join(failures)
+
+
+def admin_models() -> dict:
+    """`admin:<app>_<model>` → model class, for every model registered in the admin."""
+    from django.contrib import admin
+
+    return {f"admin:{m._meta.app_label}_{m._meta.model_name}": m for m in admin.site._registry}
+
+
+def test_admin_site_answers_only_administrators(client, cast, world, capsys):
+    routes = [name for name in set(iter_routes()) if name.startswith("admin:")]
+    checked = 0
+    failures = []
+    for name in sorted(routes):
+        kwargs = {}
+        if name.endswith(("_change", "_delete", "_history")):
+            model_class = admin_models().get(name.rsplit("_", 1)[0])
+            obj = model_class.objects.first() if model_class else None
+            if obj is None:
+                continue
+            kwargs = {"object_id": obj.pk}
+        elif name == "admin:app_list":
+            kwargs = {"app_label": "applications"}
+        elif name in ("admin:view_on_site", "admin:password_change_done", "admin:logout",
+                      "admin:login", "admin:password_change", "admin:jsi18n",
+                      "admin:autocomplete") or "password" in name:
+            continue
+        url = reverse(name, kwargs=kwargs)
+        for actor in ACTORS:
+            client.logout()
+            if actor != "anonymous":
+                client.force_login(getattr(cast, actor))
+            status = client.get(url).status_code
+            checked += 1
+            # Read-only records (events, submissions, runs, published factor sets) refuse
+            # adding, changing or deleting even to administrators.
+            refusable = name.endswith(("_add", "_change", "_delete"))
+            allowed = ({200, 403} if refusable else {200}) if actor == "admin" else {302}
+            if status not in allowed:
+                failures.append(f"{name} as {actor}: {status}")
+    with capsys.disabled():
+        print(f"\nadmin site: {checked} requests over {len(routes)} admin routes")
+    assert not failures, "\n".join(failures)
