@@ -7,6 +7,7 @@ Executables (MZ, ELF, Mach-O, scripts) are refused whatever they are called.
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,12 @@ def _verify_image(name: str, content: bytes, expected: str) -> None:
     except Image.DecompressionBombError:
         # A few bytes can claim billions of pixels; refuse before anything decodes them.
         raise EvidenceError(_("文件“%(name)s”的图片尺寸过大。") % {"name": name}) from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+    except EvidenceError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+            struct.error) as error:
+        # Pillow raises any of these on a malformed file (e.g. ValueError "Truncated IHDR
+        # chunk", UnicodeDecodeError on a garbled chunk name): all mean "not a valid image".
         raise EvidenceError(
             _("文件“%(name)s”不是有效的图片：%(why)s") % {"name": name, "why": error}
         ) from None
