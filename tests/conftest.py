@@ -47,6 +47,23 @@ def cast(db) -> Cast:
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Provinces come from a data migration, but a transactional test's flush deletes them for
+    every test that follows; put them back wherever a test uses the database."""
+    names = request.fixturenames
+    if not (request.node.get_closest_marker("django_db") or "db" in names
+            or "transactional_db" in names or "live_server" in names):
+        return
+    transactional = "transactional_db" in names or "live_server" in names
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from applications.models import Province
+    from applications.models.people import read_provinces
+
+    if not Province.objects.exists():
+        Province.objects.bulk_create(Province(**row) for row in read_provinces())
+
+
+@pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     """Uploaded and generated files go to a temporary folder, never into the working tree."""
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
