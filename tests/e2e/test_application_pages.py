@@ -8,19 +8,16 @@ import pytest
 
 from applications import services
 from applications.models import Application
+from tests.applications.builders import SQUARE, open_batch
 from tests.e2e.browsing import check_page, page_text
-from tests.e2e.conftest import CHROMIUM, browser, e2e_settings, site  # noqa: F401 - fixtures
-
-from .builders import SQUARE, open_batch
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs {CHROMIUM}"),
 ]
 
 
-def test_the_map_shows_the_saved_boundary_without_any_tiles(site, cast):  # noqa: F811
+def test_the_map_shows_the_saved_boundary_without_any_tiles(site, cast):
     app = services.start_application(cast.applicant_a, open_batch())
     services.save_boundary(
         app, {"scope": "whole", "management_body": "管委会", "boundary_geojson": SQUARE}
@@ -37,7 +34,7 @@ def test_the_map_shows_the_saved_boundary_without_any_tiles(site, cast):  # noqa
     assert site.console_errors == []
 
 
-def test_a_polygon_drawn_on_the_map_is_saved_with_its_area(site, cast):  # noqa: F811
+def test_a_polygon_drawn_on_the_map_is_saved_with_its_area(site, cast):
     app = services.start_application(cast.applicant_a, open_batch())
     page = site.login("applicant_a")
     page.goto(site.url(f"/applications/{app.pk}/boundary/"))
@@ -59,10 +56,9 @@ def test_a_polygon_drawn_on_the_map_is_saved_with_its_area(site, cast):  # noqa:
     assert site.console_errors == []
 
 
-def test_the_application_pages_are_accessible_and_fit_a_phone(site, cast):  # noqa: F811
+def test_the_application_pages_are_accessible_and_fit_a_phone(site, cast):
     from applications import workflow
-
-    from .builders import complete_application
+    from tests.applications.builders import complete_application
 
     app = complete_application(cast.park_a, cast.applicant_a)
     page = site.login("applicant_a")
