@@ -105,8 +105,8 @@ def test_an_executable_named_like_a_document_is_refused_on_the_file_field(
         ("broken.jpg", b"\xff\xd8\xff" + b"\x00" * 30, "不是有效的图片"),
         ("truncated.png", png()[:40], "不是有效的图片"),
         ("bomb.png", png_bomb(), "图片"),
-        ("short-header.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00", "不是有效的图片"),
-        ("garbled.png", png()[:8] + b"\x00\x00\x00\x00\x80\x81\x82\x83" + b"\x00" * 8, "图片"),
+        # IHDR declaring length 0: Pillow raises ValueError("Truncated IHDR chunk").
+        ("zero-header.png", png()[:8] + b"\x00\x00\x00\x00" + png()[12:], "不是有效的图片"),
     ],
 )
 def test_a_file_whose_content_is_not_what_it_claims_is_refused(

@@ -21,6 +21,7 @@ from accounting.sheets import SHEETS
 from applications import workflow
 from applications.models import Application, Status
 from tests.applications.builders import PDF_BYTES, complete_application
+from zcparks.celery import app as celery_app
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -170,7 +171,16 @@ def test_reviewer_comments_are_escaped_for_the_park(applicant, application, cast
 
 
 @pytest.fixture
-def energy(cast, applicant, django_capture_on_commit_callbacks):
+def eager_tasks():
+    # With a broker configured the recalculation would wait for a worker; run it inline.
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def energy(cast, applicant, django_capture_on_commit_callbacks, eager_tasks):
     """The park's 2025 data with markup in every text column, entered through the forms."""
     accounting_services.load_bundled_factor_sets()
     park = cast.park_a
