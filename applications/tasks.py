@@ -36,9 +36,14 @@ def notify_transition(event_id: int) -> int:
 
 
 def _notify_transition(event_id: int) -> int:
-    event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
-        pk=event_id
+    event = (
+        ApplicationEvent.objects.select_related("application__park__province", "actor")
+        .filter(pk=event_id)
+        .first()
     )
+    if event is None:
+        # Queued from a transaction that no longer exists (e.g. a test database); nothing to say.
+        return 0
     application = event.application
     link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(
         "application_detail", args=[application.pk]
