@@ -21,5 +21,7 @@ def demo_loaders() -> list:
     """Each feature adds its demo here, in the order they depend on each other."""
     from accounting.demo import load_demo_energy_data
     from applications.demo_applications import load_demo_applications
+    from applications.demo_reviews import load_demo_reviews
 
-    return [demo.load_parks_and_people, load_demo_energy_data, load_demo_applications]
+    return [demo.load_parks_and_people, load_demo_energy_data, load_demo_applications,
+            load_demo_reviews]
