@@ -161,6 +161,8 @@ def add_comment(user: User, application: Application, text: str,
     text = (text or "").strip()
     if not text:
         raise ReviewError(str(_("评审意见：请填写内容。")))
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise ReviewError(str(_("评审意见：不能包含空字符（NUL）。")))
     if visibility not in CommentVisibility.values:
         raise ReviewError(str(_("可见范围：请选择仅评审人员可见或园区可见。")))
     return ReviewComment.objects.create(application=application, author=user, text=text,

@@ -141,7 +141,9 @@ def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_assign(request: HttpRequest, pk: int) -> HttpResponse:
     application = access.get_reviewable_application(request.user, pk)
-    assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+    raw = request.POST.get("assignee", "")
+    # Only a plain number can be an id ("abc", "1.5" or "²" would be a 500 in the lookup).
+    assignee = User.objects.filter(pk=raw).first() if raw.isdecimal() and raw.isascii() else None
     try:
         if assignee is None:
             raise reviews.ReviewError(str(_("被指派人：请选择。")))
