@@ -80,3 +80,19 @@ def test_stored_letter_has_its_hash_and_is_never_rewritten(approved_letter):
     again = letters.generate(approved_letter.pk)
     assert again.sha256 == approved_letter.sha256
     assert path.read_bytes() == content
+
+
+def test_letter_carries_public_comments_only(cast, submitted_with_energy,
+                                             django_capture_on_commit_callbacks):
+    from applications import reviews, workflow
+
+    application = submitted_with_energy()
+    reviews.add_comment(cast.national, application, "绿电直供比例高，示范意义突出。", "public")
+    reviews.add_comment(cast.national, application, "内部：产值数据存疑", "internal")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.reject(cast.national, application, "核心指标未达到要求。")
+    letter = application.letters.get(kind="assessment")
+    text = _text(letter)
+    assert "示范意义突出" in text
+    assert "产值数据存疑" not in text
+    assert "不予纳入国家级零碳园区建设名单" in text
