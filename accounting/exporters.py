@@ -135,6 +135,16 @@ def _all_rows(park_year: ParkYear | None) -> Iterator[tuple[Any, Iterable[list]]
         yield sheet, (guiding_rows(park_year) if sheet.key == "guiding" else rows[sheet.key])
 
 
+def _as_text(ws, value: str):
+    """A text cell even when it starts with "=": openpyxl would otherwise write a live formula
+    (e.g. an enterprise named =HYPERLINK(...)); the exact text still imports back."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def export_xlsx(park_year: ParkYear | None) -> bytes:
     """The park-year's data (or, with None, the empty template) as an XLSX workbook."""
     from openpyxl import Workbook
@@ -144,7 +154,8 @@ def export_xlsx(park_year: ParkYear | None) -> bytes:
         ws = book.create_sheet(sheet.title)
         ws.append(sheet.headers)
         for row in rows:
-            ws.append(row)
+            ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v
+                       for v in row])
     notes = book.create_sheet(_("说明"))
     for line in help_lines():
         notes.append([line])

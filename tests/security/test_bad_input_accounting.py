@@ -423,3 +423,20 @@ def test_a_malformed_run_number_on_the_result_page_is_not_found(applicant, cast,
     )
 
     assert response.status_code == 404
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text_and_imports_back(applicant, cast):
+    from openpyxl import load_workbook
+
+    name = '=HYPERLINK("http://evil.example","点我")'
+    post_rows(applicant, cast.park_a, "enterprises", [{"name": name}])
+
+    response = applicant.get(
+        reverse("accounting:download", args=[cast.park_a.pk, 2025, "data.xlsx"])
+    )
+
+    book = load_workbook(io.BytesIO(response.content))
+    cell = book["企业"]["A2"]
+    assert (cell.value, cell.data_type) == (name, "s")  # text, not a live formula
+    again = upload(applicant, cast.park_a, response.content, "again.xlsx")
+    assert again.status_code == 302, error_text(again)
