@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .eligibility import OUTCOME_LABELS
+from .sections import SECTIONS_BY_KEY
 from .models import (
     REFERENCE_PREFIX,
     Application,
@@ -234,6 +235,10 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         "calculation": calculation,
         "indicators": indicator_rows(calculation),
         "event": letter.event,
+        "section_comments": [
+            (SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key, text)
+            for key, text in (letter.event.section_comments or {}).items()
+        ],
         "comments": comments,
         "issued_on": timezone.localtime(letter.issued_at).date(),
         "verify_url": url,

@@ -96,3 +96,17 @@ def test_letter_carries_public_comments_only(cast, submitted_with_energy,
     assert "示范意义突出" in text
     assert "产值数据存疑" not in text
     assert "不予纳入国家级零碳园区建设名单" in text
+
+
+def test_revision_notice_lists_the_section_comments_under_their_titles(
+        cast, submitted_with_energy, django_capture_on_commit_callbacks):
+    from applications import workflow
+
+    application = submitted_with_energy(status="submitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_for_revision(cast.provincial_a, application, "请按意见整改。",
+                                     {"energy": "补充分品种能源消费数据"})
+    letter = application.letters.get(kind="revision")
+    text = _text(letter)
+    assert "整改意见" in text and "江苏省发展和改革委员会" in text
+    assert "补充分品种能源消费数据" in text and "energy：" not in text

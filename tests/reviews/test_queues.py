@@ -141,3 +141,13 @@ def test_assigned_reviewer_sees_it_under_assigned_to_me(client, cast):
     assert shown == [application]
     client.force_login(cast.national)
     assert list(client.get(reverse("review_queue_mine")).context["page"].object_list) == []
+
+
+def test_queue_filters_by_assigned_reviewer(client, cast):
+    generate(20)
+    expert = UserFactory(username="expert", role=Role.NATIONAL)
+    application = Application.objects.filter(status="recommended").first()
+    reviews.assign(cast.national, application, expert, "expert")
+    client.force_login(cast.national)
+    page = client.get(reverse("review_queue_national"), {"assignee": expert.pk}).context["page"]
+    assert list(page.object_list) == [application]
