@@ -29,7 +29,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .eligibility import OUTCOME_LABELS
-from .sections import SECTIONS_BY_KEY
 from .models import (
     REFERENCE_PREFIX,
     Application,
@@ -41,6 +40,7 @@ from .models import (
     LetterStatus,
     Role,
 )
+from .sections import SECTIONS_BY_KEY
 from .workflow import application_transitioned
 
 LETTER_DIR = "letters"
