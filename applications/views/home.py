@@ -35,10 +35,18 @@ def park_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
     park = access.get_park_for_user(request.user, park_id)
+    applications = (
+        access.visible_applications(request.user).filter(park=park).order_by("-batch__year", "-pk")
+    )
     return render(
         request,
         "applications/park_detail.html",
-        {"park": park, "can_edit": access.can_edit_park_data(request.user, park)},
+        {
+            "park": park,
+            "can_edit": access.can_edit_park_data(request.user, park),
+            "applications": applications,
+            "for_applicant": request.user.role == Role.APPLICANT,
+        },
     )
 
 

@@ -181,3 +181,20 @@ def test_demo_loads_twice_without_duplicates_and_prints_logins(db, capsys):
 
 def test_system_check_is_clean(db):
     call_command("check", fail_level="WARNING")
+
+
+def test_park_page_lists_the_parks_applications_with_names_for_each_audience(client, cast):
+    from tests.applications.builders import complete_application, drive_to
+
+    application = drive_to(complete_application(cast.park_a, cast.applicant_a), "submitted", cast)
+    client.force_login(cast.applicant_a)
+    html = client.get(reverse("park_detail", args=[cast.park_a.pk])).content.decode()
+    assert reverse("application_detail", args=[application.pk]) in html
+    assert application.applicant_status_label in html
+    client.force_login(cast.provincial_a)
+    html = client.get(reverse("park_detail", args=[cast.park_a.pk])).content.decode()
+    assert application.get_status_display() in html
+    # National reviewers do not see an application the province has not recommended.
+    client.force_login(cast.national)
+    html = client.get(reverse("park_detail", args=[cast.park_a.pk])).content.decode()
+    assert reverse("application_detail", args=[application.pk]) not in html
