@@ -19,18 +19,6 @@ AXE_URL = f"/{settings.STATIC_URL.strip('/')}/vendor/{AXE_DIR.name}/axe.min.js"
 NARROW = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
 BLOCKING_IMPACTS = {"serious", "critical"}
-# Script errors already reported to the feature's owner, by the page they occur on. Any other
-# console error fails the test. Remove an entry as soon as the fix lands.
-KNOWN_CONSOLE_ERRORS = [
-    # static/js/application-boundary.js (issue 4) adds a saved polygon to the map before the map
-    # has a view (shape.addTo(map) before map.fitBounds), so Leaflet throws on every reopening of
-    # the boundary page once a boundary exists.
-    ("/boundary/", "Cannot read properties of undefined (reading 'min')"),
-]
-
-
-def known_console_error(url: str, text: str) -> bool:
-    return any(page in url and message in text for page, message in KNOWN_CONSOLE_ERRORS)
 
 
 @dataclass
@@ -52,14 +40,11 @@ class Site:
     def _console(self, page, message) -> None:
         source = message.location.get("url", "")
         # The browser asks for /favicon.ico by itself; the site does not link one.
-        if message.type != "error" or source.endswith("/favicon.ico"):
-            return
-        if not known_console_error(page.url, message.text):
+        if message.type == "error" and not source.endswith("/favicon.ico"):
             self.console_errors.append(f"{page.url}: {message.text} {source}")
 
     def _page_error(self, page, error) -> None:
-        if not known_console_error(page.url, str(error)):
-            self.console_errors.append(f"{page.url}: {error}\n{(error.stack or '')[:600]}")
+        self.console_errors.append(f"{page.url}: {error}\n{(error.stack or '')[:600]}")
 
     def login(self, username: str, password: str = TEST_PASSWORD, page=None):
         page = page or self.new_page()
