@@ -8,5 +8,6 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Issue 5: signal receivers (indicators on submission, letters on decisions).
-        # letters_tasks is not named tasks.py, so Celery's autodiscovery would miss it.
-        from . import letters, letters_tasks, reviews  # noqa: F401
+        # letters_tasks is not named tasks.py, so Celery's autodiscovery would miss it; tasks is
+        # imported too so that every process (web, worker, tests) knows every task by name.
+        from . import letters, letters_tasks, reviews, tasks  # noqa: F401

@@ -24,7 +24,8 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 
-PING_TIMEOUT_SECONDS = 30
+# Generous: a worker boots Django and connects to both services, slowly on a loaded machine.
+PING_TIMEOUT_SECONDS = 90
 
 
 def database_url(db: dict) -> str:
