@@ -49,19 +49,7 @@ class FactorCsvInvalid(ValueError):
 def to_engine(version: FactorSetVersion) -> fs.FactorSet:
     """The engine's FactorSet for a stored version (2 queries)."""
     fuels = {
-        f.code: fs.Fuel(
-            code=f.code,
-            name_zh=f.name_zh,
-            name_en=f.name_en,
-            category=f.category,
-            unit=f.unit,
-            tce_per_unit=f.tce_per_unit,
-            ncv_gj_per_unit=f.ncv_gj_per_unit,
-            carbon_tc_per_tj=f.carbon_tc_per_tj,
-            oxidation=f.oxidation,
-            clean=f.clean,
-            source=f.source,
-        )
+        f.code: fs.Fuel(**{column: getattr(f, column) for column in fs.FUEL_COLUMNS})
         for f in FuelFactor.objects.filter(factor_set=version)
     }
     parameters = {
@@ -104,17 +92,7 @@ def _store(version: FactorSetVersion, engine_set: fs.FactorSet) -> None:
         FuelFactor(
             factor_set=version,
             position=i,
-            code=f.code,
-            name_zh=f.name_zh,
-            name_en=f.name_en,
-            category=f.category,
-            unit=f.unit,
-            tce_per_unit=f.tce_per_unit,
-            ncv_gj_per_unit=f.ncv_gj_per_unit,
-            carbon_tc_per_tj=f.carbon_tc_per_tj,
-            oxidation=f.oxidation,
-            clean=f.clean,
-            source=f.source,
+            **{column: getattr(f, column) for column in fs.FUEL_COLUMNS},
         )
         for i, f in enumerate(engine_set.fuels.values())
     )
