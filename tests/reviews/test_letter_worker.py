@@ -14,7 +14,7 @@ from tests.services.conftest import celery_broker_url, celery_worker, wait_for  
 
 @pytest.mark.redis
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the provinces
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_renders_the_assessment_letter_after_approval(
         celery_worker, cast, submitted_with_energy):  # noqa: F811
     application = submitted_with_energy()

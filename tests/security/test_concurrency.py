@@ -29,8 +29,9 @@ from zcparks.celery import app as celery_app
 
 pytestmark = [
     pytest.mark.postgres,
-    # serialized_rollback: the flush after each test would otherwise drop the provinces.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Provinces come back after a flush through tests/conftest.py (_reference_data);
+    # serialized_rollback would collide with other transactional tests' content types.
+    pytest.mark.django_db(transaction=True),
 ]
 
 

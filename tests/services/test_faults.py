@@ -39,7 +39,7 @@ def real_services(test):
     for mark in (
         pytest.mark.postgres,
         pytest.mark.redis,
-        pytest.mark.django_db(transaction=True, serialized_rollback=True),
+        pytest.mark.django_db(transaction=True),
     ):
         test = mark(test)
     return test

@@ -29,7 +29,7 @@ EXPECTED = CASE.parent.parent / "expected" / CASE.name
 
 @pytest.mark.redis
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the provinces
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_recalculates_after_a_data_change(celery_worker, settings):
     settings.ZCP_RECALC_COUNTDOWN_SECONDS = 0
     services.load_bundled_factor_sets()
