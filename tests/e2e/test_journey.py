@@ -89,6 +89,11 @@ def draw_boundary(page, errors: list[str]) -> None:
         tool.wait_for(timeout=5_000)
     except Exception as error:
         raise AssertionError(f"no polygon tool on the map; page errors: {errors}") from error
+    # Zoom in from the whole country to a town, as a person would, so that the park is small.
+    zoom_in = page.locator("#boundary-map .leaflet-control-zoom-in")
+    for _ in range(7):
+        zoom_in.click()
+        page.wait_for_timeout(350)  # a click during the zoom animation is ignored
     tool.click()
     box = page.locator("#boundary-map").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -168,6 +173,8 @@ def fill_boundary(park: Person, application: Application, management_body: str,
     form.locator("button[type=submit]").click()
     park.page.wait_for_load_state()
     assert "Polygon" in park.page.locator("[data-boundary-input]").input_value()
+    application.refresh_from_db(fields=["boundary_area_km2"])
+    assert 1 < application.boundary_area_km2 < 200, application.boundary_area_km2
     park.check("boundary")
 
 
