@@ -11,6 +11,8 @@ from applications.models import Park, Role, User
 
 from .factories import ParkFactory, UserFactory, province
 
+pytest_plugins = ["tests.browser"]
+
 
 @dataclass
 class Cast:

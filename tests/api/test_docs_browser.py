@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e import conftest as e2e
 from tests.e2e.browsing import check_page
 
-# The browser fixtures of tests/e2e, shared rather than copied.
-browser, e2e_settings, browser_site = e2e.browser, e2e.e2e_settings, e2e.site
 
 pytestmark = [
     pytest.mark.e2e,
@@ -20,9 +17,9 @@ OPERATIONS = 10  # the endpoints under /api/v1/, one method each
 
 
 def test_the_docs_page_renders_every_operation_and_tries_a_read_with_the_session(
-        browser_site, cast):
-    page = browser_site.login("national")
-    page.goto(browser_site.url("/api/docs/"))
+        site, cast):
+    page = site.login("national")
+    page.goto(site.url("/api/docs/"))
     page.locator(".swagger-ui .opblock").first.wait_for()
     assert page.locator(".swagger-ui .opblock").count() == OPERATIONS
     check_page(page, "api-docs")
@@ -35,16 +32,16 @@ def test_the_docs_page_renders_every_operation_and_tries_a_read_with_the_session
     status.wait_for()
     assert status.inner_text().strip().startswith("200")
     assert "national" in me.locator(".live-responses-table .microlight").first.inner_text()
-    assert browser_site.console_errors == []
+    assert site.console_errors == []
 
 
-def test_the_docs_page_in_english_loads_the_english_schema(browser_site):
-    page = browser_site.new_page()
+def test_the_docs_page_in_english_loads_the_english_schema(site):
+    page = site.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(browser_site.url("/api/docs/?lang=en"))
+    page.goto(site.url("/api/docs/?lang=en"))
     page.locator(".swagger-ui .opblock").first.wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     assert any(url.endswith("/api/schema/?lang=en") for url in requests)
-    assert not [url for url in requests if not url.startswith(browser_site.base_url)]
-    assert browser_site.console_errors == []
+    assert not [url for url in requests if not url.startswith(site.base_url)]
+    assert site.console_errors == []

@@ -1,4 +1,7 @@
-"""The browser tests: Playwright driving Debian's chromium against pytest-django's live server.
+"""The browser tests' fixtures: Playwright driving Debian's chromium against the live server.
+
+A plugin of the root conftest, so that every browser test, wherever it lives, shares the one
+session-wide Playwright (two sync Playwrights in one thread refuse to start).
 
 Playwright's sync API runs an event loop in this thread, so Django's guard against database access
 from async code must be lifted for these tests (the live server itself runs in its own thread).
@@ -76,7 +79,7 @@ def e2e_settings(settings):
 @pytest.fixture
 def site(browser, live_server, e2e_settings) -> Iterator:
     """A fresh browser context (own cookies) on the live server, with CSP still enforced."""
-    from .browsing import Site
+    from tests.e2e.browsing import Site
 
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
