@@ -7,7 +7,6 @@ import pytest
 
 from tests.e2e.browsing import check_page
 
-
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
