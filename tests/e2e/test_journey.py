@@ -29,7 +29,9 @@ from .forms import fill_form
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Provinces come back after each flush through tests/conftest.py (_reference_data);
+    # serialized_rollback would collide with other transactional tests' content types.
+    pytest.mark.django_db(transaction=True),
 ]
 
 ACCEPTANCE = Path("/work/shared/acceptance")
