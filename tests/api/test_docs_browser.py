@@ -9,7 +9,7 @@ from tests.e2e.browsing import check_page
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 OPERATIONS = 10  # the endpoints under /api/v1/, one method each

@@ -13,7 +13,7 @@ from tests.e2e.browsing import check_page, page_text
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
