@@ -84,6 +84,15 @@ def status_of(application: Application) -> str:
     return application.status
 
 
+def submit_and_settle(page, form) -> None:
+    """Submit once the page's own requests (the live eligibility check runs as fields change)
+    have finished, and wait for the next page's to finish too: on SQLite the live server's
+    threads share one in-memory database, which refuses overlapping writes ("table is locked")."""
+    page.wait_for_load_state("networkidle")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+
 def draw_boundary(page, errors: list[str]) -> None:
     """Draw a polygon with Leaflet-Geoman: the polygon tool, four clicks, back to the first."""
     tool = page.locator("#boundary-map .leaflet-pm-icon-polygon")
@@ -153,8 +162,7 @@ def fill_sections(park: Person, application: Application) -> None:
         park.go(href)
         form = park.page.locator("main form[method=post]").last
         fill_form(form)
-        form.locator("button[type=submit]").click()
-        park.page.wait_for_load_state()
+        submit_and_settle(park.page, form)
         assert park.page.locator(f"[data-complete={key}]").count() == 1, (
             f"section {key} is not complete after saving: {page_text(park.page)}")
         if key == "basic":
@@ -172,8 +180,7 @@ def fill_boundary(park: Person, application: Application, management_body: str,
     for side, text in (("east", "至东环路"), ("south", "至南河"), ("west", "至西山路"),
                        ("north", "至北外环")):
         form.locator(f"[name=boundary_{side}]").fill(text)
-    form.locator("button[type=submit]").click()
-    park.page.wait_for_load_state()
+    submit_and_settle(park.page, form)
     assert "Polygon" in park.page.locator("[data-boundary-input]").input_value()
     application.refresh_from_db(fields=["boundary_area_km2"])
     assert 1 < application.boundary_area_km2 < 200, application.boundary_area_km2
