@@ -556,6 +556,11 @@ def case_digest(case: Any) -> str:
     Validates like ``parse_case`` (without a factor set, so unknown fuel codes pass here).
     Keys the engine ignores and the spelling of numbers do not change the digest.
     """
-    canonical = _canonical(parse_case(case))
-    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return parsed_digest(parse_case(case))
+
+
+def parsed_digest(parsed: ParsedCase) -> str:
+    """The digest of an already validated case (saves a second validation of a large one)."""
+    text = json.dumps(_canonical(parsed), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -34,6 +34,7 @@ from accounting.casefile import (
     WasteEnergy,
     case_digest,
     parse_case,
+    parsed_digest,
 )
 from accounting.factorset import CONTEXT, FactorSet
 
@@ -46,6 +47,7 @@ __all__ = [
     "case_digest",
     "dumps",
     "evaluate",
+    "evaluate_with_digest",
 ]
 
 ZERO = Decimal(0)
@@ -230,6 +232,16 @@ def evaluate(case: Any, factor_set: FactorSet, rules: Rules = DEFAULT_RULES) -> 
     parsed = parse_case(case, factor_set.fuels)
     with localcontext(CONTEXT):
         return _Calculation(parsed, factor_set, rules).result()
+
+
+def evaluate_with_digest(
+    case: Any, factor_set: FactorSet, rules: Rules = DEFAULT_RULES
+) -> tuple[Result, str]:
+    """``evaluate`` and ``case_digest`` in one validation: a recalculation needs both."""
+    parsed = parse_case(case, factor_set.fuels)
+    with localcontext(CONTEXT):
+        result = _Calculation(parsed, factor_set, rules).result()
+    return result, parsed_digest(parsed)
 
 
 def _grouped(rows: Iterable[Any], fields_: tuple[str, ...], amount: str) -> dict:

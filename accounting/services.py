@@ -363,7 +363,7 @@ def recalculate(
         case = build_case(park_year)
         case["factor_set"] = version.code
         try:
-            result = engine.evaluate(case, to_engine(version))
+            result, digest = engine.evaluate_with_digest(case, to_engine(version))
         except CaseError as exc:
             fields.update(status=RunStatus.FAILED, error=str(exc))
         else:
@@ -373,7 +373,7 @@ def recalculate(
                 status=RunStatus.SUCCEEDED,
                 result=_text(full),
                 trace=_trace(result),
-                input_digest=engine.case_digest(case),
+                input_digest=digest,
             )
     if before_store is not None:
         before_store()

@@ -24,6 +24,7 @@ from accounting.engine import (
     case_digest,
     dumps,
     evaluate,
+    evaluate_with_digest,
 )
 from accounting.factorset import (
     FactorSetError,
@@ -731,3 +732,10 @@ def test_any_valid_case_evaluates_and_its_totals_are_exactly_the_sums_of_their_p
         processes=processes,
     )
     assert evaluate(split, FS).to_json_dict() == result.to_json_dict()
+
+
+def test_evaluate_with_digest_gives_the_same_result_and_digest_as_the_two_calls():
+    case = json.loads((ACCEPTANCE / "cases" / "01-green-medium.json").read_text(encoding="utf-8"))
+    result, digest = evaluate_with_digest(case, FS)
+    assert result == evaluate(case, FS)
+    assert digest == case_digest(case)
