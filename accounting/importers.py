@@ -5,6 +5,7 @@ column); when there are none it stores the parsed rows server-side, keyed by the
 for the preview. ``apply_upload`` (on confirm) replaces the park-year's data in one transaction.
 Nothing is written to the database before the confirmation, and nothing at all on any error.
 """
+
 from __future__ import annotations
 
 import csv
@@ -98,7 +99,11 @@ def sha256_of(content: bytes) -> str:
 
 
 def upload_path(park_year_key: str, sha256: str) -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "accounting-imports" / f"{park_year_key}-{sha256}.json"
+    return (
+        Path(settings.PRIVATE_STORAGE_ROOT)
+        / "accounting-imports"
+        / f"{park_year_key}-{sha256}.json"
+    )
 
 
 def park_year_key(park_id: int, year: int) -> str:
@@ -106,6 +111,7 @@ def park_year_key(park_id: int, year: int) -> str:
 
 
 # --- reading the file --------------------------------------------------------------------------
+
 
 def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
     from accounting.xlsx_reader import Formula, XlsxError, read_workbook
@@ -119,8 +125,9 @@ def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple
         for number, values in rows:
             for index, value in enumerate(values):
                 if isinstance(value, Formula):
-                    errors.append(RowError(title, number, value.reference,
-                                           _("单元格含公式，请只填数值")))
+                    errors.append(
+                        RowError(title, number, value.reference, _("单元格含公式，请只填数值"))
+                    )
                     values[index] = None
     return tables
 
@@ -148,8 +155,11 @@ def _zip_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[
             values = []
             for index, cell in enumerate(cells):
                 if cell.startswith("="):
-                    errors.append(RowError(title, number, _column_letter(index),
-                                           _("单元格含公式，请只填数值")))
+                    errors.append(
+                        RowError(
+                            title, number, _column_letter(index), _("单元格含公式，请只填数值")
+                        )
+                    )
                     values.append(None)
                 else:
                     values.append(cell)
@@ -166,10 +176,13 @@ def _column_letter(index: int) -> str:
 
 # --- checking cells ----------------------------------------------------------------------------
 
+
 class _Checker:
     def __init__(self, fuels: dict[str, Any], errors: list[RowError]) -> None:
         self.errors = errors
-        self.fuel_codes = {code: code for code in fuels} | {f.name_zh: code for code, f in fuels.items()}
+        self.fuel_codes = {code: code for code in fuels} | {
+            f.name_zh: code for code, f in fuels.items()
+        }
         # Codes, the template's (Chinese) labels and the labels in the page's language.
         with translation.override(TEMPLATE_LANGUAGE):
             template_labels = {
@@ -236,20 +249,29 @@ class _Checker:
             return self.fuel_codes[text]
         mapping = self.choice_maps[column.choices]
         if str(value) not in mapping:
-            raise ValueError(_("须为以下之一：%s") % _join(
-                str(label) for label in CHOICES[column.choices].values()))
+            raise ValueError(
+                _("须为以下之一：%s")
+                % _join(str(label) for label in CHOICES[column.choices].values())
+            )
         return mapping[str(value)]
 
 
-def _parse_tables(tables: dict[str, list[tuple[int, list]]], fuels: dict[str, Any],
-                  errors: list[RowError]) -> tuple[dict[str, Any], dict[str, list[int]]]:
+def _parse_tables(
+    tables: dict[str, list[tuple[int, list]]], fuels: dict[str, Any], errors: list[RowError]
+) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """All sheets to plain rows; ``places`` maps each kept row back to its sheet row number."""
     checker = _Checker(fuels, errors)
     data: dict[str, Any] = {}
     places: dict[str, list[int]] = {}
     if not any(sheet.title in tables for sheet in SHEETS):
-        errors.append(RowError("—", None, "", _("文件中没有模板的任何工作表（%s）") % _join(
-            s.title for s in SHEETS)))
+        errors.append(
+            RowError(
+                "—",
+                None,
+                "",
+                _("文件中没有模板的任何工作表（%s）") % _join(s.title for s in SHEETS),
+            )
+        )
         return data, places
     for sheet in SHEETS:
         rows = tables.get(sheet.title, [])
@@ -269,16 +291,21 @@ def _parse_tables(tables: dict[str, list[tuple[int, list]]], fuels: dict[str, An
             values = (list(values) + [None] * width)[:width]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
-            data[sheet.key].append([checker.cell(sheet, number, c, v)
-                                    for c, v in zip(sheet.columns, values, strict=True)])
+            data[sheet.key].append(
+                [
+                    checker.cell(sheet, number, c, v)
+                    for c, v in zip(sheet.columns, values, strict=True)
+                ]
+            )
             places[sheet.key].append(number)
     _check_references(data, places, errors)
     data["guiding"] = _guiding(data.pop("guiding", []), places.get("guiding", []), errors)
     return data, places
 
 
-def _check_references(data: dict[str, Any], places: dict[str, list[int]],
-                      errors: list[RowError]) -> None:
+def _check_references(
+    data: dict[str, Any], places: dict[str, list[int]], errors: list[RowError]
+) -> None:
     names: set[str] = set()
     enterprises = SHEETS[0]
     for row, number in zip(data.get("enterprises", []), places.get("enterprises", []), strict=True):
@@ -289,8 +316,9 @@ def _check_references(data: dict[str, Any], places: dict[str, list[int]],
         sheet = next(s for s in SHEETS if s.key == key)
         for row, number in zip(data.get(key, []), places.get(key, []), strict=True):
             if row[0] is not None and row[0] not in names:
-                errors.append(RowError(sheet.title, number, "企业名称",
-                                       _("企业“%s”不在“企业”表中") % row[0]))
+                errors.append(
+                    RowError(sheet.title, number, "企业名称", _("企业“%s”不在“企业”表中") % row[0])
+                )
 
 
 def _guiding(rows: list[list], numbers: list[int], errors: list[RowError]) -> dict[str, str]:
@@ -316,7 +344,10 @@ def _guiding(rows: list[list], numbers: list[int], errors: list[RowError]) -> di
 
 # --- the same data as a case, for the engine's cross-checks and the preview --------------------
 
-def case_from_data(data: dict[str, Any], *, year: int, factor_set: str, park_name: str) -> dict[str, Any]:
+
+def case_from_data(
+    data: dict[str, Any], *, year: int, factor_set: str, park_name: str
+) -> dict[str, Any]:
     def ent(row_value: str | None) -> dict[str, str]:
         return {} if row_value is None else {"enterprise": row_value}
 
@@ -329,45 +360,66 @@ def case_from_data(data: dict[str, Any], *, year: int, factor_set: str, park_nam
         elif any(field in g for field in keys.values()):
             guiding[name] = {k: g[f] for k, f in keys.items() if f in g}
 
-    pair("solid_waste_not_applicable", "solid_waste", generated_t="solid_waste_generated_t",
-         utilized_t="solid_waste_utilized_t")
+    pair(
+        "solid_waste_not_applicable",
+        "solid_waste",
+        generated_t="solid_waste_generated_t",
+        utilized_t="solid_waste_utilized_t",
+    )
     pair("water_not_applicable", "water", fresh_m3="water_fresh_m3", reused_m3="water_reused_m3")
     if g.get("waste_energy_not_applicable"):
         guiding["waste_energy"] = {"not_applicable": g["waste_energy_not_applicable"]}
     else:
         kinds = {}
         for kind in ("heat", "cold", "pressure"):
-            keys = {"recoverable_tce": f"waste_{kind}_recoverable_tce",
-                    "recovered_tce": f"waste_{kind}_recovered_tce"}
+            keys = {
+                "recoverable_tce": f"waste_{kind}_recoverable_tce",
+                "recovered_tce": f"waste_{kind}_recovered_tce",
+            }
             if any(f in g for f in keys.values()):
                 kinds[kind] = {k: g[f] for k, f in keys.items() if f in g}
         if kinds:
             guiding["waste_energy"] = kinds
-    products = [{"product": p, "standard": s, "actual": a, "level2_limit": lim, "unit": u}
-                for p, s, a, lim, u in data.get("products", [])]
+    products = [
+        {"product": p, "standard": s, "actual": a, "level2_limit": lim, "unit": u}
+        for p, s, a, lim, u in data.get("products", [])
+    ]
     if products:
         guiding["product_energy"] = products
     elif g.get("product_energy_not_applicable"):
         guiding["product_energy"] = {"not_applicable": g["product_energy_not_applicable"]}
     return {
-        "schema": casefile.SCHEMA, "park": {"name": park_name}, "year": year,
+        "schema": casefile.SCHEMA,
+        "park": {"name": park_name},
+        "year": year,
         "factor_set": factor_set,
-        "fuels": [{"enterprise": e, "fuel": f, "use": u, "quantity": q}
-                  for e, _m, f, u, q in data.get("fuels", [])],
-        "electricity": [ent(e) | {"direction": d, "kind": k, "mwh": v}
-                        for e, _m, d, k, v in data.get("electricity", [])],
-        "generation": [ent(e) | {"source": s, "fossil": f, "mwh": v}
-                       for e, _m, s, f, v in data.get("generation", [])],
-        "heat": [ent(e) | {"direction": d, "kind": k, "gj": v, "factor_tco2_per_gj": f}
-                 for e, _m, d, k, v, f in data.get("heat", [])],
-        "processes": [ent(e) | {"product": p, "tonnes": t, "factor_tco2_per_t": f, "basis": b}
-                      for e, _m, p, t, f, b in data.get("processes", [])],
+        "fuels": [
+            {"enterprise": e, "fuel": f, "use": u, "quantity": q}
+            for e, _m, f, u, q in data.get("fuels", [])
+        ],
+        "electricity": [
+            ent(e) | {"direction": d, "kind": k, "mwh": v}
+            for e, _m, d, k, v in data.get("electricity", [])
+        ],
+        "generation": [
+            ent(e) | {"source": s, "fossil": f, "mwh": v}
+            for e, _m, s, f, v in data.get("generation", [])
+        ],
+        "heat": [
+            ent(e) | {"direction": d, "kind": k, "gj": v, "factor_tco2_per_gj": f}
+            for e, _m, d, k, v, f in data.get("heat", [])
+        ],
+        "processes": [
+            ent(e) | {"product": p, "tonnes": t, "factor_tco2_per_t": f, "basis": b}
+            for e, _m, p, t, f, b in data.get("processes", [])
+        ],
         "guiding": guiding,
     }
 
 
-def _case_error_place(exc: CaseError, places: dict[str, list[int]],
-                      data: dict[str, Any]) -> RowError:
+def _case_error_place(
+    exc: CaseError, places: dict[str, list[int]], data: dict[str, Any]
+) -> RowError:
     head, _dot, rest = exc.path.partition(".")
     if "[" in head:
         section, index = head[:-1].split("[")
@@ -378,17 +430,22 @@ def _case_error_place(exc: CaseError, places: dict[str, list[int]],
         item = rest.replace("[", ".").split(".")[0]
         if item == "product_energy" and "[" in rest:
             index = int(rest.split("[")[1].split("]")[0])
-            return RowError(SHEETS_BY_KEY["products"].title, places["products"][index], "",
-                            exc.message)
+            return RowError(
+                SHEETS_BY_KEY["products"].title, places["products"][index], "", exc.message
+            )
         return RowError(SHEETS[-1].title, None, rest, exc.message)
     return RowError("—", None, exc.path, exc.message)
 
 
-
-
-def check_tables(tables: dict[str, list[tuple[int, list]]], *, year: int, park_name: str,
-                 factor_set_code: str, fuels: dict[str, Any],
-                 errors: list[RowError] | None = None) -> dict[str, Any]:
+def check_tables(
+    tables: dict[str, list[tuple[int, list]]],
+    *,
+    year: int,
+    park_name: str,
+    factor_set_code: str,
+    fuels: dict[str, Any],
+    errors: list[RowError] | None = None,
+) -> dict[str, Any]:
     """Check sheets already read (from a file, or sent as rows to the API): every cell, the
     references and the engine's cross-checks. Returns the plain rows, or raises ImportInvalid
     with every error (including those already in ``errors``)."""
@@ -406,14 +463,34 @@ def check_tables(tables: dict[str, list[tuple[int, list]]], *, year: int, park_n
     return data
 
 
-def parse_upload(park_year: ParkYear | None, *, park_id: int, year: int, park_name: str,
-                 filename: str, content: bytes, factor_set_code: str,
-                 fuels: dict[str, Any]) -> Parsed:
+def parse_upload(
+    park_year: ParkYear | None,
+    *,
+    park_id: int,
+    year: int,
+    park_name: str,
+    filename: str,
+    content: bytes,
+    factor_set_code: str,
+    fuels: dict[str, Any],
+) -> Parsed:
     """Check the whole file; raise ImportInvalid with every error, or store and return it."""
     sha = sha256_of(content)
     errors: list[RowError] = []
-    if park_year is not None and ImportBatch.objects.filter(park_year=park_year, sha256=sha).exists():
-        raise ImportInvalid([RowError("—", None, "", _("同一文件已导入过该园区该年度（SHA-256 %s），不再重复导入") % sha[:12])])
+    if (
+        park_year is not None
+        and ImportBatch.objects.filter(park_year=park_year, sha256=sha).exists()
+    ):
+        raise ImportInvalid(
+            [
+                RowError(
+                    "—",
+                    None,
+                    "",
+                    _("同一文件已导入过该园区该年度（SHA-256 %s），不再重复导入") % sha[:12],
+                )
+            ]
+        )
     name = filename.lower()
     if name.endswith(".json"):
         from accounting.case_upload import parse_case_file
@@ -426,14 +503,26 @@ def parse_upload(park_year: ParkYear | None, *, park_id: int, year: int, park_na
         elif name.endswith(".zip"):
             tables, fmt = _zip_sheets(content, errors), ImportBatch.Format.CSV_ZIP
         else:
-            raise ImportInvalid([RowError("—", None, "", _("只接受 .xlsx、.zip（CSV）或 .json 文件"))])
-        data = check_tables(tables, year=year, park_name=park_name,
-                            factor_set_code=factor_set_code, fuels=fuels, errors=errors)
+            raise ImportInvalid(
+                [RowError("—", None, "", _("只接受 .xlsx、.zip（CSV）或 .json 文件"))]
+            )
+        data = check_tables(
+            tables,
+            year=year,
+            park_name=park_name,
+            factor_set_code=factor_set_code,
+            fuels=fuels,
+            errors=errors,
+        )
         parsed = Parsed(sha, filename, fmt, data)
     path = upload_path(park_year_key(park_id, year), sha)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"filename": filename, "format": parsed.format, "data": parsed.data},
-                               ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"filename": filename, "format": parsed.format, "data": parsed.data}, ensure_ascii=False
+        ),
+        encoding="utf-8",
+    )
     return parsed
 
 
@@ -456,13 +545,21 @@ def apply_upload(park, year: int, parsed: Parsed, user) -> ImportBatch:
     from accounting.data_entry import replace_data
 
     with transaction.atomic():
-        park_year, _created = ParkYear.objects.select_for_update().get_or_create(park=park, year=year)
+        park_year, _created = ParkYear.objects.select_for_update().get_or_create(
+            park=park, year=year
+        )
         if ImportBatch.objects.filter(park_year=park_year, sha256=parsed.sha256).exists():
-            raise ImportInvalid([RowError("—", None, "", _("同一文件已导入过该园区该年度，不再重复导入"))])
+            raise ImportInvalid(
+                [RowError("—", None, "", _("同一文件已导入过该园区该年度，不再重复导入"))]
+            )
         replace_data(park_year, parsed.data)
         batch = ImportBatch.objects.create(
-            park_year=park_year, sha256=parsed.sha256, filename=parsed.filename[:255],
-            format=parsed.format, row_counts=parsed.counts(), uploaded_by=user,
+            park_year=park_year,
+            sha256=parsed.sha256,
+            filename=parsed.filename[:255],
+            format=parsed.format,
+            row_counts=parsed.counts(),
+            uploaded_by=user,
         )
     discard_parsed(park.pk, year, parsed.sha256)
     return batch

@@ -234,9 +234,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "DESCRIPTION": _(
-        "国家级零碳园区申报评审系统的接口：园区能碳管理平台推送能源数据、读取核算结果与申报书状态。"
-        "园区令牌（Authorization: Bearer zcp_…）只对本园区有效；国家级与省级人员用登录会话只读访问。"
-        "所有错误均为 {\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}。"
+        "国家级零碳园区申报评审系统的接口：园区能碳管理平台推送能源数据、"
+        "读取核算结果与申报书状态。"
+        "园区令牌（Authorization: Bearer zcp_…）只对本园区有效；"
+        "国家级与省级人员用登录会话只读访问。"
+        "所有错误均为 {\"error\": {\"code\", \"message\", "
+        "\"fields\": [{\"field\", \"message\"}]}}。"
     ),
     # The schema and its page are public (they hold no data); the data needs a token or session.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -1,4 +1,5 @@
 """Models of the applications app, one module per concern."""
+
 from .api import ApiToken, IdempotentResponse
 from .applications import (
     APPLICANT_LABELS,
@@ -13,8 +14,8 @@ from .attachments import Attachment, AttachmentSection
 from .batches import RECOMMENDATIONS_PER_PROVINCE, Batch, ProvinceBatchQuota
 from .events import ApplicationEvent, EventAction, ImmutableRecord
 from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
-from .people import Park, ParkScope, Province, Role, User, ZoneLevel
 from .letters import REFERENCE_PREFIX, Letter, LetterCounter, LetterKind, LetterStatus
+from .people import Park, ParkScope, Province, Role, User, ZoneLevel
 from .reviews import (
     CRITERIA,
     SCORE_LIMITS,
@@ -27,15 +28,45 @@ from .reviews import (
 from .submissions import Submission
 
 __all__ = [
-    "ApiToken", "IdempotentResponse",
-    "Park", "ParkScope", "Province", "Role", "User", "ZoneLevel",
-    "RECOMMENDATIONS_PER_PROVINCE", "Batch", "ProvinceBatchQuota",
-    "APPLICANT_LABELS", "EDITABLE_STATES", "RECOMMENDED_OR_LATER", "TERMINAL_STATES",
-    "Application", "ApplicationFrozen", "Status",
-    "MAJOR_SEVERITIES", "Incident", "IncidentKind", "Severity",
-    "Attachment", "AttachmentSection", "Submission",
-    "ApplicationEvent", "EventAction", "ImmutableRecord",
+    "ApiToken",
+    "IdempotentResponse",
+    "Park",
+    "ParkScope",
+    "Province",
+    "Role",
+    "User",
+    "ZoneLevel",
+    "RECOMMENDATIONS_PER_PROVINCE",
+    "Batch",
+    "ProvinceBatchQuota",
+    "APPLICANT_LABELS",
+    "EDITABLE_STATES",
+    "RECOMMENDED_OR_LATER",
+    "TERMINAL_STATES",
+    "Application",
+    "ApplicationFrozen",
+    "Status",
+    "MAJOR_SEVERITIES",
+    "Incident",
+    "IncidentKind",
+    "Severity",
+    "Attachment",
+    "AttachmentSection",
+    "Submission",
+    "ApplicationEvent",
+    "EventAction",
+    "ImmutableRecord",
     # Issue 5: reviews and letters.
-    "CRITERIA", "SCORE_LIMITS", "AssignmentKind", "CommentVisibility", "ReviewAssignment", "ReviewComment",
-    "ReviewScore", "REFERENCE_PREFIX", "Letter", "LetterCounter", "LetterKind", "LetterStatus",
+    "CRITERIA",
+    "SCORE_LIMITS",
+    "AssignmentKind",
+    "CommentVisibility",
+    "ReviewAssignment",
+    "ReviewComment",
+    "ReviewScore",
+    "REFERENCE_PREFIX",
+    "Letter",
+    "LetterCounter",
+    "LetterKind",
+    "LetterStatus",
 ]

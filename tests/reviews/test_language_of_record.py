@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.utils import translation
 from pypdf import PdfReader
