@@ -4,8 +4,13 @@ Run by bench/load_test.py (which starts the server); by hand:
 
     locust -f bench/locustfile.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8001
 
-Each simulated person logs in once with a demo login (the password is ZCP_BENCH_PASSWORD, default
-the demo password), then keeps using the pages of the role with a think time of 1–3 s. Which pages
+Each simulated person is a signed-in user. bench/load_test.py logs every virtual user in before
+locust starts (one log-in after the other, timed apart) and passes the sessions in a JSON file
+named by ZCP_BENCH_SESSIONS ({"park": [{"username": …, "cookies": {…}}, …], "reviewer": […]});
+each locust user takes the next session of its role, so the measured traffic holds no log-in.
+Without that variable (by hand), each simulated person logs in once with a demo login (the
+password is ZCP_BENCH_PASSWORD, default the demo password) at its start. Either way it then keeps
+using the pages of the role with a think time of 1–3 s. Which pages
 exist is read from the pages themselves (the navigation and the links in lists), so the mix follows
 the site as it grows; requests are grouped by URL shape (`/applications/[id]/`) in the statistics.
 
@@ -18,13 +23,14 @@ from __future__ import annotations
 
 import http.cookiejar
 import itertools
+import json
 import os
 import random
 import re
-import time
+from pathlib import Path
 from threading import Lock
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("ZCP_BENCH_PASSWORD", "zcp-Demo-2025")
 PARK_LOGINS = os.environ.get(
@@ -48,27 +54,19 @@ RESULT_PAGE = re.compile(r"^/energy/\d+/\d+/result/$")
 
 http.cookiejar.DefaultCookiePolicy.return_ok_secure = lambda self, cookie, request: True
 
-# Every request's time, for load_test.py to compute percentiles of page views apart from logins
-# (locust's own CSV gives percentiles per request name and over everything, not over a group).
-RAW_TIMES = os.environ.get("ZCP_BENCH_RAW")
-if RAW_TIMES:
-    _raw = open(RAW_TIMES, "w", encoding="utf-8")  # noqa: SIM115 - open for the whole run
-
-    @events.request.add_listener
-    def _record(request_type, name, response_time, exception, **kwargs) -> None:
-        _raw.write(f"{time.time():.3f}\t{request_type} {name}\t{response_time:.1f}\t"
-                   f"{int(exception is not None)}\n")
-
-    @events.quitting.add_listener
-    def _close(**kwargs) -> None:
-        _raw.close()
+# Pre-made sessions by role (see the docstring); None: log in at the start instead.
+SESSIONS_FILE = os.environ.get("ZCP_BENCH_SESSIONS")
+SESSIONS: dict[str, list[dict]] | None = (
+    json.loads(Path(SESSIONS_FILE).read_text(encoding="utf-8")) if SESSIONS_FILE else None
+)
 
 
 _next_login: dict[str, itertools.cycle] = {}
 _login_lock = Lock()
 
 
-def next_login(kind: str, names: list[str]) -> str:
+def next_login(kind: str, names: list):
+    """The next of names (logins or sessions) for this kind of user, round robin."""
     with _login_lock:
         cycle = _next_login.setdefault(kind, itertools.cycle(names))
         return next(cycle)
@@ -82,12 +80,19 @@ def shape(path: str) -> str:
 class SiteUser(HttpUser):
     abstract = True
     wait_time = between(1, 3)
+    role = ""
     logins: list[str] = []
 
     def on_start(self) -> None:
         self.nav: dict[str, str] = {}
         self.details: dict[str, list[str]] = {"application": [], "review": [], "result": []}
-        self.log_in(next_login(type(self).__name__, self.logins))
+        if SESSIONS is None:
+            self.log_in(next_login(self.role, self.logins))
+            return
+        session = next_login(self.role, SESSIONS[self.role])
+        for name, value in session["cookies"].items():
+            self.client.cookies.set(name, value)
+        self.visit("/")  # a page view like any other; it also shows the role's navigation
 
     def log_in(self, username: str) -> None:
         page = self.client.get("/accounts/login/", name="login page")
@@ -151,6 +156,7 @@ class SiteUser(HttpUser):
 
 
 class ParkApplicant(SiteUser):
+    role = "park"
     logins = PARK_LOGINS
 
     @task(2)
@@ -173,6 +179,7 @@ class ParkApplicant(SiteUser):
 
 
 class Reviewer(SiteUser):
+    role = "reviewer"
     logins = REVIEWER_LOGINS
 
     @task(3)
