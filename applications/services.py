@@ -28,6 +28,7 @@ from .models import (
     Batch,
     Submission,
 )
+from .models.applications import BOUNDARY_TEXT_FIELDS
 
 if TYPE_CHECKING:
     from .models import User
@@ -116,15 +117,7 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
 
     _require_editable(application)
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    for name in (
-        "scope",
-        "host_park_name",
-        "management_body",
-        "boundary_east",
-        "boundary_south",
-        "boundary_west",
-        "boundary_north",
-    ):
+    for name in BOUNDARY_TEXT_FIELDS:
         setattr(locked, name, fields.get(name, "") or "")
     geometry = fields.get("boundary_geojson")
     if geometry:
@@ -135,17 +128,7 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
         locked.boundary_geojson = None
         locked.boundary_area_km2 = None
     locked.save()
-    for name in (
-        "scope",
-        "host_park_name",
-        "management_body",
-        "boundary_east",
-        "boundary_south",
-        "boundary_west",
-        "boundary_north",
-        "boundary_geojson",
-        "boundary_area_km2",
-    ):
+    for name in (*BOUNDARY_TEXT_FIELDS, "boundary_geojson", "boundary_area_km2"):
         setattr(application, name, getattr(locked, name))
 
 
@@ -489,15 +472,7 @@ def eligibility_preview(
 
     preview = copy.copy(application)
     if key == "boundary":
-        for name in (
-            "scope",
-            "host_park_name",
-            "management_body",
-            "boundary_east",
-            "boundary_south",
-            "boundary_west",
-            "boundary_north",
-        ):
+        for name in BOUNDARY_TEXT_FIELDS:
             setattr(preview, name, content.get(name) or "")
         try:
             source = content.get("boundary_geojson")

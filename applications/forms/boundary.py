@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import geo
 from ..models import AttachmentSection, Incident, ParkScope
+from ..models.applications import BOUNDARY_TEXT_FIELDS
 
 
 class BoundaryForm(forms.Form):
@@ -61,18 +62,7 @@ class BoundaryForm(forms.Form):
 
     def to_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
-        fields = {
-            k: data.get(k, "")
-            for k in (
-                "scope",
-                "host_park_name",
-                "management_body",
-                "boundary_east",
-                "boundary_south",
-                "boundary_west",
-                "boundary_north",
-            )
-        }
+        fields = {k: data.get(k, "") for k in BOUNDARY_TEXT_FIELDS}
         fields["boundary_geojson"] = data["boundary"].geojson if data.get("boundary") else None
         return fields
 

@@ -174,8 +174,34 @@ class Application(models.Model):
         }
 
 
+# The boundary section's text fields, as the form, the service and the live preview use them.
+BOUNDARY_TEXT_FIELDS = (
+    "scope",
+    "host_park_name",
+    "management_body",
+    "boundary_east",
+    "boundary_south",
+    "boundary_west",
+    "boundary_north",
+)
+
+
 def require_editable(application_id: int) -> None:
     """Child rows (incidents, attachments) ask the database, not a possibly stale instance."""
     editable = Application.objects.filter(pk=application_id, status__in=EDITABLE_STATES).exists()
     if not editable:
         raise ApplicationFrozen
+
+
+class ApplicationPartQuerySet(models.QuerySet):
+    """Rows that belong to an application (incidents, attachments) freeze with it, also in bulk."""
+
+    def update(self, **kwargs):
+        for application_id in set(self.values_list("application_id", flat=True)):
+            require_editable(application_id)
+        return super().update(**kwargs)
+
+    def delete(self):
+        for application_id in set(self.values_list("application_id", flat=True)):
+            require_editable(application_id)
+        return super().delete()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..storage import private_storage
-from .applications import Application, ApplicationFrozen, require_editable
+from .applications import Application, ApplicationFrozen, ApplicationPartQuerySet, require_editable
 
 
 class AttachmentSection(models.TextChoices):
@@ -30,16 +30,8 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"applications/{instance.application_id}/{instance.sha256[:16]}.{extension}"
 
 
-class AttachmentQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        for application_id in set(self.values_list("application_id", flat=True)):
-            require_editable(application_id)
-        return super().update(**kwargs)
-
-    def delete(self):
-        for application_id in set(self.values_list("application_id", flat=True)):
-            require_editable(application_id)
-        return super().delete()
+class AttachmentQuerySet(ApplicationPartQuerySet):
+    pass
 
 
 class Attachment(models.Model):

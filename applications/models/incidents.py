@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .applications import Application, require_editable
+from .applications import Application, ApplicationPartQuerySet, require_editable
 
 
 class IncidentKind(models.TextChoices):
@@ -27,16 +27,8 @@ class Severity(models.TextChoices):
 MAJOR_SEVERITIES = frozenset({Severity.MAJOR, Severity.EXTRAORDINARY})
 
 
-class IncidentQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        for application_id in set(self.values_list("application_id", flat=True)):
-            require_editable(application_id)
-        return super().update(**kwargs)
-
-    def delete(self):
-        for application_id in set(self.values_list("application_id", flat=True)):
-            require_editable(application_id)
-        return super().delete()
+class IncidentQuerySet(ApplicationPartQuerySet):
+    pass
 
 
 class Incident(models.Model):
