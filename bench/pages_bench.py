@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""Server time and SQL query count of the review page and of a park's result page, at scale.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks_pbench \
+        .venv/bin/python bench/pages_bench.py
+
+Creates Django's throwaway test database of the configured one (`test_zcparks_pbench`), migrated
+and dropped at the end (bench/_setup.py); uploaded files go to a temporary folder. In it:
+
+- 10,000 generated applications across all provinces (bench/generate.py), so both pages are
+  measured inside a full database;
+- the park's result page (`accounting:result`): a park-year of 1,000 enterprises × 12 months ×
+  8 records (96,000 rows; the workbook and import of bench/accounting_bench.py), recalculated
+  (services.recalculate), requested as the park's applicant and as a national reviewer, on the
+  first trace page and on later ones (`?page=N`, 200 trace lines a page);
+- the review page (`review_detail`): a complete application with calculated energy data taken
+  through the workflow to national review by the test builders (tests/applications/builders.py
+  `complete_application`, `drive_to`; tests/reviews/conftest.py `add_energy_data`), so its
+  submission snapshot carries calculation results; requested as the national reviewer.
+
+Each case: one warm-up request, then --requests requests through the Django test client (its time
+is the server's time: no network), then one more under CaptureQueriesContext for the SQL query
+count. Prints a table and rewrites the `pages` section of bench/RESULTS.md (and the two rows of
+its summary) unless --no-write. The target compared against is the issue's page target for the
+queue: < 150 ms server time (median and p95).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from _setup import ROOT, machine, median_p95, setup, teardown
+
+TARGET_MS = 150
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+START, END = "<!-- pages:start -->", "<!-- pages:end -->"
+SUMMARY_ROWS = ("| park's result page, ", "| review page (national reviewer), ")
+
+
+def measure(client, url: str, params: dict, requests: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    gc.collect()
+    response = client.get(url, params)  # warm-up
+    assert response.status_code == 200, (url, params, response.status_code)
+    durations, cpu = [], []
+    for _ in range(requests):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url, params)
+        durations.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        assert response.status_code == 200, response.status_code
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    median, p95 = median_p95(durations)
+    # the context of the last response is kept only for the caller to read the page count; held
+    # longer, its 15,000 trace dicts would slow the garbage collector in the cases that follow
+    return {"median": median, "p95": p95, "cpu": median_p95(cpu)[0],
+            "queries": len(captured), "bytes": len(response.content), "context": response.context,
+            "sql": [q["sql"] for q in captured.captured_queries]}
+
+
+def result_park() -> tuple[str, object, str]:
+    """The 96,000-row park-year, imported and recalculated: its result page's URL and applicant."""
+    from accounting_bench import ENTERPRISES, MONTHS, workbook
+    from django.urls import reverse
+
+    from accounting import importers, services
+    from accounting.models import ParkYear
+    from applications.models import Park, Province, Role, User
+
+    services.load_bundled_factor_sets()
+    park = Park.objects.create(name="结果页基准园区", province=Province.objects.get(code="32"),
+                               management_body="结果页基准园区管理委员会")
+    applicant = User.objects.create(username="p_applicant", role=Role.APPLICANT, park=park)
+    code = "ZCP-2025-trial"
+    started = time.perf_counter()
+    parsed = importers.parse_upload(
+        None, park_id=park.pk, year=2025, park_name=park.name, filename="bench.xlsx",
+        content=workbook(), factor_set_code=code, fuels=services.resolve_factor_set(code).fuels)
+    importers.apply_upload(park, 2025, importers.load_parsed(park.pk, 2025, parsed.sha256), None)
+    park_year = ParkYear.objects.get(park=park, year=2025)
+    run = services.recalculate(park_year.pk)
+    assert run.status == "succeeded", run.error
+    trace_lines = len(run.trace["rows"])
+    setup_note = (f"{ENTERPRISES:,} enterprises × {MONTHS} months × 8 records imported and "
+                  f"recalculated in {time.perf_counter() - started:.1f} s; {trace_lines:,} trace "
+                  f"lines")
+    print(setup_note)
+    return reverse("accounting:result", args=[park.pk, 2025]), applicant, setup_note
+
+
+def measure_result(url: str, applicant, national, requests: int) -> list:
+    from django.test import Client
+
+    cases = []
+    for who, user in (("park applicant", applicant), ("national reviewer", national)):
+        client = Client()
+        client.force_login(user)
+        first = measure(client, url, {}, requests)
+        pages = first.pop("context")["trace"].paginator.num_pages
+        cases.append((f"result page, {who}, trace page 1 of {pages}", first))
+        for page in (pages // 2, pages):
+            later = measure(client, url, {"page": str(page)}, requests)
+            later.pop("context")
+            cases.append((f"result page, {who}, trace page {page} (?page={page})", later))
+    return cases
+
+
+def review_application(cast) -> tuple[str, str]:
+    """An application with calculated energy data under national review: its review page URL."""
+    from django.urls import reverse
+
+    from applications.models import Park, Province, Role, User
+    from tests.applications.builders import complete_application, drive_to, open_batch
+    from tests.reviews.conftest import add_energy_data
+
+    park = Park.objects.create(name="评审页基准园区", province=Province.objects.get(code="32"),
+                               management_body="评审页基准园区管理委员会")
+    applicant = User.objects.create(username="r_applicant", role=Role.APPLICANT, park=park)
+    batch = open_batch()
+    add_energy_data(park, batch.year - 1)
+    application = drive_to(complete_application(park, applicant, batch),
+                           "under_national_review", cast)
+    snapshot = application.submissions.order_by("-number").first().snapshot
+    calc = "calculations"
+    assert snapshot.get(calc), sorted(snapshot)
+    note = (f"application {application.pk} under national review; its snapshot carries "
+            f"`{calc}` (the calculated {batch.year - 1} data of acceptance case "
+            f"01-green-medium)")
+    print(note)
+    return reverse("review_detail", args=[application.pk]), note
+
+
+def measure_review(url: str, national, requests: int) -> list:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(national)
+    review = measure(client, url, {}, requests)
+    review.pop("context")
+    return [("review page, national reviewer", review)]
+
+
+def result_breakdown(url: str, requests: int) -> str:
+    """Time the view's two heavy steps on their own: loading the latest run (its result and
+    15,000-line trace as JSONB) and formatting the trace for one page."""
+    from django.urls import resolve
+
+    from accounting import presentation, services
+    from applications.models import Park
+
+    kwargs = resolve(url).kwargs
+    park = Park.objects.get(pk=kwargs["park_id"])
+    load, fmt = [], []
+    for _ in range(requests):
+        start = time.perf_counter()
+        run = services.latest_result(park, kwargs["year"]).last_success
+        middle = time.perf_counter()
+        presentation.trace_page(run, "1")
+        load.append((middle - start) * 1000)
+        fmt.append((time.perf_counter() - middle) * 1000)
+    return (f"Where the result page's time goes (the same steps timed alone, median of "
+            f"{requests}): loading the latest run with its result and "
+            f"{len(run.trace['rows']):,}-line trace (`services.latest_result`, one query plus "
+            f"decoding the JSONB) {median_p95(load)[0]:.0f} ms; `presentation.trace_page`, which "
+            f"turns every trace line into a formatted dict before paginating 200 of them, "
+            f"{median_p95(fmt)[0]:.0f} ms; the rest of the median is the template (200 trace "
+            f"lines and the result tables) and the middleware. The query count is fixed (7) "
+            f"whatever the page.")
+
+
+def wrap(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, 100, break_long_words=False, break_on_hyphens=False)
+
+
+def table(cases: list) -> list[str]:
+    lines = ["| request | median ms | p95 ms | Django CPU median ms | SQL queries | HTML KB |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, r in cases:
+        lines.append(f"| {name} | {r['median']:.1f} | {r['p95']:.1f} | {r['cpu']:.1f} "
+                     f"| {r['queries']} | {r['bytes'] / 1024:.0f} |")
+    return lines
+
+
+def verdict(results: list) -> str:
+    worst = max(r["p95"] for _n, r in results)
+    return "met" if worst < TARGET_MS else "**missed**"
+
+
+def write_results(section: str, summary: list[str]) -> None:
+    text = RESULTS.read_text(encoding="utf-8")
+    block = f"{START}\n{section}\n{END}"
+    if START in text:
+        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: block, text,
+                      flags=re.S)
+    else:
+        text = text.replace("<!-- reviews:end -->", f"<!-- reviews:end -->\n\n{block}", 1)
+    lines = [line for line in text.split("\n") if not line.startswith(SUMMARY_ROWS)]
+    anchor = next(i for i, line in enumerate(lines) if line.startswith("| national queue page"))
+    lines[anchor + 1:anchor + 1] = summary
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+
+
+def section(when: str, load_start, load_end, cases: list, result_note: str, review_note: str,
+            breakdown: str, args) -> str:
+    result_cases = [c for c in cases if c[0].startswith("result")]
+    review_cases = [c for c in cases if c[0].startswith("review")]
+    return "\n".join([
+        "## Pages: the review page and a park's result page (bench/pages_bench.py)",
+        "",
+        wrap(f"Run {when} with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks_pbench "
+        f".venv/bin/python bench/pages_bench.py`; **load average (1 min) {load_start[0]:.2f} "
+        f"when the measured requests began, {load_end[0]:.2f} at their end** "
+        f"(5 and 15 min: {load_end[1]:.2f}, {load_end[2]:.2f}); {machine()}."),
+        "",
+        wrap(f"A throwaway database (`test_zcparks_pbench`, created, migrated and dropped by the "
+        f"script) holding {args.count:,} generated applications (bench/generate.py), then "
+        f"vacuumed and analysed. Result page: {result_note}. "
+        f"Review page: {review_note}. Each case: one "
+        f"warm-up request, then {args.requests} requests through the Django test client (server "
+        f"time, no network), then one more for the SQL query count (CaptureQueriesContext)."),
+        "",
+        *table(cases),
+        "",
+        wrap(f"Compared with the queue's page target (< {TARGET_MS} ms server time, median and "
+        f"p95): "
+        f"result page {verdict(result_cases)} (worst p95 "
+        f"{max(r['p95'] for _n, r in result_cases):.1f} ms), review page "
+        f"{verdict(review_cases)} (p95 {review_cases[0][1]['p95']:.1f} ms)."),
+        "",
+        wrap(breakdown),
+    ])
+
+
+def summary(when: str, load, result_cases: list, review_cases: list) -> list[str]:
+    first = result_cases[0][1]
+    worst = max(result_cases, key=lambda c: c[1]["p95"])
+    queries = sorted({r["queries"] for _n, r in result_cases})
+    review = review_cases[0][1]
+    return [
+        f"| park's result page, 96,000-row park-year (15,000 trace lines), 10,000 applications "
+        f"in the database ({when}, load {load[0]:.1f}) | < {TARGET_MS} ms server time (the "
+        f"queue's target) | applicant, trace page 1: median {first['median']:.0f} ms, p95 "
+        f"{first['p95']:.0f} ms; worst p95 {worst[1]['p95']:.0f} ms "
+        f"({worst[0].split(', ', 1)[1].split(' (')[0]}, median {worst[1]['median']:.0f} ms); "
+        f"{'–'.join(map(str, queries))} queries "
+        f"| {verdict(result_cases)} |",
+        f"| review page (national reviewer), application with calculation results, 10,000 "
+        f"applications ({when}, load {load[0]:.1f}) | < {TARGET_MS} ms server time (the "
+        f"queue's target) | median {review['median']:.0f} ms, p95 {review['p95']:.0f} ms; "
+        f"{review['queries']} queries | {verdict(review_cases)} |",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    args = parser.parse_args()
+    files = Path(tempfile.mkdtemp(prefix="zcp-pbench-"))
+    os.environ["ZCP_PRIVATE_STORAGE_ROOT"] = str(files / "private")
+    old = setup()
+    try:
+        from django.conf import settings
+        from django.db import connection
+        from generate import generate
+
+        from applications.models import Application, Province, Role, User
+        from zcparks.celery import app
+
+        settings.MEDIA_ROOT = files / "media"
+        app.conf.task_always_eager = True  # letters and recalculations inline, as in the tests
+        started = time.perf_counter()
+        generate(args.count)
+        print(f"generated {Application.objects.count()} applications in "
+              f"{time.perf_counter() - started:.1f} s")
+        jiangsu, anhui = Province.objects.get(code="32"), Province.objects.get(code="34")
+        cast = SimpleNamespace(
+            national=User.objects.create(username="p_national", role=Role.NATIONAL),
+            provincial_a=User.objects.create(username="p_prov_js", role=Role.PROVINCIAL,
+                                             province=jiangsu),
+            provincial_other=User.objects.create(username="p_prov_ah", role=Role.PROVINCIAL,
+                                                 province=anhui),
+        )
+        result_url, applicant, result_note = result_park()
+        review_url, review_note = review_application(cast)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # VACUUM too, so that autovacuum of the freshly loaded tables does not run
+                # during the measured requests
+                cursor.execute("VACUUM ANALYZE")
+        load_start = os.getloadavg()
+        result_cases = measure_result(result_url, applicant, cast.national, args.requests)
+        review_cases = measure_review(review_url, cast.national, args.requests)
+        breakdown = result_breakdown(result_url, args.requests)
+        print(breakdown)
+        cases = result_cases + review_cases
+        load_end = os.getloadavg()
+        print("\n".join(table(cases)))
+        print(f"load average: {load_start[0]:.2f} at start, {load_end[0]:.2f} at the end")
+        print(f"machine: {machine()}")
+        print(f"result page target p95 < {TARGET_MS} ms: {verdict(result_cases)}; "
+              f"review page: {verdict(review_cases)}")
+        for name, r in cases:
+            print(f"-- {name}: {r['queries']} queries")
+        if not args.no_write:
+            when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            write_results(
+                section(when, load_start, load_end, cases, result_note, review_note,
+                        breakdown, args),
+                summary(when, load_end, result_cases, review_cases))
+            print(f"wrote {RESULTS.relative_to(ROOT)}")
+    finally:
+        teardown(old)
+        shutil.rmtree(files, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
