@@ -199,10 +199,3 @@ def test_park_page_lists_the_parks_applications_with_names_for_each_audience(cli
     html = client.get(reverse("park_detail", args=[cast.park_a.pk])).content.decode()
     assert reverse("application_detail", args=[application.pk]) not in html
 
-
-def test_demo_sends_no_mail_through_the_configured_backend(db, settings, capsys):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-    call_command("load_demo")
-    out = capsys.readouterr().out
-    assert "Subject:" not in out
-    assert out.rstrip().splitlines()[-1].startswith("  admin")
