@@ -128,3 +128,21 @@ def test_a_year_outside_the_range_is_404(cast, client):
     assert (
         client.get(reverse("accounting:park_year", args=[cast.park_a.pk, 1990])).status_code == 404
     )
+
+
+def test_result_page_shows_the_requested_page_of_the_trace(
+    cast, client, trial_set, on_commit, monkeypatch
+):
+    from accounting import presentation
+    from accounting.models import CalculationRun
+
+    monkeypatch.setattr(presentation, "TRACE_PAGE", 3)
+    client.force_login(cast.applicant_a)
+    import_case(client, cast.park_a, load_case(VALID_CASES[1]))
+    run = CalculationRun.objects.latest("pk")
+    columns, rows = run.trace["columns"], run.trace["rows"]
+    url = reverse("accounting:result", args=[cast.park_a.pk, 2025])
+    trace = client.get(url, {"page": 2}).context["trace"]
+    assert trace.number == 2 and trace.paginator.num_pages == -(-len(rows) // 3)
+    shown = [line["amount"] for line in trace.object_list]
+    assert shown == [row[columns.index("amount")] for row in rows[3:6]]
