@@ -197,6 +197,14 @@ def effective_factor_set_code(park_year: ParkYear) -> str | None:
     return park_year.factor_set_code or code_for_year(park_year.year)
 
 
+def fuels_for(park_year: ParkYear | None, year: int) -> tuple[str, dict[str, Any]]:
+    """The factor-set code a park-year's data is checked against, and that set's fuels (empty
+    when no set is published), for the forms, the import and the API alike."""
+    code = (park_year.factor_set_code if park_year else "") or code_for_year(year) or ""
+    factor_set = resolve_factor_set(code) if code else None
+    return code, (factor_set.fuels if factor_set else {})
+
+
 # --- queueing ----------------------------------------------------------------------------------
 
 

@@ -40,12 +40,6 @@ def _park_year(request: HttpRequest, park_id: int, year: int):
     return park, park_year, access.can_edit_park_data(request.user, park)
 
 
-def _fuels(park_year: ParkYear | None, year: int):
-    code = (park_year.factor_set_code if park_year else "") or services.code_for_year(year)
-    factor_set = services.resolve_factor_set(code) if code else None
-    return factor_set.fuels if factor_set else {}
-
-
 @login_required
 def my_energy(request: HttpRequest) -> HttpResponse:
     if request.user.role != Role.APPLICANT:
@@ -100,7 +94,7 @@ def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpRes
     park, py, can_edit = _park_year(request, park_id, year)
     if request.method == "POST" and not can_edit:
         access.require_park_editor(request.user, park)
-    fuels = _fuels(py, year)
+    _code, fuels = services.fuels_for(py, year)
     context = {
         "park": park,
         "year": year,
@@ -179,7 +173,7 @@ def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
         if upload_file.size > settings.ZCP_MAX_IMPORT_BYTES:
             errors = [_("文件过大")]
         else:
-            code = (py.factor_set_code if py else "") or services.code_for_year(year) or ""
+            code, fuels = services.fuels_for(py, year)
             try:
                 parsed = importers.parse_upload(
                     py,
@@ -189,7 +183,7 @@ def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
                     filename=upload_file.name,
                     content=upload_file.read(),
                     factor_set_code=code,
-                    fuels=_fuels(py, year),
+                    fuels=fuels,
                 )
             except importers.ImportInvalid as exc:
                 errors = exc.errors

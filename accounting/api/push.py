@@ -34,10 +34,7 @@ SCALAR_ONLY = _("须为数字、文本、布尔值或 null")
 
 def _context(park, year: int) -> tuple[str, dict[str, Any]]:
     """The factor-set code and its fuels, as the import page uses them."""
-    park_year = ParkYear.objects.filter(park=park, year=year).first()
-    code = (park_year.factor_set_code if park_year else "") or services.code_for_year(year) or ""
-    factor_set = services.resolve_factor_set(code) if code else None
-    return code, (factor_set.fuels if factor_set else {})
+    return services.fuels_for(ParkYear.objects.filter(park=park, year=year).first(), year)
 
 
 def _load(body: bytes) -> Any:
