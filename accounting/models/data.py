@@ -126,8 +126,9 @@ class FuelRecord(MonthlyRecord):
         return f"{self.enterprise} {self.fuel} {self.month or ''} {self.quantity}"
 
 
-class ElectricityRecord(MonthlyRecord):
-    enterprise = models.ForeignKey(
+def park_level_enterprise() -> models.ForeignKey:
+    """Electricity, generation, heat and process rows may belong to the park as a whole."""
+    return models.ForeignKey(
         Enterprise,
         null=True,
         blank=True,
@@ -135,6 +136,10 @@ class ElectricityRecord(MonthlyRecord):
         related_name="+",
         verbose_name=_("企业"),
     )
+
+
+class ElectricityRecord(MonthlyRecord):
+    enterprise = park_level_enterprise()
     direction = models.CharField(_("方向"), max_length=8, choices=DIRECTION_CHOICES)
     kind = models.CharField(_("类型"), max_length=32, choices=ELECTRICITY_KIND_CHOICES)
     mwh = models.DecimalField(_("电量 (MWh)"), **QUANTITY)
@@ -148,14 +153,7 @@ class ElectricityRecord(MonthlyRecord):
 
 
 class GenerationRecord(MonthlyRecord):
-    enterprise = models.ForeignKey(
-        Enterprise,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("企业"),
-    )
+    enterprise = park_level_enterprise()
     source = models.CharField(_("电源"), max_length=200)
     fossil = models.BooleanField(_("化石能源发电"), default=False)
     mwh = models.DecimalField(_("发电量 (MWh)"), **QUANTITY)
@@ -169,14 +167,7 @@ class GenerationRecord(MonthlyRecord):
 
 
 class HeatRecord(MonthlyRecord):
-    enterprise = models.ForeignKey(
-        Enterprise,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("企业"),
-    )
+    enterprise = park_level_enterprise()
     direction = models.CharField(_("方向"), max_length=8, choices=DIRECTION_CHOICES)
     kind = models.CharField(_("类型"), max_length=16, choices=HEAT_KIND_CHOICES)
     gj = models.DecimalField(_("热量 (GJ)"), **QUANTITY)
@@ -193,14 +184,7 @@ class HeatRecord(MonthlyRecord):
 
 
 class ProcessRecord(MonthlyRecord):
-    enterprise = models.ForeignKey(
-        Enterprise,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("企业"),
-    )
+    enterprise = park_level_enterprise()
     product = models.CharField(_("产品"), max_length=200)
     tonnes = models.DecimalField(_("产量 (t)"), **QUANTITY)
     factor_tco2_per_t = models.DecimalField(_("排放因子 (tCO2/t)"), **QUANTITY)
