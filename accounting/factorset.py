@@ -8,10 +8,11 @@ services may build the same ``FactorSet`` from stored rows instead.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from functools import lru_cache
 from pathlib import Path
@@ -55,7 +56,12 @@ _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 class FactorSetError(ValueError):
-    """A factor-set file is malformed; the message names file, row and column."""
+    """A factor set is malformed; the message names file, row and column, and ``problems``
+    holds the same as data (empty for an error that is not about a CSV cell)."""
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,114 +124,286 @@ class FactorSet:
         return self.parameters[key].value
 
 
-def _decimal(text: str, where: str, *, required: bool, positive: bool = False) -> Decimal | None:
-    text = text.strip()
+# --- Reading the two CSV files: one set of rules for the bundled files and for uploads ---------
+
+# The stored precision, models.factors.DECIMAL (24 digits, 10 of them after the point): a value
+# the database could not hold is refused here, by both doors, with its row and column.
+MAX_PLACES = 10
+MAX_INTEGER_DIGITS = 24 - MAX_PLACES
+
+# What each problem says, in English; accounting.factor_sets words the same codes for the user.
+MESSAGES = {
+    "not_utf8": "must be UTF-8 encoded",
+    "not_csv": "is not a valid CSV file ({reason})",
+    "header": "header must be {columns}",
+    "column_count": "expected {expected} columns, found {found}",
+    "required": "is required",
+    "not_decimal": "{text!r} is not a decimal number",
+    "not_positive": "must be greater than zero",
+    "negative": "must be zero or more",
+    "too_many_places": "at most {places} decimal places",
+    "too_many_digits": "at most {digits} digits before the decimal point",
+    "not_snake_case": "must be lower_snake_case",
+    "duplicate_code": "duplicate code {code!r}",
+    "duplicate_key": "duplicate key {key!r}",
+    "not_a_category": "must be one of {choices}",
+    "not_yes_no": "must be yes or no",
+    "blank_for_non_fossil": "must be blank for a non_fossil fuel",
+    "above_one": "must not exceed 1",
+    "no_fuels": "has no fuels",
+    "missing_parameter": "parameter {key!r} is missing",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a factor-set file, as data: the file, the row (1 is the header), the
+    column ("" for a whole row or file), a code from MESSAGES and the values its message uses."""
+
+    file: str
+    row: int
+    column: str
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code].format(**self.params)
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, column {self.column}" if self.column else f"row {self.row}"
+        return f"{self.file}: {where}: {self.message}"
+
+
+class Problems:
+    """Where the rules report. ``stop_at_first`` raises at the first problem (one is enough to
+    refuse a bundled file); otherwise all are kept, so an administrator fixes an upload at once."""
+
+    def __init__(self, *, stop_at_first: bool) -> None:
+        self.stop_at_first = stop_at_first
+        self.found: list[Problem] = []
+
+    def add(self, file: str, row: int, column: str, code: str, /, **params: object) -> None:
+        problem = Problem(file, row, column, code, params)
+        self.found.append(problem)
+        if self.stop_at_first:
+            raise FactorSetError(str(problem), self.found)
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise FactorSetError("; ".join(str(p) for p in self.found), self.found)
+
+
+Rows = list[tuple[int, dict[str, str]]]
+
+
+def _read_rows(
+    data: bytes, file: str, columns: tuple[str, ...], problems: Problems
+) -> tuple[Rows, bool]:
+    """The data rows of one file (number, stripped cells by column), and whether every row could
+    be read: the checks on the file as a whole (no fuels, a missing parameter) wait until then."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.add(file, 1, "", "not_utf8")
+        return [], False
+    # newline="" as the csv module asks: CR, LF or CRLF end a row, a line break inside a
+    # quoted cell stays in the cell.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: Rows = []
+    complete = True
+    number = 0  # the last row read; a csv.Error is in the next one
+    try:
+        header = next(reader, None)
+        if header is None or tuple(h.strip() for h in header) != columns:
+            problems.add(file, 1, "", "header", columns=",".join(columns))
+            return [], False
+        number = 1
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(columns):
+                problems.add(
+                    file, number, "", "column_count", expected=len(columns), found=len(cells)
+                )
+                complete = False
+                continue
+            rows.append((number, dict(zip(columns, (c.strip() for c in cells), strict=True))))
+    except csv.Error as exc:  # e.g. a cell over the csv module's size limit
+        problems.add(file, number + 1, "", "not_csv", reason=str(exc))
+        return rows, False
+    return rows, complete
+
+
+def _decimal(
+    problems: Problems,
+    file: str,
+    number: int,
+    column: str,
+    text: str,
+    *,
+    required: bool,
+    positive: bool = False,
+) -> Decimal | None:
+    """The cell as a Decimal, or None when it is blank or wrong (and then reported)."""
     if not text:
         if required:
-            raise FactorSetError(f"{where}: is required")
+            problems.add(file, number, column, "required")
         return None
     if not _DECIMAL.fullmatch(text):
-        raise FactorSetError(f"{where}: {text!r} is not a decimal number")
+        problems.add(file, number, column, "not_decimal", text=text)
+        return None
     value = Decimal(text)
     if value < 0 or (positive and value == 0):
-        raise FactorSetError(
-            f"{where}: must be {'greater than zero' if positive else 'zero or more'}"
-        )
+        problems.add(file, number, column, "not_positive" if positive else "negative")
+        return None
+    # Counted on the digits, not by quantize(): "1e-999999999" must be refused, not overflow.
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # _DECIMAL admits no NaN or Infinity
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if -(exponent + trailing_zeros) > MAX_PLACES:
+        problems.add(file, number, column, "too_many_places", places=MAX_PLACES)
+        return None
+    if value != 0 and value.adjusted() >= MAX_INTEGER_DIGITS:
+        problems.add(file, number, column, "too_many_digits", digits=MAX_INTEGER_DIGITS)
+        return None
     return value
 
 
-def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactorSetError(f"{path}: cannot read ({exc})") from exc
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != columns:
-        raise FactorSetError(f"{path}: row 1: header must be {','.join(columns)}")
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(columns):
-            raise FactorSetError(
-                f"{path}: row {number}: expected {len(columns)} columns, found {len(cells)}"
-            )
-        rows.append((number, dict(zip(columns, cells, strict=True))))
-    return rows
-
-
-def _load_fuels(path: Path) -> dict[str, Fuel]:
+def _check_fuels(rows: Rows, complete: bool, file: str, problems: Problems) -> dict[str, Fuel]:
     fuels: dict[str, Fuel] = {}
-    for number, row in _read_rows(path, FUEL_COLUMNS):
+    seen: set[str] = set()
+    for number, row in rows:
+        before = len(problems.found)
 
-        def where(column: str, number: int = number) -> str:
-            return f"{path}: row {number}, column {column}"
+        def report(column: str, code: str, /, *, number: int = number, **params: object) -> None:
+            problems.add(file, number, column, code, **params)
 
-        code = row["code"].strip()
+        code = row["code"]
         if not _CODE.fullmatch(code):
-            raise FactorSetError(f"{where('code')}: must be lower_snake_case")
-        if code in fuels:
-            raise FactorSetError(f"{where('code')}: duplicate code {code!r}")
+            report("code", "not_snake_case")
+        elif code in seen:
+            report("code", "duplicate_code", code=code)
+        seen.add(code)
         for column in ("name_zh", "name_en", "unit", "source"):
-            if not row[column].strip():
-                raise FactorSetError(f"{where(column)}: is required")
-        category = row["category"].strip()
+            if not row[column]:
+                report(column, "required")
+        category = row["category"]
         if category not in FUEL_CATEGORIES:
-            raise FactorSetError(
-                f"{where('category')}: must be one of {', '.join(FUEL_CATEGORIES)}"
-            )
-        clean = row["clean"].strip()
-        if clean not in ("yes", "no"):
-            raise FactorSetError(f"{where('clean')}: must be yes or no")
+            report("category", "not_a_category", choices=", ".join(FUEL_CATEGORIES))
+        if row["clean"] not in ("yes", "no"):
+            report("clean", "not_yes_no")
         fossil = category != "non_fossil"
-        carbon = {
-            column: _decimal(row[column], where(column), required=fossil, positive=True)
-            for column in ("ncv_gj_per_unit", "carbon_tc_per_tj", "oxidation")
-        }
-        if not fossil:
-            # A non-fossil fuel emits 0 by rule; carbon data there would only mislead a reader.
-            for column, value in carbon.items():
-                if value is not None:
-                    raise FactorSetError(f"{where(column)}: must be blank for a non_fossil fuel")
-        oxidation = carbon["oxidation"]
+        carbon: dict[str, Decimal | None] = {}
+        for column in ("ncv_gj_per_unit", "carbon_tc_per_tj", "oxidation"):
+            if not fossil and row[column]:
+                # A non-fossil fuel emits 0 by rule; carbon data there would only mislead.
+                report(column, "blank_for_non_fossil")
+                continue
+            carbon[column] = _decimal(
+                problems, file, number, column, row[column], required=fossil, positive=True
+            )
+        oxidation = carbon.get("oxidation")
         if oxidation is not None and oxidation > 1:
-            raise FactorSetError(f"{where('oxidation')}: must not exceed 1")
-        tce = _decimal(row["tce_per_unit"], where("tce_per_unit"), required=True, positive=True)
-        assert tce is not None
-        fuels[code] = Fuel(
-            code=code,
-            name_zh=row["name_zh"].strip(),
-            name_en=row["name_en"].strip(),
-            category=category,
-            unit=row["unit"].strip(),
-            tce_per_unit=tce,
-            ncv_gj_per_unit=carbon["ncv_gj_per_unit"],
-            carbon_tc_per_tj=carbon["carbon_tc_per_tj"],
-            oxidation=oxidation,
-            clean=clean == "yes",
-            source=row["source"].strip(),
+            report("oxidation", "above_one")
+        tce = _decimal(
+            problems,
+            file,
+            number,
+            "tce_per_unit",
+            row["tce_per_unit"],
+            required=True,
+            positive=True,
         )
-    if not fuels:
-        raise FactorSetError(f"{path}: has no fuels")
+        if len(problems.found) == before:
+            assert tce is not None
+            fuels[code] = Fuel(
+                code=code,
+                name_zh=row["name_zh"],
+                name_en=row["name_en"],
+                category=category,
+                unit=row["unit"],
+                tce_per_unit=tce,
+                ncv_gj_per_unit=carbon.get("ncv_gj_per_unit"),
+                carbon_tc_per_tj=carbon.get("carbon_tc_per_tj"),
+                oxidation=oxidation,
+                clean=row["clean"] == "yes",
+                source=row["source"],
+            )
+    if complete and not rows:
+        problems.add(file, 2, "", "no_fuels")
     return fuels
 
 
-def _load_parameters(path: Path) -> dict[str, Parameter]:
+def _check_parameters(
+    rows: Rows, complete: bool, file: str, problems: Problems
+) -> dict[str, Parameter]:
     parameters: dict[str, Parameter] = {}
-    for number, row in _read_rows(path, PARAMETER_COLUMNS):
-        key = row["key"].strip()
+    seen: set[str] = set()
+    for number, row in rows:
+        before = len(problems.found)
+        key = row["key"]
         if not _CODE.fullmatch(key):
-            raise FactorSetError(f"{path}: row {number}, column key: must be lower_snake_case")
-        if key in parameters:
-            raise FactorSetError(f"{path}: row {number}, column key: duplicate key {key!r}")
-        value = _decimal(row["value"], f"{path}: row {number}, column value", required=True)
-        assert value is not None
-        parameters[key] = Parameter(key, value, row["unit"].strip(), row["source"].strip())
-    for key in REQUIRED_PARAMETERS:
-        if key not in parameters:
-            raise FactorSetError(f"{path}: parameter {key!r} is missing")
+            problems.add(file, number, "key", "not_snake_case")
+        elif key in seen:
+            problems.add(file, number, "key", "duplicate_key", key=key)
+        seen.add(key)
+        value = _decimal(problems, file, number, "value", row["value"], required=True)
+        if len(problems.found) == before:
+            assert value is not None
+            parameters[key] = Parameter(key, value, row["unit"], row["source"])
+    if complete:
+        # A missing parameter has no row of its own: it is reported just below the last one.
+        after = rows[-1][0] + 1 if rows else 2
+        for key in REQUIRED_PARAMETERS:
+            if key not in seen:
+                problems.add(file, after, "key", "missing_parameter", key=key)
     return parameters
+
+
+def read_factor_set(
+    factors: bytes,
+    factors_name: str,
+    parameters: bytes,
+    parameters_name: str,
+    code: str,
+    version: int,
+    year: int,
+    *,
+    title_zh: str = "",
+    title_en: str = "",
+    stop_at_first: bool = True,
+) -> FactorSet:
+    """Check the two CSV files (their bytes) and build the set; FactorSetError otherwise.
+
+    ``stop_at_first=False`` checks every row of both files first; the error's ``problems`` then
+    lists all that is wrong, each with file, row and column.
+    """
+    problems = Problems(stop_at_first=stop_at_first)
+    fuel_rows, fuels_complete = _read_rows(factors, factors_name, FUEL_COLUMNS, problems)
+    fuels = _check_fuels(fuel_rows, fuels_complete, factors_name, problems)
+    parameter_rows, parameters_complete = _read_rows(
+        parameters, parameters_name, PARAMETER_COLUMNS, problems
+    )
+    values = _check_parameters(parameter_rows, parameters_complete, parameters_name, problems)
+    problems.raise_if_any()
+    return FactorSet(
+        code=code,
+        version=version,
+        year=year,
+        # Read-only views: a cached set is shared by every calculation in the process.
+        fuels=MappingProxyType(fuels),
+        parameters=MappingProxyType(values),
+        title_zh=title_zh,
+        title_en=title_en,
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FactorSetError(f"{path}: cannot read ({exc})") from exc
 
 
 def load_factor_set_from_csv(
@@ -238,14 +416,16 @@ def load_factor_set_from_csv(
     title_zh: str = "",
     title_en: str = "",
 ) -> FactorSet:
-    """Read and strictly validate the two CSV files of a factor set."""
-    return FactorSet(
-        code=code,
-        version=version,
-        year=year,
-        # Read-only views: a cached set is shared by every calculation in the process.
-        fuels=MappingProxyType(_load_fuels(Path(factors_path))),
-        parameters=MappingProxyType(_load_parameters(Path(parameters_path))),
+    """Read and strictly validate the two CSV files of a factor set; stop at the first error."""
+    factors_path, parameters_path = Path(factors_path), Path(parameters_path)
+    return read_factor_set(
+        _read_bytes(factors_path),
+        str(factors_path),
+        _read_bytes(parameters_path),
+        str(parameters_path),
+        code,
+        version,
+        year,
         title_zh=title_zh,
         title_en=title_en,
     )
