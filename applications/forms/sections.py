@@ -123,7 +123,31 @@ class PhaseForm(forms.Form):
     )
 
 
-PhaseFormSet = forms.formset_factory(PhaseForm, extra=2, can_delete=True, max_num=20)
+def rows_formset(form: type[forms.Form], max_rows: int, too_many: str) -> type[forms.BaseFormSet]:
+    """A table of the section: the saved rows and one empty row to fill.
+
+    One empty row, not none, so that a browser without JavaScript can still add a row on each
+    save; with JavaScript the page's "添加一行" button copies `empty_form` as often as wanted.
+    """
+    # Django's own message does not say which table is too long; `too_many` names it.
+    base = type(
+        f"{form.__name__}Rows",
+        (forms.BaseFormSet,),
+        {"default_error_messages": {"too_many_forms": too_many}},
+    )
+    return forms.formset_factory(
+        form,
+        formset=base,
+        extra=1,
+        can_delete=True,
+        max_num=max_rows,
+        validate_max=True,
+        # A forged TOTAL_FORMS builds at most this many forms (Django's default is max + 1000).
+        absolute_max=max_rows,
+    )
+
+
+PhaseFormSet = rows_formset(PhaseForm, 20, _("路线图（分阶段）：最多 %(num)d 个阶段。"))
 
 
 class TargetsForm(SectionForm):
@@ -177,7 +201,7 @@ class ProjectForm(forms.Form):
         return data
 
 
-ProjectFormSet = forms.formset_factory(ProjectForm, extra=2, can_delete=True, max_num=100)
+ProjectFormSet = rows_formset(ProjectForm, 100, _("重点项目表：最多 %(num)d 个项目。"))
 
 
 class KeyTasksForm(SectionForm):

@@ -81,3 +81,36 @@ def test_the_application_pages_are_accessible_and_fit_a_phone(site, cast):
         reviewer.goto(site.url(path))
         check_page(reviewer, name)
     assert site.console_errors == []
+
+
+def test_roadmap_rows_are_added_with_the_button_and_removed_with_the_delete_box(site, cast):
+    app = services.start_application(cast.applicant_a, open_batch())
+    page = site.login("applicant_a")
+    page.goto(site.url(f"/applications/{app.pk}/sections/targets/"))
+    roadmap = page.locator("[data-formset=roadmap]")
+    add = roadmap.locator("[data-formset-add]")
+    assert add.is_visible()
+    assert roadmap.locator("[data-formset-row]").count() == 1
+    add.click()
+    add.click()
+    assert roadmap.locator("[data-formset-row]").count() == 3
+    assert page.locator("[name='roadmap-TOTAL_FORMS']").input_value() == "3"
+    # The new row takes the focus, so the applicant can type straight away.
+    assert page.evaluate("() => document.activeElement.name") == "roadmap-2-name"
+    for i, name in enumerate(("近期", "中期", "远期")):
+        page.locator(f"[name='roadmap-{i}-name']").fill(name)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    app.refresh_from_db()
+    assert [p["name"] for p in app.data["targets"]["roadmap"]] == ["近期", "中期", "远期"], (
+        page_text(page)
+    )
+
+    # Back on the page: the three saved phases and one empty row; delete the middle one.
+    assert roadmap.locator("[data-formset-row]").count() == 4
+    roadmap.locator("[name='roadmap-1-DELETE']").check()
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    app.refresh_from_db()
+    assert [p["name"] for p in app.data["targets"]["roadmap"]] == ["近期", "远期"]
+    assert site.console_errors == []
