@@ -8,6 +8,7 @@ from .views import verify as verify_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("parks/", home.park_list, name="park_list"),
     path("parks/mine/", home.my_park, name="my_park"),
     path("parks/<int:park_id>/", home.park_detail, name="park_detail"),

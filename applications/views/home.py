@@ -5,9 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from .. import access
 from ..models import Role
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico whatever the page links; the icon is an SVG
+    among the static files, whose address may carry a content hash, so it is looked up here."""
+    return redirect(static("img/favicon.svg"))
 
 
 @login_required

@@ -39,8 +39,7 @@ class Site:
 
     def _console(self, page, message) -> None:
         source = message.location.get("url", "")
-        # The browser asks for /favicon.ico by itself; the site does not link one.
-        if message.type == "error" and not source.endswith("/favicon.ico"):
+        if message.type == "error":
             self.console_errors.append(f"{page.url}: {message.text} {source}")
 
     def _page_error(self, page, error) -> None:
