@@ -1,14 +1,17 @@
-"""Load the demo data and print the demo logins. Safe to run again."""
+"""Load the demo data and print the demo logins and API token. Safe to run again."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from applications import demo
+from applications import demo, demo_api
 
 
 class Command(BaseCommand):
-    help = "Load demo parks, people, energy data and applications, and print the demo logins."
+    help = (
+        "Load demo parks, people, energy data and applications, and print the demo logins and "
+        "the demo park's API token."
+    )
 
     def handle(self, *args, **options) -> None:
         # The demo drives applications through the workflow, which notifies the demo people by
@@ -20,8 +23,11 @@ class Command(BaseCommand):
                 loader()
         finally:
             settings.EMAIL_BACKEND = configured
+        token = demo_api.load_demo_api_token()
         self.stdout.write("Demo logins (username  password  who):")
         for line in demo.login_lines():
+            self.stdout.write(line)
+        for line in demo_api.token_lines(token):
             self.stdout.write(line)
 
 
