@@ -222,7 +222,7 @@ class CalculationRunAdmin(_ForAdministrators, admin.ModelAdmin):
     ]
     list_select_related = ["park_year__park"]
     list_filter = ["status"]
-    exclude = ["result", "trace"]
+    exclude = ["result", "trace_factors"]
 
     def has_change_permission(self, request, obj=None):
         return False  # runs are records; a recalculation makes a new one

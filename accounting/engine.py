@@ -47,6 +47,7 @@ __all__ = [
     "case_digest",
     "dumps",
     "evaluate",
+    "evaluate_parsed",
     "evaluate_with_digest",
 ]
 
@@ -85,6 +86,7 @@ ENERGY_GROUP = {
     "heat": "heat",
 }
 SIGN = {"import": 1, "export": -1}
+BY = ("category", "energy_type", "enterprise")  # the breakdowns of a result
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ class Result:
     guiding: dict[str, dict[str, Any]]  # missing indicators are absent (and flagged)
     flags: tuple[str, ...]  # sorted
     products: tuple[dict[str, Any], ...]
+    breakdown_tables: dict[str, dict[str, dict[str, Decimal]]]  # see breakdowns()
     trace: tuple[TraceLine, ...]
 
     def breakdown(self, by: str, amount_unit: str = "tCO2") -> dict[str, Decimal]:
@@ -203,11 +206,23 @@ class Result:
             "flags": list(self.flags),
         }
 
-    def to_full_dict(self) -> dict[str, Any]:
+    def breakdowns(self) -> dict[str, dict[str, dict[str, Decimal]]]:
+        """Every ``breakdown`` of ``to_full_dict``, worked out with the totals in one pass.
+
+        {"emissions_t" | "energy_tce": {"by_category" | "by_energy_type" | "by_enterprise":
+        {key: sum}}}, each equal to ``breakdown(by, unit)`` (a test holds them together).
+        """
+        return {
+            unit: {by: dict(sums) for by, sums in tables.items()}
+            for unit, tables in self.breakdown_tables.items()
+        }
+
+    def to_full_dict(self, *, trace: bool = True) -> dict[str, Any]:
         """``to_json_dict`` plus what explains it.
 
         Adds factor_set {code, version}, clean_energy_tce, breakdowns (emissions_t and
-        energy_tce, each by_category / by_energy_type / by_enterprise), products and trace.
+        energy_tce, each by_category / by_energy_type / by_enterprise), products and, unless
+        ``trace=False`` (a caller that stores the trace its own way), the trace.
         """
         full = self.to_json_dict()
         full["factor_set"] = {
@@ -215,23 +230,16 @@ class Result:
             "version": self.factor_set_version,
         }
         full["clean_energy_tce"] = dict(self.clean_energy_tce)
-        full["breakdowns"] = {
-            unit_key: {
-                f"by_{by}": self.breakdown(by, unit)
-                for by in ("category", "energy_type", "enterprise")
-            }
-            for unit_key, unit in (("emissions_t", "tCO2"), ("energy_tce", "tce"))
-        }
+        full["breakdowns"] = self.breakdowns()
         full["products"] = [dict(p) for p in self.products]
-        full["trace"] = [line.to_dict() for line in self.trace]
+        if trace:
+            full["trace"] = [line.to_dict() for line in self.trace]
         return full
 
 
 def evaluate(case: Any, factor_set: FactorSet, rules: Rules = DEFAULT_RULES) -> Result:
     """Validate the whole ``case`` (raises ``CaseError``), then calculate its indicators."""
-    parsed = parse_case(case, factor_set.fuels)
-    with localcontext(CONTEXT):
-        return _Calculation(parsed, factor_set, rules).result()
+    return evaluate_parsed(parse_case(case, factor_set.fuels), factor_set, rules)
 
 
 def evaluate_with_digest(
@@ -239,24 +247,77 @@ def evaluate_with_digest(
 ) -> tuple[Result, str]:
     """``evaluate`` and ``case_digest`` in one validation: a recalculation needs both."""
     parsed = parse_case(case, factor_set.fuels)
+    return evaluate_parsed(parsed, factor_set, rules), parsed_digest(parsed)
+
+
+def evaluate_parsed(
+    parsed: ParsedCase, factor_set: FactorSet, rules: Rules = DEFAULT_RULES
+) -> Result:
+    """Calculate a case that is already typed and checked (``parse_case``, or rows read back
+    from the database and checked with ``casefile.check_stored``)."""
     with localcontext(CONTEXT):
-        result = _Calculation(parsed, factor_set, rules).result()
-    return result, parsed_digest(parsed)
+        return _Calculation(parsed, factor_set, rules).result()
+
+
+def _breakdown_tables(trace: list[TraceLine]) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """Sums of the trace's amounts by category, energy type and enterprise, for tCO2
+    (``emissions_t``; bunker its own category) and tce (``energy_tce``; fuels, electricity,
+    heat): one pass over a trace that has ~15,000 lines for a large park."""
+    tables: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for unit_key in ("emissions_t", "energy_tce"):
+        names = (
+            ENERGY_GROUP.values() if unit_key == "energy_tce" else (*EMISSION_CATEGORIES, "bunker")
+        )
+        tables[unit_key] = {
+            "by_category": dict.fromkeys(names, ZERO),
+            "by_energy_type": {},
+            "by_enterprise": {},
+        }
+    emissions, energy = tables["emissions_t"], tables["energy_tce"]
+    e_category, e_type, e_enterprise = (emissions[f"by_{by}"] for by in BY)
+    t_category, t_type, t_enterprise = (energy[f"by_{by}"] for by in BY)
+    for line in trace:
+        category, section, enterprise, energy_type = line[:4]
+        amount = line[14]
+        if category == "energy":  # amount_unit tce
+            group = ENERGY_GROUP[section]
+            t_category[group] += amount
+            t_type[energy_type] = t_type.get(energy_type, ZERO) + amount
+            t_enterprise[enterprise] = t_enterprise.get(enterprise, ZERO) + amount
+        else:
+            e_category[category] += amount
+            e_type[energy_type] = e_type.get(energy_type, ZERO) + amount
+            e_enterprise[enterprise] = e_enterprise.get(enterprise, ZERO) + amount
+    return tables
 
 
 def _grouped(rows: Iterable[Any], fields_: tuple[str, ...], amount: str) -> dict:
-    """{key: [row count, summed amount]} in first-seen order."""
+    """{key: (row count, summed amount)} in first-seen order (a row may stand for several
+    records already summed: its ``rows``)."""
     key_of, amount_of = attrgetter(*fields_), attrgetter(amount)
-    groups: dict[tuple, list] = {}
+    rows = tuple(rows)
+    # Rows read back from the database are summed already, every key once: then the groups
+    # are built in C. Otherwise (a case file's monthly rows) they are summed here.
+    groups: dict[tuple, Any] = dict(
+        zip(map(key_of, rows), zip(map(_ROWS, rows), map(amount_of, rows), strict=True),
+            strict=True)
+    )  # fmt: skip
+    if len(groups) == len(rows):
+        return groups
+    groups = {}
     for row in rows:
         key = key_of(row)
         group = groups.get(key)
         if group is None:
-            groups[key] = [1, amount_of(row)]
+            groups[key] = [row.rows, amount_of(row)]
         else:
-            group[0] += 1
+            group[0] += row.rows
             group[1] += amount_of(row)
     return groups
+
+
+_new_line = tuple.__new__
+_ROWS = attrgetter("rows")
 
 
 class Factor(NamedTuple):
@@ -279,13 +340,16 @@ class _Calculation:
     ) -> Decimal:  # fmt: skip
         """Append one trace line; key is (enterprise, energy_type, use, detail)."""
         rows, quantity = group
-        amount = quantity * factor.value
+        code, value, factor_unit, source = factor
+        amount = quantity * value
         amount = -amount if sign < 0 else amount
-        amount_unit = "tce" if category == "energy" else "tCO2"
-        self.trace.append(
-            TraceLine(category, section, *key, rows, quantity, unit, *factor, sign,
-                      amount, amount_unit)
-        )  # fmt: skip
+        enterprise, energy_type, use, detail = key
+        # tuple.__new__ skips TraceLine's Python-level __new__: a large park has ~15,000 lines.
+        self.trace.append(_new_line(TraceLine, (
+            category, section, enterprise, energy_type, use, detail, rows, quantity, unit,
+            code, value, factor_unit, source, sign, amount,
+            "tce" if category == "energy" else "tCO2",
+        )))  # fmt: skip
         return amount
 
     def _parameter(self, key: str) -> Factor:
@@ -298,17 +362,13 @@ class _Calculation:
         gj = self._heat()
         self._processes()
 
-        emissions = dict.fromkeys((*EMISSION_CATEGORIES, "bunker_memo"), ZERO)
-        energy = dict.fromkeys(("fuels", "electricity", "heat"), ZERO)
-        for line in self.trace:
-            if line.category == "energy":
-                energy[ENERGY_GROUP[line.section]] += line.amount
-            elif line.category == "bunker":
-                # Att.4: bunker fuel stays in the total and is also listed apart.
-                emissions["fuel_combustion"] += line.amount
-                emissions["bunker_memo"] += line.amount
-            else:
-                emissions[line.category] += line.amount
+        tables = _breakdown_tables(self.trace)
+        by_category = tables["emissions_t"]["by_category"]
+        emissions = {c: by_category[c] for c in EMISSION_CATEGORIES}
+        # Att.4: bunker fuel stays in the total and is also listed apart.
+        emissions["fuel_combustion"] += by_category["bunker"]
+        emissions["bunker_memo"] = by_category["bunker"]
+        energy = dict(tables["energy_tce"]["by_category"])  # fuels, electricity, heat
         emissions["total"] = sum((emissions[c] for c in EMISSION_CATEGORIES), ZERO)
         energy_tce = energy["fuels"] + energy["electricity"] + energy["heat"]
 
@@ -351,6 +411,7 @@ class _Calculation:
             guiding=guiding,
             flags=tuple(sorted(flags)),
             products=products,
+            breakdown_tables=tables,
             trace=tuple(self.trace),
         )
 
@@ -388,10 +449,12 @@ class _Calculation:
                 self._line("transformation", "fuels", key, group, fuel.unit, ef_100, sign)
             if use in ENERGY_SIGN:
                 amount = self._line("energy", "fuels", key, group, fuel.unit, tce_factor, sign)
-                power_heat = use in POWER_AND_HEAT_USES
-                tce["clean"] += amount if fuel.clean else ZERO
-                tce["power_heat"] += amount if power_heat else ZERO
-                tce["power_heat_clean"] += amount if power_heat and fuel.clean else ZERO
+                if fuel.clean:
+                    tce["clean"] += amount
+                if use in POWER_AND_HEAT_USES:
+                    tce["power_heat"] += amount
+                    if fuel.clean:
+                        tce["power_heat_clean"] += amount
         return tce
 
     def _electricity(self) -> dict[str, Decimal]:

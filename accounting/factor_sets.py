@@ -41,8 +41,28 @@ class FactorCsvInvalid(ValueError):
         super().__init__("; ".join(str(e) for e in errors))
 
 
+_PUBLISHED_SETS: dict[tuple, fs.FactorSet] = {}  # (id, published_at) → the engine's set
+
+
 def to_engine(version: FactorSetVersion) -> fs.FactorSet:
-    """The engine's FactorSet for a stored version (2 queries)."""
+    """The engine's FactorSet for a stored version (2 queries).
+
+    A published version never changes (D10; a database trigger refuses any change), so its
+    set is kept in memory, keyed by id and publication time: each recalculation would
+    otherwise read the same ~40 fuels and parameters again.
+    """
+    if version.status != FactorSetStatus.PUBLISHED:
+        return _read_engine_set(version)
+    key = (version.pk, version.published_at)
+    found = _PUBLISHED_SETS.get(key)
+    if found is None:
+        if len(_PUBLISHED_SETS) >= 64:
+            _PUBLISHED_SETS.clear()
+        found = _PUBLISHED_SETS[key] = _read_engine_set(version)
+    return found
+
+
+def _read_engine_set(version: FactorSetVersion) -> fs.FactorSet:
     fuels = {
         f.code: fs.Fuel(**{column: getattr(f, column) for column in fs.FUEL_COLUMNS})
         for f in FuelFactor.objects.filter(factor_set=version)

@@ -22,6 +22,7 @@ from accounting.models import (
     ProcessRecord,
     ProductEnergyRecord,
 )
+from accounting.trace_store import TRACE_COLUMNS
 
 KIND_MODELS = {
     "enterprises": Enterprise,
@@ -233,15 +234,14 @@ def _label(by: str, key: str) -> str:
 
 
 def trace_page(run, page: str | None):
-    if run is None or not run.trace:
+    if run is None or not run.trace_lines:
         return None
-    columns = run.trace["columns"]
-    # Paginate the stored lists first: only the lines of this page are turned into dicts and
-    # formatted (a 1,000-enterprise park has ~15,000 lines).
-    current = Paginator(run.trace["rows"], TRACE_PAGE).get_page(page)
+    # Only the stored chunk that holds this page is read, and only its lines are turned into
+    # dicts and formatted (a 1,000-enterprise park has ~15,000 lines).
+    current = Paginator(run.trace_view(), TRACE_PAGE).get_page(page)
     lines = []
     for values in current.object_list:
-        row = dict(zip(columns, values, strict=True))
+        row = dict(zip(TRACE_COLUMNS, values, strict=True))
         if row["enterprise"] == PARK:
             row["enterprise"] = _("园区整体")
         row["quantity_display"] = fmt(row["quantity"], 3)

@@ -10,10 +10,12 @@ Public doors:
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -21,11 +23,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accounting import engine
-from accounting.casefile import PARK, SCHEMA, CaseError
+from accounting import engine, trace_store
+from accounting.casefile import PARK, CaseError, check_stored, parsed_digest
 from accounting.factor_sets import (  # noqa: F401 - public API of this module
     code_for_year,
     latest_published,
@@ -35,166 +37,21 @@ from accounting.factor_sets import (  # noqa: F401 - public API of this module
 )
 from accounting.models import (
     CalculationRun,
-    ElectricityRecord,
     FactorSetVersion,
-    FuelRecord,
-    GenerationRecord,
-    GuidingInputs,
-    HeatRecord,
     ParkYear,
-    ProcessRecord,
-    ProductEnergyRecord,
     RunStatus,
+    TraceChunk,
+)
+from accounting.stored_case import (  # noqa: F401 - public API of this module
+    build_case,
+    effective_factor_set_code,
+    read_case,
 )
 
 logger = logging.getLogger(__name__)
 
 RECALC_COUNTDOWN_SECONDS = 3
 STALE_QUEUE_SECONDS = 600  # a queued marker older than this is taken as a lost task
-
-
-# --- building the case -------------------------------------------------------------------------
-
-SECTIONS = {
-    # section: (model, key fields, amount field, case field names for the keys)
-    "fuels": (
-        FuelRecord,
-        ("enterprise__name", "fuel", "use"),
-        "quantity",
-        ("enterprise", "fuel", "use"),
-        "quantity",
-    ),
-    "electricity": (
-        ElectricityRecord,
-        ("enterprise__name", "direction", "kind"),
-        "mwh",
-        ("enterprise", "direction", "kind"),
-        "mwh",
-    ),
-    "generation": (
-        GenerationRecord,
-        ("enterprise__name", "source", "fossil"),
-        "mwh",
-        ("enterprise", "source", "fossil"),
-        "mwh",
-    ),
-    "heat": (
-        HeatRecord,
-        ("enterprise__name", "direction", "kind", "factor_tco2_per_gj"),
-        "gj",
-        ("enterprise", "direction", "kind", "factor_tco2_per_gj"),
-        "gj",
-    ),
-    "processes": (
-        ProcessRecord,
-        ("enterprise__name", "product", "factor_tco2_per_t", "basis"),
-        "tonnes",
-        ("enterprise", "product", "factor_tco2_per_t", "basis"),
-        "tonnes",
-    ),
-}
-
-
-def _summed_rows(model, park_year: ParkYear, keys: tuple[str, ...], amount: str) -> list[tuple]:
-    """(key..., sum) per key in first-entered order. The engine sums equal keys anyway; summing
-    here lets the database do the work, so 96,000 monthly rows cost one query, not a loop."""
-    rows = model.objects.filter(park_year=park_year)
-    if connection.vendor == "postgresql":
-        # numeric SUM is exact on PostgreSQL.
-        return list(
-            rows.values_list(*keys)
-            .annotate(total=Sum(amount), first=Min("id"), n=Count("id"))
-            .order_by("first")
-            .values_list(*keys, "total")
-        )
-    # SQLite keeps decimals as REAL: sum the exact Decimals in Python instead.
-    sums: dict[tuple, Decimal] = {}
-    for *key, value in rows.order_by("id").values_list(*keys, amount):
-        key = tuple(key)
-        sums[key] = sums.get(key, Decimal(0)) + value
-    return [(*key, total) for key, total in sums.items()]
-
-
-def _monthly_rows(model, park_year: ParkYear, keys: tuple[str, ...], amount: str) -> list[tuple]:
-    return list(model.objects.filter(park_year=park_year).order_by("id").values_list(*keys, amount))
-
-
-def build_case(park_year: ParkYear, *, monthly: bool = False) -> dict[str, Any]:
-    """The `zcp-case/1` dict of a park-year (Decimals stay Decimal).
-
-    By default rows with the same key are summed over the months (the engine would do the same);
-    ``monthly=True`` gives one case row per stored record instead.
-    """
-    read = _monthly_rows if monthly else _summed_rows
-    case: dict[str, Any] = {
-        "schema": SCHEMA,
-        "park": {"name": park_year.park.name, "province": park_year.park.province.name_zh},
-        "year": park_year.year,
-        "factor_set": effective_factor_set_code(park_year) or "",
-    }
-    for section, (model, keys, amount, names, amount_name) in SECTIONS.items():
-        rows = []
-        for *values, total in read(model, park_year, keys, amount):
-            row = dict(zip(names, values, strict=True))
-            if row["enterprise"] is None:
-                del row["enterprise"]  # park-level electricity, heat or process
-            row[amount_name] = total
-            rows.append(row)
-        case[section] = rows
-    case["guiding"] = _guiding(park_year)
-    return case
-
-
-def _guiding(park_year: ParkYear) -> dict[str, Any]:
-    g = GuidingInputs.objects.filter(park_year=park_year).first()
-    products = [
-        {
-            "product": p.product,
-            "standard": p.standard or None,
-            "actual": p.actual,
-            "level2_limit": p.level2_limit,
-            "unit": p.unit or None,
-        }
-        for p in ProductEnergyRecord.objects.filter(park_year=park_year).order_by("id")
-    ]
-    guiding: dict[str, Any] = {}
-    if products:
-        guiding["product_energy"] = products
-    if g is None:
-        return guiding
-    if g.solid_waste_not_applicable:
-        guiding["solid_waste"] = {"not_applicable": g.solid_waste_not_applicable}
-    elif g.solid_waste_generated_t is not None or g.solid_waste_utilized_t is not None:
-        guiding["solid_waste"] = _present(
-            generated_t=g.solid_waste_generated_t, utilized_t=g.solid_waste_utilized_t
-        )
-    if g.waste_energy_not_applicable:
-        guiding["waste_energy"] = {"not_applicable": g.waste_energy_not_applicable}
-    else:
-        kinds = {}
-        for kind in ("heat", "cold", "pressure"):
-            recoverable = getattr(g, f"waste_{kind}_recoverable_tce")
-            recovered = getattr(g, f"waste_{kind}_recovered_tce")
-            if recoverable is not None or recovered is not None:
-                kinds[kind] = _present(recoverable_tce=recoverable, recovered_tce=recovered)
-        if kinds:
-            guiding["waste_energy"] = kinds
-    if g.water_not_applicable:
-        guiding["water"] = {"not_applicable": g.water_not_applicable}
-    elif g.water_fresh_m3 is not None or g.water_reused_m3 is not None:
-        guiding["water"] = _present(fresh_m3=g.water_fresh_m3, reused_m3=g.water_reused_m3)
-    if g.product_energy_not_applicable and not products:
-        guiding["product_energy"] = {"not_applicable": g.product_energy_not_applicable}
-    return guiding
-
-
-def _present(**values: Decimal | None) -> dict[str, Decimal]:
-    # A half-filled pair leaves the other key out, so the engine names the missing field.
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def effective_factor_set_code(park_year: ParkYear) -> str | None:
-    return park_year.factor_set_code or code_for_year(park_year.year)
 
 
 def fuels_for(park_year: ParkYear | None, year: int) -> tuple[str, dict[str, Any]]:
@@ -292,70 +149,49 @@ def _text(value: Any) -> Any:
     return value
 
 
-TRACE_COLUMNS = [
-    "category",
-    "section",
-    "enterprise",
-    "energy_type",
-    "use",
-    "detail",
-    "rows",
-    "quantity",
-    "unit",
-    "factor_code",
-    "factor_value",
-    "factor_unit",
-    "factor_source",
-    "sign",
-    "amount",
-    "amount_unit",
-]
-
-
-def _trace(result: engine.Result) -> dict[str, Any]:
-    # Columns once and rows as lists: a 1,000-enterprise park has ~15,000 lines. The three
-    # Decimals are written with str() (exact; Decimal() reads them back unchanged).
-    rows = [
-        [
-            t.category,
-            t.section,
-            t.enterprise,
-            t.energy_type,
-            t.use,
-            t.detail,
-            t.rows,
-            str(t.quantity),
-            t.unit,
-            t.factor_code,
-            str(t.factor_value),
-            t.factor_unit,
-            t.factor_source,
-            t.sign,
-            str(t.amount),
-            t.amount_unit,
-        ]
-        for t in result.trace
-    ]
-    return {"columns": TRACE_COLUMNS, "rows": rows}
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A large park-year's calculation allocates ~100,000 small objects (rows, trace lines,
+    Decimals) that form no cycles and are freed by reference counting. With the cyclic
+    collector on, those allocations trigger collections that walk the whole process heap,
+    which cost more than the calculation itself (bench/RESULTS.md). Paused for the run only."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def recalculate(
     park_year_id: int, *, before_store: Callable[[], None] | None = None
 ) -> CalculationRun | None:
-    """Calculate a park-year from its current data and store the run (one INSERT at the end).
+    """Calculate a park-year from its current data and store the run: the run and its trace
+    chunks are written in one transaction at the end, never half.
 
     Invalid data (CaseError) or a missing factor set is a failed run with the message, not an
     exception; anything unexpected propagates so the task retries it. ``before_store`` is
-    called between the calculation and the INSERT (the task's test-only pause).
+    called between the calculation and the writing (the task's test-only pause).
     """
+    with _cyclic_gc_paused():
+        return _recalculate(park_year_id, before_store)
+
+
+def _recalculate(
+    park_year_id: int, before_store: Callable[[], None] | None
+) -> CalculationRun | None:
     started = timezone.now()
     clock = time.perf_counter()
     # Clear the marker first: an edit from now on queues a new run.
     ParkYear.objects.filter(pk=park_year_id).update(recalc_queued_at=None)
-    park_year = ParkYear.objects.select_related("park__province").filter(pk=park_year_id).first()
+    park_year = (
+        ParkYear.objects.select_related("park__province", "guiding").filter(pk=park_year_id).first()
+    )
     if park_year is None:
         return None
     fields: dict[str, Any] = {"inputs_as_of": park_year.inputs_changed_at}
+    chunks: list[str] = []
     code = effective_factor_set_code(park_year)
     version = latest_published(code) if code else None
     if version is None:
@@ -368,32 +204,56 @@ def recalculate(
         fields.update(
             factor_set=version, factor_set_code=version.code, factor_set_version=version.version
         )
-        case = build_case(park_year)
-        case["factor_set"] = version.code
+        factor_set = to_engine(version)
         try:
-            result, digest = engine.evaluate_with_digest(case, to_engine(version))
+            parsed = read_case(park_year, version.code)
+            check_stored(parsed, factor_set.fuels)
         except CaseError as exc:
             fields.update(status=RunStatus.FAILED, error=str(exc))
         else:
-            full = result.to_full_dict()
-            del full["trace"]
+            result = engine.evaluate_parsed(parsed, factor_set)
+            trace_factors, chunks, lines = trace_store.pack(result.trace)
             fields.update(
                 status=RunStatus.SUCCEEDED,
-                result=_text(full),
-                trace=_trace(result),
-                input_digest=digest,
+                result=_text(result.to_full_dict(trace=False)),
+                trace_factors=trace_factors,
+                trace_lines=lines,
+                input_digest=parsed_digest(parsed),
             )
     if before_store is not None:
         before_store()
     finished = timezone.now()
     with transaction.atomic():
-        return CalculationRun.objects.create(
+        run = CalculationRun.objects.create(
             park_year=park_year,
             started_at=started,
             finished_at=finished,
             duration_ms=int((time.perf_counter() - clock) * 1000),
             **fields,
         )
+        _store_chunks(run, chunks)
+    return run
+
+
+def _store_chunks(run: CalculationRun, chunks: list[str]) -> None:
+    # Not bulk_create: on PostgreSQL it sends the texts as arrays, whose quoting costs ~0.5 s
+    # for a 15,000-line trace. On PostgreSQL the texts go as bound parameters (a plain psycopg
+    # cursor; Django's quotes them into the SQL), pipelined by executemany.
+    if not chunks:
+        return
+    q = connection.ops.quote_name
+    table = TraceChunk._meta.db_table
+    columns = f"{q('run_id')}, {q('number')}, {q('lines')}"
+    sql = f"INSERT INTO {q(table)} ({columns}) VALUES (%s, %s, %s)"  # noqa: S608
+    rows = [(run.pk, number, text) for number, text in enumerate(chunks)]
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.executemany(sql, rows)
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
 # --- reading results ---------------------------------------------------------------------------
@@ -411,8 +271,11 @@ class LatestResult:
         return self.run is not None and self.run.status == RunStatus.FAILED
 
 
-def latest_result(park, year: int) -> LatestResult:
-    park_year = ParkYear.objects.filter(park=park, year=year).first()
+def latest_result(park, year: int, *, park_year: ParkYear | None | bool = False) -> LatestResult:
+    """``park_year``: the park-year when the caller has already read it (or None: there is
+    none), which saves reading it again."""
+    if park_year is False:
+        park_year = ParkYear.objects.filter(park=park, year=year).first()
     if park_year is None:
         return LatestResult(None, None, None, False)
     runs = CalculationRun.objects.filter(park_year=park_year).select_related("factor_set")

@@ -80,7 +80,7 @@ def park_year(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             "park_year": py,
             "can_edit": can_edit,
             "counts": presentation.counts(py),
-            "latest": services.latest_result(park, year),
+            "latest": services.latest_result(park, year, park_year=py),
             "kinds": [(k, label) for k, (_f, label) in KINDS.items()],
             "imports": py.imports.select_related("uploaded_by")[:10] if py else [],
         },
@@ -255,13 +255,13 @@ def download(request: HttpRequest, park_id: int, year: int, what: str) -> HttpRe
 @login_required
 def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
-    latest = services.latest_result(park, year)
+    latest = services.latest_result(park, year, park_year=py)
     run = latest.last_success
     runs = []
     if py is not None:
         runs = list(
             CalculationRun.objects.filter(park_year=py)
-            .defer("result", "trace")
+            .defer("result", "trace_factors")
             .select_related("factor_set")
             .order_by("-started_at", "-id")[:20]
         )

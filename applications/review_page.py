@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounting.trace_store import TRACE_COLUMNS
+
 from . import access, letters, reviews, sections, services
 from .models import CRITERIA, Application, User
 
@@ -57,15 +59,14 @@ def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any
     blocks = []
     for calc in sorted(calculations, key=lambda c: c["year"], reverse=True):
         run = runs.get(calc.get("run_id"))
-        trace = []
-        if run is not None and run.trace:
-            columns = run.trace["columns"]
-            trace = [dict(zip(columns, row, strict=True)) for row in run.trace["rows"][:200]]
+        trace, lines = [], (run.trace_view() if run is not None else [])
+        if lines:
+            trace = [dict(zip(TRACE_COLUMNS, row, strict=True)) for row in lines[:200]]
         blocks.append({
             "calc": calc,
             "indicators": letters.indicator_rows(calc if calc.get("result") else None),
             "result": calc.get("result") or {}, "trace": trace,
-            "trace_total": len(run.trace["rows"]) if run is not None and run.trace else 0,
+            "trace_total": len(lines),
             "run": run,
         })
     return blocks

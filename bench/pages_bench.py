@@ -91,7 +91,7 @@ def result_park() -> tuple[str, object, str]:
     park_year = ParkYear.objects.get(park=park, year=2025)
     run = services.recalculate(park_year.pk)
     assert run.status == "succeeded", run.error
-    trace_lines = len(run.trace["rows"])
+    trace_lines = run.trace_lines
     setup_note = (f"{ENTERPRISES:,} enterprises × {MONTHS} months × 8 records imported and "
                   f"recalculated in {time.perf_counter() - started:.1f} s; {trace_lines:,} trace "
                   f"lines")
@@ -171,7 +171,7 @@ def result_breakdown(url: str, requests: int) -> str:
         fmt.append((time.perf_counter() - middle) * 1000)
     return (f"Where the result page's time goes (the same steps timed alone, median of "
             f"{requests}): loading the latest run with its result and "
-            f"{len(run.trace['rows']):,}-line trace (`services.latest_result`, one query plus "
+            f"{run.trace_lines:,}-line trace (`services.latest_result`, one query plus "
             f"decoding the JSONB) {median_p95(load)[0]:.0f} ms; `presentation.trace_page`, which "
             f"turns every trace line into a formatted dict before paginating 200 of them, "
             f"{median_p95(fmt)[0]:.0f} ms; the rest of the median is the template (200 trace "

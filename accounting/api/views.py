@@ -76,7 +76,7 @@ class ParkYearList(generics.ListAPIView):
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        runs = CalculationRun.objects.defer("result", "trace").in_bulk(
+        runs = CalculationRun.objects.defer("result", "trace_factors").in_bulk(
             [py.latest_run_id for py in page if py.latest_run_id])
         rows = [{"year": py.year, "factor_set_code": py.factor_set_code,
                  "inputs_changed_at": py.inputs_changed_at,
@@ -160,7 +160,7 @@ class RunList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[CalculationRun]:
         park_year = _park_year(self.request, self.kwargs["park_id"], self.kwargs["year"])
         return CalculationRun.objects.filter(park_year=park_year).defer(
-            "result", "trace").order_by("-started_at", "-id")
+            "result", "trace_factors").order_by("-started_at", "-id")
 
 
 @extend_schema(tags=TAG, parameters=[PARK_ID, YEAR, id_parameter("run_id", _("核算运行编号")),

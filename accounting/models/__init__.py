@@ -19,7 +19,7 @@ from .factors import (
     FuelFactor,
     PublishedFactorSetError,
 )
-from .runs import CalculationRun, RunStatus
+from .runs import CalculationRun, RunStatus, TraceChunk
 
 __all__ = [
     "CalculationRun",
@@ -39,4 +39,5 @@ __all__ = [
     "ProductEnergyRecord",
     "PublishedFactorSetError",
     "RunStatus",
+    "TraceChunk",
 ]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from accounting.trace_store import TRACE_COLUMNS, TraceLines
 
 from .data import ParkYear
 from .factors import FactorSetVersion
@@ -36,7 +41,9 @@ class CalculationRun(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=RunStatus.choices)
     # Decimals are stored as exact strings (engine.dumps spelling), never as floats.
     result = models.JSONField(_("结果"), null=True, blank=True)
-    trace = models.JSONField(_("计算过程"), null=True, blank=True)
+    # The trace: its factors here, its lines in TraceChunk rows (accounting/trace_store.py).
+    trace_factors = models.JSONField(_("计算过程所用因子"), null=True, blank=True)
+    trace_lines = models.PositiveIntegerField(_("计算过程行数"), default=0)
     error = models.TextField(_("错误"), blank=True)
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("结束时间"))
@@ -54,3 +61,32 @@ class CalculationRun(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status == RunStatus.SUCCEEDED
+
+    def trace_view(self) -> TraceLines:
+        """The trace lines as a lazy sequence: a page loads only its chunk."""
+        return TraceLines(self)
+
+    @cached_property
+    def trace(self) -> dict[str, Any] | None:
+        """The whole trace, {"columns": [...], "rows": [[...], ...]}, or None for a run
+        without one (a failed run). Loads every chunk: pages use ``trace_view``."""
+        if self.trace_factors is None:
+            return None
+        return {"columns": list(TRACE_COLUMNS), "rows": self.trace_view().all()}
+
+
+class TraceChunk(models.Model):
+    """Up to CHUNK_LINES lines of a run's trace, as compact JSON text (trace_store.pack)."""
+
+    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="trace_chunks")
+    number = models.PositiveIntegerField()
+    lines = models.TextField()
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="trace_chunk_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} #{self.number}"

@@ -739,3 +739,15 @@ def test_evaluate_with_digest_gives_the_same_result_and_digest_as_the_two_calls(
     result, digest = evaluate_with_digest(case, FS)
     assert result == evaluate(case, FS)
     assert digest == case_digest(case)
+
+
+@pytest.mark.parametrize("name", ["01-green-medium", "03-large-industrial", "04-small-park"])
+def test_the_one_pass_breakdowns_equal_each_breakdown(name: str) -> None:
+    result = evaluate(load(ACCEPTANCE / "cases" / f"{name}.json"), FS)
+    tables = result.breakdowns()
+    for unit_key, unit in (("emissions_t", "tCO2"), ("energy_tce", "tce")):
+        for by in ("category", "energy_type", "enterprise"):
+            expected = result.breakdown(by, unit)
+            assert tables[unit_key][f"by_{by}"] == expected
+            assert list(tables[unit_key][f"by_{by}"]) == list(expected)  # same order
+    assert result.to_full_dict()["breakdowns"] == tables

@@ -176,9 +176,10 @@ def test_the_run_records_factor_set_digest_trace_and_duration(cast, client, tria
     assert run.trace["columns"][:3] == ["category", "section", "enterprise"]
     line = dict(zip(run.trace["columns"], run.trace["rows"][0], strict=True))
     # Twelve monthly rows of washed coal add up to the year's quantity in one trace line.
-    assert (line["enterprise"], line["energy_type"], Decimal(line["quantity"])) == (
+    assert (line["enterprise"], line["energy_type"], Decimal(line["quantity"]), line["rows"]) == (
         "焦化公司",
         "washed_coal",
         Decimal(100000),
+        12,
     )
     assert run.finished_at >= run.started_at and run.duration_ms >= 0

@@ -53,6 +53,24 @@ def test_a_good_case_is_evaluated(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "shown"),
+    [("a\nb", '"a\\nb"'), ("\u2028", '"\\u2028"'), ("x\x85y", '"x\\u0085y"'), ("电力", "电力")],
+)
+def test_an_unknown_key_with_a_line_break_is_named_on_one_line(tmp_path, key, shown) -> None:
+    # Found by the property test below: the key went into the error's place unescaped.
+    path = tmp_path / "case.json"
+    guiding = {**GOOD["guiding"], key: 1}
+    waste = {**GOOD["guiding"], "waste_energy": {key: {"recoverable_tce": 1, "recovered_tce": 1}}}
+    for case, place in (
+        ({**GOOD, "guiding": guiding}, f"guiding.{shown}"),
+        ({**GOOD, "guiding": waste}, f"guiding.waste_energy.{shown}"),
+    ):
+        path.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+        line = assert_refused(*run(path), place=place)
+        assert "unknown" in line
+
+
+@pytest.mark.parametrize(
     ("content", "words"),
     [
         (b"", "invalid JSON"),

@@ -1,0 +1,306 @@
+"""A park-year's case read from the database: as a `zcp-case/1` dict, or typed for the engine.
+
+- ``build_case(park_year)`` gives the `zcp-case/1` dict (the export, the case download and
+  tests use it); ``read_case(park_year, code)`` gives the same case as ``casefile.ParsedCase``
+  without the dict in between: what the recalculation uses. For every park-year, it equals
+  ``parse_case(build_case(py) | {"factor_set": code})`` but for each row's ``rows``, the
+  number of records summed into it, which a case dict cannot carry (a test holds the two
+  together).
+- Rows with the same key are summed over the months, in first-entered order. On PostgreSQL
+  the database sums them (numeric SUM is exact), all five sections in one query; SQLite keeps
+  decimals as REAL, so there the exact Decimals are summed in Python.
+- Rows read back were validated when they were written (forms, import and API all check with
+  ``casefile``); the recalculation re-checks with ``casefile.check_stored`` only what can
+  change after writing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Min, Sum
+
+from accounting.casefile import (
+    PARK,
+    SCHEMA,
+    ZERO,
+    ElectricityRow,
+    FuelRow,
+    GenerationRow,
+    HeatRow,
+    ParsedCase,
+    ProcessRow,
+    parse_guiding,
+)
+from accounting.factor_sets import code_for_year
+from accounting.models import (
+    ElectricityRecord,
+    Enterprise,
+    FuelRecord,
+    GenerationRecord,
+    GuidingInputs,
+    HeatRecord,
+    ParkYear,
+    ProcessRecord,
+    ProductEnergyRecord,
+)
+
+SECTIONS = {
+    # section: (model, key fields, amount field, case field names for the keys, case amount)
+    "fuels": (
+        FuelRecord,
+        ("enterprise__name", "fuel", "use"),
+        "quantity",
+        ("enterprise", "fuel", "use"),
+        "quantity",
+    ),
+    "electricity": (
+        ElectricityRecord,
+        ("enterprise__name", "direction", "kind"),
+        "mwh",
+        ("enterprise", "direction", "kind"),
+        "mwh",
+    ),
+    "generation": (
+        GenerationRecord,
+        ("enterprise__name", "source", "fossil"),
+        "mwh",
+        ("enterprise", "source", "fossil"),
+        "mwh",
+    ),
+    "heat": (
+        HeatRecord,
+        ("enterprise__name", "direction", "kind", "factor_tco2_per_gj"),
+        "gj",
+        ("enterprise", "direction", "kind", "factor_tco2_per_gj"),
+        "gj",
+    ),
+    "processes": (
+        ProcessRecord,
+        ("enterprise__name", "product", "factor_tco2_per_t", "basis"),
+        "tonnes",
+        ("enterprise", "product", "factor_tco2_per_t", "basis"),
+        "tonnes",
+    ),
+}
+
+
+def effective_factor_set_code(park_year: ParkYear) -> str | None:
+    return park_year.factor_set_code or code_for_year(park_year.year)
+
+
+# --- the zcp-case/1 dict -----------------------------------------------------------------------
+
+
+def _summed_rows(model, park_year: ParkYear, keys: tuple[str, ...], amount: str) -> list[tuple]:
+    """(key..., sum) per key in first-entered order."""
+    if connection.vendor == "postgresql":
+        return list(
+            model.objects.filter(park_year=park_year)
+            .values_list(*keys)
+            .annotate(total=Sum(amount), first=Min("id"), n=Count("id"))
+            .order_by("first")
+            .values_list(*keys, "total")
+        )
+    rows = model.objects.filter(park_year=park_year).order_by("id").values_list(*keys, amount)
+    return _sum_in_python(rows)
+
+
+def _sum_in_python(rows) -> list[tuple]:
+    sums: dict[tuple, Decimal] = {}
+    for *key, value in rows:
+        key = tuple(key)
+        sums[key] = sums.get(key, Decimal(0)) + value
+    return [(*key, total) for key, total in sums.items()]
+
+
+def _monthly_rows(model, park_year: ParkYear, keys: tuple[str, ...], amount: str) -> list[tuple]:
+    return list(model.objects.filter(park_year=park_year).order_by("id").values_list(*keys, amount))
+
+
+def build_case(park_year: ParkYear, *, monthly: bool = False) -> dict[str, Any]:
+    """The `zcp-case/1` dict of a park-year (Decimals stay Decimal).
+
+    By default rows with the same key are summed over the months (the engine would do the same);
+    ``monthly=True`` gives one case row per stored record instead.
+    """
+    read = _monthly_rows if monthly else _summed_rows
+    case: dict[str, Any] = {
+        "schema": SCHEMA,
+        "park": {"name": park_year.park.name, "province": park_year.park.province.name_zh},
+        "year": park_year.year,
+        "factor_set": effective_factor_set_code(park_year) or "",
+    }
+    for section, (model, keys, amount, names, amount_name) in SECTIONS.items():
+        rows = []
+        for *values, total in read(model, park_year, keys, amount):
+            row = dict(zip(names, values, strict=True))
+            if row["enterprise"] is None:
+                del row["enterprise"]  # park-level electricity, heat or process
+            row[amount_name] = total
+            rows.append(row)
+        case[section] = rows
+    case["guiding"] = guiding(park_year)
+    return case
+
+
+def guiding(park_year: ParkYear) -> dict[str, Any]:
+    """The case's ``guiding`` object of a park-year (its guiding inputs are read unless the
+    park-year was loaded with ``select_related("guiding")``)."""
+    if ParkYear.guiding.is_cached(park_year):
+        g = getattr(park_year, "guiding", None)  # None when the park-year has none
+    else:
+        g = GuidingInputs.objects.filter(park_year=park_year).first()
+    products = [
+        {
+            "product": p.product,
+            "standard": p.standard or None,
+            "actual": p.actual,
+            "level2_limit": p.level2_limit,
+            "unit": p.unit or None,
+        }
+        for p in ProductEnergyRecord.objects.filter(park_year=park_year).order_by("id")
+    ]
+    result: dict[str, Any] = {}
+    if products:
+        result["product_energy"] = products
+    if g is None:
+        return result
+    if g.solid_waste_not_applicable:
+        result["solid_waste"] = {"not_applicable": g.solid_waste_not_applicable}
+    elif g.solid_waste_generated_t is not None or g.solid_waste_utilized_t is not None:
+        result["solid_waste"] = _present(
+            generated_t=g.solid_waste_generated_t, utilized_t=g.solid_waste_utilized_t
+        )
+    if g.waste_energy_not_applicable:
+        result["waste_energy"] = {"not_applicable": g.waste_energy_not_applicable}
+    else:
+        kinds = {}
+        for kind in ("heat", "cold", "pressure"):
+            recoverable = getattr(g, f"waste_{kind}_recoverable_tce")
+            recovered = getattr(g, f"waste_{kind}_recovered_tce")
+            if recoverable is not None or recovered is not None:
+                kinds[kind] = _present(recoverable_tce=recoverable, recovered_tce=recovered)
+        if kinds:
+            result["waste_energy"] = kinds
+    if g.water_not_applicable:
+        result["water"] = {"not_applicable": g.water_not_applicable}
+    elif g.water_fresh_m3 is not None or g.water_reused_m3 is not None:
+        result["water"] = _present(fresh_m3=g.water_fresh_m3, reused_m3=g.water_reused_m3)
+    if g.product_energy_not_applicable and not products:
+        result["product_energy"] = {"not_applicable": g.product_energy_not_applicable}
+    return result
+
+
+def _present(**values: Decimal | None) -> dict[str, Decimal]:
+    # A half-filled pair leaves the other key out, so the engine names the missing field.
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# --- the typed case, for the recalculation ------------------------------------------------------
+
+# Per section: the record model, its key columns after enterprise_id, and its amount column.
+_STORED = (
+    ("fuels", FuelRecord, ("fuel", "use"), "quantity"),
+    ("electricity", ElectricityRecord, ("direction", "kind"), "mwh"),
+    ("generation", GenerationRecord, ("source", "fossil"), "mwh"),
+    ("heat", HeatRecord, ("direction", "kind", "factor_tco2_per_gj"), "gj"),
+    ("processes", ProcessRecord, ("product", "factor_tco2_per_t", "basis"), "tonnes"),
+)
+
+
+@cache
+def _grouped_sql() -> str:
+    """One UNION ALL of the five sections' sums, with the keys in fixed columns:
+    (section, enterprise_id, text_1, text_2, number, text_3, total, first id, records)."""
+    q = connection.ops.quote_name
+    columns = {
+        "fuels": (q("fuel"), q("use"), "NULL::numeric", "NULL::text"),
+        "electricity": (q("direction"), q("kind"), "NULL", "NULL"),
+        "generation": (q("source"), f"CASE WHEN {q('fossil')} THEN 't' END", "NULL", "NULL"),
+        "heat": (q("direction"), q("kind"), q("factor_tco2_per_gj"), "NULL"),
+        "processes": (q("product"), "NULL", q("factor_tco2_per_t"), q("basis")),
+    }
+    parts = []
+    for number, (section, model, keys, amount) in enumerate(_STORED):
+        text_1, text_2, value, text_3 = columns[section]
+        group = ", ".join([q("enterprise_id"), *(q(k) for k in keys)])
+        # Only quoted identifiers of our own models go into the text; the park-year is a parameter.
+        select = f"SELECT {number}, {q('enterprise_id')}, {text_1}, {text_2}, {value}, {text_3}"
+        parts.append(
+            f"{select}, SUM({q(amount)}), MIN({q('id')}), COUNT(*) "  # noqa: S608
+            f"FROM {q(model._meta.db_table)} "
+            f"WHERE {q('park_year_id')} = %s GROUP BY {group}"
+        )
+    return "\nUNION ALL\n".join(parts)
+
+
+def _stored_groups(park_year: ParkYear, *, in_database: bool | None = None) -> list[list[tuple]]:
+    """Per section, (enterprise_id, *keys, total, records summed) per key in first-entered
+    order; summed by the database on PostgreSQL (``in_database`` None), else in Python."""
+    sections: list[list[tuple]] = [[] for _ in _STORED]
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    if in_database:
+        with connection.cursor() as cursor:
+            cursor.execute(_grouped_sql(), [park_year.pk] * len(_STORED))
+            found = cursor.fetchall()
+        # First-entered order: sorting 8,000 sums here is cheaper than ORDER BY in the query.
+        found.sort(key=itemgetter(0, 7))
+        for number, enterprise, text_1, text_2, value, text_3, total, _first, count in found:
+            if number < 2:  # fuels, electricity
+                row = (enterprise, text_1, text_2, total, count)
+            elif number == 2:  # generation
+                row = (enterprise, text_1, text_2 == "t", total, count)
+            elif number == 3:  # heat
+                row = (enterprise, text_1, text_2, value, total, count)
+            else:  # processes
+                row = (enterprise, text_1, value, text_3, total, count)
+            sections[number].append(row)
+        return sections
+    for number, (_section, model, keys, amount) in enumerate(_STORED):
+        rows = model.objects.filter(park_year=park_year).order_by("id")
+        sums: dict[tuple, list] = {}
+        for *key, value in rows.values_list("enterprise_id", *keys, amount):
+            found = sums.setdefault(tuple(key), [Decimal(0), 0])
+            found[0] += value
+            found[1] += 1
+        sections[number] = [(*key, total, count) for key, (total, count) in sums.items()]
+    return sections
+
+
+def read_case(park_year: ParkYear, factor_set_code: str) -> ParsedCase:
+    """The park-year's case, typed, with monthly rows summed (see the module's note). Load the
+    park-year with ``select_related("park__province", "guiding")`` to save three queries."""
+    names = dict(Enterprise.objects.filter(park_year=park_year).values_list("id", "name"))
+    names = {pk: name.strip() for pk, name in names.items()}
+    names[None] = PARK
+    fuels, electricity, generation, heat, processes = _stored_groups(park_year)
+    new = tuple.__new__
+    park = park_year.park
+    return ParsedCase(
+        park_name=park.name.strip(),
+        province=(park.province.name_zh or "").strip(),
+        year=park_year.year,
+        factor_set=factor_set_code,
+        # tuple.__new__ makes the rows without their Python-level __new__ (8,000 of them for
+        # a large park); "or ZERO" spells a zero sum as parse_case does.
+        fuels=tuple(new(FuelRow, (names[e], f, u, q or ZERO, n)) for e, f, u, q, n in fuels),
+        electricity=tuple(
+            new(ElectricityRow, (names[e], d, k, m or ZERO, n)) for e, d, k, m, n in electricity
+        ),
+        generation=tuple(
+            new(GenerationRow, (names[e], s.strip(), fossil, m or ZERO, n))
+            for e, s, fossil, m, n in generation
+        ),
+        heat=tuple(new(HeatRow, (names[e], d, k, g or ZERO, f, n)) for e, d, k, f, g, n in heat),
+        processes=tuple(
+            new(ProcessRow, (names[e], p.strip(), t or ZERO, f, b.strip(), n))
+            for e, p, f, b, t, n in processes
+        ),
+        guiding=parse_guiding(guiding(park_year)),
+    )
