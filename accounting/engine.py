@@ -21,6 +21,7 @@ from decimal import (
     Decimal,
     localcontext,
 )
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -144,6 +145,20 @@ class TraceLine(NamedTuple):
         return self._asdict()
 
 
+class TraceKind(NamedTuple):
+    """What the trace lines of one kind share: all but enterprise, rows, quantity, amount."""
+
+    category: str
+    section: str
+    energy_type: str
+    use: str
+    detail: str
+    unit: str
+    factor: Factor
+    sign: int
+    amount_unit: str
+
+
 @dataclass(frozen=True)
 class Result:
     factor_set_code: str
@@ -163,7 +178,22 @@ class Result:
     flags: tuple[str, ...]  # sorted
     products: tuple[dict[str, Any], ...]
     breakdown_tables: dict[str, dict[str, dict[str, Decimal]]]  # see breakdowns()
-    trace: tuple[TraceLine, ...]
+    # The trace, compact: each line is (kind index, enterprise, rows, quantity, amount).
+    # ``trace`` gives the same lines as TraceLine; storing a run packs these directly.
+    trace_kinds: tuple[TraceKind, ...]
+    trace_lines: tuple[tuple[int, str, int, Decimal, Decimal], ...]
+
+    @cached_property
+    def trace(self) -> tuple[TraceLine, ...]:
+        """Every contribution, in the order it was made (see TraceLine)."""
+        kinds, lines = self.trace_kinds, []
+        for kind, enterprise, rows, quantity, amount in self.trace_lines:
+            k = kinds[kind]
+            lines.append(_new_line(TraceLine, (
+                k.category, k.section, enterprise, k.energy_type, k.use, k.detail, rows,
+                quantity, k.unit, *k.factor, k.sign, amount, k.amount_unit,
+            )))  # fmt: skip
+        return tuple(lines)
 
     def breakdown(self, by: str, amount_unit: str = "tCO2") -> dict[str, Decimal]:
         """Sum of trace lines per ``category`` / ``energy_type`` / ``enterprise`` / ``section``.
@@ -259,35 +289,17 @@ def evaluate_parsed(
         return _Calculation(parsed, factor_set, rules).result()
 
 
-def _breakdown_tables(trace: list[TraceLine]) -> dict[str, dict[str, dict[str, Decimal]]]:
+def _empty_tables() -> dict[str, dict[str, dict[str, Decimal]]]:
     """Sums of the trace's amounts by category, energy type and enterprise, for tCO2
     (``emissions_t``; bunker its own category) and tce (``energy_tce``; fuels, electricity,
-    heat): one pass over a trace that has ~15,000 lines for a large park."""
+    heat), before any line: ``_Calculation._line`` adds each line as it makes it."""
     tables: dict[str, dict[str, dict[str, Decimal]]] = {}
     for unit_key in ("emissions_t", "energy_tce"):
         names = (
             ENERGY_GROUP.values() if unit_key == "energy_tce" else (*EMISSION_CATEGORIES, "bunker")
         )
-        tables[unit_key] = {
-            "by_category": dict.fromkeys(names, ZERO),
-            "by_energy_type": {},
-            "by_enterprise": {},
-        }
-    emissions, energy = tables["emissions_t"], tables["energy_tce"]
-    e_category, e_type, e_enterprise = (emissions[f"by_{by}"] for by in BY)
-    t_category, t_type, t_enterprise = (energy[f"by_{by}"] for by in BY)
-    for line in trace:
-        category, section, enterprise, energy_type = line[:4]
-        amount = line[14]
-        if category == "energy":  # amount_unit tce
-            group = ENERGY_GROUP[section]
-            t_category[group] += amount
-            t_type[energy_type] = t_type.get(energy_type, ZERO) + amount
-            t_enterprise[enterprise] = t_enterprise.get(enterprise, ZERO) + amount
-        else:
-            e_category[category] += amount
-            e_type[energy_type] = e_type.get(energy_type, ZERO) + amount
-            e_enterprise[enterprise] = e_enterprise.get(enterprise, ZERO) + amount
+        tables[unit_key] = {f"by_{by}": {} for by in BY}
+        tables[unit_key]["by_category"] = dict.fromkeys(names, ZERO)
     return tables
 
 
@@ -332,7 +344,15 @@ class _Calculation:
         self.case = case
         self.fs = factor_set
         self.rules = rules
-        self.trace: list[TraceLine] = []
+        self.lines: list[tuple[int, str, int, Decimal, Decimal]] = []
+        self.kinds: list[TraceKind] = []
+        self._kind_numbers: dict[tuple, int] = {}
+        self.tables = _empty_tables()
+        emissions, energy = self.tables["emissions_t"], self.tables["energy_tce"]
+        self._sums = {
+            False: tuple(emissions[f"by_{by}"] for by in BY),
+            True: tuple(energy[f"by_{by}"] for by in BY),
+        }
 
     def _line(
         self, category: str, section: str, key: tuple, group: list, unit: str,
@@ -340,16 +360,25 @@ class _Calculation:
     ) -> Decimal:  # fmt: skip
         """Append one trace line; key is (enterprise, energy_type, use, detail)."""
         rows, quantity = group
-        code, value, factor_unit, source = factor
-        amount = quantity * value
+        amount = quantity * factor.value
         amount = -amount if sign < 0 else amount
         enterprise, energy_type, use, detail = key
-        # tuple.__new__ skips TraceLine's Python-level __new__: a large park has ~15,000 lines.
-        self.trace.append(_new_line(TraceLine, (
-            category, section, enterprise, energy_type, use, detail, rows, quantity, unit,
-            code, value, factor_unit, source, sign, amount,
-            "tce" if category == "energy" else "tCO2",
-        )))  # fmt: skip
+        energy = category == "energy"
+        # The kind of line, told by the factor object: it stays alive in self.kinds, so its
+        # id cannot be taken by another factor while the calculation runs.
+        kind_key = (category, section, energy_type, use, detail, unit, id(factor), sign)
+        kind = self._kind_numbers.get(kind_key)
+        if kind is None:
+            kind = self._kind_numbers[kind_key] = len(self.kinds)
+            self.kinds.append(TraceKind(category, section, energy_type, use, detail, unit,
+                                        factor, sign, "tce" if energy else "tCO2"))  # fmt: skip
+        self.lines.append((kind, enterprise, rows, quantity, amount))
+        # The breakdowns, and with them the totals, as the line is made: no second pass.
+        by_category, by_type, by_enterprise = self._sums[energy]
+        group = ENERGY_GROUP[section] if energy else category
+        by_category[group] += amount
+        by_type[energy_type] = by_type.get(energy_type, ZERO) + amount
+        by_enterprise[enterprise] = by_enterprise.get(enterprise, ZERO) + amount
         return amount
 
     def _parameter(self, key: str) -> Factor:
@@ -362,7 +391,7 @@ class _Calculation:
         gj = self._heat()
         self._processes()
 
-        tables = _breakdown_tables(self.trace)
+        tables = self.tables
         by_category = tables["emissions_t"]["by_category"]
         emissions = {c: by_category[c] for c in EMISSION_CATEGORIES}
         # Att.4: bunker fuel stays in the total and is also listed apart.
@@ -412,7 +441,8 @@ class _Calculation:
             flags=tuple(sorted(flags)),
             products=products,
             breakdown_tables=tables,
-            trace=tuple(self.trace),
+            trace_kinds=tuple(self.kinds),
+            trace_lines=tuple(self.lines),
         )
 
     def _fuel_factors(self, code: str) -> tuple[Factor, Factor, Factor]:

@@ -212,7 +212,12 @@ def _recalculate(
             fields.update(status=RunStatus.FAILED, error=str(exc))
         else:
             result = engine.evaluate_parsed(parsed, factor_set)
-            trace_factors, chunks, lines = trace_store.pack(result.trace)
+            kinds = [
+                (k.category, k.section, k.energy_type, k.use, k.detail, k.unit, *k.factor,
+                 k.sign, k.amount_unit)
+                for k in result.trace_kinds
+            ]  # fmt: skip
+            trace_factors, chunks, lines = trace_store.pack_compact(kinds, result.trace_lines)
             fields.update(
                 status=RunStatus.SUCCEEDED,
                 result=_text(result.to_full_dict(trace=False)),

@@ -7,7 +7,7 @@
   number of records summed into it, which a case dict cannot carry (a test holds the two
   together).
 - Rows with the same key are summed over the months, in first-entered order. On PostgreSQL
-  the database sums them (numeric SUM is exact), all five sections in one query; SQLite keeps
+  the database sums them (numeric SUM is exact), one query per section; SQLite keeps
   decimals as REAL, so there the exact Decimals are summed in Python.
 - Rows read back were validated when they were written (forms, import and API all check with
   ``casefile``); the recalculation re-checks with ``casefile.check_stored`` only what can
@@ -214,63 +214,44 @@ _STORED = (
 
 
 @cache
-def _grouped_sql() -> str:
-    """One UNION ALL of the five sections' sums, with the keys in fixed columns:
-    (section, enterprise_id, text_1, text_2, number, text_3, total, first id, records)."""
+def _grouped_sql(number: int) -> str:
+    """A section's sums: (first id, enterprise_id, *keys, total, records) per key."""
+    _section, model, keys, amount = _STORED[number]
     q = connection.ops.quote_name
-    columns = {
-        "fuels": (q("fuel"), q("use"), "NULL::numeric", "NULL::text"),
-        "electricity": (q("direction"), q("kind"), "NULL", "NULL"),
-        "generation": (q("source"), f"CASE WHEN {q('fossil')} THEN 't' END", "NULL", "NULL"),
-        "heat": (q("direction"), q("kind"), q("factor_tco2_per_gj"), "NULL"),
-        "processes": (q("product"), "NULL", q("factor_tco2_per_t"), q("basis")),
-    }
-    parts = []
-    for number, (section, model, keys, amount) in enumerate(_STORED):
-        text_1, text_2, value, text_3 = columns[section]
-        group = ", ".join([q("enterprise_id"), *(q(k) for k in keys)])
-        # Only quoted identifiers of our own models go into the text; the park-year is a parameter.
-        select = f"SELECT {number}, {q('enterprise_id')}, {text_1}, {text_2}, {value}, {text_3}"
-        parts.append(
-            f"{select}, SUM({q(amount)}), MIN({q('id')}), COUNT(*) "  # noqa: S608
-            f"FROM {q(model._meta.db_table)} "
-            f"WHERE {q('park_year_id')} = %s GROUP BY {group}"
-        )
-    return "\nUNION ALL\n".join(parts)
+    group = ", ".join([q("enterprise_id"), *(q(k) for k in keys)])
+    # Only quoted identifiers of our own models go into the text; the park-year is a parameter.
+    return (
+        f"SELECT MIN({q('id')}), {group}, SUM({q(amount)}), COUNT(*) "  # noqa: S608
+        f"FROM {q(model._meta.db_table)} WHERE {q('park_year_id')} = %s GROUP BY {group}"
+    )
 
 
 def _stored_groups(park_year: ParkYear, *, in_database: bool | None = None) -> list[list[tuple]]:
-    """Per section, (enterprise_id, *keys, total, records summed) per key in first-entered
-    order; summed by the database on PostgreSQL (``in_database`` None), else in Python."""
-    sections: list[list[tuple]] = [[] for _ in _STORED]
+    """Per section, (first id, enterprise_id, *keys, total, records summed) per key, in
+    first-entered order; summed by the database on PostgreSQL (``in_database`` None), else
+    in Python. Five queries, one per section: each comes back in the shape its rows need."""
     if in_database is None:
         in_database = connection.vendor == "postgresql"
-    if in_database:
-        with connection.cursor() as cursor:
-            cursor.execute(_grouped_sql(), [park_year.pk] * len(_STORED))
-            found = cursor.fetchall()
-        # First-entered order: sorting 8,000 sums here is cheaper than ORDER BY in the query.
-        found.sort(key=itemgetter(0, 7))
-        for number, enterprise, text_1, text_2, value, text_3, total, _first, count in found:
-            if number < 2:  # fuels, electricity
-                row = (enterprise, text_1, text_2, total, count)
-            elif number == 2:  # generation
-                row = (enterprise, text_1, text_2 == "t", total, count)
-            elif number == 3:  # heat
-                row = (enterprise, text_1, text_2, value, total, count)
-            else:  # processes
-                row = (enterprise, text_1, value, text_3, total, count)
-            sections[number].append(row)
-        return sections
+    sections: list[list[tuple]] = []
     for number, (_section, model, keys, amount) in enumerate(_STORED):
-        rows = model.objects.filter(park_year=park_year).order_by("id")
-        sums: dict[tuple, list] = {}
-        for *key, value in rows.values_list("enterprise_id", *keys, amount):
-            found = sums.setdefault(tuple(key), [Decimal(0), 0])
-            found[0] += value
-            found[1] += 1
-        sections[number] = [(*key, total, count) for key, (total, count) in sums.items()]
+        if in_database:
+            with connection.cursor() as cursor:
+                cursor.execute(_grouped_sql(number), [park_year.pk])
+                rows = cursor.fetchall()
+            rows.sort(key=_FIRST)  # cheaper here than ORDER BY in the query
+        else:
+            stored = model.objects.filter(park_year=park_year).order_by("id")
+            sums: dict[tuple, list] = {}
+            for pk, *key, value in stored.values_list("id", "enterprise_id", *keys, amount):
+                found = sums.setdefault(tuple(key), [pk, Decimal(0), 0])
+                found[1] += value
+                found[2] += 1
+            rows = [(first, *key, total, n) for key, (first, total, n) in sums.items()]
+        sections.append(rows)
     return sections
+
+
+_FIRST = itemgetter(0)
 
 
 def read_case(park_year: ParkYear, factor_set_code: str) -> ParsedCase:
@@ -289,18 +270,18 @@ def read_case(park_year: ParkYear, factor_set_code: str) -> ParsedCase:
         factor_set=factor_set_code,
         # tuple.__new__ makes the rows without their Python-level __new__ (8,000 of them for
         # a large park); "or ZERO" spells a zero sum as parse_case does.
-        fuels=tuple(new(FuelRow, (names[e], f, u, q or ZERO, n)) for e, f, u, q, n in fuels),
+        fuels=tuple(new(FuelRow, (names[e], f, u, q or ZERO, n)) for _, e, f, u, q, n in fuels),
         electricity=tuple(
-            new(ElectricityRow, (names[e], d, k, m or ZERO, n)) for e, d, k, m, n in electricity
+            new(ElectricityRow, (names[e], d, k, m or ZERO, n)) for _, e, d, k, m, n in electricity
         ),
         generation=tuple(
             new(GenerationRow, (names[e], s.strip(), fossil, m or ZERO, n))
-            for e, s, fossil, m, n in generation
+            for _, e, s, fossil, m, n in generation
         ),
-        heat=tuple(new(HeatRow, (names[e], d, k, g or ZERO, f, n)) for e, d, k, f, g, n in heat),
+        heat=tuple(new(HeatRow, (names[e], d, k, g or ZERO, f, n)) for _, e, d, k, f, g, n in heat),
         processes=tuple(
             new(ProcessRow, (names[e], p.strip(), t or ZERO, f, b.strip(), n))
-            for e, p, f, b, t, n in processes
+            for _, e, p, f, b, t, n in processes
         ),
         guiding=parse_guiding(guiding(park_year)),
     )

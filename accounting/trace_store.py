@@ -56,17 +56,35 @@ def pack(lines: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[str], in
     "factor_value", factor_unit, factor_source, sign, amount_unit]. The amount is not stored:
     it is sign × quantity × factor_value in the engine's context (``CONTEXT``), and ``unpack``
     works it out again to the same Decimal, digit for digit (a test holds them together).
-    A large park has ~15,000 lines, so the JSON is put together column by column, and every
-    step but the kind index runs in C.
+    Lines of a kind are told apart by their factor value object, as the engine uses one per
+    factor (equal values in separate objects only cost a kind each).
     """
     if not lines:
         return [], [], 0
     (category, section, enterprise, energy_type, use, detail, rows, quantity, unit, code,
      value, factor_unit, source, sign, _amount, amount_unit) = zip(*lines, strict=True)  # fmt: skip
-    keys = zip(category, section, energy_type, use, detail, unit, code, _digits(value),
+    keys = zip(category, section, energy_type, use, detail, unit, code, map(id, value),
                factor_unit, source, sign, amount_unit, strict=True)  # fmt: skip
     index: dict[tuple, int] = {}
     numbers = [index.setdefault(key, len(index)) for key in keys]
+    first = dict(zip(numbers, range(len(numbers)), strict=True))  # a line of each kind
+    kinds = [list(key) for key in index]
+    for number, kind in enumerate(kinds):
+        kind[7] = value[first[number]]
+    return pack_compact(kinds, list(zip(numbers, enterprise, rows, quantity, _amount, strict=True)))
+
+
+def pack_compact(
+    kinds: Sequence[Sequence[Any]], lines: Sequence[tuple[int, str, int, Decimal, Any]]
+) -> tuple[list[list[Any]], list[str], int]:
+    """``pack`` of a trace already split into kinds (each as stored, its factor value a
+    Decimal) and lines (kind index, enterprise, rows, quantity, amount): what the engine's
+    ``Result.trace_kinds`` and ``trace_lines`` hold. The JSON is put together column by
+    column; every step runs in C but a few per kind."""
+    if not lines:
+        return [], [], 0
+    numbers, enterprise, rows, quantity, _amount = zip(*lines, strict=True)
+    stored_kinds = [[*kind[:7], _digits((kind[7],))[0], *kind[8:]] for kind in kinds]
     fields = zip(_encoded(enterprise), map(str, rows), _digits(quantity), map(str, numbers),
                  strict=True)  # fmt: skip
     texts = list(map(",".join, fields))
@@ -74,7 +92,7 @@ def pack(lines: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[str], in
         "[[" + "],[".join(texts[i : i + CHUNK_LINES]) + "]]"
         for i in range(0, len(texts), CHUNK_LINES)
     ]
-    return [list(key) for key in index], chunks, len(texts)
+    return stored_kinds, chunks, len(texts)
 
 
 def _encoded(column: tuple[str, ...]) -> map:

@@ -20,8 +20,10 @@ def pack_existing(apps, schema_editor):
         columns, rows = run.trace["columns"], run.trace["rows"]
         order = [columns.index(name) for name in trace_store.TRACE_COLUMNS]
         lines = [[row[i] for i in order] for row in rows]
+        values: dict[str, Decimal] = {}  # one object per factor value, as the engine has
         for number, line in enumerate(lines):  # pack takes the numbers as Decimals
-            quantity, value, amount = (Decimal(line[i]) for i in NUMBERS)
+            quantity, amount = Decimal(line[NUMBERS[0]]), Decimal(line[NUMBERS[2]])
+            value = values.setdefault(line[NUMBERS[1]], Decimal(line[NUMBERS[1]]))
             line[NUMBERS[0]], line[NUMBERS[1]], line[NUMBERS[2]] = quantity, value, amount
             # The new store works the amount out again; it must be what was stored.
             with localcontext(CONTEXT):

@@ -160,22 +160,30 @@ def test_check_stored_refuses_raw_coal_and_unknown_uses():
 # --- the trace store ---------------------------------------------------------------------------
 
 
-def full_rows(n: int) -> list[list]:
+FACTOR = Decimal("0.1229")  # one object for every line, as the engine uses one per factor
+
+
+def full_rows(n: int, factor: Decimal = FACTOR) -> list[list]:
     return [
         ["energy" if i % 2 else "electricity", "electricity", f"企业{i % 7}", "electricity",
          "import", "grid", 12, Decimal(i) / 8, "MWh", "electricity_equal_value",
-         Decimal("0.1229"), "tce/MWh", "Att.4 等价值", 1, Decimal(i) / 8 * Decimal("0.1229"),
+         factor, "tce/MWh", "Att.4 等价值", 1, Decimal(i) / 8 * factor,
          "tce" if i % 2 else "tCO2"]
         for i in range(n)
     ]  # fmt: skip
 
 
-def test_pack_keeps_each_factor_once_and_unpack_gives_the_rows_back():
+def test_pack_keeps_each_kind_once_and_unpack_gives_the_rows_back():
     rows = full_rows(2500)
     factors, chunks, count = trace_store.pack(rows)
     assert count == 2500 and len(chunks) == 3 and len(factors) == 2
     back = [row for chunk in chunks for row in trace_store.unpack(factors, chunk)]
     assert back == [[str(v) if isinstance(v, Decimal) else v for v in row] for row in rows]
+    # Equal factors in separate objects cost a kind each, and come back the same.
+    copies = [[*row[:10], Decimal("0.1229"), *row[11:]] for row in rows[:50]]
+    factors, chunks, _ = trace_store.pack(copies)
+    assert len(factors) == 50
+    assert trace_store.unpack(factors, chunks[0]) == back[:50]
 
 
 def test_exponent_decimals_are_written_in_plain_digits_and_amounts_worked_out_exactly():
@@ -262,3 +270,11 @@ def test_a_published_sets_engine_form_is_read_once(trial_set, django_assert_num_
     draft = factor_sets.copy_as_draft(trial_set)
     with django_assert_num_queries(2):
         assert factor_sets.to_engine(draft).fuels.keys() == first.fuels.keys()
+
+
+def test_a_park_year_without_energy_rows_stores_an_empty_trace(cast, trial_set):
+    park_year = ParkYear.objects.create(park=cast.park_a, year=2025)
+    run = services.recalculate(park_year.pk)
+    assert run.status == RunStatus.SUCCEEDED and "no_energy_consumption" in run.result["flags"]
+    assert run.trace == {"columns": trace_store.TRACE_COLUMNS, "rows": []}
+    assert run.trace_lines == 0 and not run.trace_chunks.exists()
