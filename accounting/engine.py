@@ -347,6 +347,7 @@ class _Calculation:
         self.lines: list[tuple[int, str, int, Decimal, Decimal]] = []
         self.kinds: list[TraceKind] = []
         self._kind_numbers: dict[tuple, int] = {}
+        self._plans: list[tuple] = []  # per kind, for _add
         self.tables = _empty_tables()
         emissions, energy = self.tables["emissions_t"], self.tables["energy_tce"]
         self._sums = {
@@ -354,30 +355,43 @@ class _Calculation:
             True: tuple(energy[f"by_{by}"] for by in BY),
         }
 
-    def _line(
-        self, category: str, section: str, key: tuple, group: list, unit: str,
+    def _kind(
+        self, category: str, section: str, energy_type: str, use: str, detail: str, unit: str,
         factor: Factor, sign: int = 1,
-    ) -> Decimal:  # fmt: skip
-        """Append one trace line; key is (enterprise, energy_type, use, detail)."""
-        rows, quantity = group
-        amount = quantity * factor.value
-        amount = -amount if sign < 0 else amount
-        enterprise, energy_type, use, detail = key
-        energy = category == "energy"
-        # The kind of line, told by the factor object: it stays alive in self.kinds, so its
-        # id cannot be taken by another factor while the calculation runs.
-        kind_key = (category, section, energy_type, use, detail, unit, id(factor), sign)
-        kind = self._kind_numbers.get(kind_key)
+    ) -> int:  # fmt: skip
+        """The number of a kind of trace line, made on first use with what adding a line of
+        it needs: the factor's value, the sign and the breakdown sums the line goes into.
+
+        Kinds are told apart by the factor object; it stays alive in self.kinds, so its id
+        cannot be taken by another factor while the calculation runs."""
+        key = (category, section, energy_type, use, detail, unit, id(factor), sign)
+        kind = self._kind_numbers.get(key)
         if kind is None:
-            kind = self._kind_numbers[kind_key] = len(self.kinds)
+            energy = category == "energy"
+            kind = self._kind_numbers[key] = len(self.kinds)
             self.kinds.append(TraceKind(category, section, energy_type, use, detail, unit,
                                         factor, sign, "tce" if energy else "tCO2"))  # fmt: skip
+            by_category, by_type, by_enterprise = self._sums[energy]
+            by_type.setdefault(energy_type, ZERO)
+            group = ENERGY_GROUP[section] if energy else category
+            self._plans.append(
+                (factor.value, sign < 0, by_category, group, by_type, energy_type, by_enterprise)
+            )
+        return kind
+
+    def _add(self, kind: int, enterprise: str, group: tuple[int, Decimal]) -> Decimal:
+        """Append one trace line of ``kind``: amount = sign × quantity × factor value, also
+        added to the breakdowns (and with them the totals) as it is made: no second pass."""
+        rows, quantity = group
+        value, negative, by_category, category, by_type, energy_type, by_enterprise = self._plans[
+            kind
+        ]
+        amount = quantity * value
+        if negative:
+            amount = -amount
         self.lines.append((kind, enterprise, rows, quantity, amount))
-        # The breakdowns, and with them the totals, as the line is made: no second pass.
-        by_category, by_type, by_enterprise = self._sums[energy]
-        group = ENERGY_GROUP[section] if energy else category
-        by_category[group] += amount
-        by_type[energy_type] = by_type.get(energy_type, ZERO) + amount
+        by_category[category] += amount
+        by_type[energy_type] += amount
         by_enterprise[enterprise] = by_enterprise.get(enterprise, ZERO) + amount
         return amount
 
@@ -464,28 +478,43 @@ class _Calculation:
         """Lines of the fuel rows; returns the tce sums the clean share needs."""
         tce = dict.fromkeys(("clean", "power_heat", "power_heat_clean"), ZERO)
         factors: dict[str, tuple[Factor, Factor, Factor]] = {}
+        plans: dict[tuple[str, str], tuple] = {}
         groups = _grouped(self.case.fuels, ("enterprise", "fuel", "use"), "quantity")
         for (enterprise, code, use), group in groups.items():
-            fuel = self.fs.fuels[code]
-            if code not in factors:
-                factors[code] = self._fuel_factors(code)
-            ef, ef_100, tce_factor = factors[code]
-            key, sign = (enterprise, code, use, ""), ENERGY_SIGN.get(use, 1)
-            if use in COMBUSTION_USES:
-                category = "bunker" if use == "bunker" else "fuel_combustion"
-                self._line(category, "fuels", key, group, fuel.unit, ef)
-            elif use.startswith("transformation_"):
-                # Att.4: a carbon balance of inputs and outputs, oxidation taken as 100%.
-                self._line("transformation", "fuels", key, group, fuel.unit, ef_100, sign)
-            if use in ENERGY_SIGN:
-                amount = self._line("energy", "fuels", key, group, fuel.unit, tce_factor, sign)
-                if fuel.clean:
+            plan = plans.get((code, use))
+            if plan is None:
+                plan = plans[code, use] = self._fuel_plan(code, use, factors)
+            emission, energy, clean, power_heat = plan
+            if emission is not None:
+                self._add(emission, enterprise, group)
+            if energy is not None:
+                amount = self._add(energy, enterprise, group)
+                if clean:
                     tce["clean"] += amount
-                if use in POWER_AND_HEAT_USES:
+                if power_heat:
                     tce["power_heat"] += amount
-                    if fuel.clean:
+                    if clean:
                         tce["power_heat_clean"] += amount
         return tce
+
+    def _fuel_plan(self, code: str, use: str, factors: dict) -> tuple:
+        """(emission line kind or None, energy line kind or None, clean, for power or heat)
+        of a fuel used one way."""
+        fuel = self.fs.fuels[code]
+        if code not in factors:
+            factors[code] = self._fuel_factors(code)
+        ef, ef_100, tce_factor = factors[code]
+        sign, emission, energy = ENERGY_SIGN.get(use, 1), None, None
+        if use in COMBUSTION_USES:
+            category = "bunker" if use == "bunker" else "fuel_combustion"
+            emission = self._kind(category, "fuels", code, use, "", fuel.unit, ef)
+        elif use.startswith("transformation_"):
+            # Att.4: a carbon balance of inputs and outputs, oxidation taken as 100%.
+            emission = self._kind("transformation", "fuels", code, use, "", fuel.unit, ef_100,
+                                  sign)  # fmt: skip
+        if use in ENERGY_SIGN:
+            energy = self._kind("energy", "fuels", code, use, "", fuel.unit, tce_factor, sign)
+        return emission, energy, fuel.clean, use in POWER_AND_HEAT_USES
 
     def _electricity(self) -> dict[str, Decimal]:
         """Lines of electricity and generation; returns MWh sums (D8, clean share)."""
@@ -494,16 +523,26 @@ class _Calculation:
         equal_value = self._parameter("electricity_equal_value")  # D3: 等价值
         mwh: dict[str, Decimal] = defaultdict(lambda: ZERO)
         fields_ = ("enterprise", "direction", "kind")
+        plans: dict[tuple, tuple[int, int, str]] = {}
         for (enterprise, direction, kind), group in _grouped(
             self.case.electricity, fields_, "mwh"
         ).items():
-            key, sign = (enterprise, "electricity", direction, kind), SIGN[direction]
-            # Att.4: grid power and fossil exports at the fossil factor (0.8325);
-            # direct non-fossil supply and certified green power at 0.
-            factor = fossil if kind in ("grid", "fossil") else green
-            self._line("electricity", "electricity", key, group, "MWh", factor, sign)
-            self._line("energy", "electricity", key, group, "MWh", equal_value, sign)
-            mwh[f"{direction}_{kind}"] += group[1]
+            plan = plans.get((direction, kind))
+            if plan is None:
+                sign = SIGN[direction]
+                # Att.4: grid power and fossil exports at the fossil factor (0.8325);
+                # direct non-fossil supply and certified green power at 0.
+                factor = fossil if kind in ("grid", "fossil") else green
+                where = ("electricity", "electricity", direction, kind, "MWh")
+                plan = plans[direction, kind] = (
+                    self._kind("electricity", *where, factor, sign),
+                    self._kind("energy", *where, equal_value, sign),
+                    f"{direction}_{kind}",
+                )
+            emission, energy, balance = plan
+            self._add(emission, enterprise, group)
+            self._add(energy, enterprise, group)
+            mwh[balance] += group[1]
         fields_ = ("enterprise", "source", "fossil")
         for (enterprise, source, is_fossil), group in _grouped(
             self.case.generation, fields_, "mwh"
@@ -512,8 +551,9 @@ class _Calculation:
                 # Only the electricity balance: its fuel is already counted in fuels.
                 mwh["generation_fossil"] += group[1]
                 continue
-            key = (enterprise, "electricity", "generation", source)
-            self._line("energy", "generation", key, group, "MWh", equal_value)
+            kind = self._kind("energy", "generation", "electricity", "generation", source, "MWh",
+                              equal_value)  # fmt: skip
+            self._add(kind, enterprise, group)
             mwh["generation_non_fossil"] += group[1]
         imports = sum((mwh[f"import_{k}"] for k in ELECTRICITY_KINDS["import"]), ZERO)
         exports = mwh["export_fossil"] + mwh["export_non_fossil"]
@@ -533,26 +573,41 @@ class _Calculation:
         gj: dict[str, Decimal] = defaultdict(lambda: ZERO)
         fields_ = ("enterprise", "direction", "kind", "factor")
         groups = _grouped(self.case.heat, fields_, "gj")
+        plans: dict[tuple, tuple[int, int, str]] = {}
         for (enterprise, direction, kind, measured), group in groups.items():
-            key, sign = (enterprise, "heat", direction, kind), SIGN[direction]
-            if kind == "non_fossil":
-                factor = non_fossil
-            elif measured is not None:
-                factor = Factor("measured", measured, "tCO2/GJ", "measured (Att.4 实测值)")
-            else:
-                factor = default
-            self._line("heat", "heat", key, group, "GJ", factor, sign)
-            self._line("energy", "heat", key, group, "GJ", heat_tce, sign)
-            gj[f"{direction}_{kind}"] += group[1]
+            plan_key = (direction, kind, None if measured is None else str(measured))
+            plan = plans.get(plan_key)
+            if plan is None:
+                if kind == "non_fossil":
+                    factor = non_fossil
+                elif measured is not None:
+                    factor = Factor("measured", measured, "tCO2/GJ", "measured (Att.4 实测值)")
+                else:
+                    factor = default
+                sign, where = SIGN[direction], ("heat", "heat", direction, kind, "GJ")
+                plan = plans[plan_key] = (
+                    self._kind("heat", *where, factor, sign),
+                    self._kind("energy", *where, heat_tce, sign),
+                    f"{direction}_{kind}",
+                )
+            emission, energy, balance = plan
+            self._add(emission, enterprise, group)
+            self._add(energy, enterprise, group)
+            gj[balance] += group[1]
         return gj
 
     def _processes(self) -> None:
         fields_ = ("enterprise", "product", "factor", "basis")
         groups = _grouped(self.case.processes, fields_, "tonnes")
+        kinds: dict[tuple[str, str, str], int] = {}
         for (enterprise, product, value, basis), group in groups.items():
-            key = (enterprise, "process", "process", product)
-            factor = Factor("process_factor", value, "tCO2/t", basis)
-            self._line("process", "processes", key, group, "t", factor)
+            kind = kinds.get((product, str(value), basis))
+            if kind is None:
+                factor = Factor("process_factor", value, "tCO2/t", basis)
+                kind = kinds[product, str(value), basis] = self._kind(
+                    "process", "processes", "process", "process", product, "t", factor
+                )
+            self._add(kind, enterprise, group)
 
     def _clean_energy(self, fuel_tce: dict, mwh: dict, gj: dict) -> dict[str, Decimal]:
         """Clean energy in tce (D5, D6); the share is ``total / energy_tce``.
