@@ -149,11 +149,19 @@ def review_queue(user: User | AnonymousUser, queue: str) -> QuerySet[Application
     return visible.none()
 
 
+def reviewable_applications(user: User | AnonymousUser) -> QuerySet[Application]:
+    """What the review pages may show this user: reviewers within their scope, else none."""
+    if not is_reviewer(user):
+        return Application.objects.none()
+    return visible_applications(user)
+
+
 def get_reviewable_application(user: User | AnonymousUser, pk: int) -> Application:
     """The application for the review page: reviewers within scope only, otherwise 404."""
-    if not is_reviewer(user):
-        raise Http404
-    return get_application_for_user(user, pk)
+    try:
+        return reviewable_applications(user).get(pk=pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
 
 
 def can_review(user: User | AnonymousUser, application: Application) -> bool:
@@ -169,10 +177,17 @@ def can_review(user: User | AnonymousUser, application: Application) -> bool:
     return False
 
 
-def can_assign_reviewers(user: User | AnonymousUser, application: Application) -> bool:
+def assigns_reviewers(user: User | AnonymousUser) -> bool:
+    """Whose role assigns reviewers: national staff and administrators."""
     return (
         user.is_authenticated and user.is_active
         and (user.is_superuser or user.role in (Role.NATIONAL, Role.ADMIN))
+    )
+
+
+def can_assign_reviewers(user: User | AnonymousUser, application: Application) -> bool:
+    return (
+        assigns_reviewers(user)
         and visible_applications(user).filter(pk=application.pk).exists()
     )
 

@@ -80,7 +80,9 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
     calculations = snapshot.get("calculations") or []
     boundary = (snapshot.get("sections") or {}).get("boundary") or {}
     incidents = ((snapshot.get("sections") or {}).get("incidents") or {}).get("items") or []
-    can_assign = access.can_assign_reviewers(user, application)
+    # The application was read through this reviewer's scope (views/reviews.py _load): the
+    # role is all that is left to check.
+    can_assign = access.assigns_reviewers(user)
     scores = list(application.scores.all())
     my_score = next((s for s in scores if s.reviewer_id == user.pk
                      and s.submission_number == application.submission_count), None)

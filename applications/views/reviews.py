@@ -83,19 +83,20 @@ def review_queue_export(request: HttpRequest, queue: str, fmt: str) -> HttpRespo
 
 
 def _load(request: HttpRequest, pk: int) -> Application:
-    application = access.get_reviewable_application(request.user, pk)
-    return (
-        Application.objects.select_related("park__province", "batch")
-        .prefetch_related(
+    """The application in this reviewer's scope (else 404) with what the page shows, in one
+    query plus the prefetches."""
+    scoped = access.reviewable_applications(request.user).select_related("park__province", "batch")
+    try:
+        return scoped.prefetch_related(
             "incidents", "attachments", "letters",
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
             Prefetch("submissions", queryset=Submission.objects.order_by("number")),
             Prefetch("scores", queryset=ReviewScore.objects.select_related("reviewer")),
             Prefetch("review_comments", queryset=ReviewComment.objects.select_related("author")),
             Prefetch("assignments", queryset=ReviewAssignment.objects.select_related("assignee")),
-        )
-        .get(pk=application.pk)
-    )
+        ).get(pk=pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
 
 
 @login_required

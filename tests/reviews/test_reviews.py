@@ -148,3 +148,24 @@ def test_return_for_revision_issues_a_revision_notice_from_whoever_returned_it(
     letter = application.letters.get()
     assert letter.kind == "revision" and letter.reference.startswith("零碳整〔")
     assert letter.issuer == "国家发展和改革委员会"
+
+
+def test_the_review_page_reads_the_application_once_whatever_it_holds(
+    client, cast, submitted_with_energy, django_assert_num_queries
+):
+    application = submitted_with_energy()
+    client.force_login(cast.national)
+    client.post(reverse("review_score", args=[application.pk]), SHEET)
+    client.post(reverse("review_comment", args=[application.pk]),
+                {"body": "请补充", "visibility": "internal"})
+    url = reverse("review_detail", args=[application.pk])
+    client.get(url)  # warm: session and translations
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # One query for the application (scope included), none again for the access check.
+    reads = [q["sql"] for q in queries if 'FROM "applications_application"' in q["sql"]]
+    assert len(reads) == 1, reads
+    assert len(queries) <= 16
