@@ -215,6 +215,10 @@ def problem_text(problem: fs.Problem) -> str:
             return _("最多 %s 位小数") % p["places"]
         case "too_many_digits":
             return _("整数部分最多 %s 位") % p["digits"]
+        case "too_long":
+            return _("最多 %s 个字符") % p["length"]
+        case "nul_character":
+            return _("不能包含空字符（NUL）")
         case "not_snake_case":
             return _("须为小写字母、数字和下划线")
         case "duplicate_code":

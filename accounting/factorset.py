@@ -130,6 +130,14 @@ class FactorSet:
 # the database could not hold is refused here, by both doors, with its row and column.
 MAX_PLACES = 10
 MAX_INTEGER_DIGITS = 24 - MAX_PLACES
+# The max_length of each CharField the cells are stored in (models.factors.FuelFactor and
+# FactorParameter). A table here, not read from the models, because this module stays free of
+# Django and the bundled loader must apply the same rule as the upload; a test holds it equal to
+# the models. The sources are TextFields: no limit, but like every cell they may hold no NUL.
+FUEL_MAX_LENGTHS = MappingProxyType(
+    {"code": 64, "name_zh": 100, "name_en": 100, "category": 16, "unit": 32}
+)
+PARAMETER_MAX_LENGTHS = MappingProxyType({"key": 64, "unit": 32})
 
 # What each problem says, in English; accounting.factor_sets words the same codes for the user.
 MESSAGES = {
@@ -143,6 +151,8 @@ MESSAGES = {
     "negative": "must be zero or more",
     "too_many_places": "at most {places} decimal places",
     "too_many_digits": "at most {digits} digits before the decimal point",
+    "too_long": "at most {length} characters",
+    "nul_character": "must not contain null characters (NUL)",
     "not_snake_case": "must be lower_snake_case",
     "duplicate_code": "duplicate code {code!r}",
     "duplicate_key": "duplicate key {key!r}",
@@ -270,6 +280,27 @@ def _decimal(
     return value
 
 
+def _check_storable(
+    problems: Problems,
+    file: str,
+    number: int,
+    row: Mapping[str, str],
+    max_lengths: Mapping[str, int],
+    *,
+    skip: set[str],
+) -> None:
+    """Report the cells the database could not store: a NUL (PostgreSQL text cannot hold one)
+    or more characters than the column's max_length. Cells in ``skip`` already have a problem;
+    one is enough, and the first rules' words are more precise."""
+    for column, text in row.items():
+        if column in skip:
+            continue
+        if "\x00" in text:
+            problems.add(file, number, column, "nul_character")
+        elif column in max_lengths and len(text) > max_lengths[column]:
+            problems.add(file, number, column, "too_long", length=max_lengths[column])
+
+
 def _check_fuels(rows: Rows, complete: bool, file: str, problems: Problems) -> dict[str, Fuel]:
     fuels: dict[str, Fuel] = {}
     seen: set[str] = set()
@@ -315,6 +346,9 @@ def _check_fuels(rows: Rows, complete: bool, file: str, problems: Problems) -> d
             required=True,
             positive=True,
         )
+        # Last, so a cell is refused once: a NUL in a number is already "not a decimal number".
+        reported = {p.column for p in problems.found[before:]}
+        _check_storable(problems, file, number, row, FUEL_MAX_LENGTHS, skip=reported)
         if len(problems.found) == before:
             assert tce is not None
             fuels[code] = Fuel(
@@ -349,6 +383,8 @@ def _check_parameters(
             problems.add(file, number, "key", "duplicate_key", key=key)
         seen.add(key)
         value = _decimal(problems, file, number, "value", row["value"], required=True)
+        reported = {p.column for p in problems.found[before:]}
+        _check_storable(problems, file, number, row, PARAMETER_MAX_LENGTHS, skip=reported)
         if len(problems.found) == before:
             assert value is not None
             parameters[key] = Parameter(key, value, row["unit"], row["source"])

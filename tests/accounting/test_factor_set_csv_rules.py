@@ -104,6 +104,46 @@ BAD_FILES = {
         ('"tce: GB/T 2589-2020 raw coal 0.7143', '"' + "x" * 200_000),
         (2, "", "not_csv", "不是有效的 CSV 文件：field larger than field limit (131072)"),
     ),
+    "fuel code longer than its column": (
+        "factors",
+        ("coke,焦炭,coke,", "c" * 65 + ",焦炭,coke,"),
+        (7, "code", "too_long", "最多 64 个字符"),
+    ),
+    "fuel name longer than its column (counted in characters)": (
+        "factors",
+        ("coke,焦炭,coke,", "coke," + "焦" * 101 + ",coke,"),
+        (7, "name_zh", "too_long", "最多 100 个字符"),
+    ),
+    "fuel unit longer than its column": (
+        "factors",
+        ("anthracite,coal,t,0.7143,", "anthracite,coal," + "t" * 33 + ",0.7143,"),
+        (2, "unit", "too_long", "最多 32 个字符"),
+    ),
+    "NUL in a fuel source": (
+        "factors",
+        ('"tce: GB/T 2589-2020 raw coal', '"tce: GB/T 2589-2020\x00 raw coal'),
+        (2, "source", "nul_character", "不能包含空字符（NUL）"),
+    ),
+    "parameter key longer than its column": (
+        "parameters",
+        ("co2_per_c,", "k" * 65 + ","),
+        (9, "key", "too_long", "最多 64 个字符"),
+    ),
+    "parameter unit longer than its column": (
+        "parameters",
+        ("heat_tce,0.03412,tce/GJ,", "heat_tce,0.03412," + "u" * 33 + ","),
+        (7, "unit", "too_long", "最多 32 个字符"),
+    ),
+    "NUL in a parameter source": (
+        "parameters",
+        ('"GB/T 2589-2020"\n', '"GB/T\x00 2589-2020"\n'),
+        (7, "source", "nul_character", "不能包含空字符（NUL）"),
+    ),
+    "NUL in a number is refused once, as no number": (
+        "parameters",
+        ("heat_tce,0.03412,", "heat_tce,0.03\x00412,"),
+        (7, "value", "not_decimal", "“0.03\x00412”不是十进制数"),
+    ),
     "negative parameter": (
         "parameters",
         ("heat_tce,0.03412,", "heat_tce,-0.03412,"),
@@ -166,6 +206,34 @@ def test_the_upload_lists_every_problem_while_the_bundled_loader_stops_at_the_fi
 
 
 @pytest.mark.django_db
+def test_the_upload_lists_every_cell_the_database_could_not_store(tmp_path):
+    factors = _edit(
+        FACTORS, "anthracite,coal,t,0.7143,", "anthracite,coal," + "t" * 33 + ",0.7143,"
+    )
+    factors = _edit(factors, '"tce: GB/T 2589-2020 raw coal', '"tce: GB/T 2589-2020\x00 raw coal')
+    factors = _edit(factors, "coke,焦炭,coke,coal,t,0.9714,", "c" * 65 + ",焦炭,coke,coal,t,-1,")
+    factors = _edit(
+        factors,
+        "coke_oven_gas,焦炉煤气,coke oven gas,",
+        "coke_oven_gas,焦炉煤气," + "g" * 101 + ",",
+    )
+    parameters = _edit(PARAMETERS, "heat_tce,0.03412,tce/GJ,", "heat_tce,0.03412," + "u" * 33 + ",")
+
+    error = _refused_by_bundled_loader(tmp_path, factors, parameters)
+    listed = _refused_by_upload(factors, parameters)
+
+    assert [(p.row, p.column, p.code) for p in error.problems] == [(2, "unit", "too_long")]
+    assert [(e.file, e.row, e.column) for e in listed] == [
+        ("factors.csv", 2, "unit"),
+        ("factors.csv", 2, "source"),
+        ("factors.csv", 7, "tce_per_unit"),  # the other rules still run on a too-long row
+        ("factors.csv", 7, "code"),
+        ("factors.csv", 8, "name_en"),
+        ("parameters.csv", 7, "unit"),
+    ]
+
+
+@pytest.mark.django_db
 def test_each_door_names_file_row_and_column_in_its_message(tmp_path):
     factors = _edit(FACTORS, "lignite,coal,t,0.7143,11.9,", "lignite,coal,t,0.7143,11.90000000001,")
 
@@ -197,6 +265,11 @@ GOOD_VARIANTS = {
         "lignite,coal,t,0.7143,11.9,28.0,0.96,",
         "lignite,coal,t,12345678901234,0.1234567891,28.0,0.960000000000000,",
     ),
+    "text at the column limits": lambda text: _edit(
+        text,
+        "coke,焦炭,coke,coal,t,",
+        "c" * 64 + "," + "焦" * 100 + "," + "e" * 100 + ",coal," + "t" * 32 + ",",
+    ),
 }
 
 
@@ -210,6 +283,19 @@ def test_both_doors_read_a_good_file_alike(tmp_path, variant):
 
     assert dict(loaded.fuels) == stored
     assert len(stored) == FACTORS.count("\n") - 1
+
+
+@pytest.mark.django_db
+def test_both_doors_read_parameters_at_the_column_limits(tmp_path):
+    parameters = _edit(
+        PARAMETERS, "co2_per_c,3.666667,tCO2/tC,", "k" * 64 + ",3.666667," + "u" * 32 + ","
+    )
+
+    loaded = load_factor_set_from_csv(*_write(tmp_path, FACTORS, parameters), "X", 1, 2025)
+    stored = factor_sets.to_engine(_upload(FACTORS, parameters)).parameters
+
+    assert dict(loaded.parameters) == dict(stored)
+    assert stored["k" * 64].unit == "u" * 32
 
 
 @pytest.mark.django_db
@@ -227,6 +313,18 @@ def test_the_limits_are_those_of_the_stored_columns():
             if field.get_internal_type() == "DecimalField":
                 assert field.decimal_places == fs.MAX_PLACES, field
                 assert field.max_digits - field.decimal_places == fs.MAX_INTEGER_DIGITS, field
+
+
+def test_the_text_limits_are_those_of_the_stored_columns():
+    for model, columns, limits in (
+        (FuelFactor, fs.FUEL_COLUMNS, fs.FUEL_MAX_LENGTHS),
+        (FactorParameter, fs.PARAMETER_COLUMNS, fs.PARAMETER_MAX_LENGTHS),
+    ):
+        fields = [model._meta.get_field(column) for column in columns]
+        assert limits == {f.name: f.max_length for f in fields if f.max_length is not None}
+        # Every column without a limit is one the database does not limit either.
+        unlimited = {f.get_internal_type() for f in fields if f.name not in limits}
+        assert unlimited <= {"TextField", "DecimalField", "BooleanField"}, model
 
 
 @pytest.mark.parametrize("code", fs.MESSAGES)
