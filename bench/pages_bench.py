@@ -152,8 +152,8 @@ def measure_review(url: str, national, requests: int) -> list:
 
 
 def result_breakdown(url: str, requests: int) -> str:
-    """Time the view's two heavy steps on their own: loading the latest run (its result and
-    15,000-line trace as JSONB) and formatting the trace for one page."""
+    """Time the view's two data steps on their own: loading the latest run (its result; the
+    trace stays in its chunks) and reading and formatting one page of the trace."""
     from django.urls import resolve
 
     from accounting import presentation, services
@@ -170,13 +170,12 @@ def result_breakdown(url: str, requests: int) -> str:
         load.append((middle - start) * 1000)
         fmt.append((time.perf_counter() - middle) * 1000)
     return (f"Where the result page's time goes (the same steps timed alone, median of "
-            f"{requests}): loading the latest run with its result and "
-            f"{run.trace_lines:,}-line trace (`services.latest_result`, one query plus "
-            f"decoding the JSONB) {median_p95(load)[0]:.0f} ms; `presentation.trace_page`, which "
-            f"turns every trace line into a formatted dict before paginating 200 of them, "
-            f"{median_p95(fmt)[0]:.0f} ms; the rest of the median is the template (200 trace "
-            f"lines and the result tables) and the middleware. The query count is fixed (7) "
-            f"whatever the page.")
+            f"{requests}): loading the latest run with its result (`services.latest_result`; "
+            f"the {run.trace_lines:,}-line trace stays in its chunks) {median_p95(load)[0]:.0f} "
+            f"ms; `presentation.trace_page`, which reads the one 1,000-line chunk holding the "
+            f"page and formats its 200 lines, {median_p95(fmt)[0]:.0f} ms; the rest of the "
+            f"median is the template (200 trace lines and the result tables) and the "
+            f"middleware.")
 
 
 def wrap(text: str) -> str:
