@@ -395,6 +395,28 @@ class _Calculation:
         by_enterprise[enterprise] = by_enterprise.get(enterprise, ZERO) + amount
         return amount
 
+    def _flow(
+        self, energy_type: str, direction: str, kind: str, unit: str, factor: Factor,
+        energy_factor: Factor,
+    ) -> tuple[int, int, str]:  # fmt: skip
+        """The kinds of an electricity or heat flow's two lines (its emissions, its energy)
+        and the balance it counts in (e.g. ``import_grid``)."""
+        sign, where = SIGN[direction], (energy_type, energy_type, direction, kind, unit)
+        return (
+            self._kind(energy_type, *where, factor, sign),
+            self._kind("energy", *where, energy_factor, sign),
+            f"{direction}_{kind}",
+        )
+
+    def _add_flow(
+        self, plan: tuple[int, int, str], enterprise: str, group: tuple[int, Decimal],
+        balances: dict[str, Decimal],
+    ) -> None:  # fmt: skip
+        emission, energy, balance = plan
+        self._add(emission, enterprise, group)
+        self._add(energy, enterprise, group)
+        balances[balance] += group[1]
+
     def _parameter(self, key: str) -> Factor:
         parameter = self.fs.parameters[key]
         return Factor(key, parameter.value, parameter.unit, parameter.source)
@@ -529,20 +551,13 @@ class _Calculation:
         ).items():
             plan = plans.get((direction, kind))
             if plan is None:
-                sign = SIGN[direction]
                 # Att.4: grid power and fossil exports at the fossil factor (0.8325);
                 # direct non-fossil supply and certified green power at 0.
                 factor = fossil if kind in ("grid", "fossil") else green
-                where = ("electricity", "electricity", direction, kind, "MWh")
-                plan = plans[direction, kind] = (
-                    self._kind("electricity", *where, factor, sign),
-                    self._kind("energy", *where, equal_value, sign),
-                    f"{direction}_{kind}",
+                plan = plans[direction, kind] = self._flow(
+                    "electricity", direction, kind, "MWh", factor, equal_value
                 )
-            emission, energy, balance = plan
-            self._add(emission, enterprise, group)
-            self._add(energy, enterprise, group)
-            mwh[balance] += group[1]
+            self._add_flow(plan, enterprise, group, mwh)
         fields_ = ("enterprise", "source", "fossil")
         for (enterprise, source, is_fossil), group in _grouped(
             self.case.generation, fields_, "mwh"
@@ -584,16 +599,8 @@ class _Calculation:
                     factor = Factor("measured", measured, "tCO2/GJ", "measured (Att.4 实测值)")
                 else:
                     factor = default
-                sign, where = SIGN[direction], ("heat", "heat", direction, kind, "GJ")
-                plan = plans[plan_key] = (
-                    self._kind("heat", *where, factor, sign),
-                    self._kind("energy", *where, heat_tce, sign),
-                    f"{direction}_{kind}",
-                )
-            emission, energy, balance = plan
-            self._add(emission, enterprise, group)
-            self._add(energy, enterprise, group)
-            gj[balance] += group[1]
+                plan = plans[plan_key] = self._flow("heat", direction, kind, "GJ", factor, heat_tce)
+            self._add_flow(plan, enterprise, group, gj)
         return gj
 
     def _processes(self) -> None:

@@ -49,44 +49,15 @@ from accounting.models import (
     ProductEnergyRecord,
 )
 
-SECTIONS = {
-    # section: (model, key fields, amount field, case field names for the keys, case amount)
-    "fuels": (
-        FuelRecord,
-        ("enterprise__name", "fuel", "use"),
-        "quantity",
-        ("enterprise", "fuel", "use"),
-        "quantity",
-    ),
-    "electricity": (
-        ElectricityRecord,
-        ("enterprise__name", "direction", "kind"),
-        "mwh",
-        ("enterprise", "direction", "kind"),
-        "mwh",
-    ),
-    "generation": (
-        GenerationRecord,
-        ("enterprise__name", "source", "fossil"),
-        "mwh",
-        ("enterprise", "source", "fossil"),
-        "mwh",
-    ),
-    "heat": (
-        HeatRecord,
-        ("enterprise__name", "direction", "kind", "factor_tco2_per_gj"),
-        "gj",
-        ("enterprise", "direction", "kind", "factor_tco2_per_gj"),
-        "gj",
-    ),
-    "processes": (
-        ProcessRecord,
-        ("enterprise__name", "product", "factor_tco2_per_t", "basis"),
-        "tonnes",
-        ("enterprise", "product", "factor_tco2_per_t", "basis"),
-        "tonnes",
-    ),
-}
+# Per section: the record model, its key columns after the enterprise (named as in the case file),
+# and its amount column. build_case, read_case and the sums all read this one list.
+_STORED = (
+    ("fuels", FuelRecord, ("fuel", "use"), "quantity"),
+    ("electricity", ElectricityRecord, ("direction", "kind"), "mwh"),
+    ("generation", GenerationRecord, ("source", "fossil"), "mwh"),
+    ("heat", HeatRecord, ("direction", "kind", "factor_tco2_per_gj"), "gj"),
+    ("processes", ProcessRecord, ("product", "factor_tco2_per_t", "basis"), "tonnes"),
+)
 
 
 def effective_factor_set_code(park_year: ParkYear) -> str | None:
@@ -135,13 +106,13 @@ def build_case(park_year: ParkYear, *, monthly: bool = False) -> dict[str, Any]:
         "year": park_year.year,
         "factor_set": effective_factor_set_code(park_year) or "",
     }
-    for section, (model, keys, amount, names, amount_name) in SECTIONS.items():
-        rows = []
-        for *values, total in read(model, park_year, keys, amount):
+    for section, model, keys, amount in _STORED:
+        names, rows = ("enterprise", *keys), []
+        for *values, total in read(model, park_year, ("enterprise__name", *keys), amount):
             row = dict(zip(names, values, strict=True))
             if row["enterprise"] is None:
                 del row["enterprise"]  # park-level electricity, heat or process
-            row[amount_name] = total
+            row[amount] = total
             rows.append(row)
         case[section] = rows
     case["guiding"] = guiding(park_year)
@@ -202,15 +173,6 @@ def _present(**values: Decimal | None) -> dict[str, Decimal]:
 
 
 # --- the typed case, for the recalculation ------------------------------------------------------
-
-# Per section: the record model, its key columns after enterprise_id, and its amount column.
-_STORED = (
-    ("fuels", FuelRecord, ("fuel", "use"), "quantity"),
-    ("electricity", ElectricityRecord, ("direction", "kind"), "mwh"),
-    ("generation", GenerationRecord, ("source", "fossil"), "mwh"),
-    ("heat", HeatRecord, ("direction", "kind", "factor_tco2_per_gj"), "gj"),
-    ("processes", ProcessRecord, ("product", "factor_tco2_per_t", "basis"), "tonnes"),
-)
 
 
 @cache
