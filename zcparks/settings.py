@@ -2,14 +2,17 @@
 
 With nothing set the project runs for a newcomer: SQLite, Celery tasks executed inline, e-mail to
 the console. `DATABASE_URL` switches to PostgreSQL, `CELERY_BROKER_URL` to Redis, and
-`ZCP_PRODUCTION=1` to the production mode (DEBUG off, secret key required, secure cookies).
+`ZCP_PRODUCTION=1` to the production mode (DEBUG off, secret key required, secure cookies, a
+cache shared by all processes).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -199,10 +202,49 @@ ZCP_TEST_TASK_DELAY_SECONDS = (
     0.0 if PRODUCTION else float(os.environ.get("ZCP_TEST_TASK_DELAY_SECONDS", "0") or 0)
 )
 
+
+def cache_url_beside_broker(broker_url: str) -> str:
+    """The broker's Redis URL with the next database number: same server, keys never mixed.
+
+    Scheme, credentials, host, port and query are kept; only the path (`/<db>`) changes.
+    """
+    parts = urlsplit(broker_url)
+    db_text = parts.path.strip("/") or "0"
+    if not db_text.isdigit():
+        raise ImproperlyConfigured(
+            f"CELERY_BROKER_URL has no Redis database number in its path ({parts.path!r}); "
+            "set ZCP_CACHE_URL to the cache's Redis URL."
+        )
+    db = int(db_text) + 1
+    # Redis has databases 0-15 unless configured otherwise: past 15 the cache would only fail
+    # at its first request, so refuse here instead.
+    if db > 15:
+        raise ImproperlyConfigured(
+            f"CELERY_BROKER_URL uses Redis database {db - 1}, so the cache would need {db}; "
+            "put the broker on a lower database or set ZCP_CACHE_URL."
+        )
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+# The cache holds the API's rate-limit counts (DRF throttling): a per-process cache would give
+# each gunicorn worker its own count, so production shares one in Redis. ZCP_CACHE_URL wins;
+# otherwise production uses the broker's Redis server on the broker's database + 1.
 CACHE_URL = os.environ.get("ZCP_CACHE_URL", "")
+if not CACHE_URL and PRODUCTION:
+    if urlsplit(CELERY_BROKER_URL).scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(
+            "ZCP_PRODUCTION=1 needs a cache shared by all processes: set ZCP_CACHE_URL "
+            "(e.g. redis://127.0.0.1:6379/1), or CELERY_BROKER_URL to a redis:// or rediss:// "
+            "URL and the cache goes to the next database on that server."
+        )
+    CACHE_URL = cache_url_beside_broker(CELERY_BROKER_URL)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "zcparks",
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zcparks"}
     )

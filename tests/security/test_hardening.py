@@ -19,11 +19,14 @@ ROOT = Path(settings.BASE_DIR)
 
 def production_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("ZCP_CACHE_URL", None)
     env.update(
         ZCP_PRODUCTION="1",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
         DJANGO_ALLOWED_HOSTS="zcparks.example.cn",
         DJANGO_SETTINGS_MODULE="zcparks.settings",
+        # Production runs Celery on Redis and its cache beside it (nothing connects to check).
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
     )
     return env
 
