@@ -38,35 +38,29 @@ def _url(application: Application, key: str) -> str:
     return reverse("application_section", args=[application.pk, key])
 
 
-def _targets(phases: list[dict], initial: int, deleted: tuple[int, ...] = ()) -> dict:
+def _formset(prefix: str, rows: list[dict], initial: int, deleted: tuple[int, ...],
+             max_num: int) -> dict:
+    """The POST data of a formset: its management form, its rows, DELETE ticked on some."""
     data = {
-        "period_start": "2026",
-        "period_end": "2030",
-        "targets": "降碳",
-        "roadmap-TOTAL_FORMS": str(len(phases)),
-        "roadmap-INITIAL_FORMS": str(initial),
-        "roadmap-MIN_NUM_FORMS": "0",
-        "roadmap-MAX_NUM_FORMS": "20",
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": str(max_num),
     }
-    for i, phase in enumerate(phases):
-        data.update({f"roadmap-{i}-{k}": v for k, v in phase.items()})
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{k}": v for k, v in row.items()})
         if i in deleted:
-            data[f"roadmap-{i}-DELETE"] = "on"
+            data[f"{prefix}-{i}-DELETE"] = "on"
     return data
+
+
+def _targets(phases: list[dict], initial: int, deleted: tuple[int, ...] = ()) -> dict:
+    return {"period_start": "2026", "period_end": "2030", "targets": "降碳",
+            **_formset("roadmap", phases, initial, deleted, 20)}
 
 
 def _projects(rows: list[dict], initial: int, deleted: tuple[int, ...] = ()) -> dict:
-    data = {
-        "projects-TOTAL_FORMS": str(len(rows)),
-        "projects-INITIAL_FORMS": str(initial),
-        "projects-MIN_NUM_FORMS": "0",
-        "projects-MAX_NUM_FORMS": "100",
-    }
-    for i, row in enumerate(rows):
-        data.update({f"projects-{i}-{k}": v for k, v in row.items()})
-        if i in deleted:
-            data[f"projects-{i}-DELETE"] = "on"
-    return data
+    return _formset("projects", rows, initial, deleted, 100)
 
 
 def _row_numbers(html: str, prefix: str) -> set[int]:
