@@ -33,10 +33,9 @@ from accounting.casefile import (
     ParsedCase,
     Rate,
     WasteEnergy,
-    case_digest,
     parse_case,
-    parsed_digest,
 )
+from accounting.digest import case_digest, parsed_digest
 from accounting.factorset import CONTEXT, FactorSet
 
 __all__ = [

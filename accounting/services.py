@@ -27,7 +27,8 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounting import engine, trace_store
-from accounting.casefile import PARK, CaseError, check_stored, parsed_digest
+from accounting.casefile import PARK, CaseError, check_stored
+from accounting.digest import parsed_digest
 from accounting.factor_sets import (  # noqa: F401 - public API of this module
     code_for_year,
     latest_published,

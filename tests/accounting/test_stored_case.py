@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounting import casefile, services, stored_case, trace_store
+from accounting import digest, services, stored_case, trace_store
 from accounting.case_upload import parse_case_file
-from accounting.casefile import ROW_SECTIONS, CaseError, check_stored, parse_case, parsed_digest
+from accounting.casefile import CaseError, check_stored, parse_case
 from accounting.data_entry import replace_data
+from accounting.digest import ROW_SECTIONS, parsed_digest
 from accounting.engine import evaluate, evaluate_parsed
 from accounting.models import (
     CalculationRun,
@@ -257,7 +258,7 @@ def test_the_digest_tells_apart_texts_that_only_split_differently():
     )
 )
 def test_the_quick_spelling_of_numbers_is_the_canonical_one(values):
-    assert casefile._numbers(tuple(values)) == [casefile._field(v) for v in values]
+    assert digest._numbers(tuple(values)) == [digest._field(v) for v in values]
 
 
 def test_a_published_sets_engine_form_is_read_once(trial_set, django_assert_num_queries):
