@@ -22,7 +22,6 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Min, Sum
 
 from accounting.casefile import (
     PARK,
@@ -67,49 +66,30 @@ def effective_factor_set_code(park_year: ParkYear) -> str | None:
 # --- the zcp-case/1 dict -----------------------------------------------------------------------
 
 
-def _summed_rows(model, park_year: ParkYear, keys: tuple[str, ...], amount: str) -> list[tuple]:
-    """(key..., sum) per key in first-entered order."""
-    if connection.vendor == "postgresql":
-        return list(
-            model.objects.filter(park_year=park_year)
-            .values_list(*keys)
-            .annotate(total=Sum(amount), first=Min("id"), n=Count("id"))
-            .order_by("first")
-            .values_list(*keys, "total")
-        )
-    rows = model.objects.filter(park_year=park_year).order_by("id").values_list(*keys, amount)
-    return _sum_in_python(rows)
-
-
-def _sum_in_python(rows) -> list[tuple]:
-    sums: dict[tuple, Decimal] = {}
-    for *key, value in rows:
-        key = tuple(key)
-        sums[key] = sums.get(key, Decimal(0)) + value
-    return [(*key, total) for key, total in sums.items()]
-
-
-def _monthly_rows(model, park_year: ParkYear, keys: tuple[str, ...], amount: str) -> list[tuple]:
-    return list(model.objects.filter(park_year=park_year).order_by("id").values_list(*keys, amount))
-
-
 def build_case(park_year: ParkYear, *, monthly: bool = False) -> dict[str, Any]:
     """The `zcp-case/1` dict of a park-year (Decimals stay Decimal).
 
-    By default rows with the same key are summed over the months (the engine would do the same);
-    ``monthly=True`` gives one case row per stored record instead.
+    By default rows with the same key are summed over the months (the engine would do the same),
+    as read_case sums them; ``monthly=True`` gives one case row per stored record instead.
     """
-    read = _monthly_rows if monthly else _summed_rows
     case: dict[str, Any] = {
         "schema": SCHEMA,
         "park": {"name": park_year.park.name, "province": park_year.park.province.name_zh},
         "year": park_year.year,
         "factor_set": effective_factor_set_code(park_year) or "",
     }
-    for section, model, keys, amount in _STORED:
-        names, rows = ("enterprise", *keys), []
-        for *values, total in read(model, park_year, ("enterprise__name", *keys), amount):
-            row = dict(zip(names, values, strict=True))
+    if not monthly:
+        names: dict[int | None, str | None] = {**_enterprise_names(park_year), None: None}
+        summed = _stored_groups(park_year)
+    for number, (section, model, keys, amount) in enumerate(_STORED):
+        fields, rows = ("enterprise", *keys), []
+        if monthly:
+            stored = model.objects.filter(park_year=park_year).order_by("id")
+            found = stored.values_list("enterprise__name", *keys, amount)
+        else:  # (first id, enterprise id, *keys, total, records) → (name, *keys, total)
+            found = [(names[e], *rest[:-1]) for _first, e, *rest in summed[number]]
+        for *values, total in found:
+            row = dict(zip(fields, values, strict=True))
             if row["enterprise"] is None:
                 del row["enterprise"]  # park-level electricity, heat or process
             row[amount] = total
@@ -216,11 +196,14 @@ def _stored_groups(park_year: ParkYear, *, in_database: bool | None = None) -> l
 _FIRST = itemgetter(0)
 
 
+def _enterprise_names(park_year: ParkYear) -> dict[int, str]:
+    return dict(Enterprise.objects.filter(park_year=park_year).values_list("id", "name"))
+
+
 def read_case(park_year: ParkYear, factor_set_code: str) -> ParsedCase:
     """The park-year's case, typed, with monthly rows summed (see the module's note). Load the
     park-year with ``select_related("park__province", "guiding")`` to save three queries."""
-    names = dict(Enterprise.objects.filter(park_year=park_year).values_list("id", "name"))
-    names = {pk: name.strip() for pk, name in names.items()}
+    names = {pk: name.strip() for pk, name in _enterprise_names(park_year).items()}
     names[None] = PARK
     fuels, electricity, generation, heat, processes = _stored_groups(park_year)
     new = tuple.__new__

@@ -101,8 +101,8 @@ def test_the_run_is_the_engines_result_of_the_case(cast, trial_set):
     run = services.recalculate(park_year.pk)
     factor_set = services.resolve_factor_set(run.factor_set_code)
     assert run.status == RunStatus.SUCCEEDED
-    # The same numbers as the case dict evaluated directly …
-    plain = evaluate(stored_case.build_case(park_year), factor_set)
+    # The same numbers as the stored monthly records, one case row each, summed by the engine …
+    plain = evaluate(stored_case.build_case(park_year, monthly=True), factor_set)
     assert Decimal(run.result["intensity"]) == plain.intensity
     full = plain.to_full_dict()
     assert run.result["breakdowns"] == services._text(full["breakdowns"])
