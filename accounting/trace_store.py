@@ -41,10 +41,6 @@ TRACE_COLUMNS = [
 ]
 CHUNK_LINES = 1000  # a multiple of the result page's 200 lines: a page is within one chunk
 
-# Positions in a full row of the fields stored once per factor, and of those stored per line.
-_FACTOR = (0, 1, 8, 9, 10, 11, 12, 15)
-_LINE = (2, 3, 4, 5, 6, 7, 13, 14)
-
 
 def pack(lines: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[str], int]:
     """(kinds, chunks of JSON text, number of lines) of full rows in TRACE_COLUMNS order,
@@ -62,7 +58,7 @@ def pack(lines: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[str], in
     if not lines:
         return [], [], 0
     (category, section, enterprise, energy_type, use, detail, rows, quantity, unit, code,
-     value, factor_unit, source, sign, _amount, amount_unit) = zip(*lines, strict=True)  # fmt: skip
+     value, factor_unit, source, sign, amount, amount_unit) = zip(*lines, strict=True)  # fmt: skip
     keys = zip(category, section, energy_type, use, detail, unit, code, map(id, value),
                factor_unit, source, sign, amount_unit, strict=True)  # fmt: skip
     index: dict[tuple, int] = {}
@@ -71,7 +67,7 @@ def pack(lines: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[str], in
     kinds = [list(key) for key in index]
     for number, kind in enumerate(kinds):
         kind[7] = value[first[number]]
-    return pack_compact(kinds, list(zip(numbers, enterprise, rows, quantity, _amount, strict=True)))
+    return pack_compact(kinds, list(zip(numbers, enterprise, rows, quantity, amount, strict=True)))
 
 
 def pack_compact(
@@ -153,11 +149,12 @@ class TraceLines(Sequence):
 
     def __getitem__(self, item: int | slice) -> Any:
         if isinstance(item, slice):
-            start, stop, step = item.indices(len(self))
-            if start >= stop:
+            indices = range(*item.indices(len(self)))
+            if not indices:
                 return []
-            self._load(range(start // CHUNK_LINES, (stop - 1) // CHUNK_LINES + 1))
-            return [self._line(i) for i in range(start, stop, step)]
+            low, high = min(indices[0], indices[-1]), max(indices[0], indices[-1])
+            self._load(range(low // CHUNK_LINES, high // CHUNK_LINES + 1))
+            return [self._line(i) for i in indices]
         if item < 0:
             item += len(self)
         if not 0 <= item < len(self):

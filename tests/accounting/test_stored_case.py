@@ -222,6 +222,7 @@ def test_trace_view_reads_only_the_chunks_a_slice_needs(cast, trial_set, django_
     with django_assert_num_queries(1):
         assert view[-1] == expected[-1]
     assert len(view) == 2345 and view[5000:6000] == [] and view[::1000] == expected[::1000]
+    assert view[::-500] == expected[::-500] and view[1500:900:-7] == expected[1500:900:-7]
     with pytest.raises(IndexError):
         view[2345]
     assert CalculationRun.objects.get(pk=run.pk).trace["rows"] == expected
