@@ -2,6 +2,9 @@
 
 Each demo park gets a case (2024 a little higher than 2025: the baseline before construction);
 the data goes in through the same door as an import, and the results are calculated at once.
+
+Only a park-year nobody has written to is filled: once data went in (by the demo, a form, an
+import or the API), the park-year is the park's, and running the demo again leaves it as it is.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ from accounting.models import ParkYear
 from applications.models import Park
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "accounting" / "acceptance" / "cases"
-DEMO_CASES = {  # demo park name → acceptance case
-    "苏北示范零碳产业园": "01-green-medium.json",
-    "沿江化工新材料园": "02-gas-and-grid-fails.json",
-    "西部绿色铝硅产业园": "03-large-industrial.json",
-    "滨海数字经济园（园中园）": "04-small-park.json",
-    "常州新能源装备产业园": "01-green-medium.json",
-    "苏州工业园区零碳智造园": "04-small-park.json",
+DEMO_CASES = {  # demo park key (applications.demo.DEMO_PARKS) → acceptance case
+    "subei": "01-green-medium.json",
+    "yanjiang": "02-gas-and-grid-fails.json",
+    "xibu": "03-large-industrial.json",
+    "binhai": "04-small-park.json",
+    "changzhou": "01-green-medium.json",
+    "suzhou": "04-small-park.json",
 }
 YEAR_SCALE = {2025: Decimal(1), 2024: Decimal("1.08")}
 MONTHLY = ("fuels", "electricity", "generation", "heat", "processes")
@@ -52,16 +55,23 @@ def split_months(data: dict[str, Any], scale: Decimal = Decimal(1)) -> dict[str,
     return out
 
 
-def load_demo_energy_data() -> None:
+def load_demo_energy_data(parks: dict[str, Park]) -> None:
+    """Fill each demo park's demo years that have no data yet; ``parks`` by demo key."""
     services.load_bundled_factor_sets()
-    for park in Park.objects.filter(name__in=DEMO_CASES):
-        content = (CASES / DEMO_CASES[park.name]).read_bytes()
+    for key, park in parks.items():
+        if key not in DEMO_CASES:
+            continue
+        content = (CASES / DEMO_CASES[key]).read_bytes()
         for year, scale in YEAR_SCALE.items():
             case = json.loads(content)
             case["year"] = year
             data = parse_case_file(json.dumps(case, ensure_ascii=False).encode(), year=year)
             with transaction.atomic():
                 park_year, _created = ParkYear.objects.get_or_create(park=park, year=year)
+                # Locked, so that two set-ups at once fill the year once between them.
+                park_year = ParkYear.objects.select_for_update().get(pk=park_year.pk)
+                if park_year.inputs_changed_at is not None:
+                    continue
                 replace_data(park_year, split_months(data, scale))
             park_year.refresh_from_db(fields=["inputs_changed_at"])
             # Without a broker the task already ran inline on commit; calculate only if not.

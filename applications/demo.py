@@ -1,7 +1,8 @@
 """A believable demo: parks in several provinces and one login per role.
 
-Loading is idempotent: records are found by natural keys and updated, so running the set-up twice
-leaves one copy of everything.
+Loading adds what is missing and leaves the rest: parks and people are found by their natural
+keys, and one that exists keeps whatever a user changed since (names, e-mail, role, password).
+Running the set-up twice leaves one copy of everything and loses no one's edits.
 """
 from __future__ import annotations
 
@@ -72,38 +73,74 @@ DEMO_USERS = [
 ]
 
 
+def find_parks() -> dict[str, Park]:
+    """The demo parks that exist, by demo key: found by province and name, or, for a park
+    renamed since, as the park of its demo applicant (in the same province)."""
+    applicants = {u.park_key: u.username for u in DEMO_USERS if u.park_key}
+    by_name = {
+        (p.province.code, p.name): p
+        for p in Park.objects.select_related("province").filter(
+            name__in=[spec.name for spec in DEMO_PARKS]
+        )
+    }
+    their_parks = {
+        u.username: u.park
+        for u in User.objects.select_related("park__province").filter(
+            username__in=applicants.values(), park__isnull=False
+        )
+    }
+    parks: dict[str, Park] = {}
+    for spec in DEMO_PARKS:
+        park = by_name.get((spec.province_code, spec.name))
+        if park is None:
+            park = their_parks.get(applicants[spec.key])
+            if park is not None and park.province.code != spec.province_code:
+                park = None
+        if park is not None:
+            parks[spec.key] = park
+    return parks
+
+
 @transaction.atomic
 def load_parks_and_people() -> dict[str, Park]:
     provinces = {p.code: p for p in Province.objects.all()}
-    parks: dict[str, Park] = {}
+    parks = find_parks()
     for spec in DEMO_PARKS:
-        park, _ = Park.objects.update_or_create(
-            province=provinces[spec.province_code],
-            name=spec.name,
-            defaults={
-                "name_en": spec.name_en,
-                "scope": spec.scope,
-                "zone_level": spec.zone_level,
-                "management_body": spec.management_body,
-                "host_park_name": spec.host_park_name,
-            },
+        if spec.key not in parks:
+            parks[spec.key] = Park.objects.create(
+                province=provinces[spec.province_code],
+                name=spec.name,
+                name_en=spec.name_en,
+                scope=spec.scope,
+                zone_level=spec.zone_level,
+                management_body=spec.management_body,
+                host_park_name=spec.host_park_name,
+            )
+    existing = set(
+        User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list(
+            "username", flat=True
         )
-        parks[spec.key] = park
+    )
     for spec in DEMO_USERS:
-        user = User.objects.filter(username=spec.username).first() or User(username=spec.username)
-        user.display_name = spec.display_name
-        user.email = f"{spec.username}@demo.zcparks.local"
-        user.role = spec.role
-        user.park = parks[spec.park_key] if spec.park_key else None
-        user.province = provinces[spec.province_code] if spec.province_code else None
-        user.is_superuser = spec.role == Role.ADMIN
+        if spec.username in existing:
+            # Whatever was changed since (name, role, a password of the user's own) stays:
+            # resetting it on every set-up would undo the user's work.
+            continue
+        user = User(
+            username=spec.username,
+            display_name=spec.display_name,
+            email=f"{spec.username}@demo.zcparks.local",
+            role=spec.role,
+            park=parks[spec.park_key] if spec.park_key else None,
+            province=provinces[spec.province_code] if spec.province_code else None,
+            is_superuser=spec.role == Role.ADMIN,
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
     return parks
 
 
 def login_lines() -> list[str]:
-    lines = []
-    for spec in DEMO_USERS:
-        lines.append(f"  {spec.username:<16} {DEMO_PASSWORD}   {spec.display_name}")
+    lines = [f"  {u.username:<16} {DEMO_PASSWORD}   {u.display_name}" for u in DEMO_USERS]
+    lines.append("  (an account that existed before this run keeps the password it has)")
     return lines

@@ -1,7 +1,9 @@
 """Demo applications in every state, driven through the workflow functions (never by setting
 `status`), so that each role has work to see. Runs after the parks, people and energy data.
 
-Idempotent: an application that already exists for its park and batch is left as it is.
+Idempotent: an application that already exists for its park and batch is left as it is, whatever
+its state and content now (a user may have edited or moved it); a missing one is made whole in one
+transaction, so a failed run leaves no half-made application behind.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.db import transaction
 from django.utils import timezone
 
 from . import evidence, services, workflow
+from .demo import DEMO_USERS
 from .models import Application, Batch, Park, User
 
 OPEN_BATCH = "2025年第一批国家级零碳园区申报"
@@ -139,23 +143,41 @@ def _content(park: Park) -> dict[str, dict]:
     }
 
 
-DEMO_POLYGONS = {  # park name → [west, south, east, north] of a rectangular demo boundary
-    "苏北示范零碳产业园": (119.10, 33.90, 119.18, 33.96),
-    "常州新能源装备产业园": (119.90, 31.70, 119.97, 31.75),
-    "苏州工业园区零碳智造园": (120.70, 31.30, 120.73, 31.32),
-    "沿江化工新材料园": (117.80, 30.90, 117.87, 30.95),
-    "西部绿色铝硅产业园": (109.80, 40.60, 109.92, 40.68),
-    "滨海数字经济园（园中园）": (117.68, 39.05, 117.70, 39.07),
+DEMO_POLYGONS = {  # park key → [west, south, east, north] of a rectangular demo boundary
+    "subei": (119.10, 33.90, 119.18, 33.96),
+    "changzhou": (119.90, 31.70, 119.97, 31.75),
+    "suzhou": (120.70, 31.30, 120.73, 31.32),
+    "yanjiang": (117.80, 30.90, 117.87, 30.95),
+    "xibu": (109.80, 40.60, 109.92, 40.68),
+    "binhai": (117.68, 39.05, 117.70, 39.07),
 }
 
+# (park key, batch, steps of the workflow, the province's reviewer)
+PLAN = [
+    ("subei", OPEN_BATCH, ("submit", "recommend", "national"), "prov_jiangsu"),
+    ("changzhou", OPEN_BATCH, ("submit", "return", "submit", "recommend"), "prov_jiangsu"),
+    ("suzhou", OPEN_BATCH, ("submit",), "prov_jiangsu"),
+    ("yanjiang", OPEN_BATCH, ("submit", "return"), "prov_anhui"),
+    ("xibu", OPEN_BATCH, ("submit", "recommend", "national", "approve"), "prov_neimenggu"),
+    ("binhai", OPEN_BATCH, (), "prov_tianjin"),
+    ("xibu", CLOSED_BATCH, ("submit", "recommend", "national", "reject"), "prov_neimenggu"),
+    ("yanjiang", CLOSED_BATCH, ("submit", "not_recommend"), "prov_anhui"),
+]
+# The applications the demo reviewers work on (demo_reviews.py): the ones the plan leaves with NDRC.
+REVIEWED = [
+    (key, batch)
+    for key, batch, steps, _p in PLAN
+    if steps and steps[-1] in ("recommend", "national")
+]
 
-def _complete(park: Park, applicant: User, batch: Batch) -> Application:
+
+def _complete(park_key: str, park: Park, applicant: User, batch: Batch) -> Application:
     application = services.start_application(applicant, batch)
     content = _content(park)
     boundary = content.pop("_boundary")
     for key, section in content.items():
         services.save_section(application, key, section)
-    west, south, east, north = DEMO_POLYGONS[park.name]
+    west, south, east, north = DEMO_POLYGONS[park_key]
     boundary["boundary_geojson"] = {
         "type": "Polygon",
         "coordinates": [
@@ -186,37 +208,28 @@ def _batch(name: str, opens: datetime.datetime, deadline: datetime.datetime) -> 
     return batch
 
 
-def load_demo_applications() -> None:
+def load_demo_applications(parks: dict[str, Park]) -> None:
     now = timezone.now()
+    applicants = {u.park_key: u.username for u in DEMO_USERS if u.park_key}
     users = {
         u.username: u
         for u in User.objects.filter(
-            username__in=[
-                "park_subei",
-                "park_changzhou",
-                "park_suzhou",
-                "park_yanjiang",
-                "park_xibu",
-                "park_binhai",
-                "prov_jiangsu",
-                "prov_anhui",
-                "prov_neimenggu",
-                "prov_tianjin",
-                "ndrc_reviewer",
-            ]
+            username__in=[*applicants.values(), *(p for *_r, p in PLAN), "ndrc_reviewer"]
         )
     }
-    open_batch = _batch(
-        OPEN_BATCH, now - datetime.timedelta(days=20), now + datetime.timedelta(days=90)
-    )
-    pilot = _batch(
-        CLOSED_BATCH, now - datetime.timedelta(days=120), now + datetime.timedelta(days=1)
-    )
+    batches = {
+        OPEN_BATCH: _batch(
+            OPEN_BATCH, now - datetime.timedelta(days=20), now + datetime.timedelta(days=90)
+        ),
+        CLOSED_BATCH: _batch(
+            CLOSED_BATCH, now - datetime.timedelta(days=120), now + datetime.timedelta(days=1)
+        ),
+    }
     ndrc = users["ndrc_reviewer"]
 
-    def path(*steps: str, province: str) -> list[Callable[[Application, User], object]]:
+    def actions(province: str) -> dict[str, Callable[[Application, User], object]]:
         reviewer = users[province]
-        actions = {
+        return {
             "submit": lambda app, applicant: workflow.submit(applicant, app),
             "return": lambda app, _a: workflow.return_for_revision(
                 reviewer,
@@ -234,42 +247,24 @@ def load_demo_applications() -> None:
                 ndrc, app, "减碳路径论证不足，本批次不纳入。"
             ),
         }
-        return [actions[s] for s in steps]
 
-    plan = [
-        # (park applicant, batch, steps)
-        (
-            "park_subei",
-            open_batch,
-            path("submit", "recommend", "national", province="prov_jiangsu"),
-        ),
-        (
-            "park_changzhou",
-            open_batch,
-            path("submit", "return", "submit", "recommend", province="prov_jiangsu"),
-        ),
-        ("park_suzhou", open_batch, path("submit", province="prov_jiangsu")),
-        ("park_yanjiang", open_batch, path("submit", "return", province="prov_anhui")),
-        (
-            "park_xibu",
-            open_batch,
-            path("submit", "recommend", "national", "approve", province="prov_neimenggu"),
-        ),
-        ("park_binhai", open_batch, []),
-        (
-            "park_xibu",
-            pilot,
-            path("submit", "recommend", "national", "reject", province="prov_neimenggu"),
-        ),
-        ("park_yanjiang", pilot, path("submit", "not_recommend", province="prov_anhui")),
-    ]
-    for username, batch, steps in plan:
-        applicant = users[username]
-        if Application.objects.filter(park=applicant.park, batch=batch).exists():
+    made_in_pilot = False
+    for key, batch_name, steps, province in PLAN:
+        park, batch = parks[key], batches[batch_name]
+        applicant = users.get(applicants[key])
+        if Application.objects.filter(park=park, batch=batch).exists():
             continue
-        application = _complete(applicant.park, applicant, batch)
-        for step in steps:
-            step(application, applicant)
-    # The pilot batch is over; closing it afterwards keeps its applications as they ended.
-    if pilot.deadline > now:
+        if applicant is None or applicant.park_id != park.pk or not batch.is_open():
+            # The demo applicant works for another park now, or the batch has closed: a missing
+            # application there is not the demo's to add.
+            continue
+        with transaction.atomic():
+            application = _complete(key, park, applicant, batch)
+            for step in steps:
+                actions(province)[step](application, applicant)
+        made_in_pilot |= batch_name == CLOSED_BATCH
+    # The pilot batch is over; closing it once its applications are made keeps them as they
+    # ended. Only then: a batch someone opened again afterwards stays open.
+    pilot = batches[CLOSED_BATCH]
+    if made_in_pilot and pilot.deadline > now:
         Batch.objects.filter(pk=pilot.pk).update(deadline=now - datetime.timedelta(days=1))

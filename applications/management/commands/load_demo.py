@@ -1,10 +1,17 @@
-"""Load the demo data and print the demo logins and API token. Safe to run again."""
+"""Load the demo data and print the demo logins and API token.
+
+Safe to run again: each loader adds what is missing and leaves what exists, so nothing a user
+changed (energy data, applications, names, passwords) is overwritten.
+"""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from applications import demo, demo_api
+from applications.models import Park
 
 
 class Command(BaseCommand):
@@ -19,8 +26,9 @@ class Command(BaseCommand):
         configured = settings.EMAIL_BACKEND
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         try:
+            parks = demo.load_parks_and_people()
             for loader in demo_loaders():
-                loader()
+                loader(parks)
         finally:
             settings.EMAIL_BACKEND = configured
         token = demo_api.load_demo_api_token()
@@ -31,11 +39,11 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
 
-def demo_loaders() -> list:
-    """Each feature adds its demo here, in the order they depend on each other."""
+def demo_loaders() -> list[Callable[[dict[str, Park]], object]]:
+    """Each feature adds its demo here, in the order they depend on each other; each is given
+    the demo parks by demo key."""
     from accounting.demo import load_demo_energy_data
     from applications.demo_applications import load_demo_applications
     from applications.demo_reviews import load_demo_reviews
 
-    return [demo.load_parks_and_people, load_demo_energy_data, load_demo_applications,
-            load_demo_reviews]
+    return [load_demo_energy_data, load_demo_applications, load_demo_reviews]
