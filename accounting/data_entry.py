@@ -1,4 +1,5 @@
-"""Writing a park-year's data: the one door for imports, forms and the demo.
+"""Writing a park-year's data: the one door for imports, forms, the API and the demo (views never
+save, create or delete rows themselves; a test scans them).
 
 Every change ends in ``services.request_recalculation`` inside the same transaction, so the
 recalculation is queued once the change is committed (and only then).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 
@@ -24,6 +25,11 @@ from accounting.models import (
     ProductEnergyRecord,
 )
 from accounting.services import request_recalculation
+
+if TYPE_CHECKING:
+    from django.forms import BaseModelFormSet, ModelForm
+
+    from applications.models import Park
 
 BATCH = 5000
 RECORD_MODELS = (FuelRecord, ElectricityRecord, GenerationRecord, HeatRecord, ProcessRecord)
@@ -129,11 +135,31 @@ def replace_data(park_year: ParkYear, data: dict[str, Any]) -> None:
     request_recalculation(park_year)
 
 
-def park_year_for_edit(park, year: int) -> ParkYear:
+def _park_year_for_edit(park: Park, year: int) -> ParkYear:
     park_year, _created = ParkYear.objects.get_or_create(park=park, year=year)
     return park_year
 
 
-def data_changed(park_year: ParkYear) -> None:
-    """Forms call this after saving (inside their transaction)."""
+@transaction.atomic
+def save_record_formset(park: Park, year: int, formset: BaseModelFormSet) -> ParkYear:
+    """Save a validated formset of one kind of rows (accounting.forms.record_formset): changed
+    and new rows, and the rows marked for deletion. The park-year is created only now, so an
+    invalid post writes nothing, not even the park-year."""
+    park_year = _park_year_for_edit(park, year)
+    for instance in formset.save(commit=False):
+        instance.park_year = park_year
+        instance.save()
+    for instance in formset.deleted_objects:
+        instance.delete()
     request_recalculation(park_year)
+    return park_year
+
+
+@transaction.atomic
+def save_guiding(park: Park, year: int, form: ModelForm) -> ParkYear:
+    """Save a validated ``GuidingForm`` (the park-year's one row of guiding indicators)."""
+    park_year = _park_year_for_edit(park, year)
+    form.instance.park_year = park_year
+    form.save()
+    request_recalculation(park_year)
+    return park_year

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounting import exporters, importers, presentation, services
-from accounting.data_entry import data_changed, park_year_for_edit
+from accounting.data_entry import save_guiding, save_record_formset
 from accounting.forms import (
     KINDS,
     MAX_FORM_ROWS,
@@ -116,15 +116,7 @@ def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpRes
     )
     if request.method == "POST":
         if formset.is_valid():
-            with transaction.atomic():
-                # Created only now: an invalid post writes nothing, not even the park-year.
-                py = py or park_year_for_edit(park, year)
-                for instance in formset.save(commit=False):
-                    instance.park_year = py
-                    instance.save()
-                for instance in formset.deleted_objects:
-                    instance.delete()
-                data_changed(py)
+            save_record_formset(park, year, formset)
             messages.success(request, _("已保存，核算结果将自动更新。"))
             return redirect("accounting:records", park_id=park.pk, year=year, kind=kind)
         context["error_list"] = presentation.formset_errors(formset)
@@ -142,11 +134,7 @@ def guiding(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
         access.require_park_editor(request.user, park)
         form = GuidingForm(request.POST, instance=instance)
         if form.is_valid():
-            with transaction.atomic():
-                py = py or park_year_for_edit(park, year)
-                form.instance.park_year = py
-                form.save()
-                data_changed(py)
+            save_guiding(park, year, form)
             messages.success(request, _("已保存，核算结果将自动更新。"))
             return redirect("accounting:park_year", park_id=park.pk, year=year)
     else:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from . import evidence, services, workflow
+from . import services, workflow
 from .demo import DEMO_USERS
 from .models import Application, Batch, Park, User
 
@@ -190,7 +190,7 @@ def _complete(park_key: str, park: Park, applicant: User, batch: Batch) -> Appli
     if park.zone_level == "high_tech_park":
         sections.append("builder")
     for section in sections:
-        evidence.add_attachment(
+        services.add_attachment(
             application,
             applicant,
             name=f"{section}.pdf",

@@ -1,4 +1,5 @@
-"""Evidence files: content checks (not the file name), hashing, storing and removing.
+"""Evidence files: content checks (not the file name) and hashing. Storing and removing them
+is a change to the draft, made by ``services.add_attachment`` / ``services.delete_attachment``.
 
 Accepted: PDF (must start with %PDF-) and PNG/JPEG images (magic bytes, then Pillow verify).
 Executables (MZ, ELF, Mach-O, scripts) are refused whatever they are called.
@@ -11,18 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from .models import Application, Attachment, AttachmentSection
-from .models.applications import require_editable
-
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
-
-    from .models import User
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -96,39 +90,3 @@ def read_upload(upload: UploadedFile) -> bytes:
     reading all of it."""
     upload.seek(0)
     return upload.read(settings.ZCP_MAX_ATTACHMENT_BYTES + 1)
-
-
-@transaction.atomic
-def add_attachment(
-    application: Application,
-    user: User,
-    *,
-    name: str,
-    content: bytes,
-    title: str,
-    section: str = AttachmentSection.OTHER,
-) -> Attachment:
-    if section not in AttachmentSection.values:
-        raise EvidenceError(_("未知的材料类别。"))
-    if not title.strip():
-        raise EvidenceError(_("请填写材料名称。"))
-    checked = check_file(name, content)
-    attachment = Attachment(
-        application=application,
-        section=section,
-        title=title.strip(),
-        original_name=name[:255],
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=user,
-    )
-    # Refuse before anything is written to disk; save() checks again under the same rule.
-    require_editable(application.pk)
-    attachment.file.save("upload", ContentFile(checked.content), save=False)
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
-    return attachment

@@ -1,7 +1,9 @@
 """Services of the application: create, save sections, completeness, eligibility, snapshot, diff.
 
-They glue the ORM to the pure rules (eligibility.py, geo.py, sections.py). Every write checks that
-the application is still editable (the model refuses too) and runs in one transaction.
+They glue the ORM to the pure rules (eligibility.py, geo.py, sections.py). Every write to a draft
+goes through here (views never save, create or delete models themselves; a test scans them): it
+checks that the application is still editable (the model refuses too) and runs in one
+transaction.
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from . import eligibility, sections
+from . import eligibility, evidence, sections
 from .models import (
+    EDITABLE_STATES,
     Application,
     ApplicationFrozen,
+    Attachment,
     AttachmentSection,
     Batch,
+    Incident,
     Submission,
 )
 from .models.applications import BOUNDARY_TEXT_FIELDS
@@ -139,6 +145,79 @@ def set_incident_register_confirmed(application: Application, confirmed: bool) -
     locked.incident_register_confirmed = confirmed
     locked.save(update_fields=["incident_register_confirmed", "updated_at"])
     application.incident_register_confirmed = confirmed
+
+
+def _lock_editable(application: Application) -> Application:
+    """The application's row, locked until the transaction ends, while it may still be edited:
+    a submission taken at the same time sees the change whole or not at all."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status not in EDITABLE_STATES:
+        raise ApplicationFrozen
+    return locked
+
+
+INCIDENT_FIELDS = ("occurred_on", "kind", "severity", "description")
+
+
+@transaction.atomic
+def add_incident(application: Application, fields: dict[str, Any]) -> Incident:
+    """A row of the incident register (fields already validated by ``IncidentForm``)."""
+    locked = _lock_editable(application)
+    return Incident.objects.create(
+        application=locked, **{name: fields[name] for name in INCIDENT_FIELDS}
+    )
+
+
+@transaction.atomic
+def delete_incident(incident: Incident) -> None:
+    _lock_editable(incident.application)
+    incident.delete()
+
+
+@transaction.atomic
+def add_attachment(
+    application: Application,
+    user: User,
+    *,
+    name: str,
+    content: bytes,
+    title: str,
+    section: str = AttachmentSection.OTHER,
+) -> Attachment:
+    """Check the file by its content (``evidence.check_file``), store it privately under its
+    hash and record it; refused with ``EvidenceError`` or ``ApplicationFrozen``."""
+    if section not in AttachmentSection.values:
+        raise evidence.EvidenceError(_("未知的材料类别。"))
+    if not title.strip():
+        raise evidence.EvidenceError(_("请填写材料名称。"))
+    checked = evidence.check_file(name, content)
+    # Refuse before anything is written to disk; save() checks again under the same rule.
+    locked = _lock_editable(application)
+    attachment = Attachment(
+        application=locked,
+        section=section,
+        title=title.strip(),
+        original_name=name[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
+    )
+    attachment.file.save("upload", ContentFile(checked.content), save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def delete_attachment(attachment: Attachment) -> None:
+    """Refused (``ApplicationFrozen``) once the draft is submitted, and for a file that was part
+    of an earlier submission: that version points at it."""
+    _lock_editable(attachment.application)
+    attachment.delete()
 
 
 # --- Completeness and eligibility --------------------------------------------------------------

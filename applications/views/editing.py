@@ -113,9 +113,7 @@ def incidents_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form = IncidentForm(request.POST)
             if form.is_valid():
-                incident = form.save(commit=False)
-                incident.application = application
-                incident.save()
+                services.add_incident(application, form.cleaned_data)
                 return redirect("application_incidents", pk=pk)
     return render(
         request,
@@ -133,7 +131,7 @@ def incidents_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def incident_delete(request: HttpRequest, pk: int, incident_id: int) -> HttpResponse:
     application = _editable(request, pk)
-    get_object_or_404(Incident, pk=incident_id, application=application).delete()
+    services.delete_incident(get_object_or_404(Incident, pk=incident_id, application=application))
     return redirect("application_incidents", pk=pk)
 
 
@@ -146,7 +144,7 @@ def attachments_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                evidence.add_attachment(
+                services.add_attachment(
                     application,
                     request.user,
                     name=upload.name,
@@ -170,7 +168,9 @@ def attachments_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     application = _editable(request, pk)
-    get_object_or_404(Attachment, pk=attachment_id, application=application).delete()
+    services.delete_attachment(
+        get_object_or_404(Attachment, pk=attachment_id, application=application)
+    )
     return redirect("application_attachments", pk=pk)
 
 

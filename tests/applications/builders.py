@@ -8,7 +8,7 @@ import io
 from django.utils import timezone
 from PIL import Image
 
-from applications import evidence, services
+from applications import services
 from applications.models import Application, Batch, Park, User
 
 SQUARE = {
@@ -131,7 +131,7 @@ def complete_application(park: Park, applicant: User, batch: Batch | None = None
     )
     services.set_incident_register_confirmed(application, True)
     for area in ("statistics", "accounting", "metering", "monitoring"):
-        evidence.add_attachment(
+        services.add_attachment(
             application,
             applicant,
             name=f"{area}.pdf",

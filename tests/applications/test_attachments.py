@@ -42,7 +42,7 @@ def test_an_executable_renamed_to_pdf_is_refused(client, cast, draft):
 
 def test_a_text_file_renamed_to_pdf_is_refused(cast, draft):
     with pytest.raises(evidence.EvidenceError, match="不是 PDF、PNG 或 JPEG"):
-        evidence.add_attachment(
+        services.add_attachment(
             draft, cast.applicant_a, name="a.pdf", content=b"hello %PDF-", title="x"
         )
 
@@ -50,7 +50,7 @@ def test_a_text_file_renamed_to_pdf_is_refused(cast, draft):
 def test_a_broken_png_is_refused_by_pillow(cast, draft):
     broken = png_bytes()[:30]
     with pytest.raises(evidence.EvidenceError, match="不是有效的图片"):
-        evidence.add_attachment(draft, cast.applicant_a, name="a.png", content=broken, title="x")
+        services.add_attachment(draft, cast.applicant_a, name="a.png", content=broken, title="x")
 
 
 def test_an_oversize_file_is_refused_and_nothing_is_stored(client, cast, draft, settings):
@@ -78,7 +78,7 @@ def test_a_pdf_and_a_png_are_stored_privately_with_their_hash(client, cast, draf
 
 
 def test_the_file_is_served_as_a_download_with_nosniff(client, cast, draft):
-    attachment = evidence.add_attachment(
+    attachment = services.add_attachment(
         draft, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="x"
     )
     client.force_login(cast.applicant_a)
@@ -92,7 +92,7 @@ def test_the_file_is_served_as_a_download_with_nosniff(client, cast, draft):
 
 @pytest.mark.parametrize("who", ["applicant_b", "applicant_c", "provincial_other", "national"])
 def test_users_outside_the_applications_scope_get_404_for_the_file(client, cast, draft, who):
-    attachment = evidence.add_attachment(
+    attachment = services.add_attachment(
         draft, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="x"
     )
     client.force_login(getattr(cast, who))
@@ -101,7 +101,7 @@ def test_users_outside_the_applications_scope_get_404_for_the_file(client, cast,
 
 
 def test_anonymous_users_are_sent_to_login_for_the_file(client, cast, draft):
-    attachment = evidence.add_attachment(
+    attachment = services.add_attachment(
         draft, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="x"
     )
     response = client.get(reverse("application_attachment", args=[draft.pk, attachment.pk]))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounting import data_entry
@@ -59,14 +60,35 @@ def subei_2025() -> ParkYear:
     return ParkYear.objects.get(park__members__username="park_subei", year=2025)
 
 
-def test_a_second_demo_load_keeps_every_user_edit_and_duplicates_nothing(db):
+def correct_a_fuel_row(client, record: FuelRecord, quantity: str) -> None:
+    """The park's energy manager corrects one row on the fuel entry page."""
+    client.force_login(User.objects.get(username="park_subei"))
+    prefix = "fuels-0-"
+    response = client.post(
+        reverse("accounting:records", args=[record.park_year.park_id, record.park_year.year,
+                                            "fuels"]),
+        {
+            "fuels-TOTAL_FORMS": "1",
+            "fuels-INITIAL_FORMS": "1",
+            "fuels-MIN_NUM_FORMS": "0",
+            "fuels-MAX_NUM_FORMS": "1000",
+            f"{prefix}id": record.pk,
+            f"{prefix}enterprise": record.enterprise_id,
+            f"{prefix}month": record.month,
+            f"{prefix}fuel": record.fuel,
+            f"{prefix}use": record.use,
+            f"{prefix}quantity": quantity,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+
+
+def test_a_second_demo_load_keeps_every_user_edit_and_duplicates_nothing(client, db):
     load_demo()
-    # The park's energy manager corrects January's diesel of the demo park.
     park_year = subei_2025()
     diesel = FuelRecord.objects.filter(park_year=park_year, fuel="diesel", month=1).get()
-    with transaction.atomic():
-        FuelRecord.objects.filter(pk=diesel.pk).update(quantity=Decimal("123.456"))
-        data_entry.data_changed(park_year)
+    correct_a_fuel_row(client, diesel, "123.456")
+    assert FuelRecord.objects.get(pk=diesel.pk).quantity == Decimal("123.456")
     # The draft's applicant rewrites a field; another person renames themselves and sets their
     # own password; the administrator renames a park and opens the pilot batch again.
     draft = Application.objects.get(park__members__username="park_binhai", status="draft")

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications import evidence, services, workflow
+from applications import services, workflow
 from applications.models import (
     Application,
     ApplicationFrozen,
@@ -87,9 +87,17 @@ def test_no_service_or_model_write_changes_a_submitted_application(cast, submitt
     with pytest.raises(ApplicationFrozen):
         services.set_incident_register_confirmed(submitted, False)
     with pytest.raises(ApplicationFrozen):
-        evidence.add_attachment(
+        services.add_attachment(
             submitted, cast.applicant_a, name="a.pdf", content=PDF_BYTES, title="新材料"
         )
+    with pytest.raises(ApplicationFrozen):
+        services.add_incident(
+            submitted,
+            {"occurred_on": "2025-01-01", "kind": "safety", "severity": "major",
+             "description": "x"},
+        )
+    with pytest.raises(ApplicationFrozen):
+        services.delete_attachment(submitted.attachments.first())
     with pytest.raises(ApplicationFrozen):
         Incident.objects.create(
             application=submitted,
@@ -160,3 +168,5 @@ def test_an_attachment_that_was_submitted_survives_a_revision_round(cast, submit
     workflow.return_for_revision(cast.provincial_a, submitted, "请修改")
     with pytest.raises(ApplicationFrozen, match="已随申报书提交过"):
         submitted.attachments.first().delete()
+    with pytest.raises(ApplicationFrozen, match="已随申报书提交过"):
+        services.delete_attachment(submitted.attachments.first())

@@ -13,7 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounting.models import CalculationRun, ParkYear
-from applications import evidence, reviews
+from applications import reviews, services
 from applications.api import tokens
 from applications.models import (
     ApiToken,
@@ -56,7 +56,7 @@ def build_world(cast) -> World:
         application=draft, occurred_on="2024-03-01", kind="safety", severity="general",
         description="轻微设备故障",
     )
-    attachment = evidence.add_attachment(
+    attachment = services.add_attachment(
         draft, applicant, name="extra.pdf", content=PDF_BYTES, title="补充材料", section="other"
     )
     assignment = reviews.assign(cast.national, approved, cast.national)
