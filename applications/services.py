@@ -85,9 +85,13 @@ def start_application(user: User, batch: Batch) -> Application:
     )
 
 
-def _require_editable(application: Application) -> None:
-    if not Application.objects.filter(pk=application.pk, status__in=["draft", "returned"]).exists():
+def _lock_editable(application: Application) -> Application:
+    """The application's row, locked until the transaction ends, while it may still be edited:
+    a submission taken at the same time sees the change whole or not at all."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status not in EDITABLE_STATES:
         raise ApplicationFrozen
+    return locked
 
 
 def _jsonable(value: Any) -> Any:
@@ -107,8 +111,7 @@ def save_section(application: Application, key: str, content: dict[str, Any]) ->
     """Replace one JSON section's content (already validated by its form)."""
     if key not in sections.SECTIONS_BY_KEY:
         raise ServiceError(f"unknown section {key}")
-    _require_editable(application)
-    locked = Application.objects.select_for_update().get(pk=application.pk)
+    locked = _lock_editable(application)
     data = dict(locked.data)
     data[key] = _jsonable(content)
     locked.data = data
@@ -121,8 +124,7 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
     """Scope, four sides and polygon; the polygon is validated and measured by geo.py."""
     from . import geo
 
-    _require_editable(application)
-    locked = Application.objects.select_for_update().get(pk=application.pk)
+    locked = _lock_editable(application)
     for name in BOUNDARY_TEXT_FIELDS:
         setattr(locked, name, fields.get(name, "") or "")
     geometry = fields.get("boundary_geojson")
@@ -140,20 +142,10 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
 
 @transaction.atomic
 def set_incident_register_confirmed(application: Application, confirmed: bool) -> None:
-    _require_editable(application)
-    locked = Application.objects.select_for_update().get(pk=application.pk)
+    locked = _lock_editable(application)
     locked.incident_register_confirmed = confirmed
     locked.save(update_fields=["incident_register_confirmed", "updated_at"])
     application.incident_register_confirmed = confirmed
-
-
-def _lock_editable(application: Application) -> Application:
-    """The application's row, locked until the transaction ends, while it may still be edited:
-    a submission taken at the same time sees the change whole or not at all."""
-    locked = Application.objects.select_for_update().get(pk=application.pk)
-    if locked.status not in EDITABLE_STATES:
-        raise ApplicationFrozen
-    return locked
 
 
 INCIDENT_FIELDS = ("occurred_on", "kind", "severity", "description")
