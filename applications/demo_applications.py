@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import services, workflow
 from .demo import DEMO_USERS
+from .demo_texts import DEMO_TEXTS
 from .models import Application, Batch, Park, User
 
 OPEN_BATCH = "2025年第一批国家级零碳园区申报"
@@ -30,9 +31,9 @@ DEMO_PDF = (
 )
 
 
-def _content(park: Park) -> dict[str, dict]:
+def _content(park_key: str, park: Park) -> dict[str, dict]:
     within = park.scope == "within"
-    return {
+    content = {
         "basic": {
             "zone_level": park.zone_level,
             "in_catalogue": "yes",
@@ -42,23 +43,9 @@ def _content(park: Park) -> dict[str, dict]:
             "approval_year": 2022 if park.zone_level == "high_tech_park" else None,
             "is_new_park": False,
             "builder": park.management_body,
-            "location": "临近区域电网枢纽，周边风光资源丰富，铁路公路物流便利。",
-            "layout": "“一核两区”布局：产业核心区、绿色能源区、配套服务区。",
-            "economy": "2024年规上工业总产值约420亿元，主导产业集聚度68%。",
-        },
-        "industry": {
-            "leading_industries": "新能源装备、先进材料、数字经济",
-            "key_enterprises": "规上企业86家，龙头企业12家，均已开展能效诊断。",
-            "key_projects_investment": "在建和规划重点项目23个，总投资约186亿元。",
-        },
-        "energy": {
-            "supply": "外购电网电力与绿电交易为主，园区分布式光伏装机120MW、储能40MWh。",
-            "consumption": "燃料主要用于供热，少量天然气用作原料，能源加工转换以自备热源为主。",
-            "emissions": "按附件4核算，近两年碳排放量逐年下降，电力间接排放占比最高。",
         },
         "feasibility": {
             "trend": "随产业升级和绿电替代，预计能耗增速放缓、碳排放稳中有降。",
-            "attainability": "风光资源和电网条件支撑高比例绿电；主要挑战是工业过程排放。",
             "supply_plan": "源网荷储一体化：分布式光伏＋分散式风电＋绿电直连＋储能。",
         },
         "targets": {
@@ -141,6 +128,9 @@ def _content(park: Park) -> dict[str, dict]:
             "boundary_north": "北至北环路",
         },
     }
+    for section, texts in DEMO_TEXTS[park_key].items():
+        content[section] = {**content.get(section, {}), **texts}
+    return content
 
 
 DEMO_POLYGONS = {  # park key → [west, south, east, north] of a rectangular demo boundary
@@ -173,7 +163,7 @@ REVIEWED = [
 
 def _complete(park_key: str, park: Park, applicant: User, batch: Batch) -> Application:
     application = services.start_application(applicant, batch)
-    content = _content(park)
+    content = _content(park_key, park)
     boundary = content.pop("_boundary")
     for key, section in content.items():
         services.save_section(application, key, section)
