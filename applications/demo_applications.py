@@ -52,7 +52,6 @@ def _content(park_key: str, park: Park) -> dict[str, dict]:
             "baseline_year": 2025,
             "period_start": 2025,
             "period_end": 2028,
-            "targets": "2028年单位能耗碳排放降至0.2 tCO2/tce以下，清洁能源消费占比不低于90%。",
             "roadmap": [
                 {"name": "第一阶段", "years": "2025—2026", "focus": "绿电直连与能碳管理平台"},
                 {"name": "第二阶段", "years": "2027—2028", "focus": "热力系统清洁化与工艺降碳"},

@@ -1,5 +1,5 @@
-"""What each demo park writes about itself in its application: its place, industries, energy and
-emissions, in words that agree with its demo energy data (accounting/demo.py)."""
+"""What each demo park writes about itself in its application: its place, industries, energy,
+emissions and targets, in words that agree with its demo energy data (accounting/demo.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
                 "海上风电和屋顶光伏支撑高比例绿电；"
                 "主要挑战是食品企业蒸汽锅炉用天然气的清洁替代。"
             ),
+        },
+        "targets": {
+            "targets": "2028年单位能耗碳排放降至0.15 tCO2/tce以下，清洁能源消费占比不低于95%。",
         },
     },
     "changzhou": {
@@ -64,6 +67,9 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
                 "主要挑战是涂装烘干用天然气和外购化石热力的替代。"
             ),
         },
+        "targets": {
+            "targets": "2028年单位能耗碳排放降至0.15 tCO2/tce以下，绿电消费占比不低于95%。",
+        },
     },
     "suzhou": {
         "basic": {
@@ -96,6 +102,9 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
                 "主要挑战是集中供热的化石热力和洁净厂房用天然气。"
             ),
         },
+        "targets": {
+            "targets": "2027年单位能耗碳排放降至0.2 tCO2/tce以下，2028年降至0.18 tCO2/tce以下。",
+        },
     },
     "yanjiang": {
         "basic": {
@@ -121,6 +130,9 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
                 "燃煤热电联产和电网购电占比高，"
                 "达到核心指标需要热源替代和大比例绿电，难度较大。"
             ),
+        },
+        "targets": {
+            "targets": "2028年单位能耗碳排放降至0.8 tCO2/tce以下，2030年降至0.3 tCO2/tce以下。",
         },
     },
     "xibu": {
@@ -151,6 +163,12 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         "feasibility": {
             "attainability": "风光资源和绿电直供专线支撑高比例绿电；主要挑战是工业硅生产过程排放。",
         },
+        "targets": {
+            "targets": (
+                "2028年单位能耗碳排放降至0.15 tCO2/tce以下，"
+                "工业硅单位产品能耗达到能效标杆水平。"
+            ),
+        },
     },
     "binhai": {
         "basic": {
@@ -173,6 +191,9 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
                 "数据中心用电集中，绿电交易可较快提高绿电比例；"
                 "主要挑战是城市热网外购热力。"
             ),
+        },
+        "targets": {
+            "targets": "2027年单位能耗碳排放降至0.2 tCO2/tce以下，数据中心绿电使用比例达到100%。",
         },
     },
 }
