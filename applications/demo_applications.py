@@ -190,11 +190,24 @@ def _complete(park_key: str, park: Park, applicant: User, batch: Batch) -> Appli
     return Application.objects.get(pk=application.pk)
 
 
-def _batch(name: str, opens: datetime.datetime, deadline: datetime.datetime) -> Batch:
-    batch, _created = Batch.objects.get_or_create(
-        name=name, defaults={"year": 2025, "opens_at": opens, "deadline": deadline}
-    )
-    return batch
+def _batches(parks: dict[str, Park], now: datetime.datetime) -> dict[str, Batch]:
+    """The demo's batches by name. They are made only on the first run (no demo park has an
+    application yet): a batch that is missing later was renamed or removed by an administrator,
+    and making it again would make a second set of applications."""
+    batches = {b.name: b for b in Batch.objects.filter(name__in=[OPEN_BATCH, CLOSED_BATCH])}
+    if Application.objects.filter(park__in=parks.values()).exists():
+        return batches
+    windows = {
+        OPEN_BATCH: (now - datetime.timedelta(days=20), now + datetime.timedelta(days=90)),
+        # Open just long enough for its applications to be made; closed afterwards.
+        CLOSED_BATCH: (now - datetime.timedelta(days=120), now + datetime.timedelta(days=1)),
+    }
+    for name, (opens, deadline) in windows.items():
+        if name not in batches:
+            batches[name] = Batch.objects.create(
+                name=name, year=2025, opens_at=opens, deadline=deadline
+            )
+    return batches
 
 
 def load_demo_applications(parks: dict[str, Park]) -> None:
@@ -206,14 +219,7 @@ def load_demo_applications(parks: dict[str, Park]) -> None:
             username__in=[*applicants.values(), *(p for *_r, p in PLAN), "ndrc_reviewer"]
         )
     }
-    batches = {
-        OPEN_BATCH: _batch(
-            OPEN_BATCH, now - datetime.timedelta(days=20), now + datetime.timedelta(days=90)
-        ),
-        CLOSED_BATCH: _batch(
-            CLOSED_BATCH, now - datetime.timedelta(days=120), now + datetime.timedelta(days=1)
-        ),
-    }
+    batches = _batches(parks, now)
     ndrc = users["ndrc_reviewer"]
 
     def actions(province: str) -> dict[str, Callable[[Application, User], object]]:
@@ -239,9 +245,9 @@ def load_demo_applications(parks: dict[str, Park]) -> None:
 
     made_in_pilot = False
     for key, batch_name, steps, province in PLAN:
-        park, batch = parks[key], batches[batch_name]
+        park, batch = parks[key], batches.get(batch_name)
         applicant = users.get(applicants[key])
-        if Application.objects.filter(park=park, batch=batch).exists():
+        if batch is None or Application.objects.filter(park=park, batch=batch).exists():
             continue
         if applicant is None or applicant.park_id != park.pk or not batch.is_open():
             # The demo applicant works for another park now, or the batch has closed: a missing
@@ -254,6 +260,6 @@ def load_demo_applications(parks: dict[str, Park]) -> None:
         made_in_pilot |= batch_name == CLOSED_BATCH
     # The pilot batch is over; closing it once its applications are made keeps them as they
     # ended. Only then: a batch someone opened again afterwards stays open.
-    pilot = batches[CLOSED_BATCH]
+    pilot = batches.get(CLOSED_BATCH)
     if made_in_pilot and pilot.deadline > now:
         Batch.objects.filter(pk=pilot.pk).update(deadline=now - datetime.timedelta(days=1))

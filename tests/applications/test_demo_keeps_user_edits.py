@@ -25,7 +25,7 @@ from accounting.models import (
 )
 from applications import services
 from applications.demo import DEMO_PASSWORD
-from applications.demo_applications import CLOSED_BATCH
+from applications.demo_applications import CLOSED_BATCH, OPEN_BATCH
 from applications.models import (
     Application,
     ApplicationEvent,
@@ -90,7 +90,7 @@ def test_a_second_demo_load_keeps_every_user_edit_and_duplicates_nothing(client,
     correct_a_fuel_row(client, diesel, "123.456")
     assert FuelRecord.objects.get(pk=diesel.pk).quantity == Decimal("123.456")
     # The draft's applicant rewrites a field; another person renames themselves and sets their
-    # own password; the administrator renames a park and opens the pilot batch again.
+    # own password; the administrator renames a park and a batch and opens the pilot again.
     draft = Application.objects.get(park__members__username="park_binhai", status="draft")
     basic = dict(draft.data["basic"], location="园区位于滨海新区核心区，用户改写。")
     services.save_section(draft, "basic", basic)
@@ -101,6 +101,7 @@ def test_a_second_demo_load_keeps_every_user_edit_and_duplicates_nothing(client,
     Park.objects.filter(members__username="park_subei").update(name="苏北零碳产业园（更名）")
     reopened = timezone.now() + datetime.timedelta(days=30)
     Batch.objects.filter(name=CLOSED_BATCH).update(deadline=reopened)
+    Batch.objects.filter(name=OPEN_BATCH).update(name="2025年第一批申报（更名）")
     changed_at = subei_2025().inputs_changed_at
     before = counts()
 
@@ -116,6 +117,7 @@ def test_a_second_demo_load_keeps_every_user_edit_and_duplicates_nothing(client,
     assert person.check_password("my-own-secret-9") and not person.check_password(DEMO_PASSWORD)
     assert not Park.objects.filter(name="苏北示范零碳产业园").exists()
     assert Batch.objects.get(name=CLOSED_BATCH).deadline == reopened
+    assert not Batch.objects.filter(name=OPEN_BATCH).exists()
 
 
 def test_a_demo_year_the_park_emptied_stays_empty(db):
