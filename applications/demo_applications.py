@@ -160,6 +160,15 @@ REVIEWED = [
 ]
 
 
+DEMO_EVIDENCE = {  # attachment section → (file name, title)
+    "data_statistics": ("能源统计报表制度.pdf", "园区能源统计报表制度"),
+    "data_accounting": ("碳排放核算报告.pdf", "2024年度园区碳排放核算报告"),
+    "data_metering": ("能源计量器具配备.pdf", "重点用能单位能源计量器具配备情况"),
+    "data_monitoring": ("能耗在线监测接入清单.pdf", "能耗在线监测系统接入清单"),
+    "builder": ("设立批复.pdf", "园区设立批复文件"),
+}
+
+
 def _complete(park_key: str, park: Park, applicant: User, batch: Batch) -> Application:
     application = services.start_application(applicant, batch)
     content = _content(park_key, park)
@@ -179,13 +188,9 @@ def _complete(park_key: str, park: Park, applicant: User, batch: Batch) -> Appli
     if park.zone_level == "high_tech_park":
         sections.append("builder")
     for section in sections:
+        name, title = DEMO_EVIDENCE[section]
         services.add_attachment(
-            application,
-            applicant,
-            name=f"{section}.pdf",
-            content=DEMO_PDF,
-            title=f"证明材料：{section}",
-            section=section,
+            application, applicant, name=name, content=DEMO_PDF, title=title, section=section
         )
     return Application.objects.get(pk=application.pk)
 
