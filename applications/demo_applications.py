@@ -94,10 +94,6 @@ def _content(park_key: str, park: Park) -> dict[str, dict]:
             ],
         },
         "economics": {
-            "total_cost": "186000",
-            "annual_return": "24500",
-            "payback_years": "7.6",
-            "irr_percent": "8.9",
             "cost_structure": "能源设施62%、节能改造23%、平台与其他15%",
             "revenue_sources": "售电收益、节能收益、绿证与碳资产收益",
         },

@@ -1,5 +1,6 @@
 """What each demo park writes about itself in its application: its place, industries, energy,
-emissions and targets, in words that agree with its demo energy data (accounting/demo.py)."""
+emissions, targets and the economics of its plan, in words that agree with its demo energy data
+(accounting/demo.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "targets": {
             "targets": "2028年单位能耗碳排放降至0.15 tCO2/tce以下，清洁能源消费占比不低于95%。",
+        },
+        "economics": {
+            "total_cost": "186000",
+            "annual_return": "24500",
+            "payback_years": "7.6",
+            "irr_percent": "8.9",
         },
     },
     "changzhou": {
@@ -70,6 +77,12 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         "targets": {
             "targets": "2028年单位能耗碳排放降至0.15 tCO2/tce以下，绿电消费占比不低于95%。",
         },
+        "economics": {
+            "total_cost": "98000",
+            "annual_return": "13600",
+            "payback_years": "7.2",
+            "irr_percent": "9.3",
+        },
     },
     "suzhou": {
         "basic": {
@@ -105,6 +118,12 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         "targets": {
             "targets": "2027年单位能耗碳排放降至0.2 tCO2/tce以下，2028年降至0.18 tCO2/tce以下。",
         },
+        "economics": {
+            "total_cost": "124000",
+            "annual_return": "15200",
+            "payback_years": "8.2",
+            "irr_percent": "7.9",
+        },
     },
     "yanjiang": {
         "basic": {
@@ -133,6 +152,12 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "targets": {
             "targets": "2028年单位能耗碳排放降至0.8 tCO2/tce以下，2030年降至0.3 tCO2/tce以下。",
+        },
+        "economics": {
+            "total_cost": "236000",
+            "annual_return": "21800",
+            "payback_years": "10.8",
+            "irr_percent": "5.6",
         },
     },
     "xibu": {
@@ -169,6 +194,12 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
                 "工业硅单位产品能耗达到能效标杆水平。"
             ),
         },
+        "economics": {
+            "total_cost": "312000",
+            "annual_return": "45800",
+            "payback_years": "6.8",
+            "irr_percent": "10.4",
+        },
     },
     "binhai": {
         "basic": {
@@ -194,6 +225,12 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "targets": {
             "targets": "2027年单位能耗碳排放降至0.2 tCO2/tce以下，数据中心绿电使用比例达到100%。",
+        },
+        "economics": {
+            "total_cost": "42000",
+            "annual_return": "4900",
+            "payback_years": "8.6",
+            "irr_percent": "7.2",
         },
     },
 }
