@@ -1,9 +1,11 @@
-"""Official letters (issue 5): issue on a transition, number, render with WeasyPrint, store once.
+"""Official letters: issued by a transition, numbered, rendered with WeasyPrint, stored once.
 
-Flow: `workflow.application_transitioned` (after commit) → `issue_for_event` creates the Letter
-row (reference number and verification code allocated here) and queues
-`letters_tasks.render_letter` after commit → `generate(letter_id)` renders the PDF, checks it
-and moves it into place atomically; the row is marked ready only after the file is in place.
+Flow: a transition whose effects include `issue_letter` calls `issue_for_event` inside its
+transaction: the Letter row (reference number and verification code allocated here) and the
+outbox row that owes its rendering commit with the decision. After commit the worker runs
+`generate(letter_id)`, which renders the PDF, checks it and moves it into place atomically; the
+row is marked ready only after the file is in place. A rendering lost with the broker or a
+worker is sent again by the sweep (`tasks.sweep`).
 
 Reference numbers are allocated under a lock on the (kind, year) counter row, so two decisions
 at the same moment never share a number.
@@ -22,18 +24,19 @@ from typing import Any
 import qrcode
 from django.conf import settings
 from django.db import transaction
-from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from . import outbox
 from .eligibility import OUTCOME_LABELS
 from .models import (
     REFERENCE_PREFIX,
     Application,
     ApplicationEvent,
     CommentVisibility,
+    EffectKind,
     Letter,
     LetterCounter,
     LetterKind,
@@ -41,7 +44,6 @@ from .models import (
     Role,
 )
 from .sections import SECTIONS_BY_KEY
-from .workflow import application_transitioned
 
 LETTER_DIR = "letters"
 NATIONAL_ISSUER = "国家发展和改革委员会"
@@ -108,32 +110,23 @@ def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = No
         )
         if replaces is not None:
             Letter.objects.filter(pk=replaces.pk).update(replaced_at=now)
-        transaction.on_commit(lambda: queue_rendering(letter.pk))
+        # Owed with the letter: rendered after commit, or by the sweep if that is lost.
+        outbox.record(EffectKind.RENDER_LETTER, letter=letter)
     return letter
 
 
-def queue_rendering(letter_id: int) -> None:
-    from .letters_tasks import render_letter
-
-    render_letter.delay(letter_id)
-
-
-def issue_for_event(event: ApplicationEvent) -> Letter | None:
-    kind = KIND_BY_ACTION.get(event.action)
-    if kind is None:
-        return None
+def issue_for_event(event: ApplicationEvent) -> Letter:
+    """The letter of a decision, with its rendering owed; call inside the decision's
+    transaction (the `issue_letter` effect of the transition table)."""
+    kind = KIND_BY_ACTION[event.action]
     event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
         pk=event.pk)
     return _new_letter(event, kind)
 
 
-@receiver(application_transitioned, dispatch_uid="letters.issue_on_transition")
-def _on_transition(sender, application: Application, event: ApplicationEvent, **kwargs) -> None:
-    issue_for_event(event)
-
-
 def reissue(user, letter: Letter) -> Letter:
-    """A new version with a new reference and code that replaces `letter` (marked replaced)."""
+    """A new version with a new reference and code that replaces `letter` (marked replaced);
+    its rendering is owed in the same transaction."""
     if not (user.is_superuser or user.role in (Role.NATIONAL, Role.ADMIN)):
         raise LetterError(str(_("只有国家级评审人员可以重新出具文书。")))
     if letter.is_replaced:
@@ -144,11 +137,12 @@ def reissue(user, letter: Letter) -> Letter:
 
 
 def retry(letter: Letter) -> None:
-    """Queue a failed letter again (the page's retry button)."""
+    """Owe a failed letter's rendering again (the page's retry button)."""
     if letter.status != LetterStatus.FAILED:
         raise LetterError(str(_("只有生成失败的文书可以重试。")))
-    Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.PENDING, error="")
-    transaction.on_commit(lambda: queue_rendering(letter.pk))
+    with transaction.atomic():
+        Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.PENDING, error="")
+        outbox.record(EffectKind.RENDER_LETTER, letter=letter)
 
 
 # --- Content -----------------------------------------------------------------------------------

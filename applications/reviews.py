@@ -1,8 +1,8 @@
 """Reviewers' services (issue 5): queue indicators, assignments, score sheets and comments.
 
 - `record_indicators` copies tier / core pass / intensity from a new submission's snapshot onto
-  the application (connected to Submission's post_save, so it runs inside workflow.submit's
-  transaction and the queue never shows a submitted application without them).
+  the application (the `copy_indicators` effect of the submit transition, run inside its
+  transaction, so the queue never shows a submitted application without them).
 - `assign` / `unassign`: national staff (and administrators) put a national reviewer or expert
   on an application; `save_score` / `add_comment` for whoever may review it now
   (`access.can_review`); `score_summary` gives each sheet and the averages.
@@ -14,8 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from . import access
@@ -60,12 +58,10 @@ def indicators_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
             "intensity": intensity}
 
 
-@receiver(post_save, sender=Submission, dispatch_uid="reviews.record_indicators")
-def record_indicators(sender, instance: Submission, created: bool, **kwargs) -> None:
-    if created:
-        Application.objects.filter(pk=instance.application_id).update(
-            **indicators_from_snapshot(instance.snapshot)
-        )
+def record_indicators(submission: Submission) -> None:
+    Application.objects.filter(pk=submission.application_id).update(
+        **indicators_from_snapshot(submission.snapshot)
+    )
 
 
 # --- Assignments -------------------------------------------------------------------------------

@@ -1,76 +1,118 @@
-"""Notifications sent after a workflow transition commits."""
+"""What runs off the request: the recorded effects (`outbox.py`), handed to Celery by id.
+
+`dispatch(ids)` runs after the commit that recorded them: it queues one `run_effect` per row and
+notes the hand-over; when the broker is unreachable it leaves the rows for the sweep and says so.
+`sweep_effects` (Celery beat, every minute; also `manage.py sweep_effects`) queues every row
+that never reached the broker or whose message or worker was lost.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.db import IntegrityError, transaction
 
-from .models import APPLICANT_LABELS, ApplicationEvent, Role, Status, User
+from . import letters, notifications, outbox
+from .models import EffectKind, PendingEffect
+
+logger = logging.getLogger(__name__)
+
+# A letter is tried once and retried three times (1, 2, 4 s apart), then marked failed; the
+# page's retry button records a new rendering.
+LETTER_ATTEMPTS = 4
+# Mail is retried by the task three times, then by the sweep every ZCP_EFFECT_RETRY_SECONDS,
+# until it has been tried this often (about an hour with the default five minutes).
+NOTIFY_ATTEMPTS = 12
+TASK_RETRIES = 3
 
 
-def recipients_for(event: ApplicationEvent) -> list[User]:
-    """The people concerned: the park's applicants always; the province's reviewers when the
-    application arrives at them; national reviewers when it is recommended to them."""
-    application = event.application
-    people = list(
-        User.objects.filter(role=Role.APPLICANT, park_id=application.park_id, is_active=True)
-    )
-    if event.to_status == Status.SUBMITTED:
-        people += User.objects.filter(
-            role=Role.PROVINCIAL, province_id=application.park.province_id, is_active=True
+def _letter_failed(effect: PendingEffect, error: str, final: bool) -> None:
+    letters.mark_attempt_failed(effect.letter_id, error, final)
+
+
+HANDLERS: dict[str, outbox.Handler] = {
+    EffectKind.RENDER_LETTER: outbox.Handler(
+        run=lambda effect: letters.generate(effect.letter_id),
+        max_attempts=LETTER_ATTEMPTS,
+        on_failure=_letter_failed,
+    ),
+    EffectKind.NOTIFY: outbox.Handler(
+        run=lambda effect: notifications.send_for_event(effect.event_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+}
+
+
+@shared_task(name="applications.run_effect", bind=True, acks_late=True, max_retries=TASK_RETRIES)
+def run_effect(self, effect_id: int) -> str:
+    try:
+        return outbox.run(effect_id, HANDLERS)
+    except outbox.AttemptFailed as failure:
+        logger.warning(
+            "effect %s (%s) failed, attempt %s: %s",
+            effect_id,
+            failure.effect.kind,
+            failure.effect.attempts,
+            failure.effect.error,
         )
-    if event.to_status == Status.RECOMMENDED:
-        people += User.objects.filter(role=Role.NATIONAL, is_active=True)
-    return [p for p in people if p.email and p.pk != event.actor_id]
+        if failure.final or self.request.retries >= TASK_RETRIES:
+            # Given up, or left to the sweep, which sends it again later.
+            return "failed" if failure.final else "left for the sweep"
+        raise self.retry(countdown=2**self.request.retries) from failure
 
 
-@shared_task(acks_late=True)
-def notify_transition(event_id: int) -> int:
-    # Mail goes out in the system's language (Chinese), whatever the actor's interface language.
-    with translation.override(settings.LANGUAGE_CODE):
-        return _notify_transition(event_id)
+def dispatch(effect_ids: Iterable[int]) -> bool:
+    """Hand the effects to the broker; False (and nothing lost) when it cannot be reached."""
+    for effect_id in effect_ids:
+        try:
+            run_effect.delay(effect_id)
+        except Exception:
+            # The rows are committed; the sweep hands them over once the broker is back.
+            logger.exception("could not queue effect %s; the sweep will", effect_id)
+            return False
+        outbox.mark_dispatched([effect_id])
+    return True
 
 
-def _notify_transition(event_id: int) -> int:
-    event = (
-        ApplicationEvent.objects.select_related("application__park__province", "actor")
-        .filter(pk=event_id)
-        .first()
-    )
-    if event is None:
-        # Queued from a transaction that no longer exists (e.g. a test database); nothing to say.
-        return 0
-    application = event.application
-    link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(
-        "application_detail", args=[application.pk]
-    )
-    messages = []
-    for person in recipients_for(event):
-        state = (
-            APPLICANT_LABELS[event.to_status]
-            if person.role == Role.APPLICANT
-            else Status(event.to_status).label
-        )
-        subject = _("【零碳园区申报】%(park)s：%(state)s") % {
-            "park": application.park.name,
-            "state": state,
-        }
-        body = "\n".join(
-            filter(
-                None,
-                [
-                    _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。")
-                    % {"park": application.park.name, "batch": application.batch, "state": state},
-                    _("意见：%(comment)s") % {"comment": event.comment} if event.comment else "",
-                    _("查看：%(link)s") % {"link": link},
-                ],
-            )
-        )
-        messages.append((str(subject), body, settings.DEFAULT_FROM_EMAIL, [person.email]))
-    if messages:
-        send_mass_mail(messages, fail_silently=False)
-    return len(messages)
+def dispatch_after_commit(effects: Iterable[PendingEffect]) -> None:
+    """Hand these effects to the broker once the current transaction has committed."""
+    ids = [effect.pk for effect in effects]
+    if ids:
+        transaction.on_commit(lambda: dispatch(ids), robust=True)
+
+
+def record_missing_renderings() -> list[int]:
+    try:
+        with transaction.atomic():
+            return outbox.record_missing_renderings()
+    except IntegrityError:
+        # Another sweep recorded them at the same moment: theirs will be sent.
+        return []
+
+
+def sweep() -> list[int]:
+    """Queue every pending effect that never reached the broker or was lost on the way."""
+    record_missing_renderings()
+    ids = outbox.due()
+    dispatch(ids)
+    return ids
+
+
+def run_due_here() -> dict[str, int]:
+    """Run the due effects in this process, without the broker (an operator's last resort)."""
+    record_missing_renderings()
+    counts: dict[str, int] = {}
+    for effect_id in outbox.due():
+        try:
+            outcome = outbox.run(effect_id, HANDLERS)
+        except outbox.AttemptFailed as failure:
+            outcome = "failed" if failure.final else "retry"
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+@shared_task(name="applications.sweep_effects")
+def sweep_effects() -> list[int]:
+    return sweep()

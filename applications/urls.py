@@ -4,6 +4,7 @@ from .views import applications, editing, home
 from .views import letters as letter_views
 from .views import reviews as review_views
 from .views import tokens as token_views
+from .views import transitions as transition_views
 from .views import verify as verify_views
 
 urlpatterns = [
@@ -21,8 +22,8 @@ urlpatterns = [
     path("applications/", applications.application_list, name="application_list"),
     path("applications/start/", applications.application_start, name="application_start"),
     path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
-    path("applications/<int:pk>/actions/<slug:action>/", applications.application_transition,
-         name="application_transition"),
+    path("applications/<int:pk>/actions/<slug:action>/", transition_views.transition,
+         {"page": "application"}, name="application_transition"),
     path("applications/<int:pk>/submissions/<int:number>/", applications.submission_detail,
          name="application_submission"),
     path("applications/<int:pk>/boundary/", editing.boundary_edit, name="application_boundary"),
@@ -56,8 +57,8 @@ urlpatterns = [
     path("review/<int:pk>/assign/", review_views.review_assign, name="review_assign"),
     path("review/<int:pk>/assign/<int:assignment_id>/delete/", review_views.review_unassign,
          name="review_unassign"),
-    path("review/<int:pk>/decide/<slug:action>/", review_views.review_decide,
-         name="review_decide"),
+    path("review/<int:pk>/decide/<slug:action>/", transition_views.transition,
+         {"page": "review"}, name="review_decide"),
     path("applications/<int:pk>/letters/<int:letter_id>/", letter_views.letter_download,
          name="letter_download"),
     path("applications/<int:pk>/letters/<int:letter_id>/retry/", letter_views.letter_retry,

@@ -1,9 +1,10 @@
 """The one door for every state change of an application.
 
 Each transition function checks the user's role and scope itself (through access.py), locks the
-application row, checks the guard, writes an append-only ApplicationEvent, and after commit queues
-the e-mail notifications and sends the `application_transitioned` signal (issue 5 hooks letters
-onto it). Views never set `status`.
+application row, checks the guard, writes an append-only ApplicationEvent and runs the effects
+its row of TRANSITIONS lists (`effects.py`: copy indicators, issue a letter, notify), all in one
+transaction; what an effect owes after commit (rendering, mail) is recorded with the event and
+survives a broker outage. Nothing else hangs off a transition. Views never set `status`.
 
     draft ──submit──▶ submitted ──recommend──▶ recommended ──start_national_review──▶
     under_national_review ──approve/reject──▶ approved | rejected
@@ -17,13 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import django.dispatch
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import access
+from . import access, effects
 from .models import (
     EDITABLE_STATES,
     RECOMMENDED_OR_LATER,
@@ -37,10 +37,6 @@ from .models import (
 
 if TYPE_CHECKING:
     from .models import User
-
-# Sent after the transaction commits, with sender=Application, application=…, event=….
-application_transitioned = django.dispatch.Signal()
-
 
 class WorkflowError(Exception):
     """A transition that cannot be made; `message` is meant for the user."""
@@ -80,6 +76,8 @@ class Transition:
     roles: frozenset[str]
     comment_required: bool
     allows_section_comments: bool = False
+    # What the transition does besides the state change, by name (effects.EFFECTS), in order.
+    effects: tuple[str, ...] = ()
 
 
 def _t(action, sources, target, roles, comment_required, **kw) -> Transition:
@@ -97,7 +95,14 @@ def _t(action, sources, target, roles, comment_required, **kw) -> Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("submit", EDITABLE_STATES, Status.SUBMITTED, {Role.APPLICANT}, False),
+        _t(
+            "submit",
+            EDITABLE_STATES,
+            Status.SUBMITTED,
+            {Role.APPLICANT},
+            False,
+            effects=("copy_indicators", "notify"),
+        ),
         _t(
             "return_for_revision",
             {Status.SUBMITTED, Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW},
@@ -105,18 +110,48 @@ TRANSITIONS: dict[str, Transition] = {
             {Role.PROVINCIAL, Role.NATIONAL},
             True,
             allows_section_comments=True,
+            effects=("issue_letter", "notify"),
         ),
-        _t("recommend", {Status.SUBMITTED}, Status.RECOMMENDED, {Role.PROVINCIAL}, False),
-        _t("not_recommend", {Status.SUBMITTED}, Status.NOT_RECOMMENDED, {Role.PROVINCIAL}, True),
+        _t(
+            "recommend",
+            {Status.SUBMITTED},
+            Status.RECOMMENDED,
+            {Role.PROVINCIAL},
+            False,
+            effects=("issue_letter", "notify"),
+        ),
+        _t(
+            "not_recommend",
+            {Status.SUBMITTED},
+            Status.NOT_RECOMMENDED,
+            {Role.PROVINCIAL},
+            True,
+            effects=("notify",),
+        ),
         _t(
             "start_national_review",
             {Status.RECOMMENDED},
             Status.UNDER_NATIONAL_REVIEW,
             {Role.NATIONAL},
             False,
+            effects=("notify",),
         ),
-        _t("approve", {Status.UNDER_NATIONAL_REVIEW}, Status.APPROVED, {Role.NATIONAL}, True),
-        _t("reject", {Status.UNDER_NATIONAL_REVIEW}, Status.REJECTED, {Role.NATIONAL}, True),
+        _t(
+            "approve",
+            {Status.UNDER_NATIONAL_REVIEW},
+            Status.APPROVED,
+            {Role.NATIONAL},
+            True,
+            effects=("issue_letter", "notify"),
+        ),
+        _t(
+            "reject",
+            {Status.UNDER_NATIONAL_REVIEW},
+            Status.REJECTED,
+            {Role.NATIONAL},
+            True,
+            effects=("issue_letter", "notify"),
+        ),
     )
 }
 
@@ -216,20 +251,13 @@ def _run(
             section_comments=section_comments,
             submission=extra.get("submission"),
         )
-        transaction.on_commit(lambda: _after_commit(locked, event))
+        effects.apply(transition.effects, event)
     # The caller's instance follows the change, so that it can be rendered straight away.
     application.status = locked.status
     application.submitted_at = locked.submitted_at
     application.submission_count = locked.submission_count
     application.ever_recommended = locked.ever_recommended
     return event
-
-
-def _after_commit(application: Application, event: ApplicationEvent) -> None:
-    from .tasks import notify_transition
-
-    notify_transition.delay(event.pk)
-    application_transitioned.send(sender=Application, application=application, event=event)
 
 
 def submit(user: User, application: Application) -> ApplicationEvent:

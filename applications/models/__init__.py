@@ -12,6 +12,7 @@ from .applications import (
 )
 from .attachments import Attachment, AttachmentSection
 from .batches import RECOMMENDATIONS_PER_PROVINCE, Batch, ProvinceBatchQuota
+from .effects import EffectKind, EffectStatus, PendingEffect
 from .events import ApplicationEvent, EventAction, ImmutableRecord
 from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
 from .letters import REFERENCE_PREFIX, Letter, LetterCounter, LetterKind, LetterStatus
@@ -69,4 +70,7 @@ __all__ = [
     "LetterCounter",
     "LetterKind",
     "LetterStatus",
+    "EffectKind",
+    "EffectStatus",
+    "PendingEffect",
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -112,34 +112,6 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
-
-
-@login_required
-@require_POST
-def application_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    application = access.get_application_for_user(request.user, pk)
-    if action not in workflow.TRANSITIONS:
-        raise Http404
-    section_comments = {
-        section.key: request.POST.get(f"section_comment_{section.key}", "") for section in SECTIONS
-    }
-    try:
-        workflow.perform(
-            action,
-            request.user,
-            application,
-            comment=request.POST.get("comment", ""),
-            section_comments=section_comments,
-        )
-    except workflow.NotAllowed:
-        raise
-    except workflow.WorkflowError as error:
-        messages.error(request, error.message)
-        for problem in error.problems:
-            messages.error(request, problem)
-        return redirect("application_detail", pk=application.pk)
-    messages.success(request, workflow.TRANSITIONS[action].label)
-    return redirect("application_detail", pk=application.pk)
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from .. import access, dossier, letters
+from .. import access, dossier, effects, letters
 from ..models import Letter
 
 
@@ -41,7 +41,7 @@ def letter_retry(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
     if not access.is_reviewer(request.user):
         raise Http404
     try:
-        letters.retry(letter)
+        effects.retry_letter(letter)
     except letters.LetterError as error:
         messages.error(request, str(error))
     return _back(request, pk)
@@ -52,7 +52,7 @@ def letter_retry(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
 def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
     letter = _letter(request, pk, letter_id)
     try:
-        letters.reissue(request.user, letter)
+        effects.reissue_letter(request.user, letter)
     except letters.LetterError as error:
         messages.error(request, str(error))
     return _back(request, pk)

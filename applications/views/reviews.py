@@ -165,24 +165,3 @@ def review_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpRe
     except reviews.ReviewError as error:
         messages.error(request, str(error))
     return redirect("review_detail", pk=pk)
-
-
-@login_required
-@require_POST
-def review_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Decisions go through the workflow functions, which check role, scope and state."""
-    application = access.get_reviewable_application(request.user, pk)
-    if action not in workflow.TRANSITIONS or action == "submit":
-        raise Http404
-    section_comments = {s.key: request.POST.get(f"section_comment_{s.key}", "") for s in SECTIONS}
-    try:
-        workflow.perform(action, request.user, application,
-                         comment=request.POST.get("comment", ""),
-                         section_comments=section_comments)
-    except workflow.WorkflowError as error:
-        messages.error(request, error.message)
-        for problem in error.problems:
-            messages.error(request, problem)
-    else:
-        messages.success(request, workflow.TRANSITIONS[action].label)
-    return redirect("review_detail", pk=pk)

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from applications import letters, reviews
+from applications import effects, letters, reviews
 from applications.models import Letter
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_verification_page_says_clearly_that_a_wrong_code_is_unknown(client, app
 def test_reissue_makes_a_new_letter_and_marks_the_old_one_replaced(
         client, cast, approved_letter, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        new = letters.reissue(cast.national, approved_letter)
+        new = effects.reissue_letter(cast.national, approved_letter)
     new.refresh_from_db()
     old = Letter.objects.get(pk=approved_letter.pk)
     assert new.is_ready and new.replaces_id == old.pk
@@ -118,4 +118,4 @@ def test_reissue_makes_a_new_letter_and_marks_the_old_one_replaced(
 
 def test_park_cannot_reissue_a_letter(cast, approved_letter):
     with pytest.raises(letters.LetterError):
-        letters.reissue(cast.applicant_a, approved_letter)
+        effects.reissue_letter(cast.applicant_a, approved_letter)

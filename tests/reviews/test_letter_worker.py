@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from applications import letters_tasks, tasks, workflow  # noqa: F401 - tasks registered before the worker starts
+from applications import tasks, workflow  # noqa: F401 - tasks registered before the worker starts
 from applications.models import Letter, LetterStatus
 from tests.services.conftest import celery_broker_url, celery_worker, wait_for  # noqa: F401
 

@@ -39,8 +39,11 @@ def test_approval_renders_an_assessment_letter_with_park_indicators_and_decision
 def test_reference_numbers_runs_per_kind_and_year(approved_letter):
     assert approved_letter.reference == f"零碳评〔{approved_letter.year}〕0001号"
     assert letters.allocate_reference("assessment", approved_letter.year)[1].endswith("0002号")
+    # The province's recommendation on the way counts in its own series.
+    recommendation = approved_letter.application.letters.get(kind="recommendation")
+    assert recommendation.reference == f"零碳推〔{approved_letter.year}〕0001号"
     assert letters.allocate_reference("recommendation", approved_letter.year)[1] == (
-        f"零碳推〔{approved_letter.year}〕0001号")
+        f"零碳推〔{approved_letter.year}〕0002号")
     assert letters.allocate_reference("assessment", 2031)[1] == "零碳评〔2031〕0001号"
 
 

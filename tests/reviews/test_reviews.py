@@ -145,7 +145,7 @@ def test_return_for_revision_issues_a_revision_notice_from_whoever_returned_it(
     application = submitted_with_energy()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.return_for_revision(cast.national, application, "请补充核算材料")
-    letter = application.letters.get()
+    letter = application.letters.get(kind="revision")
     assert letter.kind == "revision" and letter.reference.startswith("零碳整〔")
     assert letter.issuer == "国家发展和改革委员会"
 

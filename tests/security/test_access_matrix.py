@@ -185,7 +185,7 @@ EXPECTED: dict[str, str] = {
     "review_comment": "302 404 404 302 404 404 302",
     "review_assign": "302 404 404 302 404 302 302",
     "review_unassign": "302 404 404 302 404 302 302",
-    "review_decide": "302 404 404 302 404 404 302",
+    "review_decide": "302 404 404 302 404 404 403",
     "letter_download": "302 200 404 200 404 200 200",
     "letter_retry": "302 404 404 302 404 302 302",
     "letter_reissue": "302 302 404 302 404 302 302",

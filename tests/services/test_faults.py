@@ -21,7 +21,7 @@ from accounting.case_upload import parse_case_file
 from accounting.data_entry import replace_data
 from accounting.models import CalculationRun, ElectricityRecord, ParkYear, RunStatus
 from accounting.tasks import sweep_recalculations
-from applications import letters, letters_tasks, workflow
+from applications import letters, tasks, workflow
 from applications.models import Letter, LetterStatus
 from tests.applications.builders import complete_application
 from zcparks.celery import app
@@ -240,6 +240,6 @@ def test_a_letter_that_never_renders_is_marked_failed_with_no_file(
 
     letter.refresh_from_db()
     assert letter.status == LetterStatus.FAILED
-    assert letter.attempts == letters_tasks.MAX_RETRIES + 1
+    assert letter.attempts == tasks.LETTER_ATTEMPTS
     assert letter.error and not letter.file
     assert _letter_files(settings) == []

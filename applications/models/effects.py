@@ -1,0 +1,65 @@
+"""Work a transition leaves for after its commit, recorded in the same transaction (an outbox).
+
+A row is written together with the event (or the letter) it serves, so a decision and the work
+it owes are saved or lost together. The broker only carries a row's id: losing Redis or a worker
+delays the work, and the periodic sweep sends every row that is not done again. Running a row is
+idempotent (its status is checked under a row lock), so a second delivery does nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .events import ApplicationEvent
+from .letters import Letter
+
+
+class EffectKind(models.TextChoices):
+    RENDER_LETTER = "render_letter", _("生成正式文书")
+    NOTIFY = "notify", _("发送通知邮件")
+
+
+class EffectStatus(models.TextChoices):
+    PENDING = "pending", _("待完成")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("已放弃")
+
+
+class PendingEffect(models.Model):
+    kind = models.CharField(_("类型"), max_length=16, choices=EffectKind.choices)
+    event = models.ForeignKey(ApplicationEvent, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="effects", verbose_name=_("对应流转"))
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="effects", verbose_name=_("正式文书"))
+    status = models.CharField(_("状态"), max_length=16, choices=EffectStatus.choices,
+                              default=EffectStatus.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    # Last time the row's id was handed to the broker; empty while it never was (broker down).
+    dispatched_at = models.DateTimeField(_("最近排队时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("待办后续操作")
+        verbose_name_plural = _("待办后续操作")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=EffectKind.RENDER_LETTER, letter__isnull=False)
+                           | Q(kind=EffectKind.NOTIFY, event__isnull=False)),
+                name="pending_effect_has_its_subject",
+            ),
+            # One notification per event, ever; one open rendering per letter.
+            models.UniqueConstraint(fields=["event"], condition=Q(kind=EffectKind.NOTIFY),
+                                    name="pending_effect_one_notification_per_event"),
+            models.UniqueConstraint(fields=["letter"],
+                                    condition=Q(kind=EffectKind.RENDER_LETTER,
+                                                status=EffectStatus.PENDING),
+                                    name="pending_effect_one_open_rendering_per_letter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
