@@ -63,17 +63,20 @@ def run_effect(self, effect_id: int) -> str:
         raise self.retry(countdown=2**self.request.retries) from failure
 
 
-def dispatch(effect_ids: Iterable[int]) -> bool:
-    """Hand the effects to the broker; False (and nothing lost) when it cannot be reached."""
+def dispatch(effect_ids: Iterable[int]) -> list[int]:
+    """Hand the effects to the broker; returns those it took. When it cannot be reached the
+    rest stay recorded, unsent, for the sweep: nothing is lost."""
+    sent = []
     for effect_id in effect_ids:
         try:
             run_effect.delay(effect_id)
         except Exception:
             # The rows are committed; the sweep hands them over once the broker is back.
             logger.exception("could not queue effect %s; the sweep will", effect_id)
-            return False
+            break
         outbox.mark_dispatched([effect_id])
-    return True
+        sent.append(effect_id)
+    return sent
 
 
 def dispatch_after_commit(effects: Iterable[PendingEffect]) -> None:
@@ -93,11 +96,10 @@ def record_missing_renderings() -> list[int]:
 
 
 def sweep() -> list[int]:
-    """Queue every pending effect that never reached the broker or was lost on the way."""
+    """Queue every pending effect that never reached the broker or was lost on the way;
+    returns those the broker took."""
     record_missing_renderings()
-    ids = outbox.due()
-    dispatch(ids)
-    return ids
+    return dispatch(outbox.due())
 
 
 def run_due_here() -> dict[str, int]:

@@ -196,6 +196,15 @@ CELERY_BEAT_SCHEDULE["accounting-sweep-recalculations"] = {
     "task": "accounting.sweep_recalculations",
     "schedule": 60.0,
 }
+# Hand the outbox's pending effects (letters to render, mail to send) to the workers again: those
+# that never reached the broker (it was down at commit) and those lost with a message or a worker.
+CELERY_BEAT_SCHEDULE["applications-sweep-effects"] = {
+    "task": "applications.sweep_effects",
+    "schedule": 60.0,
+}
+# Seconds after which an effect handed to the broker but not done is taken as lost and sent
+# again (a second delivery does nothing: effects run once, under a row lock).
+ZCP_EFFECT_RETRY_SECONDS = int(os.environ.get("ZCP_EFFECT_RETRY_SECONDS", "300"))
 # Test-only: seconds the recalculation task waits between calculating and storing a run, so that
 # the fault tests can kill a worker mid-run (tests/services/test_faults.py). Never in production.
 ZCP_TEST_TASK_DELAY_SECONDS = (

@@ -3,19 +3,46 @@
 The rate is ``settings.ZCP_API_RATE`` (e.g. "120/min"), read on every request so that it can be
 changed per deployment (and in tests) without touching REST_FRAMEWORK. Session users are
 limited per person, anonymous callers per address.
+
+The counts live in the shared cache (Redis in production). When it cannot be reached the API
+serves without the limit rather than failing every call: the API's data lives in PostgreSQL, and
+a lost counter must not turn into an outage for every park's platform. The gap is logged.
 """
 from __future__ import annotations
 
+import logging
+import time
+
 from django.conf import settings
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
 from applications.api.authentication import request_token
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_RATE = "120/min"
+UNLIMITED_WARNING_SECONDS = 60  # at most one warning a minute per process while the cache is down
+_last_warning = 0.0
+
+
+def _warn_unlimited(error: Exception) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= UNLIMITED_WARNING_SECONDS:
+        _last_warning = now
+        logger.warning("API rate limit not applied: its cache cannot be reached (%s)", error)
 
 
 class ApiRateThrottle(SimpleRateThrottle):
     scope = "zcp_api"
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError) as error:
+            _warn_unlimited(error)
+            return True
 
     def get_rate(self) -> str:
         return getattr(settings, "ZCP_API_RATE", DEFAULT_RATE)

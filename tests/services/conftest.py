@@ -13,7 +13,9 @@ crash would) and ``.start()`` (again), and ``.log()`` (the worker's output so fa
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -174,3 +176,68 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+# --- A Redis server the test owns ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RedisServer:
+    """`redis-server` on a free port with no persistence: stopping it loses every key, as a
+    crash of an unpersisted broker would, and `start()` again brings it back empty."""
+
+    port: int
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        import redis
+
+        assert self.process is None or self.process.poll() is not None, "redis already running"
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited early:\n{self.log_path.read_text()}")
+            try:
+                if redis.Redis.from_url(self.url, socket_timeout=0.5).ping():
+                    return self
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()  # as a crash: nothing is written, nothing survives
+            self.process.wait(10)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A Redis server started and stopped by the test itself."""
+    if shutil.which("redis-server") is None:
+        message = "needs the redis-server program"
+        if os.environ.get("ZCP_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message} (ZCP_REQUIRE_SERVICES=1)", pytrace=False)
+        pytest.skip(message)
+    server = RedisServer(port=free_port(), log_path=tmp_path / "redis-server.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
