@@ -78,7 +78,13 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited early:\n{self.log()}")
-            replies = app.control.ping(destination=[self.name], timeout=0.5)
+            try:
+                replies = app.control.ping(destination=[self.name], timeout=0.5)
+            except Exception:
+                # A pooled connection to a broker that has restarted since: drop the pools.
+                app.close()
+                app.amqp._producer_pool = None
+                continue
             if replies:
                 return self
         self.kill()
