@@ -8,6 +8,7 @@ from .models import (
     ApplicationEvent,
     Batch,
     Park,
+    PendingEffect,
     Province,
     ProvinceBatchQuota,
     Submission,
@@ -94,3 +95,13 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
 class SubmissionAdmin(ReadOnlyAdmin):
     list_display = ["application", "number", "submitted_by", "submitted_at", "snapshot_sha256"]
     list_select_related = ["application__park", "application__batch", "submitted_by"]
+
+
+@admin.register(PendingEffect)
+class PendingEffectAdmin(ReadOnlyAdmin):
+    """What the outbox still owes, or gave up on (the sweep and the workers change it)."""
+
+    list_display = ["kind", "status", "attempts", "event", "letter", "created_at",
+                    "dispatched_at", "done_at", "error"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["event", "letter"]
