@@ -194,7 +194,7 @@ def _letter_files(settings) -> list[Path]:
 def _approve(cast, application, django_capture_on_commit_callbacks) -> Letter:
     with django_capture_on_commit_callbacks(execute=True):
         workflow.approve(cast.national, application, "同意纳入建设名单")
-    return Letter.objects.get(application=application)
+    return Letter.objects.get(application=application, kind="assessment")
 
 
 @pytest.mark.django_db
