@@ -247,3 +247,26 @@ def test_a_mail_that_fails_is_retried_and_given_up_only_after_its_attempts(
     notify.refresh_from_db()
     assert notify.status == EffectStatus.FAILED and notify.attempts == 2
     assert outbox.due() == [e.pk for e in _owed(event) if e.kind == "render_letter"]
+
+
+def test_with_the_broker_still_down_sweep_effects_here_issues_the_letter_and_mail_itself(
+    cast, submitted_with_energy, django_capture_on_commit_callbacks, monkeypatch
+):
+    application = _settled(submitted_with_energy())
+    monkeypatch.setattr(tasks.run_effect, "delay", _broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = workflow.approve(cast.national, application, "同意")
+    assert mail.outbox == []
+
+    call_command("sweep_effects")  # queueing still fails: nothing done, nothing lost
+    assert {e.status for e in _owed(event)} == {EffectStatus.PENDING}
+    call_command("sweep_effects", "--here")
+
+    assert Letter.objects.get(event=event).is_ready
+    assert {e.status for e in _owed(event)} == {EffectStatus.DONE}
+    assert mail.outbox and all(cast.applicant_a.email in m.to for m in mail.outbox)
+
+
+def test_beat_sweeps_the_outbox_every_minute_with_a_task_the_workers_know():
+    entry = settings.CELERY_BEAT_SCHEDULE["applications-sweep-effects"]
+    assert entry["task"] == tasks.sweep_effects.name and entry["schedule"] <= 60
