@@ -126,9 +126,10 @@ def due(now: datetime | None = None) -> list[int]:
 def record_missing_renderings() -> list[int]:
     """A letter still being generated with no pending rendering owes one (e.g. a letter queued
     before effects were recorded, or an effect row removed by hand): record it."""
-    orphans = Letter.objects.filter(status=LetterStatus.PENDING).exclude(
-        effects__kind=EffectKind.RENDER_LETTER, effects__status=EffectStatus.PENDING
-    )
+    owed = PendingEffect.objects.filter(
+        kind=EffectKind.RENDER_LETTER, status=EffectStatus.PENDING
+    ).values("letter_id")
+    orphans = Letter.objects.filter(status=LetterStatus.PENDING).exclude(pk__in=owed)
     return [record(EffectKind.RENDER_LETTER, letter=letter).pk for letter in orphans]
 
 
