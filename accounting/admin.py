@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounting import factor_sets
-from accounting.factorset import FactorSetError
+from accounting.method.factor_set import FactorSetError
 from accounting.models import (
     CalculationRun,
     FactorParameter,

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounting.casefile import PARK, CaseError, parse_case
 from accounting.factor_sets import resolve_factor_set
+from accounting.method.case import PARK, CaseError, parse_case
 from accounting.sheets import GUIDING_FIELDS
 
 

@@ -1,7 +1,8 @@
 """Factor sets in the database: load, validate from CSV, copy to a new version, publish, resolve.
 
-The engine works on the plain ``accounting.factorset.FactorSet``; this module converts stored
-versions into it and keeps the rules of D10 (published is final, a change is a new version).
+The engine works on the plain ``accounting.method.factor_set.FactorSet``; this module converts
+stored versions into it and keeps the rules of D10 (published is final, a change is a new
+version).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounting import factorset as fs
+from accounting.method import factor_set as fs
 from accounting.models import FactorParameter, FactorSetStatus, FactorSetVersion, FuelFactor
 
 
@@ -188,7 +189,8 @@ def load_bundled_factor_sets() -> list[str]:
 
 
 # --- CSV upload: every row checked, every error named by file, row and column ------------------
-# The rules are factorset's (the same the bundled files pass); here they get the user's words.
+# The rules are method.factor_set's (the same the bundled files pass); here they get the
+# user's words.
 
 
 def problem_text(problem: fs.Problem) -> str:
@@ -237,7 +239,7 @@ def problem_text(problem: fs.Problem) -> str:
             return _("没有燃料行")
         case "missing_parameter":
             return _("缺少参数 %s") % p["key"]
-    # A rule added in factorset without words here still says what is wrong (in English); a
+    # A rule added in method.factor_set without words here still says what is wrong (in English); a
     # test walks every code so that this stays a fallback.
     return problem.message
 

@@ -8,8 +8,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounting import casefile
-from accounting.casefile import CaseError, parse_case
+from accounting.method import case as casefile
+from accounting.method.case import CaseError, parse_case
 from accounting.models import (
     ElectricityRecord,
     Enterprise,

@@ -24,8 +24,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from accounting import casefile
-from accounting.casefile import CaseError, parse_case
+from accounting.method import case as casefile
+from accounting.method.case import CaseError, parse_case
 from accounting.models import ImportBatch, ParkYear
 from accounting.models.data import (
     DIRECTION_LABELS,

@@ -9,9 +9,10 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounting import engine, importers, services
-from accounting.casefile import PARK, CaseError
+from accounting import importers, services
 from accounting.forms import KINDS
+from accounting.method import engine
+from accounting.method.case import PARK, CaseError
 from accounting.models import (
     ElectricityRecord,
     Enterprise,

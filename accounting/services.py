@@ -26,9 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accounting import engine, trace_store
-from accounting.casefile import PARK, CaseError, check_stored
-from accounting.digest import parsed_digest
+from accounting import trace_store
 from accounting.factor_sets import (  # noqa: F401 - public API of this module
     code_for_year,
     latest_published,
@@ -36,6 +34,9 @@ from accounting.factor_sets import (  # noqa: F401 - public API of this module
     resolve_factor_set,
     to_engine,
 )
+from accounting.method import engine
+from accounting.method.case import PARK, CaseError, check_stored
+from accounting.method.digest import parsed_digest
 from accounting.models import (
     CalculationRun,
     FactorSetVersion,

@@ -10,7 +10,7 @@
   the database sums them (numeric SUM is exact), one query per section; SQLite keeps
   decimals as REAL, so there the exact Decimals are summed in Python.
 - Rows read back were validated when they were written (forms, import and API all check with
-  ``casefile``); the recalculation re-checks with ``casefile.check_stored`` only what can
+  ``method.case``); the recalculation re-checks with ``case.check_stored`` only what can
   change after writing.
 """
 
@@ -23,7 +23,8 @@ from typing import Any
 
 from django.db import connection
 
-from accounting.casefile import (
+from accounting.factor_sets import code_for_year
+from accounting.method.case import (
     PARK,
     SCHEMA,
     ZERO,
@@ -35,7 +36,6 @@ from accounting.casefile import (
     ProcessRow,
     parse_guiding,
 )
-from accounting.factor_sets import code_for_year
 from accounting.models import (
     ElectricityRecord,
     Enterprise,

@@ -6,7 +6,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from accounting.casefile import CaseError
+from accounting.method.case import CaseError
 
 
 def _pause_for_tests() -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from accounting.factorset import CONTEXT
+from accounting.method.factor_set import CONTEXT
 
 TRACE_COLUMNS = [
     "category",

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounting import importers, services
 from accounting.case_upload import parse_case_file
-from accounting.casefile import MAX_ROWS
 from accounting.importers import ImportInvalid, Parsed, RowError
+from accounting.method.case import MAX_ROWS
 from accounting.models import ImportBatch, ParkYear
 from accounting.sheets import SHEETS, SHEETS_BY_KEY
 from applications import access

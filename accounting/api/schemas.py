@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounting import casefile
+from accounting.method import case as casefile
 from accounting.sheets import GUIDING_ITEMS, SHEETS, Column
 
 NUMBER = {"anyOf": [{"type": "string", "example": "12.5"}, {"type": "number"}],

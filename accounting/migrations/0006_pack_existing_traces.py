@@ -6,7 +6,7 @@ from decimal import Decimal, localcontext
 from django.db import migrations
 
 from accounting import trace_store
-from accounting.factorset import CONTEXT
+from accounting.method.factor_set import CONTEXT
 
 NUMBERS = [trace_store.TRACE_COLUMNS.index(c) for c in ("quantity", "factor_value", "amount")]
 SIGN = trace_store.TRACE_COLUMNS.index("sign")

@@ -1,7 +1,7 @@
 """One park-year of energy data, entered in forms or imported, month by month.
 
 Quantities are Decimal with at most 6 decimal places and at most 10^15, the limits of the
-`zcp-case/1` file (accounting/casefile.py), so whatever is stored can always be calculated.
+`zcp-case/1` file (accounting/method/case.py), so whatever is stored can always be calculated.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounting.casefile import ELECTRICITY_KINDS, FUEL_USES, HEAT_DIRECTIONS, HEAT_KINDS
+from accounting.method.case import ELECTRICITY_KINDS, FUEL_USES, HEAT_DIRECTIONS, HEAT_KINDS
 
 QUANTITY = {"max_digits": 22, "decimal_places": 6, "validators": [MinValueValidator(0)]}
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounting.engine import (
+from accounting.method.engine import (
     CONTEXT,
     SCHEMA,
     CaseError,
@@ -26,7 +26,7 @@ from accounting.engine import (
     evaluate,
     evaluate_with_digest,
 )
-from accounting.factorset import (
+from accounting.method.factor_set import (
     FactorSetError,
     bundled_factor_set,
     load_factor_set_from_csv,

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError
 
-from accounting.factorset import Parameter, bundled_factor_set
+from accounting.method.factor_set import Parameter, bundled_factor_set
 from tests.accounting.test_engine import ACCEPTANCE, CASE_FILES, assert_matches, load
 
 ROOT = Path(__file__).resolve().parents[2]

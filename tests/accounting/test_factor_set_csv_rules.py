@@ -15,8 +15,8 @@ import pytest
 from django.utils import translation
 
 from accounting import factor_sets
-from accounting import factorset as fs
-from accounting.factorset import REFERENCE_DIR, FactorSetError, load_factor_set_from_csv
+from accounting.method import factor_set as fs
+from accounting.method.factor_set import REFERENCE_DIR, FactorSetError, load_factor_set_from_csv
 from accounting.models import FactorParameter, FactorSetVersion, FuelFactor
 
 TRIAL = REFERENCE_DIR / "ZCP-2025-trial"

@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from accounting import factor_sets, services
-from accounting.factorset import REFERENCE_DIR
+from accounting.method.factor_set import REFERENCE_DIR
 from accounting.models import (
     FactorParameter,
     FactorSetStatus,
@@ -35,7 +35,7 @@ def test_loading_the_bundled_sets_is_idempotent(db):
 
 
 def test_resolved_set_equals_the_bundled_one(trial_set):
-    from accounting.factorset import bundled_factor_set
+    from accounting.method.factor_set import bundled_factor_set
 
     stored, bundled = (
         services.resolve_factor_set("ZCP-2025-trial"),

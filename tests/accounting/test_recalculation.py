@@ -132,7 +132,7 @@ def test_unexpected_errors_are_retried_but_case_errors_are_not():
     task = tasks.recalculate_park_year
     assert task.max_retries == 3 and task.acks_late
     assert Exception in task.autoretry_for
-    from accounting.casefile import CaseError
+    from accounting.method.case import CaseError
 
     assert CaseError in task.dont_autoretry_for
 

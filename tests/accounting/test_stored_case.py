@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounting import digest, services, stored_case, trace_store
+from accounting import services, stored_case, trace_store
 from accounting.case_upload import parse_case_file
-from accounting.casefile import CaseError, check_stored, parse_case
 from accounting.data_entry import replace_data
-from accounting.digest import ROW_SECTIONS, parsed_digest
-from accounting.engine import evaluate, evaluate_parsed
+from accounting.method import digest
+from accounting.method.case import CaseError, check_stored, parse_case
+from accounting.method.digest import ROW_SECTIONS, parsed_digest
+from accounting.method.engine import evaluate, evaluate_parsed
 from accounting.models import (
     CalculationRun,
     FuelRecord,

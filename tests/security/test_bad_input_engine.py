@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounting.casefile import MAX_PLACES, MAX_VALUE, CaseError, parse_case
-from accounting.engine import dumps, evaluate
-from accounting.factorset import bundled_factor_set
+from accounting.method.case import MAX_PLACES, MAX_VALUE, CaseError, parse_case
+from accounting.method.engine import dumps, evaluate
+from accounting.method.factor_set import bundled_factor_set
 
 CASES = Path(__file__).resolve().parents[1] / "accounting" / "acceptance" / "cases"
 FACTOR_SET = bundled_factor_set("ZCP-2025-trial")

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounting import services as accounting_services
-from accounting.casefile import CaseError, parse_case
+from accounting.method.case import CaseError, parse_case
 from accounting.models import Enterprise, ImportBatch, ParkYear
 from applications import workflow
 from applications.models import Application, ApplicationEvent, Attachment, Status

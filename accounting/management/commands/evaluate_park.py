@@ -16,9 +16,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from accounting.casefile import CaseError, check_header
-from accounting.engine import dumps, evaluate
-from accounting.factorset import FactorSet, FactorSetError, bundled_factor_set
+from accounting.method.case import CaseError, check_header
+from accounting.method.engine import dumps, evaluate
+from accounting.method.factor_set import FactorSet, FactorSetError, bundled_factor_set
 
 
 def read_case(path: Path) -> Any:

@@ -9,7 +9,7 @@ Rows with the same key (enterprise, energy type, use …) are summed before they
 twelve monthly rows give one trace line with ``rows=12``, and 100k rows cost one multiplication
 per key. Every contribution is a ``TraceLine`` (quantity × factor = amount, with the factor's code,
 unit and source), and every total is the sum of its lines, so each number can be explained. The
-result and its trace are defined in accounting/results.py.
+result and its trace are defined in accounting/method/results.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from decimal import (
 from operator import attrgetter
 from typing import Any
 
-from accounting.casefile import (
+from accounting.method.case import (
     ELECTRICITY_KINDS,
     SCHEMA,
     CaseError,
@@ -34,9 +34,9 @@ from accounting.casefile import (
     WasteEnergy,
     parse_case,
 )
-from accounting.digest import case_digest, parsed_digest
-from accounting.factorset import CONTEXT, FactorSet
-from accounting.results import (
+from accounting.method.digest import case_digest, parsed_digest
+from accounting.method.factor_set import CONTEXT, FactorSet
+from accounting.method.results import (
     BY,
     EMISSION_CATEGORIES,
     ENERGY_GROUP,
@@ -121,7 +121,7 @@ def evaluate_parsed(
     parsed: ParsedCase, factor_set: FactorSet, rules: Rules = DEFAULT_RULES
 ) -> Result:
     """Calculate a case that is already typed and checked (``parse_case``, or rows read back
-    from the database and checked with ``casefile.check_stored``)."""
+    from the database and checked with ``case.check_stored``)."""
     with localcontext(CONTEXT):
         return _Calculation(parsed, factor_set, rules).result()
 

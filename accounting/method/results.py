@@ -1,6 +1,6 @@
 """What a calculation gives: the ``Result`` with its trace, and how it is written as JSON.
 
-Pure, like the engine that makes it (accounting/engine.py). Every contribution is a
+Pure, like the engine that makes it (accounting/method/engine.py). Every contribution is a
 ``TraceLine`` (quantity × factor = amount, with the factor's code, unit and source); the result
 keeps them compact (kinds + lines) and gives them as TraceLines on first use.
 """
@@ -14,7 +14,7 @@ from decimal import Decimal, localcontext
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from accounting.factorset import CONTEXT
+from accounting.method.factor_set import CONTEXT
 
 ZERO = Decimal(0)
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
 FUEL_COLUMNS = (
     "code",

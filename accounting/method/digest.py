@@ -14,7 +14,7 @@ from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
-from accounting.casefile import ParsedCase, parse_case
+from accounting.method.case import ParsedCase, parse_case
 
 
 def _canonical(value: Any) -> Any:
