@@ -2,8 +2,9 @@
 
 Pure: no Django, no ORM, no settings. Every number is a Decimal computed in a 34-digit context
 (IEEE decimal128), never a float. The method is Att.4 as written down in
-shared/domain/README.md, with decisions D1–D10; the decisions that are numbers live in ``Rules``
-and in the factor set's parameters, so they stay visible and configurable.
+shared/domain/README.md, with the decisions in DECISIONS.md; the decisions that are numbers live
+in ``Rules`` (accounting/method/rules.py, versioned) and in the factor set's parameters, so they
+stay visible and configurable.
 
 Rows with the same key (enterprise, energy type, use …) are summed before they are multiplied:
 twelve monthly rows give one trace line with ``rows=12``, and 100k rows cost one multiplication
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from decimal import (
     Decimal,
     localcontext,
@@ -41,12 +42,11 @@ from accounting.method.results import (
     EMISSION_CATEGORIES,
     ENERGY_GROUP,
     ZERO,
-    Factor,
     Result,
-    TraceKind,
-    TraceLine,
     dumps,
 )
+from accounting.method.rules import DEFAULT_RULES, Rules
+from accounting.method.trace import Factor, TraceKind, TraceLine
 
 __all__ = [
     "SCHEMA",
@@ -82,26 +82,6 @@ ENERGY_SIGN = {
 }
 POWER_AND_HEAT_USES = ("power_generation", "heat_supply")
 SIGN = {"import": 1, "export": -1}
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Att.3 limits and the numeric decisions; thresholds compare in exact Decimal (D2)."""
-
-    tier_200k_tce: Decimal = Decimal(200_000)
-    # D2: exactly 1,000,000 tce belongs to the ≥ 1,000,000 tier.
-    tier_1m_tce: Decimal = Decimal(1_000_000)
-    threshold_200k_1m: Decimal = Decimal("0.2")
-    threshold_1m_plus: Decimal = Decimal("0.3")
-    threshold_below_200k: Decimal = Decimal("0.2")  # D1: none published; provisional
-    direct_green_min_share: Decimal = Decimal("0.5")  # D8: "in principle", a warning
-    target_clean_energy: Decimal = Decimal("0.9")
-    target_solid_waste: Decimal = Decimal("0.8")
-    target_waste_energy: Decimal = Decimal("0.5")
-    target_water: Decimal = Decimal("0.8")
-
-
-DEFAULT_RULES = Rules()
 
 
 def evaluate(case: Any, factor_set: FactorSet, rules: Rules = DEFAULT_RULES) -> Result:
@@ -291,6 +271,7 @@ class _Calculation:
         return Result(
             factor_set_code=self.fs.code,
             factor_set_version=self.fs.version,
+            method_version=rules.version,
             energy_tce=energy_tce,
             energy_breakdown_tce=energy,
             emissions_t=emissions,

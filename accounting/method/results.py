@@ -1,8 +1,8 @@
 """What a calculation gives: the ``Result`` with its trace, and how it is written as JSON.
 
 Pure, like the engine that makes it (accounting/method/engine.py). Every contribution is a
-``TraceLine`` (quantity × factor = amount, with the factor's code, unit and source); the result
-keeps them compact (kinds + lines) and gives them as TraceLines on first use.
+``TraceLine`` (accounting/method/trace.py); the result keeps them compact (kinds + lines) and
+gives them as TraceLines on first use.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 from accounting.method.factor_set import CONTEXT
+from accounting.method.trace import TraceKind, TraceLine, new_line
 
 ZERO = Decimal(0)
 
@@ -34,71 +35,11 @@ ENERGY_GROUP = {
 BY = ("category", "energy_type", "enterprise")  # the breakdowns of a result
 
 
-class Factor(NamedTuple):
-    """A factor as a trace line names it: code, value, unit, and where it comes from."""
-
-    code: str
-    value: Decimal
-    unit: str
-    source: str
-
-
-_new_line = tuple.__new__  # makes a TraceLine without its Python-level __new__
-
-
-class TraceLine(NamedTuple):
-    """One contribution: ``amount = sign × quantity × factor_value``.
-
-    category: emissions (``amount_unit`` tCO2) ``fuel_combustion``, ``bunker`` (international
-    bunker fuel: part of fuel_combustion and of the total, Att.4, and also its memo),
-    ``transformation``, ``electricity``, ``heat``, ``process``; or ``energy`` (tce).
-    section: the case list the rows came from (fuels, electricity, generation, heat, processes).
-    energy_type: fuel code, ``electricity``, ``heat`` or ``process``.
-    use: fuel use; ``import``/``export``/``generation`` for electricity and heat; ``process``.
-    detail: electricity/heat kind, generation source or process product.
-    enterprise: as given; electricity/heat/process rows without one are ``_park``.
-    rows: how many input rows were summed into ``quantity``.
-    """
-
-    category: str
-    section: str
-    enterprise: str
-    energy_type: str
-    use: str
-    detail: str
-    rows: int
-    quantity: Decimal
-    unit: str
-    factor_code: str
-    factor_value: Decimal
-    factor_unit: str
-    factor_source: str
-    sign: int
-    amount: Decimal
-    amount_unit: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._asdict()
-
-
-class TraceKind(NamedTuple):
-    """What the trace lines of one kind share: all but enterprise, rows, quantity, amount."""
-
-    category: str
-    section: str
-    energy_type: str
-    use: str
-    detail: str
-    unit: str
-    factor: Factor
-    sign: int
-    amount_unit: str
-
-
 @dataclass(frozen=True)
 class Result:
     factor_set_code: str
     factor_set_version: int
+    method_version: str  # the Rules' version (accounting/method/rules.py)
     energy_tce: Decimal
     energy_breakdown_tce: dict[str, Decimal]  # fuels, electricity, heat
     emissions_t: dict[str, Decimal]  # the five categories, bunker_memo, total
@@ -125,7 +66,7 @@ class Result:
         kinds, lines = self.trace_kinds, []
         for kind, enterprise, rows, quantity, amount in self.trace_lines:
             k = kinds[kind]
-            lines.append(_new_line(TraceLine, (
+            lines.append(new_line(TraceLine, (
                 k.category, k.section, enterprise, k.energy_type, k.use, k.detail, rows,
                 quantity, k.unit, *k.factor, k.sign, amount, k.amount_unit,
             )))  # fmt: skip
@@ -186,15 +127,17 @@ class Result:
     def to_full_dict(self, *, trace: bool = True) -> dict[str, Any]:
         """``to_json_dict`` plus what explains it.
 
-        Adds factor_set {code, version}, clean_energy_tce, breakdowns (emissions_t and
-        energy_tce, each by_category / by_energy_type / by_enterprise), products and, unless
-        ``trace=False`` (a caller that stores the trace its own way), the trace.
+        Adds factor_set {code, version}, method {version}, clean_energy_tce, breakdowns
+        (emissions_t and energy_tce, each by_category / by_energy_type / by_enterprise),
+        products and, unless ``trace=False`` (a caller that stores the trace its own way), the
+        trace.
         """
         full = self.to_json_dict()
         full["factor_set"] = {
             "code": self.factor_set_code,
             "version": self.factor_set_version,
         }
+        full["method"] = {"version": self.method_version}
         full["clean_energy_tce"] = dict(self.clean_energy_tce)
         full["breakdowns"] = self.breakdowns()
         full["products"] = [dict(p) for p in self.products]
