@@ -226,6 +226,7 @@ def _recalculate(
                 trace_factors=trace_factors,
                 trace_lines=lines,
                 input_digest=parsed_digest(parsed),
+                method_version=result.method_version,
             )
     if before_store is not None:
         before_store()

@@ -12,8 +12,11 @@ class RunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CalculationRun
-        fields = ["id", "status", "factor_set_code", "factor_set_version", "input_digest",
-                  "inputs_as_of", "started_at", "finished_at", "duration_ms", "error"]
+        fields = ["id", "status", "factor_set_code", "factor_set_version", "method_version",
+                  "input_digest", "inputs_as_of", "started_at", "finished_at", "duration_ms",
+                  "error"]
+        extra_kwargs = {"method_version": {"help_text": _(
+            "核算所用方法规则的版本（门槛、分档与目标值）；为空表示该次核算早于方法版本的记录")}}
 
 
 class RunDetailSerializer(RunSerializer):

@@ -35,6 +35,9 @@ class CalculationRun(models.Model):
     )
     factor_set_code = models.CharField(_("因子集代码"), max_length=64, blank=True)
     factor_set_version = models.PositiveIntegerField(_("因子集版本"), null=True, blank=True)
+    # The method's rules (accounting/method/rules.py) the run applied; null for runs made before
+    # the method carried a version, so "unknown" stays apart from any real version.
+    method_version = models.CharField(_("方法版本"), max_length=64, null=True, blank=True)
     input_digest = models.CharField(_("输入摘要 (SHA-256)"), max_length=64, blank=True)
     # The park-year's inputs_changed_at that this run calculated from.
     inputs_as_of = models.DateTimeField(null=True, blank=True)

@@ -31,6 +31,7 @@ from accounting.method.factor_set import (
     bundled_factor_set,
     load_factor_set_from_csv,
 )
+from accounting.method.rules import DEFAULT_RULES, METHOD_VERSION, Rules, rules_digest
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "acceptance"
@@ -179,6 +180,41 @@ def test_core_pass_is_intensity_at_or_below_the_threshold(process_t: str, passes
     result = evaluate(case(fuels=[fuel("biomass", "end_use", 2_000_000)], processes=processes), FS)
     assert result.intensity == D(process_t) / D(1_000_000)
     assert result.core_pass is passes
+
+
+# --- The method's version -----------------------------------------------------------------------
+
+# Each method version with the digest of the rules table it stands for. A rule's value changed
+# without a new METHOD_VERSION fails the test below: add the new version here (never edit a line
+# of a version that runs may already have recorded).
+RULES_DIGESTS = {
+    "zcp-method/2025.1": "294ec480adc1ebf22c8c877b641d3a5d3bc7931827bcb73f97714a0c1f6587f8",
+}
+
+
+def test_a_changed_rule_needs_a_new_method_version() -> None:
+    assert DEFAULT_RULES.version == METHOD_VERSION
+    assert rules_digest(DEFAULT_RULES) == RULES_DIGESTS[METHOD_VERSION]
+    # Every version stands for its own table: no two versions pin the same rules.
+    assert len(set(RULES_DIGESTS.values())) == len(RULES_DIGESTS)
+
+
+def test_the_rules_digest_sees_every_value_but_not_the_version() -> None:
+    digest = rules_digest(DEFAULT_RULES)
+    for name, value in DEFAULT_RULES.table().items():
+        changed = Rules(**{name: value + D("0.01")})
+        assert rules_digest(changed) != digest, name
+    assert rules_digest(Rules(version="zcp-method/test")) == digest
+
+
+def test_the_result_names_the_method_version_of_the_rules_it_applied() -> None:
+    result = evaluate(case(fuels=[fuel("diesel", "end_use", 100)]), FS)
+    assert result.method_version == METHOD_VERSION
+    assert result.to_full_dict(trace=False)["method"] == {"version": METHOD_VERSION}
+    # The acceptance fields stay exactly those of shared/acceptance/expected.
+    assert "method" not in result.to_json_dict()
+    other = evaluate(case(fuels=[fuel("diesel", "end_use", 100)]), FS, Rules(version="x/1"))
+    assert other.method_version == "x/1"
 
 
 # --- Fuels: combustion, transformation, feedstock, recovered energy, bunker --------------------

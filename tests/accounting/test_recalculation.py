@@ -10,6 +10,7 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from accounting import services, tasks
+from accounting.method.rules import METHOD_VERSION
 from accounting.models import CalculationRun, ElectricityRecord, ParkYear, RunStatus
 
 from .conftest import VALID_CASES, import_case, load_case, post_formset
@@ -183,3 +184,28 @@ def test_the_run_records_factor_set_digest_trace_and_duration(cast, client, tria
         12,
     )
     assert run.finished_at >= run.started_at and run.duration_ms >= 0
+
+
+def test_the_run_records_the_method_version_and_the_result_page_shows_it(
+    cast, client, trial_set, on_commit
+):
+    client.force_login(cast.applicant_a)
+    import_case(client, cast.park_a, load_case(VALID_CASES[0]))
+    run = CalculationRun.objects.get()
+    assert run.method_version == METHOD_VERSION
+    assert run.result["method"] == {"version": METHOD_VERSION}
+    assert run.result["factor_set"] == {"code": "ZCP-2025-trial", "version": 1}
+    page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).content.decode()
+    assert f"<code>{METHOD_VERSION}</code>" in page
+    assert "未记录" not in page
+
+
+def test_a_run_made_before_the_method_had_a_version_says_so_instead_of_guessing(
+    cast, client, trial_set, on_commit
+):
+    client.force_login(cast.applicant_a)
+    import_case(client, cast.park_a, load_case(VALID_CASES[0]))
+    CalculationRun.objects.update(method_version=None)  # as migration 0008 leaves older runs
+    page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).content.decode()
+    assert "方法版本 未记录" in " ".join(page.split())
+    assert METHOD_VERSION not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from accounting.method.rules import METHOD_VERSION
 from accounting.models import CalculationRun
 from tests.applications.builders import complete_application, drive_to
 
@@ -134,3 +135,14 @@ def test_national_staff_list_only_what_has_reached_them(cast, django_assert_max_
     with django_assert_max_num_queries(6):
         detail = client.get(f"/api/v1/applications/{recommended.pk}/")
     assert detail.json()["status"] == "recommended"
+
+
+def test_a_run_names_its_method_version_next_to_its_factor_set(api, cast, pushed):
+    body = api.get(f"/api/v1/parks/{cast.park_a.pk}/years/2025/result/").json()
+    for run in (body["latest_run"], body["result"]):
+        assert run["method_version"] == METHOD_VERSION
+        assert (run["factor_set_code"], run["factor_set_version"]) == ("ZCP-2025-trial", 1)
+    assert body["result"]["result"]["method"] == {"version": METHOD_VERSION}
+    CalculationRun.objects.update(method_version=None)
+    listed = api.get(f"/api/v1/parks/{cast.park_a.pk}/years/2025/runs/").json()["results"]
+    assert [run["method_version"] for run in listed] == [None]
