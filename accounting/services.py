@@ -210,10 +210,11 @@ def _recalculate(
         try:
             parsed = read_case(park_year, version.code)
             check_stored(parsed, factor_set.fuels)
+            # The engine refuses too: negative energy consumption, named ``energy`` (D11).
+            result = engine.evaluate_parsed(parsed, factor_set)
         except CaseError as exc:
             fields.update(status=RunStatus.FAILED, error=str(exc))
         else:
-            result = engine.evaluate_parsed(parsed, factor_set)
             kinds = [
                 (k.category, k.section, k.energy_type, k.use, k.detail, k.unit, *k.factor,
                  k.sign, k.amount_unit)

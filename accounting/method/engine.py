@@ -22,6 +22,7 @@ from decimal import (
     Decimal,
     localcontext,
 )
+from fractions import Fraction
 from operator import attrgetter
 from typing import Any
 
@@ -148,6 +149,12 @@ def _grouped(rows: Iterable[Any], fields_: tuple[str, ...], amount: str) -> dict
 _ROWS = attrgetter("rows")
 
 
+def _rounded(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal of the engine's precision, rounded once (decimal's
+    division is correctly rounded, and the integers enter it exactly)."""
+    return CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+
+
 class _Calculation:
     def __init__(self, case: ParsedCase, factor_set: FactorSet, rules: Rules) -> None:
         self.case = case
@@ -157,6 +164,11 @@ class _Calculation:
         self.kinds: list[TraceKind] = []
         self._kind_numbers: dict[tuple, int] = {}
         self._plans: list[tuple] = []  # per kind, for _add
+        # D2: per kind, its quantities summed (exact: at most 6 places, far inside 34 digits)
+        # and its factor as an exact fraction; what ``_exact_totals`` decides with.
+        self._quantities: list[Decimal] = []
+        self._exact: list[Fraction] = []
+        self._exact_factors: dict[Factor, Fraction] = {}  # where not the factor's own value
         self.tables = _empty_tables()
         emissions, energy = self.tables["emissions_t"], self.tables["energy_tce"]
         self._sums = {
@@ -186,6 +198,9 @@ class _Calculation:
             self._plans.append(
                 (factor.value, sign < 0, by_category, group, by_type, energy_type, by_enterprise)
             )
+            exact = self._exact_factors.get(factor)
+            self._exact.append(sign * (Fraction(factor.value) if exact is None else exact))
+            self._quantities.append(ZERO)
         return kind
 
     def _add(self, kind: int, enterprise: str, group: tuple[int, Decimal]) -> Decimal:
@@ -199,6 +214,7 @@ class _Calculation:
         if negative:
             amount = -amount
         self.lines.append((kind, enterprise, rows, quantity, amount))
+        self._quantities[kind] += quantity
         by_category[category] += amount
         by_type[energy_type] += amount
         by_enterprise[enterprise] = by_enterprise.get(enterprise, ZERO) + amount
@@ -247,27 +263,40 @@ class _Calculation:
         energy_tce = energy["fuels"] + energy["electricity"] + energy["heat"]
 
         rules, flags = self.rules, set()
-        intensity = emissions["total"] / energy_tce if energy_tce > 0 else None
-        if intensity is None:
+        exact_emissions, exact_energy = self._exact_totals()
+        if exact_energy < 0:  # D11
+            raise CaseError(
+                "energy",
+                f"must not be negative: exports exceed all use ({_rounded(exact_energy)} tce)",
+            )
+        intensity = core_pass = None
+        if exact_energy == 0:
             flags.add("no_energy_consumption")
-        if energy_tce >= rules.tier_1m_tce:
+        if exact_energy >= rules.tier_1m_tce:
             tier, threshold = "1m_plus", rules.threshold_1m_plus
-        elif energy_tce >= rules.tier_200k_tce:
+        elif exact_energy >= rules.tier_200k_tce:
             tier, threshold = "200k_1m", rules.threshold_200k_1m
         else:
             tier, threshold = "below_200k", rules.threshold_below_200k
             flags.add("threshold_provisional")
+        if exact_energy > 0:
+            # D2: decided on the exact quantities, emissions ≤ threshold × energy; the
+            # intensity shown is their quotient rounded once, so it agrees with the decision.
+            intensity = _rounded(exact_emissions / exact_energy)
+            core_pass = exact_emissions <= Fraction(threshold) * exact_energy
 
         consumption, direct_green = mwh["consumption"], mwh["direct_green"]
         direct_share = direct_green / consumption if consumption > 0 else None
         if direct_share is None:
             flags.add("no_electricity_consumption")
-        elif direct_share < rules.direct_green_min_share:
+        elif Fraction(direct_green) < Fraction(rules.direct_green_min_share) * Fraction(
+            consumption
+        ):  # D8, compared exactly (D2)
             flags.add("direct_green_below_50pct")
 
-        clean = self._clean_energy(fuel_tce, mwh, gj)
-        clean_share = clean["total"] / energy_tce if energy_tce > 0 else None
-        guiding, products = self._guiding(clean_share, flags)
+        clean, exact_clean = self._clean_energy(fuel_tce, mwh, gj)
+        guiding, products = self._guiding(exact_clean, exact_energy, flags)
+        clean_share = guiding["clean_energy"]["value"]
         return Result(
             factor_set_code=self.fs.code,
             factor_set_version=self.fs.version,
@@ -278,7 +307,7 @@ class _Calculation:
             intensity=intensity,
             tier=tier,
             threshold=threshold,
-            core_pass=None if intensity is None else intensity <= threshold,
+            core_pass=core_pass,
             electricity_mwh={"consumption": consumption, "direct_green": direct_green},
             direct_green_share=direct_share,
             clean_energy_tce=clean,
@@ -295,16 +324,26 @@ class _Calculation:
         """(emission factor, emission factor at 100% oxidation, tce coefficient) of a fuel."""
         fuel = self.fs.fuels[code]
         per, source = f"/{fuel.unit}", fuel.source
-        return (
-            Factor(f"{code}.emission_factor", fuel.emission_factor(), "tCO2" + per, source),
-            Factor(
-                f"{code}.emission_factor_of100",
-                fuel.emission_factor(Decimal(1)),
-                "tCO2" + per,
-                source,
-            ),
-            Factor(f"{code}.tce_per_unit", fuel.tce_per_unit, "tce" + per, source),
+        ef = Factor(f"{code}.emission_factor", fuel.emission_factor(), "tCO2" + per, source)
+        ef_100 = Factor(
+            f"{code}.emission_factor_of100", fuel.emission_factor(Decimal(1)), "tCO2" + per, source
         )
+        self._exact_factors[ef] = fuel.exact_emission_factor()
+        self._exact_factors[ef_100] = fuel.exact_emission_factor(Decimal(1))
+        return ef, ef_100, Factor(f"{code}.tce_per_unit", fuel.tce_per_unit, "tce" + per, source)
+
+    def _exact_totals(self) -> tuple[Fraction, Fraction]:
+        """(total emissions in tCO2, energy consumption in tce) as exact fractions: per kind,
+        its summed quantity × its exact factor (D2). The result's totals are the sums of the
+        trace lines at 34 digits; these differ from them at most in the last digits, and only
+        where a factor is not a finite decimal (44/12)."""
+        emissions, energy = Fraction(0), Fraction(0)
+        for kind, quantity, factor in zip(self.kinds, self._quantities, self._exact, strict=True):
+            if kind.category == "energy":
+                energy += Fraction(quantity) * factor
+            else:
+                emissions += Fraction(quantity) * factor
+        return emissions, energy
 
     def _fuels(self) -> dict[str, Decimal]:
         """Lines of the fuel rows; returns the tce sums the clean share needs."""
@@ -426,8 +465,9 @@ class _Calculation:
                 )
             self._add(kind, enterprise, group)
 
-    def _clean_energy(self, fuel_tce: dict, mwh: dict, gj: dict) -> dict[str, Decimal]:
-        """Clean energy in tce (D5, D6); the share is ``total / energy_tce``.
+    def _clean_energy(self, fuel_tce: dict, mwh: dict, gj: dict) -> tuple[dict, Fraction]:
+        """Clean energy in tce (D5, D6), and its total as an exact fraction for the share and
+        its judgement (D2); the share is ``total / energy_tce``.
 
         clean = C_fuels + C_electricity + C_heat, where
           C_fuels       = Σ signed tce of the fuels marked clean in the factor set
@@ -446,33 +486,45 @@ class _Calculation:
         (D6): the gas behind an exported kWh leaves with it, so the share stays ≤ 100%.
         Reproduces shared/acceptance/expected 01–04 to ~1e-16 relative.
         """
-        power_heat = fuel_tce["power_heat"]
-        s = fuel_tce["power_heat_clean"] / power_heat if power_heat > 0 else ZERO
-        p = self.fs.value
+        # The sums of tce and MWh are exact decimals (quantities of at most 6 places times
+        # factors of a few digits); only s is a quotient: in fractions nothing is rounded.
+        e = {key: Fraction(value) for key, value in mwh.items()}
+        h = {key: Fraction(value) for key, value in gj.items()}
+        fuels, power_heat = Fraction(fuel_tce["clean"]), Fraction(fuel_tce["power_heat"])
+        s = Fraction(fuel_tce["power_heat_clean"]) / power_heat if power_heat > 0 else 0
+        p = {key: Fraction(self.fs.value(key)) for key in
+             ("grid_clean_fraction", "electricity_equal_value", "heat_tce")}  # fmt: skip
         electricity = (
-            mwh["import_direct_non_fossil"]
-            + mwh["import_green_certificate"]
-            + mwh["import_grid"] * p("grid_clean_fraction")
-            + mwh["generation_non_fossil"]
-            - mwh["export_non_fossil"]
-            - mwh["export_fossil"] * s
-        ) * p("electricity_equal_value")
-        heat = (gj["import_non_fossil"] - gj["export_non_fossil"] - gj["export_fossil"] * s) * p(
-            "heat_tce"
-        )
-        total = fuel_tce["clean"] + electricity + heat
-        return {"fuels": fuel_tce["clean"], "electricity": electricity, "heat": heat,
-                "total": total}  # fmt: skip
+            e.get("import_direct_non_fossil", 0)
+            + e.get("import_green_certificate", 0)
+            + e.get("import_grid", 0) * p["grid_clean_fraction"]
+            + e.get("generation_non_fossil", 0)
+            - e.get("export_non_fossil", 0)
+            - e.get("export_fossil", 0) * s
+        ) * p["electricity_equal_value"]
+        heat = (
+            h.get("import_non_fossil", 0) - h.get("export_non_fossil", 0)
+            - h.get("export_fossil", 0) * s
+        ) * p["heat_tce"]  # fmt: skip
+        total = fuels + electricity + heat
+        shown = {"fuels": fuel_tce["clean"], "electricity": _rounded(electricity),
+                 "heat": _rounded(heat), "total": _rounded(total)}  # fmt: skip
+        return shown, total
 
-    def _guiding(self, clean_share: Decimal | None, flags: set[str]) -> tuple:
+    def _guiding(self, clean: Fraction, energy: Fraction, flags: set[str]) -> tuple:
         """({indicator: outcome}, per-product details); adds missing_<name> flags."""
         rules = self.rules
 
-        def judged(value: Decimal | None, target: Decimal) -> dict[str, Any]:
-            passed = None if value is None else value >= target
-            return {"value": value, "target": target, "pass": passed}
+        def judged(used: Fraction | Decimal, total: Fraction | Decimal, target: Decimal) -> dict:
+            """A share used / total against its target, judged exactly (D2): used ≥ target ×
+            total; None when there is no total."""
+            if total <= 0:
+                return {"value": None, "target": target, "pass": None}
+            used, total = Fraction(used), Fraction(total)
+            passed = used >= Fraction(target) * total
+            return {"value": _rounded(used / total), "target": target, "pass": passed}
 
-        guiding = {"clean_energy": judged(clean_share, rules.target_clean_energy)}
+        guiding = {"clean_energy": judged(clean, energy, rules.target_clean_energy)}
         targets = {
             "solid_waste": rules.target_solid_waste,
             "waste_energy": rules.target_waste_energy,
@@ -486,9 +538,9 @@ class _Calculation:
                 guiding[name] = {"not_applicable": indicator.reason}
             elif isinstance(indicator, WasteEnergy):
                 rate = indicator.rate  # D9: weighted by the recoverable amounts
-                guiding[name] = judged(rate.used / rate.total, targets[name])
+                guiding[name] = judged(rate.used, rate.total, targets[name])
             elif isinstance(indicator, Rate):
-                guiding[name] = judged(indicator.used / indicator.total, targets[name])
+                guiding[name] = judged(indicator.used, indicator.total, targets[name])
             else:
                 products = tuple(asdict(p) | {"pass": p.passes} for p in indicator)
                 passed = all(p.passes for p in indicator)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -100,6 +101,19 @@ class Fuel:
         product = CONTEXT.multiply(self.ncv_gj_per_unit, self.carbon_tc_per_tj)
         product = CONTEXT.multiply(CONTEXT.multiply(product, oxidation), Decimal(44))
         return CONTEXT.divide(product, Decimal(12 * 1000))  # 1000: GJ → TJ
+
+    def exact_emission_factor(self, oxidation_override: Decimal | None = None) -> Fraction:
+        """``emission_factor`` as an exact fraction (44/12 is not a finite decimal): what the
+        pass/fail decisions add up, so a tie is judged a tie (D2)."""
+        if not self.fossil:
+            return Fraction(0)
+        assert self.ncv_gj_per_unit is not None and self.carbon_tc_per_tj is not None
+        oxidation = self.oxidation if oxidation_override is None else oxidation_override
+        assert oxidation is not None
+        return (
+            Fraction(self.ncv_gj_per_unit) * Fraction(self.carbon_tc_per_tj) * Fraction(oxidation)
+            * Fraction(44, 12 * 1000)
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

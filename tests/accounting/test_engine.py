@@ -9,6 +9,7 @@ import json
 import math
 import time
 from decimal import Decimal, localcontext
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,74 @@ def test_core_pass_is_intensity_at_or_below_the_threshold(process_t: str, passes
     result = evaluate(case(fuels=[fuel("biomass", "end_use", 2_000_000)], processes=processes), FS)
     assert result.intensity == D(process_t) / D(1_000_000)
     assert result.core_pass is passes
+
+
+def tie_through_heat_export(process_t: str) -> dict[str, Any]:
+    """Kerosene and biomass burnt, fossil heat exported, clinker made: with 5673.4116 t of
+    process CO2 the intensity is exactly 0.3 by the exact figures (kerosene's factor holds 44/12,
+    which no decimal holds exactly), at 1,144,922.7512 tce: the ≥ 1,000,000 tier."""
+    return case(
+        fuels=[fuel("kerosene", "end_use", 153_000), fuel("biomass", "end_use", 2_290_000)],
+        heat=[{"direction": "export", "kind": "fossil", "gj": 588_840, "factor_tco2_per_gj": None}],
+        processes=[
+            {"product": "熟料", "tonnes": process_t, "factor_tco2_per_t": 1, "basis": "实测"}
+        ],
+    )
+
+
+def test_an_intensity_exactly_at_the_threshold_through_a_heat_export_credit_passes() -> None:
+    result = evaluate(tie_through_heat_export("5673.4116"), FS)
+    assert (result.tier, result.threshold) == ("1m_plus", D("0.3"))
+    assert result.intensity == D("0.3")
+    assert result.core_pass is True
+    # The quotient of the rounded totals is above 0.3 in its last digit: it may not decide.
+    with localcontext(CONTEXT):
+        assert result.emissions_t["total"] / result.energy_tce > D("0.3")
+
+
+def test_a_millionth_of_a_tonne_above_the_tie_fails() -> None:
+    result = evaluate(tie_through_heat_export("5673.411601"), FS)
+    assert result.intensity > D("0.3")
+    assert result.core_pass is False
+
+
+def test_negative_energy_consumption_is_refused_naming_energy() -> None:
+    # All the electricity exported and nothing used: exports above all use (D11).
+    electricity = [{"direction": "export", "kind": "non_fossil", "mwh": 1000}]
+    with pytest.raises(CaseError) as refused:
+        evaluate(case(electricity=electricity), FS)
+    assert refused.value.path == "energy"
+    assert refused.value.message.startswith("must not be negative")
+    assert "-300" in refused.value.message  # 1000 MWh × 0.3 tce/MWh
+
+
+def test_a_park_year_with_no_energy_at_all_is_not_refused_but_judged_on_nothing() -> None:
+    result = evaluate(case(fuels=[fuel("blast_furnace_gas", "recovered_energy", 100)]), FS)
+    assert result.energy_tce == 0 and result.intensity is None and result.core_pass is None
+    assert "no_energy_consumption" in result.flags
+
+
+def clean_tie(direct_mwh: int) -> dict[str, Any]:
+    """Power from biomass (14,286 tce) and anthracite (7,143 tce), 3,000 MWh of it exported:
+    the export carries the clean share 2/3 of that fuel (D6), which no decimal holds. With
+    159,670 MWh of direct green power the clean share is exactly 0.9: 61,587 of 68,430 tce."""
+    fuels = [
+        fuel("biomass", "power_generation", 28_572),
+        fuel("anthracite", "power_generation", 10_000),
+    ]
+    electricity = [
+        {"direction": "import", "kind": "direct_non_fossil", "mwh": direct_mwh},
+        {"direction": "export", "kind": "fossil", "mwh": 3000},
+    ]
+    return case(fuels=fuels, electricity=electricity)
+
+
+def test_a_clean_share_exactly_at_its_target_passes_and_just_below_it_fails() -> None:
+    tie = evaluate(clean_tie(159_670), FS)
+    assert tie.energy_tce == D(68_430)
+    assert tie.guiding["clean_energy"] == {"value": D("0.9"), "target": D("0.9"), "pass": True}
+    below = evaluate(clean_tie(159_669), FS).guiding["clean_energy"]
+    assert below["value"] < D("0.9") and below["pass"] is False
 
 
 # --- The method's version -----------------------------------------------------------------------
@@ -725,6 +794,27 @@ process_rows = st.builds(
 )
 
 
+def energy_by_hand(whole: dict[str, Any]) -> Fraction:
+    """Energy consumption worked out apart from the engine, in exact fractions (tce)."""
+    signs = {"recovered_energy": 0, "transformation_output": -1}
+    mwh = Fraction(FS.value("electricity_equal_value"))
+    energy = sum(
+        Fraction(row["quantity"]) * Fraction(TCE[row["fuel"]]) * signs.get(row["use"], 1)
+        for row in whole["fuels"]
+    )
+    energy += sum(
+        Fraction(row["mwh"]) * mwh * (1 if row["direction"] == "import" else -1)
+        for row in whole["electricity"]
+    )
+    energy += sum(Fraction(row["mwh"]) * mwh for row in whole["generation"] if not row["fossil"])
+    energy += sum(
+        Fraction(row["gj"]) * Fraction(FS.value("heat_tce"))
+        * (1 if row["direction"] == "import" else -1)
+        for row in whole["heat"]
+    )  # fmt: skip
+    return Fraction(energy)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     fuels=st.lists(fuel_rows, max_size=12),
@@ -736,16 +826,15 @@ process_rows = st.builds(
 def test_any_valid_case_evaluates_and_its_totals_are_exactly_the_sums_of_their_parts(
     fuels: list, electricity: list, generation: list, heat: list, processes: list
 ) -> None:
-    result: Result = evaluate(
-        case(
-            fuels=fuels,
-            electricity=electricity,
-            generation=generation,
-            heat=heat,
-            processes=processes,
-        ),
-        FS,
+    whole = case(
+        fuels=fuels, electricity=electricity, generation=generation, heat=heat, processes=processes
     )
+    if energy_by_hand(whole) < 0:  # D11: exports above all use are refused, naming energy
+        with pytest.raises(CaseError) as refused:
+            evaluate(whole, FS)
+        assert refused.value.path == "energy"
+        return
+    result: Result = evaluate(whole, FS)
     e = result.emissions_t
     with localcontext(CONTEXT):
         assert e["total"] == (

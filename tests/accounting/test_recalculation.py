@@ -209,3 +209,15 @@ def test_a_run_made_before_the_method_had_a_version_says_so_instead_of_guessing(
     page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).content.decode()
     assert "方法版本 未记录" in " ".join(page.split())
     assert METHOD_VERSION not in page
+
+
+def test_exports_above_all_use_are_a_failed_run_naming_energy(cast, client, trial_set, on_commit):
+    client.force_login(cast.applicant_a)
+    export = {"month": 1, "direction": "export", "kind": "non_fossil", "mwh": "1000"}
+    assert post_formset(client, cast.park_a, 2025, "electricity", [export]).status_code == 302
+    run = services.recalculate(ParkYear.objects.get().pk)
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("energy: must not be negative")
+    assert run.result is None and not run.trace_chunks.exists()
+    page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).content.decode()
+    assert "最近一次核算失败" in page and "energy: must not be negative" in page
