@@ -160,7 +160,8 @@ class Product:
 
     @property
     def passes(self) -> bool:
-        # Energy-consumption quotas are maxima: at or below the level-2 limit is "at or better".
+        # D14: energy-consumption quotas are maxima: at or below the level-2 limit is "at or
+        # better".
         return self.actual <= self.level2_limit
 
 
@@ -579,7 +580,7 @@ def check_stored(parsed: ParsedCase, fuels: Mapping[str, Any]) -> None:
     if bad:  # each distinct pair is checked once; the error names the first bad row
         i, (fuel, use) = next((i, label) for i, label in enumerate(labels) if label in bad)
         if fuel == RAW_COAL:
-            raise CaseError(f"fuels[{i}].fuel", RAW_COAL_MESSAGE)
+            raise CaseError(f"fuels[{i}].fuel", RAW_COAL_MESSAGE)  # D4
         if fuel not in fuels:
             name = json.dumps(fuel, ensure_ascii=False)
             raise CaseError(f"fuels[{i}].fuel", f"unknown fuel {name} in {parsed.factor_set}")

@@ -94,7 +94,7 @@ class Fuel:
         assert self.ncv_gj_per_unit is not None and self.carbon_tc_per_tj is not None
         oxidation = self.oxidation if oxidation_override is None else oxidation_override
         assert oxidation is not None
-        # 44/12 exactly, not the set's `co2_per_c` parameter (3.666667, rounded for display):
+        # D13: 44/12 exactly, not the set's `co2_per_c` parameter (3.666667, rounded for display):
         # with it the acceptance results agree to ~1e-15, with the rounded one every emission is
         # 9.1e-8 too high. Multiply first (exact for these few-digit inputs), divide once, at the
         # engine's precision whatever the caller's decimal context is.

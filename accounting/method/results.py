@@ -43,7 +43,7 @@ class Result:
     energy_tce: Decimal
     energy_breakdown_tce: dict[str, Decimal]  # fuels, electricity, heat
     emissions_t: dict[str, Decimal]  # the five categories, bunker_memo, total
-    intensity: Decimal | None  # None when energy_tce ≤ 0 (flag no_energy_consumption)
+    intensity: Decimal | None  # None when energy_tce is 0 (flag no_energy_consumption; D11)
     tier: str  # below_200k, 200k_1m, 1m_plus
     threshold: Decimal
     core_pass: bool | None  # None when intensity is None

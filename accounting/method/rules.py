@@ -1,5 +1,5 @@
 """The rules the method decides with: Att.3's limits, the guiding targets and the numbers the
-decisions set (DECISIONS.md), under one version that every calculation run records.
+decisions set (DECISIONS.md), under one version that every calculation run records (D12).
 
 A factor set's numbers are data with their own version (D10); these are code. So that a stored
 result can still be explained after the code changes, ``Rules.version`` names this table: any

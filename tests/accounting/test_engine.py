@@ -1,4 +1,5 @@
-"""The pure accounting engine: acceptance cases, decisions D1–D10, refusals and invariants.
+"""The pure accounting engine: acceptance cases, decisions (accounting/method/DECISIONS.md),
+refusals and invariants.
 
 No database and no Django: a case (a dict) and a factor set in, a Result out.
 """
