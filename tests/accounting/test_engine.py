@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 import time
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -877,3 +879,20 @@ def test_the_one_pass_breakdowns_equal_each_breakdown(name: str) -> None:
             assert tables[unit_key][f"by_{by}"] == expected
             assert list(tables[unit_key][f"by_{by}"]) == list(expected)  # same order
     assert result.to_full_dict()["breakdowns"] == tables
+
+
+def test_the_method_package_loads_without_django() -> None:
+    # Run apart from this process, whose pytest-django has loaded Django already.
+    modules = ", ".join(
+        f"accounting.method.{name}"
+        for name in ("case", "digest", "engine", "factor_set", "results", "rules", "trace")
+    )
+    code = (
+        f"import sys, {modules}; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
