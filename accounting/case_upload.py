@@ -83,7 +83,10 @@ def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
             ]
     return {
         "enterprises": [[n, None, None] for n in names],
-        "fuels": [[r.enterprise, None, r.fuel, r.use, str(r.quantity)] for r in parsed.fuels],
+        "fuels": [
+            [r.enterprise, None, r.fuel, r.use, str(r.quantity), _t(r.ncv), _t(r.carbon)]
+            for r in parsed.fuels
+        ],
         "electricity": [
             [_ent(r.enterprise), None, r.direction, r.kind, str(r.mwh)] for r in parsed.electricity
         ],

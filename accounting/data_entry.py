@@ -88,8 +88,12 @@ def replace_data(park_year: ParkYear, data: dict[str, Any]) -> None:
 
     _insert(
         FuelRecord,
-        ("park_year", "enterprise", "month", "fuel", "use", "quantity"),
-        ((py, eid(e), m, f, u, _d(q)) for e, m, f, u, q in data.get("fuels", [])),
+        ("park_year", "enterprise", "month", "fuel", "use", "quantity", "ncv_gj_per_unit",
+         "carbon_tc_per_tj"),
+        (
+            (py, eid(e), m, f, u, _d(q), _d(n), _d(c))
+            for e, m, f, u, q, n, c in data.get("fuels", [])
+        ),
     )
     _insert(
         ElectricityRecord,

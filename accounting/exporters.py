@@ -71,10 +71,13 @@ def record_rows(park_year: ParkYear | None) -> dict[str, Iterable[list]]:
             .values_list("name", "credit_code", "industry")
         ),
         "fuels": (
-            [e, m, f, _label(FUEL_USE_LABELS, u), _num(q)]
-            for e, m, f, u, q in FuelRecord.objects.filter(park_year=py)
+            [e, m, f, _label(FUEL_USE_LABELS, u), _num(q), _num(n), _num(c)]
+            for e, m, f, u, q, n, c in FuelRecord.objects.filter(park_year=py)
             .order_by("id")
-            .values_list("enterprise__name", "month", "fuel", "use", "quantity")
+            .values_list(
+                "enterprise__name", "month", "fuel", "use", "quantity", "ncv_gj_per_unit",
+                "carbon_tc_per_tj",
+            )
             .iterator(5000)
         ),
         "electricity": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -53,7 +54,20 @@ class EnterpriseForm(_RecordForm):
 class FuelForm(_RecordForm):
     class Meta:
         model = FuelRecord
-        fields = ["enterprise", "month", "fuel", "use", "quantity"]
+        fields = ["enterprise", "month", "fuel", "use", "quantity", "ncv_gj_per_unit",
+                  "carbon_tc_per_tj"]
+
+    def _measured(self, name: str) -> Decimal | None:
+        value = self.cleaned_data[name]
+        if value is not None and not value:  # D15: zero is no measurement
+            raise forms.ValidationError(_("实测值须大于零；不填则采用因子集的缺省值"))
+        return value
+
+    def clean_ncv_gj_per_unit(self) -> Decimal | None:
+        return self._measured("ncv_gj_per_unit")
+
+    def clean_carbon_tc_per_tj(self) -> Decimal | None:
+        return self._measured("carbon_tc_per_tj")
 
     def clean_fuel(self) -> str:
         code = self.cleaned_data["fuel"]

@@ -281,7 +281,7 @@ def _parse_tables(
         header = [("" if v is None else str(v).strip()) for v in rows[0][1]]
         while header and not header[-1]:
             header.pop()
-        if header != sheet.headers:
+        if not sheet.accepts(header):
             errors.append(
                 RowError(sheet.title, rows[0][0], "", _("表头须为：%s") % _join(sheet.headers))
             )
@@ -394,8 +394,9 @@ def case_from_data(
         "year": year,
         "factor_set": factor_set,
         "fuels": [
-            {"enterprise": e, "fuel": f, "use": u, "quantity": q}
-            for e, _m, f, u, q in data.get("fuels", [])
+            {"enterprise": e, "fuel": f, "use": u, "quantity": q, "ncv_gj_per_unit": n,
+             "carbon_tc_per_tj": c}
+            for e, _m, f, u, q, n, c in data.get("fuels", [])
         ],
         "electricity": [
             ent(e) | {"direction": d, "kind": k, "mwh": v}

@@ -35,6 +35,14 @@ class Sheet:
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
+    def accepts(self, header: list[str]) -> bool:
+        """The sheet's header row, or one without some of its trailing optional columns
+        (a workbook made from an earlier template)."""
+        headers = self.headers
+        return header == headers[: len(header)] and not any(
+            c.required for c in self.columns[len(header) :]
+        )
+
 
 def _enterprise(required: bool) -> Column:
     return Column("enterprise", "企业名称", "enterprise", required)
@@ -61,6 +69,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("fuel", "燃料", "fuel"),
             Column("use", "用途", "choice", choices="uses"),
             Column("quantity", "消费量", "number"),
+            # Measured values (D15); a workbook made before these columns may leave them out.
+            Column("ncv_gj_per_unit", "实测低位发热量(GJ/单位)", "number", required=False),
+            Column("carbon_tc_per_tj", "实测含碳量(tC/TJ)", "number", required=False),
         ),
     ),
     Sheet(

@@ -51,7 +51,7 @@ from accounting.models import (
 # Per section: the record model, its key columns after the enterprise (named as in the case file),
 # and its amount column. build_case, read_case and the sums all read this one list.
 _STORED = (
-    ("fuels", FuelRecord, ("fuel", "use"), "quantity"),
+    ("fuels", FuelRecord, ("fuel", "use", "ncv_gj_per_unit", "carbon_tc_per_tj"), "quantity"),
     ("electricity", ElectricityRecord, ("direction", "kind"), "mwh"),
     ("generation", GenerationRecord, ("source", "fossil"), "mwh"),
     ("heat", HeatRecord, ("direction", "kind", "factor_tco2_per_gj"), "gj"),
@@ -92,6 +92,9 @@ def build_case(park_year: ParkYear, *, monthly: bool = False) -> dict[str, Any]:
             row = dict(zip(fields, values, strict=True))
             if row["enterprise"] is None:
                 del row["enterprise"]  # park-level electricity, heat or process
+            for key in _MEASURED.intersection(row):
+                if row[key] is None:
+                    del row[key]  # the factor set's value: the key is optional in the file
             row[amount] = total
             rows.append(row)
         case[section] = rows
@@ -194,6 +197,7 @@ def _stored_groups(park_year: ParkYear, *, in_database: bool | None = None) -> l
 
 
 _FIRST = itemgetter(0)
+_MEASURED = frozenset(("ncv_gj_per_unit", "carbon_tc_per_tj"))
 
 
 def _enterprise_names(park_year: ParkYear) -> dict[int, str]:
@@ -215,7 +219,10 @@ def read_case(park_year: ParkYear, factor_set_code: str) -> ParsedCase:
         factor_set=factor_set_code,
         # tuple.__new__ makes the rows without their Python-level __new__ (8,000 of them for
         # a large park); "or ZERO" spells a zero sum as parse_case does.
-        fuels=tuple(new(FuelRow, (names[e], f, u, q or ZERO, n)) for _, e, f, u, q, n in fuels),
+        fuels=tuple(
+            new(FuelRow, (names[e], f, u, q or ZERO, ncv, c, n))
+            for _, e, f, u, ncv, c, q, n in fuels
+        ),
         electricity=tuple(
             new(ElectricityRow, (names[e], d, k, m or ZERO, n)) for _, e, d, k, m, n in electricity
         ),

@@ -12,6 +12,8 @@ Limits on every number (documented for the API and the import):
   the engine's 34-digit arithmetic);
 - at most 6 decimal places (metering precision; also refuses binary-float noise such as
   0.30000000000000004 instead of silently rounding it).
+A fuel row may add a measured ``ncv_gj_per_unit`` and ``carbon_tc_per_tj`` (D15): absent or
+null is the factor set's value, zero is refused.
 Text fields are at most 200 characters (``basis`` and ``not_applicable`` reasons 2,000); each
 list holds at most 1,000,000 rows. Keys the format does not know (a month, a note) are ignored;
 an absent list means none; an absent guiding indicator is flagged ``missing_<name>``.
@@ -61,6 +63,8 @@ RAW_COAL_MESSAGE = (
     "raw coal must be split into anthracite, coking_bituminous, general_bituminous or lignite"
 )
 
+MEASURED_ZERO_MESSAGE = "must be greater than zero (leave it out to use the factor set's value)"
+
 _QUANTUM = Decimal(1).scaleb(-MAX_PLACES)
 _MAX_FLOAT = float(MAX_VALUE)  # 1e15 is exact in binary
 _NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
@@ -87,6 +91,10 @@ class FuelRow(NamedTuple):
     fuel: str
     use: str
     quantity: Decimal
+    # Measured (实测) net calorific value, GJ per the fuel's unit, and carbon content, tC/TJ;
+    # None means the factor set's default (D15).
+    ncv: Decimal | None = None
+    carbon: Decimal | None = None
     rows: int = 1
 
 
@@ -341,8 +349,24 @@ def _fuels(case: Mapping[str, Any], fuels: Mapping | None, set_code: str) -> tup
     rows = _labels(case, "fuels", ("enterprise", "fuel", "use"), check)
     return tuple(
         FuelRow(*label, _quick_num(row, "fuels", i, "quantity"))
+        if row.get("ncv_gj_per_unit") is None and row.get("carbon_tc_per_tj") is None
+        else FuelRow(*label, _quick_num(row, "fuels", i, "quantity"),
+                     _measured(row, f"fuels[{i}]", "ncv_gj_per_unit"),
+                     _measured(row, f"fuels[{i}]", "carbon_tc_per_tj"))  # fmt: skip
         for i, (row, label) in enumerate(rows)
     )
+
+
+def _measured(row: Mapping[str, Any], where: str, key: str) -> Decimal | None:
+    """An optional measured value (D15): absent or null means the factor set's default; a
+    value must be above zero (a measured calorific value or carbon content of 0 is no
+    measurement)."""
+    if row.get(key) is None:
+        return None
+    value = _num(row, where, key)
+    if not value:
+        raise CaseError(f"{where}.{key}", MEASURED_ZERO_MESSAGE)
+    return value
 
 
 def _electricity(case: Mapping[str, Any]) -> tuple[ElectricityRow, ...]:
@@ -602,3 +626,12 @@ def check_stored(parsed: ParsedCase, fuels: Mapping[str, Any]) -> None:
                     _decimal(value)
                 except _Invalid as exc:
                     raise CaseError(f"{section}[{i}].{field}", str(exc)) from None
+    # Measured values are part of a row's key, never summed: only one stored as zero (which
+    # no door accepts) can be wrong here.
+    for key, field in (("ncv_gj_per_unit", "ncv"), ("carbon_tc_per_tj", "carbon")):
+        values = list(map(attrgetter(field), parsed.fuels))
+        if values.count(None) == len(values):  # the usual case, seen in C
+            continue
+        for i, value in enumerate(values):
+            if value is not None and value <= ZERO:
+                raise CaseError(f"fuels[{i}].{key}", MEASURED_ZERO_MESSAGE)

@@ -14,7 +14,7 @@ from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
-from accounting.method.case import ParsedCase, parse_case
+from accounting.method.case import FuelRow, ParsedCase, parse_case
 
 
 def _canonical(value: Any) -> Any:
@@ -67,6 +67,9 @@ def _numbers(values: tuple[Decimal | None, ...]) -> list[str]:
 
 
 ROW_SECTIONS = ("fuels", "electricity", "generation", "heat", "processes")
+# Columns added after digests were first recorded, by position: left out while every row's
+# value is None, so earlier data keeps its digest.
+_OPTIONAL = {"fuels": {FuelRow._fields.index(name): name for name in ("ncv", "carbon")}}
 
 
 def case_digest(case: Any) -> str:
@@ -103,6 +106,12 @@ def parsed_digest(parsed: ParsedCase) -> str:
         # Column by column, every field but the last, ``rows`` (how many records were summed:
         # no result depends on it). A column has exactly one field per row and no field can
         # hold the separator unescaped (texts carry their length), so the text is unambiguous.
-        for column in list(zip(*rows, strict=True))[:-1]:
+        optional = _OPTIONAL.get(section, {})
+        for number, column in enumerate(list(zip(*rows, strict=True))[:-1]):
+            name = optional.get(number)
+            if name is not None:
+                if column.count(None) == len(column):
+                    continue  # a case without measured values digests as it did before them
+                sha.update(f"\n{name}".encode())  # named, so a skipped column cannot pose as it
             sha.update(("\n" + "|".join(_spelled(column))).encode("utf-8"))
     return sha.hexdigest()

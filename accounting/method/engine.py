@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import (
     Decimal,
     localcontext,
@@ -247,7 +247,7 @@ class _Calculation:
         return Factor(key, parameter.value, parameter.unit, parameter.source)
 
     def result(self) -> Result:
-        fuel_tce = self._fuels()
+        self._fuels()
         mwh = self._electricity()
         gj = self._heat()
         self._processes()
@@ -294,7 +294,7 @@ class _Calculation:
         ):  # D8, compared exactly (D2)
             flags.add("direct_green_below_50pct")
 
-        clean, exact_clean = self._clean_energy(fuel_tce, mwh, gj)
+        clean, exact_clean = self._clean_energy(mwh, gj)
         guiding, products = self._guiding(exact_clean, exact_energy, flags)
         clean_share = guiding["clean_energy"]["value"]
         return Result(
@@ -320,17 +320,45 @@ class _Calculation:
             trace_lines=tuple(self.lines),
         )
 
-    def _fuel_factors(self, code: str) -> tuple[Factor, Factor, Factor]:
-        """(emission factor, emission factor at 100% oxidation, tce coefficient) of a fuel."""
+    def _fuel_factors(
+        self, code: str, ncv: Decimal | None, carbon: Decimal | None
+    ) -> tuple[Factor, Factor, Factor]:
+        """(emission factor, emission factor at 100% oxidation, tce coefficient) of a fuel,
+        with its measured calorific value and carbon content where the row gives them (D15):
+        then the factor's code ends in ``_measured`` and its source names the measured values."""
         fuel = self.fs.fuels[code]
-        per, source = f"/{fuel.unit}", fuel.source
-        ef = Factor(f"{code}.emission_factor", fuel.emission_factor(), "tCO2" + per, source)
-        ef_100 = Factor(
-            f"{code}.emission_factor_of100", fuel.emission_factor(Decimal(1)), "tCO2" + per, source
+        per, source, suffix = f"/{fuel.unit}", fuel.source, ""
+        tce = Factor(f"{code}.tce_per_unit", fuel.tce_per_unit, "tce" + per, source)
+        if ncv is not None or carbon is not None:
+            suffix, measured = "_measured", []
+            if ncv is not None:
+                measured.append(f"NCV {ncv} GJ{per}")
+                tce = Factor(
+                    f"{code}.tce_per_unit_measured",
+                    CONTEXT.divide(ncv, self.rules.gj_per_tce),
+                    "tce" + per,
+                    f"measured (实测) NCV {ncv} GJ{per} ÷ {self.rules.gj_per_tce} GJ/tce "
+                    "(GB/T 2589)",
+                )
+                self._exact_factors[tce] = Fraction(ncv) / Fraction(self.rules.gj_per_tce)
+            if carbon is not None:
+                measured.append(f"carbon content {carbon} tC/TJ")
+            source = f"measured (实测) {', '.join(measured)}; otherwise: {source}"
+            fuel = replace(
+                fuel,
+                ncv_gj_per_unit=fuel.ncv_gj_per_unit if ncv is None else ncv,
+                carbon_tc_per_tj=fuel.carbon_tc_per_tj if carbon is None else carbon,
+            )
+        ef = Factor(
+            f"{code}.emission_factor{suffix}", fuel.emission_factor(), "tCO2" + per, source
         )
+        ef_100 = Factor(
+            f"{code}.emission_factor_of100{suffix}", fuel.emission_factor(Decimal(1)),
+            "tCO2" + per, source,
+        )  # fmt: skip
         self._exact_factors[ef] = fuel.exact_emission_factor()
         self._exact_factors[ef_100] = fuel.exact_emission_factor(Decimal(1))
-        return ef, ef_100, Factor(f"{code}.tce_per_unit", fuel.tce_per_unit, "tce" + per, source)
+        return ef, ef_100, tce
 
     def _exact_totals(self) -> tuple[Fraction, Fraction]:
         """(total emissions in tCO2, energy consumption in tce) as exact fractions: per kind,
@@ -345,36 +373,30 @@ class _Calculation:
                 emissions += Fraction(quantity) * factor
         return emissions, energy
 
-    def _fuels(self) -> dict[str, Decimal]:
-        """Lines of the fuel rows; returns the tce sums the clean share needs."""
-        tce = dict.fromkeys(("clean", "power_heat", "power_heat_clean"), ZERO)
-        factors: dict[str, tuple[Factor, Factor, Factor]] = {}
-        plans: dict[tuple[str, str], tuple] = {}
-        groups = _grouped(self.case.fuels, ("enterprise", "fuel", "use"), "quantity")
-        for (enterprise, code, use), group in groups.items():
-            plan = plans.get((code, use))
+    def _fuels(self) -> None:
+        """Lines of the fuel rows (rows with other measured values are other groups)."""
+        factors: dict[tuple, tuple[Factor, Factor, Factor]] = {}
+        plans: dict[tuple, tuple] = {}
+        fields_ = ("enterprise", "fuel", "use", "ncv", "carbon")
+        for (enterprise, *key), group in _grouped(self.case.fuels, fields_, "quantity").items():
+            plan_key = tuple(key)
+            plan = plans.get(plan_key)
             if plan is None:
-                plan = plans[code, use] = self._fuel_plan(code, use, factors)
-            emission, energy, clean, power_heat = plan
+                plan = plans[plan_key] = self._fuel_plan(*key, factors)
+            emission, energy = plan
             if emission is not None:
                 self._add(emission, enterprise, group)
             if energy is not None:
-                amount = self._add(energy, enterprise, group)
-                if clean:
-                    tce["clean"] += amount
-                if power_heat:
-                    tce["power_heat"] += amount
-                    if clean:
-                        tce["power_heat_clean"] += amount
-        return tce
+                self._add(energy, enterprise, group)
 
-    def _fuel_plan(self, code: str, use: str, factors: dict) -> tuple:
-        """(emission line kind or None, energy line kind or None, clean, for power or heat)
-        of a fuel used one way."""
+    def _fuel_plan(
+        self, code: str, use: str, ncv: Decimal | None, carbon: Decimal | None, factors: dict
+    ) -> tuple:
+        """(emission line kind or None, energy line kind or None) of a fuel used one way."""
         fuel = self.fs.fuels[code]
-        if code not in factors:
-            factors[code] = self._fuel_factors(code)
-        ef, ef_100, tce_factor = factors[code]
+        if (code, ncv, carbon) not in factors:
+            factors[code, ncv, carbon] = self._fuel_factors(code, ncv, carbon)
+        ef, ef_100, tce_factor = factors[code, ncv, carbon]
         sign, emission, energy = ENERGY_SIGN.get(use, 1), None, None
         if use in COMBUSTION_USES:
             category = "bunker" if use == "bunker" else "fuel_combustion"
@@ -385,7 +407,7 @@ class _Calculation:
                                   sign)  # fmt: skip
         if use in ENERGY_SIGN:
             energy = self._kind("energy", "fuels", code, use, "", fuel.unit, tce_factor, sign)
-        return emission, energy, fuel.clean, use in POWER_AND_HEAT_USES
+        return emission, energy
 
     def _electricity(self) -> dict[str, Decimal]:
         """Lines of electricity and generation; returns MWh sums (D8, clean share)."""
@@ -465,7 +487,7 @@ class _Calculation:
                 )
             self._add(kind, enterprise, group)
 
-    def _clean_energy(self, fuel_tce: dict, mwh: dict, gj: dict) -> tuple[dict, Fraction]:
+    def _clean_energy(self, mwh: dict, gj: dict) -> tuple[dict, Fraction]:
         """Clean energy in tce (D5, D6), and its total as an exact fraction for the share and
         its judgement (D2); the share is ``total / energy_tce``.
 
@@ -486,12 +508,24 @@ class _Calculation:
         (D6): the gas behind an exported kWh leaves with it, so the share stays ≤ 100%.
         Reproduces shared/acceptance/expected 01–04 to ~1e-16 relative.
         """
-        # The sums of tce and MWh are exact decimals (quantities of at most 6 places times
-        # factors of a few digits); only s is a quotient: in fractions nothing is rounded.
+        # In fractions nothing is rounded: the fuels' tce from each kind's summed quantity and
+        # exact factor (a measured calorific value divides by 29.3076, D15), the MWh and GJ
+        # sums as they are (quantities of at most 6 places), and s.
+        fuels = power_heat = power_heat_clean = Fraction(0)
+        for kind, quantity, factor in zip(self.kinds, self._quantities, self._exact, strict=True):
+            if kind.category != "energy" or kind.section != "fuels":
+                continue
+            amount = Fraction(quantity) * factor
+            clean = self.fs.fuels[kind.energy_type].clean
+            if clean:
+                fuels += amount
+            if kind.use in POWER_AND_HEAT_USES:
+                power_heat += amount
+                if clean:
+                    power_heat_clean += amount
         e = {key: Fraction(value) for key, value in mwh.items()}
         h = {key: Fraction(value) for key, value in gj.items()}
-        fuels, power_heat = Fraction(fuel_tce["clean"]), Fraction(fuel_tce["power_heat"])
-        s = Fraction(fuel_tce["power_heat_clean"]) / power_heat if power_heat > 0 else 0
+        s = power_heat_clean / power_heat if power_heat > 0 else 0
         p = {key: Fraction(self.fs.value(key)) for key in
              ("grid_clean_fraction", "electricity_equal_value", "heat_tce")}  # fmt: skip
         electricity = (
@@ -507,7 +541,7 @@ class _Calculation:
             - h.get("export_fossil", 0) * s
         ) * p["heat_tce"]  # fmt: skip
         total = fuels + electricity + heat
-        shown = {"fuels": fuel_tce["clean"], "electricity": _rounded(electricity),
+        shown = {"fuels": _rounded(fuels), "electricity": _rounded(electricity),
                  "heat": _rounded(heat), "total": _rounded(total)}  # fmt: skip
         return shown, total
 

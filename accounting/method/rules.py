@@ -33,6 +33,9 @@ class Rules:
     target_solid_waste: Decimal = Decimal("0.8")
     target_waste_energy: Decimal = Decimal("0.5")
     target_water: Decimal = Decimal("0.8")
+    # D15: a measured calorific value gives a fuel's energy through the definition of standard
+    # coal (GB/T 2589: 1 kgce = 29,307.6 kJ).
+    gj_per_tce: Decimal = Decimal("29.3076")
 
     def table(self) -> dict[str, Decimal]:
         """The rules' values by name, without the version: what ``rules_digest`` covers."""

@@ -117,6 +117,13 @@ class FuelRecord(MonthlyRecord):
     fuel = models.CharField(_("燃料"), max_length=64)
     use = models.CharField(_("用途"), max_length=32, choices=FUEL_USE_CHOICES)
     quantity = models.DecimalField(_("数量"), **QUANTITY)
+    # Measured values (D15, accounting/method/DECISIONS.md): blank means the factor set's.
+    ncv_gj_per_unit = models.DecimalField(
+        _("实测低位发热量 (GJ/单位)"), null=True, blank=True, **QUANTITY
+    )
+    carbon_tc_per_tj = models.DecimalField(
+        _("实测单位热值含碳量 (tC/TJ)"), null=True, blank=True, **QUANTITY
+    )
 
     class Meta(MonthlyRecord.Meta):
         verbose_name = _("燃料消费")

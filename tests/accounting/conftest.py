@@ -82,6 +82,10 @@ def _months(value: Any, months: bool) -> list[tuple[int | None, str]]:
     return [(m, str(part if m < 12 else total - part * 11)) for m in range(1, 13)]
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def case_rows(case: dict[str, Any], months: bool = True) -> dict[str, list[list]]:
     names: dict[str, None] = {}
     for section in ("fuels", "electricity", "generation", "heat", "processes"):
@@ -90,7 +94,8 @@ def case_rows(case: dict[str, Any], months: bool = True) -> dict[str, list[list]
                 names.setdefault(row["enterprise"])
     rows: dict[str, list[list]] = {"enterprises": [[n, None, None] for n in names]}
     rows["fuels"] = [
-        [r["enterprise"], m, r["fuel"], r["use"], q]
+        [r["enterprise"], m, r["fuel"], r["use"], q, _text(r.get("ncv_gj_per_unit")),
+         _text(r.get("carbon_tc_per_tj"))]
         for r in case.get("fuels", [])
         for m, q in _months(r["quantity"], months)
     ]
@@ -225,8 +230,9 @@ def enter_case_by_forms(client, park, case: dict[str, Any], year: int = 2025) ->
             year,
             "fuels",
             [
-                {"enterprise": ent(e), "month": m, "fuel": f, "use": u, "quantity": q}
-                for e, m, f, u, q in rows["fuels"]
+                {"enterprise": ent(e), "month": m, "fuel": f, "use": u, "quantity": q,
+                 "ncv_gj_per_unit": n, "carbon_tc_per_tj": c}
+                for e, m, f, u, q, n, c in rows["fuels"]
             ],
         )
     )

