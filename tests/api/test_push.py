@@ -10,6 +10,7 @@ import pytest
 from accounting.models import CalculationRun, FuelRecord, ImportBatch, ParkYear, RunStatus
 from accounting.sheets import SHEETS
 from tests.accounting.conftest import VALID_CASES, case_rows, enter_case_by_forms, load_case
+from tests.accounting.test_measured_values import measured_case
 
 from .conftest import assert_error
 
@@ -167,6 +168,22 @@ def test_an_api_push_gives_the_same_calculation_as_the_web_forms(
     assert by_api.result == by_forms.result
     assert (by_api.factor_set_code, by_api.factor_set_version) == (
         by_forms.factor_set_code, by_forms.factor_set_version)
+
+
+def test_measured_values_pushed_by_the_api_give_the_same_run_as_the_web_forms(
+        api, client, cast, trial_set, on_commit):
+    case = measured_case()
+    client.force_login(cast.applicant_a)
+    for response in enter_case_by_forms(client, cast.park_a, case):
+        assert response.status_code == 302, response.content.decode()[:1000]
+    by_forms = CalculationRun.objects.filter(park_year__park=cast.park_a).latest("started_at", "id")
+    response = put(api, rows_url(cast.park_a), api_rows(case))
+    assert response.status_code == 201, response.content.decode()
+    by_api = CalculationRun.objects.filter(park_year__park=cast.park_a).latest("started_at", "id")
+    assert by_api.pk != by_forms.pk and by_api.status == RunStatus.SUCCEEDED, by_api.error
+    assert by_api.input_digest == by_forms.input_digest
+    assert by_api.result == by_forms.result
+    assert FuelRecord.objects.filter(ncv_gj_per_unit=Decimal("43.1")).count() == 12
 
 
 def test_an_api_push_queues_the_recalculation_once_after_commit(api, cast, trial_set, monkeypatch,
