@@ -378,11 +378,13 @@ class _Calculation:
         factors: dict[tuple, tuple[Factor, Factor, Factor]] = {}
         plans: dict[tuple, tuple] = {}
         fields_ = ("enterprise", "fuel", "use", "ncv", "carbon")
-        for (enterprise, *key), group in _grouped(self.case.fuels, fields_, "quantity").items():
-            plan_key = tuple(key)
-            plan = plans.get(plan_key)
+        groups = _grouped(self.case.fuels, fields_, "quantity")
+        for (enterprise, code, use, ncv, carbon), group in groups.items():
+            plan = plans.get((code, use, ncv, carbon))
             if plan is None:
-                plan = plans[plan_key] = self._fuel_plan(*key, factors)
+                plan = plans[code, use, ncv, carbon] = self._fuel_plan(
+                    code, use, ncv, carbon, factors
+                )
             emission, energy = plan
             if emission is not None:
                 self._add(emission, enterprise, group)
