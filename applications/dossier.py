@@ -67,7 +67,8 @@ def build(user, application: Application) -> IO[bytes]:
         for run in CalculationRun.objects.filter(pk__in=run_ids).order_by("pk"):
             archive.writestr(f"calculations/run-{run.pk}.json", _json({
                 "id": run.pk, "status": run.status, "factor_set_code": run.factor_set_code,
-                "factor_set_version": run.factor_set_version, "input_digest": run.input_digest,
+                "factor_set_version": run.factor_set_version, "method_version": run.method_version,
+                "input_digest": run.input_digest,
                 "started_at": run.started_at, "finished_at": run.finished_at,
                 "result": run.result, "trace": run.trace, "error": run.error,
             }))

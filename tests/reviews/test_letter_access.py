@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from accounting.method.rules import METHOD_VERSION
 from applications import effects, letters, reviews
 from applications.models import Letter
 
@@ -61,7 +62,11 @@ def test_dossier_holds_snapshot_runs_letters_attachments_and_events(client, cast
     archive = _dossier(client, cast.national, approved_letter.application_id)
     names = archive.namelist()
     assert "submissions/1.json" in names
-    assert any(n.startswith("calculations/run-") for n in names)
+    runs = [n for n in names if n.startswith("calculations/run-")]
+    assert runs
+    for name in runs:  # each run names its method next to its factor set
+        run = json.loads(archive.read(name))
+        assert run["method_version"] == METHOD_VERSION and run["factor_set_version"] == 1
     assert f"letters/{approved_letter.reference}.pdf" in names
     assert sum(n.startswith("attachments/") for n in names) == 4
     events = json.loads(archive.read("events.json"))
