@@ -101,7 +101,9 @@ def shift_year(data: dict[str, Any], shift: YearShift) -> dict[str, Any]:
         else:
             grid[4] = str(Decimal(grid[4]) + to_grid)
     out["electricity"], out["generation"] = electricity, generation
-    out["fuels"] = [[*row[:4], _times(row[4], shift.fuels)] for row in data.get("fuels", [])]
+    out["fuels"] = [
+        [*row[:4], _times(row[4], shift.fuels), *row[5:]] for row in data.get("fuels", [])
+    ]
     out["heat"] = [[*row[:4], _times(row[4], shift.fuels), row[5]] for row in data.get("heat", [])]
     out["processes"] = [
         [*row[:3], _times(row[3], shift.output), *row[4:]] for row in data.get("processes", [])
