@@ -1,8 +1,9 @@
-"""One place that answers who may see and do what.
+"""Scope: which parks and applications a user reaches, and the 404 for everything else.
 
-Every view asks here; nothing else decides scope. Scope is by role: an applicant sees their own
-park, a provincial reviewer the parks of their province, national reviewers and administrators all.
-Later modules add their own questions here (applications, letters, attachments) on the same rules.
+Parks by role: an applicant sees their own park, a provincial reviewer the parks of their
+province, national reviewers and administrators all (experts none: they work on applications).
+Applications and the review queues come from the permission table (applications/permissions.py);
+the functions here turn its answers into querysets and 404s for the views.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Application, Park, Role, Status
+from . import permissions
+from .models import REACHED_NDRC, SUBMITTED_ONCE, Application, Park, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -60,32 +62,14 @@ def require_park_editor(user: User | AnonymousUser, park: Park) -> None:
         raise PermissionDenied
 
 
-# --- Applications (issue 4) ----------------------------------------------------------------------
+# --- Applications: the permission table answers (applications/permissions.py) --------------------
 
 
 def visible_applications(user: User | AnonymousUser) -> QuerySet[Application]:
-    """Applicants see their park's; provincial reviewers their province's once submitted;
-    national reviewers what has reached them (recommended or later, or ever recommended);
-    administrators all."""
-    applications = Application.objects.select_related("park__province", "batch")
-    if not user.is_authenticated or not user.is_active:
-        return applications.none()
-    if user.is_superuser or user.role == Role.ADMIN:
-        return applications
-    if user.role == Role.APPLICANT:
-        return applications.filter(park_id=user.park_id)
-    if user.role == Role.PROVINCIAL:
-        # A draft is the park's own business until it is first submitted.
-        return applications.filter(park__province_id=user.province_id).exclude(
-            status=Status.DRAFT, submission_count=0
-        )
-    if user.role == Role.NATIONAL:
-        return applications.filter(
-            Q(status__in=[Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW, Status.APPROVED,
-                          Status.REJECTED])
-            | Q(ever_recommended=True)
-        )
-    return applications.none()
+    """The applications this user sees (`view_application` of the permission table)."""
+    return permissions.permitted(
+        user, "view_application", Application.objects.select_related("park__province", "batch")
+    )
 
 
 def get_application_for_user(user: User | AnonymousUser, pk: int) -> Application:
@@ -98,62 +82,38 @@ def get_application_for_user(user: User | AnonymousUser, pk: int) -> Application
 
 def can_edit_application(user: User | AnonymousUser, application: Application) -> bool:
     """Only the park's own applicants, and only while it is a draft or returned for revision."""
-    return can_edit_park_data(user, application.park) and application.is_editable
+    return permissions.may(user, "edit_application", application)
 
 
-def is_provincial_reviewer_of(user: User | AnonymousUser, application: Application) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.PROVINCIAL
-        and user.province_id == application.park.province_id
-    )
+# --- Reviews: the queues and the review page -----------------------------------------------------
 
-
-# --- Reviews, letters and dossiers (issue 5) -----------------------------------------------------
-
-PROVINCIAL_REVIEW_STATES = frozenset({Status.SUBMITTED})
-NATIONAL_REVIEW_STATES = frozenset({Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW})
-
-
-def is_reviewer(user: User | AnonymousUser) -> bool:
-    """Provincial and national reviewers and administrators; never applicants."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in (Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN))
-    )
+QUEUE_PERMISSIONS = {
+    "provincial": "queue_provincial",
+    "national": "queue_national",
+    "mine": "queue_mine",
+}
 
 
 def review_queue(user: User | AnonymousUser, queue: str) -> QuerySet[Application]:
-    """The applications of a reviewers' queue: "provincial" (a province's submitted ones and
-    later; the provincial reviewer's own province, all provinces for administrators), "national"
-    (what reached NDRC) or "mine" (assigned to this user). Empty when the user has no such
-    queue."""
-    visible = visible_applications(user)
-    if not is_reviewer(user):
-        return visible.none()
-    is_admin = user.is_superuser or user.role == Role.ADMIN
+    """The applications of a reviewers' queue: "provincial" (what provinces have had before them;
+    the provincial reviewer's own province, all provinces for administrators), "national" (what
+    reached NDRC) or "mine" (assigned to this user). Empty when the user has no such queue."""
+    key = QUEUE_PERMISSIONS.get(queue)
+    if key is None or not permissions.may(user, key):
+        return Application.objects.none()
+    reviewable = reviewable_applications(user)
     if queue == "provincial":
-        if user.role == Role.PROVINCIAL or is_admin:
-            return visible.exclude(status=Status.DRAFT, submission_count=0)
-    elif queue == "national":
-        if user.role == Role.NATIONAL or is_admin:
-            return visible.filter(
-                Q(status__in=[Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW, Status.APPROVED,
-                              Status.REJECTED])
-                | Q(ever_recommended=True)
-            )
-    elif queue == "mine":
-        return visible.filter(assignments__assignee=user)
-    return visible.none()
+        return reviewable.filter(status__in=SUBMITTED_ONCE)
+    if queue == "national":
+        return reviewable.filter(Q(status__in=REACHED_NDRC) | Q(ever_recommended=True))
+    return reviewable.filter(assignments__assignee=user)
 
 
 def reviewable_applications(user: User | AnonymousUser) -> QuerySet[Application]:
-    """What the review pages may show this user: reviewers within their scope, else none."""
-    if not is_reviewer(user):
-        return Application.objects.none()
-    return visible_applications(user)
+    """What the review pages may show this user (`open_review`)."""
+    return permissions.permitted(
+        user, "open_review", Application.objects.select_related("park__province", "batch")
+    )
 
 
 def get_reviewable_application(user: User | AnonymousUser, pk: int) -> Application:
@@ -162,36 +122,3 @@ def get_reviewable_application(user: User | AnonymousUser, pk: int) -> Applicati
         return reviewable_applications(user).get(pk=pk)
     except Application.DoesNotExist:
         raise Http404 from None
-
-
-def can_review(user: User | AnonymousUser, application: Application) -> bool:
-    """May score and comment now: the province while it decides on recommending, NDRC (any
-    national reviewer or expert) while it is recommended or under national review."""
-    if not is_reviewer(user):
-        return False
-    if user.role == Role.PROVINCIAL:
-        return (is_provincial_reviewer_of(user, application)
-                and application.status in PROVINCIAL_REVIEW_STATES)
-    if user.role == Role.NATIONAL:
-        return application.status in NATIONAL_REVIEW_STATES
-    return False
-
-
-def assigns_reviewers(user: User | AnonymousUser) -> bool:
-    """Whose role assigns reviewers: national staff and administrators."""
-    return (
-        user.is_authenticated and user.is_active
-        and (user.is_superuser or user.role in (Role.NATIONAL, Role.ADMIN))
-    )
-
-
-def can_assign_reviewers(user: User | AnonymousUser, application: Application) -> bool:
-    return (
-        assigns_reviewers(user)
-        and visible_applications(user).filter(pk=application.pk).exists()
-    )
-
-
-def sees_internal_reviews(user: User | AnonymousUser) -> bool:
-    """Internal comments and scores are for reviewers; the park never sees them."""
-    return is_reviewer(user)

@@ -68,7 +68,7 @@ DEMO_USERS = [
     DemoUser("prov_neimenggu", "内蒙古自治区发展改革委审核人", Role.PROVINCIAL, province_code="15"),
     DemoUser("prov_tianjin", "天津市发展改革委审核人", Role.PROVINCIAL, province_code="12"),
     DemoUser("ndrc_reviewer", "国家发展改革委环资司评审人", Role.NATIONAL),
-    DemoUser("ndrc_expert", "评审专家", Role.NATIONAL),
+    DemoUser("ndrc_expert", "评审专家", Role.EXPERT),
     DemoUser("admin", "系统管理员", Role.ADMIN),
 ]
 

@@ -8,7 +8,7 @@ to another state, is left as it is.
 """
 from __future__ import annotations
 
-from . import access, reviews
+from . import permissions, reviews
 from .demo_applications import REVIEWED
 from .models import Application, AssignmentKind, Park, Role, Status, User
 
@@ -18,7 +18,7 @@ SCORES = {"representativeness": 85, "demonstration": 80, "reduction_potential": 
 
 def load_demo_reviews(parks: dict[str, Park]) -> None:
     reviewer = User.objects.filter(username="ndrc_reviewer", role=Role.NATIONAL).first()
-    expert = User.objects.filter(username="ndrc_expert", role=Role.NATIONAL).first()
+    expert = User.objects.filter(username="ndrc_expert", role=Role.EXPERT).first()
     if reviewer is None or expert is None:
         return
     for key, batch_name in REVIEWED:
@@ -39,7 +39,7 @@ def load_demo_reviews(parks: dict[str, Park]) -> None:
         if application is None:
             continue
         reviews.assign(reviewer, application, expert, AssignmentKind.EXPERT)
-        if access.can_review(reviewer, application):
+        if permissions.may(reviewer, "score", application):
             reviews.save_score(reviewer, application, SCORES)
             reviews.add_comment(reviewer, application,
                                 "绿电直供和能碳管理平台建设基础较好，请补充工业过程减排的技术路线。",

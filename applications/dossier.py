@@ -1,8 +1,8 @@
 """The auditors' dossier of one application: a zip with everything on record.
 
-Who: anyone who may see the application (national reviewers and administrators, the province for
-its own parks, and the park itself). The park's copy leaves out what is internal to the
-reviewers: internal comments and the score sheets.
+Who: anyone who may see the application (`download_dossier` of the permission table). Internal
+material goes only to its audience: the province's internal comments and score sheets to the
+province and NDRC, NDRC's (and its assignments) to NDRC; the park's copy has neither.
 
 Contents: `application.json` (the current record and the denormalised indicators),
 `submissions/<n>.json` (every frozen snapshot), `calculations/run-<id>.json` (each calculation run
@@ -26,8 +26,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from . import access
-from .models import Application, CommentVisibility, LetterStatus
+from . import permissions
+from .models import Application, LetterStatus
 
 
 def _json(value: Any) -> bytes:
@@ -46,7 +46,7 @@ def build(user, application: Application) -> IO[bytes]:
     """The dossier as an open temporary file, positioned at the start."""
     from accounting.models import CalculationRun
 
-    internal = access.sees_internal_reviews(user)
+    sees_ndrc = permissions.may(user, "read_ndrc_material", application)
     submissions = list(application.submissions.order_by("number"))
     run_ids = {c.get("run_id") for s in submissions
                for c in s.snapshot.get("calculations") or [] if c.get("run_id")}
@@ -93,22 +93,24 @@ def build(user, application: Application) -> IO[bytes]:
             "section_comments": e.section_comments,
             "submission": e.submission.number if e.submission else None,
         } for e in application.events.select_related("actor", "submission")]))
-        comments = application.review_comments.select_related("author")
-        if not internal:
-            comments = comments.filter(visibility=CommentVisibility.PUBLIC)
+        comments = permissions.readable_comments(
+            user, application, application.review_comments.select_related("author"))
         reviews: dict[str, Any] = {"comments": [
             {"at": c.created_at, "author": str(c.author), "visibility": c.visibility,
              "text": c.text} for c in comments]}
-        if internal:
-            reviews["assignments"] = [
-                {"assignee": str(a.assignee), "kind": a.kind, "at": a.assigned_at}
-                for a in application.assignments.select_related("assignee")]
+        if permissions.readable_sides(user, application):
+            scores = permissions.readable_scores(
+                user, application, application.scores.select_related("reviewer"))
             reviews["scores"] = [
                 {"reviewer": str(s.reviewer), "submission": s.submission_number,
                  "representativeness": s.representativeness, "demonstration": s.demonstration,
                  "reduction_potential": s.reduction_potential, "feasibility": s.feasibility,
                  "total": s.total, "at": s.updated_at}
-                for s in application.scores.select_related("reviewer")]
+                for s in scores]
+        if sees_ndrc:
+            reviews["assignments"] = [
+                {"assignee": str(a.assignee), "kind": a.kind, "at": a.assigned_at}
+                for a in application.assignments.select_related("assignee")]
         archive.writestr("reviews.json", _json(reviews))
     handle.seek(0)
     return handle

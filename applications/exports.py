@@ -39,7 +39,7 @@ def header() -> list[str]:
             _("能耗规模档"), _("核心指标"), _("单位能耗碳排放"), _("指派")]
 
 
-def row(application: Application) -> list[Any]:
+def row(application: Application, assignees: bool = True) -> list[Any]:
     submitted = (timezone.localtime(application.submitted_at).strftime("%Y-%m-%d %H:%M")
                  if application.submitted_at else "")
     core = {True: _("达标"), False: _("未达标")}.get(application.core_pass, "")
@@ -47,29 +47,30 @@ def row(application: Application) -> list[Any]:
         application.pk, application.park.name, application.park.province.name_zh,
         application.batch.name, application.get_status_display(), submitted, application.tier,
         core, application.intensity,
-        _join(str(a.assignee) for a in application.assignments.all()),
+        _join(str(a.assignee) for a in application.assignments.all()) if assignees else "",
     ]
 
 
-def _rows(applications: Iterable[Application]) -> Iterable[list[Any]]:
+def _rows(applications: Iterable[Application], assignees: bool) -> Iterable[list[Any]]:
     yield header()
     for application in applications:
-        yield [neutralise(v) for v in row(application)]
+        yield [neutralise(v) for v in row(application, assignees)]
 
 
-def to_csv(applications: Iterable[Application]) -> bytes:
+def to_csv(applications: Iterable[Application], assignees: bool = True) -> bytes:
+    """`assignees=False` leaves the assignment column empty (for readers outside NDRC)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for values in _rows(applications):
+    for values in _rows(applications, assignees):
         writer.writerow(["" if v is None else v for v in values])
     # The BOM lets Excel open UTF-8 Chinese text correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(applications: Iterable[Application]) -> bytes:
+def to_xlsx(applications: Iterable[Application], assignees: bool = True) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("评审队列"))
-    for values in _rows(applications):
+    for values in _rows(applications, assignees):
         sheet.append(values)  # Decimal cells stay exact numbers
     buffer = io.BytesIO()
     workbook.save(buffer)

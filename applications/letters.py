@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import outbox
+from . import outbox, permissions
 from .eligibility import OUTCOME_LABELS
 from .models import (
     REFERENCE_PREFIX,
@@ -127,7 +127,7 @@ def issue_for_event(event: ApplicationEvent) -> Letter:
 def reissue(user, letter: Letter) -> Letter:
     """A new version with a new reference and code that replaces `letter` (marked replaced);
     its rendering is owed in the same transaction."""
-    if not (user.is_superuser or user.role in (Role.NATIONAL, Role.ADMIN)):
+    if not permissions.may(user, "reissue_letter", letter.application):
         raise LetterError(str(_("只有国家级评审人员可以重新出具文书。")))
     if letter.is_replaced:
         raise LetterError(str(_("该文书已被替代，请重新出具最新版本。")))

@@ -6,13 +6,13 @@ from the submission snapshot at submission), so no filter reads JSON.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from . import access
+from . import access, permissions
 from .models import Application, Batch, Province, ReviewAssignment, Status, User
 
 QUEUES = {
@@ -99,15 +99,28 @@ def filtered(queryset: QuerySet[Application], filters: QueueFilters,
     return queryset
 
 
+def _sees_assignments(user: User) -> bool:
+    """Who NDRC assigned is NDRC's internal material: not shown, filtered or exported for others."""
+    return permissions.may(user, "read_ndrc_material")
+
+
+def _own(user: User, filters: QueueFilters) -> QueueFilters:
+    if filters.assignee and not _sees_assignments(user):
+        return replace(filters, assignee=None)
+    return filters
+
+
 def queue_rows(user: User, queue: str, filters: QueueFilters) -> QuerySet[Application]:
     """The queue, filtered and sorted, with what each row shows (assignees prefetched)."""
+    assignments = ReviewAssignment.objects.select_related("assignee")
+    if not _sees_assignments(user):
+        assignments = assignments.none()
     # No DISTINCT needed: an assignee is on an application at most once.
     return (
-        filtered(access.review_queue(user, queue), filters)
+        filtered(access.review_queue(user, queue), _own(user, filters))
         .select_related("park__province", "batch")
         .defer("data", "boundary_geojson")  # a queue row never shows them; they can be large
-        .prefetch_related(Prefetch(
-            "assignments", queryset=ReviewAssignment.objects.select_related("assignee")))
+        .prefetch_related(Prefetch("assignments", queryset=assignments))
         .order_by(*SORTS[filters.sort])
     )
 
@@ -115,7 +128,7 @@ def queue_rows(user: User, queue: str, filters: QueueFilters) -> QuerySet[Applic
 def status_counts(user: User, queue: str, filters: QueueFilters) -> list[tuple[str, str, int]]:
     """(status, label, count) of the queue under every filter but the status, in one query."""
     rows = (
-        filtered(access.review_queue(user, queue), filters, with_status=False)
+        filtered(access.review_queue(user, queue), _own(user, filters), with_status=False)
         .order_by().values("status").annotate(n=Count("pk"))
     )
     counts = {row["status"]: row["n"] for row in rows}
@@ -130,8 +143,9 @@ def filter_choices(user: User, queue: str) -> dict[str, Any]:
     return {
         "provinces": list(provinces),
         "batches": list(Batch.objects.order_by("-year", "name")),
-        "assignees": list(User.objects.filter(review_assignments__isnull=False)
-                          .distinct().order_by("username")),
+        "assignees": list(
+            User.objects.filter(review_assignments__isnull=False).distinct().order_by("username")
+        ) if _sees_assignments(user) else [],
         "statuses": Status.choices,
         "tiers": list(TIERS.items()),
         "sorts": SORTS,

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounting.trace_store import TRACE_COLUMNS
 
-from . import access, letters, reviews, sections, services
-from .models import CRITERIA, Application, User
+from . import letters, permissions, reviews, sections, services
+from .models import CRITERIA, Application, CommentVisibility, User
 
 
 def _display(value: Any) -> str:
@@ -80,10 +80,10 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
     calculations = snapshot.get("calculations") or []
     boundary = (snapshot.get("sections") or {}).get("boundary") or {}
     incidents = ((snapshot.get("sections") or {}).get("incidents") or {}).get("items") or []
-    # The application was read through this reviewer's scope (views/reviews.py _load): the
-    # role is all that is left to check.
-    can_assign = access.assigns_reviewers(user)
-    scores = list(application.scores.all())
+    can_assign = permissions.may(user, "assign", application)
+    # Internal material is shown to its audience only (the province's, NDRC's).
+    scores = permissions.readable_scores(user, application, application.scores.all())
+    sees_ndrc = permissions.may(user, "read_ndrc_material", application)
     my_score = next((s for s in scores if s.reviewer_id == user.pk
                      and s.submission_number == application.submission_count), None)
     return {
@@ -103,11 +103,19 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "my_score": my_score,
         "my_values": {name: getattr(my_score, name) for name, _label in CRITERIA}
         if my_score else {},
-        "comments": list(application.review_comments.all()),
-        "assignments": list(application.assignments.all()),
+        "comments": permissions.readable_comments(user, application,
+                                                  application.review_comments.all()),
+        "sees_assignments": sees_ndrc,
+        "assignments": list(application.assignments.all()) if sees_ndrc else [],
         "letters": list(application.letters.all()),
-        "can_review": access.can_review(user, application),
+        "can_review": permissions.may(user, "score", application),
+        "can_comment": permissions.may(user, "comment", application),
+        "visibilities": [(value, label) for value, label in CommentVisibility.choices
+                         if value == CommentVisibility.INTERNAL
+                         or permissions.may(user, "comment_to_park", application)],
         "can_assign": can_assign,
+        "may_reissue": permissions.may(user, "reissue_letter", application),
+        "may_retry": permissions.may(user, "retry_letter", application),
         "assignable": list(reviews.assignable_users()) if can_assign else [],
         "tile_url": getattr(settings, "ZCP_MAP_TILE_URL", ""),
     }

@@ -3,9 +3,10 @@
 - `record_indicators` copies tier / core pass / intensity from a new submission's snapshot onto
   the application (the `copy_indicators` effect of the submit transition, run inside its
   transaction, so the queue never shows a submitted application without them).
-- `assign` / `unassign`: national staff (and administrators) put a national reviewer or expert
-  on an application; `save_score` / `add_comment` for whoever may review it now
-  (`access.can_review`); `score_summary` gives each sheet and the averages.
+- `assign` / `unassign`: national reviewers (and administrators) put a national reviewer or an
+  expert on an application; `save_score` / `add_comment` for whoever may score or comment on it
+  now; who may is the permission table's (`assign`, `score`, `comment`, `comment_to_park`);
+  `score_summary` gives each sheet and the averages.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import access
+from . import permissions
 from .models import (
     CRITERIA,
     SCORE_LIMITS,
@@ -67,19 +68,30 @@ def record_indicators(submission: Submission) -> None:
 # --- Assignments -------------------------------------------------------------------------------
 
 
+# The kind of an assignment follows the assignee's role.
+KIND_BY_ROLE = {Role.NATIONAL: AssignmentKind.REVIEWER, Role.EXPERT: AssignmentKind.EXPERT}
+
+
 def assignable_users() -> Iterable[User]:
-    """National reviewers and experts are accounts with the national role."""
-    return User.objects.filter(role=Role.NATIONAL, is_active=True).order_by("username")
+    """National reviewers and experts."""
+    return User.objects.filter(role__in=KIND_BY_ROLE, is_active=True).order_by("username")
 
 
 def assign(user: User, application: Application, assignee: User,
-           kind: str = AssignmentKind.REVIEWER) -> ReviewAssignment:
-    if not access.can_assign_reviewers(user, application):
-        raise ReviewError(str(_("只有国家级评审管理人员可以指派评审人员。")))
-    if kind not in AssignmentKind.values:
+           kind: str | None = None) -> ReviewAssignment:
+    """Put a national reviewer or an expert on the application. `kind`, when given, must agree
+    with the assignee's role (an expert is assigned as an expert, a reviewer as a reviewer)."""
+    if not permissions.may(user, "assign", application):
+        raise ReviewError(str(_("只有国家级评审人员可以指派评审人员和专家。")))
+    if assignee.role not in KIND_BY_ROLE or not assignee.is_active:
+        raise ReviewError(str(_("被指派人：只能指派国家级评审人员或评审专家。")))
+    if kind not in (None, "", *AssignmentKind.values):
         raise ReviewError(str(_("类型：请选择评审人员或评审专家。")))
-    if assignee.role != Role.NATIONAL or not assignee.is_active:
-        raise ReviewError(str(_("被指派人：只能指派国家级评审人员或专家。")))
+    if kind and kind != KIND_BY_ROLE[assignee.role]:
+        raise ReviewError(str(_("类型：%(name)s 是%(role)s，只能指派为“%(kind)s”。")) % {
+            "name": assignee, "role": assignee.get_role_display(),
+            "kind": KIND_BY_ROLE[assignee.role].label})
+    kind = KIND_BY_ROLE[assignee.role]
     try:
         with transaction.atomic():
             return ReviewAssignment.objects.create(
@@ -90,8 +102,8 @@ def assign(user: User, application: Application, assignee: User,
 
 
 def unassign(user: User, assignment: ReviewAssignment) -> None:
-    if not access.can_assign_reviewers(user, assignment.application):
-        raise ReviewError(str(_("只有国家级评审管理人员可以取消指派。")))
+    if not permissions.may(user, "assign", assignment.application):
+        raise ReviewError(str(_("只有国家级评审人员可以取消指派。")))
     assignment.delete()
 
 
@@ -115,7 +127,7 @@ def _parse_score(name: str, label: str, raw: Any) -> int:
 def save_score(user: User, application: Application, values: dict[str, Any]) -> ReviewScore:
     """The reviewer's sheet for the current submission (created or revised); all four criteria
     are required and nothing is written unless all are valid."""
-    if not access.can_review(user, application):
+    if not permissions.may(user, "score", application):
         raise ReviewError(str(_("您当前不能为该申报书打分。")))
     parsed = {name: _parse_score(name, str(label), values.get(name)) for name, label in CRITERIA}
     score, _created = ReviewScore.objects.update_or_create(
@@ -152,7 +164,7 @@ def score_summary(application: Application, scores: Iterable[ReviewScore]) -> Sc
 
 def add_comment(user: User, application: Application, text: str,
                 visibility: str = CommentVisibility.INTERNAL) -> ReviewComment:
-    if not access.can_review(user, application):
+    if not permissions.may(user, "comment", application):
         raise ReviewError(str(_("您当前不能对该申报书发表评审意见。")))
     text = (text or "").strip()
     if not text:
@@ -161,6 +173,9 @@ def add_comment(user: User, application: Application, text: str,
         raise ReviewError(str(_("评审意见：不能包含空字符（NUL）。")))
     if visibility not in CommentVisibility.values:
         raise ReviewError(str(_("可见范围：请选择仅评审人员可见或园区可见。")))
+    if visibility == CommentVisibility.PUBLIC and not permissions.may(
+            user, "comment_to_park", application):
+        raise ReviewError(str(_("可见范围：您的意见仅评审人员可见，不能直接发给园区。")))
     return ReviewComment.objects.create(application=application, author=user, text=text,
                                         visibility=visibility)
 

@@ -1,6 +1,6 @@
 """The one door for every state change of an application.
 
-Each transition function checks the user's role and scope itself (through access.py), locks the
+Each transition function checks the user's role and scope itself (through permissions.py), locks the
 application row, checks the guard, writes an append-only ApplicationEvent and runs the effects
 its row of TRANSITIONS lists (`effects.py`: copy indicators, issue a letter, notify), all in one
 transaction; what an effect owes after commit (rendering, mail) is recorded with the event and
@@ -23,15 +23,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import access, effects
+from . import effects, permissions
 from .models import (
-    EDITABLE_STATES,
-    RECOMMENDED_OR_LATER,
+    COUNTS_AGAINST_QUOTA,
     Application,
     ApplicationEvent,
     EventAction,
     ProvinceBatchQuota,
-    Role,
     Status,
 )
 
@@ -69,27 +67,28 @@ class CommentRequired(WorkflowError):
 
 @dataclass(frozen=True)
 class Transition:
+    """A transition's target, form and effects. Who may make it, from which states and where,
+    is the permission of the same name in applications/permissions.py."""
+
     action: str
     label: str
-    sources: frozenset[str]
     target: str
-    roles: frozenset[str]
     comment_required: bool
     allows_section_comments: bool = False
     # What the transition does besides the state change, by name (effects.EFFECTS), in order.
     effects: tuple[str, ...] = ()
 
+    @property
+    def sources(self) -> frozenset[str]:
+        return permissions.PERMISSIONS[self.action].states
 
-def _t(action, sources, target, roles, comment_required, **kw) -> Transition:
-    return Transition(
-        action,
-        EventAction(action).label,
-        frozenset(sources),
-        target,
-        frozenset(roles),
-        comment_required,
-        **kw,
-    )
+    @property
+    def roles(self) -> frozenset[str]:
+        return permissions.roles_with(self.action)
+
+
+def _t(action, target, comment_required, **kw) -> Transition:
+    return Transition(action, EventAction(action).label, target, comment_required, **kw)
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -97,58 +96,44 @@ TRANSITIONS: dict[str, Transition] = {
     for t in (
         _t(
             "submit",
-            EDITABLE_STATES,
             Status.SUBMITTED,
-            {Role.APPLICANT},
             False,
             effects=("copy_indicators", "notify"),
         ),
         _t(
             "return_for_revision",
-            {Status.SUBMITTED, Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW},
             Status.RETURNED,
-            {Role.PROVINCIAL, Role.NATIONAL},
             True,
             allows_section_comments=True,
             effects=("issue_letter", "notify"),
         ),
         _t(
             "recommend",
-            {Status.SUBMITTED},
             Status.RECOMMENDED,
-            {Role.PROVINCIAL},
             False,
             effects=("issue_letter", "notify"),
         ),
         _t(
             "not_recommend",
-            {Status.SUBMITTED},
             Status.NOT_RECOMMENDED,
-            {Role.PROVINCIAL},
             True,
             effects=("notify",),
         ),
         _t(
             "start_national_review",
-            {Status.RECOMMENDED},
             Status.UNDER_NATIONAL_REVIEW,
-            {Role.NATIONAL},
             False,
             effects=("notify",),
         ),
         _t(
             "approve",
-            {Status.UNDER_NATIONAL_REVIEW},
             Status.APPROVED,
-            {Role.NATIONAL},
             True,
             effects=("issue_letter", "notify"),
         ),
         _t(
             "reject",
-            {Status.UNDER_NATIONAL_REVIEW},
             Status.REJECTED,
-            {Role.NATIONAL},
             True,
             effects=("issue_letter", "notify"),
         ),
@@ -156,40 +141,9 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-# The return for revision starts from a different stage for each role.
-_SOURCES_BY_ROLE: dict[tuple[str, str], frozenset[str]] = {
-    ("return_for_revision", Role.PROVINCIAL): frozenset({Status.SUBMITTED}),
-    ("return_for_revision", Role.NATIONAL): frozenset(
-        {Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW}
-    ),
-}
-
-
-def _sources(transition: Transition, user: User) -> frozenset[str]:
-    return _SOURCES_BY_ROLE.get((transition.action, user.role), transition.sources)
-
-
-def _role_may(user: User, transition: Transition, application: Application) -> bool:
-    """Role and scope, not the state: may this user ever make this transition here?"""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    role = user.role
-    if user.is_superuser or role not in transition.roles:
-        return False
-    if role == Role.APPLICANT:
-        return access.can_edit_park_data(user, application.park)
-    if role == Role.PROVINCIAL:
-        return access.is_provincial_reviewer_of(user, application)
-    return role == Role.NATIONAL
-
-
 def available_actions(user: User, application: Application) -> list[Transition]:
     """The transitions this user may make now, for the UI (the functions check again)."""
-    return [
-        t
-        for t in TRANSITIONS.values()
-        if application.status in _sources(t, user) and _role_may(user, t, application)
-    ]
+    return [t for t in TRANSITIONS.values() if permissions.may(user, t.action, application)]
 
 
 def _run(
@@ -217,11 +171,12 @@ def _run(
             .select_related("park__province", "batch")
             .get(pk=application.pk)
         )
-        if not _role_may(user, transition, locked):
+        verdict = permissions.verdict(user, action, locked)
+        if verdict is permissions.Verdict.NOT_ALLOWED:
             raise NotAllowed(
                 str(_("您无权对该申报书执行“%(action)s”。") % {"action": transition.label})
             )
-        if locked.status not in _sources(transition, user):
+        if verdict is permissions.Verdict.WRONG_STATE:
             raise WrongState(
                 str(_("申报书当前状态为“%(status)s”，不能执行“%(action)s”。"))
                 % {"status": locked.get_status_display(), "action": transition.label}
@@ -303,7 +258,7 @@ def recommend(user: User, application: Application, comment: str = "") -> Applic
             Application.objects.filter(
                 batch_id=locked.batch_id,
                 park__province_id=locked.park.province_id,
-                status__in=RECOMMENDED_OR_LATER,
+                status__in=COUNTS_AGAINST_QUOTA,
             )
             .exclude(pk=locked.pk)
             .count()

@@ -25,6 +25,7 @@ class Cast:
     provincial_a: User  # province of parks A and B
     provincial_other: User
     national: User
+    expert: User  # assigned to nothing until a test assigns them
     admin: User
 
 
@@ -44,6 +45,7 @@ def cast(db) -> Cast:
         provincial_a=UserFactory(username="prov_js", role=Role.PROVINCIAL, province=jiangsu),
         provincial_other=UserFactory(username="prov_ah", role=Role.PROVINCIAL, province=anhui),
         national=UserFactory(username="national", role=Role.NATIONAL),
+        expert=UserFactory(username="expert_a", role=Role.EXPERT),
         admin=UserFactory(username="admin", role=Role.ADMIN),
     )
 

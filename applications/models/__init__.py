@@ -1,15 +1,7 @@
 """Models of the applications app, one module per concern."""
 
 from .api import ApiToken, IdempotentResponse
-from .applications import (
-    APPLICANT_LABELS,
-    EDITABLE_STATES,
-    RECOMMENDED_OR_LATER,
-    TERMINAL_STATES,
-    Application,
-    ApplicationFrozen,
-    Status,
-)
+from .applications import Application, ApplicationFrozen
 from .attachments import Attachment, AttachmentSection
 from .batches import RECOMMENDATIONS_PER_PROVINCE, Batch, ProvinceBatchQuota
 from .effects import EffectKind, EffectStatus, PendingEffect
@@ -26,6 +18,20 @@ from .reviews import (
     ReviewComment,
     ReviewScore,
 )
+from .states import (
+    ALL_STATES,
+    APPLICANT_LABELS,
+    COUNTS_AGAINST_QUOTA,
+    DECIDED_BY_NDRC,
+    EDITABLE_STATES,
+    NATIONAL_STAGE,
+    PROVINCIAL_STAGE,
+    REACHED_NDRC,
+    RECOMMENDED_OR_LATER,
+    SUBMITTED_ONCE,
+    TERMINAL_STATES,
+    Status,
+)
 from .submissions import Submission
 
 __all__ = [
@@ -40,9 +46,16 @@ __all__ = [
     "RECOMMENDATIONS_PER_PROVINCE",
     "Batch",
     "ProvinceBatchQuota",
+    "ALL_STATES",
     "APPLICANT_LABELS",
+    "COUNTS_AGAINST_QUOTA",
+    "DECIDED_BY_NDRC",
     "EDITABLE_STATES",
+    "NATIONAL_STAGE",
+    "PROVINCIAL_STAGE",
+    "REACHED_NDRC",
     "RECOMMENDED_OR_LATER",
+    "SUBMITTED_ONCE",
     "TERMINAL_STATES",
     "Application",
     "ApplicationFrozen",

@@ -15,39 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from .batches import Batch
 from .people import Park, ParkScope
-
-
-class Status(models.TextChoices):
-    """States of the life cycle; the label is the staff name (see APPLICANT_LABELS)."""
-
-    DRAFT = "draft", _("草稿")
-    SUBMITTED = "submitted", _("待省级审核")
-    RETURNED = "returned", _("退回修改")
-    RECOMMENDED = "recommended", _("省级已推荐")
-    NOT_RECOMMENDED = "not_recommended", _("省级不予推荐")
-    UNDER_NATIONAL_REVIEW = "under_national_review", _("国家级评审中")
-    APPROVED = "approved", _("纳入建设名单")
-    REJECTED = "rejected", _("未纳入建设名单")
-
-
-# What the park sees: plain words about where its application is and what it should do.
-APPLICANT_LABELS: dict[str, str] = {
-    Status.DRAFT: _("填写中（尚未提交）"),
-    Status.SUBMITTED: _("已提交，等待省级发展改革委审核"),
-    Status.RETURNED: _("已退回，请按意见修改后重新提交"),
-    Status.RECOMMENDED: _("已获省级推荐，等待国家级评审"),
-    Status.NOT_RECOMMENDED: _("未获省级推荐"),
-    Status.UNDER_NATIONAL_REVIEW: _("国家发展改革委评审中"),
-    Status.APPROVED: _("已纳入国家级零碳园区建设名单"),
-    Status.REJECTED: _("未纳入国家级零碳园区建设名单"),
-}
-
-EDITABLE_STATES = frozenset({Status.DRAFT, Status.RETURNED})
-# States that count against the province's recommendation quota of a batch.
-RECOMMENDED_OR_LATER = frozenset(
-    {Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW, Status.APPROVED, Status.REJECTED}
-)
-TERMINAL_STATES = frozenset({Status.NOT_RECOMMENDED, Status.APPROVED, Status.REJECTED})
+from .states import APPLICANT_LABELS, EDITABLE_STATES, Status
 
 # The only fields that may be written while the application is frozen, and only by the workflow.
 WORKFLOW_FIELDS = frozenset(

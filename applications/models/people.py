@@ -91,6 +91,9 @@ class Role(models.TextChoices):
     APPLICANT = "applicant", _("园区申报人")
     PROVINCIAL = "provincial", _("省级审核人")
     NATIONAL = "national", _("国家级评审人")
+    # Experts (external or NDRC's own) score and comment on the applications assigned to them and
+    # nothing else; they never decide.
+    EXPERT = "expert", _("评审专家")
     ADMIN = "admin", _("系统管理员")
 
 
@@ -153,6 +156,10 @@ class User(AbstractUser):
     @property
     def is_national(self) -> bool:
         return self.role == Role.NATIONAL
+
+    @property
+    def is_expert(self) -> bool:
+        return self.role == Role.EXPERT
 
     @property
     def is_administrator(self) -> bool:

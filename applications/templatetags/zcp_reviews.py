@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import template
 
-from .. import access
+from .. import permissions
 from ..models import CommentVisibility, Letter
 
 register = template.Library()
@@ -20,5 +20,7 @@ def review_feedback(context, application) -> dict:
         "user": user,
         "comments": list(comments.select_related("author").order_by("created_at", "pk")),
         "letters": list(Letter.objects.filter(application=application).order_by("created_at")),
-        "is_reviewer": access.is_reviewer(user),
+        "is_reviewer": permissions.may(user, "open_review", application),
+        "may_reissue": permissions.may(user, "reissue_letter", application),
+        "may_retry": permissions.may(user, "retry_letter", application),
     }

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import access, services, workflow
+from .. import access, permissions, services, workflow
 from ..models import ApplicationEvent, Batch, Role, Status, Submission
 from ..sections import SECTIONS
 
@@ -27,7 +27,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         applications = applications.filter(status=status)
     page = Paginator(applications, 25).get_page(request.GET.get("page"))
     open_batches = []
-    if request.user.role == Role.APPLICANT:
+    if permissions.may(request.user, "start_application"):
         now = timezone.now()
         taken = set(applications.values_list("batch_id", flat=True))
         open_batches = [

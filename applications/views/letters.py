@@ -1,5 +1,6 @@
 """Letter download, retry and reissue; the dossier download. Access: whoever may see the
-application (access.get_application_for_user), otherwise 404."""
+application (access.get_application_for_user), otherwise 404; retry and reissue as the permission
+table says."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -8,13 +9,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from .. import access, dossier, effects, letters
+from .. import access, dossier, effects, letters, permissions
 from ..models import Letter
 
 
 def _letter(request: HttpRequest, pk: int, letter_id: int) -> Letter:
     application = access.get_application_for_user(request.user, pk)
-    return get_object_or_404(Letter, pk=letter_id, application=application)
+    letter = get_object_or_404(Letter, pk=letter_id, application=application)
+    letter.application = application  # already read, within the user's scope
+    return letter
 
 
 @login_required
@@ -28,23 +31,23 @@ def letter_download(request: HttpRequest, pk: int, letter_id: int) -> FileRespon
                         content_type="application/pdf")
 
 
-def _back(request: HttpRequest, pk: int) -> HttpResponse:
-    if access.is_reviewer(request.user):
-        return redirect("review_detail", pk=pk)
-    return redirect("application_detail", pk=pk)
+def _back(request: HttpRequest, letter: Letter) -> HttpResponse:
+    if permissions.may(request.user, "open_review", letter.application):
+        return redirect("review_detail", pk=letter.application_id)
+    return redirect("application_detail", pk=letter.application_id)
 
 
 @login_required
 @require_POST
 def letter_retry(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
     letter = _letter(request, pk, letter_id)
-    if not access.is_reviewer(request.user):
+    if not permissions.may(request.user, "retry_letter", letter.application):
         raise Http404
     try:
         effects.retry_letter(letter)
     except letters.LetterError as error:
         messages.error(request, str(error))
-    return _back(request, pk)
+    return _back(request, letter)
 
 
 @login_required
@@ -55,7 +58,7 @@ def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpRespons
         effects.reissue_letter(request.user, letter)
     except letters.LetterError as error:
         messages.error(request, str(error))
-    return _back(request, pk)
+    return _back(request, letter)
 
 
 @login_required

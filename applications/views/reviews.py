@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import access, exports, queues, reviews, workflow
+from .. import access, exports, permissions, queues, reviews, workflow
 from ..models import (
     CRITERIA,
     SCORE_LIMITS,
     Application,
     ApplicationEvent,
-    AssignmentKind,
     CommentVisibility,
     ReviewAssignment,
     ReviewComment,
@@ -35,9 +34,8 @@ from ..sections import SECTIONS
 
 def _check_queue(request: HttpRequest, queue: str) -> None:
     """404 for a queue this user does not have (an applicant has none)."""
-    if queue not in queues.QUEUES or not access.is_reviewer(request.user):
-        raise Http404
-    if access.review_queue(request.user, queue).query.is_empty():
+    key = access.QUEUE_PERMISSIONS.get(queue)
+    if key is None or not permissions.may(request.user, key):
         raise Http404
 
 
@@ -65,16 +63,21 @@ def review_queue(request: HttpRequest, queue: str) -> HttpResponse:
 @login_required
 def review_queue_export(request: HttpRequest, queue: str, fmt: str) -> HttpResponse:
     _check_queue(request, queue)
+    if not permissions.may(request.user, "export_queue"):
+        raise Http404
+    # Who NDRC assigned is NDRC's internal material.
+    assignees = permissions.may(request.user, "read_ndrc_material")
     filters = queues.QueueFilters.from_query(request.GET)
     # In chunks: the prefetch of assignees runs per 1,000 rows instead of one huge IN list.
     rows = queues.queue_rows(request.user, queue, filters)[: exports.MAX_ROWS].iterator(
         chunk_size=1000)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(exports.to_csv(rows, assignees=assignees),
+                                content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         response = HttpResponse(
-            exports.to_xlsx(rows),
+            exports.to_xlsx(rows, assignees=assignees),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
         raise Http404
@@ -105,7 +108,6 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = review_context(request.user, application)
     context.update({
         "criteria": CRITERIA, "score_limits": SCORE_LIMITS, "sections": SECTIONS,
-        "visibilities": CommentVisibility.choices, "assignment_kinds": AssignmentKind.choices,
         "actions": [t for t in workflow.available_actions(request.user, application)
                     if t.action != "submit"],
     })
@@ -148,8 +150,7 @@ def review_assign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if assignee is None:
             raise reviews.ReviewError(str(_("被指派人：请选择。")))
-        reviews.assign(request.user, application, assignee,
-                       request.POST.get("kind", AssignmentKind.REVIEWER))
+        reviews.assign(request.user, application, assignee, request.POST.get("kind") or None)
     except reviews.ReviewError as error:
         messages.error(request, str(error))
     return redirect("review_detail", pk=pk)

@@ -16,6 +16,7 @@ NAV_BY_ROLE = {
     "applicant_a": {"home", "my_park"},
     "provincial_a": {"home", "parks"},
     "national": {"home", "parks"},
+    "expert": {"home", "applications", "review_mine"},
     "admin": {"home", "parks"},
 }
 
@@ -176,7 +177,8 @@ def test_demo_loads_twice_without_duplicates_and_prints_logins(db, capsys):
     assert "park_subei" in out and "prov_jiangsu" in out and "ndrc_reviewer" in out
     assert User.objects.filter(username="park_subei").count() == 1
     roles = set(User.objects.values_list("role", flat=True))
-    assert roles == {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN}
+    assert roles == {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN}
+    assert User.objects.get(username="ndrc_expert").role == Role.EXPERT
 
 
 def test_system_check_is_clean(db):

@@ -121,8 +121,13 @@ def test_the_national_reviewer_returns_from_either_national_stage(cast, app_in, 
 
 
 def test_the_national_reviewer_cannot_return_what_the_province_has_not_recommended(cast, app_in):
-    with pytest.raises(workflow.WrongState):
-        workflow.return_for_revision(cast.national, app_in("submitted"), "请修改")
+    application = app_in("submitted")
+    # It has not reached NDRC: outside the national reviewer's scope, not merely the wrong state.
+    with pytest.raises(workflow.NotAllowed):
+        workflow.return_for_revision(cast.national, application, "请修改")
+    application.refresh_from_db()
+    assert application.status == "submitted"
+    assert not application.events.filter(action="return_for_revision").exists()
 
 
 @pytest.mark.parametrize(

@@ -133,7 +133,7 @@ def test_export_keeps_the_queues_filters(client, cast):
 
 def test_assigned_reviewer_sees_it_under_assigned_to_me(client, cast):
     generate(10)
-    expert = UserFactory(username="expert", role=Role.NATIONAL)
+    expert = UserFactory(username="expert", role=Role.EXPERT)
     application = Application.objects.filter(status="under_national_review").first()
     reviews.assign(cast.national, application, expert, "expert")
     client.force_login(expert)
@@ -145,7 +145,7 @@ def test_assigned_reviewer_sees_it_under_assigned_to_me(client, cast):
 
 def test_queue_filters_by_assigned_reviewer(client, cast):
     generate(20)
-    expert = UserFactory(username="expert", role=Role.NATIONAL)
+    expert = UserFactory(username="expert", role=Role.EXPERT)
     application = Application.objects.filter(status="recommended").first()
     reviews.assign(cast.national, application, expert, "expert")
     client.force_login(cast.national)

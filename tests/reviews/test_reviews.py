@@ -19,7 +19,8 @@ SHEET = {"representativeness": "80", "demonstration": "70", "reduction_potential
 def test_review_page_shows_each_reviewers_scores_and_the_average(client, cast,
                                                                 submitted_with_energy):
     application = submitted_with_energy()
-    expert = UserFactory(username="expert", role=Role.NATIONAL)
+    expert = UserFactory(username="expert", role=Role.EXPERT)
+    reviews.assign(cast.national, application, expert)
     client.force_login(cast.national)
     client.post(reverse("review_score", args=[application.pk]), SHEET)
     client.force_login(expert)
@@ -86,7 +87,7 @@ def test_reviewers_see_internal_comments_marked_as_internal(client, cast, submit
 
 def test_national_staff_assign_a_reviewer_and_an_expert(client, cast, submitted_with_energy):
     application = submitted_with_energy()
-    expert = UserFactory(username="expert", role=Role.NATIONAL)
+    expert = UserFactory(username="expert", role=Role.EXPERT)
     client.force_login(cast.national)
     client.post(reverse("review_assign", args=[application.pk]),
                 {"assignee": expert.pk, "kind": "expert"})

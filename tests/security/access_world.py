@@ -60,7 +60,8 @@ def build_world(cast) -> World:
         draft, applicant, name="extra.pdf", content=PDF_BYTES, title="补充材料", section="other"
     )
     assignment = reviews.assign(cast.national, approved, cast.national)
-    expert = UserFactory(username="expert", role=Role.NATIONAL)
+    reviews.assign(cast.national, approved, cast.expert)
+    expert = UserFactory(username="expert", role=Role.EXPERT)  # not yet assigned
     park_year = ParkYear.objects.get(park=park, year=first.year - 1)
     issued = tokens.issue_token(applicant, park, "能碳平台")
     return World(

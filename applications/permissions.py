@@ -1,0 +1,296 @@
+"""Who may do what: every permission of the system in one table.
+
+A permission is granted by rules; a rule names a role, the states of the application in which it
+holds (the named sets of applications/models/states.py) and a scope:
+
+- `any`: wherever the role works (administrators; permissions that concern no application);
+- `own_park`: the user's own park;
+- `own_province`: the parks of the user's province;
+- `reached_ndrc`: what a province recommended to NDRC (also after NDRC returned it);
+- `assigned`: what NDRC assigned to the user.
+
+Everything asks the table, never a role: `may(user, key, application)` for one application
+(without an application: whether the role holds the permission anywhere), `permitted(user, key)`
+for the queryset of applications it holds on, `verdict(...)` for the workflow, which tells a
+wrong state from a wrong person. The tests in tests/permissions are generated from this table and
+hold it to the policy written down there: loosening a rule here fails them.
+
+Internal material has an audience. Comments marked internal and score sheets belong to the side
+that wrote them: a provincial reviewer writes the province's, national reviewers, experts and
+administrators write NDRC's. `read_province_material` and `read_ndrc_material` say who reads which;
+the park reads neither (it reads only what is marked visible to it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    ALL_STATES,
+    EDITABLE_STATES,
+    NATIONAL_STAGE,
+    PROVINCIAL_STAGE,
+    REACHED_NDRC,
+    SUBMITTED_ONCE,
+    Application,
+    EventAction,
+    ReviewAssignment,
+    Role,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import Promise
+
+    from .models import User
+
+
+class Scope(StrEnum):
+    ANY = "any"
+    OWN_PARK = "own_park"
+    OWN_PROVINCE = "own_province"
+    REACHED_NDRC = "reached_ndrc"
+    ASSIGNED = "assigned"
+
+
+@dataclass(frozen=True)
+class Rule:
+    role: str
+    scope: Scope = Scope.ANY
+    states: frozenset[str] = ALL_STATES
+
+
+@dataclass(frozen=True)
+class Permission:
+    key: str
+    label: Promise
+    rules: tuple[Rule, ...]
+    # False for what concerns no single application (a queue, a menu entry).
+    on_application: bool = True
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(rule.role for rule in self.rules)
+
+    @property
+    def states(self) -> frozenset[str]:
+        """Every state in which some role holds it (a transition's source states)."""
+        return frozenset().union(*(rule.states for rule in self.rules))
+
+
+def _p(key: str, label: Promise, *rules: Rule, on_application: bool = True) -> Permission:
+    return Permission(key, label, tuple(rules), on_application)
+
+
+def _roles(key: str, label: Promise, *roles: str) -> Permission:
+    return _p(key, label, *(Rule(role) for role in roles), on_application=False)
+
+
+A, P, N, E, ADMIN = Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN
+
+# Who sees an application at all; the permissions that only read it share these rules.
+_SEE = (
+    Rule(A, Scope.OWN_PARK),
+    Rule(P, Scope.OWN_PROVINCE, SUBMITTED_ONCE),
+    Rule(N, Scope.REACHED_NDRC),
+    Rule(E, Scope.ASSIGNED),
+    Rule(ADMIN),
+)
+# Who opens the review page: everyone who sees the application but the park.
+_REVIEW_PAGE = tuple(rule for rule in _SEE if rule.role != A)
+# The province while it decides, NDRC's reviewers and the assigned experts while NDRC reviews.
+_SCORE = (
+    Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
+    Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE),
+    Rule(E, Scope.ASSIGNED, NATIONAL_STAGE),
+)
+
+PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
+    # --- The application and its workflow (the keys of the transitions are their actions) ---
+    _p("view_application", _("查看申报书"), *_SEE),
+    _p("edit_application", _("填写和修改申报书"), Rule(A, Scope.OWN_PARK, EDITABLE_STATES)),
+    _p("submit", EventAction.SUBMIT.label, Rule(A, Scope.OWN_PARK, EDITABLE_STATES)),
+    _p("return_for_revision", EventAction.RETURN_FOR_REVISION.label,
+       Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
+       Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE)),
+    _p("recommend", EventAction.RECOMMEND.label,
+       Rule(P, Scope.OWN_PROVINCE, frozenset({Status.SUBMITTED}))),
+    _p("not_recommend", EventAction.NOT_RECOMMEND.label,
+       Rule(P, Scope.OWN_PROVINCE, frozenset({Status.SUBMITTED}))),
+    _p("start_national_review", EventAction.START_NATIONAL_REVIEW.label,
+       Rule(N, Scope.REACHED_NDRC, frozenset({Status.RECOMMENDED}))),
+    _p("approve", EventAction.APPROVE.label,
+       Rule(N, Scope.REACHED_NDRC, frozenset({Status.UNDER_NATIONAL_REVIEW}))),
+    _p("reject", EventAction.REJECT.label,
+       Rule(N, Scope.REACHED_NDRC, frozenset({Status.UNDER_NATIONAL_REVIEW}))),
+    # --- Review ---
+    _p("open_review", _("进入评审页"), *_REVIEW_PAGE),
+    _p("score", _("评分"), *_SCORE),
+    _p("comment", _("发表内部评审意见"), *_SCORE),
+    # What the park will read is said by the side that decides, not by an expert.
+    _p("comment_to_park", _("发表园区可见的评审意见"),
+       *(rule for rule in _SCORE if rule.role != E)),
+    _p("assign", _("指派评审人员和专家"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
+    _p("read_province_material", _("阅读省级内部意见和评分"),
+       *(rule for rule in _REVIEW_PAGE)),
+    _p("read_ndrc_material", _("阅读国家级内部意见、专家评分和指派"),
+       *(rule for rule in _REVIEW_PAGE if rule.role != P)),
+    # --- Letters, dossier and exports ---
+    _p("download_letter", _("下载正式文书"), *_SEE),
+    _p("retry_letter", _("重试生成文书"),
+       *(rule for rule in _REVIEW_PAGE if rule.role != E)),
+    _p("reissue_letter", _("重新出具文书"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
+    _p("download_dossier", _("下载审计档案"), *_SEE),
+    _roles("export_queue", _("导出评审队列"), P, N, ADMIN),
+    # --- Queues and the menu ---
+    _roles("workbench", _("工作台"), A, P, N, E, ADMIN),
+    _roles("start_application", _("发起申报"), A),
+    _roles("list_applications", _("申报书列表"), A, P, N, E, ADMIN),
+    _roles("queue_provincial", _("省级审核队列"), P, ADMIN),
+    _roles("queue_national", _("国家评审队列"), N, ADMIN),
+    _roles("queue_mine", _("指派给我的申报书"), N, E, ADMIN),
+    _roles("browse_parks", _("浏览园区"), P, N, ADMIN),
+    _roles("own_park", _("本园区"), A),
+    _roles("enter_energy_data", _("填报能源数据"), A),
+    _roles("manage_api_tokens", _("管理 API 令牌"), A),
+    _roles("read_api_docs", _("阅读接口文档"), A, N, ADMIN),
+)}
+
+
+def role_of(user: User | AnonymousUser | None) -> str | None:
+    """The role whose rules apply; None for anonymous and deactivated accounts."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return Role.ADMIN if user.is_superuser else user.role
+
+
+def _rules(user: User | AnonymousUser | None, key: str) -> tuple[Rule, ...]:
+    role = role_of(user)
+    return tuple(rule for rule in PERMISSIONS[key].rules if rule.role == role)
+
+
+def _assigned(user: User, application: Application) -> bool:
+    # The review page prefetches the assignments: ask them instead of the database.
+    cached = getattr(application, "_prefetched_objects_cache", {}).get("assignments")
+    if cached is not None:
+        return any(a.assignee_id == user.pk for a in cached)
+    return ReviewAssignment.objects.filter(application_id=application.pk,
+                                           assignee_id=user.pk).exists()
+
+
+def _in_scope(user: User, scope: Scope, application: Application) -> bool:
+    if scope == Scope.ANY:
+        return True
+    if scope == Scope.OWN_PARK:
+        return user.park_id is not None and user.park_id == application.park_id
+    if scope == Scope.OWN_PROVINCE:
+        return (user.province_id is not None
+                and user.province_id == application.park.province_id)
+    if scope == Scope.REACHED_NDRC:
+        return application.status in REACHED_NDRC or application.ever_recommended
+    if scope == Scope.ASSIGNED:
+        return _assigned(user, application)
+    raise ValueError(scope)
+
+
+def _scope_q(user: User, scope: Scope) -> Q:
+    if scope == Scope.ANY:
+        return Q()
+    if scope == Scope.OWN_PARK:
+        return Q(park_id=user.park_id) if user.park_id else Q(pk__in=[])
+    if scope == Scope.OWN_PROVINCE:
+        return Q(park__province_id=user.province_id) if user.province_id else Q(pk__in=[])
+    if scope == Scope.REACHED_NDRC:
+        return Q(status__in=REACHED_NDRC) | Q(ever_recommended=True)
+    if scope == Scope.ASSIGNED:
+        return Q(Exists(ReviewAssignment.objects.filter(application=OuterRef("pk"),
+                                                        assignee_id=user.pk)))
+    raise ValueError(scope)
+
+
+class Verdict(Enum):
+    ALLOWED = "allowed"
+    WRONG_STATE = "wrong_state"  # the right person, but not now
+    NOT_ALLOWED = "not_allowed"  # not this person, or not here
+
+
+def verdict(user: User | AnonymousUser | None, key: str, application: Application) -> Verdict:
+    in_scope = [rule for rule in _rules(user, key) if _in_scope(user, rule.scope, application)]
+    if not in_scope:
+        return Verdict.NOT_ALLOWED
+    if any(application.status in rule.states for rule in in_scope):
+        return Verdict.ALLOWED
+    return Verdict.WRONG_STATE
+
+
+def may(user: User | AnonymousUser | None, key: str,
+        application: Application | None = None) -> bool:
+    """May this user do `key` on this application now? Without an application: does the user's
+    role hold the permission anywhere (menus, queues, buttons that lead further)?"""
+    if application is None:
+        return bool(_rules(user, key))
+    return verdict(user, key, application) is Verdict.ALLOWED
+
+
+def permitted(user: User | AnonymousUser | None, key: str,
+              queryset: QuerySet[Application] | None = None) -> QuerySet[Application]:
+    """The applications (of `queryset`, all by default) on which the user may do `key` now."""
+    queryset = Application.objects.all() if queryset is None else queryset
+    rules = _rules(user, key)
+    if not rules:
+        return queryset.none()
+    conditions = []
+    for rule in rules:
+        states = Q() if rule.states == ALL_STATES else Q(status__in=rule.states)
+        condition = states & _scope_q(user, rule.scope)
+        if not condition:  # everywhere (an empty Q would vanish from the OR below)
+            return queryset
+        conditions.append(condition)
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return queryset.filter(combined)
+
+
+def roles_with(key: str) -> frozenset[str]:
+    return PERMISSIONS[key].roles
+
+
+def label(key: str) -> str:
+    return str(PERMISSIONS[key].label)
+
+
+# --- Internal material and its audience ---------------------------------------------------------
+
+PROVINCE_SIDE, NDRC_SIDE = "province", "ndrc"
+_READ_SIDE = {PROVINCE_SIDE: "read_province_material", NDRC_SIDE: "read_ndrc_material"}
+
+
+def side_of(author: User) -> str:
+    """Whose internal material an author writes: the province's or NDRC's."""
+    return PROVINCE_SIDE if author.role == Role.PROVINCIAL else NDRC_SIDE
+
+
+def readable_sides(user: User | AnonymousUser | None, application: Application) -> frozenset[str]:
+    return frozenset(side for side, key in _READ_SIDE.items() if may(user, key, application))
+
+
+def readable_comments(user, application: Application, comments: Iterable) -> list:
+    """Comments marked visible to the park, and the internal ones of the sides this user reads
+    (authors' roles read from `comment.author`: select it with the comments)."""
+    sides = readable_sides(user, application)
+    return [c for c in comments if c.is_public or side_of(c.author) in sides]
+
+
+def readable_scores(user, application: Application, scores: Iterable) -> list:
+    """Score sheets are internal to the side of their reviewer (`score.reviewer` selected)."""
+    sides = readable_sides(user, application)
+    return [s for s in scores if side_of(s.reviewer) in sides]
