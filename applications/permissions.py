@@ -101,7 +101,7 @@ _SEE = (
     Rule(A, Scope.OWN_PARK),
     Rule(P, Scope.OWN_PROVINCE, SUBMITTED_ONCE),
     Rule(N, Scope.REACHED_NDRC),
-    Rule(E, Scope.ASSIGNED),
+    Rule(E, Scope.ASSIGNED, SUBMITTED_ONCE),
     Rule(ADMIN),
 )
 # Who opens the review page: everyone who sees the application but the park.

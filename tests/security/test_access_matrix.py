@@ -384,3 +384,40 @@ def test_admin_site_answers_only_administrators(client, cast, world, capsys):
     with capsys.disabled():
         print(f"\nadmin site: {checked} requests over {len(routes)} admin routes")
     assert not failures, "\n".join(failures)
+
+
+def test_the_expert_is_refused_on_every_decision_route_even_where_assigned(client, cast, world):
+    """The expert scores and comments on what is assigned; every decision, assignment and letter
+    route refuses them and changes nothing, on an application under national review that they
+    are assigned to (the matrix above covers the unassigned ones)."""
+    from applications import reviews, workflow
+    from applications.models import ReviewScore
+    from tests.applications.builders import complete_application, drive_to, open_batch
+
+    under_review = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch("2025年第四批")),
+        "under_national_review", cast)
+    reviews.assign(cast.national, under_review, cast.expert)
+    assignment = under_review.assignments.get()
+    client.force_login(cast.expert)
+    tries = [(reverse(route, args=[under_review.pk, action]), {"comment": "专家决定"})
+             for action in workflow.TRANSITIONS
+             for route in ("review_decide", "application_transition")]
+    tries += [
+        (reverse("review_assign", args=[under_review.pk]), {"assignee": world.expert.pk}),
+        (reverse("review_unassign", args=[under_review.pk, assignment.pk]), {}),
+        (reverse("letter_reissue", args=[world.approved.pk, world.letter.pk]), {}),
+        (reverse("letter_retry", args=[world.approved.pk, world.letter.pk]), {}),
+    ]
+    failures = []
+    for url, data in tries:
+        before = fingerprint()
+        status = client.post(url, data).status_code
+        if status not in (302, 403, 404) or fingerprint() != before:
+            failures.append(f"{url}: {status}, changed={fingerprint() != before}")
+    under_review.refresh_from_db()
+    assert under_review.status == "under_national_review"
+    assert not failures, "\n".join(failures)
+    # Not refused for want of reaching the application: the expert's own work goes through.
+    client.post(reverse("review_score", args=[under_review.pk]), SCORES)
+    assert ReviewScore.objects.filter(reviewer=cast.expert, application=under_review).exists()
