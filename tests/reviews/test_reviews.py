@@ -170,3 +170,30 @@ def test_the_review_page_reads_the_application_once_whatever_it_holds(
     reads = [q["sql"] for q in queries if 'FROM "applications_application"' in q["sql"]]
     assert len(reads) == 1, reads
     assert len(queries) <= 16
+
+
+def test_a_province_reads_its_own_internal_notes_but_not_ndrcs_nor_the_experts_scores(
+        client, cast, submitted_with_energy):
+    application = submitted_with_energy(status="submitted")
+    reviews.add_comment(cast.provincial_a, application, "省内意见：建议推荐", "internal")
+    reviews.save_score(cast.provincial_a, application, SHEET)
+    # NDRC's review of the same park, after the province recommended it.
+    from applications import workflow
+
+    workflow.recommend(cast.provincial_a, application)
+    reviews.assign(cast.national, application, cast.expert)
+    reviews.add_comment(cast.national, application, "国家内部：规模偏小", "internal")
+    reviews.save_score(cast.expert, application, SHEET)
+
+    client.force_login(cast.provincial_a)
+    response = client.get(reverse("review_detail", args=[application.pk]))
+    page = response.content.decode()
+    assert "省内意见：建议推荐" in page
+    assert "国家内部：规模偏小" not in page
+    assert [s.reviewer for s in response.context["summary"].sheets] == [cast.provincial_a]
+    assert "expert_a" not in page and 'data-testid="assignments"' not in page
+
+    client.force_login(cast.national)
+    page = client.get(reverse("review_detail", args=[application.pk])).content.decode()
+    assert "省内意见：建议推荐" in page and "国家内部：规模偏小" in page
+    assert 'data-reviewer="expert_a"' in page and 'data-reviewer="prov_js"' in page
