@@ -44,7 +44,7 @@ def test_a_wrong_password_keeps_the_user_on_the_login_page(site, cast):
 
 
 @pytest.mark.parametrize(
-    "username", ["applicant_a", "prov_js", "national", "admin"]
+    "username", ["applicant_a", "prov_js", "national", "expert_a", "admin"]
 )
 def test_every_page_in_a_roles_navigation_is_accessible_and_fits_a_phone(site, cast, username):
     page = site.login(username)
