@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from .. import access
+from .. import access, permissions
 from ..models import Role
 
 
@@ -59,6 +59,6 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
 
 @login_required
 def my_park(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.APPLICANT:
+    if not permissions.may(request.user, "own_park"):
         return redirect("park_list")
     return redirect("park_detail", park_id=request.user.park_id)

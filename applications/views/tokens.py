@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from .. import access
+from .. import access, permissions
 from ..api import tokens
-from ..models import ApiToken, Role
+from ..models import ApiToken
 
 
 class TokenForm(forms.Form):
@@ -32,7 +32,7 @@ def _editable_park(request: HttpRequest, park_id: int):
 
 @login_required
 def my_tokens(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.APPLICANT:
+    if not permissions.may(request.user, "manage_api_tokens"):
         raise Http404
     return redirect("api_tokens", park_id=request.user.park_id)
 

@@ -461,6 +461,11 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
                 doors.append(("export", 200 in exports))
             if key == "start_application":
                 doors.append(("start", started))
+            if key == "own_park":
+                doors.append(("my park", client.get(reverse("my_park"))["Location"]
+                              != reverse("park_list")))
+            if key == "manage_api_tokens":
+                doors.append(("tokens", client.get(reverse("api_tokens_mine")).status_code == 302))
             assert doors, f"{key} has no door in this test"
             failures += [f"door: {key} ({name}) for {role} let through={got}, policy says "
                          f"{expected}" for name, got in doors if got != expected]
