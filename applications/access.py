@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from . import permissions
-from .models import REACHED_NDRC, SUBMITTED_ONCE, Application, Park, Role
+from .models import SUBMITTED_ONCE, Application, Park, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -105,7 +105,7 @@ def review_queue(user: User | AnonymousUser, queue: str) -> QuerySet[Application
     if queue == "provincial":
         return reviewable.filter(status__in=SUBMITTED_ONCE)
     if queue == "national":
-        return reviewable.filter(Q(status__in=REACHED_NDRC) | Q(ever_recommended=True))
+        return reviewable.filter(permissions.scope_q(user, permissions.Scope.REACHED_NDRC))
     return reviewable.filter(assignments__assignee=user)
 
 

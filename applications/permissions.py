@@ -201,7 +201,8 @@ def _in_scope(user: User, scope: Scope, application: Application) -> bool:
     raise ValueError(scope)
 
 
-def _scope_q(user: User, scope: Scope) -> Q:
+def scope_q(user: User, scope: Scope) -> Q:
+    """The scope as a filter on applications (for lists and queues)."""
     if scope == Scope.ANY:
         return Q()
     if scope == Scope.OWN_PARK:
@@ -250,7 +251,7 @@ def permitted(user: User | AnonymousUser | None, key: str,
     conditions = []
     for rule in rules:
         states = Q() if rule.states == ALL_STATES else Q(status__in=rule.states)
-        condition = states & _scope_q(user, rule.scope)
+        condition = states & scope_q(user, rule.scope)
         if not condition:  # everywhere (an empty Q would vanish from the OR below)
             return queryset
         conditions.append(condition)
