@@ -13,7 +13,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("applications.migrations.0007_expert_role")
+migration = importlib.import_module("applications.migrations.0008_expert_role")
 
 
 def test_only_accounts_that_were_only_ever_experts_become_experts(cast):

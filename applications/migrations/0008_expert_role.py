@@ -24,7 +24,7 @@ def experts_back_to_national(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0006_history'),
+        ('applications', '0007_pending_effects'),
     ]
 
     operations = [
