@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -24,6 +24,7 @@ from accounting.models import (
     ProductEnergyRecord,
 )
 from accounting.trace_store import TRACE_COLUMNS
+from zcparks import numbers
 
 KIND_MODELS = {
     "enterprises": Enterprise,
@@ -63,20 +64,6 @@ FLAG_LABELS = {
     "missing_product_energy": gettext_lazy("缺少产品能耗数据"),
 }
 TRACE_PAGE = 200
-
-
-def fmt(text: Any, places: int = 2) -> str:
-    if text is None:
-        return "—"
-    try:
-        value = Decimal(str(text))
-    except InvalidOperation:
-        return str(text)
-    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,}"
-
-
-def pct(text: Any) -> str:
-    return "—" if text is None else f"{fmt(Decimal(str(text)) * 100, 2)}%"
 
 
 def counts(park_year: ParkYear | None) -> list[tuple[str, Any, int]]:
@@ -154,10 +141,10 @@ def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
         "guiding_items": data.get("guiding", {}),
         "outcome": outcome
         and {
-            "energy_tce": fmt(outcome.energy_tce),
-            "total": fmt(outcome.emissions_t["total"]),
-            "intensity": fmt(outcome.intensity, 4),
-            "threshold": outcome.threshold,
+            "energy_tce": numbers.tonnes(outcome.energy_tce),
+            "total": numbers.tonnes(outcome.emissions_t["total"]),
+            "intensity": numbers.intensity(outcome.intensity),
+            "threshold": numbers.intensity(outcome.threshold),
             "core_pass": outcome.core_pass,
         },
         "outcome_error": error,
@@ -175,10 +162,10 @@ def result_context(run) -> dict[str, Any]:
                 "name": name,
                 "label": GUIDING_LABELS.get(name, name),
                 "not_applicable": value.get("not_applicable"),
-                "value": pct(value["value"])
+                "value": numbers.share(value["value"])
                 if "value" in value
                 else (_("%s 种产品") % value["products"] if "products" in value else "—"),
-                "target": pct(value["target"]) if "target" in value else _("二级及以上"),
+                "target": numbers.share(value["target"]) if "target" in value else _("二级及以上"),
                 "pass": value.get("pass"),
             }
         )
@@ -191,7 +178,7 @@ def result_context(run) -> dict[str, Any]:
     ):
         values = breakdowns.get("emissions_t", {}).get(by, {})
         items = sorted(values.items(), key=lambda kv: -abs(Decimal(kv[1])))
-        rows = [(_label(by, k), fmt(v), v) for k, v in items]
+        rows = [(_label(by, k), numbers.tonnes(v), v) for k, v in items]
         tables.append({"key": by, "title": title, "rows": rows})
         top = rows[:15]
         chart[by] = {
@@ -199,25 +186,25 @@ def result_context(run) -> dict[str, Any]:
             "values": [float(Decimal(v)) for _l, _f, v in top],
         }  # chart pixels only
     energy_rows = [
-        (_label("by_category", k), fmt(v), v)
+        (_label("by_category", k), numbers.tonnes(v), v)
         for k, v in breakdowns.get("energy_tce", {}).get("by_category", {}).items()
     ]
     return {
         "r": r,
         "core": {
-            "intensity": fmt(r["intensity"], 4),
-            "threshold": r["threshold"],
-            "energy_tce": fmt(r["energy_tce"]),
-            "total": fmt(r["emissions_t"]["total"]),
-            "clean_share": pct(r["clean_energy_share"]),
-            "direct_green_share": pct(r["direct_green_share"]),
+            "intensity": numbers.intensity(r["intensity"]),
+            "threshold": numbers.intensity(r["threshold"]),
+            "energy_tce": numbers.tonnes(r["energy_tce"]),
+            "total": numbers.tonnes(r["emissions_t"]["total"]),
+            "clean_share": numbers.share(r["clean_energy_share"]),
+            "direct_green_share": numbers.share(r["direct_green_share"]),
         },
         "emissions": [
-            (CATEGORY_LABELS.get(k, k), fmt(v))
+            (CATEGORY_LABELS.get(k, k), numbers.tonnes(v))
             for k, v in r["emissions_t"].items()
             if k not in ("total", "bunker_memo")
         ],
-        "bunker_memo": fmt(r["emissions_t"]["bunker_memo"]),
+        "bunker_memo": numbers.tonnes(r["emissions_t"]["bunker_memo"]),
         "guiding_rows": guiding,
         "flags": [(f, FLAG_LABELS.get(f, f)) for f in r["flags"]],
         "breakdown_tables": tables,
@@ -245,8 +232,8 @@ def trace_page(run, page: str | None):
         row = dict(zip(TRACE_COLUMNS, values, strict=True))
         if row["enterprise"] == PARK:
             row["enterprise"] = _("园区整体")
-        row["quantity_display"] = fmt(row["quantity"], 3)
-        row["amount_display"] = fmt(row["amount"], 3)
+        row["quantity_display"] = numbers.quantity(row["quantity"])
+        row["amount_display"] = numbers.quantity(row["amount"])
         lines.append(row)
     current.object_list = lines
     return current

@@ -29,6 +29,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from zcparks import numbers
+
 from . import outbox, permissions
 from .eligibility import OUTCOME_LABELS
 from .models import (
@@ -148,22 +150,6 @@ def retry(letter: Letter) -> None:
 # --- Content -----------------------------------------------------------------------------------
 
 
-def _pct(value: Any) -> str:
-    if value in (None, ""):
-        return "—"
-    from decimal import Decimal
-
-    return f"{(Decimal(str(value)) * 100).quantize(Decimal('0.1'))}%"
-
-
-def _num(value: Any, places: str = "0.0001") -> str:
-    if value in (None, ""):
-        return "—"
-    from decimal import Decimal
-
-    return str(Decimal(str(value)).quantize(Decimal(places)))
-
-
 def latest_calculation(snapshot: dict[str, Any]) -> dict[str, Any] | None:
     runs = [c for c in snapshot.get("calculations") or []
             if c.get("status") == "succeeded" and c.get("result")]
@@ -177,7 +163,8 @@ def indicator_rows(calculation: dict[str, Any] | None) -> list[dict[str, Any]]:
     r = calculation["result"]
     rows = [{
         "key": "intensity", "core": True, "label": _("单位能耗碳排放（tCO2/tce）"),
-        "value": _num(r.get("intensity")), "target": f"≤ {_num(r.get('threshold'), '0.01')}",
+        "value": numbers.intensity(r.get("intensity")),
+        "target": f"≤ {numbers.intensity(r.get('threshold'))}",
         "pass": r.get("core_pass"),
     }]
     for name, value in (r.get("guiding") or {}).items():
@@ -186,7 +173,8 @@ def indicator_rows(calculation: dict[str, Any] | None) -> list[dict[str, Any]]:
         elif "products" in value:
             shown, target = _("%(n)s 种产品") % {"n": value["products"]}, _("二级及以上")
         else:
-            shown, target = _pct(value.get("value")), f"≥ {_pct(value.get('target'))}"
+            shown = numbers.share(value.get("value"))
+            target = f"≥ {numbers.share(value.get('target'))}"
         rows.append({"key": name, "core": False, "label": GUIDING_LABELS.get(name, name),
                      "value": shown, "target": target, "pass": value.get("pass")})
     return rows

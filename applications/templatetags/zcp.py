@@ -9,6 +9,8 @@ from django import template
 from django.conf import settings
 from django.templatetags.static import static
 
+from zcparks import numbers
+
 register = template.Library()
 
 
@@ -22,3 +24,12 @@ def _vendor_versions() -> dict[str, str]:
 def vendor(library: str, file: str) -> str:
     """URL of a vendored front-end file, so that templates do not repeat version numbers."""
     return static(f"{_vendor_versions()[library]}/{file}")
+
+
+# The one number format (zcparks/numbers.py) for templates: {{ value|share }}, {{ value|tonnes }}.
+register.filter("intensity", numbers.intensity)
+register.filter("share", numbers.share)
+register.filter("percent", numbers.percent)
+register.filter("tonnes", numbers.tonnes)
+register.filter("money", numbers.money)
+register.filter("quantity", numbers.quantity)
