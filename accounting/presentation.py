@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounting import importers, services
+from accounting import importers, labels, services
 from accounting.forms import KINDS
 from accounting.method import engine
 from accounting.method.case import PARK, CaseError
@@ -34,15 +34,6 @@ KIND_MODELS = {
     "heat": HeatRecord,
     "processes": ProcessRecord,
     "products": ProductEnergyRecord,
-}
-CATEGORY_LABELS = {
-    "fuel_combustion": gettext_lazy("化石燃料燃烧"),
-    "bunker": gettext_lazy("国际燃料舱"),
-    "transformation": gettext_lazy("加工转换"),
-    "electricity": gettext_lazy("电力"),
-    "heat": gettext_lazy("热力"),
-    "process": gettext_lazy("工业过程"),
-    "fuels": gettext_lazy("燃料"),
 }
 GUIDING_LABELS = {
     "clean_energy": gettext_lazy("清洁能源消费占比"),
@@ -151,7 +142,8 @@ def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
     }
 
 
-def result_context(run) -> dict[str, Any]:
+def result_context(run, fuels: dict[str, str]) -> dict[str, Any]:
+    """`fuels`: code → name of the run's factor set (labels.fuel_names)."""
     if run is None or not run.result:
         return {}
     r = run.result
@@ -178,7 +170,7 @@ def result_context(run) -> dict[str, Any]:
     ):
         values = breakdowns.get("emissions_t", {}).get(by, {})
         items = sorted(values.items(), key=lambda kv: -abs(Decimal(kv[1])))
-        rows = [(_label(by, k), numbers.tonnes(v), v) for k, v in items]
+        rows = [(_label(by, k, fuels), numbers.tonnes(v), v) for k, v in items]
         tables.append({"key": by, "title": title, "rows": rows})
         top = rows[:15]
         chart[by] = {
@@ -186,7 +178,7 @@ def result_context(run) -> dict[str, Any]:
             "values": [float(Decimal(v)) for _l, _f, v in top],
         }  # chart pixels only
     energy_rows = [
-        (_label("by_category", k), numbers.tonnes(v), v)
+        (_label("by_category", k, fuels), numbers.tonnes(v), v)
         for k, v in breakdowns.get("energy_tce", {}).get("by_category", {}).items()
     ]
     return {
@@ -200,7 +192,7 @@ def result_context(run) -> dict[str, Any]:
             "direct_green_share": numbers.share(r["direct_green_share"]),
         },
         "emissions": [
-            (CATEGORY_LABELS.get(k, k), numbers.tonnes(v))
+            (labels.category_label(k), numbers.tonnes(v))
             for k, v in r["emissions_t"].items()
             if k not in ("total", "bunker_memo")
         ],
@@ -213,15 +205,15 @@ def result_context(run) -> dict[str, Any]:
     }
 
 
-def _label(by: str, key: str) -> str:
+def _label(by: str, key: str, fuels: dict[str, str]) -> str:
     if by == "by_enterprise":
         return _("园区整体") if key == PARK else key
     if by == "by_category":
-        return str(CATEGORY_LABELS.get(key, key))
-    return key
+        return labels.category_label(key)
+    return labels.energy_label(key, fuels)
 
 
-def trace_page(run, page: str | None):
+def trace_page(run, page: str | None, fuels: dict[str, str]):
     if run is None or not run.trace_lines:
         return None
     # Only the stored chunk that holds this page is read, and only its lines are turned into
@@ -229,9 +221,7 @@ def trace_page(run, page: str | None):
     current = Paginator(run.trace_view(), TRACE_PAGE).get_page(page)
     lines = []
     for values in current.object_list:
-        row = dict(zip(TRACE_COLUMNS, values, strict=True))
-        if row["enterprise"] == PARK:
-            row["enterprise"] = _("园区整体")
+        row = labels.trace_row(dict(zip(TRACE_COLUMNS, values, strict=True)), fuels)
         row["quantity_display"] = numbers.quantity(row["quantity"])
         row["amount_display"] = numbers.quantity(row["amount"])
         lines.append(row)

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounting import exporters, importers, presentation, services
+from accounting import exporters, importers, labels, presentation, services
 from accounting.data_entry import save_guiding, save_record_formset
 from accounting.forms import (
     KINDS,
@@ -260,6 +260,8 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             ).first()
             if run is None:
                 raise Http404
+    # The fuels named as the run's factor set names them (one query).
+    fuels = labels.fuel_names(run.factor_set_id) if run is not None else {}
     return render(
         request,
         "accounting/result.html",
@@ -269,8 +271,8 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             "latest": latest,
             "run": run,
             "runs": runs,
-            "trace": presentation.trace_page(run, request.GET.get("page")),
-            **presentation.result_context(run),
+            "trace": presentation.trace_page(run, request.GET.get("page"), fuels),
+            **presentation.result_context(run, fuels),
         },
     )
 

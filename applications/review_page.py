@@ -7,47 +7,25 @@ snapshot (one), and the assignable users (one, only for those who may assign).
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from accounting import labels
+from accounting.models import CalculationRun
 from accounting.trace_store import TRACE_COLUMNS
 
-from . import letters, permissions, reviews, sections, services
+from . import book, letters, permissions, reviews, sections, services
 from .models import CRITERIA, Application, CommentVisibility, User
 
 
-def _display(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, indent=1)
-    return str(value)
-
-
 def section_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    """The snapshot section by section, as (label, text) rows; lists and objects as JSON."""
-    data = snapshot.get("sections") or {}
-    result = []
-    for section in sections.SECTIONS:
-        if section.key in ("incidents", "attachments"):
-            continue  # shown in their own tables
-        content = data.get(section.key) or {}
-        rows = [(sections.label(name), _display(value)) for name, value in content.items()
-                if name != "geojson"]
-        result.append({"key": section.key, "title": section.title, "rows": rows})
-    return result
+    """The snapshot section by section, as the book displays it (incidents and attachments
+    have their own tables on the page)."""
+    return sections.displayed(snapshot.get("sections") or {}, skip=("incidents", "attachments"))
 
 
 def _runs(calculations: list[dict[str, Any]]) -> dict[int, Any]:
-    try:
-        from accounting.models import CalculationRun
-    except ImportError:
-        return {}
     ids = [c["run_id"] for c in calculations if c.get("run_id")]
     return {run.pk: run for run in CalculationRun.objects.filter(pk__in=ids)
             .select_related("factor_set")} if ids else {}
@@ -56,12 +34,17 @@ def _runs(calculations: list[dict[str, Any]]) -> dict[int, Any]:
 def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each year's result with its indicators and its trace (factor code, value, source)."""
     runs = _runs(calculations)
+    fuels = labels.fuel_names_of({run.factor_set_id for run in runs.values() if run.factor_set_id})
     blocks = []
     for calc in sorted(calculations, key=lambda c: c["year"], reverse=True):
         run = runs.get(calc.get("run_id"))
         trace, lines = [], (run.trace_view() if run is not None else [])
         if lines:
-            trace = [dict(zip(TRACE_COLUMNS, row, strict=True)) for row in lines[:200]]
+            names = fuels.get(run.factor_set_id, {})
+            trace = [
+                labels.trace_row(dict(zip(TRACE_COLUMNS, row, strict=True)), names)
+                for row in lines[:200]
+            ]
         blocks.append({
             "calc": calc,
             "indicators": letters.indicator_rows(calc if calc.get("result") else None),
@@ -79,7 +62,6 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
     snapshot = latest.snapshot if latest else {}
     calculations = snapshot.get("calculations") or []
     boundary = (snapshot.get("sections") or {}).get("boundary") or {}
-    incidents = ((snapshot.get("sections") or {}).get("incidents") or {}).get("items") or []
     can_assign = permissions.may(user, "assign", application)
     # Internal material is shown to its audience only (the province's, NDRC's).
     scores = permissions.readable_scores(user, application, application.scores.all())
@@ -95,7 +77,7 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "calculations": calculation_blocks(calculations),
         "boundary": boundary,
         "boundary_geojson": boundary.get("geojson"),
-        "incidents": incidents,
+        "incident_rows": book.rows("incidents", (snapshot.get("sections") or {}).get("incidents")),
         "attachments": list(application.attachments.all()),
         "changes": services.diff_submissions(previous, latest) if latest and previous else [],
         "events": list(application.events.all()),

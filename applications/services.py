@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from . import eligibility, evidence, sections
+from . import book, eligibility, evidence, sections
 from .models import (
     EDITABLE_STATES,
     Application,
@@ -258,7 +258,8 @@ def section_statuses(application: Application) -> list[SectionStatus]:
         else:
             content = application.data.get(section.key) or {}
             missing = [
-                sections.label(n) for n in sections.missing_fields(section.key, content, new_park)
+                sections.label(section.key, n)
+                for n in sections.missing_fields(section.key, content, new_park)
             ]
         result.append(SectionStatus(section.key, str(section.title), not missing, missing))
     return result
@@ -335,8 +336,8 @@ def history_years(application: Application) -> list[int]:
     when the batch is not earlier than it."""
     year = application.batch.year
     years = [year - 3, year - 2, year - 1]
-    if year >= sections.BASELINE_YEAR and sections.BASELINE_YEAR not in years:
-        years.append(sections.BASELINE_YEAR)
+    if year >= book.BASELINE_YEAR and book.BASELINE_YEAR not in years:
+        years.append(book.BASELINE_YEAR)
     return years
 
 
@@ -496,6 +497,9 @@ class FieldChange:
     label: str
     old: Any
     new: Any
+    # As displayed (book.show): what pages print instead of the raw values.
+    old_shown: book.Shown | None = None
+    new_shown: book.Shown | None = None
 
 
 @dataclass(frozen=True)
@@ -524,11 +528,24 @@ def diff_submissions(
     for section in sections.SECTIONS:
         before = old_sections.get(section.key) or {}
         after = new_sections.get(section.key) or {}
-        changes = [
-            FieldChange(name, sections.label(name), before.get(name), after.get(name))
-            for name in sorted(set(before) | set(after))
-            if before.get(name) != after.get(name)
-        ]
+        declared = [f.key for f in book.FIELDS[section.key]]
+        names = [n for n in declared if n in before or n in after]
+        names += sorted((set(before) | set(after)) - set(declared))
+        changes = []
+        for name in names:
+            if before.get(name) == after.get(name):
+                continue
+            field = book.get(section.key, name) or book.Field(name, book.label(section.key, name))
+            changes.append(
+                FieldChange(
+                    name,
+                    str(field.label),
+                    before.get(name),
+                    after.get(name),
+                    book.show(field, before.get(name)),
+                    book.show(field, after.get(name)),
+                )
+            )
         if changes:
             changed.append(SectionChanges(section.key, str(section.title), changes))
     return changed

@@ -166,7 +166,7 @@ def result_breakdown(url: str, requests: int) -> str:
         start = time.perf_counter()
         run = services.latest_result(park, kwargs["year"]).last_success
         middle = time.perf_counter()
-        presentation.trace_page(run, "1")
+        presentation.trace_page(run, "1", {})
         load.append((middle - start) * 1000)
         fmt.append((time.perf_counter() - middle) * 1000)
     return (f"Where the result page's time goes (the same steps timed alone, median of "

@@ -4,27 +4,20 @@ formsets of plain forms."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import ZoneLevel
-from ..sections import BASELINE_YEAR, FIELD_LABELS, KEY_TASKS, PHASE_FIELDS, PROJECT_FIELDS
-
-TEXT = {"widget": forms.Textarea(attrs={"rows": 3}), "required": False}
+from .. import book
+from ..book import BASELINE_YEAR, KEY_TASKS
 
 
-def _text(name: str) -> forms.CharField:
-    return forms.CharField(label=FIELD_LABELS[name], **TEXT)
-
-
-def _decimal(name: str, **kwargs: Any) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=FIELD_LABELS[name], required=False, max_digits=16, decimal_places=4, **kwargs
-    )
+def _declared(name: str, base: type[forms.Form], section: str, **attrs: Any) -> type[forms.Form]:
+    """A form class whose fields are the book's fields of `section` (in the book's order), with
+    the checks of `base` and any extra class attributes (formsets)."""
+    return type(name, (base,), {**book.form_fields(section), **attrs})
 
 
 class SectionForm(forms.Form):
@@ -62,33 +55,7 @@ class SectionForm(forms.Form):
         return content
 
 
-class BasicForm(SectionForm):
-    zone_level = forms.ChoiceField(label=FIELD_LABELS["zone_level"], choices=ZoneLevel.choices)
-    in_catalogue = forms.ChoiceField(
-        label=FIELD_LABELS["in_catalogue"],
-        required=False,
-        choices=[("", "—"), ("yes", _("已列入")), ("no", _("未列入")), ("unknown", _("不确定"))],
-        help_text=_("省级开发区填写"),
-    )
-    approval_document = forms.CharField(
-        label=FIELD_LABELS["approval_document"],
-        required=False,
-        max_length=300,
-        help_text=_("新兴产业园区、高新技术园区填写批复机关、文件名称和文号"),
-    )
-    approval_year = forms.IntegerField(
-        label=FIELD_LABELS["approval_year"], required=False, min_value=1990
-    )
-    is_new_park = forms.BooleanField(
-        label=FIELD_LABELS["is_new_park"],
-        required=False,
-        help_text=_("新建园区可不提供能源消费和碳排放历史"),
-    )
-    builder = _text("builder")
-    location = _text("location")
-    layout = _text("layout")
-    economy = _text("economy")
-
+class _BasicChecks(SectionForm):
     def clean_approval_year(self) -> int | None:
         year = self.cleaned_data.get("approval_year")
         if year is not None and year > timezone.localdate().year:
@@ -96,31 +63,13 @@ class BasicForm(SectionForm):
         return year
 
 
-class IndustryForm(SectionForm):
-    leading_industries = _text("leading_industries")
-    key_enterprises = _text("key_enterprises")
-    key_projects_investment = _text("key_projects_investment")
-    planned_industries = _text("planned_industries")
+BasicForm = _declared("BasicForm", _BasicChecks, "basic")
+IndustryForm = _declared("IndustryForm", SectionForm, "industry")
+EnergyForm = _declared("EnergyForm", SectionForm, "energy")
+FeasibilityForm = _declared("FeasibilityForm", SectionForm, "feasibility")
 
 
-class EnergyForm(SectionForm):
-    supply = _text("supply")
-    consumption = _text("consumption")
-    emissions = _text("emissions")
-
-
-class FeasibilityForm(SectionForm):
-    trend = _text("trend")
-    attainability = _text("attainability")
-    supply_plan = _text("supply_plan")
-
-
-class PhaseForm(forms.Form):
-    name = forms.CharField(label=PHASE_FIELDS[0][1], max_length=100, required=False)
-    years = forms.CharField(label=PHASE_FIELDS[1][1], max_length=50, required=False)
-    focus = forms.CharField(
-        label=PHASE_FIELDS[2][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+PhaseForm = type("PhaseForm", (forms.Form,), book.column_fields("targets", "roadmap"))
 
 
 def rows_formset(form: type[forms.Form], max_rows: int, too_many: str) -> type[forms.BaseFormSet]:
@@ -150,17 +99,7 @@ def rows_formset(form: type[forms.Form], max_rows: int, too_many: str) -> type[f
 PhaseFormSet = rows_formset(PhaseForm, 20, _("路线图（分阶段）：最多 %(num)d 个阶段。"))
 
 
-class TargetsForm(SectionForm):
-    formsets = {"roadmap": PhaseFormSet}
-
-    period_start = forms.IntegerField(
-        label=FIELD_LABELS["period_start"], required=False, min_value=BASELINE_YEAR, max_value=2060
-    )
-    period_end = forms.IntegerField(
-        label=FIELD_LABELS["period_end"], required=False, min_value=BASELINE_YEAR, max_value=2060
-    )
-    targets = _text("targets")
-
+class _TargetsChecks(SectionForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("period_start"), data.get("period_end")
@@ -172,27 +111,7 @@ class TargetsForm(SectionForm):
         return {"baseline_year": BASELINE_YEAR, **super().to_content()}
 
 
-class ProjectForm(forms.Form):
-    name = forms.CharField(label=PROJECT_FIELDS[0][1], max_length=200, required=False)
-    owner = forms.CharField(label=PROJECT_FIELDS[1][1], max_length=200, required=False)
-    content = forms.CharField(
-        label=PROJECT_FIELDS[2][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    investment = forms.DecimalField(
-        label=PROJECT_FIELDS[3][1],
-        required=False,
-        max_digits=16,
-        decimal_places=2,
-        min_value=Decimal("0"),
-    )
-    period = forms.CharField(label=PROJECT_FIELDS[4][1], max_length=100, required=False)
-    plan = forms.CharField(
-        label=PROJECT_FIELDS[5][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    significance = forms.CharField(
-        label=PROJECT_FIELDS[6][1], required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
+class _ProjectChecks(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         filled = [k for k, v in data.items() if k != "DELETE" and v not in (None, "")]
@@ -201,15 +120,14 @@ class ProjectForm(forms.Form):
         return data
 
 
+ProjectForm = type("ProjectForm", (_ProjectChecks,), book.column_fields("key_tasks", "projects"))
 ProjectFormSet = rows_formset(ProjectForm, 100, _("重点项目表：最多 %(num)d 个项目。"))
 
 
-class KeyTasksForm(SectionForm):
+class _KeyTasksChecks(SectionForm):
     """The eight tasks of the notice, each involved (with measures) or not involved."""
 
     formsets = {"projects": ProjectFormSet}
-
-    other_tasks = _text("other_tasks")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -259,33 +177,13 @@ class KeyTasksForm(SectionForm):
         }
 
 
-class EconomicsForm(SectionForm):
-    total_cost = _decimal("total_cost", min_value=Decimal("0"))
-    annual_return = _decimal("annual_return")
-    payback_years = _decimal("payback_years", min_value=Decimal("0"))
-    irr_percent = _decimal("irr_percent", min_value=Decimal("-100"), max_value=Decimal("1000"))
-    cost_structure = _text("cost_structure")
-    revenue_sources = _text("revenue_sources")
-
-
-class SupportForm(SectionForm):
-    organisation = _text("organisation")
-    policy_support = _text("policy_support")
-    capacity_building = _text("capacity_building")
-    gov_support = forms.BooleanField(label=_("已获得地方政府和园区企业支持"), required=False)
-    special_mechanism = forms.BooleanField(label=_("计划建立专项工作机制"), required=False)
-    research_platform = forms.BooleanField(label=_("已建或拟建产学研合作平台"), required=False)
-    renewable_exploration = forms.BooleanField(
-        label=_("能在高比例可再生能源供给消纳方面开展探索"), required=False
-    )
-    talent_team = forms.BooleanField(label=_("拥有支持零碳园区建设的人才队伍"), required=False)
-
-
-class DataFoundationForm(SectionForm):
-    statistics = _text("statistics")
-    accounting = _text("accounting")
-    metering = _text("metering")
-    monitoring = _text("monitoring")
+TargetsForm = _declared(
+    "TargetsForm", _TargetsChecks, "targets", formsets={"roadmap": PhaseFormSet}
+)
+KeyTasksForm = _declared("KeyTasksForm", _KeyTasksChecks, "key_tasks")
+EconomicsForm = _declared("EconomicsForm", SectionForm, "economics")
+SupportForm = _declared("SupportForm", SectionForm, "support")
+DataFoundationForm = _declared("DataFoundationForm", SectionForm, "data_foundation")
 
 
 SECTION_FORMS: dict[str, type[SectionForm]] = {

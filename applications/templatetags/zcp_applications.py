@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django import template
 from django.urls import reverse
 
@@ -28,18 +26,6 @@ def outcome_class(outcome: str) -> str:
     return {"pass": "success", "fail": "danger", "judgement": "warning"}.get(
         str(outcome), "secondary"
     )
-
-
-@register.filter
-def pretty(value) -> str:
-    """A snapshot value for display: lists and dicts as indented JSON, the rest as text."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, indent=2)
-    return str(value)
 
 
 @register.filter

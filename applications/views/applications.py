@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import access, permissions, services, workflow
+from .. import access, letters, permissions, sections, services, workflow
 from ..models import ApplicationEvent, Batch, Role, Status, Submission
 from ..sections import SECTIONS
 
@@ -129,6 +129,9 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
             "snapshot": submission.snapshot,
             "previous": previous,
             "changes": services.diff_submissions(previous, submission) if previous else [],
-            "sections": SECTIONS,
+            "section_rows": sections.displayed(
+                submission.snapshot.get("sections") or {}, skip=("attachments",)
+            ),
+            "eligibility": letters.eligibility_rows(submission.snapshot),
         },
     )
