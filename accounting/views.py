@@ -30,6 +30,7 @@ from accounting.forms import (
 from accounting.models import CalculationRun, GuidingInputs, ParkYear
 from applications import access
 from applications.models import Role
+from zcparks.params import int_param
 
 
 def _park_year(request: HttpRequest, park_id: int, year: int):
@@ -253,11 +254,9 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             .select_related("factor_set")
             .order_by("-started_at", "-id")[:20]
         )
-        wanted = request.GET.get("run")
+        wanted = int_param(request.GET, "run")
         if wanted:
-            run = CalculationRun.objects.filter(
-                park_year=py, pk=wanted if wanted.isdecimal() and wanted.isascii() else 0
-            ).first()
+            run = CalculationRun.objects.filter(park_year=py, pk=wanted).first()
             if run is None:
                 raise Http404
     # The fuels named as the run's factor set names them (one query).

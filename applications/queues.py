@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from zcparks.params import choice_param, code_param, int_param, text_param
+
 from . import access, permissions
 from .models import Application, Batch, Province, ReviewAssignment, Status, User
 
@@ -54,20 +56,16 @@ class QueueFilters:
 
     @classmethod
     def from_query(cls, params) -> QueueFilters:
-        """Unknown values are ignored rather than refused: a filter link never errors."""
-        def number(name: str) -> int | None:
-            raw = params.get(name, "")
-            return int(raw) if raw.isdigit() else None
-
+        """Each filter parsed: a value no filter link sends is a 400 naming the parameter."""
         found = cls(
-            province=params.get("province", "") if len(params.get("province", "")) == 2 else "",
-            batch=number("batch"),
-            status=params.get("status", "") if params.get("status") in Status.values else "",
-            tier=params.get("tier", "") if params.get("tier") in TIERS else "",
-            core=params.get("core", "") if params.get("core") in CORE_CHOICES else "",
-            assignee=number("assignee"),
-            q=params.get("q", "").strip()[:100],
-            sort=params.get("sort", "") if params.get("sort") in SORTS else DEFAULT_SORT,
+            province=code_param(params, "province", r"[0-9]{2}"),
+            batch=int_param(params, "batch"),
+            status=choice_param(params, "status", Status.values),
+            tier=choice_param(params, "tier", TIERS),
+            core=choice_param(params, "core", CORE_CHOICES),
+            assignee=int_param(params, "assignee"),
+            q=text_param(params, "q", max_length=100),
+            sort=choice_param(params, "sort", SORTS, default=DEFAULT_SORT),
         )
         found.active = {k: v for k, v in (
             ("province", found.province), ("batch", found.batch), ("status", found.status),

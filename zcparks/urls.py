@@ -9,3 +9,5 @@ urlpatterns = [
     path("api/", include("applications.api.urls")),
     path("", include("applications.urls")),
 ]
+
+handler400 = "zcparks.views.bad_request"

@@ -39,6 +39,7 @@ from applications.api.common import (
 )
 from applications.api.errors import LIST_ERRORS, WRITE_ERRORS, error_responses
 from applications.api.idempotency import HEADER, idempotent
+from zcparks.params import flag_param
 
 TAG = [_("能源数据与核算")]
 INCLUDE_TRACE = OpenApiParameter(
@@ -51,7 +52,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def _include_trace(request: Request) -> bool:
-    return request.query_params.get("include_trace", "").lower() in {"1", "true", "yes"}
+    return flag_param(request.query_params, "include_trace")
 
 
 def _park_year(request: Request, park_id: int, year: int) -> ParkYear:

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from applications import access
 from applications.api.errors import ApiError, PayloadTooLarge
 from applications.models import Park
+from zcparks.params import BadParameter, int_param
 
 MAX_ID = 2**63 - 1  # beyond a 64-bit primary key; larger numbers would crash the query
 YEARS = (2000, 2100)  # the years the web pages accept
@@ -74,14 +75,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
     max_limit = 200
 
     def _number(self, request: Request, name: str, low: int, high: int) -> int | None:
-        raw = request.query_params.get(name)
-        if raw is None:
-            return None
-        if not raw.isdigit() or not low <= int(raw) <= high:
-            raise ApiError(_("分页参数有误。"),
-                           fields=[(name, _("须为 %(low)s 至 %(high)s 的整数")
-                                    % {"low": low, "high": high})])
-        return int(raw)
+        try:
+            return int_param(request.query_params, name, low=low, high=high)
+        except BadParameter as error:
+            raise ApiError(_("分页参数有误。"), fields=[(name, error.message)]) from None
 
     def get_limit(self, request: Request) -> int:
         limit = self._number(request, self.limit_query_param, 1, self.max_limit)

@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 
+from zcparks.params import choice_param
+
 
 def api_docs(request: HttpRequest) -> HttpResponse:
-    wanted = request.GET.get("lang")
-    if wanted in dict(settings.LANGUAGES):
+    wanted = choice_param(request.GET, "lang", dict(settings.LANGUAGES))
+    if wanted:
         translation.activate(wanted)
         request.LANGUAGE_CODE = wanted
     language = translation.get_language()

@@ -20,6 +20,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from zcparks.params import BadParameter
+
 FieldError = tuple[str, str]
 
 
@@ -84,6 +86,8 @@ def _flatten(detail: Any, prefix: str = "") -> list[FieldError]:
 
 
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, BadParameter):
+        exc = ApiError(fields=[(exc.name, exc.message)])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

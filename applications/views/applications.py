@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zcparks.params import choice_param, int_param
+
 from .. import access, letters, permissions, sections, services, workflow
 from ..models import ApplicationEvent, Batch, Role, Status, Submission
 from ..sections import SECTIONS
@@ -22,8 +24,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
     applications = access.visible_applications(request.user).order_by(
         "-batch__year", "park__province__code", "park__name"
     )
-    status = request.GET.get("status", "")
-    if status in Status.values:
+    status = choice_param(request.GET, "status", Status.values)
+    if status:
         applications = applications.filter(status=status)
     page = Paginator(applications, 25).get_page(request.GET.get("page"))
     open_batches = []
@@ -51,7 +53,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def application_start(request: HttpRequest) -> HttpResponse:
-    batch = get_object_or_404(Batch, pk=request.POST.get("batch"))
+    batch = get_object_or_404(Batch, pk=int_param(request.POST, "batch", required=True))
     try:
         application = services.start_application(request.user, batch)
     except services.ServiceError as error:

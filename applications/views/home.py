@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from zcparks.params import text_param
+
 from .. import access, permissions
 from ..models import Role
 
@@ -32,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def park_list(request: HttpRequest) -> HttpResponse:
     parks = access.visible_parks(request.user).order_by("province__code", "name")
-    query = request.GET.get("q", "").strip()
+    query = text_param(request.GET, "q", max_length=100)
     if query:
         parks = parks.filter(name__icontains=query)
     page = Paginator(parks, 25).get_page(request.GET.get("page"))

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zcparks.params import BadParameter, int_param
+
 from .. import access, exports, permissions, queues, reviews, workflow
 from ..models import (
     CRITERIA,
@@ -144,9 +146,11 @@ def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_assign(request: HttpRequest, pk: int) -> HttpResponse:
     application = access.get_reviewable_application(request.user, pk)
-    raw = request.POST.get("assignee", "")
-    # Only a plain number can be an id ("abc", "1.5" or "²" would be a 500 in the lookup).
-    assignee = User.objects.filter(pk=raw).first() if raw.isdecimal() and raw.isascii() else None
+    try:
+        assignee_id = int_param(request.POST, "assignee")
+    except BadParameter:
+        assignee_id = None  # said on the review page, beside the form, like an unknown person
+    assignee = User.objects.filter(pk=assignee_id).first() if assignee_id else None
     try:
         if assignee is None:
             raise reviews.ReviewError(str(_("被指派人：请选择。")))
