@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import applications, editing, home
+from .views import health as health_views
 from .views import letters as letter_views
 from .views import reviews as review_views
 from .views import tokens as token_views
@@ -10,6 +11,7 @@ from .views import verify as verify_views
 urlpatterns = [
     path("", home.home, name="home"),
     path("favicon.ico", home.favicon, name="favicon"),
+    path("health/", health_views.health_view, name="health"),
     path("parks/", home.park_list, name="park_list"),
     path("parks/mine/", home.my_park, name="my_park"),
     path("parks/<int:park_id>/", home.park_detail, name="park_detail"),

@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE["applications-sweep-effects"] = {
 # Seconds after which an effect handed to the broker but not done is taken as lost and sent
 # again (a second delivery does nothing: effects run once, under a row lock).
 ZCP_EFFECT_RETRY_SECONDS = int(os.environ.get("ZCP_EFFECT_RETRY_SECONDS", "300"))
+# /health/: seconds each outside service (Redis, a Celery worker's ping) has to answer, and the
+# age in minutes past which pending letters, effects or recalculations make the site unhealthy
+# (the sweeps run every minute and resend after ZCP_EFFECT_RETRY_SECONDS).
+ZCP_HEALTH_TIMEOUT_SECONDS = float(os.environ.get("ZCP_HEALTH_TIMEOUT_SECONDS", "3"))
+ZCP_HEALTH_PENDING_MINUTES = int(os.environ.get("ZCP_HEALTH_PENDING_MINUTES", "15"))
 # Test-only: seconds the recalculation task waits between calculating and storing a run, so that
 # the fault tests can kill a worker mid-run (tests/services/test_faults.py). Never in production.
 ZCP_TEST_TASK_DELAY_SECONDS = (
@@ -331,6 +336,8 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A monitor on the machine asks gunicorn directly over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 LOGGING = {
     "version": 1,
