@@ -511,6 +511,7 @@ def main(argv: list[str]) -> int:
         "ZCP_PRODUCTION": "1",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
+        "ZCP_PUBLIC_BASE_URL": f"https://{HOST}",
         "ZCP_SSL_REDIRECT": "0",
         "DATABASE_URL": database_url,
         "DATABASE_CONN_MAX_AGE": str(args.conn_max_age),

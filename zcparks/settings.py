@@ -2,8 +2,9 @@
 
 With nothing set the project runs for a newcomer: SQLite, Celery tasks executed inline, e-mail to
 the console. `DATABASE_URL` switches to PostgreSQL, `CELERY_BROKER_URL` to Redis, and
-`ZCP_PRODUCTION=1` to the production mode (DEBUG off, secret key required, secure cookies, a
-cache shared by all processes).
+`ZCP_PRODUCTION=1` to the production mode (DEBUG off, secret key, allowed hosts and public
+address required and checked by zcparks/production.py, secure cookies, a cache shared by all
+processes).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from zcparks import production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,7 +37,7 @@ DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
     # A production deployment must bring its own secret; failing loudly beats a guessable key.
-    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 else:
     SECRET_KEY = os.environ.get(
         "DJANGO_SECRET_KEY", "dev-only-insecure-key-zcparks-not-for-production-use-0123456789"
@@ -43,6 +46,18 @@ else:
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
 )
+
+# The public address used in letters' QR codes and in e-mails sent by workers (no request there):
+# required in production, https, scheme and host only (zcparks/production.py).
+ZCP_PUBLIC_BASE_URL = production.public_base_url(
+    os.environ.get("ZCP_PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000"),
+    production=PRODUCTION,
+)
+if PRODUCTION:
+    production.check_production(
+        secret_key=SECRET_KEY, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS,
+        public_base_url=ZCP_PUBLIC_BASE_URL,
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -173,9 +188,6 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zcparks@localhost")
-
-# The public address used in letters' QR codes and in e-mails sent by workers (no request there).
-ZCP_PUBLIC_BASE_URL = os.environ.get("ZCP_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # Celery: with no broker configured, tasks run inline so that a newcomer needs nothing else.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -27,7 +27,8 @@ def settings_env(*, production: bool, **variables: str) -> dict[str, str]:
     env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", ZCP_PRODUCTION="1" if production else "0")
     if production:
         env.update(
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(60), DJANGO_ALLOWED_HOSTS="zcparks.example.cn"
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(60), DJANGO_ALLOWED_HOSTS="zcparks.example.cn",
+            ZCP_PUBLIC_BASE_URL="https://zcparks.example.cn",
         )
     env.update(variables)
     return env

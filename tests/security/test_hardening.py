@@ -24,6 +24,7 @@ def production_env() -> dict[str, str]:
         ZCP_PRODUCTION="1",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
         DJANGO_ALLOWED_HOSTS="zcparks.example.cn",
+        ZCP_PUBLIC_BASE_URL="https://zcparks.example.cn",
         DJANGO_SETTINGS_MODULE="zcparks.settings",
         # Production runs Celery on Redis and its cache beside it (nothing connects to check).
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
