@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zcparks import numbers
 
-from . import outbox, permissions
+from . import outbox, permissions, seals
 from .eligibility import OUTCOME_LABELS
 from .models import (
     REFERENCE_PREFIX,
@@ -83,9 +83,13 @@ def _official(text) -> str:
 # --- Issuing -----------------------------------------------------------------------------------
 
 
+def provincial_issuer(province_name: str) -> str:
+    return f"{province_name}发展和改革委员会"
+
+
 def issuer_for(actor, application: Application) -> str:
     if actor.role == Role.PROVINCIAL:
-        return f"{application.park.province.name_zh}发展和改革委员会"
+        return provincial_issuer(application.park.province.name_zh)
     return NATIONAL_ISSUER
 
 
@@ -223,6 +227,7 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         ],
         "comments": comments,
         "issued_on": timezone.localtime(letter.issued_at).date(),
+        "seal_arc": seal_arc(letter.issuer),
         "verify_url": url,
         "qr": qr_data_uri(url),
         "css": (Path(settings.BASE_DIR) / "templates" / "letters" / "letter.css").read_text(
@@ -230,15 +235,44 @@ def letter_context(letter: Letter) -> dict[str, Any]:
     }
 
 
+def seal_arc(issuer: str) -> list[tuple[str, str]]:
+    """Each character of the issuer's name with its angle on the seal's upper arc, as on a
+    round official seal: spread over a wider arc the longer the name."""
+    count = len(issuer)
+    if count < 2:
+        return [(issuer, "0")] if issuer else []
+    span = min(250, 22 * count)
+    return [(char, f"{-span / 2 + span * i / (count - 1):.1f}") for i, char in enumerate(issuer)]
+
+
 # --- Rendering and storing ---------------------------------------------------------------------
 
 
+def signing_body(letter: Letter) -> str:
+    """The key that seals the letter: the body named as its issuer."""
+    return seals.body_for(letter.issuer == NATIONAL_ISSUER,
+                          letter.application.park.province.code)
+
+
 def render_pdf(letter: Letter) -> bytes:
+    """The letter's PDF, sealed by its issuing body (raises `seals.SealUnavailable` when the
+    body has no key: a letter is never stored unsealed)."""
     from weasyprint import HTML
 
+    body = signing_body(letter)
     with translation.override(settings.LANGUAGE_CODE):  # an official letter is in Chinese
         html = render_to_string("letters/letter.html", letter_context(letter))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+        reason = f"{letter.get_kind_display()} {letter.reference}"
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    return seals.sign(document.write_pdf(), body, _seal_box(document), reason)
+
+
+def _seal_box(document) -> seals.SealBox:
+    for number, page in enumerate(document.pages):
+        if "seal" in page.anchors:
+            left, top, right, bottom = page.anchors["seal"]
+            return seals.SealBox(number, left, top, right, bottom, page.height)
+    raise LetterError("the letter template has no seal (id=\"seal\")")
 
 
 def check_pdf(path: Path) -> None:
@@ -266,6 +300,7 @@ def generate(letter_id: int) -> Letter:
         return letter
     final = letter_path(letter)
     final.parent.mkdir(parents=True, exist_ok=True)
+    signer = seals.signer_name(signing_body(letter))
     if final.exists():
         # A previous attempt got the file into place but not the row: keep that file.
         digest, size = _digest(final)
@@ -285,7 +320,7 @@ def generate(letter_id: int) -> Letter:
         digest, size = hashlib.sha256(pdf).hexdigest(), len(pdf)
     Letter.objects.filter(pk=letter.pk).update(
         status=LetterStatus.READY, file=str(final.relative_to(settings.PRIVATE_STORAGE_ROOT)),
-        sha256=digest, size=size, error="",
+        sha256=digest, size=size, error="", signer=signer,
     )
     letter.refresh_from_db()
     return letter

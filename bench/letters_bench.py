@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""How long one official letter takes: render (WeasyPrint, CJK fonts, QR code) and store.
+"""How long one official letter takes: render (WeasyPrint, CJK fonts, QR code), seal (PAdES
+signature by the issuing body, pyHanko) and store.
 
     .venv/bin/python bench/letters_bench.py [--runs 10]
 
 Builds, in a throwaway test database, one application with a real calculation taken through the
 workflow to national approval, then issues --runs new assessment letters and times
-`letters.generate` (render, write to a temp file, check %PDF and parse, link into place, hash)
+`letters.generate` (render, seal, write to a temp file, check %PDF and parse, link into place, hash)
 for each. Prints the median and the slowest; the target is a median under 1.5 s.
 """
 from __future__ import annotations
@@ -29,6 +30,12 @@ def main() -> None:
         from django.conf import settings
 
         settings.PRIVATE_STORAGE_ROOT = tempfile.mkdtemp(prefix="zcp-letters-bench-")
+        from pathlib import Path
+
+        from applications.demo_seals import make_demo_seals
+
+        settings.ZCP_SIGNING_DIR = tempfile.mkdtemp(prefix="zcp-letters-bench-seals-")
+        make_demo_seals(Path(settings.ZCP_SIGNING_DIR))
         settings.CELERY_TASK_ALWAYS_EAGER = True
         from applications import letters
         from applications.models import Letter, LetterKind, Role

@@ -517,6 +517,7 @@ def main(argv: list[str]) -> int:
         "DATABASE_CONN_MAX_AGE": str(args.conn_max_age),
         "CELERY_BROKER_URL": args.redis,
         "ZCP_PRIVATE_STORAGE_ROOT": str(OUT / "private"),
+        "ZCP_SIGNING_DIR": str(OUT / "signing"),  # demo seals, made by load_demo
         "PYTHONUNBUFFERED": "1",
     }
     prepare(env, shlex.split(args.generate_args))

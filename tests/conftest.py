@@ -74,6 +74,22 @@ def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """A demo authority and a key for every issuing body, made once per test session."""
+    from applications.demo_seals import make_demo_seals
+
+    folder = tmp_path_factory.mktemp("signing")
+    make_demo_seals(folder)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys(settings, signing_dir):
+    """Letters are sealed with the session's demo keys, never with a working tree's."""
+    settings.ZCP_SIGNING_DIR = str(signing_dir)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests that are about hashing use their own settings.

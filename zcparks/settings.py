@@ -189,6 +189,13 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zcparks@localhost")
 
+# Signing keys and certificates of the issuing bodies and the trust root letters chain to
+# (applications/seals.py: ndrc.key/.crt, drc-<province code>.key/.crt, ca.crt). Production has no
+# default: unset, every letter fails to render (never issued unsealed) until it is configured.
+ZCP_SIGNING_DIR = os.environ.get(
+    "ZCP_SIGNING_DIR", "" if PRODUCTION else str(BASE_DIR / "var" / "signing")
+)
+
 # Celery: with no broker configured, tasks run inline so that a newcomer needs nothing else.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

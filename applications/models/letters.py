@@ -66,6 +66,8 @@ class Letter(models.Model):
     file = models.CharField(_("文件"), max_length=255, blank=True)  # name in private storage
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("大小"), default=0)
+    # The organisation in the certificate that sealed the file (applications/seals.py).
+    signer = models.CharField(_("签章单位"), max_length=100, null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,

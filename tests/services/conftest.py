@@ -155,6 +155,7 @@ def celery_worker(transactional_db, settings, celery_broker_url, tmp_path, monke
         "DATABASE_URL": database_url(django_settings.DATABASES["default"]),
         "CELERY_BROKER_URL": celery_broker_url,
         "ZCP_PRIVATE_STORAGE_ROOT": str(settings.PRIVATE_STORAGE_ROOT),
+        "ZCP_SIGNING_DIR": str(settings.ZCP_SIGNING_DIR),
         "PYTHONUNBUFFERED": "1",
     }
     worker = CeleryWorker(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from applications import demo, demo_api
@@ -21,6 +22,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        # The demo's letters are sealed: every issuing body needs its (demo) key first.
+        call_command("make_demo_seals", stdout=self.stdout)
         # The demo drives applications through the workflow, which notifies the demo people by
         # e-mail; those messages are kept in memory rather than sent or printed.
         configured = settings.EMAIL_BACKEND

@@ -1,0 +1,200 @@
+"""Letters are sealed by their issuing body (PAdES, pyHanko) and the seal is checked in public.
+
+The signatures are validated here with pyHanko directly, against the demo authority of the test
+session, not through the application's own checking code.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from applications import letters, workflow
+from applications.demo_seals import issuing_bodies
+from applications.models import Letter, LetterStatus
+from applications.models.people import read_provinces
+
+pytestmark = pytest.mark.django_db
+
+NDRC = "国家发展和改革委员会"
+JIANGSU_DRC = "江苏省发展和改革委员会"
+
+
+def _rendered(application, kind: str) -> Letter:
+    """The letter of this kind, rendered by the door the worker uses."""
+    letter = application.letters.get(kind=kind)
+    return letters.generate(letter.pk)
+
+
+def _download(client, user, letter: Letter) -> bytes:
+    client.force_login(user)
+    response = client.get(reverse("letter_download", args=[letter.application_id, letter.pk]))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def _validate(pdf: bytes):
+    root = load_cert_from_pemder(str(Path(settings.ZCP_SIGNING_DIR) / "ca.crt"))
+    signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    assert len(signatures) == 1
+    return signatures[0], validate_pdf_signature(
+        signatures[0], ValidationContext(trust_roots=[root]))
+
+
+@pytest.fixture
+def letter_of_each_kind(cast, submitted_with_energy, django_capture_on_commit_callbacks):
+    """A recommendation and an assessment (park A, through NDRC approval) and a revision
+    notice (park B, returned by the province), each rendered."""
+    approved = submitted_with_energy()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(cast.national, approved, "同意纳入建设名单。")
+    returned = submitted_with_energy(park=cast.park_b, applicant=cast.applicant_b,
+                                     status="returned")
+    return {
+        "assessment": (_rendered(approved, "assessment"), cast.applicant_a, NDRC),
+        "recommendation": (_rendered(approved, "recommendation"), cast.applicant_a,
+                           JIANGSU_DRC),
+        "revision": (_rendered(returned, "revision"), cast.applicant_b, JIANGSU_DRC),
+    }
+
+
+@pytest.mark.parametrize("kind", ["assessment", "recommendation", "revision"])
+def test_each_kind_of_letter_downloaded_is_sealed_whole_by_its_issuing_body(
+        client, letter_of_each_kind, kind):
+    letter, reader, body = letter_of_each_kind[kind]
+    pdf = _download(client, reader, letter)
+
+    signature, status = _validate(pdf)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert status.bottom_line
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.signing_cert.subject.native["organization_name"] == body
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+    assert letter.issuer == body and letter.signer == body
+    # What the verification page vouches for is the file a reader downloads.
+    assert hashlib.sha256(pdf).hexdigest() == letter.sha256
+    assert len(pdf) == letter.size
+
+
+def test_the_seal_is_a_visible_field_on_the_page_with_the_issuer_and_date(
+        client, cast, letter_of_each_kind):
+    from pypdf import PdfReader
+
+    letter, reader, body = letter_of_each_kind["assessment"]
+    pdf = PdfReader(io.BytesIO(_download(client, reader, letter)))
+    widgets = [(number, annot.get_object()) for number, page in enumerate(pdf.pages)
+               for annot in page.get("/Annots") or []
+               if annot.get_object().get("/FT") == "/Sig"]
+    assert len(widgets) == 1
+    number, widget = widgets[0]
+    left, bottom, right, top = (float(v) for v in widget["/Rect"])
+    # About the 42 mm of a round seal (119 pt), not an invisible zero-size field.
+    assert 110 < right - left < 130 and 110 < top - bottom < 130
+    text = pdf.pages[number].extract_text()
+    date = letters.timezone.localtime(letter.issued_at).date()
+    assert body in text and f"{date.year}年{date.month}月{date.day}日" in text
+    # The signature block keeps company: the page holds some of the letter's text too.
+    seal_and_block = set(body) | set("★ /0123456789年月日")  # arc, star, date, page number
+    rest = [line for line in text.splitlines()
+            if not set(line) <= seal_and_block and line != body and "核验" not in line
+            and letter.verification_code not in line]
+    assert sum(len(line) for line in rest) >= 10, text
+
+
+def test_verification_page_says_the_seal_is_valid_with_signer_and_time(
+        client, letter_of_each_kind):
+    letter, _reader, body = letter_of_each_kind["recommendation"]
+    client.logout()
+    page = client.get(reverse("letter_verify", args=[letter.verification_code]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "电子签章有效" in html and "电子签章无效" not in html
+    assert f"由{body}签章" in html
+    _signature, status = _validate(
+        (Path(settings.PRIVATE_STORAGE_ROOT) / letter.file).read_bytes())
+    signed = letters.timezone.localtime(status.signer_reported_dt)
+    assert signed.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_a_tampered_file_is_reported_invalid_on_the_verification_page(
+        client, letter_of_each_kind):
+    letter, _reader, _body = letter_of_each_kind["assessment"]
+    path = Path(settings.PRIVATE_STORAGE_ROOT) / letter.file
+    original = path.read_bytes()
+    # One word of the letter changed, same length: the file still opens, but is not what
+    # was sealed.
+    assert original.count(b"WeasyPrint") >= 1
+    path.write_bytes(original.replace(b"WeasyPrint", b"WeasyPrinT", 1))
+    _signature, status = _validate(path.read_bytes())
+    assert not status.intact  # the test's tampering really breaks the signature
+
+    html = client.get(reverse("letter_verify", args=[letter.verification_code])
+                      ).content.decode()
+    assert "电子签章无效" in html and "电子签章有效" not in html
+    assert 'data-testid="digest-mismatch"' in html
+    assert "该文书真实有效" not in html
+
+
+def test_a_body_without_its_key_gets_no_letter_until_the_key_is_there(
+        client, cast, settings, tmp_path, signing_dir, submitted_with_energy,
+        django_capture_on_commit_callbacks, caplog):
+    keys = tmp_path / "keys"
+    shutil.copytree(signing_dir, keys)
+    (keys / "ndrc.key").unlink()
+    settings.ZCP_SIGNING_DIR = str(keys)
+    application = submitted_with_energy()
+    with caplog.at_level(logging.ERROR, logger="applications.seals"), \
+            django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(cast.national, application, "同意")
+    letter = application.letters.get(kind="assessment")
+    assert letter.status == LetterStatus.FAILED  # 生成失败, never an unsealed file
+    assert "签章密钥缺失" in letter.error and "ndrc.key" in letter.error
+    assert letter.file == "" and letter.sha256 == "" and letter.signer is None
+    assert not list((Path(settings.PRIVATE_STORAGE_ROOT) / letters.LETTER_DIR).rglob("*.pdf"))
+    assert any("ndrc" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+
+    shutil.copy(signing_dir / "ndrc.key", keys / "ndrc.key")
+    client.force_login(cast.national)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("letter_retry", args=[application.pk, letter.pk]))
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.READY and letter.signer == NDRC
+    _signature, status = _validate(_download(client, cast.applicant_a, letter))
+    assert status.bottom_line
+
+
+def test_make_demo_seals_gives_every_body_a_key_and_never_replaces_one(tmp_path):
+    folder = tmp_path / "seals"
+    call_command("make_demo_seals", dir=folder, stdout=io.StringIO())
+    stems = {body for body, _name in issuing_bodies()}
+    assert len(stems) == 1 + len(read_provinces())
+    assert {"ndrc", "drc-32", "drc-65"} <= stems
+    assert all((folder / f"{stem}.key").is_file() and (folder / f"{stem}.crt").is_file()
+               for stem in stems)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    (folder / "drc-65.key").unlink()
+    (folder / "drc-65.crt").unlink()
+
+    out = io.StringIO()
+    call_command("make_demo_seals", dir=folder, stdout=out)
+    after = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert "drc-65" in out.getvalue()
+    assert after["drc-65.key"] != before["drc-65.key"]  # only the missing body is made anew
+    assert {k: v for k, v in after.items() if not k.startswith("drc-65")} == {
+        k: v for k, v in before.items() if not k.startswith("drc-65")}
+    assert oct((folder / "ndrc.key").stat().st_mode & 0o777) == "0o600"
+
+    out = io.StringIO()
+    call_command("make_demo_seals", dir=folder, stdout=out)
+    assert "nothing changed" in out.getvalue()
