@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounting.factor_sets import resolve_factor_set
 from accounting.method.case import PARK, CaseError, parse_case
 from accounting.sheets import GUIDING_FIELDS
+from zcparks import untrusted
 
 
 def _error(place: str, message: str):
@@ -28,6 +29,10 @@ def _t(value: Decimal | None) -> str | None:
 
 
 def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
+    try:
+        untrusted.check_json(content)  # size, values and nesting, before anything is built
+    except untrusted.Refused as exc:
+        raise _error("", str(exc)) from None
     try:
         case = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError) as exc:

@@ -43,6 +43,8 @@ from accounting.sheets import (
     Column,
     Sheet,
 )
+from zcparks import untrusted
+from zcparks.untrusted import Refused
 
 
 def _join(items: Any) -> str:
@@ -113,16 +115,36 @@ def park_year_key(park_id: int, year: int) -> str:
 # --- reading the file --------------------------------------------------------------------------
 
 
+# Errors listed for one file: enough to show what is wrong in every sheet. A few KB of bad rows
+# could otherwise make millions of messages.
+MAX_ERRORS = 500
+
+
+def _too_many(errors: list[RowError]) -> bool:
+    """Whether to stop checking: the list is full (and then says so, once)."""
+    if len(errors) < MAX_ERRORS:
+        return False
+    notice = RowError("—", None, "", _("错误过多，只列出前 %s 条；请修正后重新上传") % MAX_ERRORS)
+    if errors[-1] != notice:
+        errors.append(notice)
+    return True
+
+
 def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
     from accounting.xlsx_reader import Formula, XlsxError, read_workbook
 
     try:
         tables = read_workbook(content)
+    except Refused as exc:
+        errors.append(RowError("—", None, "", str(exc)))
+        return {}
     except XlsxError:
         errors.append(RowError("—", None, "", _("不是有效的 XLSX 文件")))
         return {}
     for title, rows in tables.items():
         for number, values in rows:
+            if _too_many(errors):
+                return tables
             for index, value in enumerate(values):
                 if isinstance(value, Formula):
                     errors.append(
@@ -134,38 +156,79 @@ def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple
 
 def _zip_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
+        archive = untrusted.Archive(content)
+    except Refused as exc:
+        errors.append(RowError("—", None, "", str(exc)))
+        return {}
+    except untrusted.Malformed:
         errors.append(RowError("—", None, "", _("不是有效的 ZIP 文件")))
         return {}
     by_name = {s.key: s.title for s in SHEETS}
     tables = {}
-    for info in archive.infolist():
+    for info in archive.members:
         stem = Path(info.filename).stem
         title = by_name.get(stem, stem)
         if not info.filename.lower().endswith(".csv"):
             continue
         try:
-            text = archive.read(info).decode("utf-8-sig")
+            tables[title] = _csv_rows(archive, info, title, errors)
         except UnicodeDecodeError:
             errors.append(RowError(title, None, "", _("CSV 文件须为 UTF-8 编码")))
-            continue
-        rows = []
-        for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
-            values = []
-            for index, cell in enumerate(cells):
-                if cell.startswith("="):
-                    errors.append(
-                        RowError(
-                            title, number, _column_letter(index), _("单元格含公式，请只填数值")
-                        )
-                    )
-                    values.append(None)
-                else:
-                    values.append(cell)
-            rows.append((number, values))
-        tables[title] = rows
+        except Refused as exc:
+            errors.append(RowError(title, None, "", str(exc)))
+            return {}
+        except untrusted.Malformed:
+            errors.append(RowError(title, None, "", _("不是有效的 ZIP 文件")))
+            return {}
     return tables
+
+
+def _csv_rows(
+    archive: untrusted.Archive, info: zipfile.ZipInfo, title: str, errors: list[RowError]
+) -> list[tuple[int, list]]:
+    """One CSV member read as it unpacks (never whole), every row and cell within the limits."""
+    text = io.TextIOWrapper(archive.stream(info), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    rows = []
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The csv module's own ceiling (131,072 characters) is above MAX_CELL_CHARS, so a
+            # cell that reaches it is over the limit too.
+            if "field limit" in str(exc):
+                errors.append(RowError(title, number, "", str(Refused("MAX_CELL_CHARS"))))
+            else:
+                errors.append(RowError(title, number, "", _("CSV 格式错误：%s") % exc))
+            return rows
+        if number > untrusted.MAX_ROWS + 1:  # the header row comes on top
+            raise Refused("MAX_ROWS", title)
+        if len(cells) > untrusted.MAX_COLUMNS:
+            raise Refused(
+                "MAX_COLUMNS",
+                _("工作表“%(sheet)s” 第 %(row)s 行") % {"sheet": title, "row": number},
+            )
+        if _too_many(errors):
+            return rows
+        values = []
+        for index, cell in enumerate(cells):
+            if len(cell) > untrusted.MAX_CELL_CHARS:
+                message = str(Refused("MAX_CELL_CHARS"))
+                errors.append(RowError(title, number, _column_letter(index), message))
+                values.append(None)
+            elif cell.startswith("="):
+                errors.append(
+                    RowError(title, number, _column_letter(index), _("单元格含公式，请只填数值"))
+                )
+                values.append(None)
+            else:
+                values.append(cell)
+        rows.append((number, values))
+    return rows
 
 
 def _column_letter(index: int) -> str:
@@ -288,6 +351,8 @@ def _parse_tables(
             continue
         width = len(sheet.columns)
         for number, values in rows[1:]:
+            if _too_many(errors):
+                break
             values = (list(values) + [None] * width)[:width]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
@@ -309,12 +374,16 @@ def _check_references(
     names: set[str] = set()
     enterprises = SHEETS[0]
     for row, number in zip(data.get("enterprises", []), places.get("enterprises", []), strict=True):
+        if _too_many(errors):
+            return
         if row[0] in names:
             errors.append(RowError(enterprises.title, number, "企业名称", _("企业名称重复")))
         names.add(row[0])
     for key in RECORD_SHEETS:
         sheet = next(s for s in SHEETS if s.key == key)
         for row, number in zip(data.get(key, []), places.get(key, []), strict=True):
+            if _too_many(errors):
+                return
             if row[0] is not None and row[0] not in names:
                 errors.append(
                     RowError(sheet.title, number, "企业名称", _("企业“%s”不在“企业”表中") % row[0])

@@ -18,10 +18,14 @@ from pyproj import Geod
 from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
+from zcparks import untrusted
+
 # Longitude and latitude extent of China (with a little margin): lon 73–135.1, lat 18–53.6.
 CHINA_EXTENT = (Decimal("73"), Decimal("18"), Decimal("135.1"), Decimal("53.6"))
 AREA_PLACES = Decimal("0.0001")
 _GEOD = Geod(ellps="WGS84")
+# Arrays a GeoJSON text may hold beyond one per vertex (rings, coordinates, a bbox, properties).
+VERTEX_MARGIN = 1000
 
 
 class BoundaryError(ValueError):
@@ -38,8 +42,18 @@ class Boundary:
 def _load(source: str | bytes | dict[str, Any]) -> dict[str, Any]:
     if isinstance(source, dict):
         return source
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
     try:
-        value = json.loads(source)
+        _values, arrays = untrusted.check_json(data)
+        # Each vertex is an array: far more arrays than vertices allowed is refused before
+        # millions of them are built (the exact count follows in _rings).
+        limit = untrusted.MAX_BOUNDARY_VERTICES + VERTEX_MARGIN
+        if arrays > limit and untrusted.count_arrays(data) > limit:
+            raise untrusted.Refused("MAX_BOUNDARY_VERTICES")
+    except untrusted.Refused as exc:
+        raise BoundaryError(str(exc)) from None
+    try:
+        value = json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         raise BoundaryError(_("边界文件不是有效的 GeoJSON（JSON 格式错误）。")) from None
     if not isinstance(value, dict):
@@ -70,6 +84,10 @@ def _rings(geometry: dict[str, Any]) -> list[list[tuple[Decimal, Decimal]]]:
     coordinates = geometry.get("coordinates")
     if not isinstance(coordinates, list) or not coordinates:
         raise BoundaryError(_("多边形缺少坐标（coordinates）。"))
+    if sum(len(ring) if isinstance(ring, list) else 0 for ring in coordinates) > (
+        untrusted.MAX_BOUNDARY_VERTICES
+    ):
+        raise BoundaryError(str(untrusted.Refused("MAX_BOUNDARY_VERTICES")))
     rings = []
     for index, ring in enumerate(coordinates):
         which = _("外边界") if index == 0 else _("第%(n)s个内环") % {"n": index}

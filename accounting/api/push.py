@@ -23,6 +23,7 @@ from accounting.models import ImportBatch, ParkYear
 from accounting.sheets import SHEETS, SHEETS_BY_KEY
 from applications import access
 from applications.api.errors import ApiError, Conflict
+from zcparks import untrusted
 
 ROW_SHEETS = tuple(s for s in SHEETS if s.key != "guiding")
 GUIDING = SHEETS_BY_KEY["guiding"]
@@ -38,6 +39,10 @@ def _context(park, year: int) -> tuple[str, dict[str, Any]]:
 
 
 def _load(body: bytes) -> Any:
+    try:
+        untrusted.check_json(body)  # size, values and nesting, before anything is built
+    except untrusted.Refused as exc:
+        raise ApiError(str(exc), fields=[("body", str(exc))]) from None
     try:
         return json.loads(body.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError) as exc:
