@@ -7,8 +7,10 @@ province and NDRC, NDRC's (and its assignments) to NDRC; the park's copy has nei
 Contents: `application.json` (the current record and the denormalised indicators),
 `submissions/<n>.json` (every frozen snapshot), `calculations/run-<id>.json` (each calculation run
 a snapshot refers to, with its trace), `letters/<reference>.pdf` (every ready letter, replaced ones
-too) and `letters.json`, `attachments/<id>-<name>` (every evidence file, streamed from disk),
-`events.json` (the event log), `reviews.json` (assignments, scores, comments as allowed).
+too) and `letters.json`, `attachments/evidence-<id>.<pdf|png|jpg>` (every evidence file, streamed
+from disk, named by its checked type: never by the uploader's name, which `attachments.json`
+keeps as text beside its title, section, type, size and hash), `events.json` (the event log),
+`reviews.json` (assignments, scores, comments as allowed).
 
 The zip is written to an anonymous temporary file (streamed file by file, never held whole in
 memory) and served from there; the file disappears when the response closes it.
@@ -26,7 +28,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from . import permissions
+from . import evidence, permissions
 from .models import Application, LetterStatus
 
 
@@ -82,9 +84,17 @@ def build(user, application: Application) -> IO[bytes]:
         for letter in letters:
             if letter.status == LetterStatus.READY and (root / letter.file).is_file():
                 archive.write(root / letter.file, f"letters/{_safe(letter.reference)}.pdf")
-        for attachment in application.attachments.order_by("pk"):
+        attachments = list(application.attachments.order_by("pk"))
+        archive.writestr("attachments.json", _json([{
+            "file": f"attachments/{evidence.safe_name(a.pk, a.content_type)}",
+            "title": a.title, "section": a.section, "original_name": a.original_name,
+            "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
+            "uploaded_at": a.uploaded_at,
+        } for a in attachments]))
+        for attachment in attachments:
+            name = evidence.safe_name(attachment.pk, attachment.content_type)
             with attachment.file.open("rb") as source, archive.open(
-                f"attachments/{attachment.pk}-{_safe(attachment.original_name)}", "w"
+                f"attachments/{name}", "w"
             ) as target:
                 shutil.copyfileobj(source, target, 1 << 20)
         archive.writestr("events.json", _json([{

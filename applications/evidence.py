@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
+EXTENSIONS = {PDF: "pdf", PNG: "png", JPEG: "jpg"}
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xce", b"#!")
 
 
@@ -61,6 +62,14 @@ def check_file(name: str, content: bytes) -> CheckedFile:
     if content_type != PDF:
         _verify_image(name, content, "PNG" if content_type == PNG else "JPEG")
     return CheckedFile(content, content_type, hashlib.sha256(content).hexdigest(), len(content))
+
+
+def safe_name(attachment_id: int, content_type: str) -> str:
+    """The name a file leaves the system under (download, dossier): its id and the extension of
+    its checked type. Never the uploader's name or extension: `report.hta`, `scan.pdf.lnk` or a
+    `.bat` that starts with %PDF- would be run by a reviewer's desktop. The uploader's name is
+    kept as text only (the page, the dossier's attachments.json)."""
+    return f"evidence-{attachment_id}.{EXTENSIONS.get(content_type, 'bin')}"
 
 
 def _verify_image(name: str, content: bytes, expected: str) -> None:

@@ -183,11 +183,10 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    extension = attachment.file.name.rsplit(".", 1)[-1]
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=f"evidence-{attachment.pk}.{extension}",
+        filename=evidence.safe_name(attachment.pk, attachment.content_type),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
