@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from accounting import exporters, importers, labels, presentation, services
@@ -225,6 +226,7 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
 
 
 @login_required
+@cache_control(private=True, no_store=True)  # a park's energy data: keep no copy
 def download(request: HttpRequest, park_id: int, year: int, what: str) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
     if what == "template.xlsx":

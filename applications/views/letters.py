@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from .. import access, dossier, effects, letters, permissions
@@ -20,7 +21,9 @@ def _letter(request: HttpRequest, pk: int, letter_id: int) -> Letter:
     return letter
 
 
+# Letters and dossiers name a park's decision: no shared cache or browser cache keeps a copy.
 @login_required
+@cache_control(private=True, no_store=True)
 def letter_download(request: HttpRequest, pk: int, letter_id: int) -> FileResponse:
     letter = _letter(request, pk, letter_id)
     try:
@@ -62,6 +65,7 @@ def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpRespons
 
 
 @login_required
+@cache_control(private=True, no_store=True)
 def dossier_download(request: HttpRequest, pk: int) -> FileResponse:
     application = access.get_application_for_user(request.user, pk)
     handle = dossier.build(request.user, application)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from zcparks.params import BadParameter, int_param
@@ -63,6 +64,7 @@ def review_queue(request: HttpRequest, queue: str) -> HttpResponse:
 
 
 @login_required
+@cache_control(private=True, no_store=True)  # a ministry's list of applications: keep no copy
 def review_queue_export(request: HttpRequest, queue: str, fmt: str) -> HttpResponse:
     _check_queue(request, queue)
     if not permissions.may(request.user, "export_queue"):
