@@ -233,3 +233,14 @@ def test_the_api_names_a_malformed_include_trace(client, cast):
     assert response.status_code == 400
     assert response.json()["error"] == {"code": "invalid", "message": "请求有误。", "fields": [
         {"field": "include_trace", "message": "含有无效字符。"}]}
+
+
+def test_the_400_page_names_the_parameter_in_english_too(client, cast):
+    client.force_login(cast.national)
+
+    response = client.get(reverse("review_queue_national"), {"batch": "abc"},
+                          HTTP_ACCEPT_LANGUAGE="en")
+
+    text = " ".join(response.content.decode().split())
+    assert response.status_code == 400
+    assert "The parameter “Batch” (batch) must be a whole number of at least 1." in text
