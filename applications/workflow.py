@@ -74,6 +74,10 @@ class Transition:
     label: str
     target: str
     comment_required: bool
+    # Shown before the act (what will happen, who is told, that it cannot be undone) and after
+    # it (what happened, what comes next); %(park)s and %(province)s name the application's.
+    confirm_text: str = ""
+    success_text: str = ""
     allows_section_comments: bool = False
     # What the transition does besides the state change, by name (effects.EFFECTS), in order.
     effects: tuple[str, ...] = ()
@@ -85,6 +89,16 @@ class Transition:
     @property
     def roles(self) -> frozenset[str]:
         return permissions.roles_with(self.action)
+
+    def confirmation(self, application: Application) -> str:
+        return str(self.confirm_text) % _names(application)
+
+    def success(self, application: Application) -> str:
+        return str(self.success_text) % _names(application)
+
+
+def _names(application: Application) -> dict[str, str]:
+    return {"park": application.park.name, "province": str(application.park.province)}
 
 
 def _t(action, target, comment_required, **kw) -> Transition:
@@ -98,12 +112,26 @@ TRANSITIONS: dict[str, Transition] = {
             "submit",
             Status.SUBMITTED,
             False,
+            confirm_text=_(
+                "提交后，申报书将送%(province)s发展改革委审核，本园区填报人员和省级评审人员将收到通知。"
+                "提交的版本永久保存、不能撤回，审核期间申报书不可修改。"
+            ),
+            success_text=_(
+                "已提交至%(province)s发展改革委，审核期间申报书不可修改。审核结果将通过邮件通知本园区。"
+            ),
             effects=("copy_indicators", "notify"),
         ),
         _t(
             "return_for_revision",
             Status.RETURNED,
             True,
+            confirm_text=_(
+                "申报书将退回%(park)s修改，并出具整改意见，园区填报人员将收到通知。"
+                "退回后须由园区修改并重新提交，此操作不能撤销。"
+            ),
+            success_text=_(
+                "已退回%(park)s修改并出具整改意见，园区已收到通知；园区重新提交后，申报书将再次进入审核。"
+            ),
             allows_section_comments=True,
             effects=("issue_letter", "notify"),
         ),
@@ -111,30 +139,63 @@ TRANSITIONS: dict[str, Transition] = {
             "recommend",
             Status.RECOMMENDED,
             False,
+            confirm_text=_(
+                "将推荐%(park)s参加国家级零碳园区评审，占用本省本批次一个推荐名额，并出具推荐函；"
+                "园区和国家发展改革委评审人员将收到通知。此操作不能撤销。"
+            ),
+            success_text=_(
+                "已推荐%(park)s并出具推荐函，园区和国家发展改革委评审人员已收到通知；下一步由国家发展改革委开展评审。"
+            ),
             effects=("issue_letter", "notify"),
         ),
         _t(
             "not_recommend",
             Status.NOT_RECOMMENDED,
             True,
+            confirm_text=_(
+                "将不予推荐%(park)s，园区填报人员将收到通知，该申报书在本批次的申报随即结束。此操作不能撤销。"
+            ),
+            success_text=_(
+                "已决定不予推荐%(park)s，园区已收到通知；该申报书在本批次的申报已结束。"
+            ),
             effects=("notify",),
         ),
         _t(
             "start_national_review",
             Status.UNDER_NATIONAL_REVIEW,
             False,
+            confirm_text=_(
+                "%(park)s的申报书将进入国家级评审，园区填报人员将收到通知。此操作不能撤销。"
+            ),
+            success_text=_(
+                "%(park)s的申报书已进入国家级评审，园区已收到通知；下一步请指派评审人员评分，再作出决定。"
+            ),
             effects=("notify",),
         ),
         _t(
             "approve",
             Status.APPROVED,
             True,
+            confirm_text=_(
+                "将%(park)s纳入国家级零碳园区建设名单，出具评审意见书，园区填报人员将收到通知。"
+                "这是最终决定，不能撤销。"
+            ),
+            success_text=_(
+                "已将%(park)s纳入建设名单并出具评审意见书，园区已收到通知；%(province)s发展改革委将指导园区开展建设。"
+            ),
             effects=("issue_letter", "notify"),
         ),
         _t(
             "reject",
             Status.REJECTED,
             True,
+            confirm_text=_(
+                "将%(park)s不纳入本批次建设名单，出具评审意见书，园区填报人员将收到通知。"
+                "这是最终决定，不能撤销。"
+            ),
+            success_text=_(
+                "已决定%(park)s不纳入本批次建设名单并出具评审意见书，园区已收到通知；该申报书在本批次的申报已结束。"
+            ),
             effects=("issue_letter", "notify"),
         ),
     )

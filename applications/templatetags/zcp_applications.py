@@ -31,3 +31,9 @@ def outcome_class(outcome: str) -> str:
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def confirmation(transition, application) -> str:
+    """What the transition will do to this application, said before it is made."""
+    return transition.confirmation(application)

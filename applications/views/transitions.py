@@ -2,6 +2,10 @@
 
 The action names the row of `workflow.TRANSITIONS`; the workflow checks who may make it, in
 which state, and runs its effects. The page only decides where the answer goes back to.
+
+Every transition is irreversible, so nothing happens without `confirmed_act=1`: the button's
+dialog (static/js/confirm.js) sends it; a POST without it (no JavaScript) answers with a page
+that repeats the act, what it will do, and a button that sends it.
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import access, effects, workflow
+from .. import access, effects, permissions, workflow
 from ..models import Application
 from ..sections import SECTIONS
 
@@ -33,16 +39,18 @@ def transition(request: HttpRequest, pk: int, action: str, page: str) -> HttpRes
     application = load(request.user, pk)
     if action not in workflow.TRANSITIONS:
         raise Http404
+    section_comments = {
+        section.key: request.POST.get(f"section_comment_{section.key}", "") for section in SECTIONS
+    }
+    if request.POST.get("confirmed_act") != "1":
+        return _confirmation_page(request, application, action, page, section_comments)
     try:
         event = workflow.perform(
             action,
             request.user,
             application,
             comment=request.POST.get("comment", ""),
-            section_comments={
-                section.key: request.POST.get(f"section_comment_{section.key}", "")
-                for section in SECTIONS
-            },
+            section_comments=section_comments,
         )
     except workflow.NotAllowed:
         raise
@@ -51,13 +59,52 @@ def transition(request: HttpRequest, pk: int, action: str, page: str) -> HttpRes
         for problem in error.problems:
             messages.error(request, problem)
         return redirect(answer, pk=application.pk)
-    label = workflow.TRANSITIONS[action].label
-    messages.success(request, label)
+    messages.success(request, workflow.TRANSITIONS[action].success(application))
     if effects.will_follow(event):
         # The decision is saved; its letter or mail could not be queued (broker down) and is
         # sent by the sweep once it is back. Say so, so that nobody decides twice.
         messages.warning(request, follow_up_message(action))
     return redirect(answer, pk=application.pk)
+
+
+def _confirmation_page(
+    request: HttpRequest,
+    application: Application,
+    action: str,
+    page: str,
+    section_comments: dict[str, str],
+) -> HttpResponse:
+    """The act repeated with what it will do; what was typed goes along unchanged. Someone who
+    may not make the act is refused here as on the act itself; the workflow checks again."""
+    transition = workflow.TRANSITIONS[action]
+    answer = PAGES[page][1]
+    verdict = permissions.verdict(request.user, action, application)
+    if verdict is permissions.Verdict.NOT_ALLOWED:
+        raise PermissionDenied
+    if verdict is permissions.Verdict.WRONG_STATE:
+        messages.error(
+            request,
+            _("申报书当前状态为“%(status)s”，不能执行“%(action)s”。")
+            % {"status": application.get_status_display(), "action": transition.label},
+        )
+        return redirect(answer, pk=application.pk)
+    return render(
+        request,
+        "applications/confirm.html",
+        {
+            "application": application,
+            "transition": transition,
+            "confirmation": transition.confirmation(application),
+            "comment": request.POST.get("comment", ""),
+            "section_comments": [
+                (section, section_comments[section.key])
+                for section in SECTIONS
+                if section_comments[section.key].strip()
+            ],
+            "post_url": request.path,
+            "back_url": reverse(answer, args=[application.pk]),
+        },
+    )
 
 
 def follow_up_message(action: str) -> str:

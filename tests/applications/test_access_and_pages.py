@@ -79,12 +79,14 @@ def test_another_parks_applicant_cannot_open_the_editing_pages(client, cast, app
 def test_a_reviewer_cannot_post_a_transition_outside_their_scope(client, cast, apps):
     client.force_login(cast.provincial_other)
     response = client.post(
-        reverse("application_transition", args=[apps["b_submitted"].pk, "recommend"])
+        reverse("application_transition", args=[apps["b_submitted"].pk, "recommend"]),
+        {"confirmed_act": "1"},
     )
     assert response.status_code == 404
     client.force_login(cast.applicant_b)
     response = client.post(
-        reverse("application_transition", args=[apps["b_submitted"].pk, "recommend"])
+        reverse("application_transition", args=[apps["b_submitted"].pk, "recommend"]),
+        {"confirmed_act": "1"},
     )
     assert response.status_code == 403
     assert Application.objects.get(pk=apps["b_submitted"].pk).status == "submitted"

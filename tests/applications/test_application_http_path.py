@@ -72,7 +72,9 @@ def _fill_through_http(client, app):
 
 
 def _act(client, app, action, **fields):
-    return client.post(reverse("application_transition", args=[app.pk, action]), fields)
+    return client.post(
+        reverse("application_transition", args=[app.pk, action]), {"confirmed_act": "1", **fields}
+    )
 
 
 def test_a_park_applies_and_is_approved_after_one_revision_round(client, cast):

@@ -243,11 +243,24 @@ def import_energy(park: Person, cast) -> None:
     park.check("energy-result")
 
 
-def submit(park: Person, application: Application) -> None:
+def confirm_act(person: Person, form, name: str | None = None) -> None:
+    """Press the act's button, read its confirmation dialog, confirm."""
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    dialog = form.locator("dialog[data-confirm-dialog]")
+    dialog.wait_for(state="visible")
+    assert dialog.locator("[data-testid=confirm-text]").inner_text().strip()
+    if name:
+        person.check(name)
+    dialog.locator("[data-confirm-ok]").click()
+    person.page.wait_for_load_state()
+
+
+def submit(park: Person, application: Application, check: bool = False) -> None:
     park.go(f"/applications/{application.pk}/")
-    park.page.locator("form[data-action=submit] button").click()
-    park.page.wait_for_load_state()
+    confirm_act(park, park.page.locator("form[data-action=submit]"),
+                "submit-confirm" if check else None)
     assert status_of(application) == Status.SUBMITTED, page_text(park.page)
+    assert park.page.locator(".alert-success").count() == 1, page_text(park.page)
 
 
 # --- the reviewers' part ------------------------------------------------------------------------
@@ -267,8 +280,7 @@ def decide(reviewer: Person, action: str, comment: str = "") -> None:
     form = reviewer.page.locator(f"form[data-action={action}]")
     if comment:
         form.locator("textarea[name=comment]").fill(comment)
-    form.locator("button[type=submit]").click()
-    reviewer.page.wait_for_load_state()
+    confirm_act(reviewer, form)
 
 
 # --- the journey --------------------------------------------------------------------------------
@@ -298,7 +310,9 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
     park.go(f"/applications/{application.pk}/")
     assert scope.get_attribute("data-outcome") == "pass"
     assert park.page.locator("[data-testid=submission-problems]").count() == 0
-    submit(park, application)
+    submit(park, application, check=True)
+    if language == "zh-hans":
+        assert "已提交至江苏省发展改革委" in page_text(park.page)
     park.check("submitted")
 
     province = Person(site, browser, "prov_js", language, f"{tag}-province")

@@ -110,7 +110,7 @@ def test_a_decision_whose_dispatch_raises_succeeds_and_its_letter_and_mail_follo
     client.force_login(cast.national)
     response = client.post(
         reverse("review_decide", args=[application.pk, "approve"]),
-        {"comment": "同意纳入建设名单"},
+        {"comment": "同意纳入建设名单", "confirmed_act": "1"},
         follow=True,
     )
 
@@ -152,6 +152,7 @@ def test_a_transition_with_no_letter_says_only_the_mail_will_follow(
     client.force_login(cast.national)
     response = client.post(
         reverse("application_transition", args=[application.pk, "start_national_review"]),
+        {"confirmed_act": "1"},
         follow=True,
     )
     page = response.content.decode()
@@ -166,7 +167,7 @@ def test_a_decision_queued_normally_says_nothing_about_delays(client, cast, subm
     client.force_login(cast.national)
     response = client.post(
         reverse("review_decide", args=[application.pk, "approve"]),
-        {"comment": "同意"},
+        {"comment": "同意", "confirmed_act": "1"},
         follow=True,
     )
     assert "暂时无法排队" not in response.content.decode()

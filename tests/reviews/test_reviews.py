@@ -120,7 +120,7 @@ def test_decision_on_the_review_page_goes_through_the_workflow(
     client.force_login(cast.provincial_a)
     url = reverse("review_decide", args=[application.pk, "recommend"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"comment": "示范性强"})
+        client.post(url, {"comment": "示范性强", "confirmed_act": "1"})
     application.refresh_from_db()
     assert application.status == "recommended"
     assert application.events.last().actor == cast.provincial_a
@@ -133,7 +133,9 @@ def test_decision_on_the_review_page_goes_through_the_workflow(
 def test_another_province_cannot_decide(client, cast, submitted_with_energy):
     application = submitted_with_energy(status="submitted")
     client.force_login(cast.provincial_other)
-    response = client.post(reverse("review_decide", args=[application.pk, "recommend"]))
+    response = client.post(
+        reverse("review_decide", args=[application.pk, "recommend"]), {"confirmed_act": "1"}
+    )
     assert response.status_code == 404
     application.refresh_from_db()
     assert application.status == "submitted"

@@ -78,7 +78,8 @@ PROBES: dict[str, Probe] = {
     "application_detail": Probe(app("submitted")),
     "application_submission": Probe(lambda w: {"pk": w.submitted.pk, "number": 1}),
     "application_transition": Probe(lambda w: {"pk": w.submitted.pk, "action": "recommend"},
-                                    method="post", data=lambda w: {"comment": "推荐"}),
+                                    method="post",
+                                    data=lambda w: {"comment": "推荐", "confirmed_act": "1"}),
     "application_section": Probe(lambda w: {"pk": w.draft.pk, "key": "basic"}),
     "application_boundary": Probe(app("draft")),
     "application_eligibility_preview": Probe(lambda w: {"pk": w.draft.pk, "key": "basic"},
@@ -107,7 +108,8 @@ PROBES: dict[str, Probe] = {
     "review_unassign": Probe(lambda w: {"pk": w.approved.pk,
                                         "assignment_id": w.assignment.pk}, method="post"),
     "review_decide": Probe(lambda w: {"pk": w.submitted.pk, "action": "recommend"},
-                           method="post", data=lambda w: {"comment": "推荐"}),
+                           method="post",
+                           data=lambda w: {"comment": "推荐", "confirmed_act": "1"}),
     "letter_download": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk}),
     "letter_retry": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
                           method="post"),
@@ -402,7 +404,8 @@ def test_the_expert_is_refused_on_every_decision_route_even_where_assigned(clien
     reviews.assign(cast.national, under_review, cast.expert)
     assignment = under_review.assignments.get()
     client.force_login(cast.expert)
-    tries = [(reverse(route, args=[under_review.pk, action]), {"comment": "专家决定"})
+    decision = {"comment": "专家决定", "confirmed_act": "1"}
+    tries = [(reverse(route, args=[under_review.pk, action]), decision)
              for action in workflow.TRANSITIONS
              for route in ("review_decide", "application_transition")]
     tries += [

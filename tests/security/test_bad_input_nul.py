@@ -41,7 +41,7 @@ def test_a_review_comment_with_nul_is_refused_with_a_message(client, cast, submi
 
     response = client.post(
         reverse("application_transition", args=[submitted.pk, "return_for_revision"]),
-        data,
+        {**data, "confirmed_act": "1"},
         follow=True,
     )
 

@@ -157,7 +157,7 @@ def test_reviewer_comments_are_escaped_for_the_park(applicant, application, cast
 
     response = client.post(
         reverse("application_transition", args=[application.pk, "return_for_revision"]),
-        {"comment": SCRIPT, "section_comment_basic": IMG},
+        {"comment": SCRIPT, "section_comment_basic": IMG, "confirmed_act": "1"},
     )
 
     assert response.status_code == 302

@@ -194,7 +194,7 @@ def test_a_review_decision_records_the_reviewer_and_the_status(client, draft, ca
 
     client.post(
         reverse("application_transition", args=[draft.pk, "return_for_revision"]),
-        {"comment": "请补充"},
+        {"comment": "请补充", "confirmed_act": "1"},
     )
 
     record = _latest(draft.history)

@@ -84,7 +84,7 @@ def test_an_approval_while_redis_is_down_succeeds_and_its_letter_and_mail_follow
     client.force_login(cast.national)
     response = client.post(
         reverse("review_decide", args=[application.pk, "approve"]),
-        {"comment": "同意纳入建设名单"},
+        {"comment": "同意纳入建设名单", "confirmed_act": "1"},
         follow=True,
     )
 

@@ -1,0 +1,141 @@
+"""Every transition asks before it acts: a POST without confirmed_act=1 changes nothing and
+answers with a page that repeats the act; with it, the act is made and says what comes next."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core import mail
+from django.urls import reverse
+
+from applications import workflow
+from applications.models import Application, ApplicationEvent, Letter, PendingEffect, Submission
+
+from .builders import complete_application, drive_to, open_batch
+
+# action → (the state it starts from, who makes it, a comment)
+STARTS = {
+    "submit": ("draft", "applicant_a", ""),
+    "return_for_revision": ("submitted", "provincial_a", "请补充光伏并网容量。"),
+    "recommend": ("submitted", "provincial_a", ""),
+    "not_recommend": ("submitted", "provincial_a", "核心指标未达标。"),
+    "start_national_review": ("recommended", "national", ""),
+    "approve": ("under_national_review", "national", "同意纳入。"),
+    "reject": ("under_national_review", "national", "示范性不足。"),
+}
+
+
+def test_every_transition_has_a_start_here():
+    assert set(STARTS) == set(workflow.TRANSITIONS)
+
+
+@pytest.mark.parametrize("action", list(workflow.TRANSITIONS))
+def test_each_transition_says_what_it_will_do_and_what_it_did(action, cast):
+    transition = workflow.TRANSITIONS[action]
+    application = complete_application(cast.park_a, cast.applicant_a, open_batch())
+    confirmation = transition.confirmation(application)
+    success = transition.success(application)
+    assert "撤" in confirmation  # 不能撤销 / 不能撤回: it cannot be undone
+    assert "通知" in confirmation and "通知" in success  # who will be / was told
+    assert success.endswith("。") and len(success) > 20
+    assert cast.park_a.name in confirmation + success or "江苏" in confirmation + success
+    texts = [(t.confirm_text, t.success_text) for t in workflow.TRANSITIONS.values()]
+    assert len({c for c, _s in texts}) == len({s for _c, s in texts}) == len(texts)
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        ApplicationEvent.objects.count(),
+        Submission.objects.count(),
+        Letter.objects.count(),
+        PendingEffect.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("action", list(workflow.TRANSITIONS))
+def test_a_post_without_confirmation_changes_nothing_and_asks(action, client, cast):
+    state, who, comment = STARTS[action]
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), state, cast
+    )
+    before = _counts()
+    mail.outbox.clear()
+    client.force_login(getattr(cast, who))
+    url = reverse("application_transition", args=[application.pk, action])
+
+    response = client.post(url, {"comment": comment, "section_comment_basic": "补充说明"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    transition = workflow.TRANSITIONS[action]
+    assert transition.confirmation(application) in page
+    assert 'name="confirmed_act" value="1"' in page
+    if action != "submit":
+        assert comment in page  # what was typed goes along
+    assert Application.objects.get(pk=application.pk).status == state
+    assert _counts() == before
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("action", list(workflow.TRANSITIONS))
+def test_a_confirmed_post_acts_and_says_what_comes_next(
+    action, client, cast, django_capture_on_commit_callbacks
+):
+    state, who, comment = STARTS[action]
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), state, cast
+    )
+    client.force_login(getattr(cast, who))
+    url = reverse("review_decide" if who != "applicant_a" else "application_transition",
+                  args=[application.pk, action])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"comment": comment, "confirmed_act": "1"})
+
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == workflow.TRANSITIONS[action].target
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    # (A note that mail will follow may come after it: no broker runs in this test.)
+    assert said[0] == workflow.TRANSITIONS[action].success(application)
+
+
+def test_the_confirmation_page_is_refused_to_whoever_may_not_act(client, cast):
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
+    )
+    client.force_login(cast.applicant_a)
+    response = client.post(reverse("application_transition", args=[application.pk, "recommend"]))
+    assert response.status_code == 403
+    assert Application.objects.get(pk=application.pk).status == "submitted"
+
+
+def test_the_confirmation_page_of_an_act_no_longer_possible_says_why(client, cast):
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "recommended", cast
+    )
+    client.force_login(cast.provincial_a)
+    response = client.post(
+        reverse("review_decide", args=[application.pk, "recommend"]), follow=True
+    )
+    assert "不能执行“推荐”" in response.content.decode()
+    assert Application.objects.get(pk=application.pk).status == "recommended"
+
+
+def test_the_confirmation_page_sends_the_act_with_what_was_typed(client, cast):
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
+    )
+    client.force_login(cast.provincial_a)
+    url = reverse("review_decide", args=[application.pk, "return_for_revision"])
+    page = client.post(url, {"comment": "请补充", "section_comment_basic": "补充四至"})
+    body = page.content.decode()
+    assert f'action="{url}"' in body
+    assert 'name="section_comment_basic" value="补充四至"' in body
+
+    client.post(url, {"comment": "请补充", "section_comment_basic": "补充四至",
+                      "confirmed_act": "1"})
+
+    event = ApplicationEvent.objects.filter(application=application).last()
+    assert event.action == "return_for_revision"
+    assert event.comment == "请补充" and event.section_comments == {"basic": "补充四至"}

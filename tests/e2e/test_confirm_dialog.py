@@ -1,0 +1,89 @@
+"""The confirmation of an irreversible act in a real browser: the button opens a dialog that
+says what will happen; cancelling it changes nothing; confirming makes the act and says what
+comes next. Without JavaScript the server asks on its own page instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from applications import workflow
+from applications.models import Application, ApplicationEvent
+from tests.applications.builders import complete_application, drive_to, open_batch
+from tests.e2e.browsing import check_page, page_text
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def test_the_province_recommends_only_after_confirming_in_the_dialog(site, cast):
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
+    )
+    events = ApplicationEvent.objects.count()
+    page = site.login("prov_js")
+    page.goto(site.url(f"/review/{application.pk}/"))
+    form = page.locator("form[data-action=recommend]")
+    dialog = form.locator("dialog[data-confirm-dialog]")
+    assert not dialog.is_visible()
+
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    dialog.wait_for(state="visible")
+    text = dialog.locator("[data-testid=confirm-text]").inner_text()
+    assert text == workflow.TRANSITIONS["recommend"].confirmation(application)
+    check_page(page, "confirm-dialog-recommend")
+    dialog.locator("[data-confirm-cancel]").click()
+    assert not dialog.is_visible()
+    page.wait_for_timeout(300)
+    assert Application.objects.get(pk=application.pk).status == "submitted"
+    assert ApplicationEvent.objects.count() == events
+
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    dialog.locator("[data-confirm-ok]").click()
+    page.wait_for_load_state()
+    assert Application.objects.get(pk=application.pk).status == "recommended", page_text(page)
+    assert "已推荐甲园区并出具推荐函" in page.locator(".alert-success").inner_text()
+    assert site.console_errors == []
+
+
+def test_the_dialog_does_not_open_before_a_required_comment_is_written(site, cast):
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
+    )
+    page = site.login("prov_js")
+    page.goto(site.url(f"/review/{application.pk}/"))
+    form = page.locator("form[data-action=not_recommend]")
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    assert not form.locator("dialog").is_visible()
+    form.locator("textarea[name=comment]").fill("核心指标未达标。")
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    form.locator("dialog").wait_for(state="visible")
+
+
+def test_without_javascript_the_act_is_confirmed_on_a_page(browser, live_server, e2e_settings,
+                                                           cast):
+    from tests.e2e.browsing import Site
+
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
+    )
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    try:
+        site = Site(context=context, base_url=live_server.url)
+        page = site.login("prov_js")
+        page.goto(site.url(f"/review/{application.pk}/"))
+        form = page.locator("form[data-action=return_for_revision]")
+        form.locator("textarea[name=comment]").fill("请补充光伏并网容量。")
+        form.locator("button[type=submit]:not([name=confirmed_act])").click()
+        page.wait_for_load_state()
+        confirm = page.locator("[data-testid=confirm-act]")
+        assert "此操作不能撤销" in confirm.inner_text()
+        assert Application.objects.get(pk=application.pk).status == "submitted"
+        confirm.locator("button[name=confirmed_act]").click()
+        page.wait_for_load_state()
+        assert Application.objects.get(pk=application.pk).status == "returned", page_text(page)
+        event = ApplicationEvent.objects.filter(application=application).last()
+        assert event.comment == "请补充光伏并网容量。"
+    finally:
+        context.close()
