@@ -29,7 +29,7 @@ from accounting.forms import (
     record_formset,
 )
 from accounting.models import CalculationRun, GuidingInputs, ParkYear
-from applications import access
+from applications.kernel import scope
 from applications.models import Role
 from zcparks.params import int_param
 
@@ -37,9 +37,9 @@ from zcparks.params import int_param
 def _park_year(request: HttpRequest, park_id: int, year: int):
     if not 2000 <= year <= 2100:
         raise Http404
-    park = access.get_park_for_user(request.user, park_id)
+    park = scope.get_park_for_user(request.user, park_id)
     park_year = ParkYear.objects.filter(park=park, year=year).first()
-    return park, park_year, access.can_edit_park_data(request.user, park)
+    return park, park_year, scope.can_edit_park_data(request.user, park)
 
 
 @login_required
@@ -51,7 +51,7 @@ def my_energy(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overview(request: HttpRequest, park_id: int) -> HttpResponse:
-    park = access.get_park_for_user(request.user, park_id)
+    park = scope.get_park_for_user(request.user, park_id)
     this_year = date.today().year
     years = sorted(
         {
@@ -66,7 +66,7 @@ def overview(request: HttpRequest, park_id: int) -> HttpResponse:
     return render(
         request,
         "accounting/overview.html",
-        {"park": park, "years": years, "can_edit": access.can_edit_park_data(request.user, park)},
+        {"park": park, "years": years, "can_edit": scope.can_edit_park_data(request.user, park)},
     )
 
 
@@ -95,7 +95,7 @@ def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpRes
         raise Http404
     park, py, can_edit = _park_year(request, park_id, year)
     if request.method == "POST" and not can_edit:
-        access.require_park_editor(request.user, park)
+        scope.require_park_editor(request.user, park)
     _code, fuels = services.fuels_for(py, year)
     context = {
         "park": park,
@@ -133,7 +133,7 @@ def guiding(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
     instance = GuidingInputs.objects.filter(park_year=py).first() if py else None
     if request.method == "POST":
-        access.require_park_editor(request.user, park)
+        scope.require_park_editor(request.user, park)
         form = GuidingForm(request.POST, instance=instance)
         if form.is_valid():
             save_guiding(park, year, form)
@@ -155,7 +155,7 @@ def guiding(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
 @login_required
 def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
-    access.require_park_editor(request.user, park)
+    scope.require_park_editor(request.user, park)
     errors: list = []
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -196,7 +196,7 @@ def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
 @login_required
 def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
-    access.require_park_editor(request.user, park)
+    scope.require_park_editor(request.user, park)
     parsed = importers.load_parsed(park.pk, year, sha)
     if parsed is None:
         raise Http404
@@ -282,7 +282,7 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
 @require_POST
 def recalculate_now(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
-    access.require_park_editor(request.user, park)
+    scope.require_park_editor(request.user, park)
     if py is None:
         raise Http404
     with transaction.atomic():

@@ -1,6 +1,6 @@
 """The demo's API token: one for the first demo park, so that the API can be tried at once.
 
-The secret is random like every other token (issued through api/tokens.py), never a fixed text
+The secret is random like every other token (issued through kernel/tokens.py), never a fixed text
 written here: a demo database copied somewhere public must not come with a known key. Only its
 hash is stored, so the plaintext can be printed by the run that creates it and never again; later
 runs find the token by its name and say how to get another one.
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from .api import tokens
 from .demo import DEMO_PARKS, DEMO_USERS
+from .kernel import tokens
 from .models import ApiToken, User
 
 DEMO_TOKEN_NAME = "演示令牌（load_demo 创建）"  # noqa: S105 - the label, not the secret

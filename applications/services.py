@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from . import book, eligibility, evidence, sections
+from .kernel import scope
 from .models import (
     EDITABLE_STATES,
     Application,
@@ -64,10 +65,8 @@ class ServiceError(Exception):
 def start_application(user: User, batch: Batch) -> Application:
     """The park's application in this batch: the existing one, or a new draft prefilled from the
     park's record."""
-    from . import access
-
     park = user.park
-    if park is None or not access.can_edit_park_data(user, park):
+    if park is None or not scope.can_edit_park_data(user, park):
         raise ServiceError(str(_("只有园区申报人可以创建申报书。")))
     existing = Application.objects.filter(park=park, batch=batch).first()
     if existing:

@@ -288,15 +288,15 @@ REST_FRAMEWORK = {
     # The API (issue 7, applications/api and accounting/api): park platforms with their token,
     # people with their session; JSON only; one error shape; a rate limit per token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "applications.api.authentication.ApiTokenAuthentication",
+        "applications.kernel.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["applications.api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["zcparks.api.throttling.ApiRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "applications.api.common.StrictLimitOffsetPagination",
-    "EXCEPTION_HANDLER": "applications.api.errors.handle_exception",
+    "DEFAULT_PAGINATION_CLASS": "zcparks.api.pagination.StrictLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "zcparks.api.errors.handle_exception",
     # No OPTIONS self-description: the OpenAPI schema documents the API (answers 405).
     "DEFAULT_METADATA_CLASS": None,
 }

@@ -21,9 +21,9 @@ from accounting.importers import ImportInvalid, Parsed, RowError
 from accounting.method.case import MAX_ROWS
 from accounting.models import ImportBatch, ParkYear
 from accounting.sheets import SHEETS, SHEETS_BY_KEY
-from applications import access
-from applications.api.errors import ApiError, Conflict
+from applications.kernel import scope
 from zcparks import untrusted
+from zcparks.api.errors import ApiError, Conflict
 
 ROW_SHEETS = tuple(s for s in SHEETS if s.key != "guiding")
 GUIDING = SHEETS_BY_KEY["guiding"]
@@ -130,7 +130,7 @@ def _apply(user, park, year: int, parsed: Parsed) -> ImportBatch:
 
 
 def _check_editor(user, park) -> None:
-    if not access.can_edit_park_data(user, park):
+    if not scope.can_edit_park_data(user, park):
         raise PermissionDenied
 
 

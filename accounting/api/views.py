@@ -27,19 +27,19 @@ from accounting.api.serializers import (
     RunSerializer,
 )
 from accounting.models import CalculationRun, ParkYear
-from applications.api.authentication import request_token
-from applications.api.common import (
-    PARK_ID,
-    YEAR,
-    check_id,
-    check_year,
-    id_parameter,
-    json_body,
-    park_in_scope,
-)
-from applications.api.errors import LIST_ERRORS, WRITE_ERRORS, error_responses
-from applications.api.idempotency import HEADER, idempotent
+from applications.kernel import scope
+from applications.kernel.authentication import request_token
+from applications.kernel.idempotency import HEADER, idempotent
+from applications.models import Park
+from zcparks.api.errors import LIST_ERRORS, WRITE_ERRORS, error_responses
+from zcparks.api.parameters import PARK_ID, YEAR, check_id, check_year, id_parameter, json_body
 from zcparks.params import flag_param
+
+
+def park_in_scope(request: Request, park_id: int) -> Park:
+    """The park of the path if the caller may see it (a token: its own park only); else 404."""
+    return scope.get_park_for_user(request.user, check_id(park_id))
+
 
 TAG = [_("能源数据与核算")]
 INCLUDE_TRACE = OpenApiParameter(

@@ -9,7 +9,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounting.api import views as data
-from applications.api import docs, errors, views
+from applications.api import views
+from zcparks.api import docs, errors
 
 app_name = "api"
 

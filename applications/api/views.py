@@ -10,16 +10,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications import access
-from applications.api.authentication import request_token
-from applications.api.common import check_id, id_parameter
-from applications.api.errors import ApiError, error_responses
 from applications.api.serializers import (
     ApplicationDetailSerializer,
     ApplicationSerializer,
     MeSerializer,
     ParkSerializer,
 )
+from applications.kernel import scope
+from applications.kernel.authentication import request_token
 from applications.models import Application, ApplicationEvent, Status, Submission
+from zcparks.api.errors import ApiError, error_responses
+from zcparks.api.parameters import check_id, id_parameter
 
 STATUS = OpenApiParameter("status", str, OpenApiParameter.QUERY, required=False,
                           enum=Status.values, description=_("只列出该状态的申报书"))
@@ -35,7 +36,7 @@ class Me(generics.GenericAPIView):
         park = user.park if user.park_id else None
         body = {"username": user.username, "role": user.role, "park": park,
                 "token": request_token(request),
-                "can_push_data": park is not None and access.can_edit_park_data(user, park)}
+                "can_push_data": park is not None and scope.can_edit_park_data(user, park)}
         return Response(MeSerializer(body).data)
 
 
@@ -47,7 +48,7 @@ class ParkList(generics.ListAPIView):
     serializer_class = ParkSerializer
 
     def get_queryset(self) -> QuerySet:
-        return access.visible_parks(self.request.user).order_by("province__code", "name", "pk")
+        return scope.visible_parks(self.request.user).order_by("province__code", "name", "pk")
 
 
 @extend_schema(tags=[_("申报书")], summary=_("可见的申报书及其状态"), parameters=[STATUS],

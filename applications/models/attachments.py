@@ -7,7 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..storage import private_storage
+from zcparks.storage import private_storage
+
 from .applications import Application, ApplicationFrozen, ApplicationPartQuerySet, require_editable
 
 

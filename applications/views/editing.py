@@ -19,6 +19,7 @@ from ..forms import (
     form_for_section,
 )
 from ..forms.sections import SECTION_FORMS
+from ..kernel import scope
 from ..models import Application, ApplicationFrozen, Attachment, Incident
 from ..sections import SECTIONS_BY_KEY
 
@@ -28,7 +29,7 @@ def _editable(request: HttpRequest, pk: int) -> Application:
     if not access.can_edit_application(request.user, application):
         raise (
             ApplicationFrozen
-            if access.can_edit_park_data(request.user, application.park)
+            if scope.can_edit_park_data(request.user, application.park)
             else PermissionDenied
         )
     return application

@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from zcparks.params import text_param
 
 from .. import access, permissions
+from ..kernel import scope
 from ..models import Role
 
 
@@ -22,7 +23,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    parks = access.visible_parks(user)
+    parks = scope.visible_parks(user)
     context = {
         "role": user.role,
         "park_count": parks.count(),
@@ -33,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def park_list(request: HttpRequest) -> HttpResponse:
-    parks = access.visible_parks(request.user).order_by("province__code", "name")
+    parks = scope.visible_parks(request.user).order_by("province__code", "name")
     query = text_param(request.GET, "q", max_length=100)
     if query:
         parks = parks.filter(name__icontains=query)
@@ -43,7 +44,7 @@ def park_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
-    park = access.get_park_for_user(request.user, park_id)
+    park = scope.get_park_for_user(request.user, park_id)
     applications = (
         access.visible_applications(request.user).filter(park=park).order_by("-batch__year", "-pk")
     )
@@ -52,7 +53,7 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
         "applications/park_detail.html",
         {
             "park": park,
-            "can_edit": access.can_edit_park_data(request.user, park),
+            "can_edit": scope.can_edit_park_data(request.user, park),
             "applications": applications,
             "for_applicant": request.user.role == Role.APPLICANT,
         },

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from .. import access, permissions
-from ..api import tokens
+from .. import permissions
+from ..kernel import scope, tokens
 from ..models import ApiToken
 
 
@@ -25,8 +25,8 @@ class TokenForm(forms.Form):
 
 
 def _editable_park(request: HttpRequest, park_id: int):
-    park = access.get_park_for_user(request.user, park_id)
-    access.require_park_editor(request.user, park)
+    park = scope.get_park_for_user(request.user, park_id)
+    scope.require_park_editor(request.user, park)
     return park
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from applications.api import tokens
+from applications.kernel import tokens
 from applications.models import ApiToken
 from tests.accounting.conftest import on_commit, trial_set  # noqa: F401 - shared fixtures
 

@@ -112,7 +112,7 @@ def test_over_the_rate_limit_a_token_gets_429_with_retry_after(api, settings):
 
 
 def test_the_rate_limit_is_counted_per_token(api, cast, settings):
-    from applications.api import tokens
+    from applications.kernel import tokens
 
     settings.ZCP_API_RATE = "2/min"
     other = APIClient()

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounting.models import CalculationRun, ImportBatch
-from applications.api import tokens
+from applications.kernel import tokens
 from applications.models import IdempotentResponse
 
 from .conftest import assert_error

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounting import services
 from accounting.models import ImportBatch
-from applications.api import tokens
+from applications.kernel import tokens
 
 from .test_push import GOOD, rows_url
 

@@ -65,7 +65,7 @@ def test_a_year_without_data_has_no_result(api, cast):
 
 
 def test_a_token_cannot_read_another_parks_results(cast, pushed):
-    from applications.api import tokens
+    from applications.kernel import tokens
 
     other = APIClient()
     other.credentials(HTTP_AUTHORIZATION="Bearer " + tokens.issue_token(

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from applications.api import tokens
+from applications.kernel import tokens
 from applications.models import ApiToken
 
 from .conftest import assert_error

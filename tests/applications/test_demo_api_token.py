@@ -9,7 +9,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from applications import demo, demo_api
-from applications.api import tokens
+from applications.kernel import tokens
 from applications.models import ApiToken, User
 
 TOKEN = re.compile(r"zcp_[A-Za-z0-9_-]{40,}")

@@ -14,7 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounting.models import CalculationRun, ParkYear
 from applications import reviews, services
-from applications.api import tokens
+from applications.kernel import tokens
 from applications.models import (
     ApiToken,
     Application,

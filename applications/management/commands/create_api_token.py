@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from applications.api import tokens
+from applications.kernel import tokens
 from applications.models import User
 
 

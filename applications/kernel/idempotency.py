@@ -22,9 +22,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from applications.api.authentication import request_token
-from applications.api.errors import ApiError, Unprocessable
+from applications.kernel.authentication import request_token
 from applications.models import IdempotentResponse
+from zcparks.api.errors import ApiError, Unprocessable
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

@@ -17,8 +17,6 @@ from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
-from applications.api.authentication import request_token
-
 logger = logging.getLogger(__name__)
 
 DEFAULT_RATE = "120/min"
@@ -48,7 +46,8 @@ class ApiRateThrottle(SimpleRateThrottle):
         return getattr(settings, "ZCP_API_RATE", DEFAULT_RATE)
 
     def get_cache_key(self, request, view) -> str:
-        token = request_token(request)
+        # A token (the only authentication that sets request.auth) is limited on its own.
+        token = request.auth
         if token is not None:
             ident = f"token-{token.pk}"
         elif request.user and request.user.is_authenticated:

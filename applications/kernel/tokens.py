@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from applications import access
+from applications.kernel import scope
 from applications.models import ApiToken, Park, User
 from applications.models.api import TOKEN_PREFIX_LENGTH
 
@@ -37,7 +37,7 @@ def hash_secret(secret: str) -> str:
 
 def issue_token(user: User, park: Park, name: str) -> IssuedToken:
     """A new token for the park; only the park's own applicants may create one."""
-    if not access.can_edit_park_data(user, park):
+    if not scope.can_edit_park_data(user, park):
         raise PermissionDenied
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -48,7 +48,7 @@ def issue_token(user: User, park: Park, name: str) -> IssuedToken:
 
 
 def revoke_token(user: User, token: ApiToken) -> None:
-    if not access.can_edit_park_data(user, token.park):
+    if not scope.can_edit_park_data(user, token.park):
         raise PermissionDenied
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -12,8 +12,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from applications import access
-from applications.api import tokens
+from applications.kernel import scope, tokens
 from applications.models import ApiToken, User
 
 KEYWORDS = ("bearer", "token")
@@ -34,7 +33,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed(_("令牌无效或已撤销。"))
         user = token.created_by
-        if not access.can_edit_park_data(user, token.park):
+        if not scope.can_edit_park_data(user, token.park):
             raise exceptions.AuthenticationFailed(_("令牌的创建人已不属于该园区或已停用。"))
         tokens.note_use(token)
         return user, token
@@ -49,7 +48,7 @@ def request_token(request: Request) -> ApiToken | None:
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "applications.api.authentication.ApiTokenAuthentication"
+    target_class = "applications.kernel.authentication.ApiTokenAuthentication"
     name = "parkToken"
 
     def get_security_definition(self, auto_schema):
