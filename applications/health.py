@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .storage import private_storage
+from zcparks.storage import private_storage
 
 logger = logging.getLogger(__name__)
 
