@@ -426,7 +426,7 @@ def test_a_json_flood_of_tiny_arrays_is_refused_before_it_is_built() -> None:
 def test_the_api_refuses_a_deeply_nested_body_naming_the_depth(cast) -> None:
     from rest_framework.test import APIClient
 
-    from applications.api import tokens
+    from applications.kernel import tokens
 
     client = APIClient()
     issued = tokens.issue_token(cast.applicant_a, cast.park_a, "平台A")
