@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,7 +27,17 @@ from django.utils.translation import pgettext
 
 from accounting.method import case as casefile
 from accounting.method.case import CaseError, parse_case
-from accounting.models import ImportBatch, ParkYear
+from accounting.models import (
+    ElectricityRecord,
+    Enterprise,
+    FuelRecord,
+    GenerationRecord,
+    HeatRecord,
+    ImportBatch,
+    ParkYear,
+    ProcessRecord,
+    ProductEnergyRecord,
+)
 from accounting.models.data import (
     DIRECTION_LABELS,
     ELECTRICITY_KIND_LABELS,
@@ -240,6 +251,30 @@ def _column_letter(index: int) -> str:
 # --- checking cells ----------------------------------------------------------------------------
 
 
+# The model each sheet is written to: a column named like a model field is held to that field's
+# max_length, so that what passes the preview always fits its column when written.
+SHEET_MODELS = {
+    "enterprises": Enterprise,
+    "fuels": FuelRecord,
+    "electricity": ElectricityRecord,
+    "generation": GenerationRecord,
+    "heat": HeatRecord,
+    "processes": ProcessRecord,
+    "products": ProductEnergyRecord,
+}
+
+
+def column_max_length(sheet: Sheet, column: Column) -> int | None:
+    """The max_length of the model field a text column is written to (None: no such field)."""
+    model = SHEET_MODELS.get(sheet.key)
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(column.key).max_length
+    except FieldDoesNotExist:
+        return None
+
+
 class _Checker:
     def __init__(self, fuels: dict[str, Any], errors: list[RowError]) -> None:
         self.errors = errors
@@ -266,7 +301,7 @@ class _Checker:
                 self._error(sheet, number, column, _("必填"))
             return None
         try:
-            return self._convert(column, value)
+            return self._convert(sheet, column, value)
         except CaseError as exc:
             self._error(sheet, number, column, exc.message)
         except ValueError as exc:
@@ -276,11 +311,12 @@ class _Checker:
     def _error(self, sheet: Sheet, number: int, column: Column, message: str) -> None:
         self.errors.append(RowError(sheet.title, number, column.header, message))
 
-    def _convert(self, column: Column, value: Any) -> Any:
+    def _convert(self, sheet: Sheet, column: Column, value: Any) -> Any:
         kind = column.kind
         if kind in ("text", "enterprise", "text_long"):
             text = str(value).strip()
             limit = casefile.MAX_LONG_TEXT if kind == "text_long" else casefile.MAX_TEXT
+            limit = min(limit, column_max_length(sheet, column) or limit)
             if len(text) > limit:
                 raise ValueError(_("最多 %s 个字符") % limit)
             if "\x00" in text:  # PostgreSQL text cannot store it
