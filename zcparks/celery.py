@@ -4,9 +4,24 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
+
+from zcparks import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zcparks.settings")
 
 app = Celery("zcparks")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Every log line of a task carries its id (and, in production, is JSON like the web's).
+task_prerun.connect(logs.task_started, weak=False)
+task_postrun.connect(logs.task_finished, weak=False)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _dress_worker_logs(logger, **_kwargs) -> None:
+    from django.conf import settings
+
+    logs.dress_celery_handlers(logger, json_lines=settings.ZCP_LOG_JSON)

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, redirects and refusals included, has its id.
+    "zcparks.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -358,9 +360,20 @@ if PRODUCTION:
     # A monitor on the machine asks gunicorn directly over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
+# Log lines carry request_id, user_id and task_id (zcparks/logs.py); in production they are JSON
+# objects, one per line, for the log collector. Celery's worker gets the same (zcparks/celery.py).
+ZCP_LOG_JSON = env_bool("ZCP_LOG_JSON", default=PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "zcparks.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "zcparks.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            **({"formatter": "json"} if ZCP_LOG_JSON else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ZCP_LOG_LEVEL", "WARNING")},
 }

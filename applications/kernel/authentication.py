@@ -14,6 +14,7 @@ from rest_framework.request import Request
 
 from applications.kernel import scope, tokens
 from applications.models import ApiToken, User
+from zcparks import logs
 
 KEYWORDS = ("bearer", "token")
 
@@ -36,6 +37,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not scope.can_edit_park_data(user, token.park):
             raise exceptions.AuthenticationFailed(_("令牌的创建人已不属于该园区或已停用。"))
         tokens.note_use(token)
+        logs.note_user(user)  # DRF authenticates inside the view, after the middleware looked
         return user, token
 
     def authenticate_header(self, request: Request) -> str:
