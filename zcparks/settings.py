@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # First: every log line of the request, redirects and refusals included, has its id.
     "zcparks.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (sessions, CSRF, uploads): refuse what is declared too big.
+    "zcparks.request_size.RequestSizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -179,6 +181,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ZCP_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZCP_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
 ZCP_MAX_IMPORT_BYTES = int(os.environ.get("ZCP_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
+# The largest request body: the largest upload (attachments and imports, 20 MiB) with the form
+# around it. A request declaring more is answered 413 before it is read.
+ZCP_MAX_REQUEST_BYTES = int(os.environ.get("ZCP_MAX_REQUEST_BYTES", str(21 * 1024 * 1024)))
 # Optional map tiles for the boundary map, e.g. "https://tiles.example/{z}/{x}/{y}.png" (its host
 # must also be allowed in the CSP img-src). Empty: no tiles, the map draws boundary and graticule.
 ZCP_MAP_TILE_URL = os.environ.get("ZCP_MAP_TILE_URL", "")
