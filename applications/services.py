@@ -220,6 +220,32 @@ class SectionStatus:
     title: str
     complete: bool
     missing: list[str]
+    # The form field of the first missing item, where there is one to point at.
+    first_field: str = ""
+
+
+class Problem(str):
+    """One thing that stops a submission: its message, and where it is put right (a section
+    key and a form field name, for a link). A str, so that callers that only show or join
+    messages need not know the difference."""
+
+    section: str
+    field: str
+
+    def __new__(cls, text: str, section: str = "", field: str = "") -> Problem:
+        problem = super().__new__(cls, text)
+        problem.section = section
+        problem.field = field
+        return problem
+
+
+# Where each basic condition (eligibility.py) is put right.
+CONDITION_SECTIONS = {
+    "builder": ("basic", "zone_level"),
+    "scope": ("boundary", "scope"),
+    "data_foundation": ("data_foundation", ""),
+    "incidents": ("incidents", ""),
+}
 
 
 def is_new_park(application: Application) -> bool:
@@ -232,9 +258,11 @@ def section_statuses(application: Application) -> list[SectionStatus]:
     attachments = list(application.attachments.all())
     result = []
     for section in sections.SECTIONS:
+        first_field = ""
         if section.key == "boundary":
             missing = []
             if not application.management_body.strip():
+                first_field = "management_body"
                 missing.append(str(_("建设和管理主体")))
             if not application.boundary_geojson:
                 missing.append(str(_("边界范围（地图绘制或上传GeoJSON）")))
@@ -256,11 +284,12 @@ def section_statuses(application: Application) -> list[SectionStatus]:
             missing = [] if attachments else [str(_("至少一份证明材料"))]
         else:
             content = application.data.get(section.key) or {}
-            missing = [
-                sections.label(section.key, n)
-                for n in sections.missing_fields(section.key, content, new_park)
-            ]
-        result.append(SectionStatus(section.key, str(section.title), not missing, missing))
+            names = sections.missing_fields(section.key, content, new_park)
+            missing = [sections.label(section.key, n) for n in names]
+            first_field = names[0] if names else ""
+        result.append(
+            SectionStatus(section.key, str(section.title), not missing, missing, first_field)
+        )
     return result
 
 
@@ -307,23 +336,28 @@ def eligibility_results(
     ]
 
 
-def submission_problems(application: Application) -> list[str]:
-    """Everything that stops a submission, as messages naming the section and field."""
+def submission_problems(application: Application) -> list[Problem]:
+    """Everything that stops a submission, as messages naming the section and field, each
+    with the place where it is put right."""
     problems = []
     for status in section_statuses(application):
         if not status.complete:
-            problems.append(
-                str(_("%(section)s：缺少%(fields)s"))
-                % {"section": status.title, "fields": _join(status.missing)}
-            )
+            text = str(_("%(section)s：缺少%(fields)s")) % {
+                "section": status.title,
+                "fields": _join(status.missing),
+            }
+            problems.append(Problem(text, status.key, status.first_field))
     for result in eligibility_results(application):
         if result.outcome == eligibility.Outcome.FAIL:
-            problems.append(
-                str(_("基本条件“%(title)s”不符合：%(reason)s"))
-                % {"title": result.title, "reason": result.reason}
-            )
+            text = str(_("基本条件“%(title)s”不符合：%(reason)s")) % {
+                "title": result.title,
+                "reason": result.reason,
+            }
+            problems.append(Problem(text, *CONDITION_SECTIONS.get(result.key, ("", ""))))
     if not application.batch.is_open():
-        problems.append(str(_("批次“%(batch)s”不在申报期内。")) % {"batch": application.batch})
+        problems.append(
+            Problem(str(_("批次“%(batch)s”不在申报期内。")) % {"batch": application.batch})
+        )
     return problems
 
 

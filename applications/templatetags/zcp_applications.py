@@ -37,3 +37,10 @@ def get_item(mapping, key):
 def confirmation(transition, application) -> str:
     """What the transition will do to this application, said before it is made."""
     return transition.confirmation(application)
+
+
+@register.simple_tag
+def problem_url(application_pk: int, problem) -> str:
+    """The page (and field) where a submission problem (services.Problem) is put right."""
+    url = section_url(application_pk, problem.section)
+    return f"{url}#id_{problem.field}" if problem.field else url

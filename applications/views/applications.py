@@ -17,6 +17,7 @@ from zcparks.params import choice_param, int_param
 from .. import access, letters, permissions, sections, services, workflow
 from ..models import ApplicationEvent, Batch, Role, Status, Submission
 from ..sections import SECTIONS
+from .transitions import REFUSED_TAG
 
 
 @login_required
@@ -82,6 +83,11 @@ def _load(request: HttpRequest, pk: int):
     return application
 
 
+def _submission_refused(request: HttpRequest) -> bool:
+    """A refused submission's message lists the problems already: the page says them once."""
+    return any(REFUSED_TAG in message.tags for message in messages.get_messages(request))
+
+
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
@@ -109,7 +115,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": SECTIONS,
             "problems": (
                 services.submission_problems(application)
-                if application.is_editable and is_applicant
+                if application.is_editable and is_applicant and not _submission_refused(request)
                 else []
             ),
         },

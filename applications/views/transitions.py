@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +25,10 @@ from django.views.decorators.http import require_POST
 from .. import access, effects, permissions, workflow
 from ..models import Application
 from ..sections import SECTIONS
+
+# Marks the message of a refused submission, which lists the problems itself: the application
+# page then leaves out its own list of them.
+REFUSED_TAG = "submission-refused"
 
 # page → (who may open the application there, where to answer)
 PAGES: dict[str, tuple[Callable[..., Application], str]] = {
@@ -54,10 +59,16 @@ def transition(request: HttpRequest, pk: int, action: str, page: str) -> HttpRes
         )
     except workflow.NotAllowed:
         raise
+    except workflow.IncompleteApplication as error:
+        # One alert that lists every problem, each linked to where it is put right.
+        listing = render_to_string(
+            "applications/_submit_refused.html",
+            {"message": error.message, "problems": error.problems, "application": application},
+        )
+        messages.error(request, listing, extra_tags=REFUSED_TAG)
+        return redirect(answer, pk=application.pk)
     except workflow.WorkflowError as error:
         messages.error(request, error.message)
-        for problem in error.problems:
-            messages.error(request, problem)
         return redirect(answer, pk=application.pk)
     messages.success(request, workflow.TRANSITIONS[action].success(application))
     if effects.will_follow(event):

@@ -139,3 +139,46 @@ def test_the_confirmation_page_sends_the_act_with_what_was_typed(client, cast):
     event = ApplicationEvent.objects.filter(application=application).last()
     assert event.action == "return_for_revision"
     assert event.comment == "请补充" and event.section_comments == {"basic": "补充四至"}
+
+
+def test_a_refused_submission_lists_its_problems_once_each_linked_to_its_section(client, cast):
+    from applications import services
+
+    application = services.start_application(cast.applicant_a, open_batch())
+    problems = services.submission_problems(application)
+    assert len(problems) > 5
+    client.force_login(cast.applicant_a)
+
+    response = client.post(
+        reverse("application_transition", args=[application.pk, "submit"]),
+        {"confirmed_act": "1"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert page.count('role="alert"') == 1
+    assert page.count('data-testid="submission-refused"') == 1
+    assert 'data-testid="submission-problems"' not in page  # not listed a second time
+    for problem in problems:
+        assert page.count(str(problem)) == 1, problem
+        if problem.section:
+            assert f'data-problem-section="{problem.section}"' in page
+    basic = reverse("application_section", args=[application.pk, "basic"])
+    first = next(p for p in problems if p.section == "basic")
+    assert f'href="{basic}#id_{first.field}"' in page
+    assert f'id="id_{first.field}"' in client.get(basic).content.decode()  # the link lands
+    assert f'href="{reverse("application_boundary", args=[application.pk])}' in page
+    assert Application.objects.get(pk=application.pk).status == "draft"
+    assert not Submission.objects.filter(application=application).exists()
+
+
+def test_the_list_of_what_is_missing_links_each_problem_before_any_submission(client, cast):
+    from applications import services
+
+    application = services.start_application(cast.applicant_a, open_batch())
+    client.force_login(cast.applicant_a)
+    page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
+    assert 'data-testid="submission-problems"' in page
+    assert page.count("data-problem-section=") == len(
+        [p for p in services.submission_problems(application) if p.section]
+    )
