@@ -22,7 +22,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from applications import letters, workflow
 from applications.demo_seals import issuing_bodies
-from applications.models import Letter, LetterStatus
+from applications.models import Letter, LetterStatus, ReviewComment
 from applications.models.people import read_provinces
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +198,32 @@ def test_make_demo_seals_gives_every_body_a_key_and_never_replaces_one(tmp_path)
     out = io.StringIO()
     call_command("make_demo_seals", dir=folder, stdout=out)
     assert "nothing changed" in out.getvalue()
+
+
+def test_the_signature_block_never_stands_alone_on_the_last_page(
+        cast, submitted_with_energy, django_capture_on_commit_callbacks):
+    """A long park name and one more public comment at a time push the end of the letter
+    across a page break somewhere between 1 and 30 comments; at no count may the last page
+    hold only the signature block, the seal and the verification lines."""
+    from pypdf import PdfReader
+
+    cast.park_a.name = "某某省某某市国家级经济技术开发区零碳产业示范园区（名称较长的园区）"
+    cast.park_a.save(update_fields=["name"])
+    application = submitted_with_energy()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(cast.national, application, "同意纳入建设名单。")
+    letter = application.letters.get(kind="assessment")
+    block = set(NDRC) | set("★ /0123456789年月日")
+    pages_seen = set()
+    for count in range(1, 31):
+        ReviewComment.objects.create(
+            application=application, author=cast.national, visibility="public",
+            text=f"第{count}条：请补充园区能源消费数据的计量依据和统计口径说明。")
+        pdf = PdfReader(io.BytesIO(letters.render_pdf(letter)))
+        pages_seen.add(len(pdf.pages))
+        last = pdf.pages[-1].extract_text()
+        rest = [line for line in last.splitlines()
+                if not set(line) <= block and line != NDRC and "核验" not in line
+                and letter.verification_code not in line]
+        assert rest, (count, last)
+    assert len(pages_seen) > 1  # the scan really crossed a page break
