@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from applications.kernel import tokens
 from zcparks import logs
 from zcparks.celery import app
 
@@ -84,8 +85,6 @@ def test_an_anonymous_request_logs_no_user(client, json_lines):
 
 
 def test_an_api_token_request_logs_the_tokens_user(client, cast, json_lines):
-    from applications.api import tokens
-
     issued = tokens.issue_token(cast.applicant_a, cast.park_a, "平台")
     # Another park's years: 404, logged by Django.
     client.get(f"/api/v1/parks/{cast.park_c.pk}/years/",
