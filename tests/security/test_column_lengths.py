@@ -87,7 +87,7 @@ def test_a_19_character_credit_code_is_refused_at_the_preview_naming_the_cell(cl
 def test_the_api_refuses_a_19_character_credit_code_naming_its_json_path(cast):
     from rest_framework.test import APIClient
 
-    from applications.api import tokens
+    from applications.kernel import tokens
     from tests.api.conftest import assert_error
 
     services.load_bundled_factor_sets()
