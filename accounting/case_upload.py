@@ -28,6 +28,16 @@ def _t(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _check_year_limits(parsed) -> None:
+    from accounting.importers import year_limit_errors
+
+    sections = (parsed.fuels, parsed.electricity, parsed.generation, parsed.heat, parsed.processes)
+    names = {row.enterprise for section in sections for row in section} - {PARK}
+    messages = year_limit_errors(len(names), sum(len(section) for section in sections))
+    if messages:
+        raise _error("", messages[0])
+
+
 def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
     try:
         untrusted.check_json(content)  # size, values and nesting, before anything is built
@@ -47,6 +57,7 @@ def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
         raise _error(exc.path, exc.message) from exc
     if factor_set is None:
         raise _error("factor_set", _("没有已发布的因子集“%s”") % code)
+    _check_year_limits(parsed)
     if parsed.year != year:
         raise _error("year", _("须为 %s（本页的年度）") % year)
     names: dict[str, None] = {}

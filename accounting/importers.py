@@ -372,6 +372,8 @@ def _parse_tables(
             )
         )
         return data, places
+    if not _within_year_limits(tables, errors):
+        return data, places
     for sheet in SHEETS:
         rows = tables.get(sheet.title, [])
         data[sheet.key], places[sheet.key] = [], []
@@ -402,6 +404,34 @@ def _parse_tables(
     _check_references(data, places, errors)
     data["guiding"] = _guiding(data.pop("guiding", []), places.get("guiding", []), errors)
     return data, places
+
+
+def year_limit_errors(enterprises: int, rows: int) -> list[str]:
+    """Messages for a park-year past its domain limits (settings), naming the limit."""
+    messages = []
+    if enterprises > settings.ZCP_MAX_ENTERPRISES_PER_YEAR:
+        messages.append(
+            _("企业数超过上限（每个园区年度最多 %(limit)s 家），收到 %(count)s 家")
+            % {"limit": f"{settings.ZCP_MAX_ENTERPRISES_PER_YEAR:,}", "count": f"{enterprises:,}"}
+        )
+    if rows > settings.ZCP_MAX_ROWS_PER_YEAR:
+        messages.append(
+            _("数据行数超过上限（每个园区年度最多 %(limit)s 行），收到 %(count)s 行")
+            % {"limit": f"{settings.ZCP_MAX_ROWS_PER_YEAR:,}", "count": f"{rows:,}"}
+        )
+    return messages
+
+
+def _within_year_limits(tables: dict[str, list[tuple[int, list]]], errors: list[RowError]) -> bool:
+    """Count the rows before checking any cell: past a limit, nothing more is checked."""
+    counts = {s.key: max(len(tables.get(s.title, [])) - 1, 0) for s in SHEETS}
+    enterprises = counts["enterprises"]
+    rows = sum(count for key, count in counts.items() if key != "guiding")
+    over = year_limit_errors(enterprises, rows)
+    if enterprises > settings.ZCP_MAX_ENTERPRISES_PER_YEAR:
+        errors.append(RowError(SHEETS_BY_KEY["enterprises"].title, None, "", over.pop(0)))
+    errors.extend(RowError("—", None, "", message) for message in over)
+    return not over and enterprises <= settings.ZCP_MAX_ENTERPRISES_PER_YEAR
 
 
 def _check_references(

@@ -181,6 +181,11 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ZCP_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZCP_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
 ZCP_MAX_IMPORT_BYTES = int(os.environ.get("ZCP_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
+# Domain limits of one park-year's energy data (import, API push, zcp-case/1). The largest
+# national pilot parks have a few thousand enterprises; 20,000 is several times any of them.
+ZCP_MAX_ENTERPRISES_PER_YEAR = 20_000
+# A large park (1,000 enterprises × 12 months × 8 records) has 96,000 rows; four times that.
+ZCP_MAX_ROWS_PER_YEAR = 400_000
 # The largest request body: the largest upload (attachments and imports, 20 MiB) with the form
 # around it. A request declaring more is answered 413 before it is read.
 ZCP_MAX_REQUEST_BYTES = int(os.environ.get("ZCP_MAX_REQUEST_BYTES", str(21 * 1024 * 1024)))
