@@ -14,9 +14,12 @@ from .models import (
     Submission,
     User,
 )
+from .signin import ThrottledAdminAuthenticationForm
 
 admin.site.site_header = _("零碳园区申报评审系统管理")
 admin.site.site_title = _("系统管理")
+# The admin's login passes the same throttle; this form names when to try again.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(Province)

@@ -91,6 +91,14 @@ def _signing_keys(settings, signing_dir):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle and rate-limit counts live in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests that are about hashing use their own settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

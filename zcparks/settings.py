@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "rest_framework",
     "drf_spectacular",
-    "axes",
     "csp",
     "simple_history",
     "applications",
@@ -95,8 +94,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Axes must come last so that it sees the outcome of authentication.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zcparks.urls"
@@ -128,10 +125,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "applications.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Django's ModelBackend under the sign-in throttle (applications/signin.py).
+AUTHENTICATION_BACKENDS = ["applications.signin.ThrottledModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -142,13 +137,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures lock the username and address pair for half an hour.
-AXES_ENABLED = env_bool("ZCP_AXES_ENABLED", default=True)
-AXES_FAILURE_LIMIT = int(os.environ.get("ZCP_AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Throttling of failed sign-ins and failed API tokens (zcparks/throttle.py), counted in the
+# cache. No lock that one client can put on another's account: the account's delay is per
+# account *and* client address.
+# Reverse proxies in front of the application that append the client's address to
+# X-Forwarded-For; 0 (no proxy) uses REMOTE_ADDR and ignores the header, which clients can forge.
+_proxies = os.environ.get("ZCP_TRUSTED_PROXY_COUNT", "0").strip() or "0"
+if not (_proxies.isascii() and _proxies.isdigit()):
+    raise ImproperlyConfigured(
+        f"ZCP_TRUSTED_PROXY_COUNT must be a whole number, 0 or more (not {_proxies!r}).")
+ZCP_TRUSTED_PROXY_COUNT = int(_proxies)
+# Per client address and window: failed sign-ins (any accounts), then 429 until the window ends.
+# Twenty in 15 minutes is far above what people mistyping need and far below password guessing.
+ZCP_THROTTLE_WINDOW_SECONDS = 15 * 60
+ZCP_LOGIN_FAILURES_PER_CLIENT = 20
+# Per account and client: after this many failures each attempt waits 1 s, 2 s, 4 s … after the
+# last failure, at most ZCP_LOGIN_DELAY_MAX_SECONDS; a successful sign-in clears the count.
+ZCP_LOGIN_DELAY_AFTER = 5
+ZCP_LOGIN_DELAY_MAX_SECONDS = 60
+# Per client address and window: unknown or revoked API tokens presented, then 429 until the
+# window ends. A platform with a valid token never fails; a loop of bad tokens is stopped.
+ZCP_API_TOKEN_FAILURES_PER_CLIENT = 20
+# Active (not revoked) API tokens a park may hold at once: a platform needs one or two (e.g. test
+# and production); each token has its own rate limit, so an unbounded number would multiply it.
+ZCP_API_TOKENS_PER_PARK = 10
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

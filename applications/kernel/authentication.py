@@ -7,14 +7,16 @@ API with their browser session (read-only for them anyway); tokens are only for 
 """
 from __future__ import annotations
 
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 
 from applications.kernel import scope, tokens
 from applications.models import ApiToken, User
-from zcparks import logs
+from zcparks import logs, throttle
 
 KEYWORDS = ("bearer", "token")
 
@@ -27,11 +29,17 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         keyword, _space, presented = header.strip().partition(" ")
         if keyword.lower() not in KEYWORDS:
             return None
+        # A client that keeps presenting wrong tokens is stopped before any lookup.
+        refusal = throttle.token_refusal(request)
+        if refusal is not None:
+            raise too_many_failures(refusal)
         presented = presented.strip()
         if not presented or " " in presented:
+            throttle.note_token_failure(request)
             raise exceptions.AuthenticationFailed(_("Authorization 头格式应为“Bearer <令牌>”。"))
         token = tokens.find_token(presented)
         if token is None:
+            throttle.note_token_failure(request)
             raise exceptions.AuthenticationFailed(_("令牌无效或已撤销。"))
         user = token.created_by
         if not scope.can_edit_park_data(user, token.park):
@@ -43,6 +51,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (with this challenge) rather than 403 when credentials are missing.
         return 'Bearer realm="api"'
+
+
+def too_many_failures(refusal: throttle.Refusal) -> exceptions.Throttled:
+    """429 with Retry-After, in the API's error shape (code "throttled")."""
+    error = exceptions.Throttled(wait=refusal.seconds)
+    error.detail = ErrorDetail(gettext_now(
+        "从您的地址提交的无效令牌过多，请在 %(seconds)s 秒后再试。") % {"seconds": refusal.seconds},
+        code="throttled")
+    return error
 
 
 def request_token(request: Request) -> ApiToken | None:

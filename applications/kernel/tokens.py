@@ -11,9 +11,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from applications.kernel import scope
 from applications.models import ApiToken, Park, User
@@ -31,19 +34,36 @@ class IssuedToken:
     plaintext: str  # shown once, never stored
 
 
+class TokenLimitReached(Exception):
+    """The park already holds ``settings.ZCP_API_TOKENS_PER_PARK`` active tokens."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(_("每个园区最多可同时持有 %(limit)s 个有效令牌；请先撤销不再使用的令牌，"
+                           "再创建新令牌。") % {"limit": limit})
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def issue_token(user: User, park: Park, name: str) -> IssuedToken:
-    """A new token for the park; only the park's own applicants may create one."""
+    """A new token for the park; only the park's own applicants may create one, and only while
+    the park holds fewer than ``settings.ZCP_API_TOKENS_PER_PARK`` active tokens (revoking one
+    frees its place)."""
     if not scope.can_edit_park_data(user, park):
         raise PermissionDenied
-    secret = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        park=park, created_by=user, name=name.strip()[:100],
-        prefix=secret[:TOKEN_PREFIX_LENGTH], key_hash=hash_secret(secret),
-    )
+    limit = settings.ZCP_API_TOKENS_PER_PARK
+    with transaction.atomic():
+        # The park's row is locked so that two creations at once cannot both take the last place.
+        Park.objects.select_for_update().filter(pk=park.pk).first()
+        if ApiToken.objects.active().filter(park=park).count() >= limit:
+            raise TokenLimitReached(limit)
+        secret = secrets.token_urlsafe(32)
+        token = ApiToken.objects.create(
+            park=park, created_by=user, name=name.strip()[:100],
+            prefix=secret[:TOKEN_PREFIX_LENGTH], key_hash=hash_secret(secret),
+        )
     return IssuedToken(token, TOKEN_SCHEME + secret)
 
 

@@ -46,8 +46,12 @@ def token_list(request: HttpRequest, park_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Rendered here rather than after a redirect: the secret must not pass through the
         # session store (the database) on its way to the page.
-        issued = tokens.issue_token(request.user, park, form.cleaned_data["name"])
-        form = TokenForm()
+        try:
+            issued = tokens.issue_token(request.user, park, form.cleaned_data["name"])
+        except tokens.TokenLimitReached as limit:
+            form.add_error(None, str(limit))
+        else:
+            form = TokenForm()
     return render(request, "applications/api_tokens.html", {
         "park": park, "form": form, "issued": issued,
         "tokens": tokens.tokens_of(park),

@@ -25,5 +25,8 @@ class Command(BaseCommand):
         except PermissionDenied:
             raise CommandError(
                 "username: only an active applicant of the park may own a token") from None
+        except tokens.TokenLimitReached as limit:
+            raise CommandError(
+                f"the park already holds {limit.limit} active tokens; revoke one first") from None
         self.stdout.write(f"Token for {user.park.name} ({issued.token.name}); shown once:")
         self.stdout.write(issued.plaintext)
