@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import time
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -662,14 +663,42 @@ def parse_upload(
     return parsed
 
 
+class PreviewExpired(LookupError):
+    """The preview was kept longer than ZCP_IMPORT_PREVIEW_HOURS and is now deleted."""
+
+
 def load_parsed(park_id: int, year: int, sha256: str) -> Parsed | None:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         return None
     path = upload_path(park_year_key(park_id, year), sha256)
     if not path.is_file():
         return None
+    if _expired(path, time.time()):
+        path.unlink(missing_ok=True)
+        raise PreviewExpired
     stored = json.loads(path.read_text(encoding="utf-8"))
     return Parsed(sha256, stored["filename"], stored["format"], stored["data"])
+
+
+def _expired(path: Path, now: float) -> bool:
+    try:
+        return now - path.stat().st_mtime > settings.ZCP_IMPORT_PREVIEW_HOURS * 3600
+    except FileNotFoundError:
+        return True
+
+
+def remove_expired_previews(now: float | None = None) -> int:
+    """Delete the stored previews nobody confirmed or cancelled in time; returns how many."""
+    folder = Path(settings.PRIVATE_STORAGE_ROOT) / "accounting-imports"
+    if not folder.is_dir():
+        return 0
+    now = time.time() if now is None else now
+    removed = 0
+    for path in folder.glob("*.json"):
+        if _expired(path, now):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def discard_parsed(park_id: int, year: int, sha256: str) -> None:

@@ -1,4 +1,5 @@
-"""Celery tasks of the accounting app: the debounced recalculation and its periodic sweep."""
+"""Celery tasks of the accounting app: the debounced recalculation and its periodic sweep, and
+the removal of import previews left unconfirmed."""
 from __future__ import annotations
 
 import time
@@ -40,3 +41,10 @@ def sweep_recalculations() -> list[int]:
     from accounting import services
 
     return services.sweep()
+
+
+@shared_task(name="accounting.remove_expired_previews")
+def remove_expired_previews() -> int:
+    from accounting import importers
+
+    return importers.remove_expired_previews()

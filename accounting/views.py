@@ -197,7 +197,15 @@ def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
 def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
     scope.require_park_editor(request.user, park)
-    parsed = importers.load_parsed(park.pk, year, sha)
+    try:
+        parsed = importers.load_parsed(park.pk, year, sha)
+    except importers.PreviewExpired:
+        messages.warning(
+            request,
+            _("导入预览已超过 %(hours)s 小时未确认，已删除；请重新上传文件。")
+            % {"hours": settings.ZCP_IMPORT_PREVIEW_HOURS},
+        )
+        return redirect("accounting:upload", park_id=park.pk, year=year)
     if parsed is None:
         raise Http404
     if request.method == "POST":

@@ -198,6 +198,9 @@ ZCP_MAX_IMPORT_BYTES = int(os.environ.get("ZCP_MAX_IMPORT_BYTES", str(20 * 1024 
 ZCP_MAX_ENTERPRISES_PER_YEAR = 20_000
 # A large park (1,000 enterprises × 12 months × 8 records) has 96,000 rows; four times that.
 ZCP_MAX_ROWS_PER_YEAR = 400_000
+# An import's preview (the checked file, kept until confirmed or cancelled) expires after a day:
+# long enough to check it and confirm the next morning; older ones are deleted hourly.
+ZCP_IMPORT_PREVIEW_HOURS = 24
 # The largest request body: the largest upload (attachments and imports, 20 MiB) with the form
 # around it. A request declaring more is answered 413 before it is read.
 ZCP_MAX_REQUEST_BYTES = int(os.environ.get("ZCP_MAX_REQUEST_BYTES", str(21 * 1024 * 1024)))
@@ -238,6 +241,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 CELERY_BEAT_SCHEDULE["accounting-sweep-recalculations"] = {
     "task": "accounting.sweep_recalculations",
     "schedule": 60.0,
+}
+# Delete import previews older than ZCP_IMPORT_PREVIEW_HOURS (also: manage.py
+# remove_expired_previews).
+CELERY_BEAT_SCHEDULE["accounting-remove-expired-previews"] = {
+    "task": "accounting.remove_expired_previews",
+    "schedule": 3600.0,
 }
 # Hand the outbox's pending effects (letters to render, mail to send) to the workers again: those
 # that never reached the broker (it was down at commit) and those lost with a message or a worker.
