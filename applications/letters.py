@@ -264,7 +264,7 @@ def render_pdf(letter: Letter) -> bytes:
         html = render_to_string("letters/letter.html", letter_context(letter))
         reason = f"{letter.get_kind_display()} {letter.reference}"
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-    return seals.sign(document.write_pdf(), body, _seal_box(document), reason)
+    return seals.sign(document.write_pdf(), body, _seal_box(document), reason, letter.issuer)
 
 
 def _seal_box(document) -> seals.SealBox:

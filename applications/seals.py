@@ -103,13 +103,20 @@ class SealBox:
                 self.right * PX_TO_PT, height - self.top * PX_TO_PT)
 
 
-def sign(pdf: bytes, body: str, box: SealBox, reason: str) -> bytes:
-    """The PDF with the body's PAdES signature in a field over the drawn seal."""
+def sign(pdf: bytes, body: str, box: SealBox, reason: str, issuer: str) -> bytes:
+    """The PDF with the body's PAdES signature in a field over the drawn seal. The body's
+    certificate must name `issuer`, the body the letter names: a key put in the wrong file
+    seals nothing."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.stamp import StaticStampStyle
 
     signer = _signer(body)
+    named = _subject_name(signer.signing_cert)
+    if named != issuer:
+        logger.error("letter not sealed: the certificate of %s names %s, the letter %s",
+                     body, named, issuer)
+        raise SealUnavailable(f"签章证书单位（{named}）与出具单位（{issuer}）不一致：{body}.crt")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     fields.append_signature_field(
         writer, fields.SigFieldSpec(FIELD_NAME, on_page=box.page, box=box.pdf_rect()))
@@ -141,9 +148,10 @@ def trust_roots() -> list:
     return list(load_certs_from_pemder([str(path)])) if path.is_file() else []
 
 
-def check(pdf: bytes) -> SealCheck:
-    """Whether `pdf` carries exactly one intact signature, chaining to the trust root and
-    covering the whole file. Never raises on a damaged file: that is an invalid seal."""
+def check(pdf: bytes, issuer: str) -> SealCheck:
+    """Whether `pdf` carries exactly one intact signature, chaining to the trust root,
+    covering the whole file and made by `issuer`. Never raises on a damaged file: that is an
+    invalid seal."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -161,4 +169,6 @@ def check(pdf: bytes) -> SealCheck:
     name = _subject_name(status.signing_cert) if status.signing_cert else ""
     if not (status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE):
         return SealCheck(False, signer=name, problem=status.summary())
+    if name != issuer:
+        return SealCheck(False, signer=name, problem=f"sealed by {name}, issued by {issuer}")
     return SealCheck(True, signer=name, signed_at=status.signer_reported_dt)

@@ -28,7 +28,7 @@ def letter_verify(request: HttpRequest, code: str) -> HttpResponse:
         except OSError:
             seal = seals.SealCheck(False, problem="file missing")
         else:
-            seal = seals.check(content)
+            seal = seals.check(content, letter.issuer)
             file_matches = hashlib.sha256(content).hexdigest() == letter.sha256
     # Only what identifies the letter: no comments, scores or indicators.
     return render(request, "applications/reviews/verify.html",

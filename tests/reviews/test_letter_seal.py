@@ -20,7 +20,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from applications import letters, workflow
+from applications import letters, seals, workflow
 from applications.demo_seals import issuing_bodies
 from applications.models import Letter, LetterStatus, ReviewComment
 from applications.models.people import read_provinces
@@ -227,3 +227,33 @@ def test_the_signature_block_never_stands_alone_on_the_last_page(
                 and letter.verification_code not in line]
         assert rest, (count, last)
     assert len(pages_seen) > 1  # the scan really crossed a page break
+
+
+def test_a_key_filed_under_the_wrong_body_seals_nothing(
+        settings, tmp_path, signing_dir, letter_of_each_kind):
+    keys = tmp_path / "keys"
+    shutil.copytree(signing_dir, keys)
+    for suffix in ("key", "crt"):  # Anhui's key and certificate filed as Jiangsu's
+        shutil.copy(signing_dir / f"drc-34.{suffix}", keys / f"drc-32.{suffix}")
+    settings.ZCP_SIGNING_DIR = str(keys)
+    letter, _reader, _body = letter_of_each_kind["recommendation"]
+    with pytest.raises(seals.SealUnavailable, match="不一致"):
+        letters.render_pdf(letter)
+
+
+def test_a_file_sealed_validly_by_another_body_is_not_this_letter(
+        client, letter_of_each_kind):
+    from weasyprint import HTML
+
+    letter, _reader, _body = letter_of_each_kind["recommendation"]  # issued by Jiangsu
+    document = HTML(string='<p>江苏省发展和改革委员会</p><div id="seal" '
+                           'style="width:40mm;height:40mm"></div>').render()
+    forged = seals.sign(document.write_pdf(), "drc-34", letters._seal_box(document),
+                        "test", "安徽省发展和改革委员会")
+    _signature, status = _validate(forged)
+    assert status.bottom_line  # a good seal, of Anhui
+    (Path(settings.PRIVATE_STORAGE_ROOT) / letter.file).write_bytes(forged)
+
+    html = client.get(reverse("letter_verify", args=[letter.verification_code])
+                      ).content.decode()
+    assert "电子签章无效" in html and "电子签章有效" not in html
