@@ -595,11 +595,14 @@ def eligibility_preview(
     if key == "boundary":
         for name in BOUNDARY_TEXT_FIELDS:
             setattr(preview, name, content.get(name) or "")
-        try:
-            source = content.get("boundary_geojson")
-            preview.boundary_geojson = geo.parse_boundary(source).geojson if source else None
-        except geo.BoundaryError:
-            preview.boundary_geojson = None
+        source = content.get("boundary_geojson")
+        if isinstance(source, dict):  # already checked by the boundary form
+            preview.boundary_geojson = source
+        else:
+            try:
+                preview.boundary_geojson = geo.parse_boundary(source).geojson if source else None
+            except geo.BoundaryError:
+                preview.boundary_geojson = None
     else:
         preview.data = {**application.data, key: _jsonable(content)}
     return eligibility_results(preview)
