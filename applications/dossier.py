@@ -5,7 +5,8 @@ material goes only to its audience: the province's internal comments and score s
 province and NDRC, NDRC's (and its assignments) to NDRC; the park's copy has neither.
 
 Contents: `application.json` (the current record and the denormalised indicators),
-`submissions/<n>.json` (every frozen snapshot), `calculations/run-<id>.json` (each calculation run
+`submissions/<n>.json` (every frozen snapshot) and `submissions/<n>-application-book.pdf` (the
+printable 申报书 of it, book_pdf.py), `calculations/run-<id>.json` (each calculation run
 a snapshot refers to, with its trace), `letters/<reference>.pdf` (every ready letter, replaced ones
 too) and `letters.json`, `attachments/evidence-<id>.<pdf|png|jpg>` (every evidence file, streamed
 from disk, named by its checked type: never by the uploader's name, which `attachments.json`
@@ -28,7 +29,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from . import evidence, permissions
+from . import book_pdf, evidence, permissions
 from .models import Application, LetterStatus
 
 
@@ -66,6 +67,8 @@ def build(user, application: Application) -> IO[bytes]:
                 "number": submission.number, "submitted_at": submission.submitted_at,
                 "snapshot_sha256": submission.snapshot_sha256, "snapshot": submission.snapshot,
             }))
+            archive.writestr(f"submissions/{submission.number}-application-book.pdf",
+                             book_pdf.pdf(application, submission))
         for run in CalculationRun.objects.filter(pk__in=run_ids).order_by("pk"):
             archive.writestr(f"calculations/run-{run.pk}.json", _json({
                 "id": run.pk, "status": run.status, "factor_set_code": run.factor_set_code,

@@ -149,6 +149,7 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
        *(rule for rule in _REVIEW_PAGE if rule.role != E)),
     _p("reissue_letter", _("重新出具文书"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
     _p("download_dossier", _("下载审计档案"), *_SEE),
+    _p("download_book", _("下载申报书（PDF）"), *_SEE),
     _roles("export_queue", _("导出评审队列"), P, N, ADMIN),
     # --- Queues and the menu ---
     _roles("workbench", _("工作台"), A, P, N, E, ADMIN),

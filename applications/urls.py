@@ -69,6 +69,7 @@ urlpatterns = [
          name="letter_reissue"),
     path("applications/<int:pk>/dossier.zip", letter_views.dossier_download,
          name="application_dossier"),
+    path("applications/<int:pk>/book.pdf", applications.book_download, name="application_book"),
     path("verify/<str:code>/", verify_views.letter_verify, name="letter_verify"),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from zcparks.params import choice_param, int_param
 
-from .. import access, letters, permissions, sections, services, workflow
+from .. import access, book_pdf, letters, permissions, sections, services, workflow
 from ..models import ApplicationEvent, Batch, Role, Status, Submission
 from ..sections import SECTIONS
 from .transitions import REFUSED_TAG
@@ -107,6 +108,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "can_edit": access.can_edit_application(request.user, application),
             "section_statuses": services.section_statuses(application),
+            "may_download_book": permissions.may(request.user, "download_book", application),
             "eligibility": services.eligibility_results(application),
             "actions": workflow.available_actions(request.user, application),
             "events": events,
@@ -141,5 +143,26 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
                 submission.snapshot.get("sections") or {}, skip=("attachments",)
             ),
             "eligibility": letters.eligibility_rows(submission.snapshot),
+            "may_download_book": permissions.may(request.user, "download_book", application),
         },
     )
+
+
+@login_required
+def book_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable 申报书: the latest submission (or `?submission=<n>`), the draft if the
+    application was never submitted."""
+    application = access.get_application_for_user(request.user, pk)
+    if not permissions.may(request.user, "download_book", application):
+        raise PermissionDenied
+    submissions = application.submissions.order_by("-number")
+    number = int_param(request.GET, "submission")
+    submission = (
+        get_object_or_404(submissions, number=number) if number else submissions.first()
+    )
+    response = HttpResponse(
+        book_pdf.pdf(application, submission), content_type="application/pdf"
+    )
+    name = book_pdf.filename(application, submission)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

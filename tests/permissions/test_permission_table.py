@@ -82,6 +82,7 @@ POLICY: dict[str, str] = {
     "view_application": _SEES,
     "download_letter": _SEES,
     "download_dossier": _SEES,
+    "download_book": _SEES,
     "edit_application": _PARK_EDITS,
     "submit": _PARK_EDITS,
     "return_for_revision": """
@@ -371,6 +372,7 @@ DOORS: dict[str, Door] = {
     "reissue_letter": _letter_post(
         "letter_reissue", "letter", lambda letter: Letter.objects.filter(replaces=letter).exists()),
     "download_dossier": _page_status("application_dossier"),
+    "download_book": _page_status("application_book"),
 }
 
 

@@ -93,6 +93,7 @@ PROBES: dict[str, Probe] = {
     "application_attachment_delete": Probe(
         lambda w: {"pk": w.draft.pk, "attachment_id": w.attachment_id}, method="post"),
     "application_dossier": Probe(app("approved")),
+    "application_book": Probe(app("approved")),
     # Reviews and letters.
     "review_queue_provincial": Probe(),
     "review_queue_national": Probe(),
@@ -181,6 +182,7 @@ EXPECTED: dict[str, str] = {
     "application_attachment": "302 200 404 404 404 404 404 200",
     "application_attachment_delete": "302 302 404 404 404 404 404 403",
     "application_dossier": "302 200 404 200 404 200 200 200",
+    "application_book": "302 200 404 200 404 200 200 200",
     "review_queue_provincial": "302 404 404 200 200 404 404 200",
     "review_queue_national": "302 404 404 404 404 200 404 200",
     "review_queue_mine": "302 404 404 404 404 200 200 200",

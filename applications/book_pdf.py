@@ -1,0 +1,88 @@
+"""The application book as a printable 申报书 PDF (WeasyPrint): a cover, a table of contents
+with page numbers, every section of the outline as the book displays it, the basic conditions
+and the indicators.
+
+What is printed is a submission's frozen snapshot (the latest, or the one asked for); an
+application never submitted prints its current draft, marked as such. Everything on it comes
+from book.py (labels, 是/否, tables) and the one number format.
+
+A submission does not change, so neither does its book: it is rendered once and kept under
+`PRIVATE_STORAGE_ROOT/books/`, named by the snapshot's SHA-256 (the dossier and every later
+download read that file).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from . import letters, sections, services
+from .models import Application, Submission
+
+
+def filename(application: Application, submission: Submission | None) -> str:
+    suffix = f"-{submission.number}" if submission else "-draft"
+    return f"application-book-{application.pk}{suffix}.pdf"
+
+
+def context(application: Application, submission: Submission | None) -> dict[str, Any]:
+    snapshot = (
+        submission.snapshot
+        if submission is not None
+        else services.build_snapshot(application, timezone.now())
+    )
+    book_sections = sections.displayed(snapshot.get("sections") or {})
+    calculations = sorted(
+        (c for c in snapshot.get("calculations") or [] if c.get("result")),
+        key=lambda c: c["year"],
+        reverse=True,
+    )
+    return {
+        "application": application,
+        "park": application.park,
+        "submission": submission,
+        "sections": book_sections,
+        "eligibility": letters.eligibility_rows(snapshot),
+        "calculations": [
+            {"calc": c, "indicators": letters.indicator_rows(c)} for c in calculations
+        ],
+        "css": (Path(settings.BASE_DIR) / "templates" / "book" / "book.css").read_text(
+            encoding="utf-8"
+        ),
+    }
+
+
+def render(application: Application, submission: Submission | None) -> bytes:
+    from weasyprint import HTML  # heavy; only when a PDF is asked for
+
+    # The book is a record: in the system's language whatever the reader's interface.
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string("book/book.html", context(application, submission))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def _kept(submission: Submission) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "books" / f"{submission.snapshot_sha256}.pdf"
+
+
+def pdf(application: Application, submission: Submission | None) -> bytes:
+    """The book's PDF: a submission's from the kept file (rendered the first time), a draft's
+    rendered each time."""
+    if submission is None:
+        return render(application, None)
+    path = _kept(submission)
+    if path.is_file():
+        return path.read_bytes()
+    content = render(application, submission)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
+    with os.fdopen(handle, "wb") as out:
+        out.write(content)
+    os.replace(temp, path)  # whole or not at all; two writers write the same content
+    return content
