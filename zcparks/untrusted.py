@@ -89,7 +89,9 @@ class Refused(ValueError):
             "maximum": f"{self.maximum:,}",
             "unit": unit,
         }
-        return f"{self.where}：{message}" if self.where else message
+        if not self.where:
+            return message
+        return gettext("%(place)s：%(message)s") % {"place": self.where, "message": message}
 
 
 class Malformed(ValueError):
