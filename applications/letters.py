@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zcparks import numbers
 
-from . import outbox, permissions, seals
+from . import book, outbox, permissions, seals
 from .eligibility import OUTCOME_LABELS
 from .models import (
     REFERENCE_PREFIX,
@@ -216,6 +216,10 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         "park": application.park,
         "basic": (snapshot.get("sections") or {}).get("basic") or {},
         "boundary": (snapshot.get("sections") or {}).get("boundary") or {},
+        "boundary_area": book.show(
+            book.get("boundary", "area_km2"),
+            ((snapshot.get("sections") or {}).get("boundary") or {}).get("area_km2"),
+        ).text,
         "submission": submission,
         "eligibility": eligibility_rows(snapshot),
         "calculation": calculation,
