@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounting import importers, services
 from accounting.case_upload import parse_case_file
@@ -27,6 +28,13 @@ from zcparks import untrusted
 from zcparks.untrusted import Refused
 
 MEMORY_BOUND = 50 * 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    """The messages are asserted in Chinese, whatever language an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8"?>'

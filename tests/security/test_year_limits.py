@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounting import services
@@ -17,6 +18,13 @@ from applications.kernel import tokens
 from tests.api.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    """The messages are asserted in Chinese, whatever language an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture
