@@ -14,12 +14,16 @@ authority and keys for every body.
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 
@@ -85,6 +89,21 @@ def _subject_name(cert) -> str:
     return subject.get("organization_name") or subject.get("common_name") or ""
 
 
+T = TypeVar("T")
+
+
+def _off_loop(work: Callable[[], T]) -> T:
+    """pyHanko's synchronous calls run their own event loop (asyncio.run), which fails in a
+    thread that already has one running (an async server, a browser test's thread): there the
+    work goes to a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 @dataclass(frozen=True)
 class SealBox:
     """Where the seal is drawn: 0-based page and the rectangle in CSS pixels, top-left origin
@@ -127,8 +146,8 @@ def sign(pdf: bytes, body: str, box: SealBox, reason: str, issuer: str) -> bytes
     # The seal itself is drawn by the letter (its fonts are already embedded there); the
     # widget over it has no appearance of its own, so the seal is what a reader shows.
     style = StaticStampStyle(background=None, border_width=0)
-    out = signers.PdfSigner(metadata, signer, stamp_style=style).sign_pdf(writer)
-    return out.getvalue()
+    pdf_signer = signers.PdfSigner(metadata, signer, stamp_style=style)
+    return _off_loop(lambda: pdf_signer.sign_pdf(writer)).getvalue()
 
 
 @dataclass(frozen=True)
@@ -163,7 +182,8 @@ def check(pdf: bytes, issuer: str) -> SealCheck:
         signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
         if len(signatures) != 1:
             return SealCheck(False, problem=f"{len(signatures)} signatures")
-        status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=roots))
+        context = ValidationContext(trust_roots=roots)
+        status = _off_loop(lambda: validate_pdf_signature(signatures[0], context))
     except Exception as exc:  # a file that does not parse is not validly sealed
         return SealCheck(False, problem=f"{type(exc).__name__}: {exc}")
     name = _subject_name(status.signing_cert) if status.signing_cert else ""

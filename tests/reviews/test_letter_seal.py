@@ -257,3 +257,23 @@ def test_a_file_sealed_validly_by_another_body_is_not_this_letter(
     html = client.get(reverse("letter_verify", args=[letter.verification_code])
                       ).content.decode()
     assert "电子签章无效" in html and "电子签章有效" not in html
+
+
+def test_sealing_and_checking_work_where_an_event_loop_is_running(signing_dir):
+    """pyHanko runs its own event loop; a thread that already runs one (an async server, a
+    browser test) must still be able to seal and check."""
+    import asyncio
+
+    from weasyprint import HTML
+
+    document = HTML(string=f'<p>{NDRC}</p><div id="seal" style="width:40mm;height:40mm">'
+                           '</div>').render()
+
+    async def inside_a_loop():
+        sealed = seals.sign(document.write_pdf(), "ndrc", letters._seal_box(document), "test",
+                            NDRC)
+        return sealed, seals.check(sealed, NDRC)
+
+    sealed, result = asyncio.run(inside_a_loop())
+    assert result.valid and result.signer == NDRC
+    assert _validate(sealed)[1].bottom_line
