@@ -512,6 +512,8 @@ def main(argv: list[str]) -> int:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "ZCP_PUBLIC_BASE_URL": f"https://{HOST}",
+        # Production sends mail by SMTP; the benchmark sends none anywhere.
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "ZCP_SSL_REDIRECT": "0",
         "DATABASE_URL": database_url,
         "DATABASE_CONN_MAX_AGE": str(args.conn_max_age),

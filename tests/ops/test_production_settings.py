@@ -20,7 +20,8 @@ SHOWN = ("ZCP_PUBLIC_BASE_URL", "ALLOWED_HOSTS", "DEBUG")
 
 def environment(*, production: bool = True, **variables: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("DJANGO_") and k not in {"ZCP_CACHE_URL", "ZCP_PUBLIC_BASE_URL"}}
+           if not k.startswith(("DJANGO_", "EMAIL_"))
+           and k not in {"ZCP_CACHE_URL", "ZCP_PUBLIC_BASE_URL"}}
     env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", ZCP_PRODUCTION="1" if production else "0",
                CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
     if production:
@@ -134,3 +135,26 @@ def test_development_defaults_to_the_local_server_and_accepts_http():
 def test_development_refuses_a_path_mistake_too():
     env = environment(production=False, ZCP_PUBLIC_BASE_URL="http://127.0.0.1:8000/zcp")
     assert "ZCP_PUBLIC_BASE_URL" in refused(env)
+
+
+MAIL = ("import zcparks.settings as s; print(s.EMAIL_BACKEND, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT)")
+
+
+def mail_settings(env: dict[str, str]) -> list[str]:
+    result = subprocess.run([sys.executable, "-c", MAIL], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_production_sends_mail_by_smtp_with_a_timeout_and_development_prints_it():
+    smtp, console = "django.core.mail.backends.smtp.EmailBackend", (
+        "django.core.mail.backends.console.EmailBackend")
+    assert mail_settings(environment()) == [smtp, "False", "30"]
+    assert mail_settings(environment(production=False))[0] == console
+    assert mail_settings(environment(EMAIL_USE_TLS="1", EMAIL_TIMEOUT="5"))[1:] == ["True", "5"]
+
+
+def test_starttls_and_ssl_together_are_refused_naming_both():
+    message = refused(environment(EMAIL_USE_TLS="1", EMAIL_USE_SSL="1"))
+    assert "EMAIL_USE_TLS" in message and "EMAIL_USE_SSL" in message
