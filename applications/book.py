@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext as _now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zcparks import numbers
@@ -320,7 +320,7 @@ def get(section: str, key: str) -> Field | None:
 def label(section: str, key: str) -> str:
     """The label of a field; a key that the book does not know is named as such, never shown."""
     found = get(section, key)
-    return str(found.label) if found else _now("其他内容")
+    return str(found.label) if found else gettext("其他内容")
 
 
 def form_fields(section: str) -> dict[str, forms.Field]:
@@ -349,11 +349,11 @@ def text(f: Field, value: Any) -> str:
     if _empty(value):
         return numbers.MISSING
     if f.kind == HIDDEN:
-        return _now("见地图")
+        return gettext("见地图")
     if f.kind == CHOICE:
-        return str(dict(f.choices).get(value, _now("（未知选项）")))
+        return str(dict(f.choices).get(value, gettext("（未知选项）")))
     if f.kind == BOOL:
-        return _now("是") if value else _now("否")
+        return gettext("是") if value else gettext("否")
     if f.kind == MONEY:
         return numbers.money(value)
     if f.kind == DECIMAL:
@@ -364,7 +364,7 @@ def text(f: Field, value: Any) -> str:
         return numbers.number(value, 4)
     if isinstance(value, dict | list):
         # A nested value where the book expects text: never print its JSON.
-        return _now("（格式不符）")
+        return gettext("（格式不符）")
     return str(value)
 
 
@@ -383,7 +383,7 @@ def show(f: Field, value: Any) -> Shown:
     if f.kind == TABLE:
         items = value if isinstance(value, list) else []
         if not items:
-            return Shown(text=_now("无"))
+            return Shown(text=gettext("无"))
         rows = tuple(tuple(text(c, (item or {}).get(c.key)) for c in f.columns) for item in items)
         return Shown(headers=tuple(str(c.label) for c in f.columns), rows=rows)
     return Shown(text=text(f, value))
