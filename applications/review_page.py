@@ -5,6 +5,7 @@ views/reviews.py `_load` (submissions, events, scores, comments, assignments, le
 attachments prefetched) and adds a fixed number of queries: the calculation runs of the latest
 snapshot (one), and the assignable users (one, only for those who may assign).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,14 @@ def section_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _runs(calculations: list[dict[str, Any]]) -> dict[int, Any]:
     ids = [c["run_id"] for c in calculations if c.get("run_id")]
-    return {run.pk: run for run in CalculationRun.objects.filter(pk__in=ids)
-            .select_related("factor_set")} if ids else {}
+    return (
+        {
+            run.pk: run
+            for run in CalculationRun.objects.filter(pk__in=ids).select_related("factor_set")
+        }
+        if ids
+        else {}
+    )
 
 
 def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -45,13 +52,16 @@ def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any
                 labels.trace_row(dict(zip(TRACE_COLUMNS, row, strict=True)), names)
                 for row in lines[:200]
             ]
-        blocks.append({
-            "calc": calc,
-            "indicators": letters.indicator_rows(calc if calc.get("result") else None),
-            "result": calc.get("result") or {}, "trace": trace,
-            "trace_total": len(lines),
-            "run": run,
-        })
+        blocks.append(
+            {
+                "calc": calc,
+                "indicators": letters.indicator_rows(calc if calc.get("result") else None),
+                "result": calc.get("result") or {},
+                "trace": trace,
+                "trace_total": len(lines),
+                "run": run,
+            }
+        )
     return blocks
 
 
@@ -66,8 +76,14 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
     # Internal material is shown to its audience only (the province's, NDRC's).
     scores = permissions.readable_scores(user, application, application.scores.all())
     sees_ndrc = permissions.may(user, "read_ndrc_material", application)
-    my_score = next((s for s in scores if s.reviewer_id == user.pk
-                     and s.submission_number == application.submission_count), None)
+    my_score = next(
+        (
+            s
+            for s in scores
+            if s.reviewer_id == user.pk and s.submission_number == application.submission_count
+        ),
+        None,
+    )
     return {
         "application": application,
         "submission": latest,
@@ -84,17 +100,22 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "summary": reviews.score_summary(application, scores),
         "my_score": my_score,
         "my_values": {name: getattr(my_score, name) for name, _label in CRITERIA}
-        if my_score else {},
-        "comments": permissions.readable_comments(user, application,
-                                                  application.review_comments.all()),
+        if my_score
+        else {},
+        "comments": permissions.readable_comments(
+            user, application, application.review_comments.all()
+        ),
         "sees_assignments": sees_ndrc,
         "assignments": list(application.assignments.all()) if sees_ndrc else [],
         "letters": list(application.letters.all()),
         "can_review": permissions.may(user, "score", application),
         "can_comment": permissions.may(user, "comment", application),
-        "visibilities": [(value, label) for value, label in CommentVisibility.choices
-                         if value == CommentVisibility.INTERNAL
-                         or permissions.may(user, "comment_to_park", application)],
+        "visibilities": [
+            (value, label)
+            for value, label in CommentVisibility.choices
+            if value == CommentVisibility.INTERNAL
+            or permissions.may(user, "comment_to_park", application)
+        ],
         "can_assign": can_assign,
         "may_reissue": permissions.may(user, "reissue_letter", application),
         "may_retry": permissions.may(user, "retry_letter", application),

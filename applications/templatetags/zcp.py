@@ -1,4 +1,5 @@
 """Template helpers shared by every page."""
+
 from __future__ import annotations
 
 import json

@@ -51,7 +51,10 @@ def test_every_demo_page_shows_labels_and_no_codes_or_json(client, demo):
     pages = 0
     for application in demo:
         applicant = User.objects.filter(park=application.park).first()
-        urls = [(admin, reverse("review_detail", args=[application.pk]))]
+        urls = [
+            (admin, reverse("review_detail", args=[application.pk])),
+            (applicant, reverse("application_detail", args=[application.pk])),
+        ]
         for submission in application.submissions.all():
             url = reverse("application_submission", args=[application.pk, submission.number])
             urls += [(admin, url), (applicant, url)]
