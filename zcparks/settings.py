@@ -193,6 +193,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ZCP_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZCP_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
 ZCP_MAX_IMPORT_BYTES = int(os.environ.get("ZCP_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
+# Limits on uploaded containers (workbook columns, rows and cells, ZIP members, JSON size and
+# nesting, the boundary's 20,000 vertices) are in zcparks/untrusted.py, each with its reason.
 # Domain limits of one park-year's energy data (import, API push, zcp-case/1). The largest
 # national pilot parks have a few thousand enterprises; 20,000 is several times any of them.
 ZCP_MAX_ENTERPRISES_PER_YEAR = 20_000
@@ -201,9 +203,14 @@ ZCP_MAX_ROWS_PER_YEAR = 400_000
 # An import's preview (the checked file, kept until confirmed or cancelled) expires after a day:
 # long enough to check it and confirm the next morning; older ones are deleted hourly.
 ZCP_IMPORT_PREVIEW_HOURS = 24
-# The largest request body: the largest upload (attachments and imports, 20 MiB) with the form
+# The largest request body: the largest upload (attachment or import) with 1 MiB for the form
 # around it. A request declaring more is answered 413 before it is read.
-ZCP_MAX_REQUEST_BYTES = int(os.environ.get("ZCP_MAX_REQUEST_BYTES", str(21 * 1024 * 1024)))
+ZCP_MAX_REQUEST_BYTES = int(
+    os.environ.get(
+        "ZCP_MAX_REQUEST_BYTES",
+        str(max(ZCP_MAX_ATTACHMENT_BYTES, ZCP_MAX_IMPORT_BYTES) + 1024 * 1024),
+    )
+)
 # Optional map tiles for the boundary map, e.g. "https://tiles.example/{z}/{x}/{y}.png" (its host
 # must also be allowed in the CSP img-src). Empty: no tiles, the map draws boundary and graticule.
 ZCP_MAP_TILE_URL = os.environ.get("ZCP_MAP_TILE_URL", "")
