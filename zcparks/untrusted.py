@@ -181,11 +181,19 @@ def xml_records(chunks: Iterator[bytes], tags: frozenset[str]) -> Iterator[Any]:
     quiet_limit = 4 * limit("MAX_CELL_CHARS") + CHUNK  # UTF-8 takes up to 4 bytes a character
     held = quiet = 0  # elements ended since the last record; bytes fed since the last element
     tail = b""
+    first = True
     try:
         for chunk in chunks:
+            if first:
+                _check_encoding(chunk)
+                first = False
             window = tail + chunk
             if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                 raise Malformed("a DTD is not allowed")
+            # NUL is never in XML; refusing it also rules out UTF-16 and UTF-32, in which the
+            # DTD markers above would not be seen.
+            if b"\x00" in chunk:
+                raise Malformed("a NUL byte in XML")
             tail = window[-8:]
             parser.feed(chunk)
             quiet += len(chunk)
@@ -207,6 +215,18 @@ def xml_records(chunks: Iterator[bytes], tags: frozenset[str]) -> Iterator[Any]:
                 yield element
     except ParseError as exc:
         raise Malformed(str(exc)) from exc
+
+
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def _check_encoding(start: bytes) -> None:
+    """Only UTF-8 (or its ASCII subset), in which the DTD markers are plain bytes."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Malformed("only UTF-8 XML is read")
+    match = _DECLARED_ENCODING.match(start.removeprefix(b"\xef\xbb\xbf"))
+    if match and match.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
+        raise Malformed("only UTF-8 XML is read")
 
 
 # --- cell references ---------------------------------------------------------------------------

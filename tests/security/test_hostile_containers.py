@@ -269,6 +269,32 @@ def test_a_workbook_with_a_dtd_is_refused() -> None:
     assert isinstance(within_memory(lambda: read_workbook(content)), XlsxError)
 
 
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'
+         + SHEET_HEAD[38:] + SHEET_TAIL).encode("utf-16"),
+        ('<?xml version="1.0" encoding="cp037"?>' + SHEET_HEAD[38:] + SHEET_TAIL).encode("cp037"),
+        ('<?xml version="1.0" encoding="ISO-8859-1"?>' + SHEET_HEAD[38:] + SHEET_TAIL).encode(),
+    ],
+    ids=["utf-16 with a DTD", "ebcdic", "latin-1"],
+)
+def test_a_workbook_part_in_another_encoding_is_refused(sheet) -> None:
+    content = zipped({"xl/workbook.xml": WORKBOOK.encode(), "xl/_rels/workbook.xml.rels":
+                      RELS.encode(), "xl/worksheets/sheet1.xml": sheet})
+
+    assert isinstance(within_memory(lambda: read_workbook(content)), XlsxError)
+
+
+def test_a_utf8_part_with_a_byte_order_mark_is_read() -> None:
+    sheet = b"\xef\xbb\xbf" + (SHEET_HEAD + f'<row r="1">{cell("A1", "甲")}</row>' + SHEET_TAIL
+                                ).encode()
+    content = zipped({"xl/workbook.xml": WORKBOOK.encode(), "xl/_rels/workbook.xml.rels":
+                      RELS.encode(), "xl/worksheets/sheet1.xml": sheet})
+
+    assert read_workbook(content)["企业"] == [(1, ["甲"])]
+
+
 # --- the import page -----------------------------------------------------------------------------
 
 
