@@ -2,7 +2,8 @@
 """Set up zcparks and run it, or run its whole test suite.
 
     python3 dev.py run             set up, load demo data, start http://127.0.0.1:8000
-    python3 dev.py test [ARGS]     set up, run pytest (ARGS go to pytest), ruff, bandit, pip-audit
+    python3 dev.py test [ARGS]     set up, run pytest (ARGS go to pytest), ruff, lint-imports,
+                                   bandit, pip-audit
 
 Standard library only: this is the first thing a fresh Debian 12 machine with nothing but Python
 runs. Every step is safe to repeat: packages already present are left alone, the virtualenv is
@@ -419,6 +420,9 @@ def cmd_test(pytest_args: list[str]) -> int:
     results.append(("pytest", status))
     code = call([VENV_BIN / "ruff", "check", "."])
     results.append(("ruff check", "passed" if code == 0 else f"FAILED (exit {code})"))
+    # The import contracts of pyproject.toml: imports run one way (README, "Layout").
+    code = call([VENV_BIN / "lint-imports"])
+    results.append(("lint-imports", "passed" if code == 0 else f"FAILED (exit {code})"))
     packages = [n for n in ("zcparks", "applications", "accounting") if (ROOT / n).is_dir()]
     code = call([VENV_BIN / "bandit", "-r", *packages, "-lll", "-q"])
     results.append(("bandit (high severity)", "passed" if code == 0 else f"FAILED (exit {code})"))

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounting import factor_sets
+from accounting import factor_sets, publishing
 from accounting.method.factor_set import FactorSetError
 from accounting.models import (
     CalculationRun,
@@ -185,7 +185,7 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
     def publish_selected(self, request, queryset):
         for version in queryset.filter(status="draft"):
             try:
-                factor_sets.publish(version)
+                publishing.publish(version)
             except FactorSetError as exc:
                 messages.error(request, f"{version}: {exc}")
             else:

@@ -9,14 +9,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accounting.factor_sets import resolve_factor_set
+from accounting.import_errors import ImportInvalid, RowError, year_limit_errors
 from accounting.method.case import PARK, CaseError, parse_case
 from accounting.sheets import GUIDING_FIELDS
 from zcparks import untrusted
 
 
 def _error(place: str, message: str):
-    from accounting.importers import ImportInvalid, RowError
-
     return ImportInvalid([RowError("JSON", None, place, message)])
 
 
@@ -29,8 +28,6 @@ def _t(value: Decimal | None) -> str | None:
 
 
 def _check_year_limits(parsed) -> None:
-    from accounting.importers import year_limit_errors
-
     sections = (parsed.fuels, parsed.electricity, parsed.generation, parsed.heat, parsed.processes)
     names = {row.enterprise for section in sections for row in section} - {PARK}
     messages = year_limit_errors(len(names), sum(len(section) for section in sections))

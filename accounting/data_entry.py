@@ -1,7 +1,7 @@
 """Writing a park-year's data: the one door for imports, forms, the API and the demo (views never
 save, create or delete rows themselves; a test scans them).
 
-Every change ends in ``services.request_recalculation`` inside the same transaction, so the
+Every change ends in ``tasks.request_recalculation`` inside the same transaction, so the
 recalculation is queued once the change is committed (and only then).
 """
 
@@ -12,7 +12,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
+from accounting import importers
+from accounting.import_errors import ImportInvalid, RowError
 from accounting.models import (
     ElectricityRecord,
     Enterprise,
@@ -20,11 +23,12 @@ from accounting.models import (
     GenerationRecord,
     GuidingInputs,
     HeatRecord,
+    ImportBatch,
     ParkYear,
     ProcessRecord,
     ProductEnergyRecord,
 )
-from accounting.services import request_recalculation
+from accounting.tasks import request_recalculation
 
 if TYPE_CHECKING:
     from django.forms import BaseModelFormSet, ModelForm
@@ -167,3 +171,26 @@ def save_guiding(park: Park, year: int, form: ModelForm) -> ParkYear:
     form.save()
     request_recalculation(park_year)
     return park_year
+
+
+def apply_upload(park, year: int, parsed: importers.Parsed, user) -> ImportBatch:
+    """Replace the park-year's data with the parsed upload, all or nothing."""
+    with transaction.atomic():
+        park_year, _created = ParkYear.objects.select_for_update().get_or_create(
+            park=park, year=year
+        )
+        if ImportBatch.objects.filter(park_year=park_year, sha256=parsed.sha256).exists():
+            raise ImportInvalid(
+                [RowError("—", None, "", _("同一文件已导入过该园区该年度，不再重复导入"))]
+            )
+        replace_data(park_year, parsed.data)
+        batch = ImportBatch.objects.create(
+            park_year=park_year,
+            sha256=parsed.sha256,
+            filename=parsed.filename[:255],
+            format=parsed.format,
+            row_counts=parsed.counts(),
+            uploaded_by=user,
+        )
+    importers.discard_parsed(park.pk, year, parsed.sha256)
+    return batch

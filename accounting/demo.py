@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounting import services
+from accounting import publishing, services
 from accounting.case_upload import parse_case_file
 from accounting.data_entry import replace_data
 from accounting.models import ParkYear
@@ -150,7 +150,7 @@ def demo_year(park: Park, key: str, year: int) -> dict[str, Any]:
 
 def load_demo_energy_data(parks: dict[str, Park]) -> None:
     """Fill each demo park's demo years that have no data yet; ``parks`` by demo key."""
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     for key, park in parks.items():
         if key not in DEMO_CASES:
             continue

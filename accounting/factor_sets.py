@@ -1,4 +1,5 @@
-"""Factor sets in the database: load, validate from CSV, copy to a new version, publish, resolve.
+"""Factor sets in the database: resolve, validate from CSV, copy to a new version (publishing,
+which owes recalculations, is ``publishing.py``'s).
 
 The engine works on the plain ``accounting.method.factor_set.FactorSet``; this module converts
 stored versions into it and keeps the rules of D10 (published is final, a change is a new
@@ -13,7 +14,6 @@ from types import MappingProxyType
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting.method import factor_set as fs
@@ -103,7 +103,8 @@ def code_for_year(year: int) -> str | None:
     return chosen.code if chosen else None
 
 
-def _store(version: FactorSetVersion, engine_set: fs.FactorSet) -> None:
+def store_factors(version: FactorSetVersion, engine_set: fs.FactorSet) -> None:
+    """Write a set's fuels and parameters into a new (draft) version."""
     FuelFactor.objects.bulk_create(
         FuelFactor(
             factor_set=version,
@@ -118,28 +119,6 @@ def _store(version: FactorSetVersion, engine_set: fs.FactorSet) -> None:
         )
         for i, p in enumerate(engine_set.parameters.values())
     )
-
-
-def publish(version: FactorSetVersion) -> FactorSetVersion:
-    """Publish a draft; queue recalculation of the park-years it applies to once committed."""
-    from accounting.services import request_recalculation_for_factor_set
-
-    with transaction.atomic():
-        locked = FactorSetVersion.objects.select_for_update().get(pk=version.pk)
-        if locked.is_published:
-            raise fs.FactorSetError(_("该版本已发布。"))
-        if not FuelFactor.objects.filter(factor_set=locked).exists():
-            raise fs.FactorSetError(_("因子集没有燃料因子，不能发布。"))
-        keys = set(FactorParameter.objects.filter(factor_set=locked).values_list("key", flat=True))
-        missing = [k for k in fs.REQUIRED_PARAMETERS if k not in keys]
-        if missing:
-            raise fs.FactorSetError(_("缺少参数：%s") % ", ".join(missing))
-        FactorSetVersion.objects.filter(pk=locked.pk).update(
-            status=FactorSetStatus.PUBLISHED, published_at=timezone.now()
-        )
-        locked.refresh_from_db()
-        request_recalculation_for_factor_set(locked)
-    return locked
 
 
 def next_version(code: str) -> int:
@@ -157,35 +136,8 @@ def copy_as_draft(version: FactorSetVersion) -> FactorSetVersion:
         title_en=version.title_en,
         note=_("复制自第 %(v)s 版") % {"v": version.version},
     )
-    _store(draft, to_engine(version))
+    store_factors(draft, to_engine(version))
     return draft
-
-
-def load_bundled_factor_sets() -> list[str]:
-    """Load each folder under accounting/reference/ as a published set unless already loaded."""
-    lines = []
-    for folder in sorted(p for p in fs.REFERENCE_DIR.iterdir() if (p / "meta.json").is_file()):
-        engine_set = fs.bundled_factor_set(folder.name)
-        assert engine_set is not None
-        label = f"factor set {engine_set.code} v{engine_set.version}"
-        if FactorSetVersion.objects.filter(
-            code=engine_set.code, version=engine_set.version
-        ).exists():
-            lines.append(f"{label}: already loaded")
-            continue
-        with transaction.atomic():
-            version = FactorSetVersion.objects.create(
-                code=engine_set.code,
-                version=engine_set.version,
-                year=engine_set.year,
-                title_zh=engine_set.title_zh,
-                title_en=engine_set.title_en,
-                note=f"accounting/reference/{folder.name}",
-            )
-            _store(version, engine_set)
-            publish(version)
-        lines.append(f"{label}: loaded and published")
-    return lines
 
 
 # --- CSV upload: every row checked, every error named by file, row and column ------------------
@@ -282,5 +234,5 @@ def create_draft_from_csv(
             title_en=title_en,
             note=json.dumps({"files": [factors_name, parameters_name]}, ensure_ascii=False),
         )
-        _store(version, engine_set)
+        store_factors(version, engine_set)
     return version

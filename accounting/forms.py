@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounting.importers import case_from_data
 from accounting.method import case as casefile
 from accounting.method.case import CaseError, parse_case
 from accounting.models import (
@@ -194,8 +195,6 @@ class GuidingForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        from accounting.importers import case_from_data
-
         plain = {
             k: (str(v) if v is not None and not isinstance(v, str) else v)
             for k, v in data.items()

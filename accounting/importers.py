@@ -2,7 +2,8 @@
 
 Two steps. ``parse_upload`` reads and checks EVERY row and returns all errors (sheet, row,
 column); when there are none it stores the parsed rows server-side, keyed by the file's SHA-256,
-for the preview. ``apply_upload`` (on confirm) replaces the park-year's data in one transaction.
+for the preview. ``data_entry.apply_upload`` (on confirm) replaces the park-year's data in one
+transaction.
 Nothing is written to the database before the confirmation, and nothing at all on any error.
 """
 
@@ -21,11 +22,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounting.case_upload import parse_case_file
+from accounting.import_errors import ImportInvalid, RowError, year_limit_errors
 from accounting.method import case as casefile
 from accounting.method.case import CaseError, parse_case
 from accounting.models import (
@@ -55,6 +57,7 @@ from accounting.sheets import (
     Column,
     Sheet,
 )
+from accounting.xlsx_reader import Formula, XlsxError, read_workbook
 from zcparks import untrusted
 from zcparks.untrusted import Refused
 
@@ -73,28 +76,6 @@ CHOICES = {
 TRUE_WORDS = {"是", "yes", "true", "1", "y"}
 FALSE_WORDS = {"否", "no", "false", "0", "n"}
 CASE_SECTION_SHEET = {s: s for s in RECORD_SHEETS}
-
-
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        place = _("工作表“%(sheet)s”") % {"sheet": self.sheet}
-        if self.row:
-            place += _(" 第 %(row)s 行") % {"row": self.row}
-        if self.column:
-            place += _(" “%(column)s”列") % {"column": self.column}
-        return _("%(place)s：%(message)s") % {"place": place, "message": self.message}
-
-
-class ImportInvalid(ValueError):
-    def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors[:20]))
 
 
 @dataclass
@@ -143,8 +124,6 @@ def _too_many(errors: list[RowError]) -> bool:
 
 
 def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
-    from accounting.xlsx_reader import Formula, XlsxError, read_workbook
-
     try:
         tables = read_workbook(content)
     except Refused as exc:
@@ -407,22 +386,6 @@ def _parse_tables(
     return data, places
 
 
-def year_limit_errors(enterprises: int, rows: int) -> list[str]:
-    """Messages for a park-year past its domain limits (settings), naming the limit."""
-    messages = []
-    if enterprises > settings.ZCP_MAX_ENTERPRISES_PER_YEAR:
-        messages.append(
-            _("企业数超过上限（每个园区年度最多 %(limit)s 家），收到 %(count)s 家")
-            % {"limit": f"{settings.ZCP_MAX_ENTERPRISES_PER_YEAR:,}", "count": f"{enterprises:,}"}
-        )
-    if rows > settings.ZCP_MAX_ROWS_PER_YEAR:
-        messages.append(
-            _("数据行数超过上限（每个园区年度最多 %(limit)s 行），收到 %(count)s 行")
-            % {"limit": f"{settings.ZCP_MAX_ROWS_PER_YEAR:,}", "count": f"{rows:,}"}
-        )
-    return messages
-
-
 def _within_year_limits(tables: dict[str, list[tuple[int, list]]], errors: list[RowError]) -> bool:
     """Count the rows before checking any cell: past a limit, nothing more is checked."""
     counts = {s.key: max(len(tables.get(s.title, [])) - 1, 0) for s in SHEETS}
@@ -630,8 +593,6 @@ def parse_upload(
         )
     name = filename.lower()
     if name.endswith(".json"):
-        from accounting.case_upload import parse_case_file
-
         data = parse_case_file(content, year=year)
         parsed = Parsed(sha, filename, ImportBatch.Format.CASE_JSON, data)
     else:
@@ -703,31 +664,6 @@ def remove_expired_previews(now: float | None = None) -> int:
 
 def discard_parsed(park_id: int, year: int, sha256: str) -> None:
     upload_path(park_year_key(park_id, year), sha256).unlink(missing_ok=True)
-
-
-def apply_upload(park, year: int, parsed: Parsed, user) -> ImportBatch:
-    """Replace the park-year's data with the parsed upload, all or nothing."""
-    from accounting.data_entry import replace_data
-
-    with transaction.atomic():
-        park_year, _created = ParkYear.objects.select_for_update().get_or_create(
-            park=park, year=year
-        )
-        if ImportBatch.objects.filter(park_year=park_year, sha256=parsed.sha256).exists():
-            raise ImportInvalid(
-                [RowError("—", None, "", _("同一文件已导入过该园区该年度，不再重复导入"))]
-            )
-        replace_data(park_year, parsed.data)
-        batch = ImportBatch.objects.create(
-            park_year=park_year,
-            sha256=parsed.sha256,
-            filename=parsed.filename[:255],
-            format=parsed.format,
-            row_counts=parsed.counts(),
-            uploaded_by=user,
-        )
-    discard_parsed(park.pk, year, parsed.sha256)
-    return batch
 
 
 def decimal_or_none(text: str | None) -> Decimal | None:

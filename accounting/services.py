@@ -3,34 +3,30 @@
 Public doors:
 - ``resolve_factor_set(code)``, ``load_bundled_factor_sets()`` (factor sets, from factor_sets.py);
 - ``build_case(park_year)`` — the `zcp-case/1` dict of a park-year from the database;
-- ``request_recalculation(park_year)`` — every data change calls it (debounced, after commit);
-- ``recalculate(park_year_id)`` — what the task runs; ``sweep()`` — the periodic safety net;
+- ``recalculate(park_year_id)`` — what the task runs (queueing it, debounced, and the periodic
+  sweep are ``tasks.py``'s);
 - ``latest_result(park, year)`` — latest run and whether a newer one is pending, for pages.
 """
 
 from __future__ import annotations
 
 import gc
-import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
+import psycopg
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounting import trace_store
 from accounting.factor_sets import (  # noqa: F401 - public API of this module
     code_for_year,
     latest_published,
-    load_bundled_factor_sets,
     resolve_factor_set,
     to_engine,
 )
@@ -39,7 +35,6 @@ from accounting.method.case import PARK, CaseError, check_stored
 from accounting.method.digest import parsed_digest
 from accounting.models import (
     CalculationRun,
-    FactorSetVersion,
     ParkYear,
     RunStatus,
     TraceChunk,
@@ -50,11 +45,6 @@ from accounting.stored_case import (  # noqa: F401 - public API of this module
     read_case,
 )
 
-logger = logging.getLogger(__name__)
-
-RECALC_COUNTDOWN_SECONDS = 3
-STALE_QUEUE_SECONDS = 600  # a queued marker older than this is taken as a lost task
-
 
 def fuels_for(park_year: ParkYear | None, year: int) -> tuple[str, dict[str, Any]]:
     """The factor-set code a park-year's data is checked against, and that set's fuels (empty
@@ -62,79 +52,6 @@ def fuels_for(park_year: ParkYear | None, year: int) -> tuple[str, dict[str, Any
     code = (park_year.factor_set_code if park_year else "") or code_for_year(year) or ""
     factor_set = resolve_factor_set(code) if code else None
     return code, (factor_set.fuels if factor_set else {})
-
-
-# --- queueing ----------------------------------------------------------------------------------
-
-
-def request_recalculation(park_year: ParkYear | int) -> None:
-    """Note that the inputs changed and queue ONE recalculation after commit.
-
-    The conditional UPDATE claims the queued marker atomically: of many quick edits only the
-    first sends a task (with a short countdown); the task clears the marker when it starts and
-    reads the latest data, so later edits are in it or queue the next run.
-    """
-    park_year_id = park_year if isinstance(park_year, int) else park_year.pk
-    now = timezone.now()
-    ParkYear.objects.filter(pk=park_year_id).update(inputs_changed_at=now)
-    claimed = ParkYear.objects.filter(pk=park_year_id, recalc_queued_at__isnull=True).update(
-        recalc_queued_at=now
-    )
-    if claimed:
-        transaction.on_commit(lambda: _send(park_year_id))
-
-
-def request_recalculation_for_factor_set(version: FactorSetVersion) -> None:
-    """A newly published version: recalculate the park-years of its year and those naming it."""
-    ids = ParkYear.objects.filter(Q(year=version.year) | Q(factor_set_code=version.code))
-    for park_year_id in ids.values_list("pk", flat=True):
-        request_recalculation(park_year_id)
-
-
-def _send(park_year_id: int, countdown: int | None = None) -> bool:
-    from accounting.tasks import recalculate_park_year
-
-    if countdown is None:
-        countdown = getattr(settings, "ZCP_RECALC_COUNTDOWN_SECONDS", RECALC_COUNTDOWN_SECONDS)
-    try:
-        recalculate_park_year.apply_async((park_year_id,), countdown=countdown)
-    except Exception:
-        # The data is saved; the broker is not reachable. Release the marker so the next edit
-        # or the periodic sweep sends it again.
-        logger.exception("could not queue recalculation of park-year %s", park_year_id)
-        ParkYear.objects.filter(pk=park_year_id).update(recalc_queued_at=None)
-        return False
-    return True
-
-
-def sweep() -> list[int]:
-    """Re-queue park-years whose inputs changed after their latest run and that have no live
-    task queued. Run every minute by Celery beat (settings.CELERY_BEAT_SCHEDULE)."""
-    now = timezone.now()
-    stale = now - timedelta(
-        seconds=getattr(settings, "ZCP_RECALC_STALE_SECONDS", STALE_QUEUE_SECONDS)
-    )
-    latest_as_of = (
-        CalculationRun.objects.filter(park_year=OuterRef("pk"))
-        .order_by("-started_at", "-id")
-        .values("inputs_as_of")[:1]
-    )
-    behind = (
-        ParkYear.objects.filter(inputs_changed_at__isnull=False)
-        .filter(Q(recalc_queued_at__isnull=True) | Q(recalc_queued_at__lt=stale))
-        .annotate(last=Subquery(latest_as_of))
-        .filter(Q(last__isnull=True) | Q(inputs_changed_at__gt=F("last")))
-    )
-    sent = []
-    for park_year_id in behind.values_list("pk", flat=True):
-        claimed = (
-            ParkYear.objects.filter(pk=park_year_id)
-            .filter(Q(recalc_queued_at__isnull=True) | Q(recalc_queued_at__lt=stale))
-            .update(recalc_queued_at=now)
-        )
-        if claimed and _send(park_year_id, countdown=0):
-            sent.append(park_year_id)
-    return sent
 
 
 # --- calculating -------------------------------------------------------------------------------
@@ -256,8 +173,6 @@ def _store_chunks(run: CalculationRun, chunks: list[str]) -> None:
     sql = f"INSERT INTO {q(table)} ({columns}) VALUES (%s, %s, %s)"  # noqa: S608
     rows = [(run.pk, number, text) for number, text in enumerate(chunks)]
     if connection.vendor == "postgresql":
-        import psycopg
-
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.executemany(sql, rows)
     else:

@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from accounting import exporters, importers, labels, presentation, services
+from accounting import (
+    data_entry,
+    exporters,
+    import_errors,
+    importers,
+    labels,
+    presentation,
+    services,
+    tasks,
+)
 from accounting.data_entry import save_guiding, save_record_formset
 from accounting.forms import (
     KINDS,
@@ -175,7 +184,7 @@ def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
                     factor_set_code=code,
                     fuels=fuels,
                 )
-            except importers.ImportInvalid as exc:
+            except import_errors.ImportInvalid as exc:
                 errors = exc.errors
             else:
                 return redirect("accounting:preview", park_id=park.pk, year=year, sha=parsed.sha256)
@@ -213,8 +222,8 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
             importers.discard_parsed(park.pk, year, sha)
             return redirect("accounting:upload", park_id=park.pk, year=year)
         try:
-            batch = importers.apply_upload(park, year, parsed, request.user)
-        except importers.ImportInvalid as exc:
+            batch = data_entry.apply_upload(park, year, parsed, request.user)
+        except import_errors.ImportInvalid as exc:
             messages.error(request, str(exc))
             return redirect("accounting:upload", park_id=park.pk, year=year)
         messages.success(
@@ -294,6 +303,6 @@ def recalculate_now(request: HttpRequest, park_id: int, year: int) -> HttpRespon
     if py is None:
         raise Http404
     with transaction.atomic():
-        services.request_recalculation(py)
+        tasks.request_recalculation(py)
     messages.info(request, _("已提交重新核算。"))
     return redirect("accounting:result", park_id=park.pk, year=year)

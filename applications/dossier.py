@@ -29,6 +29,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
+from accounting.models import CalculationRun
+
 from . import book_pdf, evidence, permissions
 from .models import Application, LetterStatus
 
@@ -47,8 +49,6 @@ def filename(application: Application) -> str:
 
 def build(user, application: Application) -> IO[bytes]:
     """The dossier as an open temporary file, positioned at the start."""
-    from accounting.models import CalculationRun
-
     sees_ndrc = permissions.may(user, "read_ndrc_material", application)
     submissions = list(application.submissions.order_by("number"))
     run_ids = {c.get("run_id") for s in submissions

@@ -8,6 +8,7 @@ Executables (MZ, ELF, Mach-O, scripts) are refused whatever they are called.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -73,8 +74,6 @@ def safe_name(attachment_id: int, content_type: str) -> str:
 
 
 def _verify_image(name: str, content: bytes, expected: str) -> None:
-    import io
-
     try:
         with Image.open(io.BytesIO(content)) as image:
             if image.format != expected:

@@ -19,13 +19,18 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from accounting.models import CalculationRun, ParkYear
+from zcparks.celery import app
 from zcparks.storage import private_storage
+
+from .models import EffectStatus, Letter, LetterStatus, PendingEffect
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +75,6 @@ def redis_urls() -> dict[str, str]:
 
 
 def check_redis() -> Check:
-    import redis
-
     urls = redis_urls()
     if not urls:
         return {"status": "skipped"}
@@ -95,8 +98,6 @@ def check_celery() -> Check:
     inside the request ("inline"), so there is no worker to ask."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "inline"}
-    from zcparks.celery import app
-
     # The broker named by the settings (the app keeps the URL it was configured with).
     with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         # One try: a broker that refuses now fails the check now instead of after retries.
@@ -127,10 +128,6 @@ def check_storage() -> Check:
 def pending_counts(older_than: timedelta) -> dict[str, int]:
     """Work that should have been done by now: effects (letter renderings, mail) still pending,
     letters still 生成中, park-years whose data changed without a newer calculation."""
-    from accounting.models import CalculationRun, ParkYear
-
-    from .models import EffectStatus, Letter, LetterStatus, PendingEffect
-
     cutoff = timezone.now() - older_than
     latest_as_of = (
         CalculationRun.objects.filter(park_year=OuterRef("pk"))

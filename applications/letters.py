@@ -24,6 +24,7 @@ from typing import Any
 import qrcode
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -339,8 +340,6 @@ def _digest(path: Path) -> tuple[str, int]:
 
 
 def mark_attempt_failed(letter_id: int, error: str, final: bool) -> None:
-    from django.db.models import F
-
     fields: dict[str, Any] = {"attempts": F("attempts") + 1, "error": error[:2000]}
     if final:
         fields["status"] = LetterStatus.FAILED

@@ -23,6 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from accounting.services import latest_result
+
 from . import book, eligibility, evidence, sections
 from .kernel import scope
 from .models import (
@@ -121,7 +123,7 @@ def save_section(application: Application, key: str, content: dict[str, Any]) ->
 @transaction.atomic
 def save_boundary(application: Application, fields: dict[str, Any]) -> None:
     """Scope, four sides and polygon; the polygon is validated and measured by geo.py."""
-    from . import geo
+    from . import geo  # deferred: geo loads pyproj and shapely, which most requests never need
 
     locked = _lock_editable(application)
     for name in BOUNDARY_TEXT_FIELDS:
@@ -375,15 +377,11 @@ def history_years(application: Application) -> list[int]:
 
 
 def latest_calculations(application: Application) -> list[dict[str, Any]]:
-    """The latest calculation of each history year, as plain JSON (empty where none)."""
-    try:
-        from accounting.services import latest_result
-    except ImportError:
-        return []
+    """The latest successful calculation of each history year, as plain JSON (none: left out)."""
     found = []
     for year in history_years(application):
         outcome = latest_result(application.park, year)
-        run, pending = _unpack_latest(outcome)
+        run = outcome.last_success
         if run is None:
             continue
         found.append(
@@ -391,29 +389,15 @@ def latest_calculations(application: Application) -> list[dict[str, Any]]:
                 "year": year,
                 "run_id": run.pk,
                 "status": run.status,
-                "factor_set_code": getattr(run, "factor_set_code", ""),
-                "factor_set_version": getattr(run, "factor_set_version", None),
-                "input_digest": getattr(run, "input_digest", ""),
-                "finished_at": run.finished_at.isoformat()
-                if getattr(run, "finished_at", None)
-                else None,
+                "factor_set_code": run.factor_set_code,
+                "factor_set_version": run.factor_set_version,
+                "input_digest": run.input_digest,
+                "finished_at": run.finished_at.isoformat(),
                 "result": run.result,
-                "newer_run_pending": bool(pending),
+                "newer_run_pending": outcome.pending,
             }
         )
     return found
-
-
-def _unpack_latest(outcome: Any) -> tuple[Any, bool]:
-    """(the latest successful run, whether a newer run is pending) from accounting's answer."""
-    if outcome is None:
-        return None, False
-    if isinstance(outcome, tuple):
-        return outcome[0], bool(outcome[1])
-    run = getattr(outcome, "last_success", None)
-    if run is None and getattr(outcome, "run", None) is not None and outcome.run.succeeded:
-        run = outcome.run
-    return run, bool(getattr(outcome, "pending", False))
 
 
 # --- Submission snapshot and diff -----------------------------------------------------------------
@@ -589,7 +573,7 @@ def eligibility_preview(
 ) -> list[eligibility.ConditionResult]:
     """The basic conditions as they would be with this unsaved section content (nothing is
     written): the park sees the outcome while it types."""
-    from . import geo
+    from . import geo  # deferred: pyproj and shapely
 
     preview = copy.copy(application)
     if key == "boundary":

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import effects, permissions
+from . import effects, permissions, services
 from .models import (
     COUNTS_AGAINST_QUOTA,
     Application,
@@ -279,8 +279,6 @@ def _run(
 def submit(user: User, application: Application) -> ApplicationEvent:
     """Freeze the application and send it to the province. Refused, with the list of what is
     missing, while a required section is incomplete or a basic condition fails."""
-    from . import services
-
     def guard(locked: Application) -> dict:
         problems = services.submission_problems(locked)
         if problems:

@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
-from accounting import importers, services  # noqa: E402
+from accounting import data_entry, importers, publishing, services  # noqa: E402
 from accounting.models import CalculationRun, ParkYear  # noqa: E402
 from accounting.sheets import SHEETS  # noqa: E402
 from applications.models import Park, Province  # noqa: E402
@@ -107,7 +107,7 @@ def main() -> None:
         f"cpus: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}"
     )
     call_command("migrate", verbosity=0)
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     park = Park.objects.create(
         name=f"基准测试园区-{uuid.uuid4().hex[:8]}", province=Province.objects.get(code="32")
     )
@@ -137,7 +137,7 @@ def run_bench(park: Park) -> None:
     )
     t1, c1 = time.perf_counter(), time.process_time()
     reloaded = importers.load_parsed(park.pk, 2025, parsed.sha256)
-    importers.apply_upload(park, 2025, reloaded, None)  # on_commit send: no broker → eager run
+    data_entry.apply_upload(park, 2025, reloaded, None)  # on_commit send: no broker → eager run
     t2, c2 = time.perf_counter(), time.process_time()
     park_year = ParkYear.objects.get(park=park, year=2025)
     rows = sum(

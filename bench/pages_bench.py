@@ -74,11 +74,11 @@ def result_park() -> tuple[str, object, str]:
     from accounting_bench import ENTERPRISES, MONTHS, workbook
     from django.urls import reverse
 
-    from accounting import importers, services
+    from accounting import data_entry, importers, publishing, services
     from accounting.models import ParkYear
     from applications.models import Park, Province, Role, User
 
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     park = Park.objects.create(name="结果页基准园区", province=Province.objects.get(code="32"),
                                management_body="结果页基准园区管理委员会")
     applicant = User.objects.create(username="p_applicant", role=Role.APPLICANT, park=park)
@@ -87,7 +87,7 @@ def result_park() -> tuple[str, object, str]:
     parsed = importers.parse_upload(
         None, park_id=park.pk, year=2025, park_name=park.name, filename="bench.xlsx",
         content=workbook(), factor_set_code=code, fuels=services.resolve_factor_set(code).fuels)
-    importers.apply_upload(park, 2025, importers.load_parsed(park.pk, 2025, parsed.sha256), None)
+    data_entry.apply_upload(park, 2025, importers.load_parsed(park.pk, 2025, parsed.sha256), None)
     park_year = ParkYear.objects.get(park=park, year=2025)
     run = services.recalculate(park_year.pk)
     assert run.status == "succeeded", run.error

@@ -15,9 +15,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from accounting import importers, services
+from accounting import data_entry, importers, services
 from accounting.case_upload import parse_case_file
-from accounting.importers import ImportInvalid, Parsed, RowError
+from accounting.import_errors import ImportInvalid, RowError
+from accounting.importers import Parsed
 from accounting.method.case import MAX_ROWS
 from accounting.models import ImportBatch, ParkYear
 from accounting.sheets import SHEETS, SHEETS_BY_KEY
@@ -123,7 +124,7 @@ def field_of(error: RowError, guiding_items: list[str]) -> str:
 
 def _apply(user, park, year: int, parsed: Parsed) -> ImportBatch:
     try:
-        return importers.apply_upload(park, year, parsed, user)
+        return data_entry.apply_upload(park, year, parsed, user)
     except ImportInvalid as exc:
         # apply_upload refuses only the same data a second time for the park-year.
         raise Conflict(exc.errors[0].message, code="already_imported") from None

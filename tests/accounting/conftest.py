@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from accounting import services
+from accounting import publishing, services
 from accounting.sheets import SHEETS
 
 ACCEPTANCE = Path(__file__).resolve().parent / "acceptance"
@@ -51,7 +51,7 @@ def _tasks_inline(settings):
 
 @pytest.fixture
 def trial_set(db):
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     return services.latest_published("ZCP-2025-trial")
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from accounting import factor_sets, services
+from accounting import factor_sets, publishing, services
 from accounting.method.factor_set import REFERENCE_DIR
 from accounting.models import (
     FactorParameter,
@@ -27,10 +27,10 @@ TRIAL = REFERENCE_DIR / "ZCP-2025-trial"
 
 
 def test_loading_the_bundled_sets_is_idempotent(db):
-    assert services.load_bundled_factor_sets() == [
+    assert publishing.load_bundled_factor_sets() == [
         "factor set ZCP-2025-trial v1: loaded and published"
     ]
-    assert services.load_bundled_factor_sets() == ["factor set ZCP-2025-trial v1: already loaded"]
+    assert publishing.load_bundled_factor_sets() == ["factor set ZCP-2025-trial v1: already loaded"]
     assert FactorSetVersion.objects.count() == 1
 
 
@@ -111,7 +111,7 @@ def test_a_new_version_is_a_draft_copy_that_can_be_changed_and_published(trial_s
     FactorParameter.objects.filter(factor_set=draft, key="electricity_fossil_factor").update(
         value=Decimal("0.5703")
     )
-    factor_sets.publish(draft)
+    publishing.publish(draft)
     resolved = services.resolve_factor_set("ZCP-2025-trial")
     assert resolved.version == 2 and resolved.value("electricity_fossil_factor") == Decimal(
         "0.5703"
@@ -135,7 +135,7 @@ def test_publishing_queues_recalculation_of_that_years_park_years_after_commit(
     ParkYear.objects.create(park=cast.park_b, year=2024)
     draft = factor_sets.copy_as_draft(trial_set)
     with django_capture_on_commit_callbacks(execute=True):
-        factor_sets.publish(draft)
+        publishing.publish(draft)
     assert sent == [in_year.pk]
 
 

@@ -68,7 +68,7 @@ def test_nothing_is_queued_before_the_transaction_commits(
 ):
     park_year = ParkYear.objects.create(park=cast.park_a, year=2025)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.request_recalculation(park_year)
+        tasks.request_recalculation(park_year)
     assert sent == [] and len(callbacks) == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from accounting import services
+from accounting import publishing
 from accounting.models import ImportBatch
 from applications.kernel import tokens
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_simultaneous_requests_with_one_key_write_once_and_answer_alike(cast):
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     plaintext = tokens.issue_token(cast.applicant_a, cast.park_a, "平台").plaintext
     body = json.dumps(GOOD, ensure_ascii=False).encode()
     start = threading.Barrier(4)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from accounting import publishing
 from accounting import services as accounting
 from accounting.case_upload import parse_case_file
 from accounting.data_entry import replace_data
@@ -20,7 +21,7 @@ CASES = Path(__file__).resolve().parent.parent / "accounting" / "acceptance" / "
 
 def add_energy_data(park: Park, year: int, case_file: str = "01-green-medium.json") -> None:
     """Enter an acceptance case as the park's data of `year` and calculate it."""
-    accounting.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     case = json.loads((CASES / case_file).read_text(encoding="utf-8"))
     case["year"] = year
     data = parse_case_file(json.dumps(case, ensure_ascii=False).encode(), year=year)

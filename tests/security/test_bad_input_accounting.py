@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 from openpyxl import Workbook
 
-from accounting import services
+from accounting import publishing
 from accounting.models import (
     ElectricityRecord,
     Enterprise,
@@ -61,7 +61,7 @@ def counts() -> dict[str, int]:
 
 @pytest.fixture
 def applicant(client, cast):
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     client.force_login(cast.applicant_a)
     return client
 
@@ -233,7 +233,7 @@ class TestAnyQuantityStringIsAcceptedOrRefusedByField(HypothesisTestCase):
 
     @classmethod
     def setUpTestData(cls):
-        services.load_bundled_factor_sets()
+        publishing.load_bundled_factor_sets()
         cls.park = ParkFactory(name="戊园区")
         cls.user = UserFactory(username="applicant_e", role="applicant", park=cls.park)
 

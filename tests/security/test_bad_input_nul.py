@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounting import services as accounting_services
+from accounting import publishing
 from accounting.method.case import CaseError, parse_case
 from accounting.models import Enterprise, ImportBatch, ParkYear
 from applications import workflow
@@ -131,7 +131,7 @@ def _csv_zip(text: str) -> bytes:
     ],
 )
 def test_an_import_carrying_nul_is_refused_and_writes_nothing(client, cast, name, content, words):
-    accounting_services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     client.force_login(cast.applicant_a)
     before = (ParkYear.objects.count(), Enterprise.objects.count(), ImportBatch.objects.count())
 

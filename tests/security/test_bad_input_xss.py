@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from openpyxl import Workbook
 
-from accounting import services as accounting_services
+from accounting import publishing
 from accounting.models import ParkYear
 from accounting.sheets import SHEETS
 from applications import workflow
@@ -182,7 +182,7 @@ def eager_tasks():
 @pytest.fixture
 def energy(cast, applicant, django_capture_on_commit_callbacks, eager_tasks):
     """The park's 2025 data with markup in every text column, entered through the forms."""
-    accounting_services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     park = cast.park_a
 
     def post(kind: str, rows: list[dict]) -> None:
@@ -255,7 +255,7 @@ def test_energy_data_texts_are_escaped_on_every_page(energy, applicant, client, 
 
 
 def test_an_import_file_name_and_its_cells_are_escaped(applicant, cast) -> None:
-    accounting_services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     park = cast.park_a
     book = Workbook()
     book.remove(book.active)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounting import services as accounting_services
+from accounting import publishing
 from accounting.models import (
     CalculationRun,
     Enterprise,
@@ -247,7 +247,7 @@ def _post_rows(client, park, kind: str, rows: list[dict], initial: int = 0):
 
 
 def test_an_energy_record_edit_through_the_form_records_who_changed_the_quantity(applicant, cast):
-    accounting_services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     park = cast.park_a
     _post_rows(applicant, park, "enterprises", [{"name": "甲公司"}])
     enterprise = Enterprise.objects.get(name="甲公司")
@@ -312,7 +312,7 @@ def test_an_energy_record_edit_through_the_form_records_who_changed_the_quantity
 
 
 def test_a_guiding_inputs_edit_records_who_changed_it(applicant, cast) -> None:
-    accounting_services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     url = reverse("accounting:guiding", args=[cast.park_a.pk, 2025])
     applicant.post(url, {"solid_waste_generated_t": "100", "solid_waste_utilized_t": "80"})
     applicant.post(url, {"solid_waste_generated_t": "100", "solid_waste_utilized_t": "90"})

@@ -17,9 +17,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from accounting import importers, services
+from accounting import importers, publishing, services
 from accounting.case_upload import parse_case_file
-from accounting.importers import ImportInvalid, RowError
+from accounting.import_errors import ImportInvalid, RowError
 from accounting.models import ImportBatch
 from accounting.sheets import SHEETS_BY_KEY
 from accounting.xlsx_reader import XlsxError, read_workbook
@@ -300,7 +300,7 @@ def test_a_utf8_part_with_a_byte_order_mark_is_read() -> None:
 
 @pytest.fixture
 def applicant(client, cast):
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     client.force_login(cast.applicant_a)
     return client
 
@@ -394,7 +394,7 @@ def test_a_csv_row_past_the_column_limit_is_refused() -> None:
 
 
 def test_a_flood_of_bad_cells_stops_at_a_bounded_list_of_errors(cast) -> None:
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     header = ",".join(SHEETS_BY_KEY["fuels"].headers)
     body = header + "\n" + "甲,13,x,y,z\n" * 50_000
     content = zipped({"fuels.csv": body.encode()})

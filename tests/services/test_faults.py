@@ -16,11 +16,11 @@ from django.db import transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accounting import services
+from accounting import publishing, services
 from accounting.case_upload import parse_case_file
 from accounting.data_entry import replace_data
 from accounting.models import CalculationRun, ElectricityRecord, ParkYear, RunStatus
-from accounting.tasks import sweep_recalculations
+from accounting.tasks import request_recalculation, sweep_recalculations
 from applications import letters, tasks, workflow
 from applications.models import Letter, LetterStatus
 from tests.applications.builders import complete_application
@@ -70,7 +70,7 @@ def use_broker(url: str, monkeypatch) -> None:
 @pytest.fixture
 def park_year(cast, celery_worker) -> ParkYear:
     """The park's 2025 data, saved, and its first recalculation done by the real worker."""
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     with transaction.atomic():
         park_year = ParkYear.objects.create(park=cast.park_a, year=2025)
         replace_data(park_year, parse_case_file(CASE.read_bytes(), year=2025))
@@ -141,7 +141,7 @@ def test_a_worker_killed_mid_recalculation_leaves_no_run_and_the_run_is_redone(
         ElectricityRecord.objects.create(
             park_year=park_year, month=1, direction="import", kind="grid", mwh=Decimal("100000")
         )
-        services.request_recalculation(park_year)
+        request_recalculation(park_year)
 
     # The task has started (it clears the queued marker first); give it time to calculate.
     wait_for(

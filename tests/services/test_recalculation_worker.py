@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from accounting import services
+from accounting import publishing, services, tasks
 from accounting.case_upload import parse_case_file
 from accounting.data_entry import replace_data
 from accounting.models import CalculationRun, ElectricityRecord, ParkYear, RunStatus
@@ -32,7 +32,7 @@ EXPECTED = CASE.parent.parent / "expected" / CASE.name
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_recalculates_after_a_data_change(celery_worker, settings):
     settings.ZCP_RECALC_COUNTDOWN_SECONDS = 0
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     park = Park.objects.create(name="服务测试园区", province=Province.objects.get(code="32"))
     with transaction.atomic():
         park_year = ParkYear.objects.create(park=park, year=2025)
@@ -47,7 +47,7 @@ def test_a_real_worker_recalculates_after_a_data_change(celery_worker, settings)
         ElectricityRecord.objects.create(
             park_year=park_year, month=1, direction="import", kind="grid", mwh=Decimal("100000")
         )
-        services.request_recalculation(park_year)
+        tasks.request_recalculation(park_year)
     second = wait_for(
         lambda: CalculationRun.objects.filter(park_year=park_year).exclude(pk=first.pk).first()
     )

@@ -11,7 +11,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from accounting.demo import load_demo_energy_data
 from applications import demo, demo_api
+from applications.demo_applications import load_demo_applications
+from applications.demo_reviews import load_demo_reviews
 from applications.models import Park
 
 
@@ -45,8 +48,4 @@ class Command(BaseCommand):
 def demo_loaders() -> list[Callable[[dict[str, Park]], object]]:
     """Each feature adds its demo here, in the order they depend on each other; each is given
     the demo parks by demo key."""
-    from accounting.demo import load_demo_energy_data
-    from applications.demo_applications import load_demo_applications
-    from applications.demo_reviews import load_demo_reviews
-
     return [load_demo_energy_data, load_demo_applications, load_demo_reviews]

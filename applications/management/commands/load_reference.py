@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounting.publishing import load_bundled_factor_sets
 from applications.models import Province
 from applications.models.people import read_provinces
 
@@ -20,12 +21,6 @@ class Command(BaseCommand):
                 code=row["code"], defaults={"name_zh": row["name_zh"], "name_en": row["name_en"]}
             )
         self.stdout.write(f"provinces: {Province.objects.count()}")
-        for line in load_factor_sets():
+        for line in load_bundled_factor_sets():
             self.stdout.write(line)
 
-
-def load_factor_sets() -> list[str]:
-    # The accounting app owns factor sets; it exposes one loader for the bundled files.
-    from accounting.services import load_bundled_factor_sets
-
-    return load_bundled_factor_sets()

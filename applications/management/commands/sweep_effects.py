@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from accounting import services as accounting
+from accounting import tasks as accounting
 from applications import tasks
 
 
