@@ -179,7 +179,10 @@ STORAGES = {
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        ),
+        # Public files, served by nginx as its own user: readable by all, unlike uploads
+        # (FILE_UPLOAD_PERMISSIONS below, which collectstatic would otherwise apply too).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 MEDIA_URL = "media/"

@@ -136,3 +136,19 @@ def test_the_guide_names_every_deployment_file_and_the_readme_links_it():
         assert path.name in guide, path
     assert "/health/" in guide
     assert "docs/deployment.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_collected_static_files_are_readable_by_nginx_and_uploads_are_not(tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from zcparks.storage import private_storage
+
+    static = storages.create_storage({**settings.STORAGES["staticfiles"]})
+    static.location = str(tmp_path / "static")  # where collectstatic would write
+    saved = static.save("css/site.css", ContentFile(b"body {}"))
+    assert (tmp_path / "static" / saved).stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "static" / "css").stat().st_mode & 0o777 == 0o755
+
+    evidence = private_storage.save("evidence/a.pdf", ContentFile(b"%PDF"))
+    assert os.stat(private_storage.path(evidence)).st_mode & 0o007 == 0
