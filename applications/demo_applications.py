@@ -226,7 +226,9 @@ def load_demo_applications(parks: dict[str, Park]) -> None:
     def actions(province: str) -> dict[str, Callable[[Application, User], object]]:
         reviewer = users[province]
         return {
-            "submit": lambda app, applicant: workflow.submit(applicant, app),
+            "submit": lambda app, applicant: workflow.submit(
+                applicant, app, declaration=workflow.DECLARATION
+            ),
             "return": lambda app, _a: workflow.return_for_revision(
                 reviewer,
                 app,

@@ -5,13 +5,14 @@ material goes only to its audience: the province's internal comments and score s
 province and NDRC, NDRC's (and its assignments) to NDRC; the park's copy has neither.
 
 Contents: `application.json` (the current record and the denormalised indicators),
-`submissions/<n>.json` (every frozen snapshot) and `submissions/<n>-application-book.pdf` (the
-printable 申报书 of it, book_pdf.py), `calculations/run-<id>.json` (each calculation run
-a snapshot refers to, with its trace), `letters/<reference>.pdf` (every ready letter, replaced ones
-too) and `letters.json`, `attachments/evidence-<id>.<pdf|png|jpg>` (every evidence file, streamed
-from disk, named by its checked type: never by the uploader's name, which `attachments.json`
-keeps as text beside its title, section, type, size and hash), `events.json` (the event log),
-`reviews.json` (assignments, scores, comments as allowed).
+`submissions/<n>.json` (every frozen snapshot, with the declaration (承诺书) ticked for it) and
+`submissions/<n>-application-book.pdf` (the printable 申报书 of it, book_pdf.py),
+`calculations/run-<id>.json` (each calculation run a snapshot refers to, with its trace),
+`letters/<reference>.pdf` (every ready letter, replaced ones too) and `letters.json`,
+`attachments/evidence-<id>.<pdf|png|jpg>` (every evidence file, streamed from disk, named by its
+checked type: never by the uploader's name, which `attachments.json` keeps as text beside its
+title, section, type, size and hash), `events.json` (the event log), `reviews.json` (assignments,
+scores, comments as allowed).
 
 The zip is written to an anonymous temporary file (streamed file by file, never held whole in
 memory) and served from there; the file disappears when the response closes it.
@@ -66,6 +67,7 @@ def build(user, application: Application) -> IO[bytes]:
             archive.writestr(f"submissions/{submission.number}.json", _json({
                 "number": submission.number, "submitted_at": submission.submitted_at,
                 "snapshot_sha256": submission.snapshot_sha256, "snapshot": submission.snapshot,
+                "declaration": submission.declaration,
             }))
             archive.writestr(f"submissions/{submission.number}-application-book.pdf",
                              book_pdf.pdf(application, submission))

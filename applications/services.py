@@ -490,7 +490,9 @@ def snapshot_digest(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def create_submission(application: Application, user: User, at: datetime.datetime) -> Submission:
+def create_submission(
+    application: Application, user: User, at: datetime.datetime, declaration: str
+) -> Submission:
     """Called by workflow.submit inside its transaction, with the row locked."""
     snapshot = build_snapshot(application, at)
     number = application.submissions.count() + 1
@@ -501,6 +503,7 @@ def create_submission(application: Application, user: User, at: datetime.datetim
         submitted_at=at,
         snapshot=snapshot,
         snapshot_sha256=snapshot_digest(snapshot),
+        declaration=declaration,
     )
 
 

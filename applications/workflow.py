@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from . import effects, permissions, services
 from .models import (
     COUNTS_AGAINST_QUOTA,
+    DECLARATION,
     Application,
     ApplicationEvent,
     EventAction,
@@ -63,6 +64,10 @@ class IncompleteApplication(WorkflowError):
 
 class CommentRequired(WorkflowError):
     pass
+
+
+class DeclarationRequired(WorkflowError):
+    """Submission refused: the applicant has not made the declaration (承诺书)."""
 
 
 @dataclass(frozen=True)
@@ -276,15 +281,21 @@ def _run(
     return event
 
 
-def submit(user: User, application: Application) -> ApplicationEvent:
+def submit(user: User, application: Application, *, declaration: str) -> ApplicationEvent:
     """Freeze the application and send it to the province. Refused, with the list of what is
-    missing, while a required section is incomplete or a basic condition fails."""
+    missing, while a required section is incomplete or a basic condition fails; refused too
+    unless `declaration` is the declaration (models.DECLARATION) the applicant has ticked,
+    which is stored with the submission."""
     def guard(locked: Application) -> dict:
+        if (declaration or "").strip() != DECLARATION:
+            raise DeclarationRequired(
+                str(_("请勾选承诺书，确认申报材料和数据真实、准确、完整后再提交。"))
+            )
         problems = services.submission_problems(locked)
         if problems:
             raise IncompleteApplication(str(_("申报书尚不能提交，请先完善以下内容。")), problems)
         now = timezone.now()
-        submission = services.create_submission(locked, user, now)
+        submission = services.create_submission(locked, user, now, DECLARATION)
         return {
             "submitted_at": now,
             "submission_count": submission.number,
@@ -367,12 +378,13 @@ def perform(
     application: Application,
     comment: str = "",
     section_comments: dict[str, str] | None = None,
+    declaration: str = "",
 ) -> ApplicationEvent:
     """Dispatch by action name (for views that post an action)."""
     if action not in ACTIONS:
         raise WorkflowError(str(_("未知操作。")))
     if action == "submit":
-        return submit(user, application)
+        return submit(user, application, declaration=declaration)
     if action == "return_for_revision":
         return return_for_revision(user, application, comment, section_comments)
     return ACTIONS[action](user, application, comment)

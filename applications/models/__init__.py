@@ -32,9 +32,10 @@ from .states import (
     TERMINAL_STATES,
     Status,
 )
-from .submissions import Submission
+from .submissions import DECLARATION, Submission
 
 __all__ = [
+    "DECLARATION",
     "ApiToken",
     "IdempotentResponse",
     "Park",

@@ -5,9 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .applications import Application
 from .events import AppendOnlyQuerySet, ImmutableRecord
+
+# The applicant's commitment that the materials are true (承诺书, asked for by the notice's
+# 三(二)). It is stored, in these Chinese words, with every submission made after ticking it;
+# pages show it in the reader's language with gettext(DECLARATION).
+DECLARATION = gettext_noop(
+    "本园区郑重承诺：所报申报书及全部附件材料、能源消费和碳排放数据真实、准确、完整，"
+    "不存在虚报、瞒报、漏报；如有不实，愿承担相应责任，接受取消申报或建设资格等处理。"
+)
 
 
 class Submission(models.Model):
@@ -22,6 +31,9 @@ class Submission(models.Model):
     # See applications/README.md, "Snapshot format".
     snapshot = models.JSONField(_("提交内容快照"))
     snapshot_sha256 = models.CharField(_("快照摘要"), max_length=64)
+    # The declaration the applicant ticked, word for word; null for the submissions made before
+    # the system asked for one.
+    declaration = models.TextField(_("承诺书"), null=True, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
+
+from ..models import DECLARATION
 
 register = template.Library()
 
@@ -44,3 +47,9 @@ def problem_url(application_pk: int, problem) -> str:
     """The page (and field) where a submission problem (services.Problem) is put right."""
     url = section_url(application_pk, problem.section)
     return f"{url}#id_{problem.field}" if problem.field else url
+
+
+@register.simple_tag
+def declaration_text() -> str:
+    """The declaration (承诺书) a submission asks for, in the reader's language."""
+    return gettext(DECLARATION)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import access, effects, permissions, workflow
-from ..models import Application
+from ..models import DECLARATION, Application
 from ..sections import SECTIONS
 
 # Marks the message of a refused submission, which lists the problems itself: the application
@@ -47,8 +47,13 @@ def transition(request: HttpRequest, pk: int, action: str, page: str) -> HttpRes
     section_comments = {
         section.key: request.POST.get(f"section_comment_{section.key}", "") for section in SECTIONS
     }
+    declared = request.POST.get("declaration") == "1"
     if request.POST.get("confirmed_act") != "1":
         return _confirmation_page(request, application, action, page, section_comments)
+    if action == "submit" and not declared:
+        return _confirmation_page(
+            request, application, action, page, section_comments, declaration_missing=True
+        )
     try:
         event = workflow.perform(
             action,
@@ -56,6 +61,7 @@ def transition(request: HttpRequest, pk: int, action: str, page: str) -> HttpRes
             application,
             comment=request.POST.get("comment", ""),
             section_comments=section_comments,
+            declaration=DECLARATION if declared else "",
         )
     except workflow.NotAllowed:
         raise
@@ -84,6 +90,7 @@ def _confirmation_page(
     action: str,
     page: str,
     section_comments: dict[str, str],
+    declaration_missing: bool = False,
 ) -> HttpResponse:
     """The act repeated with what it will do; what was typed goes along unchanged. Someone who
     may not make the act is refused here as on the act itself; the workflow checks again."""
@@ -113,6 +120,7 @@ def _confirmation_page(
                 if section_comments[section.key].strip()
             ],
             "post_url": request.path,
+            "declaration_missing": declaration_missing,
             "back_url": reverse(answer, args=[application.pk]),
         },
     )

@@ -155,17 +155,19 @@ def drive_to(application: Application, status: str, cast) -> Application:
     applicant = User.objects.filter(park=application.park).first()
     steps = {
         "draft": [],
-        "submitted": [lambda: workflow.submit(applicant, application)],
+        "submitted": [
+            lambda: workflow.submit(applicant, application, declaration=workflow.DECLARATION)
+        ],
         "returned": [
-            lambda: workflow.submit(applicant, application),
+            lambda: workflow.submit(applicant, application, declaration=workflow.DECLARATION),
             lambda: workflow.return_for_revision(provincial, application, "请修改"),
         ],
         "not_recommended": [
-            lambda: workflow.submit(applicant, application),
+            lambda: workflow.submit(applicant, application, declaration=workflow.DECLARATION),
             lambda: workflow.not_recommend(provincial, application, "不符合"),
         ],
         "recommended": [
-            lambda: workflow.submit(applicant, application),
+            lambda: workflow.submit(applicant, application, declaration=workflow.DECLARATION),
             lambda: workflow.recommend(provincial, application),
         ],
     }

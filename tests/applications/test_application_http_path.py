@@ -73,7 +73,8 @@ def _fill_through_http(client, app):
 
 def _act(client, app, action, **fields):
     return client.post(
-        reverse("application_transition", args=[app.pk, action]), {"confirmed_act": "1", **fields}
+        reverse("application_transition", args=[app.pk, action]),
+        {"confirmed_act": "1", "declaration": "1", **fields},
     )
 
 

@@ -90,7 +90,9 @@ def test_a_confirmed_post_acts_and_says_what_comes_next(
                   args=[application.pk, action])
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"comment": comment, "confirmed_act": "1"})
+        response = client.post(
+            url, {"comment": comment, "confirmed_act": "1", "declaration": "1"}
+        )
 
     assert response.status_code == 302
     application.refresh_from_db()
@@ -151,7 +153,7 @@ def test_a_refused_submission_lists_its_problems_once_each_linked_to_its_section
 
     response = client.post(
         reverse("application_transition", args=[application.pk, "submit"]),
-        {"confirmed_act": "1"},
+        {"confirmed_act": "1", "declaration": "1"},
         follow=True,
     )
 

@@ -59,7 +59,7 @@ def test_a_resubmission_shows_the_revised_sections_including_new_incidents(cast)
         severity="general",
         description="轻微事故",
     )
-    workflow.submit(cast.applicant_a, app)
+    workflow.submit(cast.applicant_a, app, declaration=workflow.DECLARATION)
     first, second = Submission.objects.filter(application=app).order_by("number")
     changed = {c.key: c for c in services.diff_submissions(first, second)}
     assert set(changed) == {"economics", "incidents"}

@@ -49,7 +49,8 @@ def test_an_incident_added_during_the_submission_is_refused_not_left_out_of_the_
 
     def submit():
         try:
-            workflow.submit(cast.applicant_a, Application.objects.get(pk=draft.pk))
+            workflow.submit(cast.applicant_a, Application.objects.get(pk=draft.pk),
+                            declaration=workflow.DECLARATION)
             outcomes.append("submitted")
         finally:
             connection.close()

@@ -52,7 +52,9 @@ EVERYONE = [
 
 
 def _act(action, user, app):
-    return workflow.perform(action, user, app, comment="意见")
+    return workflow.perform(
+        action, user, app, comment="意见", declaration=workflow.DECLARATION
+    )
 
 
 @pytest.fixture
@@ -172,7 +174,7 @@ def test_an_incomplete_application_is_refused_with_the_list_of_what_is_missing(c
 
     app = services.start_application(cast.applicant_a, open_batch())
     with pytest.raises(workflow.IncompleteApplication) as refused:
-        workflow.submit(cast.applicant_a, app)
+        workflow.submit(cast.applicant_a, app, declaration=workflow.DECLARATION)
     problems = "\n".join(refused.value.problems)
     assert "经济性分析" in problems and "申报边界" in problems
     assert not Submission.objects.exists() and not ApplicationEvent.objects.exists()
@@ -190,7 +192,7 @@ def test_a_failing_basic_condition_stops_submission(cast):
         description="泄漏",
     )
     with pytest.raises(workflow.IncompleteApplication) as refused:
-        workflow.submit(cast.applicant_a, app)
+        workflow.submit(cast.applicant_a, app, declaration=workflow.DECLARATION)
     assert any("安全环境记录" in p for p in refused.value.problems)
 
 
@@ -199,7 +201,7 @@ def test_a_transition_notifies_the_people_concerned_after_commit(
 ):
     app = app_in("draft")
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.submit(cast.applicant_a, app)
+        workflow.submit(cast.applicant_a, app, declaration=workflow.DECLARATION)
     recipients = {address for message in mail.outbox for address in message.to}
     assert cast.provincial_a.email in recipients
     assert cast.provincial_other.email not in recipients

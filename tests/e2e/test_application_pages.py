@@ -72,7 +72,7 @@ def test_the_application_pages_are_accessible_and_fit_a_phone(site, cast):
     ):
         page.goto(site.url(path))
         check_page(page, name)
-    workflow.submit(cast.applicant_a, app)
+    workflow.submit(cast.applicant_a, app, declaration=workflow.DECLARATION)
     reviewer = site.login("prov_js")
     for name, path in (
         ("application-detail-submitted", f"/applications/{app.pk}/"),

@@ -87,3 +87,30 @@ def test_without_javascript_the_act_is_confirmed_on_a_page(browser, live_server,
         assert event.comment == "请补充光伏并网容量。"
     finally:
         context.close()
+
+
+def test_the_park_submits_only_after_ticking_the_declaration(site, cast):
+    from applications.models import DECLARATION, Submission
+
+    application = complete_application(cast.park_a, cast.applicant_a, open_batch())
+    page = site.login("applicant_a")
+    page.goto(site.url(f"/applications/{application.pk}/"))
+    form = page.locator("form[data-action=submit]")
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    dialog = form.locator("dialog[data-confirm-dialog]")
+    dialog.wait_for(state="visible")
+    assert DECLARATION in dialog.locator("[data-testid=declaration]").inner_text()
+    check_page(page, "confirm-dialog-submit")
+
+    dialog.locator("[data-confirm-ok]").click()  # not ticked: the browser holds the form back
+    page.wait_for_timeout(500)
+    assert dialog.is_visible()
+    assert Application.objects.get(pk=application.pk).status == "draft"
+
+    dialog.locator("input[name=declaration]").check()
+    dialog.locator("[data-confirm-ok]").click()
+    page.wait_for_load_state()
+    assert Application.objects.get(pk=application.pk).status == "submitted", page_text(page)
+    assert Submission.objects.get(application=application).declaration == DECLARATION
+    assert "已提交至江苏省发展改革委" in page.locator(".alert-success").inner_text()
+    assert site.console_errors == []

@@ -249,6 +249,9 @@ def confirm_act(person: Person, form, name: str | None = None) -> None:
     dialog = form.locator("dialog[data-confirm-dialog]")
     dialog.wait_for(state="visible")
     assert dialog.locator("[data-testid=confirm-text]").inner_text().strip()
+    declaration = dialog.locator("input[name=declaration]")
+    if declaration.count():  # submitting: the declaration (承诺书) is ticked first
+        declaration.check()
     if name:
         person.check(name)
     dialog.locator("[data-confirm-ok]").click()

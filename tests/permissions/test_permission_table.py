@@ -273,7 +273,7 @@ def _transition(action: str) -> Door:
         with undone():
             try:
                 if action == "submit":
-                    workflow.submit(user, application)
+                    workflow.submit(user, application, declaration=workflow.DECLARATION)
                 else:
                     workflow.perform(action, user, application, comment="意见")
                 made = True

@@ -28,7 +28,7 @@ NUL = "正常\x00文字"
 @pytest.fixture
 def submitted(cast) -> Application:
     application = complete_application(cast.park_a, cast.applicant_a)
-    workflow.submit(cast.applicant_a, application)
+    workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
     return Application.objects.get(pk=application.pk)
 
 

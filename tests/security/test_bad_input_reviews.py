@@ -24,7 +24,7 @@ IMG = '"><img src=x onerror=alert(1)>'
 @pytest.fixture
 def under_review(cast) -> Application:
     application = complete_application(cast.park_a, cast.applicant_a)
-    workflow.submit(cast.applicant_a, application)
+    workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
     workflow.recommend(cast.provincial_a, application)
     workflow.start_national_review(cast.national, application)
     return Application.objects.get(pk=application.pk)

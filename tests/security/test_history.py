@@ -189,7 +189,7 @@ def test_a_boundary_edit_records_the_changed_sides(applicant, draft, cast) -> No
 
 
 def test_a_review_decision_records_the_reviewer_and_the_status(client, draft, cast) -> None:
-    workflow.submit(cast.applicant_a, draft)
+    workflow.submit(cast.applicant_a, draft, declaration=workflow.DECLARATION)
     client.force_login(cast.provincial_a)
 
     client.post(

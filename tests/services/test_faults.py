@@ -179,7 +179,7 @@ def approval(cast, settings):
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     application = complete_application(cast.park_a, cast.applicant_a)
-    workflow.submit(cast.applicant_a, application)
+    workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
     workflow.recommend(cast.provincial_a, application)
     workflow.start_national_review(cast.national, application)
     yield application
