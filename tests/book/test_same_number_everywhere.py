@@ -62,7 +62,7 @@ def test_the_diff_between_submissions_shows_labels_and_displayed_values(client, 
     tasks = application.data["key_tasks"]
     projects = [*tasks["projects"], {"name": "储能电站", "investment": "2500"}]
     services.save_section(application, "key_tasks", {**tasks, "projects": projects})
-    workflow.submit(cast.applicant_a, application)
+    workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
     client.force_login(cast.provincial_a)
     html = client.get(reverse("application_submission", args=[application.pk, 2])).content.decode()
     changes = visible_text(html.split('data-testid="changes"', 1)[1].split("</section>", 1)[0])
