@@ -286,6 +286,7 @@ def submit(user: User, application: Application, *, declaration: str) -> Applica
     missing, while a required section is incomplete or a basic condition fails; refused too
     unless `declaration` is the declaration (models.DECLARATION) the applicant has ticked,
     which is stored with the submission."""
+
     def guard(locked: Application) -> dict:
         if (declaration or "").strip() != DECLARATION:
             raise DeclarationRequired(
