@@ -236,7 +236,7 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         "verify_url": url,
         "qr": qr_data_uri(url),
         "css": (Path(settings.BASE_DIR) / "templates" / "letters" / "letter.css").read_text(
-            encoding="utf-8"),
+            encoding="utf-8") + seal_arc_css(letter.issuer),
     }
 
 
@@ -248,6 +248,13 @@ def seal_arc(issuer: str) -> list[tuple[str, str]]:
         return [(issuer, "0")] if issuer else []
     span = min(250, 22 * count)
     return [(char, f"{-span / 2 + span * i / (count - 1):.1f}") for i, char in enumerate(issuer)]
+
+
+def seal_arc_css(issuer: str) -> str:
+    """The seal characters' rotations as style rules (`.seal .arc-N`), so that the template
+    carries no style attribute."""
+    return "".join(f".seal .arc-{i} {{ transform: rotate({angle}deg); }}\n"
+                   for i, (_char, angle) in enumerate(seal_arc(issuer)))
 
 
 # --- Rendering and storing ---------------------------------------------------------------------

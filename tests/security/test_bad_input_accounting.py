@@ -415,14 +415,15 @@ def test_a_forged_preview_address_is_not_found(applicant, cast) -> None:
 
 
 @pytest.mark.parametrize("run", ["²", "abc", "-1", "99999999999999999999999", "1.5", "٣"])
-def test_a_malformed_run_number_on_the_result_page_is_not_found(applicant, cast, run) -> None:
+def test_a_malformed_run_number_on_the_result_page_is_refused_naming_it(applicant, cast, run):
     ParkYear.objects.create(park=cast.park_a, year=2025)
 
     response = applicant.get(
         reverse("accounting:result", args=[cast.park_a.pk, 2025]), {"run": run}
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert "run" in response.content.decode()
 
 
 def test_a_name_that_looks_like_a_formula_is_exported_as_text_and_imports_back(applicant, cast):
