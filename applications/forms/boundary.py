@@ -9,23 +9,32 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import geo
+from .. import book, geo
 from ..models import AttachmentSection, Incident, ParkScope
 from ..models.applications import BOUNDARY_TEXT_FIELDS
 
 
+def _label(key: str):
+    """The boundary's labels are the book's (book.FIELDS["boundary"])."""
+    return book.FIELDS_BY_KEY["boundary"][key].label
+
+
+def _column(section: str, key: str):
+    return book.FIELDS_BY_KEY[section]["items"].column(key).label
+
+
 class BoundaryForm(forms.Form):
-    scope = forms.ChoiceField(label=_("建设范围"), choices=ParkScope.choices)
+    scope = forms.ChoiceField(label=_label("scope"), choices=ParkScope.choices)
     host_park_name = forms.CharField(
-        label=_("所在园区（园中园填写）"), max_length=200, required=False
+        label=_label("host_park_name"), max_length=200, required=False
     )
     management_body = forms.CharField(
-        label=_("负责建设和管理的机构"), max_length=200, required=False
+        label=_label("management_body"), max_length=200, required=False
     )
-    boundary_east = forms.CharField(label=_("东至"), max_length=300, required=False)
-    boundary_south = forms.CharField(label=_("南至"), max_length=300, required=False)
-    boundary_west = forms.CharField(label=_("西至"), max_length=300, required=False)
-    boundary_north = forms.CharField(label=_("北至"), max_length=300, required=False)
+    boundary_east = forms.CharField(label=_label("east"), max_length=300, required=False)
+    boundary_south = forms.CharField(label=_label("south"), max_length=300, required=False)
+    boundary_west = forms.CharField(label=_label("west"), max_length=300, required=False)
+    boundary_north = forms.CharField(label=_label("north"), max_length=300, required=False)
     boundary_geojson = forms.CharField(
         label=_("边界范围（GeoJSON）"),
         required=False,
@@ -103,6 +112,8 @@ class IncidentRegisterForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    title = forms.CharField(label=_("材料名称"), max_length=200)
-    section = forms.ChoiceField(label=_("所属部分"), choices=AttachmentSection.choices)
+    title = forms.CharField(label=_column("attachments", "title"), max_length=200)
+    section = forms.ChoiceField(
+        label=_column("attachments", "section"), choices=AttachmentSection.choices
+    )
     file = forms.FileField(label=_("文件（PDF、PNG、JPEG）"))
