@@ -1,4 +1,5 @@
-"""Settings for zcparks, read from the environment.
+"""Settings for zcparks, read from the environment (every variable declared once, with its
+parser, default and description, in zcparks/environment.py).
 
 With nothing set the project runs for a newcomer: SQLite, Celery tasks executed inline, e-mail to
 the console. `DATABASE_URL` switches to PostgreSQL, `CELERY_BROKER_URL` to Redis, and
@@ -16,49 +17,29 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from zcparks import production
+from zcparks import environment, production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Every variable parsed now, whichever branch below uses it: a mistyped one stops the start.
+env = environment.read_all(os.environ)
 
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-PRODUCTION = env_bool("ZCP_PRODUCTION")
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
-
-if PRODUCTION:
-    # A production deployment must bring its own secret; failing loudly beats a guessable key.
-    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-else:
-    SECRET_KEY = os.environ.get(
-        "DJANGO_SECRET_KEY", "dev-only-insecure-key-zcparks-not-for-production-use-0123456789"
-    )
-
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
-)
+PRODUCTION = env["ZCP_PRODUCTION"]
+DEBUG = env["DJANGO_DEBUG"]
+# A production deployment must bring its own secret (no default there): failing loudly beats a
+# guessable key.
+SECRET_KEY = env["DJANGO_SECRET_KEY"]
+ALLOWED_HOSTS = env["DJANGO_ALLOWED_HOSTS"]
 
 # The public address used in letters' QR codes and in e-mails sent by workers (no request there):
 # required in production, https, scheme and host only (zcparks/production.py).
-ZCP_PUBLIC_BASE_URL = production.public_base_url(
-    os.environ.get("ZCP_PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000"),
-    production=PRODUCTION,
-)
+ZCP_PUBLIC_BASE_URL = production.public_base_url(env["ZCP_PUBLIC_BASE_URL"], production=PRODUCTION)
 if PRODUCTION:
     production.check_production(
         secret_key=SECRET_KEY, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS,
         public_base_url=ZCP_PUBLIC_BASE_URL,
     )
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = env["DJANGO_CSRF_TRUSTED_ORIGINS"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -118,8 +99,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        env["DATABASE_URL"] or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env["DATABASE_CONN_MAX_AGE"],
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -142,11 +123,7 @@ LOGOUT_REDIRECT_URL = "login"
 # account *and* client address.
 # Reverse proxies in front of the application that append the client's address to
 # X-Forwarded-For; 0 (no proxy) uses REMOTE_ADDR and ignores the header, which clients can forge.
-_proxies = os.environ.get("ZCP_TRUSTED_PROXY_COUNT", "0").strip() or "0"
-if not (_proxies.isascii() and _proxies.isdigit()):
-    raise ImproperlyConfigured(
-        f"ZCP_TRUSTED_PROXY_COUNT must be a whole number, 0 or more (not {_proxies!r}).")
-ZCP_TRUSTED_PROXY_COUNT = int(_proxies)
+ZCP_TRUSTED_PROXY_COUNT = env["ZCP_TRUSTED_PROXY_COUNT"]
 # Per client address and window: failed sign-ins (any accounts), then 429 until the window ends.
 # Twenty in 15 minutes is far above what people mistyping need and far below password guessing.
 ZCP_THROTTLE_WINDOW_SECONDS = 15 * 60
@@ -189,13 +166,11 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Evidence, letters and imports live outside any public path and are served only through views
 # that check access.
-PRIVATE_STORAGE_ROOT = Path(
-    os.environ.get("ZCP_PRIVATE_STORAGE_ROOT", BASE_DIR / "var" / "private")
-)
+PRIVATE_STORAGE_ROOT = Path(env["ZCP_PRIVATE_STORAGE_ROOT"] or BASE_DIR / "var" / "private")
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-ZCP_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZCP_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
-ZCP_MAX_IMPORT_BYTES = int(os.environ.get("ZCP_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
+ZCP_MAX_ATTACHMENT_BYTES = env["ZCP_MAX_ATTACHMENT_BYTES"]
+ZCP_MAX_IMPORT_BYTES = env["ZCP_MAX_IMPORT_BYTES"]
 # Limits on uploaded containers (workbook columns, rows and cells, ZIP members, JSON size and
 # nesting, the boundary's 20,000 vertices) are in zcparks/untrusted.py, each with its reason.
 # Domain limits of one park-year's energy data (import, API push, zcp-case/1). The largest
@@ -208,53 +183,43 @@ ZCP_MAX_ROWS_PER_YEAR = 400_000
 ZCP_IMPORT_PREVIEW_HOURS = 24
 # The largest request body: the largest upload (attachment or import) with 1 MiB for the form
 # around it. A request declaring more is answered 413 before it is read.
-ZCP_MAX_REQUEST_BYTES = int(
-    os.environ.get(
-        "ZCP_MAX_REQUEST_BYTES",
-        str(max(ZCP_MAX_ATTACHMENT_BYTES, ZCP_MAX_IMPORT_BYTES) + 1024 * 1024),
-    )
-)
+ZCP_MAX_REQUEST_BYTES = env["ZCP_MAX_REQUEST_BYTES"]
 # Optional map tiles for the boundary map, e.g. "https://tiles.example/{z}/{x}/{y}.png" (its host
 # must also be allowed in the CSP img-src). Empty: no tiles, the map draws boundary and graticule.
-ZCP_MAP_TILE_URL = os.environ.get("ZCP_MAP_TILE_URL", "")
+ZCP_MAP_TILE_URL = env["ZCP_MAP_TILE_URL"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Development prints mail to the console; production sends it by SMTP, never into the logs
 # (a notification names people and parks).
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
-)
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_BACKEND = env["EMAIL_BACKEND"]
+EMAIL_HOST = env["EMAIL_HOST"]
+EMAIL_PORT = env["EMAIL_PORT"]
+EMAIL_HOST_USER = env["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = env["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = env["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = env["EMAIL_USE_SSL"]
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured(
         "Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (port 465), not both."
     )
 # Seconds before a mail server that does not answer fails the sending (the outbox tries again),
 # so that it cannot hold a worker forever.
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zcparks@localhost")
+EMAIL_TIMEOUT = env["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = env["DEFAULT_FROM_EMAIL"]
 
 # Signing keys and certificates of the issuing bodies and the trust root letters chain to
 # (applications/seals.py: ndrc.key/.crt, drc-<province code>.key/.crt, ca.crt). Production has no
 # default: unset, every letter fails to render (never issued unsealed) until it is configured.
-ZCP_SIGNING_DIR = os.environ.get(
-    "ZCP_SIGNING_DIR", "" if PRODUCTION else str(BASE_DIR / "var" / "signing")
+ZCP_SIGNING_DIR = env["ZCP_SIGNING_DIR"] or (
+    "" if PRODUCTION else str(BASE_DIR / "var" / "signing")
 )
 
 # Celery: with no broker configured, tasks run inline so that a newcomer needs nothing else.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = env["CELERY_BROKER_URL"]
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
+CELERY_TASK_EAGER_PROPAGATES = env["CELERY_TASK_EAGER_PROPAGATES"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -284,17 +249,15 @@ CELERY_BEAT_SCHEDULE["applications-sweep-effects"] = {
 }
 # Seconds after which an effect handed to the broker but not done is taken as lost and sent
 # again (a second delivery does nothing: effects run once, under a row lock).
-ZCP_EFFECT_RETRY_SECONDS = int(os.environ.get("ZCP_EFFECT_RETRY_SECONDS", "300"))
+ZCP_EFFECT_RETRY_SECONDS = env["ZCP_EFFECT_RETRY_SECONDS"]
 # /health/: seconds each outside service (Redis, a Celery worker's ping) has to answer, and the
 # age in minutes past which pending letters, effects or recalculations make the site unhealthy
 # (the sweeps run every minute and resend after ZCP_EFFECT_RETRY_SECONDS).
-ZCP_HEALTH_TIMEOUT_SECONDS = float(os.environ.get("ZCP_HEALTH_TIMEOUT_SECONDS", "3"))
-ZCP_HEALTH_PENDING_MINUTES = int(os.environ.get("ZCP_HEALTH_PENDING_MINUTES", "15"))
+ZCP_HEALTH_TIMEOUT_SECONDS = env["ZCP_HEALTH_TIMEOUT_SECONDS"]
+ZCP_HEALTH_PENDING_MINUTES = env["ZCP_HEALTH_PENDING_MINUTES"]
 # Test-only: seconds the recalculation task waits between calculating and storing a run, so that
 # the fault tests can kill a worker mid-run (tests/services/test_faults.py). Never in production.
-ZCP_TEST_TASK_DELAY_SECONDS = (
-    0.0 if PRODUCTION else float(os.environ.get("ZCP_TEST_TASK_DELAY_SECONDS", "0") or 0)
-)
+ZCP_TEST_TASK_DELAY_SECONDS = 0.0 if PRODUCTION else env["ZCP_TEST_TASK_DELAY_SECONDS"]
 
 
 def cache_url_beside_broker(broker_url: str) -> str:
@@ -323,7 +286,7 @@ def cache_url_beside_broker(broker_url: str) -> str:
 # The cache holds the API's rate-limit counts (DRF throttling): a per-process cache would give
 # each gunicorn worker its own count, so production shares one in Redis. ZCP_CACHE_URL wins;
 # otherwise production uses the broker's Redis server on the broker's database + 1.
-CACHE_URL = os.environ.get("ZCP_CACHE_URL", "")
+CACHE_URL = env["ZCP_CACHE_URL"]
 if not CACHE_URL and PRODUCTION:
     if urlsplit(CELERY_BROKER_URL).scheme not in {"redis", "rediss"}:
         raise ImproperlyConfigured(
@@ -346,7 +309,7 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # The API (issue 7, applications/api and accounting/api): park platforms with their token,
+    # The API (applications/api and accounting/api): park platforms with their token,
     # people with their session; JSON only; one error shape; a rate limit per token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "applications.kernel.authentication.ApiTokenAuthentication",
@@ -362,9 +325,9 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": None,
 }
 # Requests per token (or per signed-in person) and period: "120/min", "5000/hour" …
-ZCP_API_RATE = os.environ.get("ZCP_API_RATE", "120/min")
+ZCP_API_RATE = env["ZCP_API_RATE"]
 # How long an Idempotency-Key's stored answer is replayed.
-ZCP_API_IDEMPOTENCY_HOURS = int(os.environ.get("ZCP_API_IDEMPOTENCY_HOURS", "24"))
+ZCP_API_IDEMPOTENCY_HOURS = env["ZCP_API_IDEMPOTENCY_HOURS"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "zcparks API",
     "VERSION": "1.0.0",
@@ -411,8 +374,8 @@ SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("ZCP_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("ZCP_HSTS_SECONDS", "31536000"))
+    SECURE_SSL_REDIRECT = env["ZCP_SSL_REDIRECT"]
+    SECURE_HSTS_SECONDS = env["ZCP_HSTS_SECONDS"]
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -421,7 +384,7 @@ if PRODUCTION:
 
 # Log lines carry request_id, user_id and task_id (zcparks/logs.py); in production they are JSON
 # objects, one per line, for the log collector. Celery's worker gets the same (zcparks/celery.py).
-ZCP_LOG_JSON = env_bool("ZCP_LOG_JSON", default=PRODUCTION)
+ZCP_LOG_JSON = env["ZCP_LOG_JSON"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -434,5 +397,5 @@ LOGGING = {
             **({"formatter": "json"} if ZCP_LOG_JSON else {}),
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("ZCP_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env["ZCP_LOG_LEVEL"]},
 }
