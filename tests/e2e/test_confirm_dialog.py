@@ -9,7 +9,7 @@ import pytest
 from applications import workflow
 from applications.models import Application, ApplicationEvent
 from tests.applications.builders import complete_application, drive_to, open_batch
-from tests.e2e.browsing import check_page, page_text
+from tests.e2e.browsing import check_page, page_text, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -79,6 +79,7 @@ def test_without_javascript_the_act_is_confirmed_on_a_page(browser, live_server,
         page.wait_for_load_state()
         confirm = page.locator("[data-testid=confirm-act]")
         assert "此操作不能撤销" in confirm.inner_text()
+        screenshot(page, "confirm-page-return")
         assert Application.objects.get(pk=application.pk).status == "submitted"
         confirm.locator("button[name=confirmed_act]").click()
         page.wait_for_load_state()
@@ -113,4 +114,31 @@ def test_the_park_submits_only_after_ticking_the_declaration(site, cast):
     assert Application.objects.get(pk=application.pk).status == "submitted", page_text(page)
     assert Submission.objects.get(application=application).declaration == DECLARATION
     assert "已提交至江苏省发展改革委" in page.locator(".alert-success").inner_text()
+    assert site.console_errors == []
+
+
+def test_a_refused_submission_shows_one_alert_whose_links_lead_to_the_sections(site, cast):
+    from applications import services
+
+    application = services.start_application(cast.applicant_a, open_batch())
+    page = site.login("applicant_a")
+    page.goto(site.url(f"/applications/{application.pk}/"))
+    form = page.locator("form[data-action=submit]")
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    form.locator("input[name=declaration]").check()
+    form.locator("[data-confirm-ok]").click()
+    page.wait_for_load_state()
+
+    assert page.locator("[role=alert]").count() == 1
+    refused = page.locator("[data-testid=submission-refused]")
+    links = refused.locator("a[data-problem-section]")
+    assert links.count() == len([p for p in services.submission_problems(application)
+                                 if p.section])
+    check_page(page, "submit-refused")
+    refused.locator("a[data-problem-section=basic]").click()
+    page.wait_for_load_state()
+    assert f"/applications/{application.pk}/sections/basic/" in page.url
+    assert page.evaluate("location.hash").startswith("#id_")
+    assert page.locator(page.evaluate("location.hash")).count() == 1
+    assert Application.objects.get(pk=application.pk).status == "draft"
     assert site.console_errors == []
