@@ -51,7 +51,7 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-# --- Issue 4: batches are configured here; applications are read-only (the workflow changes them).
+# --- Batches are configured here; applications are read-only (the workflow changes them).
 
 
 @admin.register(Batch)

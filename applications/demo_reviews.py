@@ -1,4 +1,4 @@
-"""Demo review work (issue 5): on the applications that reached NDRC, the expert is assigned,
+"""Demo review work: on the applications that reached NDRC, the expert is assigned,
 the national reviewer has scored, and there is one comment for the park and one internal one.
 Letters need no demo: the workflow issues them when the demo applications are decided.
 

@@ -1,4 +1,4 @@
-"""The reviewers' queues (issue 5): filters, search, sort and counts, as plain indexed SQL.
+"""The reviewers' queues: filters, search, sort and counts, as plain indexed SQL.
 
 `access.review_queue(user, queue)` decides which applications a queue holds; this module narrows
 and orders them from the query string. Tier and core pass are columns of the application (copied

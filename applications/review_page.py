@@ -1,4 +1,4 @@
-"""What the review page shows, shaped from a prefetched application (issue 5).
+"""What the review page shows, shaped from a prefetched application.
 
 `review_context(user, application)` expects the application loaded as in
 views/reviews.py `_load` (submissions, events, scores, comments, assignments, letters, incidents,

@@ -1,4 +1,4 @@
-"""Reviewers' services (issue 5): queue indicators, assignments, score sheets and comments.
+"""Reviewers' services: queue indicators, assignments, score sheets and comments.
 
 - `record_indicators` copies tier / core pass / intensity from a new submission's snapshot onto
   the application (the `copy_indicators` effect of the submit transition, run inside its

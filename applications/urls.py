@@ -15,12 +15,12 @@ urlpatterns = [
     path("parks/", home.park_list, name="park_list"),
     path("parks/mine/", home.my_park, name="my_park"),
     path("parks/<int:park_id>/", home.park_detail, name="park_detail"),
-    # Issue 7: API tokens of the park's energy-carbon management platform.
+    # API tokens of the park's energy-carbon management platform.
     path("parks/mine/api-tokens/", token_views.my_tokens, name="api_tokens_mine"),
     path("parks/<int:park_id>/api-tokens/", token_views.token_list, name="api_tokens"),
     path("parks/<int:park_id>/api-tokens/<int:token_id>/revoke/", token_views.token_revoke,
          name="api_tokens_revoke"),
-    # Issue 4: the application and its workflow.
+    # The application and its workflow.
     path("applications/", applications.application_list, name="application_list"),
     path("applications/start/", applications.application_start, name="application_start"),
     path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
@@ -43,7 +43,7 @@ urlpatterns = [
          name="application_eligibility_preview"),
     path("applications/<int:pk>/sections/<slug:key>/", editing.section_edit,
          name="application_section"),
-    # Issue 5: reviewers' queues and review page, letters, dossier, public verification.
+    # Reviewers' queues and review page, letters, dossier, public verification.
     path("reviews/provincial/", review_views.review_queue, {"queue": "provincial"},
          name="review_queue_provincial"),
     path("reviews/national/", review_views.review_queue, {"queue": "national"},

@@ -1,1 +1,1 @@
-"""API endpoints of a park-year's energy data and calculation results (issue 7)."""
+"""API endpoints of a park-year's energy data and calculation results."""

@@ -71,7 +71,7 @@ __all__ = [
     "ApplicationEvent",
     "EventAction",
     "ImmutableRecord",
-    # Issue 5: reviews and letters.
+    # Reviews and letters.
     "CRITERIA",
     "SCORE_LIMITS",
     "AssignmentKind",

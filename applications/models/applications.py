@@ -20,7 +20,7 @@ from .states import APPLICANT_LABELS, EDITABLE_STATES, Status
 # The only fields that may be written while the application is frozen, and only by the workflow.
 WORKFLOW_FIELDS = frozenset(
     {"status", "submitted_at", "submission_count", "ever_recommended", "updated_at"}
-) | frozenset({"tier", "core_pass", "intensity"})  # issue 5: set from the submission snapshot
+) | frozenset({"tier", "core_pass", "intensity"})  # set from the submission snapshot
 
 
 class ApplicationFrozen(PermissionDenied):
@@ -85,7 +85,7 @@ class Application(models.Model):
     # Once recommended, national reviewers keep seeing the application even after a return.
     ever_recommended = models.BooleanField(default=False)
 
-    # Issue 5: copied from the latest submission's calculation result when it is submitted
+    # Copied from the latest submission's calculation result when it is submitted
     # (applications/reviews.py), so that the reviewers' queues filter with plain indexed SQL.
     tier = models.CharField(_("能耗规模档"), max_length=16, blank=True, db_index=True)
     core_pass = models.BooleanField(_("核心指标达标"), null=True, blank=True, db_index=True)

@@ -1,4 +1,4 @@
-"""Official letters (issue 5): assessment letter, recommendation letter, revision notice.
+"""Official letters: assessment letter, recommendation letter, revision notice.
 
 A letter's PDF is written once under PRIVATE_STORAGE_ROOT with its SHA-256 and never overwritten.
 A reissue is a new Letter with a new reference and verification code; the old one is marked

@@ -1,4 +1,4 @@
-"""Reviewers' work on an application (issue 5): who is assigned, their scores, their comments.
+"""Reviewers' work on an application: who is assigned, their scores, their comments.
 
 Scores: each of the four criteria is an integer from 0 to 100 (100 = fully meets the criterion);
 a reviewer has one score sheet per application and may revise it until the decision. The page

@@ -1,4 +1,4 @@
-"""Issue 18: failed token authentication is throttled per client, and a park holds at most
+"""Failed token authentication is throttled per client, and a park holds at most
 ZCP_API_TOKENS_PER_PARK active tokens."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 2: people, roles and scope, seen through the pages each role uses."""
+"""People, roles and scope, seen through the pages each role uses."""
 from __future__ import annotations
 
 import re

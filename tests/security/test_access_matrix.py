@@ -1,4 +1,4 @@
-"""Issue 6: every URL of the site, for every role of the cast, object by object.
+"""Every URL of the site, for every role of the cast, object by object.
 
 The URLs come from the URL configuration, so a new view cannot escape: a route without an entry in
 RULES fails the test. Each entry names A's object to point at and the status each person must get.

@@ -1,4 +1,4 @@
-"""Issue 18: letters, dossiers, exports and downloads are served `Cache-Control: private,
+"""Letters, dossiers, exports and downloads are served `Cache-Control: private,
 no-store`, so neither a shared proxy nor the browser's cache keeps a copy of a park's record."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6, hardening: production settings, headers and CSP (the login throttle has its own)."""
+"""Hardening: production settings, headers and CSP (the login throttle has its own)."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""Issue 18: every parameter parsed, never assumed — the access matrix's way, for input.
+"""Every parameter parsed, never assumed — the access matrix's way, for input.
 
 Every named route of the URL configuration (the access matrix's PROBES point each at park A's
 objects), for every role: a clean request first, during which every query and form parameter the
@@ -165,7 +165,7 @@ def test_no_route_answers_500_to_a_hostile_parameter(client, cast, world, monkey
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:60])
 
 
-# What the probe from outside found, one by one (issue 18).
+# What the probe from outside found, one by one.
 
 def test_a_superscript_digit_in_a_queue_filter_is_a_400_naming_it(client, cast):
     client.force_login(cast.national)

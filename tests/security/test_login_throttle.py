@@ -1,4 +1,4 @@
-"""Issue 18: a login throttle that an attacker cannot turn on users.
+"""A login throttle that an attacker cannot turn on users.
 
 Failures count per client address (20 in 15 minutes, then 429) and per account *and* client (a
 doubling delay after five); nothing a client does delays the account's owner at another address.

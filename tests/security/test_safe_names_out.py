@@ -1,4 +1,4 @@
-"""Issue 18: files leave the system under names made from their checked type and a safe stem.
+"""Files leave the system under names made from their checked type and a safe stem.
 
 An uploader's name (`report.hta`, `scan.pdf.lnk`, a `.bat` whose content starts with %PDF-) is
 never the name of a dossier entry or a download, which a reviewer's desktop might run; it is kept

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
+from accounting import factor_sets
 from accounting.method.case import CaseError, check_header
 from accounting.method.engine import dumps, evaluate
 from accounting.method.factor_set import FactorSet, FactorSetError, bundled_factor_set
@@ -43,26 +43,16 @@ def read_case(path: Path) -> Any:
 
 
 def resolve_factor_set(code: str, warn: Any = None) -> FactorSet | None:
-    """The stored factor set (``accounting.services.resolve_factor_set``, when the project has
-    it and the database answers), else the bundled copy; None when neither knows ``code``."""
+    """The stored factor set when the database answers, else the bundled copy; None when neither
+    knows ``code``."""
     try:
-        services = import_module("accounting.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "accounting.services":
-            raise
-        services = None
-    resolver = getattr(services, "resolve_factor_set", None)
-    if resolver is not None:
-        try:
-            found = resolver(code)
-        except DatabaseError as exc:
-            # A fresh clone without a migrated database can still evaluate a case file.
-            if warn is not None:
-                warn(f"note: stored factor sets unavailable ({exc}); using the bundled copy")
-            found = None
-        if found is not None:
-            return found
-    return bundled_factor_set(code)
+        found = factor_sets.resolve_factor_set(code)
+    except DatabaseError as exc:
+        # A fresh clone without a migrated database can still evaluate a case file.
+        if warn is not None:
+            warn(f"note: stored factor sets unavailable ({exc}); using the bundled copy")
+        found = None
+    return found if found is not None else bundled_factor_set(code)
 
 
 class Command(BaseCommand):
