@@ -4,7 +4,13 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 
 from zcparks import logs
 
@@ -14,7 +20,9 @@ app = Celery("zcparks")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Every log line of a task carries its id (and, in production, is JSON like the web's).
+# Every log line of a task carries its id and the id of the request that queued it (and, in
+# production, is JSON like the web's).
+before_task_publish.connect(logs.add_request_id_header, weak=False)
 task_prerun.connect(logs.task_started, weak=False)
 task_postrun.connect(logs.task_finished, weak=False)
 

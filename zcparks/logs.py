@@ -112,23 +112,37 @@ class JsonFormatter(logging.Formatter):
 
 # --- Celery ------------------------------------------------------------------------------------
 # Connected in zcparks/celery.py. A task runs in its worker process or, inline, inside the
-# request that queued it: the id is set for the task's run and the previous value put back.
+# request that queued it: its ids are set for the task's run and the previous values put back.
+# A task queued during a request carries that request's id in a message header, so the worker's
+# lines about a decision's letter and mail share the id of the request that took the decision.
 
-_task_tokens: dict[str, Token[str | None]] = {}
+TASK_REQUEST_ID_HEADER = "zcp_request_id"
+_task_tokens: dict[str, list[tuple[ContextVar[Any], Token[Any]]]] = {}
 
 
-def task_started(task_id: str | None = None, **_kwargs: Any) -> None:
-    if task_id:
-        _task_tokens[task_id] = task_id_var.set(task_id)
+def add_request_id_header(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    """before_task_publish: the current request's id travels with the task."""
+    rid = request_id_var.get()
+    if rid and headers is not None:
+        headers.setdefault(TASK_REQUEST_ID_HEADER, rid)
+
+
+def task_started(task_id: str | None = None, task: Any = None, **_kwargs: Any) -> None:
+    if not task_id:
+        return
+    tokens = [(task_id_var, task_id_var.set(task_id))]
+    rid = getattr(getattr(task, "request", None), TASK_REQUEST_ID_HEADER, None)
+    if isinstance(rid, str) and SANE_REQUEST_ID.fullmatch(rid):
+        tokens.append((request_id_var, request_id_var.set(rid)))
+    _task_tokens[task_id] = tokens
 
 
 def task_finished(task_id: str | None = None, **_kwargs: Any) -> None:
-    token = _task_tokens.pop(task_id, None) if task_id else None
-    if token is not None:
+    for var, token in reversed(_task_tokens.pop(task_id, []) if task_id else []):
         try:
-            task_id_var.reset(token)
+            var.reset(token)
         except ValueError:  # set in another context: clearing is enough
-            task_id_var.set(None)
+            var.set(None)
 
 
 def dress_celery_handlers(logger: logging.Logger, json_lines: bool) -> None:
