@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounting import factor_sets, publishing
+from accounting import publishing, stored_factor_sets
 from accounting.method.factor_set import FactorSetError
 from accounting.models import (
     CalculationRun,
@@ -150,7 +150,7 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                version = factor_sets.create_draft_from_csv(
+                version = stored_factor_sets.create_draft_from_csv(
                     code=data["code"],
                     year=data["year"],
                     title_zh=data["title_zh"],
@@ -160,7 +160,7 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
                     parameters=data["parameters"].read(),
                     parameters_name=data["parameters"].name,
                 )
-            except factor_sets.FactorCsvInvalid as exc:
+            except stored_factor_sets.FactorCsvInvalid as exc:
                 errors = exc.errors
             else:
                 messages.success(request, _("已创建草稿 %(v)s。") % {"v": version})
@@ -196,7 +196,7 @@ class FactorSetVersionAdmin(_ReadOnlyWhenPublished, admin.ModelAdmin):
     @admin.action(description=_("复制为新草稿版本"))
     def copy_as_new_draft(self, request, queryset):
         for version in queryset:
-            draft = factor_sets.copy_as_draft(version)
+            draft = stored_factor_sets.copy_as_draft(version)
             messages.success(request, _("已创建草稿 %(v)s。") % {"v": draft})
 
 

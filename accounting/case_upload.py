@@ -8,10 +8,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounting.factor_sets import resolve_factor_set
 from accounting.import_errors import ImportInvalid, RowError, year_limit_errors
 from accounting.method.case import PARK, CaseError, parse_case
 from accounting.sheets import GUIDING_FIELDS
+from accounting.stored_factor_sets import resolve_factor_set
 from zcparks import untrusted
 
 

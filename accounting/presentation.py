@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounting import importers, labels, services
+from accounting import importers, labels, stored_factor_sets
 from accounting.forms import KINDS
 from accounting.method import engine
 from accounting.method.case import PARK, CaseError
@@ -107,8 +107,8 @@ def formset_errors(formset) -> list[str]:
 def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
     """What the upload holds, and what the calculation would give with it."""
     data = parsed.data
-    code = data.get("factor_set_code") or services.code_for_year(year)
-    factor_set = services.resolve_factor_set(code) if code else None
+    code = data.get("factor_set_code") or stored_factor_sets.code_for_year(year)
+    factor_set = stored_factor_sets.resolve_factor_set(code) if code else None
     samples = {}
     for sheet in importers.SHEETS:
         if sheet.key != "guiding":

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounting.factor_sets import store_factors
 from accounting.method import factor_set as fs
 from accounting.models import FactorParameter, FactorSetStatus, FactorSetVersion, FuelFactor
+from accounting.stored_factor_sets import store_factors
 from accounting.tasks import request_recalculation_for_factor_set
 
 

@@ -1,8 +1,6 @@
 """Glue between the ORM and the engine: build a park-year's case, calculate it, store the run.
 
 Public doors:
-- ``resolve_factor_set(code)``, ``load_bundled_factor_sets()`` (factor sets, from factor_sets.py);
-- ``build_case(park_year)`` — the `zcp-case/1` dict of a park-year from the database;
 - ``recalculate(park_year_id)`` — what the task runs (queueing it, debounced, and the periodic
   sweep are ``tasks.py``'s);
 - ``latest_result(park, year)`` — latest run and whether a newer one is pending, for pages.
@@ -24,12 +22,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounting import trace_store
-from accounting.factor_sets import (  # noqa: F401 - public API of this module
-    code_for_year,
-    latest_published,
-    resolve_factor_set,
-    to_engine,
-)
 from accounting.method import engine
 from accounting.method.case import PARK, CaseError, check_stored
 from accounting.method.digest import parsed_digest
@@ -39,10 +31,15 @@ from accounting.models import (
     RunStatus,
     TraceChunk,
 )
-from accounting.stored_case import (  # noqa: F401 - public API of this module
-    build_case,
+from accounting.stored_case import (
     effective_factor_set_code,
     read_case,
+)
+from accounting.stored_factor_sets import (
+    code_for_year,
+    latest_published,
+    resolve_factor_set,
+    to_engine,
 )
 
 

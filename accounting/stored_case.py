@@ -23,7 +23,6 @@ from typing import Any
 
 from django.db import connection
 
-from accounting.factor_sets import code_for_year
 from accounting.method.case import (
     PARK,
     SCHEMA,
@@ -47,6 +46,7 @@ from accounting.models import (
     ProcessRecord,
     ProductEnergyRecord,
 )
+from accounting.stored_factor_sets import code_for_year
 
 # Per section: the record model, its key columns after the enterprise (named as in the case file),
 # and its amount column. build_case, read_case and the sums all read this one list.

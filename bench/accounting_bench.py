@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
-from accounting import data_entry, importers, publishing, services  # noqa: E402
+from accounting import data_entry, importers, publishing, services, stored_factor_sets  # noqa: E402
 from accounting.models import CalculationRun, ParkYear  # noqa: E402
 from accounting.sheets import SHEETS  # noqa: E402
 from applications.models import Park, Province  # noqa: E402
@@ -119,7 +119,7 @@ def main() -> None:
 
 
 def run_bench(park: Park) -> None:
-    fs = services.resolve_factor_set("ZCP-2025-trial")
+    fs = stored_factor_sets.resolve_factor_set("ZCP-2025-trial")
     started = time.perf_counter()
     content = workbook()
     print(f"generated XLSX: {len(content) / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")

@@ -74,7 +74,7 @@ def result_park() -> tuple[str, object, str]:
     from accounting_bench import ENTERPRISES, MONTHS, workbook
     from django.urls import reverse
 
-    from accounting import data_entry, importers, publishing, services
+    from accounting import data_entry, importers, publishing, services, stored_factor_sets
     from accounting.models import ParkYear
     from applications.models import Park, Province, Role, User
 
@@ -86,7 +86,8 @@ def result_park() -> tuple[str, object, str]:
     started = time.perf_counter()
     parsed = importers.parse_upload(
         None, park_id=park.pk, year=2025, park_name=park.name, filename="bench.xlsx",
-        content=workbook(), factor_set_code=code, fuels=services.resolve_factor_set(code).fuels)
+        content=workbook(), factor_set_code=code,
+        fuels=stored_factor_sets.resolve_factor_set(code).fuels)
     data_entry.apply_upload(park, 2025, importers.load_parsed(park.pk, 2025, parsed.sha256), None)
     park_year = ParkYear.objects.get(park=park, year=2025)
     run = services.recalculate(park_year.pk)

@@ -153,7 +153,8 @@ FUEL_MAX_LENGTHS = MappingProxyType(
 )
 PARAMETER_MAX_LENGTHS = MappingProxyType({"key": 64, "unit": 32})
 
-# What each problem says, in English; accounting.factor_sets words the same codes for the user.
+# What each problem says, in English; accounting.stored_factor_sets words the same codes for the
+# user.
 MESSAGES = {
     "not_utf8": "must be UTF-8 encoded",
     "not_csv": "is not a valid CSV file ({reason})",

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from accounting import publishing, services
+from accounting import publishing, stored_factor_sets
 from accounting.sheets import SHEETS
 
 ACCEPTANCE = Path(__file__).resolve().parent / "acceptance"
@@ -52,7 +52,7 @@ def _tasks_inline(settings):
 @pytest.fixture
 def trial_set(db):
     publishing.load_bundled_factor_sets()
-    return services.latest_published("ZCP-2025-trial")
+    return stored_factor_sets.latest_published("ZCP-2025-trial")
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def test_a_stored_factor_set_is_preferred_to_the_bundled_copy(monkeypatch, tmp_p
         asked.append(code)
         return stored
 
-    monkeypatch.setattr("accounting.factor_sets.resolve_factor_set", resolve)
+    monkeypatch.setattr("accounting.stored_factor_sets.resolve_factor_set", resolve)
     out = StringIO()
     call_command("evaluate_park", str(_case_path(tmp_path)), stdout=out, stderr=StringIO())
     assert asked == ["ZCP-2025-trial"]
@@ -147,7 +147,7 @@ def test_the_bundled_copy_is_used_when_the_database_cannot_answer(
     def resolve(code: str):
         raise OperationalError("no such table: accounting_factorsetversion")
 
-    monkeypatch.setattr("accounting.factor_sets.resolve_factor_set", resolve)
+    monkeypatch.setattr("accounting.stored_factor_sets.resolve_factor_set", resolve)
     out, err = StringIO(), StringIO()
     call_command("evaluate_park", str(_case_path(tmp_path)), stdout=out, stderr=err)
     assert json.loads(out.getvalue())["emissions_t"]["electricity"] == 24975.0
@@ -155,7 +155,7 @@ def test_the_bundled_copy_is_used_when_the_database_cannot_answer(
 
 
 def test_a_refusal_in_process_exits_with_status_1(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("accounting.factor_sets.resolve_factor_set", lambda code: None)
+    monkeypatch.setattr("accounting.stored_factor_sets.resolve_factor_set", lambda code: None)
     out, err = StringIO(), StringIO()
     with pytest.raises(SystemExit) as exited:
         call_command(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from accounting import factor_sets
+from accounting import stored_factor_sets
 from accounting.method import factor_set as fs
 from accounting.method.factor_set import REFERENCE_DIR, FactorSetError, load_factor_set_from_csv
 from accounting.models import FactorParameter, FactorSetVersion, FuelFactor
@@ -44,7 +44,7 @@ def _refused_by_bundled_loader(folder: Path, factors: str, parameters: str) -> F
 
 
 def _upload(factors: str, parameters: str) -> FactorSetVersion:
-    return factor_sets.create_draft_from_csv(
+    return stored_factor_sets.create_draft_from_csv(
         code="ZCP-2026",
         year=2026,
         title_zh="2026",
@@ -56,8 +56,8 @@ def _upload(factors: str, parameters: str) -> FactorSetVersion:
     )
 
 
-def _refused_by_upload(factors: str, parameters: str) -> list[factor_sets.CsvError]:
-    with pytest.raises(factor_sets.FactorCsvInvalid) as caught:
+def _refused_by_upload(factors: str, parameters: str) -> list[stored_factor_sets.CsvError]:
+    with pytest.raises(stored_factor_sets.FactorCsvInvalid) as caught:
         _upload(factors, parameters)
     assert not FactorSetVersion.objects.exists()
     assert not FuelFactor.objects.exists() and not FactorParameter.objects.exists()
@@ -251,7 +251,7 @@ def test_each_door_names_file_row_and_column_in_its_message(tmp_path):
 
 
 def _fuel_rows(version: FactorSetVersion) -> dict[str, fs.Fuel]:
-    return dict(factor_sets.to_engine(version).fuels)
+    return dict(stored_factor_sets.to_engine(version).fuels)
 
 
 GOOD_VARIANTS = {
@@ -292,7 +292,7 @@ def test_both_doors_read_parameters_at_the_column_limits(tmp_path):
     )
 
     loaded = load_factor_set_from_csv(*_write(tmp_path, FACTORS, parameters), "X", 1, 2025)
-    stored = factor_sets.to_engine(_upload(FACTORS, parameters)).parameters
+    stored = stored_factor_sets.to_engine(_upload(FACTORS, parameters)).parameters
 
     assert dict(loaded.parameters) == dict(stored)
     assert stored["k" * 64].unit == "u" * 32
@@ -333,9 +333,9 @@ def test_every_problem_is_worded_in_chinese_and_in_english(code):
     problem = fs.Problem("factors.csv", 2, "code", code, dict.fromkeys(names, "7"))
 
     with translation.override("zh-hans"):
-        chinese = factor_sets.problem_text(problem)
+        chinese = stored_factor_sets.problem_text(problem)
     with translation.override("en"):
-        english = factor_sets.problem_text(problem)
+        english = stored_factor_sets.problem_text(problem)
 
     assert CJK.search(chinese), chinese
     assert english and not CJK.search(english), english

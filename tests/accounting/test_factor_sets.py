@@ -10,7 +10,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from accounting import factor_sets, publishing, services
+from accounting import publishing, stored_factor_sets
 from accounting.method.factor_set import REFERENCE_DIR
 from accounting.models import (
     FactorParameter,
@@ -38,12 +38,12 @@ def test_resolved_set_equals_the_bundled_one(trial_set):
     from accounting.method.factor_set import bundled_factor_set
 
     stored, bundled = (
-        services.resolve_factor_set("ZCP-2025-trial"),
+        stored_factor_sets.resolve_factor_set("ZCP-2025-trial"),
         bundled_factor_set("ZCP-2025-trial"),
     )
     assert dict(stored.fuels) == dict(bundled.fuels)
     assert dict(stored.parameters) == dict(bundled.parameters)
-    assert services.resolve_factor_set("NOPE") is None
+    assert stored_factor_sets.resolve_factor_set("NOPE") is None
 
 
 def test_a_published_set_refuses_save_and_delete(trial_set):
@@ -106,13 +106,13 @@ def test_the_database_refuses_raw_sql_changes_to_a_published_set(trial_set):
 
 
 def test_a_new_version_is_a_draft_copy_that_can_be_changed_and_published(trial_set, on_commit):
-    draft = factor_sets.copy_as_draft(trial_set)
+    draft = stored_factor_sets.copy_as_draft(trial_set)
     assert (draft.version, draft.status) == (2, FactorSetStatus.DRAFT)
     FactorParameter.objects.filter(factor_set=draft, key="electricity_fossil_factor").update(
         value=Decimal("0.5703")
     )
     publishing.publish(draft)
-    resolved = services.resolve_factor_set("ZCP-2025-trial")
+    resolved = stored_factor_sets.resolve_factor_set("ZCP-2025-trial")
     assert resolved.version == 2 and resolved.value("electricity_fossil_factor") == Decimal(
         "0.5703"
     )
@@ -133,14 +133,14 @@ def test_publishing_queues_recalculation_of_that_years_park_years_after_commit(
     )
     in_year = ParkYear.objects.create(park=cast.park_a, year=2025)
     ParkYear.objects.create(park=cast.park_b, year=2024)
-    draft = factor_sets.copy_as_draft(trial_set)
+    draft = stored_factor_sets.copy_as_draft(trial_set)
     with django_capture_on_commit_callbacks(execute=True):
         publishing.publish(draft)
     assert sent == [in_year.pk]
 
 
 def test_the_admin_publish_action_publishes_a_draft(trial_set, cast, client, on_commit):
-    draft = factor_sets.copy_as_draft(trial_set)
+    draft = stored_factor_sets.copy_as_draft(trial_set)
     client.force_login(cast.admin)
     client.post(
         reverse("admin:accounting_factorsetversion_changelist"),

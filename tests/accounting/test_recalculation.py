@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
-from accounting import services, tasks
+from accounting import services, stored_case, tasks
 from accounting.method.rules import METHOD_VERSION
 from accounting.models import CalculationRun, ElectricityRecord, ParkYear, RunStatus
 
@@ -173,7 +173,7 @@ def test_the_run_records_factor_set_digest_trace_and_duration(cast, client, tria
         1,
     )
     park_year = ParkYear.objects.get()
-    assert run.input_digest == services.engine.case_digest(services.build_case(park_year))
+    assert run.input_digest == services.engine.case_digest(stored_case.build_case(park_year))
     assert run.trace["columns"][:3] == ["category", "section", "enterprise"]
     line = dict(zip(run.trace["columns"], run.trace["rows"][0], strict=True))
     # Twelve monthly rows of washed coal add up to the year's quantity in one trace line.

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounting import services, stored_case, trace_store
+from accounting import services, stored_case, stored_factor_sets, trace_store
 from accounting.case_upload import parse_case_file
 from accounting.data_entry import replace_data
 from accounting.method import digest
@@ -55,8 +55,8 @@ def stored(cast, case: dict, year: int = 2025) -> ParkYear:
 def test_read_case_is_exactly_the_parsed_case_dict(cast, trial_set, path):
     case = monthly(load_case(path))
     park_year = stored(cast, case)
-    code = services.effective_factor_set_code(park_year)
-    fuels = services.resolve_factor_set(code).fuels
+    code = stored_case.effective_factor_set_code(park_year)
+    fuels = stored_factor_sets.resolve_factor_set(code).fuels
     typed = stored_case.read_case(park_year, code)
     counted = {section: getattr(typed, section) for section in ROW_SECTIONS}
     # Each row says how many stored records it sums (the case dict cannot say so).
@@ -100,7 +100,7 @@ def test_the_run_is_the_engines_result_of_the_case(cast, trial_set):
     case = monthly(load_case(VALID_CASES[1]))
     park_year = stored(cast, case)
     run = services.recalculate(park_year.pk)
-    factor_set = services.resolve_factor_set(run.factor_set_code)
+    factor_set = stored_factor_sets.resolve_factor_set(run.factor_set_code)
     assert run.status == RunStatus.SUCCEEDED
     # The same numbers as the stored monthly records, one case row each, summed by the engine …
     plain = evaluate(stored_case.build_case(park_year, monthly=True), factor_set)
@@ -264,15 +264,13 @@ def test_the_quick_spelling_of_numbers_is_the_canonical_one(values):
 
 
 def test_a_published_sets_engine_form_is_read_once(trial_set, django_assert_num_queries):
-    from accounting import factor_sets
-
-    first = factor_sets.to_engine(trial_set)
+    first = stored_factor_sets.to_engine(trial_set)
     with django_assert_num_queries(0):
-        assert factor_sets.to_engine(trial_set) is first
+        assert stored_factor_sets.to_engine(trial_set) is first
     # A draft is always read afresh: it may still change.
-    draft = factor_sets.copy_as_draft(trial_set)
+    draft = stored_factor_sets.copy_as_draft(trial_set)
     with django_assert_num_queries(2):
-        assert factor_sets.to_engine(draft).fuels.keys() == first.fuels.keys()
+        assert stored_factor_sets.to_engine(draft).fuels.keys() == first.fuels.keys()
 
 
 def test_a_park_year_without_energy_rows_stores_an_empty_trace(cast, trial_set):

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from accounting import factor_sets
+from accounting import stored_factor_sets
 from accounting.method.case import CaseError, check_header
 from accounting.method.engine import dumps, evaluate
 from accounting.method.factor_set import FactorSet, FactorSetError, bundled_factor_set
@@ -46,7 +46,7 @@ def resolve_factor_set(code: str, warn: Any = None) -> FactorSet | None:
     """The stored factor set when the database answers, else the bundled copy; None when neither
     knows ``code``."""
     try:
-        found = factor_sets.resolve_factor_set(code)
+        found = stored_factor_sets.resolve_factor_set(code)
     except DatabaseError as exc:
         # A fresh clone without a migrated database can still evaluate a case file.
         if warn is not None:
