@@ -143,6 +143,14 @@ def reissue(user, letter: Letter) -> Letter:
     return _new_letter(event, letter.kind, replaces=letter)
 
 
+def reissue_confirmation(letter: Letter) -> str:
+    """What reissuing will do, said before it is done."""
+    return str(_(
+        "将重新出具%(kind)s %(reference)s：新文书使用新的文号和验证码，原文书标记为“已被替代”。"
+        "不另发通知邮件。此操作不能撤销。"
+    )) % {"kind": letter.get_kind_display(), "reference": letter.reference}
+
+
 def retry(letter: Letter) -> None:
     """Owe a failed letter's rendering again (the page's retry button)."""
     if letter.status != LetterStatus.FAILED:

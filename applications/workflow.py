@@ -95,6 +95,11 @@ class Transition:
     def roles(self) -> frozenset[str]:
         return permissions.roles_with(self.action)
 
+    @property
+    def submits(self) -> bool:
+        """A submission asks for the declaration (承诺书) with its confirmation."""
+        return self.action == "submit"
+
     def confirmation(self, application: Application) -> str:
         return str(self.confirm_text) % _names(application)
 

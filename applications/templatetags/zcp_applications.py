@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from .. import letters
 from ..models import DECLARATION
 
 register = template.Library()
@@ -53,3 +54,8 @@ def problem_url(application_pk: int, problem) -> str:
 def declaration_text() -> str:
     """The declaration (承诺书) a submission asks for, in the reader's language."""
     return gettext(DECLARATION)
+
+
+@register.simple_tag
+def reissue_confirmation(letter) -> str:
+    return letters.reissue_confirmation(letter)

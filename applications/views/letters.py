@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -53,15 +55,38 @@ def letter_retry(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
     return _back(request, letter)
 
 
+REISSUE_LABEL = gettext_lazy("重新出具文书")
+
+
 @login_required
 @require_POST
 def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
+    """Irreversible like a transition: without confirmed_act=1 (the dialog's button) it only
+    asks, on a page that repeats the act."""
     letter = _letter(request, pk, letter_id)
+    names = {"kind": letter.get_kind_display(), "reference": letter.reference}
+    if request.POST.get("confirmed_act") != "1":
+        if not permissions.may(request.user, "reissue_letter", letter.application):
+            messages.error(request, _("只有国家级评审人员可以重新出具文书。"))
+            return _back(request, letter)
+        return render(request, "applications/confirm.html", {
+            "application": letter.application,
+            "act_key": "reissue_letter",
+            "act_label": REISSUE_LABEL,
+            "confirmation": letters.reissue_confirmation(letter),
+            "post_url": request.path,
+            "back_url": _back(request, letter).url,
+        })
     try:
-        effects.reissue_letter(request.user, letter)
+        new = effects.reissue_letter(request.user, letter)
     except letters.LetterError as error:
         messages.error(request, str(error))
+    else:
+        messages.success(request, _(
+            "已重新出具%(kind)s，新文号为%(reference)s，PDF 正在生成，稍后刷新即可下载；"
+            "原文书已标记为“已被替代”。") % {**names, "reference": new.reference})
     return _back(request, letter)
+
 
 
 @login_required

@@ -112,6 +112,8 @@ def _confirmation_page(
         {
             "application": application,
             "transition": transition,
+            "act_key": transition.action,
+            "act_label": transition.label,
             "confirmation": transition.confirmation(application),
             "comment": request.POST.get("comment", ""),
             "section_comments": [

@@ -184,3 +184,43 @@ def test_the_list_of_what_is_missing_links_each_problem_before_any_submission(cl
     assert page.count("data-problem-section=") == len(
         [p for p in services.submission_problems(application) if p.section]
     )
+
+
+def test_reissuing_a_letter_asks_first_and_then_says_what_it_did(
+    client, cast, django_capture_on_commit_callbacks
+):
+    from applications.models import LetterKind
+
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "recommended", cast
+    )
+    letter = application.letters.get(kind=LetterKind.RECOMMENDATION)
+    Letter.objects.filter(pk=letter.pk).update(status="ready")
+    url = reverse("letter_reissue", args=[application.pk, letter.pk])
+    client.force_login(cast.national)
+
+    asked = client.post(url)
+
+    assert asked.status_code == 200
+    assert letter.reference in asked.content.decode() and "此操作不能撤销" in asked.content.decode()
+    assert not Letter.objects.filter(replaces=letter).exists()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        done = client.post(url, {"confirmed_act": "1"})
+
+    new = Letter.objects.get(replaces=letter)
+    said = [str(m) for m in get_messages(done.wsgi_request)]
+    assert said[0].startswith("已重新出具推荐函") and new.reference in said[0]
+
+
+def test_someone_who_may_not_reissue_is_not_asked(client, cast):
+    from applications.models import LetterKind
+
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "recommended", cast
+    )
+    letter = application.letters.get(kind=LetterKind.RECOMMENDATION)
+    client.force_login(cast.provincial_a)
+    response = client.post(reverse("letter_reissue", args=[application.pk, letter.pk]))
+    assert response.status_code == 302
+    assert not Letter.objects.filter(replaces=letter).exists()

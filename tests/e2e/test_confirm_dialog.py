@@ -142,3 +142,29 @@ def test_a_refused_submission_shows_one_alert_whose_links_lead_to_the_sections(s
     assert page.locator(page.evaluate("location.hash")).count() == 1
     assert Application.objects.get(pk=application.pk).status == "draft"
     assert site.console_errors == []
+
+
+def test_the_national_reviewer_reissues_a_letter_only_after_confirming(site, cast):
+    from applications.models import Letter, LetterKind, LetterStatus
+
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "recommended", cast
+    )
+    letter = Letter.objects.get(application=application, kind=LetterKind.RECOMMENDATION)
+    assert letter.status == LetterStatus.READY
+    page = site.login("national")
+    page.goto(site.url(f"/review/{application.pk}/"))
+    form = page.locator(f"form[data-action=reissue-{letter.pk}]")
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    dialog = form.locator("dialog[data-confirm-dialog]")
+    dialog.wait_for(state="visible")
+    assert letter.reference in dialog.inner_text()
+    dialog.locator("[data-confirm-cancel]").click()
+    assert not Letter.objects.filter(replaces=letter).exists()
+
+    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    dialog.locator("[data-confirm-ok]").click()
+    page.wait_for_load_state()
+    new = Letter.objects.get(replaces=letter)
+    assert new.reference in page.locator(".alert-success").inner_text()
+    assert site.console_errors == []

@@ -333,7 +333,8 @@ def _letter_post(url_name: str, which: str, changed: Callable[[Letter], bool]) -
             return None
         client.force_login(user)
         with undone():
-            client.post(reverse(url_name, args=[world.application.pk, letter.pk]))
+            client.post(reverse(url_name, args=[world.application.pk, letter.pk]),
+                        {"confirmed_act": "1"})
             return changed(letter)
     return door
 

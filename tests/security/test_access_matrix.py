@@ -115,7 +115,8 @@ PROBES: dict[str, Probe] = {
     "letter_retry": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
                           method="post"),
     "letter_reissue": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
-                            method="post", data=lambda w: {"reason": "更正文字"}),
+                            method="post",
+                            data=lambda w: {"reason": "更正文字", "confirmed_act": "1"}),
     # Energy data and results.
     "accounting:mine": Probe(),
     "accounting:overview": Probe(lambda w: {"park_id": w.park_year.park_id}),
