@@ -35,7 +35,9 @@ def _check_year_limits(parsed) -> None:
         raise _error("", messages[0])
 
 
-def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
+def parse_case_file(content: bytes, *, year: int, same_year: bool = True) -> dict[str, Any]:
+    """The file's rows for the import. ``same_year``: refuse a file of another year (the API and
+    the demo, which show no preview); the upload page passes False and warns in its preview."""
     try:
         untrusted.check_json(content)  # size, values and nesting, before anything is built
     except untrusted.Refused as exc:
@@ -55,7 +57,7 @@ def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
     if factor_set is None:
         raise _error("factor_set", _("没有已发布的因子集“%s”") % code)
     _check_year_limits(parsed)
-    if parsed.year != year:
+    if same_year and parsed.year != year:
         raise _error("year", _("须为 %s（本页的年度）") % year)
     names: dict[str, None] = {}
     for section in (
@@ -117,4 +119,5 @@ def parse_case_file(content: bytes, *, year: int) -> dict[str, Any]:
         "products": products,
         "guiding": guiding,
         "factor_set_code": parsed.factor_set,
+        "source": {"park": parsed.park_name, "province": parsed.province, "year": parsed.year},
     }

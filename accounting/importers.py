@@ -593,7 +593,7 @@ def parse_upload(
         )
     name = filename.lower()
     if name.endswith(".json"):
-        data = parse_case_file(content, year=year)
+        data = parse_case_file(content, year=year, same_year=False)
         parsed = Parsed(sha, filename, ImportBatch.Format.CASE_JSON, data)
     else:
         if name.endswith(".xlsx"):

@@ -104,6 +104,33 @@ def formset_errors(formset) -> list[str]:
     return lines
 
 
+def source_mismatches(parsed: importers.Parsed, *, park, year: int) -> list[str]:
+    """How the park and year the file names differ from the park-year it is imported into.
+
+    Only a zcp-case/1 file names them (``data["source"]``); the workbook and the CSV files carry
+    no park. An empty province in the file is not compared."""
+    source = parsed.data.get("source") or {}
+    found = []
+    name, province = (source.get("park") or "").strip(), (source.get("province") or "").strip()
+    here = park.province.name_zh
+    if (name and name != park.name) or (province and province != here):
+        found.append(
+            _("文件所属园区“%(name)s”（%(province)s）与当前园区“%(here_name)s”（%(here)s）不一致")
+            % {
+                "name": name or "—",
+                "province": province or "—",
+                "here_name": park.name,
+                "here": here,
+            }
+        )
+    if source.get("year") not in (None, year):
+        found.append(
+            _("文件所属年度 %(file)s 与当前年度 %(year)s 不一致")
+            % {"file": source["year"], "year": year}
+        )
+    return found
+
+
 def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
     """What the upload holds, and what the calculation would give with it."""
     data = parsed.data
@@ -139,6 +166,7 @@ def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
             "core_pass": outcome.core_pass,
         },
         "outcome_error": error,
+        "mismatches": source_mismatches(parsed, park=park, year=year),
     }
 
 

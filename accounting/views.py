@@ -221,6 +221,21 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
         if "cancel" in request.POST:
             importers.discard_parsed(park.pk, year, sha)
             return redirect("accounting:upload", park_id=park.pk, year=year)
+        context = presentation.preview(parsed, park=park, year=year)
+        if context["mismatches"] and not request.POST.get("acknowledge"):
+            # Another park's or year's file: imported only when the user says it is meant.
+            return render(
+                request,
+                "accounting/preview.html",
+                {
+                    "park": park,
+                    "year": year,
+                    "parsed": parsed,
+                    "acknowledge_missing": True,
+                    **context,
+                },
+                status=400,
+            )
         try:
             batch = data_entry.apply_upload(park, year, parsed, request.user)
         except import_errors.ImportInvalid as exc:
