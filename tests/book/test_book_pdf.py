@@ -95,3 +95,13 @@ def test_the_overview_and_submission_pages_link_the_book(client, submitted):
     detail = client.get(reverse("application_detail", args=[submitted.pk])).content.decode()
     page = client.get(reverse("application_submission", args=[submitted.pk, number]))
     assert link in detail and link in page.content.decode()
+
+
+def test_the_book_of_a_declared_submission_ends_with_the_declaration(submitted):
+    from applications.models import DECLARATION
+
+    submission = submitted.submissions.order_by("-number").first()
+    assert submission.declaration == DECLARATION  # the demo submits as a park would
+    text, pages = _text(book_pdf.render(submitted, submission))
+    assert re.sub(r"\s+", "", DECLARATION) in re.sub(r"\s+", "", pages[-1])
+    assert "承诺书" in re.sub(r"\s+", "", pages[1])  # in the table of contents
