@@ -3,6 +3,7 @@ from django.urls import path
 from .views import applications, editing, home
 from .views import health as health_views
 from .views import letters as letter_views
+from .views import metrics as metrics_views
 from .views import reviews as review_views
 from .views import tokens as token_views
 from .views import transitions as transition_views
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("favicon.ico", home.favicon, name="favicon"),
     path("health/", health_views.health_view, name="health"),
+    # Prometheus' default path, without the slash; allowed addresses only (else 404).
+    path("metrics", metrics_views.metrics_view, name="metrics"),
     path("parks/", home.park_list, name="park_list"),
     path("parks/mine/", home.my_park, name="my_park"),
     path("parks/<int:park_id>/", home.park_detail, name="park_detail"),

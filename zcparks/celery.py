@@ -8,11 +8,14 @@ from celery.signals import (
     after_setup_logger,
     after_setup_task_logger,
     before_task_publish,
+    task_failure,
     task_postrun,
     task_prerun,
+    task_retry,
+    task_success,
 )
 
-from zcparks import logs
+from zcparks import logs, metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zcparks.settings")
 
@@ -25,6 +28,10 @@ app.autodiscover_tasks()
 before_task_publish.connect(logs.add_request_id_header, weak=False)
 task_prerun.connect(logs.task_started, weak=False)
 task_postrun.connect(logs.task_finished, weak=False)
+# /metrics counts each run's outcome by task name (also for tasks run inline, without a broker).
+task_success.connect(metrics.task_succeeded, weak=False)
+task_failure.connect(metrics.task_failed, weak=False)
+task_retry.connect(metrics.task_retried, weak=False)
 
 
 @after_setup_logger.connect

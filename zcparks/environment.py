@@ -13,6 +13,7 @@ Standard library and Django's ImproperlyConfigured only: no app is imported here
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -75,6 +76,18 @@ def seconds(raw: str) -> float:
 
 def comma_list(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def address_list(raw: str) -> list[str]:
+    items = comma_list(raw)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise Invalid(
+                f"{item!r} is not an IP address or network; e.g. 127.0.0.1,::1,10.0.0.0/24"
+            ) from None
+    return items
 
 
 def log_level(raw: str) -> str:
@@ -169,6 +182,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ZCP_HEALTH_PENDING_MINUTES", positive_number, 15,
              "`/health/` fails when letters, e-mails or recalculations have waited longer than "
              "this (default 15)"),
+    Variable("ZCP_METRICS_ALLOWED_IPS", address_list, ["127.0.0.1", "::1"],
+             "addresses (or networks) that may read `/metrics`, comma-separated; any other gets "
+             "a 404 (default `127.0.0.1,::1`)"),
+    Variable("PROMETHEUS_MULTIPROC_DIR", text, "",
+             "folder where each gunicorn and Celery process writes its metrics for `/metrics` "
+             "to add up (set by the web and worker units: `/run/zcparks-metrics`); unset: each "
+             "process answers for itself"),
     Variable("ZCP_PRIVATE_STORAGE_ROOT", text, None,
              "folder of evidence, imports, letters and dossiers, served only through "
              "access-checked views (default `var/private`)"),

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Counts and times every answer, including the other middleware's refusals.
+    "zcparks.metrics.RequestMetricsMiddleware",
     # First: every log line of the request, redirects and refusals included, has its id.
     "zcparks.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -255,6 +257,15 @@ ZCP_EFFECT_RETRY_SECONDS = env["ZCP_EFFECT_RETRY_SECONDS"]
 # (the sweeps run every minute and resend after ZCP_EFFECT_RETRY_SECONDS).
 ZCP_HEALTH_TIMEOUT_SECONDS = env["ZCP_HEALTH_TIMEOUT_SECONDS"]
 ZCP_HEALTH_PENDING_MINUTES = env["ZCP_HEALTH_PENDING_MINUTES"]
+# /metrics: who may read it (anyone else gets a 404), and where the processes of one machine
+# write their counts for the scrape to add up (read by prometheus_client itself as well).
+ZCP_METRICS_ALLOWED_IPS = env["ZCP_METRICS_ALLOWED_IPS"]
+PROMETHEUS_MULTIPROC_DIR = env["PROMETHEUS_MULTIPROC_DIR"]
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR!r} is not a folder: create it "
+        "(the systemd units do) or unset the variable."
+    )
 # Test-only: seconds the recalculation task waits between calculating and storing a run, so that
 # the fault tests can kill a worker mid-run (tests/services/test_faults.py). Never in production.
 ZCP_TEST_TASK_DELAY_SECONDS = 0.0 if PRODUCTION else env["ZCP_TEST_TASK_DELAY_SECONDS"]
@@ -380,7 +391,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # A monitor on the machine asks gunicorn directly over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 
 # Log lines carry request_id, user_id and task_id (zcparks/logs.py); in production they are JSON
 # objects, one per line, for the log collector. Celery's worker gets the same (zcparks/celery.py).

@@ -64,6 +64,7 @@ PROBES: dict[str, Probe] = {
     "home": Probe(),
     "favicon": Probe(),
     "health": Probe(),
+    "metrics": Probe(),
     "my_park": Probe(),
     "park_list": Probe(),
     "park_detail": Probe(lambda w: {"park_id": w.approved.park_id}),
@@ -163,6 +164,8 @@ EXPECTED: dict[str, str] = {
     "home": "302 200 200 200 200 200 200 200",
     "favicon": "302 302 302 302 302 302 302 302",
     "health": "200 200 200 200 200 200 200 200",
+    # The test client comes from 127.0.0.1, an allowed address; others get 404 (tests/ops).
+    "metrics": "200 200 200 200 200 200 200 200",
     "my_park": "302 302 302 302 302 302 302 302",
     "park_list": "302 200 200 200 200 200 200 200",
     "park_detail": "302 200 404 200 404 200 404 200",
