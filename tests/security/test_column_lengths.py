@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from accounting import importers, services
+from accounting import import_errors, importers, publishing, services
 from accounting.models import Enterprise, ImportBatch
 from accounting.sheets import SHEETS, SHEETS_BY_KEY
 
@@ -26,13 +26,13 @@ WRITTEN_TEXT_COLUMNS = [
 ]
 
 
-def errors_for(sheet, column, value: str) -> list[importers.RowError]:
-    services.load_bundled_factor_sets()
+def errors_for(sheet, column, value: str) -> list[import_errors.RowError]:
+    publishing.load_bundled_factor_sets()
     _code, fuels = services.fuels_for(None, 2025)
     row = [None] * len(sheet.columns)
     row[sheet.columns.index(column)] = value
     tables = {sheet.title: [(1, sheet.headers), (2, row)]}
-    errors: list[importers.RowError] = []
+    errors: list[import_errors.RowError] = []
     importers._parse_tables(tables, fuels, errors)
     return [e for e in errors if e.column == column.header]
 
@@ -70,7 +70,7 @@ def workbook(enterprises: list[list]) -> bytes:
 
 
 def test_a_19_character_credit_code_is_refused_at_the_preview_naming_the_cell(client, cast):
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     client.force_login(cast.applicant_a)
     url = reverse("accounting:upload", args=[cast.park_a.pk, 2025])
     file = io.BytesIO(workbook([["甲公司", "9" * 19, "化工"]]))
@@ -90,7 +90,7 @@ def test_the_api_refuses_a_19_character_credit_code_naming_its_json_path(cast):
     from applications.kernel import tokens
     from tests.api.conftest import assert_error
 
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     client = APIClient()
     issued = tokens.issue_token(cast.applicant_a, cast.park_a, "平台A")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from accounting import services
+from accounting import publishing
 from accounting.models import Enterprise, ImportBatch
 from applications.kernel import tokens
 from tests.api.conftest import assert_error
@@ -29,7 +29,7 @@ def _in_chinese():
 
 @pytest.fixture
 def api(cast) -> APIClient:
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     client = APIClient()
     issued = tokens.issue_token(cast.applicant_a, cast.park_a, "平台A")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
@@ -78,7 +78,7 @@ def test_a_case_file_past_the_enterprise_limit_is_refused(cast, settings) -> Non
     from accounting.importers import ImportInvalid
     from tests.accounting.conftest import VALID_CASES, load_case
 
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     case = load_case(VALID_CASES[0])
     names = {row["enterprise"] for row in case["fuels"]}
     settings.ZCP_MAX_ENTERPRISES_PER_YEAR = len(names) - 1
@@ -96,7 +96,7 @@ def test_an_import_past_the_enterprise_limit_names_the_sheet(client, cast, setti
 
     from accounting.sheets import SHEETS_BY_KEY
 
-    services.load_bundled_factor_sets()
+    publishing.load_bundled_factor_sets()
     settings.ZCP_MAX_ENTERPRISES_PER_YEAR = 2
     sheet = SHEETS_BY_KEY["enterprises"]
     book = Workbook()
