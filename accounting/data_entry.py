@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
 
 from accounting import importers
 from accounting.import_errors import ImportInvalid, RowError
@@ -28,6 +27,7 @@ from accounting.models import (
     ProcessRecord,
     ProductEnergyRecord,
 )
+from accounting.services import fuels_for
 from accounting.tasks import request_recalculation
 
 if TYPE_CHECKING:
@@ -179,10 +179,14 @@ def apply_upload(park, year: int, parsed: importers.Parsed, user) -> ImportBatch
         park_year, _created = ParkYear.objects.select_for_update().get_or_create(
             park=park, year=year
         )
-        if ImportBatch.objects.filter(park_year=park_year, sha256=parsed.sha256).exists():
-            raise ImportInvalid(
-                [RowError("—", None, "", _("同一文件已导入过该园区该年度，不再重复导入"))]
-            )
+        # The identical file again restores its data (the data changed since); unchanged, the
+        # import would do nothing and is refused. Checked under the lock, as it is applied.
+        if importers.earlier_import(park_year, parsed.sha256) is not None:
+            _code, fuels = fuels_for(park_year, year)
+            if importers.same_as_current(park_year, parsed.data, fuels):
+                raise ImportInvalid(
+                    [RowError("—", None, "", importers.unchanged_message(parsed.sha256))]
+                )
         replace_data(park_year, parsed.data)
         batch = ImportBatch.objects.create(
             park_year=park_year,

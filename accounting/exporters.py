@@ -132,7 +132,7 @@ def guiding_rows(park_year: ParkYear | None) -> list[list]:
     return rows
 
 
-def _all_rows(park_year: ParkYear | None) -> Iterator[tuple[Any, Iterable[list]]]:
+def all_rows(park_year: ParkYear | None) -> Iterator[tuple[Any, Iterable[list]]]:
     rows = record_rows(park_year)
     for sheet in SHEETS:
         yield sheet, (guiding_rows(park_year) if sheet.key == "guiding" else rows[sheet.key])
@@ -153,7 +153,7 @@ def export_xlsx(park_year: ParkYear | None) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    for sheet, rows in _all_rows(park_year):
+    for sheet, rows in all_rows(park_year):
         ws = book.create_sheet(sheet.title)
         ws.append(sheet.headers)
         for row in rows:
@@ -170,7 +170,7 @@ def export_xlsx(park_year: ParkYear | None) -> bytes:
 def export_csv_zip(park_year: ParkYear | None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for sheet, rows in _all_rows(park_year):
+        for sheet, rows in all_rows(park_year):
             text = io.StringIO()
             writer = csv.writer(text)
             writer.writerow(sheet.headers)

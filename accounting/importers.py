@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounting import exporters
 from accounting.case_upload import parse_case_file
 from accounting.import_errors import ImportInvalid, RowError, year_limit_errors
 from accounting.method import case as casefile
@@ -577,20 +578,6 @@ def parse_upload(
     """Check the whole file; raise ImportInvalid with every error, or store and return it."""
     sha = sha256_of(content)
     errors: list[RowError] = []
-    if (
-        park_year is not None
-        and ImportBatch.objects.filter(park_year=park_year, sha256=sha).exists()
-    ):
-        raise ImportInvalid(
-            [
-                RowError(
-                    "—",
-                    None,
-                    "",
-                    _("同一文件已导入过该园区该年度（SHA-256 %s），不再重复导入") % sha[:12],
-                )
-            ]
-        )
     name = filename.lower()
     if name.endswith(".json"):
         data = parse_case_file(content, year=year, same_year=False)
@@ -613,6 +600,9 @@ def parse_upload(
             errors=errors,
         )
         parsed = Parsed(sha, filename, fmt, data)
+    # The same file again restores its data when the data changed since; unchanged, it is refused.
+    if earlier_import(park_year, sha) is not None and same_as_current(park_year, data, fuels):
+        raise ImportInvalid([RowError("—", None, "", unchanged_message(sha))])
     path = upload_path(park_year_key(park_id, year), sha)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
@@ -622,6 +612,60 @@ def parse_upload(
         encoding="utf-8",
     )
     return parsed
+
+
+def unchanged_message(sha: str) -> str:
+    return _("同一文件（SHA-256 %s）已导入过，与当前数据相同，无需导入") % sha[:12]
+
+
+def earlier_import(park_year: ParkYear | None, sha: str) -> ImportBatch | None:
+    """The latest import of the identical file into this park-year, if any."""
+    if park_year is None:
+        return None
+    batches = ImportBatch.objects.filter(park_year=park_year, sha256=sha)
+    return batches.order_by("-applied_at").first()
+
+
+def current_data(park_year: ParkYear | None, fuels: dict[str, Any]) -> dict[str, Any]:
+    """The park-year's stored data as the plain rows an upload gives (its export, read back)."""
+    tables: dict[str, list[tuple[int, list]]] = {}
+    with translation.override(TEMPLATE_LANGUAGE):
+        for sheet, rows in exporters.all_rows(park_year):
+            tables[str(sheet.title)] = [(1, list(sheet.headers))] + [
+                (number, list(row)) for number, row in enumerate(rows, start=2)
+            ]
+        data, _places = _parse_tables(tables, fuels, [])
+    return data
+
+
+def _same_value(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    try:
+        return Decimal(str(value)).normalize()
+    except ArithmeticError:
+        return str(value).strip()
+
+
+def _comparable(data: dict[str, Any]) -> dict[str, Any]:
+    tables: dict[str, Any] = {
+        s.key: sorted(
+            (tuple(_same_value(v) for v in row) for row in data.get(s.key, [])), key=repr
+        )
+        for s in SHEETS
+        if s.key != "guiding"
+    }
+    tables["guiding"] = {k: _same_value(v) for k, v in (data.get("guiding") or {}).items()}
+    return tables
+
+
+def same_as_current(
+    park_year: ParkYear | None, data: dict[str, Any], fuels: dict[str, Any]
+) -> bool:
+    """Whether importing ``data`` would leave the park-year's data as it is."""
+    if park_year is None:
+        return False
+    return _comparable(current_data(park_year, fuels)) == _comparable(data)
 
 
 class PreviewExpired(LookupError):

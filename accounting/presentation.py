@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,7 @@ from accounting.models import (
     ProcessRecord,
     ProductEnergyRecord,
 )
+from accounting.sheets import GUIDING_FIELDS, guiding_label
 from accounting.trace_store import TRACE_COLUMNS
 from zcparks import numbers
 
@@ -131,11 +133,83 @@ def source_mismatches(parsed: importers.Parsed, *, park, year: int) -> list[str]
     return found
 
 
-def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
-    """What the upload holds, and what the calculation would give with it."""
+_GUIDING_CODE_OF_FIELD = {field: code for code, field in GUIDING_FIELDS.items()}
+
+
+def _cell(column, value: Any, fuels: dict[str, str]) -> Any:
+    """A preview cell as a person reads it: labels for codes, 是/否 for booleans."""
+    if value is None:
+        return None
+    if column.kind == "bool" or isinstance(value, bool):
+        return _("是") if value else _("否")
+    if column.kind == "fuel":
+        return labels.energy_label(value, fuels)
+    if column.kind == "choice":
+        if column.key == "kind":
+            return labels.detail_label(value)
+        return labels.use_label(value)
+    return value
+
+
+def _by_energy_type(data: dict[str, Any], factor_set, *, year: int, park_name: str):
+    """(tce, tCO2) per energy type of ``data``; None when the engine refuses it."""
+    if not any(data.get(s.key) for s in importers.SHEETS if s.key != "guiding"):
+        return {}, {}
+    case = importers.case_from_data(
+        data, year=year, factor_set=factor_set.code, park_name=park_name
+    )
+    try:
+        tables = engine.evaluate(case, factor_set).breakdowns()
+    except CaseError:
+        return None
+    return tables["energy_tce"]["by_energy_type"], tables["emissions_t"]["by_energy_type"]
+
+
+def _signed(value: Decimal) -> str:
+    return ("+" if value > 0 else "") + numbers.tonnes(value)
+
+
+def replacement(
+    parsed: importers.Parsed, park_year, factor_set, *, year: int, park_name: str
+) -> dict[str, Any]:
+    """What the import replaces: per energy kind, the current and the imported energy (tce) and
+    emissions (tCO2) and their differences, all from the engine and exact until formatted."""
+    fuels = {code: fuel.name_zh for code, fuel in factor_set.fuels.items()}
+    imported = _by_energy_type(parsed.data, factor_set, year=year, park_name=park_name)
+    current_rows = importers.current_data(park_year, factor_set.fuels) if park_year else {}
+    current = _by_energy_type(current_rows, factor_set, year=year, park_name=park_name)
+    if imported is None:
+        return {"rows": [], "current_error": current is None}
+    now_tce, now_t = current if current is not None else ({}, {})
+    new_tce, new_t = imported
+    zero = Decimal(0)
+    rows = []
+    for key in sorted(
+        set(now_tce) | set(new_tce) | set(now_t) | set(new_t),
+        key=lambda k: -abs(new_tce.get(k, zero)),
+    ):
+        a, b = now_tce.get(key, zero), new_tce.get(key, zero)
+        c, d = now_t.get(key, zero), new_t.get(key, zero)
+        rows.append(
+            {
+                "label": labels.energy_label(key, fuels),
+                "tce_now": numbers.tonnes(a) if current is not None else "—",
+                "tce_new": numbers.tonnes(b),
+                "tce_diff": _signed(b - a) if current is not None else "—",
+                "t_now": numbers.tonnes(c) if current is not None else "—",
+                "t_new": numbers.tonnes(d),
+                "t_diff": _signed(d - c) if current is not None else "—",
+            }
+        )
+    return {"rows": rows, "current_error": current is None}
+
+
+def preview(parsed: importers.Parsed, *, park, year: int, park_year=None) -> dict[str, Any]:
+    """What the upload holds, what it replaces, and what the calculation would give with it."""
     data = parsed.data
     code = data.get("factor_set_code") or stored_factor_sets.code_for_year(year)
     factor_set = stored_factor_sets.resolve_factor_set(code) if code else None
+    fuels = {c: f.name_zh for c, f in factor_set.fuels.items()} if factor_set else {}
     samples = {}
     for sheet in importers.SHEETS:
         if sheet.key != "guiding":
@@ -143,7 +217,10 @@ def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
                 "title": sheet.title,
                 "headers": sheet.headers,
                 "count": len(data.get(sheet.key, [])),
-                "rows": data.get(sheet.key, [])[:5],
+                "rows": [
+                    [_cell(c, v, fuels) for c, v in zip(sheet.columns, row, strict=False)]
+                    for row in data.get(sheet.key, [])[:5]
+                ],
             }
     outcome, error = None, ""
     if factor_set is not None:
@@ -154,9 +231,14 @@ def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
             outcome = engine.evaluate(case, factor_set)
         except CaseError as exc:
             error = str(exc)
+    guiding = {}
+    for field_name, value in data.get("guiding", {}).items():
+        item = _GUIDING_CODE_OF_FIELD.get(field_name)
+        guiding[guiding_label(item) if item else field_name] = value
+    earlier = importers.earlier_import(park_year, parsed.sha256)
     return {
         "samples": samples.values(),
-        "guiding_items": data.get("guiding", {}),
+        "guiding_items": guiding,
         "outcome": outcome
         and {
             "energy_tce": numbers.tonnes(outcome.energy_tce),
@@ -167,6 +249,10 @@ def preview(parsed: importers.Parsed, *, park, year: int) -> dict[str, Any]:
         },
         "outcome_error": error,
         "mismatches": source_mismatches(parsed, park=park, year=year),
+        "replacement": replacement(parsed, park_year, factor_set, year=year, park_name=park.name)
+        if factor_set is not None
+        else None,
+        "restores": earlier and timezone.localtime(earlier.applied_at).strftime("%Y-%m-%d %H:%M"),
     }
 
 

@@ -221,8 +221,8 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
         if "cancel" in request.POST:
             importers.discard_parsed(park.pk, year, sha)
             return redirect("accounting:upload", park_id=park.pk, year=year)
-        context = presentation.preview(parsed, park=park, year=year)
-        if context["mismatches"] and not request.POST.get("acknowledge"):
+        mismatches = presentation.source_mismatches(parsed, park=park, year=year)
+        if mismatches and not request.POST.get("acknowledge"):
             # Another park's or year's file: imported only when the user says it is meant.
             return render(
                 request,
@@ -232,7 +232,7 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
                     "year": year,
                     "parsed": parsed,
                     "acknowledge_missing": True,
-                    **context,
+                    **presentation.preview(parsed, park=park, year=year, park_year=py),
                 },
                 status=400,
             )
@@ -252,7 +252,7 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
             "park": park,
             "year": year,
             "parsed": parsed,
-            **presentation.preview(parsed, park=park, year=year),
+            **presentation.preview(parsed, park=park, year=year, park_year=py),
         },
     )
 

@@ -261,7 +261,8 @@ class GuidingInputs(models.Model):
 
 
 class ImportBatch(models.Model):
-    """An applied upload. Its SHA-256 refuses the identical file a second time for the park-year."""
+    """An applied upload. The identical file (same SHA-256) may be applied again to restore its
+    data after a later change; each application is its own row."""
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "XLSX"
@@ -283,9 +284,7 @@ class ImportBatch(models.Model):
         ordering = ["-applied_at"]
         verbose_name = _("数据导入")
         verbose_name_plural = _("数据导入")
-        constraints = [
-            models.UniqueConstraint(fields=["park_year", "sha256"], name="import_unique_file"),
-        ]
+        indexes = [models.Index(fields=["park_year", "sha256"], name="import_file")]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.sha256[:12]})"

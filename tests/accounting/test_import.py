@@ -1,5 +1,6 @@
 """The import: every error listed with sheet, row and column; nothing written on any error;
-preview before apply; identical re-upload refused; formulas refused; export re-imports."""
+preview before apply; an identical re-upload that changes nothing refused; formulas refused;
+export re-imports."""
 
 from __future__ import annotations
 
@@ -91,14 +92,16 @@ def test_cancelled_preview_writes_nothing(cast, client, trial_set, on_commit):
     assert client.get(response["Location"]).status_code == 404
 
 
-def test_identical_reupload_for_the_same_park_year_is_refused(cast, client, trial_set, on_commit):
+def test_identical_reupload_that_would_change_nothing_is_refused(
+    cast, client, trial_set, on_commit
+):
     content = workbook_bytes(case_rows(load_case(GREEN)))
     client.force_login(cast.applicant_a)
     first = upload(client, cast.park_a, 2025, content)
     client.post(first["Location"], {"confirm": "1"})
     again = upload(client, cast.park_a, 2025, content)
     assert again.status_code == 400
-    assert "同一文件已导入过" in again.content.decode()
+    assert "已导入过，与当前数据相同，无需导入" in again.content.decode()
     assert ImportBatch.objects.count() == 1 and CalculationRun.objects.count() == 1
 
 
