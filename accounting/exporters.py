@@ -35,6 +35,9 @@ from accounting.models.data import (
 from accounting.sheets import GUIDING_ITEMS, SHEETS, TEMPLATE_LANGUAGE, guiding_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The park-year an exported workbook holds, as rows "key, value" of its notes sheet (keys in the
+# template's language, like the column headers).
+SOURCE_KEYS = {"park": "园区名称", "province": "所在省份", "year": "年度"}
 
 
 def _num(value: Any) -> Any:
@@ -160,6 +163,13 @@ def export_xlsx(park_year: ParkYear | None) -> bytes:
             ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v
                        for v in row])
     notes = book.create_sheet(_("说明"))
+    if park_year is not None:
+        # Whose data this is: read back by the import, which names a different park or year.
+        park = park_year.park
+        notes.append([SOURCE_KEYS["park"], park.name])
+        notes.append([SOURCE_KEYS["province"], park.province.name_zh])
+        notes.append([SOURCE_KEYS["year"], park_year.year])
+        notes.append([])
     for line in help_lines():
         notes.append([line])
     out = io.BytesIO()

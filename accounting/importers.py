@@ -146,6 +146,26 @@ def _xlsx_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple
     return tables
 
 
+def _workbook_source(tables: dict[str, list[tuple[int, list]]]) -> dict[str, Any]:
+    """The park, province and year an exported workbook names in its notes sheet (any sheet that
+    is not a template sheet), or {} when it names none."""
+    keys = {label: key for key, label in exporters.SOURCE_KEYS.items()}
+    titles = {str(s.title) for s in SHEETS}
+    source: dict[str, Any] = {}
+    for title, rows in tables.items():
+        if title in titles:
+            continue
+        for _number, values in rows[:10]:
+            if len(values) >= 2 and values[0] in keys and values[1] not in (None, ""):
+                source[keys[values[0]]] = str(values[1]).strip()
+    if "year" in source:
+        try:
+            source["year"] = int(Decimal(source["year"]))
+        except (ArithmeticError, ValueError):
+            source.pop("year")
+    return source
+
+
 def _zip_sheets(content: bytes, errors: list[RowError]) -> dict[str, list[tuple[int, list]]]:
     try:
         archive = untrusted.Archive(content)
@@ -591,6 +611,7 @@ def parse_upload(
             raise ImportInvalid(
                 [RowError("—", None, "", _("只接受 .xlsx、.zip（CSV）或 .json 文件"))]
             )
+        source = _workbook_source(tables)
         data = check_tables(
             tables,
             year=year,
@@ -599,6 +620,8 @@ def parse_upload(
             fuels=fuels,
             errors=errors,
         )
+        if source:
+            data["source"] = source
         parsed = Parsed(sha, filename, fmt, data)
     # The same file again restores its data when the data changed since; unchanged, it is refused.
     if earlier_import(park_year, sha) is not None and same_as_current(park_year, data, fuels):

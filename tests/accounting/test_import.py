@@ -129,7 +129,8 @@ def test_export_reimports_to_the_same_data_and_result(cast, client, trial_set, o
     client.force_login(cast.applicant_b)
     response = upload(client, cast.park_b, 2025, exported.content, name="export.xlsx")
     assert response.status_code == 302, response.content.decode()[:3000]
-    client.post(response["Location"], {"confirm": "1"})
+    # The workbook names 甲园区: importing it into 乙园区 needs the acknowledgement.
+    client.post(response["Location"], {"confirm": "1", "acknowledge": "1"})
     after = list(
         FuelRecord.objects.filter(park_year__park=cast.park_b)
         .order_by("id")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 
-from accounting.models import FuelRecord, ImportBatch
+from accounting.models import FuelRecord, ImportBatch, ParkYear
 
-from .conftest import VALID_CASES, load_case, upload
+from .conftest import VALID_CASES, import_case, load_case, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,28 @@ def test_a_file_of_this_park_and_year_imports_without_acknowledgement(
     assert "不一致" not in page and 'name="acknowledge"' not in page
     assert client.post(response["Location"], {"confirm": "1"}).status_code == 302
     assert ImportBatch.objects.count() == 1
+
+
+def test_a_workbook_exported_from_another_park_is_named_and_needs_acknowledgement(
+    cast, client, trial_set, on_commit
+):
+    client.force_login(cast.applicant_b)
+    import_case(client, cast.park_b, load_case(GREEN))
+    assert ParkYear.objects.filter(park=cast.park_b).exists()
+    exported = client.get(
+        reverse("accounting:download", args=[cast.park_b.pk, 2025, "data.xlsx"])
+    ).content
+
+    client.force_login(cast.applicant_a)
+    response = upload(client, cast.park_a, 2025, exported)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "文件所属园区“乙园区”（江苏省）与当前园区“甲园区”（江苏省）不一致" in page
+    assert client.post(response["Location"], {"confirm": "1"}).status_code == 400
+    assert not ParkYear.objects.filter(park=cast.park_a).exists()
+
+    # Its own export names its own park and year: no warning.
+    client.force_login(cast.applicant_b)
+    own = upload(client, cast.park_b, 2025, exported)
+    assert own.status_code == 302
+    assert "不一致" not in client.get(own["Location"]).content.decode()

@@ -50,7 +50,7 @@ def test_an_english_export_has_chinese_labels_and_imports_from_the_chinese_inter
     in_chinese(client)
     response = upload(client, cast.park_b, 2025, exported.content, name="export.xlsx")
     assert response.status_code == 302, response.content.decode()[:3000]
-    client.post(response["Location"], {"confirm": "1"})
+    client.post(response["Location"], {"confirm": "1", "acknowledge": "1"})  # 甲园区's file
     assert FuelRecord.objects.filter(park_year__park=cast.park_b).count() == (
         FuelRecord.objects.filter(park_year__park=cast.park_a).count()
     )
