@@ -126,7 +126,7 @@ def _apply(user, park, year: int, parsed: Parsed) -> ImportBatch:
     try:
         return data_entry.apply_upload(park, year, parsed, user)
     except ImportInvalid as exc:
-        # apply_upload refuses only the same data a second time for the park-year.
+        # apply_upload refuses only a file imported before that would change nothing now.
         raise Conflict(exc.errors[0].message, code="already_imported") from None
 
 

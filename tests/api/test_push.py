@@ -126,6 +126,16 @@ def test_the_same_data_pushed_twice_is_refused_as_already_imported(api, cast, tr
     assert ImportBatch.objects.count() == 1
 
 
+def test_the_same_data_pushed_again_after_a_change_restores_it(api, cast, trial_set, on_commit):
+    assert put(api, rows_url(cast.park_a), GOOD).status_code == 201
+    before = FuelRecord.objects.count()
+    other = load_case(VALID_CASES[1])
+    assert put(api, case_url(cast.park_a), other).status_code == 201
+    assert FuelRecord.objects.count() != before
+    assert put(api, rows_url(cast.park_a), GOOD).status_code == 201
+    assert FuelRecord.objects.count() == before and ImportBatch.objects.count() == 3
+
+
 def test_a_whole_case_document_is_pushed_and_checked_by_the_engine(api, cast, trial_set, on_commit):
     case = load_case(VALID_CASES[0])
     case["year"] = 2025
