@@ -1,4 +1,6 @@
-"""The e-mails of a transition: who is told, and what (sent by the `notify` effect)."""
+"""The e-mails of a transition: who is told, and what (sent by the `notify` effect); and the
+e-mails of an expert's assignment (to the expert, with the link to declare) and of a declared
+conflict of interest (to whoever assigned the expert)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,63 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .models import APPLICANT_LABELS, ApplicationEvent, Role, Status, User
+from .models import (
+    APPLICANT_LABELS,
+    ApplicationEvent,
+    ConflictOfInterest,
+    ReviewAssignment,
+    Role,
+    Status,
+    User,
+)
+
+
+def _link(name: str, pk: int) -> str:
+    return settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(name, args=[pk])
+
+
+def _send_one(person: User, subject: str, lines: list[str]) -> int:
+    if not person.email or not person.is_active:
+        return 0
+    send_mass_mail([(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [person.email])],
+                   fail_silently=False)
+    return 1
+
+
+def send_for_assignment(assignment_id: int | None) -> int:
+    """Tell the expert they were assigned, with the link to declare (nothing if the assignment
+    has been removed since)."""
+    assignment = (ReviewAssignment.objects.select_related("application__park__province",
+                                                          "application__batch", "assignee")
+                  .filter(pk=assignment_id).first() if assignment_id else None)
+    if assignment is None:
+        return 0
+    park = assignment.application.park
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send_one(assignment.assignee, str(_("【零碳园区申报】评审指派：%(park)s") % {
+            "park": park.name}), [
+            _("您已被指派为 %(park)s（%(province)s）申报书（%(batch)s）的评审专家。") % {
+                "park": park.name, "province": park.province,
+                "batch": assignment.application.batch},
+            _("查看申报材料前，请先声明与该园区有无利益冲突：%(link)s") % {
+                "link": _link("review_detail", assignment.application_id)},
+        ])
+
+
+def send_for_conflict(conflict_id: int) -> int:
+    """Tell whoever assigned the expert that the expert declared a conflict and left."""
+    conflict = ConflictOfInterest.objects.select_related(
+        "application__park", "expert", "assigned_by").get(pk=conflict_id)
+    park = conflict.application.park
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【零碳园区申报】专家声明利益冲突：%(park)s") % {"park": park.name}
+        return _send_one(conflict.assigned_by, str(subject), [
+            _("评审专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出对该申报书的评审。") % {
+                "expert": conflict.expert, "park": park.name},
+            _("说明：%(reason)s") % {"reason": conflict.reason},
+            _("请另行指派专家：%(link)s") % {
+                "link": _link("review_detail", conflict.application_id)},
+        ])
 
 
 def recipients_for(event: ApplicationEvent) -> list[User]:

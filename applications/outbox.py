@@ -26,11 +26,13 @@ from django.utils import timezone
 
 from .models import (
     ApplicationEvent,
+    ConflictOfInterest,
     EffectKind,
     EffectStatus,
     Letter,
     LetterStatus,
     PendingEffect,
+    ReviewAssignment,
 )
 
 RETRY_SECONDS = 300  # default of settings.ZCP_EFFECT_RETRY_SECONDS
@@ -57,10 +59,17 @@ class AttemptFailed(Exception):
 
 
 def record(
-    kind: str, *, event: ApplicationEvent | None = None, letter: Letter | None = None
+    kind: str,
+    *,
+    event: ApplicationEvent | None = None,
+    letter: Letter | None = None,
+    assignment: ReviewAssignment | None = None,
+    conflict: ConflictOfInterest | None = None,
 ) -> PendingEffect:
     """Owe an effect; the caller's transaction commits it with the change it belongs to."""
-    return PendingEffect.objects.create(kind=kind, event=event, letter=letter)
+    return PendingEffect.objects.create(
+        kind=kind, event=event, letter=letter, assignment=assignment, conflict=conflict
+    )
 
 
 def mark_dispatched(effect_ids: Iterable[int], now: datetime | None = None) -> None:

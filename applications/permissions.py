@@ -7,7 +7,10 @@ holds (the named sets of applications/models/states.py) and a scope:
 - `own_park`: the user's own park;
 - `own_province`: the parks of the user's province;
 - `reached_ndrc`: what a province recommended to NDRC (also after NDRC returned it);
-- `assigned`: what NDRC assigned to the user.
+- `assigned`: what NDRC assigned to the user;
+- `declared`: assigned, and the user declared no conflict of interest (an expert reads nothing of
+  an application before that);
+- `undeclared`: assigned, and the user has not declared yet (all they may do is declare).
 
 Everything asks the table, never a role: `may(user, key, application)` for one application
 (without an application: whether the role holds the permission anywhere), `permitted(user, key)`
@@ -59,6 +62,8 @@ class Scope(StrEnum):
     OWN_PROVINCE = "own_province"
     REACHED_NDRC = "reached_ndrc"
     ASSIGNED = "assigned"
+    DECLARED = "declared"
+    UNDECLARED = "undeclared"
 
 
 @dataclass(frozen=True)
@@ -97,20 +102,25 @@ def _roles(key: str, label: Promise, *roles: str) -> Permission:
 A, P, N, E, ADMIN = Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN
 
 # Who sees an application at all; the permissions that only read it share these rules.
+# An expert sees an application only once they declared no conflict of interest.
 _SEE = (
     Rule(A, Scope.OWN_PARK),
     Rule(P, Scope.OWN_PROVINCE, SUBMITTED_ONCE),
     Rule(N, Scope.REACHED_NDRC),
-    Rule(E, Scope.ASSIGNED, SUBMITTED_ONCE),
+    Rule(E, Scope.DECLARED, SUBMITTED_ONCE),
     Rule(ADMIN),
 )
-# Who opens the review page: everyone who sees the application but the park.
-_REVIEW_PAGE = tuple(rule for rule in _SEE if rule.role != A)
+# Reviewers' internal material: everyone who sees the application but the park.
+_REVIEW_MATERIAL = tuple(rule for rule in _SEE if rule.role != A)
+# Who opens the review page: the same, and an assigned expert before declaring (the page then
+# shows the park's name and the declaration, nothing else).
+_REVIEW_PAGE = tuple(Rule(E, Scope.ASSIGNED, SUBMITTED_ONCE) if rule.role == E else rule
+                     for rule in _REVIEW_MATERIAL)
 # The province while it decides, NDRC's reviewers and the assigned experts while NDRC reviews.
 _SCORE = (
     Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
     Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE),
-    Rule(E, Scope.ASSIGNED, NATIONAL_STAGE),
+    Rule(E, Scope.DECLARED, NATIONAL_STAGE),
 )
 
 PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
@@ -138,15 +148,16 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
     # What the park will read is said by the side that decides, not by an expert.
     _p("comment_to_park", _("发表园区可见的评审意见"),
        *(rule for rule in _SCORE if rule.role != E)),
+    _p("declare_conflict", _("声明有无利益冲突"), Rule(E, Scope.UNDECLARED, SUBMITTED_ONCE)),
     _p("assign", _("指派评审人员和专家"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
     _p("read_province_material", _("阅读省级内部意见和评分"),
-       *(rule for rule in _REVIEW_PAGE)),
+       *(rule for rule in _REVIEW_MATERIAL)),
     _p("read_ndrc_material", _("阅读国家级内部意见、专家评分和指派"),
-       *(rule for rule in _REVIEW_PAGE if rule.role != P)),
+       *(rule for rule in _REVIEW_MATERIAL if rule.role != P)),
     # --- Letters, dossier and exports ---
     _p("download_letter", _("下载正式文书"), *_SEE),
     _p("retry_letter", _("重试生成文书"),
-       *(rule for rule in _REVIEW_PAGE if rule.role != E)),
+       *(rule for rule in _REVIEW_MATERIAL if rule.role != E)),
     _p("reissue_letter", _("重新出具文书"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
     _p("download_dossier", _("下载审计档案"), *_SEE),
     _p("download_book", _("下载申报书（PDF）"), *_SEE),
@@ -178,13 +189,20 @@ def _rules(user: User | AnonymousUser | None, key: str) -> tuple[Rule, ...]:
     return tuple(rule for rule in PERMISSIONS[key].rules if rule.role == role)
 
 
-def _assigned(user: User, application: Application) -> bool:
+def _assignment(user: User, application: Application) -> ReviewAssignment | None:
     # The review page prefetches the assignments: ask them instead of the database.
     cached = getattr(application, "_prefetched_objects_cache", {}).get("assignments")
     if cached is not None:
-        return any(a.assignee_id == user.pk for a in cached)
+        return next((a for a in cached if a.assignee_id == user.pk), None)
     return ReviewAssignment.objects.filter(application_id=application.pk,
-                                           assignee_id=user.pk).exists()
+                                           assignee_id=user.pk).first()
+
+
+def _assignments(user: User, declared: bool | None = None) -> Q:
+    mine = ReviewAssignment.objects.filter(application=OuterRef("pk"), assignee_id=user.pk)
+    if declared is not None:
+        mine = mine.filter(declared_at__isnull=not declared)
+    return Q(Exists(mine))
 
 
 def _in_scope(user: User, scope: Scope, application: Application) -> bool:
@@ -197,8 +215,11 @@ def _in_scope(user: User, scope: Scope, application: Application) -> bool:
                 and user.province_id == application.park.province_id)
     if scope == Scope.REACHED_NDRC:
         return application.status in REACHED_NDRC or application.ever_recommended
-    if scope == Scope.ASSIGNED:
-        return _assigned(user, application)
+    if scope in (Scope.ASSIGNED, Scope.DECLARED, Scope.UNDECLARED):
+        assignment = _assignment(user, application)
+        if assignment is None or scope == Scope.ASSIGNED:
+            return assignment is not None
+        return (assignment.declared_at is not None) == (scope == Scope.DECLARED)
     raise ValueError(scope)
 
 
@@ -213,8 +234,11 @@ def scope_q(user: User, scope: Scope) -> Q:
     if scope == Scope.REACHED_NDRC:
         return Q(status__in=REACHED_NDRC) | Q(ever_recommended=True)
     if scope == Scope.ASSIGNED:
-        return Q(Exists(ReviewAssignment.objects.filter(application=OuterRef("pk"),
-                                                        assignee_id=user.pk)))
+        return _assignments(user)
+    if scope == Scope.DECLARED:
+        return _assignments(user, declared=True)
+    if scope == Scope.UNDECLARED:
+        return _assignments(user, declared=False)
     raise ValueError(scope)
 
 

@@ -107,6 +107,10 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         ),
         "sees_assignments": sees_ndrc,
         "assignments": list(application.assignments.all()) if sees_ndrc else [],
+        # Experts who declared a conflict and left: NDRC's record, shown to its reviewers.
+        "conflicts": list(application.conflicts.all())
+        if sees_ndrc and permissions.may(user, "assign", application)
+        else [],
         "letters": list(application.letters.all()),
         "can_review": permissions.may(user, "score", application),
         "can_comment": permissions.may(user, "comment", application),

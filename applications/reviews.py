@@ -7,6 +7,10 @@
   expert on an application; `save_score` / `add_comment` for whoever may score or comment on it
   now; who may is the permission table's (`assign`, `score`, `comment`, `comment_to_park`);
   `score_summary` gives each sheet and the averages.
+- `declare_no_conflict` / `declare_conflict`: an assigned expert declares before reading the
+  application (`declare_conflict` of the table); a conflict removes the assignment, keeps a
+  `ConflictOfInterest` record and mails whoever assigned the expert. `assign` mails the expert
+  the link to declare. Mail is owed in the outbox and sent after commit (`tasks`).
 """
 from __future__ import annotations
 
@@ -15,15 +19,18 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions
+from . import outbox, permissions, tasks
 from .models import (
     CRITERIA,
     SCORE_LIMITS,
     Application,
     AssignmentKind,
     CommentVisibility,
+    ConflictOfInterest,
+    EffectKind,
     ReviewAssignment,
     ReviewComment,
     ReviewScore,
@@ -94,11 +101,60 @@ def assign(user: User, application: Application, assignee: User,
     kind = KIND_BY_ROLE[assignee.role]
     try:
         with transaction.atomic():
-            return ReviewAssignment.objects.create(
+            assignment = ReviewAssignment.objects.create(
                 application=application, assignee=assignee, kind=kind, assigned_by=user
             )
+            if kind == AssignmentKind.EXPERT:
+                # The expert learns of it by mail, with the link to declare.
+                tasks.dispatch_after_commit(
+                    [outbox.record(EffectKind.NOTIFY_ASSIGNED, assignment=assignment)])
+            return assignment
     except IntegrityError:
         raise ReviewError(str(_("被指派人：%(name)s 已被指派。")) % {"name": assignee}) from None
+
+
+def _own_undeclared_assignment(user: User, application: Application) -> ReviewAssignment:
+    if not permissions.may(user, "declare_conflict", application):
+        raise ReviewError(str(_("您没有待声明的指派。")))
+    assignment = (ReviewAssignment.objects.select_for_update()
+                  .filter(application=application, assignee=user, declared_at__isnull=True)
+                  .first())
+    if assignment is None:  # declared meanwhile, in another tab
+        raise ReviewError(str(_("您已对该申报书作出声明。")))
+    return assignment
+
+
+@transaction.atomic
+def declare_no_conflict(user: User, application: Application) -> ReviewAssignment:
+    """The expert declares no conflict of interest; from now on they read and score."""
+    assignment = _own_undeclared_assignment(user, application)
+    assignment.declared_at = timezone.now()
+    assignment.save(update_fields=["declared_at"])
+    return assignment
+
+
+REASON_MAX = 2000
+
+
+@transaction.atomic
+def declare_conflict(user: User, application: Application, reason: str) -> ConflictOfInterest:
+    """The expert declares a conflict: the assignment is removed (for good; NDRC may assign
+    someone else), the declaration is recorded and whoever assigned the expert is mailed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError(str(_("利益冲突说明：请说明存在何种利益冲突。")))
+    if "\x00" in reason:  # PostgreSQL cannot store it
+        raise ReviewError(str(_("利益冲突说明：不能包含空字符（NUL）。")))
+    if len(reason) > REASON_MAX:
+        raise ReviewError(str(_("利益冲突说明：不能超过 %(max)s 个字。")) % {"max": REASON_MAX})
+    assignment = _own_undeclared_assignment(user, application)
+    conflict = ConflictOfInterest.objects.create(
+        application=application, expert=user, assigned_by_id=assignment.assigned_by_id,
+        assigned_at=assignment.assigned_at, reason=reason,
+    )
+    assignment.delete()
+    tasks.dispatch_after_commit([outbox.record(EffectKind.NOTIFY_CONFLICT, conflict=conflict)])
+    return conflict
 
 
 def unassign(user: User, assignment: ReviewAssignment) -> None:

@@ -42,6 +42,14 @@ HANDLERS: dict[str, outbox.Handler] = {
         run=lambda effect: notifications.send_for_event(effect.event_id),
         max_attempts=NOTIFY_ATTEMPTS,
     ),
+    EffectKind.NOTIFY_ASSIGNED: outbox.Handler(
+        run=lambda effect: notifications.send_for_assignment(effect.assignment_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+    EffectKind.NOTIFY_CONFLICT: outbox.Handler(
+        run=lambda effect: notifications.send_for_conflict(effect.conflict_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
 }
 
 

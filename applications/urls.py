@@ -59,6 +59,7 @@ urlpatterns = [
     path("review/<int:pk>/", review_views.review_detail, name="review_detail"),
     path("review/<int:pk>/score/", review_views.review_score, name="review_score"),
     path("review/<int:pk>/comment/", review_views.review_comment, name="review_comment"),
+    path("review/<int:pk>/declare/", review_views.review_declare, name="review_declare"),
     path("review/<int:pk>/assign/", review_views.review_assign, name="review_assign"),
     path("review/<int:pk>/assign/<int:assignment_id>/delete/", review_views.review_unassign,
          name="review_unassign"),

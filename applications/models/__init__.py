@@ -10,10 +10,12 @@ from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
 from .letters import REFERENCE_PREFIX, Letter, LetterCounter, LetterKind, LetterStatus
 from .people import Park, ParkScope, Province, Role, User, ZoneLevel
 from .reviews import (
+    CONFLICT_DECLARATION,
     CRITERIA,
     SCORE_LIMITS,
     AssignmentKind,
     CommentVisibility,
+    ConflictOfInterest,
     ReviewAssignment,
     ReviewComment,
     ReviewScore,
@@ -72,9 +74,11 @@ __all__ = [
     "EventAction",
     "ImmutableRecord",
     # Reviews and letters.
+    "CONFLICT_DECLARATION",
     "CRITERIA",
     "SCORE_LIMITS",
     "AssignmentKind",
+    "ConflictOfInterest",
     "CommentVisibility",
     "ReviewAssignment",
     "ReviewComment",

@@ -14,11 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .events import ApplicationEvent
 from .letters import Letter
+from .reviews import ConflictOfInterest, ReviewAssignment
 
 
 class EffectKind(models.TextChoices):
     RENDER_LETTER = "render_letter", _("生成正式文书")
     NOTIFY = "notify", _("发送通知邮件")
+    NOTIFY_ASSIGNED = "notify_assigned", _("通知被指派的专家")
+    NOTIFY_CONFLICT = "notify_conflict", _("通知专家的利益冲突声明")
 
 
 class EffectStatus(models.TextChoices):
@@ -33,6 +36,11 @@ class PendingEffect(models.Model):
                               related_name="effects", verbose_name=_("对应流转"))
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="effects", verbose_name=_("正式文书"))
+    # Gone when the assignment is removed before its mail went out: then nothing is sent.
+    assignment = models.ForeignKey(ReviewAssignment, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("评审指派"))
+    conflict = models.ForeignKey(ConflictOfInterest, on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name=_("利益冲突声明"))
     status = models.CharField(_("状态"), max_length=16, choices=EffectStatus.choices,
                               default=EffectStatus.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
@@ -49,7 +57,9 @@ class PendingEffect(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind=EffectKind.RENDER_LETTER, letter__isnull=False)
-                           | Q(kind=EffectKind.NOTIFY, event__isnull=False)),
+                           | Q(kind=EffectKind.NOTIFY, event__isnull=False)
+                           | Q(kind=EffectKind.NOTIFY_ASSIGNED)
+                           | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)),
                 name="pending_effect_has_its_subject",
             ),
             # One notification per event, ever; one open rendering per letter.

@@ -38,6 +38,9 @@ class ReviewAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     assigned_at = models.DateTimeField(_("指派时间"), auto_now_add=True)
+    # An expert declares before reading anything: empty until they declared no conflict of
+    # interest (a declared conflict removes the assignment and leaves a ConflictOfInterest).
+    declared_at = models.DateTimeField(_("声明无利益冲突时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["assigned_at", "pk"]
@@ -50,6 +53,37 @@ class ReviewAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} → {self.assignee}"
+
+
+# What an expert declares before the application's material is shown to them.
+CONFLICT_DECLARATION = _(
+    "本人承诺：与该园区及其管理机构、园区内企业、为该申报提供咨询或编制服务的机构均无雇佣、"
+    "合作、投资、咨询或亲属关系；近三年未参与该省份对该申报的审核工作，亦未与该省级审核人员就"
+    "该申报存在利害关系；不存在其他可能影响公正评审的情形。如存在上述任一情形，应声明利益冲突并"
+    "回避评审。"
+)
+
+
+class ConflictOfInterest(models.Model):
+    """An expert declared a conflict of interest: the assignment is gone, this record stays."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="conflicts")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("评审专家"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("指派人"))
+    assigned_at = models.DateTimeField(_("指派时间"))
+    declared_at = models.DateTimeField(_("声明时间"), auto_now_add=True)
+    reason = models.TextField(_("利益冲突说明"))
+
+    class Meta:
+        ordering = ["declared_at", "pk"]
+        verbose_name = _("利益冲突声明")
+        verbose_name_plural = _("利益冲突声明")
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.expert}"
 
 
 def _score_field(label):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,11 +21,13 @@ from zcparks.params import BadParameter, int_param
 
 from .. import access, exports, permissions, queues, reviews, workflow
 from ..models import (
+    CONFLICT_DECLARATION,
     CRITERIA,
     SCORE_LIMITS,
     Application,
     ApplicationEvent,
     CommentVisibility,
+    ConflictOfInterest,
     ReviewAssignment,
     ReviewComment,
     ReviewScore,
@@ -101,14 +104,26 @@ def _load(request: HttpRequest, pk: int) -> Application:
             Prefetch("scores", queryset=ReviewScore.objects.select_related("reviewer")),
             Prefetch("review_comments", queryset=ReviewComment.objects.select_related("author")),
             Prefetch("assignments", queryset=ReviewAssignment.objects.select_related("assignee")),
+            Prefetch("conflicts", queryset=ConflictOfInterest.objects.select_related("expert")),
         ).get(pk=pk)
     except Application.DoesNotExist:
         raise Http404 from None
 
 
+def _declaration_page(request: HttpRequest, application: Application,
+                      reason: str = "", confirming: bool = False) -> HttpResponse:
+    """All an expert sees before declaring: the park, its province, and the declaration."""
+    return render(request, "applications/reviews/declare.html", {
+        "application": application, "declaration": CONFLICT_DECLARATION, "reason": reason,
+        "confirming": confirming,
+    })
+
+
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
+    if permissions.may(request.user, "declare_conflict", application):
+        return _declaration_page(request, application)
     context = review_context(request.user, application)
     context.update({
         "criteria": CRITERIA, "score_limits": SCORE_LIMITS, "sections": SECTIONS,
@@ -172,3 +187,29 @@ def review_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpRe
     except reviews.ReviewError as error:
         messages.error(request, str(error))
     return redirect("review_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def review_declare(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assigned expert's declaration: no conflict, or a conflict with its reason. A conflict
+    removes the assignment for good, so it is confirmed first (static/js/confirm.js sends
+    confirmed_act=1; without JavaScript this answers with a confirmation page)."""
+    application = access.get_reviewable_application(request.user, pk)
+    if not permissions.may(request.user, "declare_conflict", application):
+        raise PermissionDenied
+    conflict = request.POST.get("conflict") == "1"
+    reason = request.POST.get("reason", "")
+    try:
+        if not conflict:
+            reviews.declare_no_conflict(request.user, application)
+            messages.success(request, _("已声明无利益冲突，现在可以查看申报材料并评审。"))
+            return redirect("review_detail", pk=pk)
+        if request.POST.get("confirmed_act") != "1":
+            return _declaration_page(request, application, reason, confirming=True)
+        reviews.declare_conflict(request.user, application, reason)
+    except reviews.ReviewError as error:
+        messages.error(request, str(error))
+        return _declaration_page(request, application, reason)
+    messages.success(request, _("已声明利益冲突，您已退出对该申报书的评审。"))
+    return redirect("review_queue_mine")

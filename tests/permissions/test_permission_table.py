@@ -51,9 +51,10 @@ pytestmark = pytest.mark.django_db
 STATES = ("draft", "submitted", "returned", "returned_by_ndrc", "recommended", "not_recommended",
           "under_national_review", "approved", "rejected")
 # The people: A's applicant and B's (same province), A's province and another one, a national
-# reviewer, the expert assigned to the application and one who is not, an administrator.
+# reviewer, the expert assigned to the application (who declared no conflict of interest), one
+# assigned who has not declared yet, one who is not assigned, an administrator.
 ACTORS = ("applicant_a", "applicant_b", "provincial_a", "provincial_other", "national", "expert",
-          "expert_other", "admin")
+          "expert_new", "expert_other", "admin")
 
 #                  draft sub ret retN rec notR under appr rej
 _SEES = """
@@ -63,12 +64,17 @@ _SEES = """
     expert           .    x   x   x    x   x    x     x    x
     admin            x    x   x   x    x   x    x     x    x
 """
-_REVIEW_PAGE = """
+_REVIEW_MATERIAL = """
     provincial_a     .    x   x   x    x   x    x     x    x
     national         .    .   .   x    x   .    x     x    x
     expert           .    x   x   x    x   x    x     x    x
     admin            x    x   x   x    x   x    x     x    x
 """
+# The expert who has not declared opens the review page, which shows only the declaration.
+_UNDECLARED = """
+    expert_new       .    x   x   x    x   x    x     x    x
+"""
+_REVIEW_PAGE = _REVIEW_MATERIAL + _UNDECLARED.strip("\n")
 _PARK_EDITS = """
     applicant_a      x    .   x   x    .   .    .     .    .
 """
@@ -111,11 +117,12 @@ POLICY: dict[str, str] = {
     provincial_a     .    x   .   .    .   .    .     .    .
     national         .    .   .   .    x   .    x     .    .
     """,
+    "declare_conflict": _UNDECLARED,
     "assign": """
     national         .    .   .   x    x   .    x     x    x
     admin            x    x   x   x    x   x    x     x    x
     """,
-    "read_province_material": _REVIEW_PAGE,
+    "read_province_material": _REVIEW_MATERIAL,
     "read_ndrc_material": """
     national         .    .   .   x    x   .    x     x    x
     expert           .    x   x   x    x   x    x     x    x
@@ -196,7 +203,9 @@ def _letter(application: Application, status: str, n: int) -> Letter | None:
 @pytest.fixture
 def people(cast) -> dict[str, User]:
     """The cast by the names of ACTORS, with a second expert who is assigned to nothing."""
-    found = {actor: getattr(cast, actor) for actor in ACTORS if actor != "expert_other"}
+    found = {actor: getattr(cast, actor) for actor in ACTORS
+             if actor not in ("expert_new", "expert_other")}
+    found["expert_new"] = UserFactory(username="expert_new", role=Role.EXPERT)
     found["expert_other"] = UserFactory(username="expert_other", role=Role.EXPERT)
     found["spare"] = UserFactory(username="expert_spare", role=Role.EXPERT)
     return found
@@ -213,6 +222,9 @@ def build_world(cast, people: dict[str, User], state: str, batch: str = "2025年
         pk=application.pk)
     # Arranged directly, in every state (a draft too): the rules must hold whatever exists.
     ReviewAssignment.objects.create(application=application, assignee=cast.expert,
+                                    kind=AssignmentKind.EXPERT, assigned_by=cast.national,
+                                    declared_at=timezone.now())
+    ReviewAssignment.objects.create(application=application, assignee=people["expert_new"],
                                     kind=AssignmentKind.EXPERT, assigned_by=cast.national)
     ReviewComment.objects.create(application=application, author=cast.provincial_a,
                                  text=PROVINCE_NOTE, visibility=CommentVisibility.INTERNAL)
@@ -363,6 +375,7 @@ DOORS: dict[str, Door] = {
     "comment": _service(lambda user, app, w: reviews.add_comment(user, app, "内部", "internal")),
     "comment_to_park": _service(lambda user, app, w: reviews.add_comment(user, app, "公开",
                                                                          "public")),
+    "declare_conflict": _service(lambda user, app, w: reviews.declare_no_conflict(user, app)),
     "assign": _service(lambda user, app, w: reviews.assign(user, app, w.spare_expert)),
     "read_province_material": _reads(PROVINCE_NOTE, "prov_js"),
     "read_ndrc_material": _reads(NDRC_NOTE, "expert_a"),
@@ -490,6 +503,7 @@ def test_an_experts_comment_never_goes_to_the_park_directly(cast):
     application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
                            "under_national_review", cast)
     reviews.assign(cast.national, application, cast.expert)
+    reviews.declare_no_conflict(cast.expert, application)
     with pytest.raises(reviews.ReviewError, match="可见范围"):
         reviews.add_comment(cast.expert, application, "给园区的话", "public")
     assert not ReviewComment.objects.filter(visibility="public").exists()

@@ -21,6 +21,7 @@ def test_review_page_shows_each_reviewers_scores_and_the_average(client, cast,
     application = submitted_with_energy()
     expert = UserFactory(username="expert", role=Role.EXPERT)
     reviews.assign(cast.national, application, expert)
+    reviews.declare_no_conflict(expert, application)
     client.force_login(cast.national)
     client.post(reverse("review_score", args=[application.pk]), SHEET)
     client.force_login(expert)
@@ -184,6 +185,7 @@ def test_a_province_reads_its_own_internal_notes_but_not_ndrcs_nor_the_experts_s
 
     workflow.recommend(cast.provincial_a, application)
     reviews.assign(cast.national, application, cast.expert)
+    reviews.declare_no_conflict(cast.expert, application)
     reviews.add_comment(cast.national, application, "国家内部：规模偏小", "internal")
     reviews.save_score(cast.expert, application, SHEET)
 

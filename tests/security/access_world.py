@@ -61,6 +61,7 @@ def build_world(cast) -> World:
     )
     assignment = reviews.assign(cast.national, approved, cast.national)
     reviews.assign(cast.national, approved, cast.expert)
+    reviews.declare_no_conflict(cast.expert, approved)
     expert = UserFactory(username="expert", role=Role.EXPERT)  # not yet assigned
     park_year = ParkYear.objects.get(park=park, year=first.year - 1)
     issued = tokens.issue_token(applicant, park, "能碳平台")

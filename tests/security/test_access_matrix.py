@@ -107,6 +107,7 @@ PROBES: dict[str, Probe] = {
                             data=lambda w: {"text": "意见", "visibility": "internal"}),
     "review_assign": Probe(app("approved"), method="post",
                            data=lambda w: {"assignee": w.expert.pk, "kind": "expert"}),
+    "review_declare": Probe(app("approved"), method="post", data=lambda w: {"conflict": "0"}),
     "review_unassign": Probe(lambda w: {"pk": w.approved.pk,
                                         "assignment_id": w.assignment.pk}, method="post"),
     "review_decide": Probe(lambda w: {"pk": w.submitted.pk, "action": "recommend"},
@@ -197,6 +198,8 @@ EXPECTED: dict[str, str] = {
     "review_comment": "302 404 404 302 404 404 404 302",
     "review_assign": "302 404 404 302 404 302 302 302",
     "review_unassign": "302 404 404 302 404 302 302 302",
+    # Only an assigned expert who has not declared yet; the world's expert has declared.
+    "review_declare": "302 404 404 403 404 403 403 403",
     "review_decide": "302 404 404 302 404 404 404 403",
     "letter_download": "302 200 404 200 404 200 200 200",
     "letter_retry": "302 404 404 302 404 302 404 302",
@@ -408,6 +411,7 @@ def test_the_expert_is_refused_on_every_decision_route_even_where_assigned(clien
         complete_application(cast.park_a, cast.applicant_a, open_batch("2025年第四批")),
         "under_national_review", cast)
     reviews.assign(cast.national, under_review, cast.expert)
+    reviews.declare_no_conflict(cast.expert, under_review)
     assignment = under_review.assignments.get()
     client.force_login(cast.expert)
     decision = {"comment": "专家决定", "confirmed_act": "1"}
