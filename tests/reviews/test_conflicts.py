@@ -47,6 +47,8 @@ def test_an_undeclared_expert_sees_only_the_park_and_the_declaration(client, cas
     assert 'data-testid="conflict-declaration"' in page
     assert cast.park_a.name in page and str(cast.park_a.province) in page
     assert "近三年" in page
+    # Declaring a conflict asks first, in the dialog of every irreversible act.
+    assert "data-confirm-dialog" in page and "不可恢复" in page
     assert MATERIAL_MARK not in page and "summary" not in response.context
     for name in ("application_detail", "application_dossier", "application_book"):
         assert client.get(reverse(name, args=[assigned.pk])).status_code == 404, name
