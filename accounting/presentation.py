@@ -15,28 +15,13 @@ from accounting.forms import KINDS
 from accounting.method import engine
 from accounting.method.case import PARK, CaseError
 from accounting.models import (
-    ElectricityRecord,
-    Enterprise,
-    FuelRecord,
-    GenerationRecord,
-    HeatRecord,
     ParkYear,
-    ProcessRecord,
-    ProductEnergyRecord,
 )
 from accounting.sheets import GUIDING_FIELDS, guiding_label
 from accounting.trace_store import TRACE_COLUMNS
 from zcparks import numbers
 
-KIND_MODELS = {
-    "enterprises": Enterprise,
-    "fuels": FuelRecord,
-    "electricity": ElectricityRecord,
-    "generation": GenerationRecord,
-    "heat": HeatRecord,
-    "processes": ProcessRecord,
-    "products": ProductEnergyRecord,
-}
+KIND_MODELS = importers.SHEET_MODELS  # each kind of record and the model it is stored in
 GUIDING_LABELS = {
     "clean_energy": gettext_lazy("清洁能源消费占比"),
     "solid_waste": gettext_lazy("工业固废综合利用率"),
