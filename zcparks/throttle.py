@@ -35,15 +35,19 @@ logger = logging.getLogger(__name__)
 
 CACHE_ERRORS = (RedisError, OSError)
 WARNING_INTERVAL_SECONDS = 60  # at most one warning a minute per process while the cache is down
-_last_warning = 0.0
+_last_warning: dict[str, float] = {}
+
+
+def warn_cache_down(what: str, error: Exception) -> None:
+    """Log that `what` goes on without its cache, at most once a minute per process and kind."""
+    now = time.monotonic()
+    if now - _last_warning.get(what, -math.inf) >= WARNING_INTERVAL_SECONDS:
+        _last_warning[what] = now
+        logger.warning("%s not applied: its cache cannot be reached (%s)", what, error)
 
 
 def _warn_unthrottled(error: Exception) -> None:
-    global _last_warning
-    now = time.monotonic()
-    if now - _last_warning >= WARNING_INTERVAL_SECONDS:
-        _last_warning = now
-        logger.warning("Login/token throttle not applied: its cache cannot be reached (%s)", error)
+    warn_cache_down("Login/token throttle", error)
 
 
 # --- who is asking -------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ def test_the_nth_address_from_the_right_is_the_client(settings):
 
 
 def test_with_its_cache_down_login_still_works_and_warns(cast, caplog, monkeypatch):
-    monkeypatch.setattr(throttle, "_last_warning", 0.0)
+    monkeypatch.setattr(throttle, "_last_warning", {})
     # Nothing listens on port 1: every cache call fails to connect.
     unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                "LOCATION": "redis://127.0.0.1:1/0"}}

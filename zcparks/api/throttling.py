@@ -10,26 +10,17 @@ a lost counter must not turn into an outage for every park's platform. The gap i
 """
 from __future__ import annotations
 
-import logging
-import time
-
 from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
-logger = logging.getLogger(__name__)
+from zcparks.throttle import warn_cache_down
 
 DEFAULT_RATE = "120/min"
-UNLIMITED_WARNING_SECONDS = 60  # at most one warning a minute per process while the cache is down
-_last_warning = 0.0
 
 
 def _warn_unlimited(error: Exception) -> None:
-    global _last_warning
-    now = time.monotonic()
-    if now - _last_warning >= UNLIMITED_WARNING_SECONDS:
-        _last_warning = now
-        logger.warning("API rate limit not applied: its cache cannot be reached (%s)", error)
+    warn_cache_down("API rate limit", error)
 
 
 class ApiRateThrottle(SimpleRateThrottle):
