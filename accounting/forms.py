@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounting.importers import case_from_data
-from accounting.method import case as casefile
+from accounting.method import case as method_case
 from accounting.method.case import CaseError, parse_case
 from accounting.models import (
     ElectricityRecord,
@@ -72,8 +72,8 @@ class FuelForm(_RecordForm):
 
     def clean_fuel(self) -> str:
         code = self.cleaned_data["fuel"]
-        if code == casefile.RAW_COAL:
-            raise forms.ValidationError(casefile.RAW_COAL_MESSAGE)  # D4
+        if code == method_case.RAW_COAL:
+            raise forms.ValidationError(method_case.RAW_COAL_MESSAGE)  # D4
         if code not in self.fuels:
             raise forms.ValidationError(_("未知燃料“%(code)s”"), params={"code": code})
         return code
@@ -87,7 +87,7 @@ class ElectricityForm(_RecordForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         direction, kind = data.get("direction"), data.get("kind")
-        if direction and kind and kind not in casefile.ELECTRICITY_KINDS[direction]:
+        if direction and kind and kind not in method_case.ELECTRICITY_KINDS[direction]:
             self.add_error(
                 "kind", _("调入须为电网购电、直供非化石电力或绿证/绿电；调出须为化石或非化石电力")
             )

@@ -29,7 +29,7 @@ from django.utils.translation import pgettext
 from accounting import exporters
 from accounting.case_upload import parse_case_file
 from accounting.import_errors import ImportInvalid, RowError, year_limit_errors
-from accounting.method import case as casefile
+from accounting.method import case as method_case
 from accounting.method.case import CaseError, parse_case
 from accounting.models import (
     ElectricityRecord,
@@ -316,7 +316,7 @@ class _Checker:
         kind = column.kind
         if kind in ("text", "enterprise", "text_long"):
             text = str(value).strip()
-            limit = casefile.MAX_LONG_TEXT if kind == "text_long" else casefile.MAX_TEXT
+            limit = method_case.MAX_LONG_TEXT if kind == "text_long" else method_case.MAX_TEXT
             limit = min(limit, column_max_length(sheet, column) or limit)
             if len(text) > limit:
                 raise ValueError(_("最多 %s 个字符") % limit)
@@ -332,7 +332,7 @@ class _Checker:
                 raise ValueError(_("须为 1 至 12 的整数（留空表示全年）"))
             return value
         if kind == "number":
-            return str(casefile.number(value, ""))
+            return str(method_case.number(value, ""))
         if kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -342,8 +342,8 @@ class _Checker:
             raise ValueError(_("须为“是”或“否”"))
         if kind == "fuel":
             text = str(value)
-            if text == casefile.RAW_COAL or text == "原煤":
-                raise ValueError(casefile.RAW_COAL_MESSAGE)
+            if text == method_case.RAW_COAL or text == "原煤":
+                raise ValueError(method_case.RAW_COAL_MESSAGE)
             if text not in self.fuel_codes:
                 raise ValueError(_("未知燃料“%s”（填因子集中的燃料代码或中文名称）") % text)
             return self.fuel_codes[text]
@@ -454,7 +454,7 @@ def _guiding(rows: list[list], numbers: list[int], errors: list[RowError]) -> di
             continue
         if not GUIDING_ITEMS[item][2]:
             try:
-                value = str(casefile.number(value, ""))
+                value = str(method_case.number(value, ""))
             except CaseError as exc:
                 errors.append(RowError(sheet.title, number, "内容", exc.message))
                 continue
@@ -509,7 +509,7 @@ def case_from_data(
     elif g.get("product_energy_not_applicable"):
         guiding["product_energy"] = {"not_applicable": g["product_energy_not_applicable"]}
     return {
-        "schema": casefile.SCHEMA,
+        "schema": method_case.SCHEMA,
         "park": {"name": park_name},
         "year": year,
         "factor_set": factor_set,

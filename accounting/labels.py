@@ -43,6 +43,32 @@ USE_LABELS = {
     "process": _("工业过程"),
 }
 DETAIL_LABELS = {**ELECTRICITY_KIND_LABELS, **HEAT_KIND_LABELS}
+# The park's tier by its annual energy use (the engine's `tier` codes; thresholds in method.rules).
+TIER_LABELS = {
+    "below_200k": _("年综合能耗 20 万吨标准煤以下"),
+    "200k_1m": _("20 万—100 万吨标准煤"),
+    "1m_plus": _("100 万吨标准煤及以上"),
+}
+# The guiding indicators (Att.3) and the run's flags, by the engine's codes.
+GUIDING_LABELS = {
+    "clean_energy": _("清洁能源消费占比"),
+    "solid_waste": _("工业固废综合利用率"),
+    "waste_energy": _("余热余冷余压综合利用率"),
+    "water": _("工业用水重复利用率"),
+    "product_energy": _("产品单位能耗达到能耗限额标准二级"),
+}
+FLAG_LABELS = {
+    "threshold_provisional": _(
+        "年综合能耗低于 20 万吨标准煤：暂按 0.2 评价（门槛未公布）"
+    ),
+    "direct_green_below_50pct": _("绿电直供比例低于 50%（原则上要求）"),
+    "no_energy_consumption": _("综合能源消费量为零，无法计算单位能耗碳排放"),
+    "no_electricity_consumption": _("无电力消费"),
+    "missing_solid_waste": _("缺少工业固废数据"),
+    "missing_waste_energy": _("缺少余热余冷余压数据"),
+    "missing_water": _("缺少工业用水数据"),
+    "missing_product_energy": _("缺少产品能耗数据"),
+}
 
 
 def fuel_names(factor_set_id: int | None) -> dict[str, str]:

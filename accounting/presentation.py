@@ -8,7 +8,6 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounting import importers, labels, stored_factor_sets
 from accounting.forms import KINDS
@@ -22,25 +21,6 @@ from accounting.trace_store import TRACE_COLUMNS
 from zcparks import numbers
 
 KIND_MODELS = importers.SHEET_MODELS  # each kind of record and the model it is stored in
-GUIDING_LABELS = {
-    "clean_energy": gettext_lazy("清洁能源消费占比"),
-    "solid_waste": gettext_lazy("工业固废综合利用率"),
-    "waste_energy": gettext_lazy("余热余冷余压综合利用率"),
-    "water": gettext_lazy("工业用水重复利用率"),
-    "product_energy": gettext_lazy("产品单位能耗达到能耗限额标准二级"),
-}
-FLAG_LABELS = {
-    "threshold_provisional": gettext_lazy(
-        "年综合能耗低于 20 万吨标准煤：暂按 0.2 评价（门槛未公布）"
-    ),
-    "direct_green_below_50pct": gettext_lazy("绿电直供比例低于 50%（原则上要求）"),
-    "no_energy_consumption": gettext_lazy("综合能源消费量为零，无法计算单位能耗碳排放"),
-    "no_electricity_consumption": gettext_lazy("无电力消费"),
-    "missing_solid_waste": gettext_lazy("缺少工业固废数据"),
-    "missing_waste_energy": gettext_lazy("缺少余热余冷余压数据"),
-    "missing_water": gettext_lazy("缺少工业用水数据"),
-    "missing_product_energy": gettext_lazy("缺少产品能耗数据"),
-}
 TRACE_PAGE = 200
 
 
@@ -251,7 +231,7 @@ def result_context(run, fuels: dict[str, str]) -> dict[str, Any]:
         guiding.append(
             {
                 "name": name,
-                "label": GUIDING_LABELS.get(name, name),
+                "label": labels.GUIDING_LABELS.get(name, name),
                 "not_applicable": value.get("not_applicable"),
                 "value": numbers.share(value["value"])
                 if "value" in value
@@ -297,7 +277,7 @@ def result_context(run, fuels: dict[str, str]) -> dict[str, Any]:
         ],
         "bunker_memo": numbers.tonnes(r["emissions_t"]["bunker_memo"]),
         "guiding_rows": guiding,
-        "flags": [(f, FLAG_LABELS.get(f, f)) for f in r["flags"]],
+        "flags": [(f, labels.FLAG_LABELS.get(f, f)) for f in r["flags"]],
         "breakdown_tables": tables,
         "energy_rows": energy_rows,
         "chart_data": chart,

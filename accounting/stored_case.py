@@ -1,7 +1,7 @@
 """A park-year's case read from the database: as a `zcp-case/1` dict, or typed for the engine.
 
 - ``build_case(park_year)`` gives the `zcp-case/1` dict (the export, the case download and
-  tests use it); ``read_case(park_year, code)`` gives the same case as ``casefile.ParsedCase``
+  tests use it); ``read_case(park_year, code)`` gives the same case as ``method_case.ParsedCase``
   without the dict in between: what the recalculation uses. For every park-year, it equals
   ``parse_case(build_case(py) | {"factor_set": code})`` but for each row's ``rows``, the
   number of records summed into it, which a case dict cannot carry (a test holds the two

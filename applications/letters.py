@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounting import labels
 from zcparks import numbers
 
 from . import book, outbox, permissions, seals
@@ -61,13 +62,6 @@ DECISIONS = {
     "reject": _("不予纳入国家级零碳园区建设名单"),
     "recommend": _("同意推荐申报国家级零碳园区"),
     "return_for_revision": _("退回整改，请按意见修改后重新提交"),
-}
-GUIDING_LABELS = {
-    "clean_energy": _("清洁能源消费占比"),
-    "solid_waste": _("工业固废综合利用率"),
-    "waste_energy": _("余热余冷余压综合利用率"),
-    "water": _("工业用水重复利用率"),
-    "product_energy": _("产品单位能耗达到能耗限额标准二级"),
 }
 
 
@@ -188,7 +182,7 @@ def indicator_rows(calculation: dict[str, Any] | None) -> list[dict[str, Any]]:
         else:
             shown = numbers.share(value.get("value"))
             target = f"≥ {numbers.share(value.get('target'))}"
-        rows.append({"key": name, "core": False, "label": GUIDING_LABELS.get(name, name),
+        rows.append({"key": name, "core": False, "label": labels.GUIDING_LABELS.get(name, name),
                      "value": shown, "target": target, "pass": value.get("pass")})
     return rows
 

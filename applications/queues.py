@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounting import labels
 from zcparks.params import choice_param, code_param, int_param, text_param
 
 from . import access, permissions
@@ -22,11 +23,7 @@ QUEUES = {
     "national": _("国家评审"),
     "mine": _("指派给我"),
 }
-TIERS = {
-    "below_200k": _("年综合能耗 20 万吨标准煤以下"),
-    "200k_1m": _("20 万—100 万吨标准煤"),
-    "1m_plus": _("100 万吨标准煤及以上"),
-}
+TIERS = labels.TIER_LABELS
 SORTS = {
     "park": ("park__name", "pk"),
     "-park": ("-park__name", "-pk"),

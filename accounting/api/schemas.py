@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounting.method import case as casefile
+from accounting.method import case as method_case
 from accounting.sheets import GUIDING_ITEMS, SHEETS, Column
 
 NUMBER = {"anyOf": [{"type": "string", "example": "12.5"}, {"type": "number"}],
@@ -20,7 +20,7 @@ def _column(column: Column) -> dict[str, Any]:
     elif column.kind == "bool":
         schema = {"type": "boolean"}
     else:
-        limit = casefile.MAX_LONG_TEXT if column.kind == "text_long" else casefile.MAX_TEXT
+        limit = method_case.MAX_LONG_TEXT if column.kind == "text_long" else method_case.MAX_TEXT
         schema = {"type": "string", "maxLength": limit}
     if column.kind == "choice":
         schema["description"] = f"code or Chinese label ({column.choices})"
@@ -49,7 +49,7 @@ def rows_schema() -> dict[str, Any]:
     properties["guiding"] = {
         "type": "object",
         "description": "sheet “引导指标”: item code → value",
-        "properties": {code: ({"type": "string", "maxLength": casefile.MAX_LONG_TEXT} if is_text
+        "properties": {code: ({"type": "string", "maxLength": method_case.MAX_LONG_TEXT} if is_text
                               else {**NUMBER, "nullable": True})
                        for code, (_field, _label, is_text) in GUIDING_ITEMS.items()},
         "additionalProperties": False,
@@ -63,13 +63,13 @@ def _rows(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
 
 
 def case_schema() -> dict[str, Any]:
-    text = {"type": "string", "maxLength": casefile.MAX_TEXT}
+    text = {"type": "string", "maxLength": method_case.MAX_TEXT}
     return {
         "type": "object",
         "description": "a whole zcp-case/1 document (see docs: accounting method)",
         "required": ["schema", "year", "factor_set"],
         "properties": {
-            "schema": {"type": "string", "enum": [casefile.SCHEMA]},
+            "schema": {"type": "string", "enum": [method_case.SCHEMA]},
             "park": {"type": "object"},
             "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
             "factor_set": {"type": "string", "example": "ZCP-2025-trial"},

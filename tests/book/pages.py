@@ -6,8 +6,8 @@ import re
 from html.parser import HTMLParser
 
 from accounting import labels
+from accounting.labels import FLAG_LABELS, GUIDING_LABELS
 from accounting.models import FuelFactor
-from accounting.presentation import FLAG_LABELS, GUIDING_LABELS
 from applications import book
 from applications.eligibility import OUTCOME_LABELS
 
