@@ -42,7 +42,7 @@ if PRODUCTION:
 CSRF_TRUSTED_ORIGINS = env["DJANGO_CSRF_TRUSTED_ORIGINS"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "zcparks.admin_lookups.AdminConfig",  # the admin, its filters bounded (admin_lookups)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
