@@ -64,3 +64,18 @@ def test_a_malformed_length_is_left_to_django(client) -> None:
     response = client.generic("POST", reverse("login"), b"", CONTENT_LENGTH="²")
 
     assert response.status_code != 413
+
+
+def test_a_chunked_body_without_a_declared_length_is_never_read(client, cast) -> None:
+    # Transfer-Encoding: chunked declares no length. Django reads a body only as far as
+    # CONTENT_LENGTH says (none: nothing), so an endless chunked upload reaches no parser here;
+    # nginx's client_max_body_size bounds it before that (docs/deployment.md).
+    client.force_login(cast.applicant_a)
+    url = reverse("accounting:upload", args=[cast.park_a.pk, 2025])
+
+    response = client.generic(
+        "POST", url, b"", content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH="", HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": Unreadable()},
+    )
+
+    assert response.status_code < 500
