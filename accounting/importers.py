@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.base import ContentFile
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -60,6 +61,7 @@ from accounting.sheets import (
 )
 from accounting.xlsx_reader import Formula, XlsxError, read_workbook
 from zcparks import untrusted
+from zcparks.storage import private_storage
 from zcparks.untrusted import Refused
 
 
@@ -94,12 +96,12 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def upload_path(park_year_key: str, sha256: str) -> Path:
-    return (
-        Path(settings.PRIVATE_STORAGE_ROOT)
-        / "accounting-imports"
-        / f"{park_year_key}-{sha256}.json"
-    )
+PREVIEW_DIR = "accounting-imports"
+
+
+def upload_name(park_year_key: str, sha256: str) -> str:
+    """The stored preview's name in the private storage (zcparks/storage.py)."""
+    return f"{PREVIEW_DIR}/{park_year_key}-{sha256}.json"
 
 
 def park_year_key(park_id: int, year: int) -> str:
@@ -626,14 +628,11 @@ def parse_upload(
     # The same file again restores its data when the data changed since; unchanged, it is refused.
     if earlier_import(park_year, sha) is not None and same_as_current(park_year, data, fuels):
         raise ImportInvalid([RowError("—", None, "", unchanged_message(sha))])
-    path = upload_path(park_year_key(park_id, year), sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {"filename": filename, "format": parsed.format, "data": parsed.data}, ensure_ascii=False
-        ),
-        encoding="utf-8",
-    )
+    name = upload_name(park_year_key(park_id, year), sha)
+    private_storage.delete(name)  # the same file previewed again starts its hours again
+    private_storage.save(name, ContentFile(json.dumps(
+        {"filename": filename, "format": parsed.format, "data": parsed.data}, ensure_ascii=False
+    ).encode("utf-8")))
     return parsed
 
 
@@ -698,39 +697,45 @@ class PreviewExpired(LookupError):
 def load_parsed(park_id: int, year: int, sha256: str) -> Parsed | None:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         return None
-    path = upload_path(park_year_key(park_id, year), sha256)
-    if not path.is_file():
+    name = upload_name(park_year_key(park_id, year), sha256)
+    if not private_storage.exists(name):
         return None
-    if _expired(path, time.time()):
-        path.unlink(missing_ok=True)
+    if _expired(name, time.time()):
+        private_storage.delete(name)
         raise PreviewExpired
-    stored = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        stored = json.loads(private_storage.read(name).decode("utf-8"))
+    except FileNotFoundError:  # removed meanwhile (cancelled, or expired elsewhere)
+        return None
     return Parsed(sha256, stored["filename"], stored["format"], stored["data"])
 
 
-def _expired(path: Path, now: float) -> bool:
+def _expired(name: str, now: float) -> bool:
     try:
-        return now - path.stat().st_mtime > settings.ZCP_IMPORT_PREVIEW_HOURS * 3600
-    except FileNotFoundError:
+        written = private_storage.get_modified_time(name).timestamp()
+    except (FileNotFoundError, OSError):
         return True
+    return now - written > settings.ZCP_IMPORT_PREVIEW_HOURS * 3600
 
 
 def remove_expired_previews(now: float | None = None) -> int:
     """Delete the stored previews nobody confirmed or cancelled in time; returns how many."""
-    folder = Path(settings.PRIVATE_STORAGE_ROOT) / "accounting-imports"
-    if not folder.is_dir():
-        return 0
     now = time.time() if now is None else now
+    try:
+        _folders, files = private_storage.listdir(PREVIEW_DIR)
+    except FileNotFoundError:
+        return 0
     removed = 0
-    for path in folder.glob("*.json"):
-        if _expired(path, now):
-            path.unlink(missing_ok=True)
+    for file in files:
+        name = f"{PREVIEW_DIR}/{file}"
+        if file.endswith(".json") and _expired(name, now):
+            private_storage.delete(name)
             removed += 1
     return removed
 
 
 def discard_parsed(park_id: int, year: int, sha256: str) -> None:
-    upload_path(park_year_key(park_id, year), sha256).unlink(missing_ok=True)
+    private_storage.delete(upload_name(park_year_key(park_id, year), sha256))
 
 
 def decimal_or_none(text: str | None) -> Decimal | None:

@@ -7,20 +7,20 @@ application never submitted prints its current draft, marked as such. Everything
 from book.py (labels, 是/否, tables) and the one number format.
 
 A submission does not change, so neither does its book: it is rendered once and kept under
-`PRIVATE_STORAGE_ROOT/books/`, named by the snapshot's SHA-256 (the dossier and every later
-download read that file).
+`books/` of the private storage (zcparks/storage.py), named by the snapshot's SHA-256 (the
+dossier and every later download read that file).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from zcparks.storage import private_storage
 
 from . import letters, sections, services
 from .models import Application, Submission
@@ -67,8 +67,9 @@ def render(application: Application, submission: Submission | None) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def _kept(submission: Submission) -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "books" / f"{submission.snapshot_sha256}.pdf"
+def _kept(submission: Submission) -> str:
+    """The kept PDF's name in the private storage (zcparks/storage.py)."""
+    return f"books/{submission.snapshot_sha256}.pdf"
 
 
 def pdf(application: Application, submission: Submission | None) -> bytes:
@@ -76,13 +77,9 @@ def pdf(application: Application, submission: Submission | None) -> bytes:
     rendered each time."""
     if submission is None:
         return render(application, None)
-    path = _kept(submission)
-    if path.is_file():
-        return path.read_bytes()
+    name = _kept(submission)
+    if private_storage.exists(name):
+        return private_storage.read(name)
     content = render(application, submission)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-    os.replace(temp, path)  # whole or not at all; two writers write the same content
+    private_storage.save_once(name, content)  # whole or not at all; two writers write the same
     return content

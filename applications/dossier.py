@@ -9,10 +9,10 @@ Contents: `application.json` (the current record and the denormalised indicators
 `submissions/<n>-application-book.pdf` (the printable 申报书 of it, book_pdf.py),
 `calculations/run-<id>.json` (each calculation run a snapshot refers to, with its trace),
 `letters/<reference>.pdf` (every ready letter, replaced ones too) and `letters.json`,
-`attachments/evidence-<id>.<pdf|png|jpg>` (every evidence file, streamed from disk, named by its
-checked type: never by the uploader's name, which `attachments.json` keeps as text beside its
-title, section, type, size and hash), `events.json` (the event log), `reviews.json` (assignments,
-scores, comments as allowed).
+`attachments/evidence-<id>.<pdf|png|jpg>` (every evidence file, streamed from the private
+storage, named by its checked type: never by the uploader's name, which `attachments.json`
+keeps as text beside its title, section, type, size and hash), `events.json` (the event log),
+`reviews.json` (assignments, scores, comments as allowed).
 
 The zip is written to an anonymous temporary file (streamed file by file, never held whole in
 memory) and served from there; the file disappears when the response closes it.
@@ -24,13 +24,12 @@ import re
 import shutil
 import tempfile
 import zipfile
-from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from accounting.models import CalculationRun
+from zcparks.storage import private_storage
 
 from . import book_pdf, evidence, permissions
 from .models import Application, LetterStatus
@@ -85,10 +84,12 @@ def build(user, application: Application) -> IO[bytes]:
             "issued_at": x.issued_at, "status": x.status, "sha256": x.sha256,
             "replaced_at": x.replaced_at, "verification_code": x.verification_code,
         } for x in letters]))
-        root = Path(settings.PRIVATE_STORAGE_ROOT)
         for letter in letters:
-            if letter.status == LetterStatus.READY and (root / letter.file).is_file():
-                archive.write(root / letter.file, f"letters/{_safe(letter.reference)}.pdf")
+            if letter.status == LetterStatus.READY and private_storage.exists(letter.file):
+                with private_storage.open(letter.file, "rb") as source, archive.open(
+                    f"letters/{_safe(letter.reference)}.pdf", "w"
+                ) as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
         attachments = list(application.attachments.order_by("pk"))
         archive.writestr("attachments.json", _json([{
             "file": f"attachments/{evidence.safe_name(a.pk, a.content_type)}",

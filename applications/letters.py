@@ -15,9 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounting import labels
 from zcparks import numbers
+from zcparks.storage import private_storage
 
 from . import book, outbox, permissions, seals
 from .eligibility import OUTCOME_LABELS
@@ -289,21 +288,21 @@ def _seal_box(document) -> seals.SealBox:
     raise LetterError("the letter template has no seal (id=\"seal\")")
 
 
-def check_pdf(path: Path) -> None:
+def check_pdf(content: bytes) -> None:
     """A file that does not start with %PDF or does not parse is not a letter."""
     from pypdf import PdfReader
 
-    with open(path, "rb") as handle:
-        if handle.read(5) != b"%PDF-":
-            raise LetterError("rendered file is not a PDF")
-    reader = PdfReader(str(path))
+    if content[:5] != b"%PDF-":
+        raise LetterError("rendered file is not a PDF")
+    reader = PdfReader(io.BytesIO(content))
     if len(reader.pages) < 1:
         raise LetterError("rendered PDF has no pages")
 
 
-def letter_path(letter: Letter) -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / LETTER_DIR / str(letter.year) / (
-        f"{letter.kind}-{letter.year}-{letter.sequence:04d}-{letter.verification_code}.pdf")
+def letter_name(letter: Letter) -> str:
+    """The letter's name in the private storage (zcparks/storage.py)."""
+    return (f"{LETTER_DIR}/{letter.year}/"
+            f"{letter.kind}-{letter.year}-{letter.sequence:04d}-{letter.verification_code}.pdf")
 
 
 def generate(letter_id: int) -> Letter:
@@ -312,40 +311,31 @@ def generate(letter_id: int) -> Letter:
         "application__park__province", "application__batch", "event__actor").get(pk=letter_id)
     if letter.is_ready:
         return letter
-    final = letter_path(letter)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    name = letter_name(letter)
     signer = seals.signer_name(signing_body(letter))
-    if final.exists():
+    if private_storage.exists(name):
         # A previous attempt got the file into place but not the row: keep that file.
-        digest, size = _digest(final)
+        digest, size = _digest(name)
     else:
         pdf = render_pdf(letter)
-        handle, temp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".pdf")
-        temp = Path(temp_name)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(pdf)
-                out.flush()
-                os.fsync(out.fileno())
-            check_pdf(temp)
-            os.link(temp, final)  # fails if the final name exists: never overwrite
-        finally:
-            temp.unlink(missing_ok=True)
-        digest, size = hashlib.sha256(pdf).hexdigest(), len(pdf)
+        check_pdf(pdf)
+        private_storage.save_once(name, pdf)  # whole or not at all; never overwritten
+        digest, size = _digest(name)
     Letter.objects.filter(pk=letter.pk).update(
-        status=LetterStatus.READY, file=str(final.relative_to(settings.PRIVATE_STORAGE_ROOT)),
-        sha256=digest, size=size, error="", signer=signer,
+        status=LetterStatus.READY, file=name, sha256=digest, size=size, error="", signer=signer,
     )
     letter.refresh_from_db()
     return letter
 
 
-def _digest(path: Path) -> tuple[str, int]:
+def _digest(name: str) -> tuple[str, int]:
     sha = hashlib.sha256()
-    with open(path, "rb") as handle:
+    size = 0
+    with private_storage.open(name, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 16), b""):
             sha.update(chunk)
-    return sha.hexdigest(), path.stat().st_size
+            size += len(chunk)
+    return sha.hexdigest(), size
 
 
 def mark_attempt_failed(letter_id: int, error: str, final: bool) -> None:
@@ -358,4 +348,4 @@ def mark_attempt_failed(letter_id: int, error: str, final: bool) -> None:
 def open_pdf(letter: Letter):
     if not letter.is_ready or not letter.file:
         raise LetterError("letter is not ready")
-    return open(Path(settings.PRIVATE_STORAGE_ROOT) / letter.file, "rb")
+    return private_storage.open(letter.file, "rb")

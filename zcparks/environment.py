@@ -192,6 +192,19 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ZCP_PRIVATE_STORAGE_ROOT", text, None,
              "folder of evidence, imports, letters and dossiers, served only through "
              "access-checked views (default `var/private`)"),
+    Variable("ZCP_S3_BUCKET", text, "",
+             "bucket of an S3-compatible object store that then holds evidence, imports, letters "
+             "and dossiers instead of `ZCP_PRIVATE_STORAGE_ROOT`, so that every node serves every "
+             "file (default none: the local folder)"),
+    Variable("ZCP_S3_ENDPOINT_URL", text, "",
+             "address of the S3-compatible store, e.g. `https://s3.example.internal:9000` "
+             "(default none: the AWS endpoint of `ZCP_S3_REGION`)"),
+    Variable("ZCP_S3_REGION", text, "",
+             "region of the bucket, e.g. `cn-north-1` (default none: the store's own)"),
+    Variable("ZCP_S3_ACCESS_KEY_ID", text, "",
+             "access key of the object store (default none: the machine's own credentials)"),
+    Variable("ZCP_S3_SECRET_ACCESS_KEY", text, "",
+             "secret key that goes with `ZCP_S3_ACCESS_KEY_ID`"),
     Variable("ZCP_MAX_ATTACHMENT_BYTES", positive_number, 20 * MIB,
              "largest evidence attachment in bytes (default 20971520, 20 MiB)"),
     Variable("ZCP_MAX_IMPORT_BYTES", positive_number, 20 * MIB,

@@ -17,7 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from zcparks import environment, production
+from zcparks import environment, production, storage_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -151,8 +151,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Evidence, letters, books, dossiers and imports (zcparks/storage.py): a local folder, or an
+# S3-compatible bucket when ZCP_S3_BUCKET is set, so that every node serves every file.
+PRIVATE_STORAGE = storage_config.private_storage(env)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from accounting import importers
 from accounting.models import CalculationRun, Enterprise, FuelRecord, ImportBatch, ParkYear
+from zcparks.storage import private_storage
 
 from .conftest import VALID_CASES, case_rows, import_case, load_case, upload, workbook_bytes
 
@@ -203,7 +204,7 @@ def test_the_parsed_upload_is_kept_server_side_under_its_sha256(cast, client, tr
     response = upload(client, cast.park_a, 2025, content)
     sha = importers.sha256_of(content)
     assert response["Location"].endswith(f"/import/{sha}/")
-    assert importers.upload_path(f"{cast.park_a.pk}-2025", sha).is_file()
+    assert private_storage.exists(importers.upload_name(f"{cast.park_a.pk}-2025", sha))
 
 
 def test_only_the_parks_applicant_may_import(cast, client, trial_set):
