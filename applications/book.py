@@ -36,6 +36,7 @@ INTEGER = "integer"
 MONEY = "money"  # 万元, 2 places grouped
 DECIMAL = "decimal"  # a plain quantity, 2 places
 PERCENT = "percent"  # a value already in percent
+INTENSITY = "intensity"  # carbon intensity, tCO2/tce, 4 places
 AREA = "area"  # km², as stored (4 places)
 DATE = "date"
 TABLE = "table"  # a list of rows with the columns declared
@@ -79,7 +80,7 @@ class Field:
             return forms.BooleanField(**options)
         if self.kind == INTEGER:
             return forms.IntegerField(**options)
-        if self.kind in (MONEY, DECIMAL, PERCENT):
+        if self.kind in (MONEY, DECIMAL, PERCENT, INTENSITY):
             options.setdefault("max_digits", 16)
             options.setdefault("decimal_places", 4)
             return forms.DecimalField(**options)
@@ -145,6 +146,20 @@ PROJECT_COLUMNS = (
     Field("period", _("建设周期"), TEXT, options={"max_length": 100}),
     Field("plan", _("实施计划"), LONG_TEXT, options={"rows": 2}),
     Field("significance", _("对零碳园区建设的意义"), LONG_TEXT, options={"rows": 2}),
+)
+# Targets per Att.3 indicator and year (建设目标表): the core indicator in tCO2/tce, the guiding
+# indicators the accounting computes as shares in percent. An empty cell of a guiding indicator
+# is no target; one the park's accounting declares not applicable is not required (Att.3).
+_SHARE_TARGET = {"decimal_places": 2, "min_value": Decimal("0"), "max_value": Decimal("100")}
+TARGET_COLUMNS = (
+    Field("year", _("年份"), INTEGER,
+          options={"min_value": BASELINE_YEAR, "max_value": 2060}),
+    Field("intensity", _("单位能耗碳排放（tCO2/tce）"), INTENSITY,
+          options={"decimal_places": 4, "min_value": Decimal("0"), "max_value": Decimal("100")}),
+    Field("clean_energy", _("清洁能源消费占比（%）"), PERCENT, options=_SHARE_TARGET),
+    Field("solid_waste", _("工业固废综合利用率（%）"), PERCENT, options=_SHARE_TARGET),
+    Field("waste_energy", _("余热余冷余压综合利用率（%）"), PERCENT, options=_SHARE_TARGET),
+    Field("water", _("工业用水重复利用率（%）"), PERCENT, options=_SHARE_TARGET),
 )
 TASK_COLUMNS = (
     Field("task", _("重点任务"), TEXT),
@@ -250,7 +265,15 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             REQUIRED,
             options={"min_value": BASELINE_YEAR, "max_value": 2060},
         ),
-        Field("targets", _("建设目标"), requirement=REQUIRED),
+        Field("targets", _("建设目标说明"), requirement=REQUIRED),
+        Field(
+            "indicator_targets",
+            _("分年度指标目标"),
+            TABLE,
+            columns=TARGET_COLUMNS,
+            help_text=_("每年一行：单位能耗碳排放填 tCO2/tce，引导指标填百分数；"
+                        "核算中声明不适用的引导指标可留空。"),
+        ),
         Field("roadmap", _("路线图（分阶段）"), TABLE, REQUIRED, columns=PHASE_COLUMNS),
     ),
     "key_tasks": (
@@ -360,6 +383,8 @@ def text(f: Field, value: Any) -> str:
         return numbers.number(value, 2)
     if f.kind == PERCENT:
         return numbers.percent(value)
+    if f.kind == INTENSITY:
+        return numbers.intensity(value)
     if f.kind == AREA:
         return numbers.number(value, 4)
     if isinstance(value, dict | list):

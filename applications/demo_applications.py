@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,33 @@ DEMO_PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+# Each demo park's intensity in its first and last year of construction (tCO2/tce), as its
+# targets text (demo_texts.py) and its demo energy data say; the years between on a straight line.
+DEMO_INTENSITY_PATH = {
+    "subei": ("0.1900", "0.1500"),
+    "changzhou": ("0.2000", "0.1500"),
+    "suzhou": ("0.2400", "0.1800"),
+    "yanjiang": ("1.6000", "0.8000"),
+    "xibu": ("0.1880", "0.1500"),
+    "binhai": ("0.6000", "0.1900"),
+}
+DEMO_SHARES = (  # clean energy, solid waste, waste energy, water (%), 2025 to 2028
+    ("85", "80", "50", "80"), ("88", "82", "55", "82"), ("92", "85", "58", "85"),
+    ("95", "88", "60", "88"),
+)
+
+
+def _indicator_targets(park_key: str) -> list[dict[str, object]]:
+    first, last = (Decimal(v) for v in DEMO_INTENSITY_PATH[park_key])
+    rows = []
+    for n, year in enumerate(range(2025, 2029)):
+        intensity = (first + (last - first) * n / 3).quantize(Decimal("0.0001"))
+        clean, waste, energy, water = DEMO_SHARES[n]
+        rows.append({"year": year, "intensity": str(intensity), "clean_energy": clean,
+                     "solid_waste": waste, "waste_energy": energy, "water": water})
+    return rows
 
 
 def _content(park_key: str, park: Park) -> dict[str, dict]:
@@ -52,6 +80,7 @@ def _content(park_key: str, park: Park) -> dict[str, dict]:
             "baseline_year": 2025,
             "period_start": 2025,
             "period_end": 2028,
+            "indicator_targets": _indicator_targets(park_key),
             "roadmap": [
                 {"name": "第一阶段", "years": "2025—2026", "focus": "绿电直连与能碳管理平台"},
                 {"name": "第二阶段", "years": "2027—2028", "focus": "热力系统清洁化与工艺降碳"},

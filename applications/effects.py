@@ -10,6 +10,7 @@ broker or a worker loses it. So a decision and everything it owes are saved toge
 | copy_indicators | the submission's tier, core pass and intensity onto the application | — |
 | issue_letter | the letter row, numbered (`letters.issue_for_event`) | its PDF is rendered |
 | notify | — | the people concerned are mailed (`notifications`) |
+| open_programme | — | the approved application's construction programme is opened (`programme`) |
 """
 
 from __future__ import annotations
@@ -53,12 +54,17 @@ def _notify(event: ApplicationEvent) -> list[PendingEffect]:
     return [outbox.record(EffectKind.NOTIFY, event=event)]
 
 
+def _open_programme(event: ApplicationEvent) -> list[PendingEffect]:
+    return [outbox.record(EffectKind.OPEN_PROGRAMME, event=event)]
+
+
 EFFECTS: dict[str, Effect] = {
     effect.name: effect
     for effect in (
         Effect("copy_indicators", _("复制核算指标"), _copy_indicators),
         Effect("issue_letter", _("出具正式文书"), _issue_letter),
         Effect("notify", _("通知相关人员"), _notify),
+        Effect("open_programme", _("建立建设方案"), _open_programme),
     )
 }
 

@@ -34,6 +34,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    ALL_STAGES,
     ALL_STATES,
     EDITABLE_STATES,
     NATIONAL_STAGE,
@@ -41,6 +42,7 @@ from .models import (
     REACHED_NDRC,
     SUBMITTED_ONCE,
     Application,
+    ConstructionProgramme,
     EventAction,
     ReviewAssignment,
     Role,
@@ -66,11 +68,19 @@ class Scope(StrEnum):
     UNDECLARED = "undeclared"
 
 
+class Subject(StrEnum):
+    """What a permission is asked about, and so which states its rules name. The scope is
+    always that of the application behind the subject (its park and province)."""
+
+    APPLICATION = "application"  # states: Status
+    PROGRAMME = "programme"  # the construction programme after approval; states: ProgrammeStage
+
+
 @dataclass(frozen=True)
 class Rule:
     role: str
     scope: Scope = Scope.ANY
-    states: frozenset[str] = ALL_STATES
+    states: frozenset[str] | None = None  # None: every state of the permission's subject
 
 
 @dataclass(frozen=True)
@@ -80,19 +90,34 @@ class Permission:
     rules: tuple[Rule, ...]
     # False for what concerns no single application (a queue, a menu entry).
     on_application: bool = True
+    subject: Subject = Subject.APPLICATION
 
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(rule.role for rule in self.rules)
 
     @property
+    def all_states(self) -> frozenset[str]:
+        """Every state of its subject."""
+        return ALL_STAGES if self.subject == Subject.PROGRAMME else ALL_STATES
+
+    def states_of(self, rule: Rule) -> frozenset[str]:
+        return self.all_states if rule.states is None else rule.states
+
+    @property
     def states(self) -> frozenset[str]:
         """Every state in which some role holds it (a transition's source states)."""
-        return frozenset().union(*(rule.states for rule in self.rules))
+        return frozenset().union(*(self.states_of(rule) for rule in self.rules))
 
 
-def _p(key: str, label: Promise, *rules: Rule, on_application: bool = True) -> Permission:
-    return Permission(key, label, tuple(rules), on_application)
+def _p(key: str, label: Promise, *rules: Rule, on_application: bool = True,
+       subject: Subject = Subject.APPLICATION) -> Permission:
+    return Permission(key, label, tuple(rules), on_application, subject)
+
+
+def _programme(key: str, label: Promise, *rules: Rule) -> Permission:
+    """A permission on a construction programme; its rules' states are programme stages."""
+    return _p(key, label, *rules, subject=Subject.PROGRAMME)
 
 
 def _roles(key: str, label: Promise, *roles: str) -> Permission:
@@ -121,6 +146,14 @@ _SCORE = (
     Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
     Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE),
     Rule(E, Scope.DECLARED, NATIONAL_STAGE),
+)
+
+# Who follows a construction programme, in every stage: the park, its province, NDRC.
+_FOLLOW = (
+    Rule(A, Scope.OWN_PARK),
+    Rule(P, Scope.OWN_PROVINCE),
+    Rule(N, Scope.REACHED_NDRC),
+    Rule(ADMIN),
 )
 
 PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
@@ -174,6 +207,10 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
     _roles("enter_energy_data", _("填报能源数据"), A),
     _roles("manage_api_tokens", _("管理 API 令牌"), A),
     _roles("read_api_docs", _("阅读接口文档"), A, N, ADMIN),
+    # --- After approval: the construction programme (states are its stages) ---
+    # The park, its province and NDRC follow the programme; an expert does not.
+    _programme("view_programme", _("查看建设方案"), *_FOLLOW),
+    _roles("list_programmes", _("建设方案列表"), A, P, N, ADMIN),
 )}
 
 
@@ -223,8 +260,14 @@ def _in_scope(user: User, scope: Scope, application: Application) -> bool:
     raise ValueError(scope)
 
 
-def scope_q(user: User, scope: Scope) -> Q:
-    """The scope as a filter on applications (for lists and queues)."""
+def scope_q(user: User, scope: Scope, prefix: str = "") -> Q:
+    """The scope as a filter on applications (for lists and queues); `prefix` reaches the
+    application from another model (`application__` from a programme)."""
+    if prefix:
+        if scope in (Scope.ASSIGNED, Scope.DECLARED, Scope.UNDECLARED):
+            assigned = Application.objects.filter(scope_q(user, scope))
+            return Q(**{f"{prefix}in": assigned})
+        return _prefixed(scope_q(user, scope), prefix)
     if scope == Scope.ANY:
         return Q()
     if scope == Scope.OWN_PARK:
@@ -242,41 +285,79 @@ def scope_q(user: User, scope: Scope) -> Q:
     raise ValueError(scope)
 
 
+def _prefixed(q: Q, prefix: str) -> Q:
+    """The same filter, its lookups reached through `prefix`."""
+    copy = Q()
+    copy.connector, copy.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            copy.children.append(_prefixed(child, prefix))
+        else:
+            lookup, value = child
+            copy.children.append((prefix + lookup, value))
+    return copy
+
+
 class Verdict(Enum):
     ALLOWED = "allowed"
     WRONG_STATE = "wrong_state"  # the right person, but not now
     NOT_ALLOWED = "not_allowed"  # not this person, or not here
 
 
-def verdict(user: User | AnonymousUser | None, key: str, application: Application) -> Verdict:
+def _application_and_state(key: str, subject) -> tuple[Application, str]:
+    """The application whose scope applies, and the state the rules name, of a permission's
+    subject (an application, or a construction programme)."""
+    kind = PERMISSIONS[key].subject
+    if kind == Subject.APPLICATION:
+        if not isinstance(subject, Application):
+            raise TypeError(f"{key} is asked about an application, not {type(subject).__name__}")
+        return subject, subject.status
+    if not isinstance(subject, ConstructionProgramme):
+        raise TypeError(f"{key} is asked about a programme, not {type(subject).__name__}")
+    return subject.application, subject.stage
+
+
+def verdict(user: User | AnonymousUser | None, key: str, subject) -> Verdict:
+    """`subject`: the application, or the construction programme for a programme permission."""
+    application, state = _application_and_state(key, subject)
+    permission = PERMISSIONS[key]
     in_scope = [rule for rule in _rules(user, key) if _in_scope(user, rule.scope, application)]
     if not in_scope:
         return Verdict.NOT_ALLOWED
-    if any(application.status in rule.states for rule in in_scope):
+    if any(state in permission.states_of(rule) for rule in in_scope):
         return Verdict.ALLOWED
     return Verdict.WRONG_STATE
 
 
-def may(user: User | AnonymousUser | None, key: str,
-        application: Application | None = None) -> bool:
-    """May this user do `key` on this application now? Without an application: does the user's
-    role hold the permission anywhere (menus, queues, buttons that lead further)?"""
-    if application is None:
+def may(user: User | AnonymousUser | None, key: str, subject=None) -> bool:
+    """May this user do `key` on this application (or programme) now? Without one: does the
+    user's role hold the permission anywhere (menus, queues, buttons that lead further)?"""
+    if subject is None:
         return bool(_rules(user, key))
-    return verdict(user, key, application) is Verdict.ALLOWED
+    return verdict(user, key, subject) is Verdict.ALLOWED
 
 
 def permitted(user: User | AnonymousUser | None, key: str,
-              queryset: QuerySet[Application] | None = None) -> QuerySet[Application]:
-    """The applications (of `queryset`, all by default) on which the user may do `key` now."""
-    queryset = Application.objects.all() if queryset is None else queryset
+              queryset: QuerySet | None = None) -> QuerySet:
+    """The applications (of `queryset`, all by default) on which the user may do `key` now;
+    for a programme permission, the construction programmes."""
+    permission = PERMISSIONS[key]
+    on_programme = permission.subject == Subject.PROGRAMME
+    if queryset is None:
+        queryset = (ConstructionProgramme.objects.all() if on_programme
+                    else Application.objects.all())
     rules = _rules(user, key)
     if not rules:
         return queryset.none()
     conditions = []
     for rule in rules:
-        states = Q() if rule.states == ALL_STATES else Q(status__in=rule.states)
-        condition = states & scope_q(user, rule.scope)
+        rule_states = permission.states_of(rule)
+        if on_programme:
+            states = Q() if rule_states == ALL_STAGES else Q(stage__in=rule_states)
+            condition = states & scope_q(user, rule.scope, prefix="application__")
+        else:
+            states = Q() if rule_states == ALL_STATES else Q(status__in=rule_states)
+            condition = states & scope_q(user, rule.scope)
         if not condition:  # everywhere (an empty Q would vanish from the OR below)
             return queryset
         conditions.append(condition)

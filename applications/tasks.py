@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from celery import shared_task
 from django.db import IntegrityError, transaction
 
-from . import letters, notifications, outbox
+from . import letters, notifications, outbox, programme
 from .models import EffectKind, PendingEffect
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,11 @@ HANDLERS: dict[str, outbox.Handler] = {
     ),
     EffectKind.NOTIFY_CONFLICT: outbox.Handler(
         run=lambda effect: notifications.send_for_conflict(effect.conflict_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+    # Idempotent: a programme that exists is left as it is.
+    EffectKind.OPEN_PROGRAMME: outbox.Handler(
+        run=lambda effect: programme.open_for_event(effect.event_id),
         max_attempts=NOTIFY_ATTEMPTS,
     ),
 }

@@ -4,6 +4,7 @@ from .views import applications, editing, home
 from .views import health as health_views
 from .views import letters as letter_views
 from .views import metrics as metrics_views
+from .views import programme as programme_views
 from .views import reviews as review_views
 from .views import tokens as token_views
 from .views import transitions as transition_views
@@ -46,6 +47,9 @@ urlpatterns = [
          name="application_eligibility_preview"),
     path("applications/<int:pk>/sections/<slug:key>/", editing.section_edit,
          name="application_section"),
+    # After approval: construction programmes.
+    path("programmes/", programme_views.programme_list, name="programme_list"),
+    path("programmes/<int:pk>/", programme_views.programme_detail, name="programme_detail"),
     # Reviewers' queues and review page, letters, dossier, public verification.
     path("reviews/provincial/", review_views.review_queue, {"queue": "provincial"},
          name="review_queue_provincial"),

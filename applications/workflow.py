@@ -193,7 +193,7 @@ TRANSITIONS: dict[str, Transition] = {
             success_text=_(
                 "已将%(park)s纳入建设名单并出具评审意见书，园区已收到通知；%(province)s发展改革委将指导园区开展建设。"
             ),
-            effects=("issue_letter", "notify"),
+            effects=("issue_letter", "notify", "open_programme"),
         ),
         _t(
             "reject",

@@ -99,12 +99,40 @@ def rows_formset(form: type[forms.Form], max_rows: int, too_many: str) -> type[f
 PhaseFormSet = rows_formset(PhaseForm, 20, _("路线图（分阶段）：最多 %(num)d 个阶段。"))
 
 
+class _TargetRowChecks(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        filled = [k for k, v in data.items() if k not in ("DELETE", "year") and v is not None]
+        if filled and not data.get("year"):
+            self.add_error("year", _("请填写该行目标的年份。"))
+        return data
+
+
+TargetRowForm = type(
+    "TargetRowForm", (_TargetRowChecks,), book.column_fields("targets", "indicator_targets")
+)
+TargetRowFormSet = rows_formset(TargetRowForm, 40, _("分年度指标目标：最多 %(num)d 行。"))
+
+
 class _TargetsChecks(SectionForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end <= start:
             self.add_error("period_end", _("建设期结束年须晚于起始年。"))
+        targets = self.formset_instances.get("indicator_targets")
+        if targets is not None and targets.is_valid():
+            seen: set[int] = set()
+            for row in targets.forms:
+                year = (row.cleaned_data or {}).get("year")
+                if not year or row.cleaned_data.get("DELETE"):
+                    continue
+                if year in seen:
+                    row.add_error("year", _("%(year)s 年的目标重复填写了。") % {"year": year})
+                elif start and end and not start <= year <= end:
+                    row.add_error("year", _("目标年份须在建设期（%(start)s—%(end)s 年）之内。")
+                                  % {"start": start, "end": end})
+                seen.add(year)
         return data
 
     def to_content(self) -> dict[str, Any]:
@@ -178,7 +206,10 @@ class _KeyTasksChecks(SectionForm):
 
 
 TargetsForm = _declared(
-    "TargetsForm", _TargetsChecks, "targets", formsets={"roadmap": PhaseFormSet}
+    "TargetsForm",
+    _TargetsChecks,
+    "targets",
+    formsets={"indicator_targets": TargetRowFormSet, "roadmap": PhaseFormSet},
 )
 KeyTasksForm = _declared("KeyTasksForm", _KeyTasksChecks, "key_tasks")
 EconomicsForm = _declared("EconomicsForm", SectionForm, "economics")

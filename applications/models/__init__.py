@@ -9,6 +9,17 @@ from .events import ApplicationEvent, EventAction, ImmutableRecord
 from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
 from .letters import REFERENCE_PREFIX, Letter, LetterCounter, LetterKind, LetterStatus
 from .people import Park, ParkScope, Province, Role, User, ZoneLevel
+from .programme import (
+    ALL_STAGES,
+    CORE_INDICATOR,
+    GUIDING_INDICATORS,
+    ConstructionProgramme,
+    Indicator,
+    KeyProject,
+    ProgrammeStage,
+    ProgrammeTarget,
+    RoadmapPhase,
+)
 from .reviews import (
     CONFLICT_DECLARATION,
     CRITERIA,
@@ -91,4 +102,14 @@ __all__ = [
     "EffectKind",
     "EffectStatus",
     "PendingEffect",
+    # After approval.
+    "ALL_STAGES",
+    "CORE_INDICATOR",
+    "GUIDING_INDICATORS",
+    "ConstructionProgramme",
+    "Indicator",
+    "KeyProject",
+    "ProgrammeStage",
+    "ProgrammeTarget",
+    "RoadmapPhase",
 ]

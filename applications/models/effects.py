@@ -22,6 +22,7 @@ class EffectKind(models.TextChoices):
     NOTIFY = "notify", _("发送通知邮件")
     NOTIFY_ASSIGNED = "notify_assigned", _("通知被指派的专家")
     NOTIFY_CONFLICT = "notify_conflict", _("通知专家的利益冲突声明")
+    OPEN_PROGRAMME = "open_programme", _("建立建设方案")
 
 
 class EffectStatus(models.TextChoices):
@@ -59,12 +60,16 @@ class PendingEffect(models.Model):
                 condition=(Q(kind=EffectKind.RENDER_LETTER, letter__isnull=False)
                            | Q(kind=EffectKind.NOTIFY, event__isnull=False)
                            | Q(kind=EffectKind.NOTIFY_ASSIGNED)
-                           | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)),
+                           | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)
+                           | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)),
                 name="pending_effect_has_its_subject",
             ),
             # One notification per event, ever; one open rendering per letter.
             models.UniqueConstraint(fields=["event"], condition=Q(kind=EffectKind.NOTIFY),
                                     name="pending_effect_one_notification_per_event"),
+            models.UniqueConstraint(fields=["event"],
+                                    condition=Q(kind=EffectKind.OPEN_PROGRAMME),
+                                    name="pending_effect_one_programme_per_event"),
             models.UniqueConstraint(fields=["letter"],
                                     condition=Q(kind=EffectKind.RENDER_LETTER,
                                                 status=EffectStatus.PENDING),

@@ -56,6 +56,7 @@ def _formset(prefix: str, rows: list[dict], initial: int, deleted: tuple[int, ..
 
 def _targets(phases: list[dict], initial: int, deleted: tuple[int, ...] = ()) -> dict:
     return {"period_start": "2026", "period_end": "2030", "targets": "降碳",
+            **_formset("indicator_targets", [], 0, (), 40),
             **_formset("roadmap", phases, initial, deleted, 20)}
 
 

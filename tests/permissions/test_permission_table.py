@@ -149,6 +149,7 @@ ROLE_POLICY: dict[str, set[str]] = {
     "enter_energy_data": {Role.APPLICANT},
     "manage_api_tokens": {Role.APPLICANT},
     "read_api_docs": {Role.APPLICANT, Role.NATIONAL, Role.ADMIN},
+    "list_programmes": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
     "queue_provincial": {Role.PROVINCIAL, Role.ADMIN},
     "queue_national": {Role.NATIONAL, Role.ADMIN},
     "queue_mine": {Role.NATIONAL, Role.EXPERT, Role.ADMIN},
@@ -394,7 +395,10 @@ DOORS: dict[str, Door] = {
 
 
 def application_permissions() -> list[str]:
-    return sorted(k for k, p in permissions.PERMISSIONS.items() if p.on_application)
+    """The permissions on an application (those on a construction programme have their own
+    grids: tests/permissions/test_programme_permissions.py)."""
+    return sorted(k for k, p in permissions.PERMISSIONS.items()
+                  if p.on_application and p.subject == permissions.Subject.APPLICATION)
 
 
 def role_permissions() -> list[str]:
@@ -443,7 +447,8 @@ def test_the_list_of_each_permission_is_what_the_table_allows_one_by_one(cast, p
 
 NAV_KEYS = {"workbench": "home", "list_applications": "applications", "browse_parks": "parks",
             "own_park": "my_park", "enter_energy_data": "energy", "manage_api_tokens": "api_tokens",
-            "read_api_docs": "api_docs", "queue_provincial": "review_provincial",
+            "read_api_docs": "api_docs", "list_programmes": "programmes",
+            "queue_provincial": "review_provincial",
             "queue_national": "review_national", "queue_mine": "review_mine"}
 QUEUE_URLS = {"queue_provincial": "review_queue_provincial",
               "queue_national": "review_queue_national", "queue_mine": "review_queue_mine"}

@@ -60,7 +60,7 @@ def test_every_transition_lists_its_effects_by_names_the_door_knows():
             transition.action in letters.KIND_BY_ACTION
         ), transition.action
     assert workflow.TRANSITIONS["submit"].effects == ("copy_indicators", "notify")
-    assert workflow.TRANSITIONS["approve"].effects == ("issue_letter", "notify")
+    assert workflow.TRANSITIONS["approve"].effects == ("issue_letter", "notify", "open_programme")
 
 
 def test_nothing_hangs_off_a_transition_or_a_submission_by_a_signal():
@@ -83,7 +83,8 @@ def test_approving_writes_the_letter_and_the_owed_work_with_the_event(
     letter = Letter.objects.get(event=event)
     assert letter.kind == "assessment" and letter.status == LetterStatus.PENDING
     owed = sorted((e.kind, e.event_id, e.letter_id) for e in _owed(event))
-    assert owed == [("notify", event.pk, None), ("render_letter", None, letter.pk)]
+    assert owed == [("notify", event.pk, None), ("open_programme", event.pk, None),
+                    ("render_letter", None, letter.pk)]
     assert all(e.status == EffectStatus.PENDING and e.dispatched_at is None for e in _owed(event))
     assert mail.outbox == []
 
@@ -122,7 +123,8 @@ def test_a_decision_whose_dispatch_raises_succeeds_and_its_letter_and_mail_follo
     event = application.events.get(action="approve")
     letter = Letter.objects.get(event=event)
     assert letter.status == LetterStatus.PENDING and not letter.file
-    assert all(e.dispatched_at is None for e in _owed(event)) and len(_owed(event)) == 2
+    # The letter's rendering, the mail and the opening of the construction programme.
+    assert all(e.dispatched_at is None for e in _owed(event)) and len(_owed(event)) == 3
     assert mail.outbox == []
 
     monkeypatch.undo()  # the broker is back
@@ -190,7 +192,7 @@ def test_a_letter_whose_message_was_lost_is_rendered_by_the_sweep(
     assert tasks.sweep() == []  # handed over just now: not yet taken as lost
     settings.ZCP_EFFECT_RETRY_SECONDS = 0
     files_before = _letter_files()
-    assert len(tasks.sweep()) == 2
+    assert len(tasks.sweep()) == 3
     letter.refresh_from_db()
     assert letter.status == LetterStatus.READY and len(_letter_files()) == len(files_before) + 1
     assert len(mail.outbox) >= 1
@@ -215,10 +217,10 @@ def test_an_effect_run_twice_renders_one_file_and_sends_each_mail_once(
     application = _settled(submitted_with_energy())
     event = workflow.approve(cast.national, application, "同意")
     owed = _owed(event)
-    assert [outbox.run(e.pk, tasks.HANDLERS) for e in owed] == ["done", "done"]
+    assert [outbox.run(e.pk, tasks.HANDLERS) for e in owed] == ["done", "done", "done"]
     first = [(m.subject, tuple(m.to)) for m in mail.outbox]
     files = _letter_files()
-    assert [outbox.run(e.pk, tasks.HANDLERS) for e in owed] == ["skipped", "skipped"]
+    assert [outbox.run(e.pk, tasks.HANDLERS) for e in owed] == ["skipped"] * 3
     assert [(m.subject, tuple(m.to)) for m in mail.outbox] == first and first
     assert _letter_files() == files
 
@@ -247,7 +249,7 @@ def test_a_mail_that_fails_is_retried_and_given_up_only_after_its_attempts(
     assert second.value.final
     notify.refresh_from_db()
     assert notify.status == EffectStatus.FAILED and notify.attempts == 2
-    assert outbox.due() == [e.pk for e in _owed(event) if e.kind == "render_letter"]
+    assert outbox.due() == [e.pk for e in _owed(event) if e.kind != "notify"]
 
 
 def test_with_the_broker_still_down_sweep_effects_here_issues_the_letter_and_mail_itself(

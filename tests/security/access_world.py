@@ -18,6 +18,7 @@ from applications.kernel import tokens
 from applications.models import (
     ApiToken,
     Application,
+    ConstructionProgramme,
     Incident,
     Letter,
     ReviewAssignment,
@@ -43,6 +44,7 @@ class World:
     expert: object
     reset_uid: str
     reset_token: str
+    programme: ConstructionProgramme | None = None
 
 
 def build_world(cast) -> World:
@@ -85,4 +87,6 @@ def build_world(cast) -> World:
 def finish_world(world: World) -> World:
     """After the on-commit callbacks ran: the assessment letter exists and is rendered."""
     world.letter = world.approved.letters.get(kind="assessment")
+    # Opened by the approval's effect, after commit.
+    world.programme = ConstructionProgramme.objects.get(application=world.approved)
     return world

@@ -95,6 +95,9 @@ PROBES: dict[str, Probe] = {
         lambda w: {"pk": w.draft.pk, "attachment_id": w.attachment_id}, method="post"),
     "application_dossier": Probe(app("approved")),
     "application_book": Probe(app("approved")),
+    # After approval.
+    "programme_list": Probe(),
+    "programme_detail": Probe(app("programme")),
     # Reviews and letters.
     "review_queue_provincial": Probe(),
     "review_queue_national": Probe(),
@@ -188,6 +191,9 @@ EXPECTED: dict[str, str] = {
     "application_attachment_delete": "302 302 404 404 404 404 404 403",
     "application_dossier": "302 200 404 200 404 200 200 200",
     "application_book": "302 200 404 200 404 200 200 200",
+    # The park, its province and NDRC follow the programme; an expert has no part in it.
+    "programme_list": "302 200 200 200 200 200 403 200",
+    "programme_detail": "302 200 404 200 404 200 404 200",
     "review_queue_provincial": "302 404 404 200 200 404 404 200",
     "review_queue_national": "302 404 404 404 404 200 404 200",
     "review_queue_mine": "302 404 404 404 404 200 200 200",

@@ -1,0 +1,104 @@
+"""The permissions on a construction programme, held to the policy written down here, through
+their real doors, in every stage of the programme (the states its rules name).
+
+As tests/permissions/test_permission_table.py does for applications: every programme permission
+of the table must have a policy grid and a door here; for every permission × person × stage the
+table (`may`) and the door answer as the grid says.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import reverse
+
+from applications import permissions
+from applications.models import ConstructionProgramme, ProgrammeStage, User
+from tests.programme.builders import approved_programme
+
+pytestmark = pytest.mark.django_db
+
+STAGES = tuple(ProgrammeStage.values)
+ACTORS = ("applicant_a", "applicant_b", "provincial_a", "provincial_other", "national", "expert",
+          "admin")
+
+#                  building self accept designated not_passed
+_FOLLOW = """
+    applicant_a      x        x    x      x          x
+    provincial_a     x        x    x      x          x
+    national         x        x    x      x          x
+    admin            x        x    x      x          x
+"""
+POLICY: dict[str, str] = {
+    "view_programme": _FOLLOW,
+}
+
+
+def grid(text: str) -> dict[str, set[str]]:
+    allowed = {actor: set() for actor in ACTORS}
+    for line in text.strip().splitlines():
+        actor, *marks = line.split()
+        assert actor in allowed and len(marks) == len(STAGES), f"bad policy line: {line!r}"
+        allowed[actor] = {stage for stage, mark in zip(STAGES, marks, strict=True) if mark == "x"}
+    return allowed
+
+
+Door = Callable[[object, ConstructionProgramme, User], bool]
+
+
+def _page(url_name: str) -> Door:
+    def door(client, programme, user):
+        client.force_login(user)
+        status = client.get(reverse(url_name, args=[programme.pk])).status_code
+        assert status in (200, 403, 404), f"{url_name}: {status}"
+        return status == 200
+    return door
+
+
+DOORS: dict[str, Door] = {
+    "view_programme": _page("programme_detail"),
+}
+
+
+def programme_permissions() -> list[str]:
+    return sorted(k for k, p in permissions.PERMISSIONS.items()
+                  if p.subject == permissions.Subject.PROGRAMME)
+
+
+def test_every_programme_permission_has_a_written_policy_and_a_door():
+    assert sorted(POLICY) == programme_permissions()
+    assert sorted(DOORS) == programme_permissions()
+
+
+def test_every_programme_permission_answers_every_person_in_every_stage(client, cast):
+    programme = approved_programme(cast)
+    people = {actor: getattr(cast, actor) for actor in ACTORS}
+    failures: list[str] = []
+    for stage in STAGES:
+        # Arranged directly: the rules must hold in every stage, however it was reached.
+        ConstructionProgramme.objects.filter(pk=programme.pk).update(stage=stage)
+        current = ConstructionProgramme.objects.select_related(
+            "application__park__province").get(pk=programme.pk)
+        for key in programme_permissions():
+            policy = grid(POLICY[key])
+            for actor, user in people.items():
+                expected = stage in policy[actor]
+                if permissions.may(user, key, current) != expected:
+                    failures.append(f"table: {key} for {actor} in {stage} should be {expected}")
+                through = DOORS[key](client, current, user)
+                if through != expected:
+                    failures.append(f"door: {key} for {actor} in {stage} let through={through}")
+        # The list of each permission is what the table allows one by one.
+        for key in programme_permissions():
+            for user in people.values():
+                listed = set(permissions.permitted(user, key).values_list("pk", flat=True))
+                assert listed == ({current.pk} if permissions.may(user, key, current) else set())
+    assert not failures, "\n".join(failures)
+
+
+def test_a_programme_permission_is_never_asked_about_an_application(cast):
+    programme = approved_programme(cast)
+    with pytest.raises(TypeError):
+        permissions.may(cast.applicant_a, "view_programme", programme.application)
+    with pytest.raises(TypeError):
+        permissions.may(cast.applicant_a, "view_application", programme)
