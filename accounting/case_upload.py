@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accounting import messages
 from accounting.import_errors import ImportInvalid, RowError, year_limit_errors
 from accounting.method.case import PARK, CaseError, parse_case
 from accounting.sheets import GUIDING_FIELDS
@@ -15,8 +16,9 @@ from accounting.stored_factor_sets import resolve_factor_set
 from zcparks import untrusted
 
 
-def _error(place: str, message: str):
-    return ImportInvalid([RowError("JSON", None, place, message)])
+def _error(path: str, message: str):
+    """An error of the JSON file, named by its JSON path (``fuels[2].quantity``)."""
+    return ImportInvalid([RowError("", None, "", message, path=path)])
 
 
 def _ent(name: str) -> str | None:
@@ -53,7 +55,7 @@ def parse_case_file(content: bytes, *, year: int, same_year: bool = True) -> dic
     try:
         parsed = parse_case(case, factor_set.fuels if factor_set else None)
     except CaseError as exc:
-        raise _error(exc.path, exc.message) from exc
+        raise _error(exc.path, messages.translate(exc.message)) from exc
     if factor_set is None:
         raise _error("factor_set", _("没有已发布的因子集“%s”") % code)
     _check_year_limits(parsed)

@@ -15,8 +15,18 @@ class RowError:
     row: int | None
     column: str
     message: str
+    # A JSON file's or the API's place, as sent (``fuels[2].quantity``); sheet and row are then
+    # empty: a JSON body has no sheets.
+    path: str = ""
 
     def __str__(self) -> str:
+        if self.path or not self.sheet:
+            if not self.path:
+                return self.message
+            return _("JSON 路径 %(path)s：%(message)s") % {
+                "path": self.path,
+                "message": self.message,
+            }
         place = _("工作表“%(sheet)s”") % {"sheet": self.sheet}
         if self.row:
             place += _(" 第 %(row)s 行") % {"row": self.row}

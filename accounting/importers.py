@@ -27,7 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from accounting import exporters
+from accounting import exporters, messages
 from accounting.case_upload import parse_case_file
 from accounting.import_errors import ImportInvalid, RowError, year_limit_errors
 from accounting.method import case as method_case
@@ -306,7 +306,7 @@ class _Checker:
         try:
             return self._convert(sheet, column, value)
         except CaseError as exc:
-            self._error(sheet, number, column, exc.message)
+            self._error(sheet, number, column, messages.translate(exc.message))
         except ValueError as exc:
             self._error(sheet, number, column, str(exc))
         return None
@@ -345,7 +345,7 @@ class _Checker:
         if kind == "fuel":
             text = str(value)
             if text == method_case.RAW_COAL or text == "原煤":
-                raise ValueError(method_case.RAW_COAL_MESSAGE)
+                raise ValueError(messages.translate(method_case.RAW_COAL_MESSAGE))
             if text not in self.fuel_codes:
                 raise ValueError(_("未知燃料“%s”（填因子集中的燃料代码或中文名称）") % text)
             return self.fuel_codes[text]
@@ -458,7 +458,8 @@ def _guiding(rows: list[list], numbers: list[int], errors: list[RowError]) -> di
             try:
                 value = str(method_case.number(value, ""))
             except CaseError as exc:
-                errors.append(RowError(sheet.title, number, "内容", exc.message))
+                message = messages.translate(exc.message)
+                errors.append(RowError(sheet.title, number, "内容", message))
                 continue
         values[GUIDING_FIELDS[item]] = value
     return values
@@ -544,20 +545,21 @@ def _case_error_place(
     exc: CaseError, places: dict[str, list[int]], data: dict[str, Any]
 ) -> RowError:
     head, _dot, rest = exc.path.partition(".")
+    message = messages.translate(exc.message)
     if "[" in head:
         section, index = head[:-1].split("[")
         sheet = next(s for s in SHEETS if s.key == section)
         column = next((c.header for c in sheet.columns if c.key == rest), rest)
-        return RowError(sheet.title, places[section][int(index)], column, exc.message)
+        return RowError(sheet.title, places[section][int(index)], column, message)
     if head == "guiding":
         item = rest.replace("[", ".").split(".")[0]
         if item == "product_energy" and "[" in rest:
             index = int(rest.split("[")[1].split("]")[0])
             return RowError(
-                SHEETS_BY_KEY["products"].title, places["products"][index], "", exc.message
+                SHEETS_BY_KEY["products"].title, places["products"][index], "", message
             )
-        return RowError(SHEETS[-1].title, None, rest, exc.message)
-    return RowError("—", None, exc.path, exc.message)
+        return RowError(SHEETS[-1].title, None, rest, message)
+    return RowError("—", None, exc.path, message)
 
 
 def check_tables(

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounting import importers, labels, stored_factor_sets
+from accounting import importers, labels, messages, stored_factor_sets
 from accounting.forms import KINDS
 from accounting.method import engine
 from accounting.method.case import PARK, CaseError
@@ -195,7 +195,7 @@ def preview(parsed: importers.Parsed, *, park, year: int, park_year=None) -> dic
         try:
             outcome = engine.evaluate(case, factor_set)
         except CaseError as exc:
-            error = str(exc)
+            error = messages.case_error(exc)
     guiding = {}
     for field_name, value in data.get("guiding", {}).items():
         item = _GUIDING_CODE_OF_FIELD.get(field_name)
@@ -303,6 +303,8 @@ def trace_page(run, page: str | None, fuels: dict[str, str]):
         row = labels.trace_row(dict(zip(TRACE_COLUMNS, values, strict=True)), fuels)
         row["quantity_display"] = numbers.quantity(row["quantity"])
         row["amount_display"] = numbers.quantity(row["amount"])
+        row["factor_display"] = numbers.factor(row["factor_value"])
+        row["factor_full"] = numbers.factor_full(row["factor_value"])
         lines.append(row)
     current.object_list = lines
     return current

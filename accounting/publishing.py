@@ -35,27 +35,30 @@ def publish(version: FactorSetVersion) -> FactorSetVersion:
 
 
 def load_bundled_factor_sets() -> list[str]:
-    """Load each folder under accounting/reference/ as a published set unless already loaded."""
-    lines = []
-    for folder in sorted(p for p in fs.REFERENCE_DIR.iterdir() if (p / "meta.json").is_file()):
-        engine_set = fs.bundled_factor_set(folder.name)
-        assert engine_set is not None
-        label = f"factor set {engine_set.code} v{engine_set.version}"
-        if FactorSetVersion.objects.filter(
-            code=engine_set.code, version=engine_set.version
-        ).exists():
-            lines.append(f"{label}: already loaded")
-            continue
-        with transaction.atomic():
-            version = FactorSetVersion.objects.create(
-                code=engine_set.code,
-                version=engine_set.version,
-                year=engine_set.year,
-                title_zh=engine_set.title_zh,
-                title_en=engine_set.title_en,
-                note=f"accounting/reference/{folder.name}",
-            )
-            store_factors(version, engine_set)
-            publish(version)
-        lines.append(f"{label}: loaded and published")
-    return lines
+    """Load each version bundled under accounting/reference/ (oldest first) as a published set
+    unless already loaded: a new bundled version is published beside the old one (D19)."""
+    folders = sorted(p for p in fs.REFERENCE_DIR.iterdir() if (p / "meta.json").is_file())
+    return [
+        load_bundled_version(engine_set)
+        for folder in folders
+        for engine_set in fs.bundled_history(folder.name)
+    ]
+
+
+def load_bundled_version(engine_set: fs.FactorSet) -> str:
+    """Store and publish one bundled version unless that code and version exist already."""
+    label = f"factor set {engine_set.code} v{engine_set.version}"
+    if FactorSetVersion.objects.filter(code=engine_set.code, version=engine_set.version).exists():
+        return f"{label}: already loaded"
+    with transaction.atomic():
+        version = FactorSetVersion.objects.create(
+            code=engine_set.code,
+            version=engine_set.version,
+            year=engine_set.year,
+            title_zh=engine_set.title_zh,
+            title_en=engine_set.title_en,
+            note=f"accounting/reference/{engine_set.code} v{engine_set.version}",
+        )
+        store_factors(version, engine_set)
+        publish(version)
+    return f"{label}: loaded and published"

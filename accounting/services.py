@@ -21,7 +21,7 @@ import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounting import trace_store
+from accounting import messages, trace_store
 from accounting.method import engine
 from accounting.method.case import PARK, CaseError, check_stored
 from accounting.method.digest import parsed_digest
@@ -127,7 +127,7 @@ def _recalculate(
             # The engine refuses too: negative energy consumption, named ``energy`` (D11).
             result = engine.evaluate_parsed(parsed, factor_set)
         except CaseError as exc:
-            fields.update(status=RunStatus.FAILED, error=str(exc))
+            fields.update(status=RunStatus.FAILED, error=messages.case_error(exc))
         else:
             kinds = [
                 (k.category, k.section, k.energy_type, k.use, k.detail, k.unit, *k.factor,

@@ -7,6 +7,9 @@ Policy (every page, letter, PDF and the printable application book use it):
 - shares (stored as fractions, 0.9125): percent with 1 decimal place and a sign, 91.3%;
 - tonnes (tCO2, tce) and money (万元): 2 decimal places with thousands separators, 12,345.68;
 - activity quantities of the calculation trace: 3 decimal places with thousands separators;
+- factors (emission factors, tce coefficients): as published when they have at most 6
+  significant digits (0.8325, 13.300), else rounded to 6 significant digits (1.91765); the full
+  value is shown on demand (`factor_full`);
 - a missing value prints as "—".
 Floats are refused: a number that went through binary floating point has already been rounded
 somewhere else.
@@ -22,6 +25,7 @@ SHARE_PLACES = 1
 TONNE_PLACES = 2
 MONEY_PLACES = 2
 QUANTITY_PLACES = 3
+FACTOR_DIGITS = 6
 
 
 def to_decimal(value: object) -> Decimal | None:
@@ -89,3 +93,26 @@ def money(value: object) -> str:
 def quantity(value: object) -> str:
     """An activity quantity of the calculation trace: 1,234.568."""
     return number(value, QUANTITY_PLACES)
+
+
+def factor(value: object) -> str:
+    """A factor: as published up to 6 significant digits (0.8325), else rounded to 6 (1.91765)."""
+    number_ = to_decimal(value)
+    if number_ is None:
+        return MISSING
+    if not number_:
+        return "0"
+    if len(number_.as_tuple().digits) > FACTOR_DIGITS:
+        number_ = number_.normalize()  # 3.0000000000 is 3
+    if len(number_.as_tuple().digits) > FACTOR_DIGITS:
+        exponent = min(number_.adjusted() - FACTOR_DIGITS + 1, 0)  # never round whole units
+        number_ = number_.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    return f"{number_:f}"
+
+
+def factor_full(value: object) -> str:
+    """The factor's every digit when `factor` shortens it, else "" (nothing more to show)."""
+    number_ = to_decimal(value)
+    if number_ is None or factor(number_) == f"{number_:f}":
+        return ""
+    return f"{number_:f}"

@@ -160,7 +160,8 @@ def push_case(user, park, year: int, body: bytes, *, source: str) -> ImportBatch
         data = parse_case_file(body, year=year)
     except ImportInvalid as exc:
         raise ApiError(NOTHING_WRITTEN,
-                       fields=[(e.column or "body", e.message) for e in exc.errors]) from None
+                       fields=[(e.path or e.column or "body", e.message)
+                               for e in exc.errors]) from None
     parsed = Parsed(importers.sha256_of(body), f"{source} zcp-case.json",
                     ImportBatch.Format.CASE_JSON, data)
     return _apply(user, park, year, parsed)

@@ -484,13 +484,37 @@ def load_factor_set_from_csv(
 
 @lru_cache(maxsize=16)
 def bundled_factor_set(code: str) -> FactorSet | None:
-    """The factor set shipped under accounting/reference/<code>/, or None if there is none."""
+    """The latest version of the factor set shipped under accounting/reference/<code>/, or None
+    if there is none. Earlier published versions stay beside it, under ``versions/<n>/`` (D10:
+    a published version never changes; D19: the set's history ships with the code)."""
     if not _SET_CODE.fullmatch(code) or ".." in code:
         return None
     folder = REFERENCE_DIR / code
-    meta_path = folder / "meta.json"
-    if not meta_path.is_file():
+    if not (folder / "meta.json").is_file():
         return None
+    return _bundled_at(folder, code)
+
+
+def bundled_history(code: str) -> list[FactorSet]:
+    """Every bundled version of ``code``, oldest first (the earlier ones, then the latest)."""
+    latest = bundled_factor_set(code)
+    if latest is None:
+        return []
+    folder = REFERENCE_DIR / code / "versions"
+    earlier = [
+        _bundled_at(p, code)
+        for p in (folder.iterdir() if folder.is_dir() else ())
+        if (p / "meta.json").is_file()
+    ]
+    history = sorted(earlier, key=lambda s: s.version) + [latest]
+    versions = [s.version for s in history]
+    if versions != sorted(set(versions)):
+        raise FactorSetError(f"{REFERENCE_DIR / code}: versions must be distinct, latest last")
+    return history
+
+
+def _bundled_at(folder: Path, code: str) -> FactorSet:
+    meta_path = folder / "meta.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from accounting.messages import translate
 from accounting.models import CalculationRun, FuelRecord, ImportBatch, ParkYear, RunStatus
 
 from .conftest import (
@@ -103,9 +104,10 @@ def test_error_case_is_refused_by_the_import_naming_the_place_and_nothing_is_wri
     sheet = {"fuels": "燃料", "electricity": "电力"}[section]
     assert f"工作表“{sheet}” 第 2 行" in page
     if "raw coal" in message:
-        assert message in page
+        assert "原煤须拆分为无烟煤、炼焦烟煤、一般烟煤或褐煤填报" in page
     else:
-        assert "电量(MWh)" in page and "must not be negative" in page
+        assert "电量(MWh)" in page and "不得为负数" in page
+    assert message not in page  # the engine's English stays out of a Chinese page (D18)
     assert not ParkYear.objects.exists() and not ImportBatch.objects.exists()
 
 
@@ -117,7 +119,10 @@ def test_error_case_is_refused_by_the_json_upload_with_the_engines_message(
     response = upload(client, cast.park_a, 2025, path.read_bytes(), name=path.name)
     assert response.status_code == 400
     place, message = expected(path)["error"].split(": ", 1)
-    assert place in response.content.decode() and message in response.content.decode()
+    page = response.content.decode()
+    # Named by its JSON path, in the user's language; no sheet or column for a JSON file.
+    assert f"JSON 路径 {place}：{translate(message)}" in page
+    assert message not in page and "工作表“JSON”" not in page
     assert not ParkYear.objects.exists()
 
 
@@ -143,7 +148,8 @@ def test_raw_coal_in_the_fuel_form_is_refused_naming_row_and_field(
         ],
     )
     assert response.status_code == 400
-    assert "第 1 行“燃料”：raw coal must be split into" in response.content.decode()
+    page = response.content.decode()
+    assert "第 1 行“燃料”：原煤须拆分为无烟煤、炼焦烟煤、一般烟煤或褐煤填报" in page
     assert not FuelRecord.objects.exists()
 
 

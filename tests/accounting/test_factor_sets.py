@@ -28,10 +28,14 @@ TRIAL = REFERENCE_DIR / "ZCP-2025-trial"
 
 def test_loading_the_bundled_sets_is_idempotent(db):
     assert publishing.load_bundled_factor_sets() == [
-        "factor set ZCP-2025-trial v1: loaded and published"
+        "factor set ZCP-2025-trial v1: loaded and published",
+        "factor set ZCP-2025-trial v2: loaded and published",
     ]
-    assert publishing.load_bundled_factor_sets() == ["factor set ZCP-2025-trial v1: already loaded"]
-    assert FactorSetVersion.objects.count() == 1
+    assert publishing.load_bundled_factor_sets() == [
+        "factor set ZCP-2025-trial v1: already loaded",
+        "factor set ZCP-2025-trial v2: already loaded",
+    ]
+    assert FactorSetVersion.objects.count() == 2
 
 
 def test_resolved_set_equals_the_bundled_one(trial_set):
@@ -75,7 +79,7 @@ def test_a_published_set_refuses_queryset_update_and_delete(trial_set):
         FactorParameter.objects.bulk_create(
             [FactorParameter(factor_set=trial_set, key="extra", value=1, source="x")]
         )
-    assert FactorSetVersion.objects.get().year == 2025
+    assert FactorSetVersion.objects.get(pk=trial_set.pk).year == 2025
 
 
 def test_the_admin_form_cannot_change_a_published_set(trial_set, cast, client):
@@ -90,7 +94,7 @@ def test_the_admin_form_cannot_change_a_published_set(trial_set, cast, client):
         reverse("admin:accounting_factorsetversion_delete", args=[trial_set.pk]), {"post": "yes"}
     )
     assert delete.status_code == 403
-    assert FactorSetVersion.objects.get().year == 2025
+    assert FactorSetVersion.objects.get(pk=trial_set.pk).year == 2025
 
 
 @pytest.mark.postgres
@@ -107,16 +111,16 @@ def test_the_database_refuses_raw_sql_changes_to_a_published_set(trial_set):
 
 def test_a_new_version_is_a_draft_copy_that_can_be_changed_and_published(trial_set, on_commit):
     draft = stored_factor_sets.copy_as_draft(trial_set)
-    assert (draft.version, draft.status) == (2, FactorSetStatus.DRAFT)
+    assert (draft.version, draft.status) == (trial_set.version + 1, FactorSetStatus.DRAFT)
     FactorParameter.objects.filter(factor_set=draft, key="electricity_fossil_factor").update(
         value=Decimal("0.5703")
     )
     publishing.publish(draft)
     resolved = stored_factor_sets.resolve_factor_set("ZCP-2025-trial")
-    assert resolved.version == 2 and resolved.value("electricity_fossil_factor") == Decimal(
-        "0.5703"
-    )
-    # version 1 is untouched and still readable
+    assert resolved.version == draft.version and resolved.value(
+        "electricity_fossil_factor"
+    ) == Decimal("0.5703")
+    # the version it was copied from is untouched and still readable
     assert FactorParameter.objects.get(
         factor_set=trial_set, key="electricity_fossil_factor"
     ).value == Decimal("0.8325")

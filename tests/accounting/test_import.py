@@ -45,7 +45,7 @@ def test_all_errors_are_listed_with_sheet_row_and_column_and_nothing_is_written(
     assert response.status_code == 400
     page = response.content.decode()
     for expected in (
-        "工作表“燃料” 第 2 行 “消费量”列：must not be negative",
+        "工作表“燃料” 第 2 行 “消费量”列：不得为负数",
         "工作表“燃料” 第 5 行 “月份”列",
         "工作表“燃料” 第 7 行 “燃料”列：未知燃料“coal_dust”",
         "工作表“电力” 第 4 行 “类型”列",

@@ -115,7 +115,7 @@ def test_invalid_data_is_a_failed_run_with_the_message_shown_on_the_page(
     services.recalculate(park_year.pk)
     failed = CalculationRun.objects.latest("started_at", "id")
     assert failed.status == RunStatus.FAILED
-    assert failed.error == "guiding.solid_waste.utilized_t: must not exceed generated_t"
+    assert failed.error == "guiding.solid_waste.utilized_t：不得超过产生量（吨）"
     page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).content.decode()
     assert "最近一次核算失败" in page and failed.error in page
     # The last good result is still shown, and both runs are kept.
@@ -217,7 +217,8 @@ def test_exports_above_all_use_are_a_failed_run_naming_energy(cast, client, tria
     assert post_formset(client, cast.park_a, 2025, "electricity", [export]).status_code == 302
     run = services.recalculate(ParkYear.objects.get().pk)
     assert run.status == RunStatus.FAILED
-    assert run.error.startswith("energy: must not be negative")
+    assert run.error.startswith("综合能源消费量：不得为负数：送出量超过全部消费量")
     assert run.result is None and not run.trace_chunks.exists()
     page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).content.decode()
-    assert "最近一次核算失败" in page and "energy: must not be negative" in page
+    assert "最近一次核算失败" in page and "综合能源消费量：不得为负数" in page
+    assert "must not be negative" not in page

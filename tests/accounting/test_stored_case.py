@@ -128,7 +128,7 @@ def test_a_fuel_the_factor_set_in_force_does_not_know_fails_the_run_naming_the_r
     FuelRecord.objects.filter(park_year=park_year).update(fuel="plutonium")
     run = services.recalculate(park_year.pk)
     assert run.status == RunStatus.FAILED
-    assert run.error == 'fuels[0].fuel: unknown fuel "plutonium" in ZCP-2025-trial'
+    assert run.error == 'fuels[0].fuel：因子集 ZCP-2025-trial 中没有能源品种 "plutonium"'
     assert run.trace is None and not TraceChunk.objects.filter(run=run).exists()
 
 
@@ -139,7 +139,7 @@ def test_sums_above_the_bound_fail_the_run_naming_the_row(cast, trial_set):
     assert HeatRecord.objects.filter(park_year=park_year).count() == 2
     run = services.recalculate(park_year.pk)
     assert run.status == RunStatus.FAILED
-    assert run.error == "heat[0].gj: must not exceed 1000000000000000"
+    assert run.error == "heat[0].gj：不得超过1000000000000000"
 
 
 def test_check_stored_refuses_raw_coal_and_unknown_uses():

@@ -99,7 +99,8 @@ def test_bad_rows_leave_the_previous_data_untouched(api, cast, trial_set, on_com
     bad["fuels"].append({"enterprise": "甲化工", "fuel": "natural_gas", "use": "end_use",
                          "quantity": "-1"})
     fields = assert_error(put(api, rows_url(cast.park_a), bad), 400)
-    assert fields == {"fuels[2].quantity": "must not be negative"}
+    # The JSON path as sent, the engine's message in the user's language (D18).
+    assert fields == {"fuels[2].quantity": "不得为负数"}
     assert list(FuelRecord.objects.order_by("pk").values_list("pk", "quantity")) == before
     assert ImportBatch.objects.count() == 1
     assert CalculationRun.objects.count() == runs

@@ -151,7 +151,7 @@ def test_a_hostile_quantity_is_refused_naming_the_row_and_field(applicant, cast,
 @pytest.mark.parametrize(
     ("row", "words"),
     [
-        ({"fuel": "raw_coal", "use": "end_use", "quantity": "1"}, "raw coal must be split"),
+        ({"fuel": "raw_coal", "use": "end_use", "quantity": "1"}, "原煤须拆分"),
         ({"fuel": "unobtainium", "use": "end_use", "quantity": "1"}, "unobtainium"),
         ({"fuel": "diesel", "use": "rocket_fuel", "quantity": "1"}, "用途"),
         ({"fuel": "diesel", "use": "end_use", "quantity": "1", "month": "13"}, "月份"),
