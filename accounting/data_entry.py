@@ -27,6 +27,7 @@ from accounting.models import (
     ProcessRecord,
     ProductEnergyRecord,
 )
+from accounting.process_products import canonical
 from accounting.services import fuels_for
 from accounting.tasks import request_recalculation
 
@@ -117,7 +118,9 @@ def replace_data(park_year: ParkYear, data: dict[str, Any]) -> None:
     _insert(
         ProcessRecord,
         ("park_year", "enterprise", "month", "product", "tonnes", "factor_tco2_per_t", "basis"),
-        ((py, eid(e), m, p, _d(t), _d(f), b) for e, m, p, t, f, b in data.get("processes", [])),
+        # A listed product by its Att.4 name, however the file wrote it (D20).
+        ((py, eid(e), m, canonical(p), _d(t), _d(f), b)
+         for e, m, p, t, f, b in data.get("processes", [])),
     )
     ProductEnergyRecord.objects.bulk_create(
         ProductEnergyRecord(

@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounting import messages, process_products
 from accounting.importers import case_from_data
 from accounting.method import case as method_case
 from accounting.method.case import CaseError, parse_case
@@ -73,7 +74,7 @@ class FuelForm(_RecordForm):
     def clean_fuel(self) -> str:
         code = self.cleaned_data["fuel"]
         if code == method_case.RAW_COAL:
-            raise forms.ValidationError(method_case.RAW_COAL_MESSAGE)  # D4
+            raise forms.ValidationError(messages.translate(method_case.RAW_COAL_MESSAGE))  # D4
         if code not in self.fuels:
             raise forms.ValidationError(_("未知燃料“%(code)s”"), params={"code": code})
         return code
@@ -107,10 +108,43 @@ class HeatForm(_RecordForm):
 
 
 class ProcessForm(_RecordForm):
+    """A process row: the product chosen from Att.4's list (D20), or another product named."""
+
+    product_choice = forms.ChoiceField(
+        label=_("产品（附件4）"), choices=process_products.choices, required=False
+    )
+
     class Meta:
         model = ProcessRecord
-        fields = ["enterprise", "month", "product", "tonnes", "factor_tco2_per_t", "basis"]
+        fields = ["enterprise", "month", "product_choice", "product", "tonnes",
+                  "factor_tco2_per_t", "basis"]
         widgets = {"basis": forms.TextInput()}
+        labels = {"product": _("其他产品名称")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].required = False
+        stored = self.instance.product if self.instance.pk else ""
+        if stored:
+            listed = process_products.is_listed(stored)
+            self.initial["product_choice"] = stored if listed else process_products.OTHER
+            self.initial["product"] = "" if listed else stored
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        choice, text = data.get("product_choice"), (data.get("product") or "").strip()
+        if not choice and not text:
+            self.add_error("product_choice", _("请选择产品，或选择“其他工业产品”并填写名称"))
+        elif not choice:  # a product named without the list: its Att.4 name where it has one
+            data["product"] = process_products.canonical(text)
+        elif choice == process_products.OTHER:
+            if not text:
+                self.add_error("product", _("选择“其他工业产品”时须填写产品名称"))
+            else:
+                data["product"] = process_products.canonical(text)
+        elif choice:
+            data["product"] = choice
+        return data
 
 
 class ProductForm(_RecordForm):
@@ -210,7 +244,7 @@ class GuidingForm(forms.ModelForm):
             if field is None and path.startswith("waste_energy."):
                 _we, kind, key = (path.split(".") + ["recoverable_tce"])[:3]
                 field = f"waste_{kind}_{key}"
-            self.add_error(field if field in self.fields else None, exc.message)
+            self.add_error(field if field in self.fields else None, messages.translate(exc.message))
         return data
 
 
