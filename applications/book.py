@@ -306,6 +306,27 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         ),
         Field("cost_structure", _("成本结构"), requirement=REQUIRED),
         Field("revenue_sources", _("收益来源"), requirement=REQUIRED),
+        # The notice (二、(二)) asks for the economic, environmental and social benefits.
+        Field(
+            "environmental_benefits",
+            _("环境效益"),
+            LONG_TEXT,
+            REQUIRED,
+            help_text=_("建设期末每年减少的二氧化碳排放，以及大气污染物、固体废物、水资源等方面的效益，写明测算依据"),
+        ),
+        Field(
+            "co2_reduction_t",
+            _("预计年二氧化碳减排量（tCO2）"),
+            DECIMAL,
+            options={"min_value": Decimal("0")},
+        ),
+        Field(
+            "social_benefits",
+            _("社会效益"),
+            LONG_TEXT,
+            REQUIRED,
+            help_text=_("如带动就业、产业示范与推广、公共服务和能力建设等"),
+        ),
     ),
     "support": (
         Field("organisation", _("组织方式"), requirement=REQUIRED),

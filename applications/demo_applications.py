@@ -125,6 +125,14 @@ def _content(park_key: str, park: Park) -> dict[str, dict]:
         "economics": {
             "cost_structure": "能源设施62%、节能改造23%、平台与其他15%",
             "revenue_sources": "售电收益、节能收益、绿证与碳资产收益",
+            "environmental_benefits": (
+                "绿电替代和节能改造减少化石能源消费，同步削减二氧化硫、氮氧化物和颗粒物排放；"
+                "余热回收和中水回用节约能源与水资源。减排量按附件4方法以基准年核算结果测算。"
+            ),
+            "social_benefits": (
+                "带动新能源运维、能碳管理等就业岗位，为同类园区提供可复制的零碳建设路径，"
+                "提升园区企业能碳管理能力。"
+            ),
         },
         "support": {
             "organisation": "成立园区零碳建设领导小组和工作专班。",

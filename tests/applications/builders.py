@@ -95,6 +95,9 @@ SECTION_CONTENT = {
         "irr_percent": "8.2",
         "cost_structure": "设备为主",
         "revenue_sources": "售电节能",
+        "environmental_benefits": "年减排二氧化碳约12万吨，减少二氧化硫排放约80吨",
+        "co2_reduction_t": "120000",
+        "social_benefits": "新增就业岗位约600个，形成可复制推广的园区零碳路径",
     },
     "support": {
         "organisation": "成立专班",
