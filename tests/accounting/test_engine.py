@@ -709,7 +709,7 @@ def test_every_trace_line_explains_its_amount_and_the_totals_are_their_sums() ->
         ("feedstock", "energy", 1),
     }
     full = result.to_full_dict()
-    assert full["factor_set"] == {"code": "ZCP-2025-trial", "version": 1}
+    assert full["factor_set"] == {"code": "ZCP-2025-trial", "version": 2}
     assert full["breakdowns"]["emissions_t"]["by_enterprise"]["_park"] == D(124875) + D(54000)
     assert full["trace"][0]["enterprise"] == "焦化公司"
 
