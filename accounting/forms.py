@@ -25,26 +25,100 @@ from accounting.models import (
     ProductEnergyRecord,
 )
 
-MAX_FORM_ROWS = 300  # more than this is a job for the import
+# The entry pages show a page of rows (one enterprise's rows, PAGE_ROWS at a time) and a save
+# carries at most MAX_FORM_ROWS rows: the page's rows plus rows added with "添加一行". A row of
+# the widest kind posts 9 fields (fuels: id, enterprise, month, fuel, use, quantity, the two
+# measured values, DELETE), so a save posts at most 100 × 9 + the management form and the CSRF
+# token = 905 fields, under Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000), which stays as it is
+# (tests/accounting/test_entry_pages.py checks the sum for every kind). More rows are a job for
+# the import.
+PAGE_ROWS = 60
+MAX_FORM_ROWS = 100
+
+
+class EnterpriseField(forms.Field):
+    """An enterprise of the park-year chosen by id, looked up in the park-year's enterprises read
+    once for the whole formset (a ModelChoiceField would query once per row)."""
+
+    default_error_messages = {"invalid_choice": _("请选择本园区本年度的企业")}
+
+    def __init__(self, enterprises: dict[int, str], park_year: ParkYear, **kwargs):
+        self.enterprises = enterprises
+        self.park_year = park_year
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.pk if isinstance(value, Enterprise) else value
+
+    def to_python(self, value: Any) -> Enterprise | None:
+        if value in self.empty_values:
+            return None
+        try:
+            pk = int(str(value))
+            name = self.enterprises[pk]
+        except (KeyError, ValueError, TypeError):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+        return Enterprise(pk=pk, park_year_id=self.park_year.pk, name=name)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        initial = self.prepare_value(initial)
+        if initial in (None, ""):
+            # A new row: the entry page posts its enterprise (the page's) in a hidden input, so
+            # the enterprise alone does not make an empty row one to save.
+            return False
+        return ("" if initial is None else str(initial)) != ("" if data is None else str(data))
+
+
+def enterprises_of(park_year: ParkYear) -> dict[int, str]:
+    """The park-year's enterprises' names by id, by name (one query; none for a park-year not
+    saved yet)."""
+    if not park_year.pk:
+        return {}
+    return dict(
+        Enterprise.objects.filter(park_year=park_year).order_by("name").values_list("id", "name")
+    )
 
 
 class _RecordForm(forms.ModelForm):
-    def __init__(self, *args, park_year: ParkYear, fuels: dict[str, Any] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        park_year: ParkYear,
+        fuels: dict[str, Any] | None = None,
+        enterprises: dict[int, str] | None = None,
+        fuel_choices: list[tuple[str, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.park_year = park_year
         if "enterprise" in self.fields:
-            # A park-year not saved yet (first visit of a new year) has no enterprises.
-            self.fields["enterprise"].queryset = (
-                Enterprise.objects.filter(park_year=park_year)
-                if park_year.pk
-                else Enterprise.objects.none()
+            old = self.fields["enterprise"]
+            self.fields["enterprise"] = EnterpriseField(
+                enterprises if enterprises is not None else enterprises_of(park_year),
+                park_year,
+                required=old.required,
+                label=old.label,
             )
         if "fuel" in self.fields:
-            choices = [("", "---------")] + [
-                (code, f"{f.name_zh} ({f.unit})") for code, f in (fuels or {}).items()
-            ]
-            self.fields["fuel"].widget = forms.Select(choices=choices)
+            self.fields["fuel"].widget = forms.Select(
+                choices=fuel_choices if fuel_choices is not None else _fuel_choices(fuels)
+            )
             self.fuels = fuels or {}
+
+    def _get_validation_exclusions(self) -> set[str]:
+        exclude = super()._get_validation_exclusions()
+        # EnterpriseField found it among the park-year's enterprises; the model's own check
+        # would query once per row.
+        exclude.add("enterprise")
+        return exclude
+
+
+def _fuel_choices(fuels: dict[str, Any] | None) -> list[tuple[str, str]]:
+    return [("", "---------")] + [
+        (code, f"{f.name_zh} ({f.unit})") for code, f in (fuels or {}).items()
+    ]
 
 
 class EnterpriseForm(_RecordForm):
@@ -164,13 +238,107 @@ KINDS: dict[str, tuple[type[forms.ModelForm], Any]] = {
 }
 
 
-def record_formset(kind: str, park_year: ParkYear, fuels: dict[str, Any], data=None):
+def posted_ids(data, prefix: str) -> list[int]:
+    """The ids of the existing rows a posted formset names (its initial forms), at most
+    MAX_FORM_ROWS; anything not a number is left out (the formset then treats the row as new and
+    ignores it, as Django does with a tampered id)."""
+    try:
+        initial = min(int(data.get(f"{prefix}-INITIAL_FORMS", 0)), MAX_FORM_ROWS)
+    except (TypeError, ValueError):
+        return []
+    ids = []
+    for i in range(max(initial, 0)):
+        value = str(data.get(f"{prefix}-{i}-id", ""))
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            ids.append(int(value))
+    return ids
+
+
+class _RowId(forms.Field):
+    """A row's id, looked up among the rows the formset read (one query for all of them; Django's
+    own id field queries once per row). An id that is not one of them is refused."""
+
+    widget = forms.HiddenInput
+    default_error_messages = {"invalid_choice": _("该行已不存在，请重新打开本页")}
+
+    def __init__(self, formset, **kwargs):
+        self.formset = formset
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        row = None
+        if text.isascii() and text.isdigit() and len(text) < 19:
+            row = self.formset._existing_object(int(text))
+        if row is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return row
+
+    def prepare_value(self, value: Any) -> Any:
+        return getattr(value, "pk", value)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        initial = self.prepare_value(initial)
+        return ("" if initial is None else str(initial)) != ("" if data is None else str(data))
+
+
+class _RowsFormSet(forms.BaseModelFormSet):
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        name = self.model._meta.pk.name
+        form.fields[name] = _RowId(self, initial=form.fields[name].initial)
+
+
+class _EnterpriseFormSet(_RowsFormSet):
+    """A page shows some of the enterprises only: a name given on this page must not be one
+    that an enterprise on another page already has (one query for the whole page)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or self.park_year is None or not self.park_year.pk:
+            return
+        here = {f.instance.pk for f in self.forms if f.instance.pk}
+        names = {
+            f.cleaned_data["name"]: f
+            for f in self.forms
+            if f.has_changed() and f.cleaned_data.get("name")
+            and not f.cleaned_data.get("DELETE")
+        }
+        if not names:
+            return
+        taken = (
+            Enterprise.objects.filter(park_year=self.park_year, name__in=names)
+            .exclude(pk__in=here)
+            .values_list("name", flat=True)
+        )
+        for name in taken:
+            names[name].add_error("name", _("本年度已有名为“%(name)s”的企业") % {"name": name})
+
+
+def record_formset(
+    kind: str,
+    park_year: ParkYear,
+    fuels: dict[str, Any],
+    data=None,
+    *,
+    rows=None,
+    enterprises: dict[int, str] | None = None,
+    extra: int = 3,
+):
+    """The formset of one kind of rows. Unbound, it shows ``rows`` (a page of the park-year's
+    rows; all of them when not given); bound, the rows it posted by id, whichever page they were
+    shown on. ``enterprises``: the park-year's enterprises by id when the caller has read them."""
     form_class, _label = KINDS[kind]
     model = form_class._meta.model
     factory = forms.modelformset_factory(
         model,
         form=form_class,
-        extra=3,
+        formset=_EnterpriseFormSet if kind == "enterprises" else _RowsFormSet,
+        extra=extra,
         can_delete=True,
         max_num=MAX_FORM_ROWS,
         validate_max=True,
@@ -181,19 +349,25 @@ def record_formset(kind: str, park_year: ParkYear, fuels: dict[str, Any], data=N
     queryset = (
         model.objects.filter(park_year=park_year) if park_year.pk else model.objects.none()
     ).order_by("id")
-    if kind != "enterprises" and kind != "products":
-        queryset = queryset.select_related("enterprise")
+    if data is not None:
+        queryset = queryset.filter(pk__in=posted_ids(data, kind))
+    elif rows is not None:
+        queryset = rows
+    if enterprises is None and "enterprise" in form_class._meta.fields:
+        enterprises = enterprises_of(park_year)
     formset = factory(
-        data, queryset=queryset, prefix=kind, form_kwargs={"park_year": park_year, "fuels": fuels}
+        data,
+        queryset=queryset,
+        prefix=kind,
+        form_kwargs={
+            "park_year": park_year,
+            "fuels": fuels,
+            "enterprises": enterprises,
+            "fuel_choices": _fuel_choices(fuels),
+        },
     )
+    formset.park_year = park_year
     return formset
-
-
-def formset_helper() -> FormHelper:
-    helper = FormHelper()
-    helper.template = "bootstrap5/table_inline_formset.html"
-    helper.form_tag = False
-    return helper
 
 
 GUIDING_PATHS = {

@@ -35,26 +35,96 @@ def count_kind(park_year: ParkYear, kind: str) -> int:
     return KIND_MODELS[kind].objects.filter(park_year=park_year).count()
 
 
-def kind_table(park_year: ParkYear | None, kind: str) -> dict[str, Any]:
-    """Read-only view of a kind's rows (first 1,000): headers and display rows."""
+def kind_table(park_year: ParkYear | None, kind: str, rows=None) -> dict[str, Any]:
+    """Read-only view of a kind's rows: headers and display rows; ``rows``: the page of rows to
+    show (accounting/entry.py), else the first 1,000."""
     form_class, _label = KINDS[kind]
     model = KIND_MODELS[kind]
     names = form_class._meta.fields
     headers = [model._meta.get_field(n).verbose_name for n in names]
     if park_year is None:
         return {"headers": headers, "rows": [], "more": 0}
+    if rows is not None:
+        return {"headers": headers, "rows": [_display_row(obj, names) for obj in rows], "more": 0}
     queryset = model.objects.filter(park_year=park_year).order_by("id")
     if "enterprise" in names:
         queryset = queryset.select_related("enterprise")
     total = queryset.count()
-    rows = []
-    for obj in queryset[:1000]:
-        row = []
-        for n in names:
-            display = getattr(obj, f"get_{n}_display", None)
-            row.append(display() if display else getattr(obj, n))
-        rows.append(row)
-    return {"headers": headers, "rows": rows, "more": max(total - 1000, 0)}
+    shown = [_display_row(obj, names) for obj in queryset[:1000]]
+    return {"headers": headers, "rows": shown, "more": max(total - 1000, 0)}
+
+
+def _display_row(obj, names) -> list[Any]:
+    row = []
+    for n in names:
+        display = getattr(obj, f"get_{n}_display", None)
+        row.append(display() if display else getattr(obj, n))
+    return row
+
+
+def _shown(form, name: str, value: Any, fuels: dict[str, Any]) -> str:
+    """A value of a form's field as the page names it (labels, not codes)."""
+    if value is None or value == "":
+        return "—"
+    if name == "fuel":
+        fuel = fuels.get(value)
+        return fuel.name_zh if fuel is not None else str(value)
+    if name == "month":
+        return _("%(m)s 月") % {"m": value}
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    choices = getattr(form.fields.get(name), "choices", None)
+    if choices:
+        return str({str(k): v for k, v in choices}.get(str(value), value))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 7.000000 as stored reads 7
+    return str(value)
+
+
+MAX_CHANGE_LINES = 10
+
+
+def formset_changes(formset, fuels: dict[str, Any]) -> str:
+    """What a valid formset is about to change, row by row (before it is saved): the counts of
+    new, changed and deleted rows and, for at most MAX_CHANGE_LINES of them, what changed."""
+    added = changed = deleted = 0
+    lines: list[str] = []
+    deleted_forms = set(map(id, formset.deleted_forms))
+    for index, form in enumerate(formset.forms, start=1):
+        row = _("第 %(n)s 行") % {"n": index}
+        if id(form) in deleted_forms:
+            if form.instance.pk:
+                deleted += 1
+                lines.append(_("%(row)s已删除") % {"row": row})
+            continue
+        if not form.has_changed():
+            continue
+        if form.instance.pk is None:
+            added += 1
+            lines.append(_("%(row)s新增") % {"row": row})
+            continue
+        changed += 1
+        for name in form.changed_data:
+            if name == "DELETE":
+                continue
+            lines.append(
+                _("%(row)s“%(field)s”：%(old)s → %(new)s")
+                % {
+                    "row": row,
+                    "field": form.fields[name].label,
+                    "old": _shown(form, name, form.initial.get(name), fuels),
+                    "new": _shown(form, name, form.cleaned_data.get(name), fuels),
+                }
+            )
+    if not (added or changed or deleted):
+        return _("已保存：没有改动。")
+    text = _("已保存：新增 %(added)s 行，修改 %(changed)s 行，删除 %(deleted)s 行。") % {
+        "added": added, "changed": changed, "deleted": deleted
+    }
+    shown = "；".join(lines[:MAX_CHANGE_LINES])
+    if len(lines) > MAX_CHANGE_LINES:
+        shown += _("；另有 %(n)s 处改动") % {"n": len(lines) - MAX_CHANGE_LINES}
+    return f"{text}{shown}。" + _("核算结果将自动更新，见下方“核算结果”。")
 
 
 def formset_errors(formset) -> list[str]:
@@ -281,6 +351,19 @@ def result_context(run, fuels: dict[str, str]) -> dict[str, Any]:
         "breakdown_tables": tables,
         "energy_rows": energy_rows,
         "chart_data": chart,
+    }
+
+
+def result_summary(run) -> dict[str, Any] | None:
+    """The headline figures of a run for the entry pages (intensity, energy, emissions, pass)."""
+    if run is None or not run.result:
+        return None
+    r = run.result
+    return {
+        "intensity": numbers.intensity(r["intensity"]),
+        "energy_tce": numbers.tonnes(r["energy_tce"]),
+        "total": numbers.tonnes(r["emissions_t"]["total"]),
+        "pass": r.get("core_pass"),
     }
 
 

@@ -14,12 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from accounting import (
     data_entry,
+    entry,
     exporters,
     import_errors,
     importers,
@@ -32,9 +34,9 @@ from accounting.data_entry import save_guiding, save_record_formset
 from accounting.forms import (
     KINDS,
     MAX_FORM_ROWS,
+    PAGE_ROWS,
     GuidingForm,
     UploadForm,
-    formset_helper,
     record_formset,
 )
 from accounting.models import CalculationRun, GuidingInputs, ParkYear
@@ -100,38 +102,51 @@ def park_year(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
 
 @login_required
 def records(request: HttpRequest, park_id: int, year: int, kind: str) -> HttpResponse:
+    """One kind of rows: an enterprise's rows a page at a time (accounting/entry.py); the park's
+    applicant edits them, everyone else who sees the park reads them."""
     if kind not in KINDS:
         raise Http404
     park, py, can_edit = _park_year(request, park_id, year)
     if request.method == "POST" and not can_edit:
         scope.require_park_editor(request.user, park)
-    _code, fuels = services.fuels_for(py, year)
+    page = entry.entry_page(py, kind, request.GET)
+    latest = services.latest_result(park, year, park_year=py)
     context = {
         "park": park,
         "year": year,
         "kind": kind,
         "label": KINDS[kind][1],
         "can_edit": can_edit,
-        "helper": formset_helper(),
+        "entry": page,
+        "columns": entry.columns(kind),
         "max_rows": MAX_FORM_ROWS,
+        "page_rows": PAGE_ROWS,
+        "latest": latest,
+        "summary": presentation.result_summary(latest.last_success),
+        "query": entry.page_query(page),
     }
-    too_many = py is not None and presentation.count_kind(py, kind) > MAX_FORM_ROWS
-    if not can_edit or too_many:
-        context.update(too_many=too_many, table=presentation.kind_table(py, kind))
+    if not can_edit or (page.needs_enterprises and request.method != "POST"):
+        context["table"] = presentation.kind_table(py, kind, rows=page.page.object_list)
         return render(request, "accounting/records.html", context)
+    _code, fuels = services.fuels_for(py, year)
     formset = record_formset(
         kind,
         py or ParkYear(park=park, year=year),
         fuels,
         request.POST if request.method == "POST" else None,
+        rows=page.page.object_list,
+        enterprises=page.enterprises,
     )
     if request.method == "POST":
         if formset.is_valid():
+            changes = presentation.formset_changes(formset, fuels)
             save_record_formset(park, year, formset)
-            messages.success(request, _("已保存，核算结果将自动更新。"))
-            return redirect("accounting:records", park_id=park.pk, year=year, kind=kind)
+            messages.success(request, changes)
+            url = reverse("accounting:records", args=[park.pk, year, kind])
+            return redirect(f"{url}?{context['query']}" if context["query"] else url)
         context["error_list"] = presentation.formset_errors(formset)
     context["formset"] = formset
+    context["rows"] = entry.rows(formset, kind, page)
     return render(
         request, "accounting/records.html", context, status=400 if request.method == "POST" else 200
     )

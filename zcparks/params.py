@@ -31,6 +31,7 @@ LABELS = {
     "limit": gettext_lazy("每页条数"),
     "offset": gettext_lazy("起始位置"),
     "include_trace": gettext_lazy("计算过程"),
+    "enterprise": gettext_lazy("企业"),
 }
 
 MAX_ID = 2**63 - 1  # a 64-bit primary key; larger numbers would crash the query

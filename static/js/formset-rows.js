@@ -19,14 +19,16 @@
     button.addEventListener("click", function () {
       if (button.disabled) { return; }
       var index = count();
-      var holder = document.createElement("div");
+      // A <template> parses table rows as well as blocks (a <div> would drop <tr>).
+      var holder = document.createElement("template");
       // The template is the server's own markup; only the row number is put in.
       holder.innerHTML = template.innerHTML.replace(/__prefix__/g, String(index));
-      var row = holder.firstElementChild;
+      var row = holder.content.firstElementChild;
       rows.appendChild(row);
       total.value = String(index + 1);
       update();
-      var first = row.querySelector("input:not([type=hidden]):not([type=checkbox]), textarea");
+      var first = row.querySelector(
+        "input:not([type=hidden]):not([type=checkbox]), select, textarea");
       if (first) { first.focus(); }
     });
     button.hidden = false;
