@@ -113,6 +113,6 @@ def factor(value: object) -> str:
 def factor_full(value: object) -> str:
     """The factor's every digit when `factor` shortens it, else "" (nothing more to show)."""
     number_ = to_decimal(value)
-    if number_ is None or factor(number_) == f"{number_:f}":
+    if number_ is None or Decimal(factor(number_)) == number_:  # 13.3 is 13.3000000000: all shown
         return ""
     return f"{number_:f}"
