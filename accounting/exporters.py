@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounting import process_products
 from accounting.models import (
     ElectricityRecord,
     Enterprise,
@@ -78,7 +79,12 @@ def record_rows(park_year: ParkYear | None) -> dict[str, Iterable[list]]:
             for e, m, f, u, q, n, c in FuelRecord.objects.filter(park_year=py)
             .order_by("id")
             .values_list(
-                "enterprise__name", "month", "fuel", "use", "quantity", "ncv_gj_per_unit",
+                "enterprise__name",
+                "month",
+                "fuel",
+                "use",
+                "quantity",
+                "ncv_gj_per_unit",
                 "carbon_tc_per_tj",
             )
             .iterator(5000)
@@ -151,8 +157,9 @@ def _as_text(ws, value: str):
     return cell
 
 
-def export_xlsx(park_year: ParkYear | None) -> bytes:
-    """The park-year's data (or, with None, the empty template) as an XLSX workbook."""
+def export_xlsx(park_year: ParkYear | None, fuels: dict[str, Any] | None = None) -> bytes:
+    """The park-year's data (or, with None, the empty template) as an XLSX workbook; its notes
+    sheet lists ``fuels`` (the factor set in force) and Att.4's process products."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -160,8 +167,9 @@ def export_xlsx(park_year: ParkYear | None) -> bytes:
         ws = book.create_sheet(sheet.title)
         ws.append(sheet.headers)
         for row in rows:
-            ws.append([_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v
-                       for v in row])
+            ws.append(
+                [_as_text(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row]
+            )
     notes = book.create_sheet(_("说明"))
     if park_year is not None:
         # Whose data this is: read back by the import, which names a different park or year.
@@ -170,7 +178,7 @@ def export_xlsx(park_year: ParkYear | None) -> bytes:
         notes.append([SOURCE_KEYS["province"], park.province.name_zh])
         notes.append([SOURCE_KEYS["year"], park_year.year])
         notes.append([])
-    for line in help_lines():
+    for line in help_lines(fuels):
         notes.append([line])
     out = io.BytesIO()
     book.save(out)
@@ -189,8 +197,15 @@ def export_csv_zip(park_year: ParkYear | None) -> bytes:
     return out.getvalue()
 
 
-def help_lines() -> list[str]:
-    return [
+def help_lines(fuels: dict[str, Any] | None = None) -> list[str]:
+    listed = (
+        [_("燃料（现行因子集）：%s") % _join(f"{f.name_zh}（{f.unit}）" for f in fuels.values())]
+        if fuels
+        else []
+    )
+    return listed + [
+        _("工业过程的产品（附件4）：%s；其他工业产品直接填写产品名称。")
+        % _join(process_products.LISTED),
         _("每类数据一张工作表，表头不可修改；“说明”表导入时忽略。"),
         _("月份填 1–12；留空表示全年合计。数量为非负数，最多 6 位小数；不接受公式。"),
         _("燃料填因子集中的燃料代码或中文名称；原煤须拆分为无烟煤、炼焦烟煤、一般烟煤或褐煤。"),

@@ -211,7 +211,7 @@ def upload(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             "year": year,
             "form": form,
             "errors": errors,
-            "help_lines": exporters.help_lines(),
+            "help_lines": exporters.help_lines(services.fuels_for(py, year)[1]),
         },
         status=400 if errors else 200,
     )
@@ -276,12 +276,13 @@ def preview(request: HttpRequest, park_id: int, year: int, sha: str) -> HttpResp
 @cache_control(private=True, no_store=True)  # a park's energy data: keep no copy
 def download(request: HttpRequest, park_id: int, year: int, what: str) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
+    fuels = services.fuels_for(py, year)[1]
     if what == "template.xlsx":
-        body, ctype = exporters.export_xlsx(None), exporters.XLSX_TYPE
+        body, ctype = exporters.export_xlsx(None, fuels), exporters.XLSX_TYPE
     elif what == "template.zip":
         body, ctype = exporters.export_csv_zip(None), "application/zip"
     elif what == "data.xlsx":
-        body, ctype = exporters.export_xlsx(py), exporters.XLSX_TYPE
+        body, ctype = exporters.export_xlsx(py, fuels), exporters.XLSX_TYPE
     else:
         raise Http404
     response = HttpResponse(body, content_type=ctype)

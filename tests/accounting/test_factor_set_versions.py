@@ -4,6 +4,7 @@ with its stated source (D19); the first version stays, and runs made with it kee
 from __future__ import annotations
 
 import csv
+import io
 import json
 from decimal import Decimal
 from fractions import Fraction
@@ -134,3 +135,16 @@ def test_an_old_run_still_points_to_the_old_version(
     assert new.result["emissions_t"] == old.result["emissions_t"]
     url = reverse("accounting:result", args=[cast.park_a.pk, 2025]) + f"?run={old.pk}"
     assert "因子集 ZCP-2025-trial 第 1 版" in client.get(url).content.decode()
+
+
+def test_the_import_template_lists_the_new_kinds_and_att4s_products(cast, client, trial_set):
+    from openpyxl import load_workbook
+
+    client.force_login(cast.applicant_a)
+    url = reverse("accounting:download", args=[cast.park_a.pk, 2025, "template.xlsx"])
+    book = load_workbook(io.BytesIO(client.get(url).content), read_only=True)
+    notes = " ".join(str(r[0]) for r in book["说明"].iter_rows(values_only=True) if r and r[0])
+    assert all(f"{name}" in notes for name in ("石脑油（t）", "润滑油（t）", "煤制品（型煤）（t）"))
+    assert "硅酸盐水泥熟料" in notes and "铬铁合金" in notes
+    page = client.get(reverse("accounting:upload", args=[cast.park_a.pk, 2025])).content.decode()
+    assert "其他焦化产品（t）" in page
