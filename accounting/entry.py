@@ -137,7 +137,13 @@ def _choices(form_field: forms.Field, name: str) -> list[tuple[str, str]] | None
         choices = form_field.widget.choices
     if choices is None:
         return None
-    return [(str(k), str(v)) for k, v in choices]
+    flat: list[tuple[str, str]] = []
+    for key, value in choices:
+        if isinstance(value, list | tuple):  # a group (Att.4's divided products): its options
+            flat += [(str(k), str(v)) for k, v in value]
+        else:
+            flat.append((str(key), str(value)))
+    return flat
 
 
 def columns(kind: str) -> list[tuple[str, str]]:
@@ -145,7 +151,14 @@ def columns(kind: str) -> list[tuple[str, str]]:
     form_class = KINDS[kind][0]
     model = form_class._meta.model
     return [
-        (name, str(model._meta.get_field(name).verbose_name))
+        (
+            name,
+            str(
+                form_class.base_fields[name].label
+                if name in form_class.declared_fields  # a form's own field (product_choice)
+                else model._meta.get_field(name).verbose_name
+            ),
+        )
         for name in form_class._meta.fields
         if name != "enterprise"
     ]

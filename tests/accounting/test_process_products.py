@@ -69,7 +69,7 @@ def test_the_form_offers_the_list_and_keeps_the_factor_and_basis(
     assert all(b == "园区实测（2024 年核查报告）" for _p, b in stored)
     page = client.get(reverse("accounting:records", args=[cast.park_a.pk, 2025, "processes"]))
     html = page.content.decode()
-    assert '<optgroup label="水泥熟料">' in html and "铬铁合金" in html
+    assert ">硅酸盐水泥熟料</option>" in html and ">铬铁合金</option>" in html
     assert "其他工业产品（请填写名称）" in html
 
 
