@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import rubric
 from .models import (
     Application,
     ApplicationEvent,
@@ -11,6 +14,7 @@ from .models import (
     PendingEffect,
     Province,
     ProvinceBatchQuota,
+    RubricCriterion,
     Submission,
     User,
 )
@@ -54,10 +58,42 @@ class UserAdmin(BaseUserAdmin):
 # --- Batches are configured here; applications are read-only (the workflow changes them).
 
 
+class RubricFormSet(BaseInlineFormSet):
+    """The batch's criteria are checked together (rubric.check_criteria: weights sum to 100 %),
+    and once a sheet was scored on them only their guidance may change (rubric.LOCKED_FIELDS)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not kept:
+            return  # no criteria of its own: the batch is scored on the default rubric
+        try:
+            rubric.check_criteria([
+                rubric.Criterion(f.cleaned_data["key"], f.cleaned_data["name"],
+                                 f.cleaned_data["weight"]) for f in kept])
+        except rubric.RubricError as error:
+            raise ValidationError(str(error)) from None
+        changed = any(form.has_changed() and set(form.changed_data) - {"guidance"}
+                      for form in self.forms) or bool(self.deleted_forms)
+        if changed and self.instance.pk and rubric.scored_sheets(self.instance):
+            raise ValidationError(rubric.locked_message(self.instance))
+
+
+class RubricInline(admin.TabularInline):
+    model = RubricCriterion
+    formset = RubricFormSet
+    extra = 0
+    fields = ["order", "key", "name", "weight", "guidance"]
+
+
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
     list_display = ["name", "year", "opens_at", "deadline", "is_active"]
     list_filter = ["year", "is_active"]
+    inlines = [RubricInline]
 
 
 @admin.register(ProvinceBatchQuota)

@@ -177,7 +177,8 @@ DEMO_POLYGONS = {  # park key → [west, south, east, north] of a rectangular de
 # (park key, batch, steps of the workflow, the province's reviewer)
 PLAN = [
     ("subei", OPEN_BATCH, ("submit", "recommend", "national"), "prov_jiangsu"),
-    ("changzhou", OPEN_BATCH, ("submit", "return", "submit", "recommend"), "prov_jiangsu"),
+    ("changzhou", OPEN_BATCH, ("submit", "return", "answer", "submit", "recommend"),
+     "prov_jiangsu"),
     ("suzhou", OPEN_BATCH, ("submit",), "prov_jiangsu"),
     ("yanjiang", OPEN_BATCH, ("submit", "return"), "prov_anhui"),
     ("xibu", OPEN_BATCH, ("submit", "recommend", "national", "approve"), "prov_neimenggu"),
@@ -248,6 +249,13 @@ def _batches(parks: dict[str, Park], now: datetime.datetime) -> dict[str, Batch]
     return batches
 
 
+ANSWERS = {
+    "general": "已按意见补充分品种能源消费数据和重点项目投资依据，修改见各部分。",
+    "energy": "已在能源消费部分分列外购电力、外购热力和园区自供能源。",
+    "economics": "已补充投资回收期的测算表和电价、碳价假设。",
+}
+
+
 def load_demo_applications(parks: dict[str, Park]) -> None:
     now = timezone.now()
     applicants = {u.park_key: u.username for u in DEMO_USERS if u.park_key}
@@ -272,6 +280,8 @@ def load_demo_applications(parks: dict[str, Park]) -> None:
                 "请补充能源消费分品种数据和重点项目投资依据。",
                 {"energy": "请区分外购与自供能源。", "economics": "投资回收期测算依据不足。"},
             ),
+            # The park answers each comment of the return (整改说明) before resubmitting.
+            "answer": lambda app, _a: services.save_revision_answers(app, ANSWERS),
             "recommend": lambda app, _a: workflow.recommend(reviewer, app, "同意推荐。"),
             "not_recommend": lambda app, _a: workflow.not_recommend(
                 reviewer, app, "近三年排放数据不完整，本批次暂不推荐。"

@@ -119,9 +119,8 @@ def build(user, application: Application) -> IO[bytes]:
                 user, application, application.scores.select_related("reviewer"))
             reviews["scores"] = [
                 {"reviewer": str(s.reviewer), "submission": s.submission_number,
-                 "representativeness": s.representativeness, "demonstration": s.demonstration,
-                 "reduction_potential": s.reduction_potential, "feasibility": s.feasibility,
-                 "total": s.total, "at": s.updated_at}
+                 "criteria": s.criteria, "values": s.values,
+                 "weighted_total": s.weighted_total, "legacy": s.legacy, "at": s.updated_at}
                 for s in scores]
         if sees_ndrc:
             reviews["assignments"] = [

@@ -1,4 +1,4 @@
-"""The filtered queue as CSV or XLSX.
+"""The filtered queue, and the experts' score table, as CSV or XLSX.
 
 Spreadsheet programs run a cell that begins with = + - @ (or a tab / carriage return) as a
 formula; every such text cell is neutralised with a leading single quote. Numbers are written as
@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,9 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from .models import Application
+
+if TYPE_CHECKING:
+    from .score_table import ScoreTable
 
 
 def _join(items) -> str:
@@ -57,21 +60,47 @@ def _rows(applications: Iterable[Application], assignees: bool) -> Iterable[list
         yield [neutralise(v) for v in row(application, assignees)]
 
 
-def to_csv(applications: Iterable[Application], assignees: bool = True) -> bytes:
-    """`assignees=False` leaves the assignment column empty (for readers outside NDRC)."""
+def rows_to_csv(rows: Iterable[list[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for values in _rows(applications, assignees):
+    for values in rows:
         writer.writerow(["" if v is None else v for v in values])
     # The BOM lets Excel open UTF-8 Chinese text correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(applications: Iterable[Application], assignees: bool = True) -> bytes:
+def rows_to_xlsx(rows: Iterable[list[Any]], title: str) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("评审队列"))
-    for values in _rows(applications, assignees):
+    sheet = workbook.create_sheet(title)
+    for values in rows:
         sheet.append(values)  # Decimal cells stay exact numbers
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def to_csv(applications: Iterable[Application], assignees: bool = True) -> bytes:
+    """`assignees=False` leaves the assignment column empty (for readers outside NDRC)."""
+    return rows_to_csv(_rows(applications, assignees))
+
+
+def to_xlsx(applications: Iterable[Application], assignees: bool = True) -> bytes:
+    return rows_to_xlsx(_rows(applications, assignees), _("评审队列"))
+
+
+# --- The experts' score table (score_table.py) ---------------------------------------------------
+
+
+def score_table_rows(table: ScoreTable) -> Iterable[list[Any]]:
+    """Applications × scorers' weighted totals, then count, mean, range, standard deviation,
+    median and the scorers marked as outliers (D19); numbers stay numbers."""
+    yield [_("编号"), _("园区"), _("省份"), _("状态"),
+           *(neutralise(str(u)) for u in table.scorers),
+           _("评分人数"), _("平均加权总分"), _("极差"), _("标准差"), _("中位数"),
+           _("离群评分（与中位数相差超过 15 分）")]
+    for row in table.rows:
+        application = row.application
+        yield [neutralise(v) for v in (
+            application.pk, application.park.name, application.park.province.name_zh,
+            application.get_status_display(), *row.cells, row.spread.count, row.spread.mean,
+            row.spread.range, row.spread.std, row.spread.median, _join(row.outlier_names))]

@@ -195,6 +195,8 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
     _p("download_dossier", _("下载审计档案"), *_SEE),
     _p("download_book", _("下载申报书（PDF）"), *_SEE),
     _roles("export_queue", _("导出评审队列"), P, N, ADMIN),
+    # The experts' scores side by side for the decision meeting: NDRC's, rows read_ndrc_material.
+    _roles("score_table", _("专家评分汇总表"), N, ADMIN),
     # --- Queues and the menu ---
     _roles("workbench", _("工作台"), A, P, N, E, ADMIN),
     _roles("start_application", _("发起申报"), A),

@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounting import labels
 from accounting.models import CalculationRun
 from accounting.trace_store import TRACE_COLUMNS
 
-from . import book, letters, permissions, reviews, sections, services
-from .models import CRITERIA, Application, CommentVisibility, User
+from . import book, letters, permissions, reviews, revisions, rubric, sections, services
+from .models import Application, CommentVisibility, User
+
+SIDE_TITLES = {permissions.PROVINCE_SIDE: _("省级评分"), permissions.NDRC_SIDE: _("国家级评审评分")}
 
 
 def section_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
@@ -65,6 +68,17 @@ def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any
     return blocks
 
 
+def score_summaries(application: Application, scores: list,
+                    criteria: list[rubric.Criterion]) -> list[tuple[str, reviews.ScoreSummary]]:
+    """One summary per side whose sheets this reader may see: the province's sheets and NDRC's
+    (its reviewers' and experts') are never averaged together."""
+    by_side: dict[str, list] = {}
+    for score in scores:
+        by_side.setdefault(permissions.side_of(score.reviewer), []).append(score)
+    return [(str(SIDE_TITLES[side]), reviews.score_summary(application, by_side[side], criteria))
+            for side in (permissions.PROVINCE_SIDE, permissions.NDRC_SIDE) if side in by_side]
+
+
 def review_context(user: User, application: Application) -> dict[str, Any]:
     submissions = list(application.submissions.all())
     latest = submissions[-1] if submissions else None
@@ -72,10 +86,12 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
     snapshot = latest.snapshot if latest else {}
     calculations = snapshot.get("calculations") or []
     boundary = (snapshot.get("sections") or {}).get("boundary") or {}
+    changes = services.diff_submissions(previous, latest) if latest and previous else []
     can_assign = permissions.may(user, "assign", application)
     # Internal material is shown to its audience only (the province's, NDRC's).
     scores = permissions.readable_scores(user, application, application.scores.all())
     sees_ndrc = permissions.may(user, "read_ndrc_material", application)
+    criteria = rubric.criteria_of(application.batch)
     my_score = next(
         (
             s
@@ -95,13 +111,16 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "boundary_geojson": boundary.get("geojson"),
         "incident_rows": book.rows("incidents", (snapshot.get("sections") or {}).get("incidents")),
         "attachments": list(application.attachments.all()),
-        "changes": services.diff_submissions(previous, latest) if latest and previous else [],
+        "changes": changes,
+        # The return's comments and the park's answers (frozen with the submission) beside
+        # what changed.
+        "answered": revisions.answered_changes(changes, latest.revision_answers if latest
+                                               else None),
         "events": list(application.events.all()),
-        "summary": reviews.score_summary(application, scores),
+        "summaries": score_summaries(application, scores, criteria),
+        "criteria": criteria,
         "my_score": my_score,
-        "my_values": {name: getattr(my_score, name) for name, _label in CRITERIA}
-        if my_score
-        else {},
+        "my_values": dict(my_score.values) if my_score else {},
         "comments": permissions.readable_comments(
             user, application, application.review_comments.all()
         ),

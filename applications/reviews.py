@@ -6,7 +6,7 @@
 - `assign` / `unassign`: national reviewers (and administrators) put a national reviewer or an
   expert on an application; `save_score` / `add_comment` for whoever may score or comment on it
   now; who may is the permission table's (`assign`, `score`, `comment`, `comment_to_park`);
-  `score_summary` gives each sheet and the averages.
+  `score_summary` gives each sheet, the averages and the spread between sheets (rubric.py).
 - `declare_no_conflict` / `declare_conflict`: an assigned expert declares before reading the
   application (`declare_conflict` of the table); a conflict removes the assignment, keeps a
   `ConflictOfInterest` record and mails whoever assigned the expert. `assign` mails the expert
@@ -22,9 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import outbox, permissions, tasks
+from . import outbox, permissions, rubric, tasks
 from .models import (
-    CRITERIA,
     SCORE_LIMITS,
     Application,
     AssignmentKind,
@@ -166,13 +165,13 @@ def unassign(user: User, assignment: ReviewAssignment) -> None:
 # --- Scores ------------------------------------------------------------------------------------
 
 
-def _parse_score(name: str, label: str, raw: Any) -> int:
+def _parse_score(label: str, raw: Any) -> int:
     low, high = SCORE_LIMITS
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
+    text = "" if raw is None else str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
         raise ReviewError(str(_("%(field)s：请填写 %(low)s–%(high)s 的整数。"))
-                          % {"field": label, "low": low, "high": high}) from None
+                          % {"field": label, "low": low, "high": high})
+    value = int(text)
     if not low <= value <= high:
         raise ReviewError(str(_("%(field)s：分值须在 %(low)s–%(high)s 之间。"))
                           % {"field": label, "low": low, "high": high})
@@ -181,14 +180,18 @@ def _parse_score(name: str, label: str, raw: Any) -> int:
 
 @transaction.atomic
 def save_score(user: User, application: Application, values: dict[str, Any]) -> ReviewScore:
-    """The reviewer's sheet for the current submission (created or revised); all four criteria
-    are required and nothing is written unless all are valid."""
+    """The reviewer's sheet for the current submission (created or revised) on the batch's
+    rubric: every criterion is required and nothing is written unless all are valid. The sheet
+    keeps the rubric it was scored on and its weighted total."""
     if not permissions.may(user, "score", application):
         raise ReviewError(str(_("您当前不能为该申报书打分。")))
-    parsed = {name: _parse_score(name, str(label), values.get(name)) for name, label in CRITERIA}
+    criteria = rubric.criteria_of(application.batch)
+    parsed = {c.key: _parse_score(c.name, values.get(c.key)) for c in criteria}
     score, _created = ReviewScore.objects.update_or_create(
         application=application, reviewer=user,
-        submission_number=application.submission_count, defaults=parsed,
+        submission_number=application.submission_count,
+        defaults={"values": parsed, "criteria": [c.as_stored() for c in criteria],
+                  "weighted_total": rubric.weighted_total(criteria, parsed), "legacy": False},
     )
     return score
 
@@ -196,23 +199,40 @@ def save_score(user: User, application: Application, values: dict[str, Any]) -> 
 @dataclass(frozen=True)
 class ScoreSummary:
     sheets: list[ReviewScore]
-    averages: dict[str, Decimal]  # per criterion, and "total"
+    criteria: list[rubric.Criterion]  # the columns: the rubric the sheets were scored on
+    averages: dict[str, Decimal]  # per criterion key
     count: int
+    spread: rubric.Spread
+    outliers: frozenset[int]  # reviewer ids whose weighted total is an outlier (D19)
 
 
 def _average(values: list[int]) -> Decimal:
     return (Decimal(sum(values)) / Decimal(len(values))).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def score_summary(application: Application, scores: Iterable[ReviewScore]) -> ScoreSummary:
-    """Sheets for the current submission and their averages (no query: pass the scores)."""
+def _columns(sheets: list[ReviewScore], fallback: list[rubric.Criterion]) -> list[rubric.Criterion]:
+    seen: dict[str, rubric.Criterion] = {}
+    for sheet in sheets:
+        for criterion in rubric.stored_criteria(sheet.criteria):
+            seen.setdefault(criterion.key, criterion)
+    return list(seen.values()) or fallback
+
+
+def score_summary(application: Application, scores: Iterable[ReviewScore],
+                  criteria: list[rubric.Criterion] | None = None) -> ScoreSummary:
+    """Sheets for the current submission, the average of every criterion, and the spread of
+    their weighted totals (no query: pass the scores, and the batch's criteria if known)."""
     sheets = [s for s in scores if s.submission_number == application.submission_count]
+    columns = _columns(sheets, criteria if criteria is not None
+                       else rubric.criteria_of(application.batch))
     averages: dict[str, Decimal] = {}
-    if sheets:
-        for name, _label in CRITERIA:
-            averages[name] = _average([getattr(s, name) for s in sheets])
-        averages["total"] = _average([s.total for s in sheets])
-    return ScoreSummary(sheets, averages, len(sheets))
+    for c in columns:
+        given = [s.values[c.key] for s in sheets if c.key in s.values]
+        if given:
+            averages[c.key] = _average(given)
+    spread = rubric.spread([s.weighted_total for s in sheets])
+    outliers = frozenset(sheets[i].reviewer_id for i in spread.outliers)
+    return ScoreSummary(sheets, columns, averages, len(sheets), spread, outliers)
 
 
 # --- Comments ----------------------------------------------------------------------------------

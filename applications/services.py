@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 
 from accounting.services import latest_result
 
-from . import book, eligibility, evidence, sections
+from . import book, eligibility, evidence, revisions, sections
 from .kernel import scope
 from .models import (
     EDITABLE_STATES,
@@ -118,6 +118,30 @@ def save_section(application: Application, key: str, content: dict[str, Any]) ->
     locked.data = data
     locked.save(update_fields=["data", "updated_at"])
     application.data = data
+
+
+@transaction.atomic
+def save_revision_answers(application: Application, answers: dict[str, Any]) -> None:
+    """The park's answers (整改说明) to the comments of the return it is answering, one per
+    comment; a blank answer may be saved while drafting (submission asks for all). Refused
+    whole, naming the comment, when an answer is too long or holds NUL."""
+    locked = _lock_editable(application)
+    event = revisions.return_event(locked)
+    if event is None:
+        raise ServiceError(str(_("整改说明：该申报书没有待回复的退回意见。")))
+    kept: dict[str, str] = {}
+    for comment in revisions.comments_of(event):
+        text = str(answers.get(comment.key) or "").strip()
+        if "\x00" in text:  # PostgreSQL cannot store it
+            raise ServiceError(str(_("整改说明（%(title)s）：不能包含空字符（NUL）。"))
+                               % {"title": comment.title})
+        if len(text) > revisions.ANSWER_MAX:
+            raise ServiceError(str(_("整改说明（%(title)s）：不能超过 %(max)s 个字。"))
+                               % {"title": comment.title, "max": revisions.ANSWER_MAX})
+        kept[comment.key] = text
+    locked.revision_answers = {"event": event.pk, "answers": kept}
+    locked.save(update_fields=["revision_answers", "updated_at"])
+    application.revision_answers = locked.revision_answers
 
 
 @transaction.atomic
@@ -356,6 +380,11 @@ def submission_problems(application: Application) -> list[Problem]:
                 "reason": result.reason,
             }
             problems.append(Problem(text, *CONDITION_SECTIONS.get(result.key, ("", ""))))
+    for comment in revisions.open_comments(application):
+        if not comment.answer.strip():
+            problems.append(Problem(
+                str(_("整改说明：请回复“%(title)s”的退回意见。")) % {"title": comment.title},
+                "answers", comment.field))
     if not application.batch.is_open():
         problems.append(
             Problem(str(_("批次“%(batch)s”不在申报期内。")) % {"batch": application.batch})
@@ -504,6 +533,7 @@ def create_submission(
         snapshot=snapshot,
         snapshot_sha256=snapshot_digest(snapshot),
         declaration=declaration,
+        revision_answers=revisions.frozen_answers(application),
     )
 
 

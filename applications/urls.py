@@ -45,6 +45,7 @@ urlpatterns = [
          editing.attachment_delete, name="application_attachment_delete"),
     path("applications/<int:pk>/eligibility/<slug:key>/", editing.eligibility_preview,
          name="application_eligibility_preview"),
+    path("applications/<int:pk>/answers/", editing.revision_answers, name="application_answers"),
     path("applications/<int:pk>/sections/<slug:key>/", editing.section_edit,
          name="application_section"),
     # After approval: construction programmes.
@@ -57,6 +58,10 @@ urlpatterns = [
          name="review_queue_national"),
     path("reviews/mine/", review_views.review_queue, {"queue": "mine"},
          name="review_queue_mine"),
+    # The experts' scores for the decision meeting (before the queues' catch-all).
+    path("reviews/scores/", review_views.score_table_view, name="score_table"),
+    path("reviews/scores/export.<slug:fmt>", review_views.score_table_export,
+         name="score_table_export"),
     path("reviews/<slug:queue>/", review_views.review_queue, name="review_queue"),
     path("reviews/<slug:queue>/export.<slug:fmt>", review_views.review_queue_export,
          name="review_queue_export"),

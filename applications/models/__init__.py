@@ -22,7 +22,7 @@ from .programme import (
 )
 from .reviews import (
     CONFLICT_DECLARATION,
-    CRITERIA,
+    LEGACY_CRITERIA,
     SCORE_LIMITS,
     AssignmentKind,
     CommentVisibility,
@@ -31,6 +31,7 @@ from .reviews import (
     ReviewComment,
     ReviewScore,
 )
+from .rubric import DEFAULT_RUBRIC, WEIGHT_TOTAL, RubricCriterion
 from .states import (
     ALL_STATES,
     APPLICANT_LABELS,
@@ -49,6 +50,9 @@ from .submissions import DECLARATION, Submission
 
 __all__ = [
     "DECLARATION",
+    "DEFAULT_RUBRIC",
+    "WEIGHT_TOTAL",
+    "RubricCriterion",
     "ApiToken",
     "IdempotentResponse",
     "Park",
@@ -86,7 +90,7 @@ __all__ = [
     "ImmutableRecord",
     # Reviews and letters.
     "CONFLICT_DECLARATION",
-    "CRITERIA",
+    "LEGACY_CRITERIA",
     "SCORE_LIMITS",
     "AssignmentKind",
     "ConflictOfInterest",

@@ -74,6 +74,9 @@ class Application(models.Model):
     incident_register_confirmed = models.BooleanField(
         _("已如实填报近三年的安全、环境事故和社会不良影响事件"), default=False
     )
+    # The park's answers (整改说明) to the comments of the return it is answering, drafted here
+    # and frozen with the next submission: {"event": <return event id>, "answers": {key: text}}.
+    revision_answers = models.JSONField(_("整改说明"), default=dict, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True

@@ -1,13 +1,12 @@
 """Reviewers' work on an application: who is assigned, their scores, their comments.
 
-Scores: each of the four criteria is an integer from 0 to 100 (100 = fully meets the criterion);
-a reviewer has one score sheet per application and may revise it until the decision. The page
-shows each reviewer's sheet and the average of every criterion and of the sheet totals.
+Scores: each criterion of the batch's rubric (models/rubric.py) is an integer from 0 to 100
+(100 = fully meets the criterion); the sheet's weighted total is 0–100. A reviewer has one sheet
+per submission and may revise it until the decision.
 """
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -86,14 +85,10 @@ class ConflictOfInterest(models.Model):
         return f"{self.application} · {self.expert}"
 
 
-def _score_field(label):
-    return models.PositiveSmallIntegerField(
-        label, validators=[MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)]
-    )
-
-
-# (field name, label): the three criteria of the notice and the feasibility of the indicators.
-CRITERIA = (
+# The four criteria of the sheets scored before the batch's rubric (migration 0013): each
+# 0–100, summed unweighted to 400. Those sheets keep their numbers, with equal weights of 25 %
+# (the same ranking as their old total) and `legacy` set, so that the page says so.
+LEGACY_CRITERIA = (
     ("representativeness", _("产业代表性")),
     ("demonstration", _("综合示范性")),
     ("reduction_potential", _("碳减排潜力")),
@@ -102,6 +97,10 @@ CRITERIA = (
 
 
 class ReviewScore(models.Model):
+    """One reviewer's score sheet for one submission, on the batch's rubric as it stood when
+    scored: `criteria` keeps that rubric ([{key, name, weight}]), `values` the scores
+    ({key: 0–100}), `weighted_total` Σ score × weight / 100 (0–100, two places)."""
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -109,10 +108,10 @@ class ReviewScore(models.Model):
     )
     # The submission scored: a resubmission is a new document, scored afresh.
     submission_number = models.PositiveIntegerField(_("所评提交版本"))
-    representativeness = _score_field(_("产业代表性"))
-    demonstration = _score_field(_("综合示范性"))
-    reduction_potential = _score_field(_("碳减排潜力"))
-    feasibility = _score_field(_("指标可行性"))
+    criteria = models.JSONField(_("评分标准"), default=list)
+    values = models.JSONField(_("各项得分"), default=dict)
+    weighted_total = models.DecimalField(_("加权总分"), max_digits=5, decimal_places=2)
+    legacy = models.BooleanField(_("旧版评分（四项等权）"), default=False)
     updated_at = models.DateTimeField(_("评分时间"), auto_now=True)
 
     class Meta:
@@ -127,9 +126,8 @@ class ReviewScore(models.Model):
     def __str__(self) -> str:
         return f"{self.application} · {self.reviewer}"
 
-    @property
-    def total(self) -> int:
-        return sum(getattr(self, name) for name, _label in CRITERIA)
+    def value_of(self, key: str) -> int | None:
+        return self.values.get(key)
 
 
 class CommentVisibility(models.TextChoices):

@@ -34,6 +34,10 @@ class Submission(models.Model):
     # The declaration the applicant ticked, word for word; null for the submissions made before
     # the system asked for one.
     declaration = models.TextField(_("承诺书"), null=True, blank=True)
+    # The comments of the return this submission answers, each with the park's answer
+    # (整改说明): [{"key", "title", "comment", "answer"}] and the return's event id; null for a
+    # submission that answers no return (the first one, and those made before answers existed).
+    revision_answers = models.JSONField(_("整改说明"), null=True, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ _OWN_PAGES = {
     "boundary": "application_boundary",
     "incidents": "application_incidents",
     "attachments": "application_attachments",
+    "answers": "application_answers",  # 整改说明 (a problem of a resubmission)
 }
 
 
@@ -35,6 +36,12 @@ def outcome_class(outcome: str) -> str:
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter
+def answered_count(comments) -> int:
+    """How many comments of a return the park has answered (revisions.RevisionComment)."""
+    return sum(1 for c in comments or () if c.answer.strip())
 
 
 @register.simple_tag

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from zcparks.params import choice_param, int_param
 
-from .. import access, book_pdf, letters, permissions, sections, services, workflow
+from .. import access, book_pdf, letters, permissions, revisions, sections, services, workflow
 from ..models import ApplicationEvent, Batch, Role, Status, Submission
 from ..sections import SECTIONS
 from .transitions import REFUSED_TAG
@@ -113,6 +113,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": workflow.available_actions(request.user, application),
             "events": events,
             "last_return": last_return,
+            # What the park answers before resubmitting (整改说明), with its drafted answers.
+            "revision_comments": revisions.comments_of(
+                last_return, revisions.drafted_answers(application, last_return))
+            if last_return and application.status == Status.RETURNED
+            and access.can_edit_application(request.user, application) else [],
             "submissions": list(application.submissions.all()),
             "sections": SECTIONS,
             "problems": (
@@ -130,6 +135,7 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
     application = access.get_application_for_user(request.user, pk)
     submission = get_object_or_404(Submission, application=application, number=number)
     previous = Submission.objects.filter(application=application, number=number - 1).first()
+    changes = services.diff_submissions(previous, submission) if previous else []
     return render(
         request,
         "applications/submission_detail.html",
@@ -138,7 +144,9 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
             "submission": submission,
             "snapshot": submission.snapshot,
             "previous": previous,
-            "changes": services.diff_submissions(previous, submission) if previous else [],
+            "changes": changes,
+            # The return's comments and the park's answers beside what changed.
+            "answered": revisions.answered_changes(changes, submission.revision_answers),
             "section_rows": sections.displayed(
                 submission.snapshot.get("sections") or {}, skip=("attachments",)
             ),

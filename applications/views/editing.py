@@ -8,9 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import access, evidence, geo, services
+from .. import access, evidence, geo, revisions, services
 from ..forms import (
     AttachmentForm,
     BoundaryForm,
@@ -41,9 +42,13 @@ def _context(application: Application, key: str, **extra) -> dict:
         .select_related("park__province", "batch")
         .get(pk=application.pk)
     )
+    comments = revisions.open_comments(application)
     return {
         "application": application,
         "section": SECTIONS_BY_KEY[key],
+        # The return's comment on this section, shown on its page with the park's answer.
+        "revision_comment": next((c for c in comments if c.key == key), None),
+        "revision_comments": comments,
         "section_statuses": services.section_statuses(application),
         "eligibility": services.eligibility_results(application),
         **extra,
@@ -67,6 +72,39 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         "applications/section_form.html",
         _context(application, key, form=form, calculations=calculations),
     )
+
+
+@login_required
+def revision_answers(request: HttpRequest, pk: int) -> HttpResponse:
+    """整改说明: the park answers each comment of the return, one answer per comment; saved as
+    a draft (services.save_revision_answers), required whole before resubmitting."""
+    application = _editable(request, pk)
+    comments = revisions.open_comments(application)
+    if not comments:
+        raise Http404  # nothing to answer: never returned, or answered by a submission
+    error = ""
+    if request.method == "POST":
+        answers = {c.key: request.POST.get(c.field, "") for c in comments}
+        try:
+            services.save_revision_answers(application, answers)
+        except services.ServiceError as refused:
+            error = str(refused)
+            comments = [revisions.RevisionComment(c.key, c.title, c.comment, answers[c.key])
+                        for c in comments]
+        else:
+            missing = sum(1 for text in answers.values() if not text.strip())
+            messages.success(request, _("整改说明已保存。") if not missing else
+                             _("整改说明已保存；还有 %(n)s 条意见未回复，重新提交前须全部回复。")
+                             % {"n": missing})
+            return redirect("application_answers", pk=pk)
+    application = (Application.objects.prefetch_related("incidents", "attachments")
+                   .select_related("park__province", "batch").get(pk=application.pk))
+    return render(request, "applications/answers_form.html", {
+        "application": application, "comments": comments, "error": error,
+        "answer_max": revisions.ANSWER_MAX, "answers_page": True,
+        "section_statuses": services.section_statuses(application),
+        "eligibility": services.eligibility_results(application),
+    })
 
 
 @login_required

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_POST
 
 from zcparks.params import BadParameter, int_param
 
-from .. import access, exports, permissions, queues, reviews, workflow
+from .. import access, exports, permissions, queues, reviews, score_table, workflow
 from ..models import (
     CONFLICT_DECLARATION,
-    CRITERIA,
     SCORE_LIMITS,
     Application,
     ApplicationEvent,
+    Batch,
     CommentVisibility,
     ConflictOfInterest,
     ReviewAssignment,
@@ -92,13 +92,54 @@ def review_queue_export(request: HttpRequest, queue: str, fmt: str) -> HttpRespo
     return response
 
 
+def _score_table(request: HttpRequest) -> score_table.ScoreTable:
+    """404 unless the reader holds `score_table`; `?batch=` picks the batch (default: the latest
+    active one)."""
+    if not permissions.may(request.user, "score_table"):
+        raise Http404
+    batch_id = int_param(request.GET, "batch")
+    batch = (Batch.objects.filter(pk=batch_id).first() if batch_id
+             else score_table.default_batch())
+    if batch is None:
+        raise Http404
+    return score_table.build(request.user, batch)
+
+
+@login_required
+@cache_control(private=True, no_store=True)  # NDRC's internal material
+def score_table_view(request: HttpRequest) -> HttpResponse:
+    table = _score_table(request)
+    return render(request, "applications/reviews/score_table.html", {
+        "table": table, "batches": Batch.objects.order_by("-year", "-pk"),
+    })
+
+
+@login_required
+@cache_control(private=True, no_store=True)  # NDRC's internal material: keep no copy
+def score_table_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    table = _score_table(request)
+    rows = exports.score_table_rows(table)
+    if fmt == "csv":
+        response = HttpResponse(exports.rows_to_csv(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.rows_to_xlsx(rows, _("专家评分汇总")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="scores-batch{table.batch.pk}-{stamp}.{fmt}"')
+    return response
+
+
 def _load(request: HttpRequest, pk: int) -> Application:
     """The application in this reviewer's scope (else 404) with what the page shows, in one
     query plus the prefetches."""
     scoped = access.reviewable_applications(request.user).select_related("park__province", "batch")
     try:
         return scoped.prefetch_related(
-            "incidents", "attachments", "letters",
+            "incidents", "attachments", "letters", "batch__criteria",
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
             Prefetch("submissions", queryset=Submission.objects.order_by("number")),
             Prefetch("scores", queryset=ReviewScore.objects.select_related("reviewer")),
@@ -126,7 +167,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _declaration_page(request, application)
     context = review_context(request.user, application)
     context.update({
-        "criteria": CRITERIA, "score_limits": SCORE_LIMITS, "sections": SECTIONS,
+        "score_limits": SCORE_LIMITS, "sections": SECTIONS,
         "actions": [t for t in workflow.available_actions(request.user, application)
                     if t.action != "submit"],
     })
@@ -138,8 +179,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def review_score(request: HttpRequest, pk: int) -> HttpResponse:
     application = access.get_reviewable_application(request.user, pk)
     try:
-        reviews.save_score(request.user, application,
-                           {name: request.POST.get(name) for name, _label in CRITERIA})
+        # Every criterion of the batch's rubric is a field of the same name.
+        reviews.save_score(request.user, application, request.POST)
     except reviews.ReviewError as error:
         messages.error(request, str(error))
     else:

@@ -191,3 +191,13 @@ def drive_to(application: Application, status: str, cast) -> Application:
     application.refresh_from_db()
     assert application.status == status
     return application
+
+
+def answer_return(application: Application, text: str = "已按意见修改。") -> Application:
+    """The park answers every comment of the return it is answering (整改说明), as it must
+    before resubmitting."""
+    from applications import revisions, services
+
+    services.save_revision_answers(
+        application, {c.key: text for c in revisions.open_comments(application)})
+    return application

@@ -5,7 +5,7 @@ from __future__ import annotations
 from applications import services, workflow
 from applications.models import Incident, Submission
 
-from .builders import complete_application, drive_to
+from .builders import answer_return, complete_application, drive_to
 
 
 def _snapshot(**sections):
@@ -59,6 +59,7 @@ def test_a_resubmission_shows_the_revised_sections_including_new_incidents(cast)
         severity="general",
         description="轻微事故",
     )
+    answer_return(app)
     workflow.submit(cast.applicant_a, app, declaration=workflow.DECLARATION)
     first, second = Submission.objects.filter(application=app).order_by("number")
     changed = {c.key: c for c in services.diff_submissions(first, second)}

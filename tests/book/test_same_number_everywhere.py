@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from applications import letters, services, workflow
 from applications.models import Application, Letter, User
-from tests.applications.builders import complete_application, drive_to
+from tests.applications.builders import answer_return, complete_application, drive_to
 from zcparks import numbers
 
 from .pages import codes_shown, forbidden_codes, visible_text
@@ -62,6 +62,7 @@ def test_the_diff_between_submissions_shows_labels_and_displayed_values(client, 
     tasks = application.data["key_tasks"]
     projects = [*tasks["projects"], {"name": "储能电站", "investment": "2500"}]
     services.save_section(application, "key_tasks", {**tasks, "projects": projects})
+    answer_return(application)
     workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
     client.force_login(cast.provincial_a)
     html = client.get(reverse("application_submission", args=[application.pk, 2])).content.decode()

@@ -2,8 +2,11 @@
 
 A park applicant fills every section, draws the boundary on the map, registers an incident,
 uploads evidence, imports the energy spreadsheet and sees the indicators recalculated, fixes a
-failing basic condition and submits; the provincial reviewer returns it with a comment; the park
-revises and resubmits; the province recommends; the national reviewer scores, approves and
+failing basic condition and submits; the provincial reviewer returns it with a comment and a
+comment on one section; the park finds that comment on the section, revises, answers each comment
+(整改说明) and resubmits; the province reads the answers beside the changes and recommends; the
+national reviewer assigns an expert, who declares no conflict of interest and scores by the
+batch's rubric (in the Chinese run); the national reviewer scores, sees the spread, approves and
 downloads the assessment letter; the public verification page confirms the letter.
 
 Each person uses an own browser context (own cookies, own language); every key page is checked
@@ -39,6 +42,9 @@ CASE = "01-green-medium"
 ENERGY_YEAR = 2025
 REVISED_PROJECT = "屋顶分布式光伏 12 MW，年发电约 1300 万千瓦时。"
 RETURN_COMMENT = "请补充园区分布式光伏项目的并网容量和年发电量。"
+SECTION_COMMENT = "重点项目表中光伏项目的建设内容过于笼统。"
+ANSWERS = {"general": "已补充并网容量 12 MW 和年发电量 1300 万千瓦时。",
+           "key_tasks": "已在重点项目表中写明装机容量和年发电量。"}
 
 
 @pytest.fixture
@@ -279,11 +285,53 @@ def open_from_queue(reviewer: Person, nav_key: str, application: Application, na
     reviewer.check(f"review-{name}")
 
 
-def decide(reviewer: Person, action: str, comment: str = "") -> None:
+def decide(reviewer: Person, action: str, comment: str = "",
+           section_comments: dict[str, str] | None = None) -> None:
     form = reviewer.page.locator(f"form[data-action={action}]")
     if comment:
         form.locator("textarea[name=comment]").fill(comment)
+    if section_comments:
+        form.locator("details summary").click()
+        for key, text in section_comments.items():
+            form.locator(f"textarea[name=section_comment_{key}]").fill(text)
     confirm_act(reviewer, form)
+
+
+def answer_comments(park: Person, application: Application) -> None:
+    """The park answers each comment of the return (整改说明) on its own page."""
+    park.go(f"/applications/{application.pk}/answers/")
+    form = park.page.locator("[data-testid=answers-form]")
+    for key, text in ANSWERS.items():
+        form.locator(f"textarea[name=answer_{key}]").fill(text)
+    form.locator("button[type=submit]").click()
+    park.page.wait_for_load_state()
+    assert park.page.locator(".alert-success").count() == 1, page_text(park.page)
+    park.check("answers")
+
+
+def expert_scores(site, browser, cast, national: Person, application: Application,
+                  language: str, tag: str) -> None:
+    """NDRC assigns the expert, who declares no conflict of interest and scores by the rubric."""
+    assign = national.page.locator("form[action$='/assign/']")
+    assign.locator("select[name=assignee]").select_option(str(cast.expert.pk))
+    assign.locator("button[type=submit]").click()
+    national.page.wait_for_load_state()
+    expert = Person(site, browser, "expert_a", language, f"{tag}-expert")
+    expert.go(f"/review/{application.pk}/")
+    expert.page.locator("[data-testid=conflict-declaration]").wait_for()
+    expert.check("declare")
+    expert.page.locator("[data-testid=declare-no-conflict] button[type=submit]").click()
+    expert.page.wait_for_load_state()
+    sheet = expert.page.locator("[data-testid=score-form]")
+    for value, field in zip((80, 70, 90, 60), sheet.locator("input[type=number]").all(),
+                            strict=True):
+        field.fill(str(value))
+    sheet.locator("button[type=submit]").click()
+    expert.page.wait_for_load_state()
+    # The default rubric weighs 30/30/30/10: 24 + 21 + 27 + 6.
+    assert expert.page.locator("[data-testid=weighted-total]").inner_text().strip() == "78.00"
+    expert.check("scored")
+    expert.close()
 
 
 # --- the journey --------------------------------------------------------------------------------
@@ -320,21 +368,28 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
 
     province = Person(site, browser, "prov_js", language, f"{tag}-province")
     open_from_queue(province, "review_provincial", application, "provincial")
-    decide(province, "return_for_revision", RETURN_COMMENT)
+    decide(province, "return_for_revision", RETURN_COMMENT, {"key_tasks": SECTION_COMMENT})
     assert status_of(application) == Status.RETURNED
 
     park.go(f"/applications/{application.pk}/")
     assert RETURN_COMMENT in park.page.locator("[data-testid=return-comments]").inner_text()
     park.check("returned")
     park.go(f"/applications/{application.pk}/sections/key_tasks/")
+    assert SECTION_COMMENT in park.page.locator(
+        "[data-testid=section-return-comment]").inner_text()
     form = park.page.locator("main form[method=post]").last
     form.locator("[name='projects-0-content']").fill(REVISED_PROJECT)
     form.locator("button[type=submit]").click()
     park.page.wait_for_load_state()
+    answer_comments(park, application)
     submit(park, application)
     assert application.submissions.count() == 2
 
     province.go(f"/review/{application.pk}/")
+    answered = province.page.locator(
+        "[data-testid=answered-comment][data-section=key_tasks]").inner_text()
+    assert SECTION_COMMENT in answered and ANSWERS["key_tasks"] in answered
+    province.check("answered")
     decide(province, "recommend")
     assert status_of(application) == Status.RECOMMENDED
 
@@ -342,12 +397,24 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
     open_from_queue(national, "review_national", application, "national")
     if national.page.locator("form[data-action=start_national_review]").count():
         decide(national, "start_national_review")
+    if language == "zh-hans":  # the expert's part once: its pages are checked in Chinese
+        expert_scores(site, browser, cast, national, application, language, tag)
+        national.page.reload()
     scores = national.page.locator("form[action$='/score/']")
     for field in scores.locator("input[type=number]").all():
         field.fill("86")
     scores.locator("button[type=submit]").click()
     national.page.wait_for_load_state()
     assert national.page.locator("[data-testid=score-average]").count() == 1
+    assert national.page.locator("[data-testid=score-spread]").count() == 1
+    if language == "zh-hans":  # the table for the decision meeting: the expert's and NDRC's
+        narrow_open_nav(national.page)
+        national.page.locator("a[data-nav=score_table]").click()
+        row = national.page.locator(
+            f"[data-testid=score-table] tr[data-application='{application.pk}']")
+        assert "78.00" in row.inner_text() and "86.00" in row.inner_text()
+        national.check("score-table")
+        national.go(f"/review/{application.pk}/")
     decide(national, "approve", "同意列入国家级零碳园区建设名单。")
     assert status_of(application) == Status.APPROVED
     national.page.reload()

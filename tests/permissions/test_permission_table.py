@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import letters, permissions, reviews, workflow
+from applications import letters, permissions, reviews, rubric, workflow
 from applications.models import (
     Application,
     AssignmentKind,
@@ -41,7 +42,13 @@ from applications.models import (
     Role,
     User,
 )
-from tests.applications.builders import PDF_BYTES, complete_application, drive_to, open_batch
+from tests.applications.builders import (
+    PDF_BYTES,
+    answer_return,
+    complete_application,
+    drive_to,
+    open_batch,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +161,8 @@ ROLE_POLICY: dict[str, set[str]] = {
     "queue_national": {Role.NATIONAL, Role.ADMIN},
     "queue_mine": {Role.NATIONAL, Role.EXPERT, Role.ADMIN},
     "export_queue": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
+    # The experts' scores side by side: NDRC's internal material.
+    "score_table": {Role.NATIONAL, Role.ADMIN},
 }
 
 
@@ -219,6 +228,8 @@ def build_world(cast, people: dict[str, User], state: str, batch: str = "2025年
         workflow.return_for_revision(cast.national, application, "请补充核算材料")
     else:
         drive_to(application, state, cast)
+    if state.startswith("returned"):  # answered, so that the park may resubmit (整改说明)
+        answer_return(application)
     application = Application.objects.select_related("park__province", "batch").get(
         pk=application.pk)
     # Arranged directly, in every state (a draft too): the rules must hold whatever exists.
@@ -231,11 +242,13 @@ def build_world(cast, people: dict[str, User], state: str, batch: str = "2025年
                                  text=PROVINCE_NOTE, visibility=CommentVisibility.INTERNAL)
     ReviewComment.objects.create(application=application, author=cast.expert, text=NDRC_NOTE,
                                  visibility=CommentVisibility.INTERNAL)
-    sheet = {"representativeness": 50, "demonstration": 50, "reduction_potential": 50,
-             "feasibility": 50}
+    criteria = rubric.default_criteria()
     for reviewer in (cast.provincial_a, cast.expert):
         ReviewScore.objects.create(application=application, reviewer=reviewer,
-                                   submission_number=application.submission_count, **sheet)
+                                   submission_number=application.submission_count,
+                                   criteria=[c.as_stored() for c in criteria],
+                                   values={c.key: 50 for c in criteria},
+                                   weighted_total=Decimal("50.00"))
     return World(
         application=application,
         people=people,
@@ -319,8 +332,9 @@ def _shown(client, world: World, user: User) -> tuple[set[str], set[str]]:
         response = client.get(url)
         body = response.content.decode()
         notes |= {note for note in (PROVINCE_NOTE, NDRC_NOTE) if note in body}
-        if response.status_code == 200 and "summary" in (response.context or {}):
-            sheets |= {s.reviewer.username for s in response.context["summary"].sheets}
+        if response.status_code == 200 and "summaries" in (response.context or {}):
+            sheets |= {s.reviewer.username for _title, summary in response.context["summaries"]
+                       for s in summary.sheets}
     response = client.get(reverse("application_dossier", args=[pk]))
     if response.status_code == 200:
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
@@ -449,7 +463,8 @@ NAV_KEYS = {"workbench": "home", "list_applications": "applications", "browse_pa
             "own_park": "my_park", "enter_energy_data": "energy", "manage_api_tokens": "api_tokens",
             "read_api_docs": "api_docs", "list_programmes": "programmes",
             "queue_provincial": "review_provincial",
-            "queue_national": "review_national", "queue_mine": "review_mine"}
+            "queue_national": "review_national", "queue_mine": "review_mine",
+            "score_table": "score_table"}
 QUEUE_URLS = {"queue_provincial": "review_queue_provincial",
               "queue_national": "review_queue_national", "queue_mine": "review_queue_mine"}
 

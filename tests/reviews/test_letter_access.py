@@ -86,7 +86,7 @@ def test_parks_dossier_leaves_out_internal_comments_and_scores(client, cast,
     assert [c["text"] for c in park["comments"]] == ["请补充绿电合同"]
     assert "scores" not in park
     staff = json.loads(_dossier(client, cast.national, application.pk).read("reviews.json"))
-    assert len(staff["comments"]) == 2 and staff["scores"][0]["total"] == 300
+    assert len(staff["comments"]) == 2 and staff["scores"][0]["weighted_total"] == "78.00"
 
 
 def test_verification_page_shows_the_letter_without_login(client, approved_letter):

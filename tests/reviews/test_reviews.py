@@ -29,12 +29,15 @@ def test_review_page_shows_each_reviewers_scores_and_the_average(client, cast,
                 {"representativeness": "60", "demonstration": "75", "reduction_potential": "80",
                  "feasibility": "70"})
     response = client.get(reverse("review_detail", args=[application.pk]))
-    summary = response.context["summary"]
+    [(_title, summary)] = response.context["summaries"]  # both are NDRC's
     assert summary.count == 2
     assert summary.averages["representativeness"] == Decimal("70.0")
     assert summary.averages["demonstration"] == Decimal("72.5")
     assert summary.averages["feasibility"] == Decimal("65.5")
-    assert summary.averages["total"] == Decimal("293.0")  # (301 + 285) / 2
+    # The default rubric weighs 30/30/30/10: 78.10 and 71.50.
+    assert sorted(s.weighted_total for s in summary.sheets) == [Decimal("71.50"),
+                                                                  Decimal("78.10")]
+    assert summary.spread.mean == Decimal("74.80")
     assert 'data-testid="score-average"' in response.content.decode()
 
 
@@ -42,7 +45,7 @@ def test_a_reviewer_revises_their_own_sheet_instead_of_adding_one(cast, submitte
     application = submitted_with_energy()
     reviews.save_score(cast.national, application, SHEET)
     reviews.save_score(cast.national, application, {**SHEET, "feasibility": "99"})
-    assert ReviewScore.objects.get(application=application).feasibility == 99
+    assert ReviewScore.objects.get(application=application).values["feasibility"] == 99
 
 
 def test_a_score_out_of_range_is_refused_by_name_and_nothing_is_written(cast,
@@ -172,7 +175,7 @@ def test_the_review_page_reads_the_application_once_whatever_it_holds(
     # One query for the application (scope included), none again for the access check.
     reads = [q["sql"] for q in queries if 'FROM "applications_application"' in q["sql"]]
     assert len(reads) == 1, reads
-    assert len(queries) <= 16
+    assert len(queries) <= 17  # 16, and the batch's rubric
 
 
 def test_a_province_reads_its_own_internal_notes_but_not_ndrcs_nor_the_experts_scores(
@@ -194,7 +197,8 @@ def test_a_province_reads_its_own_internal_notes_but_not_ndrcs_nor_the_experts_s
     page = response.content.decode()
     assert "省内意见：建议推荐" in page
     assert "国家内部：规模偏小" not in page
-    assert [s.reviewer for s in response.context["summary"].sheets] == [cast.provincial_a]
+    assert [s.reviewer for _title, summary in response.context["summaries"]
+            for s in summary.sheets] == [cast.provincial_a]
     assert "expert_a" not in page and 'data-testid="assignments"' not in page
 
     client.force_login(cast.national)

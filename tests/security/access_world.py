@@ -34,6 +34,7 @@ class World:
     approved: Application
     submitted: Application
     draft: Application
+    returned: Application  # returned by the province: the park answers its comments
     incident: Incident
     attachment_id: int
     letter: Letter | None
@@ -49,11 +50,12 @@ class World:
 
 def build_world(cast) -> World:
     park, applicant = cast.park_a, cast.applicant_a
-    first, second, third = (open_batch(f"2025年第{n}批") for n in ("一", "二", "三"))
+    first, second, third, fourth = (open_batch(f"2025年第{n}批") for n in ("一", "二", "三", "四"))
     add_energy_data(park, first.year - 1)
     approved = drive_to(complete_application(park, applicant, first), "approved", cast)
     submitted = drive_to(complete_application(park, applicant, second), "submitted", cast)
     draft = complete_application(park, applicant, third)
+    returned = drive_to(complete_application(park, applicant, fourth), "returned", cast)
     incident = Incident.objects.create(
         application=draft, occurred_on="2024-03-01", kind="safety", severity="general",
         description="轻微设备故障",
@@ -71,6 +73,7 @@ def build_world(cast) -> World:
         approved=approved,
         submitted=submitted,
         draft=draft,
+        returned=returned,
         incident=incident,
         attachment_id=attachment.pk,
         letter=None,  # rendered after commit: see finish_world

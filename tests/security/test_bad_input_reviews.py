@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from applications import workflow
+from applications import rubric, workflow
 from applications.models import (
-    CRITERIA,
     Application,
     ReviewAssignment,
     ReviewComment,
@@ -45,8 +44,9 @@ def _messages(response) -> str:
 )
 def test_a_hostile_score_is_refused_naming_the_criterion(national, under_review, value):
     url = reverse("review_score", args=[under_review.pk])
-    data = {name: "20" for name, _label in CRITERIA}
-    first, first_label = CRITERIA[0]
+    criteria = rubric.default_criteria()
+    data = {c.key: "20" for c in criteria}
+    first, first_label = criteria[0].key, criteria[0].name
 
     response = national.post(url, {**data, first: value}, follow=True)
 
