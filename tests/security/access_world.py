@@ -50,12 +50,13 @@ class World:
 
 def build_world(cast) -> World:
     park, applicant = cast.park_a, cast.applicant_a
-    first, second, third, fourth = (open_batch(f"2025年第{n}批") for n in ("一", "二", "三", "四"))
+    first, second, third = (open_batch(f"2025年第{n}批") for n in ("一", "二", "三"))
     add_energy_data(park, first.year - 1)
     approved = drive_to(complete_application(park, applicant, first), "approved", cast)
     submitted = drive_to(complete_application(park, applicant, second), "submitted", cast)
     draft = complete_application(park, applicant, third)
-    returned = drive_to(complete_application(park, applicant, fourth), "returned", cast)
+    returned = drive_to(complete_application(park, applicant, open_batch("2025年退回修改批")),
+                        "returned", cast)
     incident = Incident.objects.create(
         application=draft, occurred_on="2024-03-01", kind="safety", severity="general",
         description="轻微设备故障",
