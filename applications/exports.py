@@ -93,7 +93,7 @@ def to_xlsx(applications: Iterable[Application], assignees: bool = True) -> byte
 
 def score_table_rows(table: ScoreTable) -> Iterable[list[Any]]:
     """Applications × scorers' weighted totals, then count, mean, range, standard deviation,
-    median and the scorers marked as outliers (D19); numbers stay numbers."""
+    median and the scorers marked as outliers (D22); numbers stay numbers."""
     yield [_("编号"), _("园区"), _("省份"), _("状态"),
            *(neutralise(str(u)) for u in table.scorers),
            _("评分人数"), _("平均加权总分"), _("极差"), _("标准差"), _("中位数"),

@@ -203,7 +203,7 @@ class ScoreSummary:
     averages: dict[str, Decimal]  # per criterion key
     count: int
     spread: rubric.Spread
-    outliers: frozenset[int]  # reviewer ids whose weighted total is an outlier (D19)
+    outliers: frozenset[int]  # reviewer ids whose weighted total is an outlier (D22)
 
 
 def _average(values: list[int]) -> Decimal:

@@ -1,13 +1,13 @@
 """The rubric experts score on, the weighted total of a sheet, and how far experts disagree.
 
 - `criteria_of(batch)`: the batch's criteria (`RubricCriterion`, in order), or `DEFAULT_RUBRIC`
-  when it sets none (D18). Weights are percentages (Decimal) that sum to exactly 100
+  when it sets none (D21). Weights are percentages (Decimal) that sum to exactly 100
   (`check_criteria`, which the admin's batch page runs; its messages name the field).
 - `weighted_total(criteria, values)`: Σ score × weight / 100, two places, half up.
 - `spread(totals)`: count, mean, lowest, highest, range (max − min), standard deviation
   (population: the panel is all the judgement there is) and median of the weighted totals, and
   which of them are outliers: more than `OUTLIER_POINTS` (15) from the median, once there are at
-  least `OUTLIER_MIN_SHEETS` (3) sheets (with two, both are equally far from their median) — D19.
+  least `OUTLIER_MIN_SHEETS` (3) sheets (with two, both are equally far from their median) — D22.
 Pure: no query but `criteria_of`, which reads prefetched criteria when they are.
 """
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _two(value: Decimal) -> Decimal:
 
 
 def spread(totals: Sequence[Decimal]) -> Spread:
-    """How far the weighted totals of one application's sheets lie apart (D19)."""
+    """How far the weighted totals of one application's sheets lie apart (D22)."""
     n = len(totals)
     if not n:
         return Spread(0)

@@ -1,7 +1,7 @@
 """The summary of the experts' scores for NDRC's decision meeting: the applications of a batch
 that reached NDRC × the people who scored them (NDRC's reviewers and experts), each cell the
 weighted total of their sheet for the current submission, then the mean, the spread and the
-outliers (rubric.spread, D19).
+outliers (rubric.spread, D22).
 
 Scores are NDRC's internal material: the table holds only applications on which the reader has
 `read_ndrc_material` and only NDRC's sheets (the province's own sheets stay the province's);

@@ -1,7 +1,7 @@
 """The batch's rubric: the criteria experts score, each with its weight and guidance.
 
 A batch without criteria of its own is scored on `DEFAULT_RUBRIC` (the three factors the notice
-names, 三(三), and the feasibility of the indicators; D18 in accounting/method/DECISIONS.md).
+names, 三(三), and the feasibility of the indicators; D21 in accounting/method/DECISIONS.md).
 Each criterion is scored 0–100; the weighted total is Σ score × weight / 100, so 0–100 too.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The batch's rubric: weights that sum to 100 %, sheets with a weighted total, the spread
-between experts with outliers marked (D19), and the summary table that only NDRC reads."""
+between experts with outliers marked (D22), and the summary table that only NDRC reads."""
 from __future__ import annotations
 
 import csv
