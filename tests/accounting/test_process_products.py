@@ -70,6 +70,9 @@ def test_the_form_offers_the_list_and_keeps_the_factor_and_basis(
     page = client.get(reverse("accounting:records", args=[cast.park_a.pk, 2025, "processes"]))
     html = page.content.decode()
     assert ">硅酸盐水泥熟料</option>" in html and ">铬铁合金</option>" in html
+    # The stored rows show their choice again: a listed product selected, another as its text.
+    assert '<option value="硅酸盐水泥熟料" selected>' in html
+    assert f'<option value="{process_products.OTHER}" selected>' in html and 'value="玻璃"' in html
     assert "其他工业产品（请填写名称）" in html
 
 
