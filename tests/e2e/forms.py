@@ -18,6 +18,8 @@ SECTION_VALUES = {
     "annual_return": "6800",
     "payback_years": "7.5",
     "irr_percent": "8.2",
+    # The yearly targets' year lies within the construction period.
+    "indicator_targets-0-year": "2027",
     "roadmap-0-name": "近期",
     "roadmap-0-years": "2026—2028",
     "projects-0-name": "屋顶分布式光伏",
