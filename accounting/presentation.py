@@ -291,8 +291,15 @@ def preview(parsed: importers.Parsed, *, park, year: int, park_year=None) -> dic
     }
 
 
-def result_context(run, fuels: dict[str, str]) -> dict[str, Any]:
-    """`fuels`: code → name of the run's factor set (labels.fuel_names)."""
+ENTERPRISE_ROWS = 20  # enterprises a page in the result page's table by enterprise
+
+
+def result_context(
+    run, fuels: dict[str, str], enterprise_page: int | None = None
+) -> dict[str, Any]:
+    """`fuels`: code → name of the run's factor set (labels.fuel_names). The table by enterprise
+    is paged (``enterprise_page``, ENTERPRISE_ROWS a page): a park of 10,000 enterprises shows
+    20 of them, largest emitters first, and formats only those."""
     if run is None or not run.result:
         return {}
     r = run.result
@@ -319,12 +326,19 @@ def result_context(run, fuels: dict[str, str]) -> dict[str, Any]:
     ):
         values = breakdowns.get("emissions_t", {}).get(by, {})
         items = sorted(values.items(), key=lambda kv: -abs(Decimal(kv[1])))
-        rows = [(_label(by, k, fuels), numbers.tonnes(v), v) for k, v in items]
-        tables.append({"key": by, "title": title, "rows": rows})
-        top = rows[:15]
+        page = None
+        shown = items
+        if by == "by_enterprise":
+            page = Paginator(items, ENTERPRISE_ROWS).get_page(enterprise_page)
+            shown = page.object_list
+        rows = [(_label(by, k, fuels), numbers.tonnes(v), v) for k, v in shown]
+        tables.append({"key": by, "title": title, "rows": rows, "page": page,
+                       "links": list(page.paginator.get_elided_page_range(page.number))
+                       if page is not None and page.paginator.num_pages > 1 else []})
+        top = items[:15]
         chart[by] = {
-            "labels": [str(lbl) for lbl, _f, _v in top],
-            "values": [float(Decimal(v)) for _l, _f, v in top],
+            "labels": [str(_label(by, k, fuels)) for k, _v in top],
+            "values": [float(Decimal(v)) for _k, v in top],
         }  # chart pixels only
     energy_rows = [
         (_label("by_category", k, fuels), numbers.tonnes(v), v)

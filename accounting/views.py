@@ -311,6 +311,7 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
                 raise Http404
     # The fuels named as the run's factor set names them (one query).
     fuels = labels.fuel_names(run.factor_set_id) if run is not None else {}
+    trace = presentation.trace_page(run, request.GET.get("page"), fuels)
     return render(
         request,
         "accounting/result.html",
@@ -320,8 +321,16 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             "latest": latest,
             "run": run,
             "runs": runs,
-            "trace": presentation.trace_page(run, request.GET.get("page"), fuels),
-            **presentation.result_context(run, fuels),
+            "trace": trace,
+            # the run and trace page shown, kept by the links of the table by enterprise
+            "enterprise_query": "&".join(
+                ([f"run={run.pk}"] if run is not None and py is not None
+                 and int_param(request.GET, "run") else [])
+                + ([f"page={trace.number}"] if trace is not None and trace.number > 1 else [])
+            ),
+            **presentation.result_context(
+                run, fuels, int_param(request.GET, "enterprise_page", default=1)
+            ),
         },
     )
 

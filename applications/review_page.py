@@ -107,6 +107,9 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "section_rows": section_rows(snapshot),
         "eligibility": letters.eligibility_rows(snapshot),
         "calculations": calculation_blocks(calculations),
+        "data_changes": services.data_changes_since_submission(application, snapshot)
+        if latest
+        else [],
         "boundary": boundary,
         "boundary_geojson": boundary.get("geojson"),
         "incident_rows": book.rows("incidents", (snapshot.get("sections") or {}).get("incidents")),

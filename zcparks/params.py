@@ -32,6 +32,7 @@ LABELS = {
     "offset": gettext_lazy("起始位置"),
     "include_trace": gettext_lazy("计算过程"),
     "enterprise": gettext_lazy("企业"),
+    "enterprise_page": gettext_lazy("企业排名页码"),
 }
 
 MAX_ID = 2**63 - 1  # a 64-bit primary key; larger numbers would crash the query

@@ -119,6 +119,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if last_return and application.status == Status.RETURNED
             and access.can_edit_application(request.user, application) else [],
             "submissions": list(application.submissions.all()),
+            "data_changes": services.data_changes_since_submission(application),
             "sections": SECTIONS,
             "problems": (
                 services.submission_problems(application)

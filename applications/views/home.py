@@ -9,7 +9,7 @@ from django.templatetags.static import static
 
 from zcparks.params import text_param
 
-from .. import access, permissions
+from .. import access, permissions, services
 from ..kernel import scope
 from ..models import Role
 
@@ -56,6 +56,12 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
             "can_edit": scope.can_edit_park_data(request.user, park),
             "applications": applications,
             "for_applicant": request.user.role == Role.APPLICANT,
+            # submitted applications whose energy data changed since (a park has a few)
+            "data_changes": [
+                (application, changes)
+                for application in applications.filter(submission_count__gt=0)
+                if (changes := services.data_changes_since_submission(application))
+            ],
         },
     )
 
