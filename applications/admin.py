@@ -3,9 +3,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import rubric
+from . import rubric, two_factor
 from .models import (
     Application,
     ApplicationEvent,
@@ -53,6 +55,14 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("角色与范围"), {"fields": ("display_name", "email", "role", "park", "province")}),
     )
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("重置所选用户的两步验证（下次登录时重新设置）"))
+    def reset_two_factor(self, request, queryset) -> None:
+        for user in queryset:
+            two_factor.reset(user)
+        self.message_user(request, _("已重置 %(count)d 位用户的两步验证。") % {
+            "count": len(queryset)})
 
 
 # --- Batches are configured here; applications are read-only (the workflow changes them).
@@ -144,3 +154,10 @@ class PendingEffectAdmin(ReadOnlyAdmin):
                     "dispatched_at", "done_at", "error"]
     list_filter = ["kind", "status"]
     list_select_related = ["event", "letter"]
+
+
+# Devices are reset from the user list (the action above), never read or edited one by one: a
+# TOTP key shown on an admin page would be a second factor handed to whoever sees it.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)

@@ -8,9 +8,12 @@ from .views import programme as programme_views
 from .views import reviews as review_views
 from .views import tokens as token_views
 from .views import transitions as transition_views
+from .views import two_factor as two_factor_views
 from .views import verify as verify_views
 
 urlpatterns = [
+    path("accounts/two-factor/", two_factor_views.setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
     path("", home.home, name="home"),
     path("favicon.ico", home.favicon, name="favicon"),
     path("health/", health_views.health_view, name="health"),

@@ -205,6 +205,10 @@ VARIABLES: tuple[Variable, ...] = (
              "access key of the object store (default none: the machine's own credentials)"),
     Variable("ZCP_S3_SECRET_ACCESS_KEY", text, "",
              "secret key that goes with `ZCP_S3_ACCESS_KEY_ID`"),
+    Variable("ZCP_TWO_FACTOR_REQUIRED", boolean, False,
+             "national reviewers, experts and administrators must sign in with a second factor "
+             "(TOTP app or recovery code); always on in production, whatever this says; in "
+             "development off unless set (default off), so the demo logins need a password only"),
     Variable("ZCP_MAX_ATTACHMENT_BYTES", positive_number, 20 * MIB,
              "largest evidence attachment in bytes (default 20971520, 20 MiB)"),
     Variable("ZCP_MAX_IMPORT_BYTES", positive_number, 20 * MIB,

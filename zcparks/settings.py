@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "csp",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "applications",
     "accounting",
 ]
@@ -73,6 +76,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then: no page without the second factor for those who need
+    # one (applications/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "applications.two_factor.SecondFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -273,6 +280,11 @@ if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
 # Test-only: seconds the recalculation task waits between calculating and storing a run, so that
 # the fault tests can kill a worker mid-run (tests/services/test_faults.py). Never in production.
 ZCP_TEST_TASK_DELAY_SECONDS = 0.0 if PRODUCTION else env["ZCP_TEST_TASK_DELAY_SECONDS"]
+# National reviewers, experts and administrators need a second factor (TOTP) for every page:
+# always in production; in development only when asked, so that the demo logins work with a
+# password alone (applications/two_factor.py, decision D23).
+ZCP_TWO_FACTOR_REQUIRED = True if PRODUCTION else env["ZCP_TWO_FACTOR_REQUIRED"]
+OTP_TOTP_ISSUER = "零碳园区申报评审系统"
 
 
 def cache_url_beside_broker(broker_url: str) -> str:

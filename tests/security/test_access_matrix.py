@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .access_world import World, build_world, finish_world
+from .access_world import World, build_world, finish_world, sign_in
 
 ACTORS = ("anonymous", "applicant_a", "applicant_b", "provincial_a", "provincial_other",
           "national", "expert", "admin")
@@ -53,6 +53,8 @@ PROBES: dict[str, Probe] = {
     # Public and personal pages.
     "login": Probe(),
     "logout": Probe(method="post"),
+    "two_factor_setup": Probe(),
+    "two_factor_verify": Probe(),
     "password_change": Probe(),
     "password_change_done": Probe(),
     "password_reset": Probe(),
@@ -160,6 +162,10 @@ PROBES: dict[str, Probe] = {
 EXPECTED: dict[str, str] = {
     "login": "200 200 200 200 200 200 200 200",
     "logout": "302 302 302 302 302 302 302 302",
+    # Open to everyone signed in; verifying needs a device (applicants' and provinces' is
+    # optional, none here: sent to set one up).
+    "two_factor_setup": "302 200 200 200 200 200 200 200",
+    "two_factor_verify": "302 302 302 302 302 200 200 200",
     "password_change": "302 200 200 200 200 200 200 200",
     "password_change_done": "302 200 200 200 200 200 200 200",
     "password_reset": "200 200 200 200 200 200 200 200",
@@ -312,7 +318,7 @@ def probe(client, cast, world: World, name: str, actor: str) -> Outcome:
     url = reverse(name, kwargs=kwargs)
     client.logout()
     if actor != "anonymous":
-        client.force_login(getattr(cast, actor))
+        sign_in(client, getattr(cast, actor))
     # Each probe leaves the world as it found it, so the order of people does not matter.
     with transaction.atomic():
         before = fingerprint()
@@ -331,6 +337,9 @@ def world(cast, settings, django_capture_on_commit_callbacks):
     saved = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # As in production: national reviewers, experts and administrators need the second factor
+    # (sign_in gives it); test_no_page_without_the_second_factor walks the site without it.
+    settings.ZCP_TWO_FACTOR_REQUIRED = True
     with django_capture_on_commit_callbacks(execute=True):
         built = build_world(cast)
     yield finish_world(built)
@@ -399,7 +408,7 @@ def test_admin_site_answers_only_administrators(client, cast, world, capsys):
         for actor in ACTORS:
             client.logout()
             if actor != "anonymous":
-                client.force_login(getattr(cast, actor))
+                sign_in(client, getattr(cast, actor))
             status = client.get(url).status_code
             checked += 1
             # Read-only records (events, submissions, runs, published factor sets) refuse
@@ -427,7 +436,7 @@ def test_the_expert_is_refused_on_every_decision_route_even_where_assigned(clien
     reviews.assign(cast.national, under_review, cast.expert)
     reviews.declare_no_conflict(cast.expert, under_review)
     assignment = under_review.assignments.get()
-    client.force_login(cast.expert)
+    sign_in(client, cast.expert)
     decision = {"comment": "专家决定", "confirmed_act": "1"}
     tries = [(reverse(route, args=[under_review.pk, action]), decision)
              for action in workflow.TRANSITIONS
@@ -450,3 +459,34 @@ def test_the_expert_is_refused_on_every_decision_route_even_where_assigned(clien
     # Not refused for want of reaching the application: the expert's own work goes through.
     client.post(reverse("review_score", args=[under_review.pk]), SCORES)
     assert ReviewScore.objects.filter(reviewer=cast.expert, application=under_review).exists()
+
+
+def test_no_page_without_the_second_factor(client, cast, world):
+    """A national reviewer, an expert or an administrator signed in with a password alone is
+    sent to the two-factor page from every route (site and admin, reading or writing) but
+    signing out and the public pages; an applicant is not."""
+    from applications import two_factor
+
+    open_routes = two_factor.OPEN_ROUTES
+    routes = sorted(set(iter_routes()))
+    failures = []
+    for actor in ("national", "expert", "admin"):
+        client.logout()
+        client.force_login(getattr(cast, actor))  # the password only
+        for name in routes:
+            if name in open_routes or name.startswith("admin:"):
+                continue
+            spec = PROBES[name]
+            url = reverse(name, kwargs=spec.kwargs(world))
+            response = getattr(client, spec.method)(url, spec.data(world))  # writes too
+            if not (response.status_code == 302
+                    and response["Location"].startswith("/accounts/two-factor/")):
+                failures.append(f"{name} as {actor}: {response.status_code}")
+        for name in ("admin:index", "admin:applications_user_changelist"):
+            location = client.get(reverse(name)).get("Location", "")
+            if not location.startswith("/accounts/two-factor/"):
+                failures.append(f"{name} as {actor}: {location}")
+    assert not failures, "\n".join(failures)
+    client.logout()
+    client.force_login(cast.applicant_a)
+    assert client.get(reverse("home")).status_code == 200

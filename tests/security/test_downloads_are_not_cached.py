@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.cache import get_max_age
 
+from .access_world import sign_in
 from .test_access_matrix import world  # noqa: F401 (the fixture)
 
 
@@ -25,7 +26,7 @@ def test_every_download_is_private_and_not_stored(client, cast, world):  # noqa:
           for what in ("data.xlsx", "template.xlsx", "template.zip")],
     ]
     for user, url in downloads:
-        client.force_login(user)
+        sign_in(client, user)
 
         response = client.get(url)
 

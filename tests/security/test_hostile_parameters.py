@@ -22,6 +22,7 @@ from django.urls import reverse
 from applications.models import Application
 from tests.reviews.conftest import add_energy_data
 
+from .access_world import sign_in
 from .test_access_matrix import PROBES, iter_routes, world  # noqa: F401 (the fixture)
 
 ROLES = ("anonymous", "applicant_a", "provincial_a", "national", "expert", "admin")
@@ -92,7 +93,7 @@ def test_no_route_answers_500_to_a_hostile_parameter(client, cast, world, monkey
     def login(actor: str) -> None:
         client.logout()
         if actor != "anonymous":
-            client.force_login(getattr(cast, actor))
+            sign_in(client, getattr(cast, actor))
 
     # 1. Every route, as every role, by GET and POST: what does the view read?
     targets: dict[str, tuple[str, str, dict]] = {}  # "METHOD name" -> (method, url, clean data)
