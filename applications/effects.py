@@ -9,6 +9,7 @@ broker or a worker loses it. So a decision and everything it owes are saved toge
 |---|---|---|
 | copy_indicators | the submission's tier, core pass and intensity onto the application | — |
 | issue_letter | the letter row, numbered (`letters.issue_for_event`) | its PDF is rendered |
+| issue_certificate | a designated park's certificate (`letters.issue_certificate`) | rendered |
 | notify | — | the people concerned are mailed (`notifications`) |
 | open_programme | — | the approved application's construction programme is opened (`programme`) |
 """
@@ -50,6 +51,10 @@ def _issue_letter(event: ApplicationEvent) -> list[PendingEffect]:
     return _renderings(letters.issue_for_event(event))
 
 
+def _issue_certificate(event: ApplicationEvent) -> list[PendingEffect]:
+    return _renderings(letters.issue_certificate(event))
+
+
 def _notify(event: ApplicationEvent) -> list[PendingEffect]:
     return [outbox.record(EffectKind.NOTIFY, event=event)]
 
@@ -63,6 +68,7 @@ EFFECTS: dict[str, Effect] = {
     for effect in (
         Effect("copy_indicators", _("复制核算指标"), _copy_indicators),
         Effect("issue_letter", _("出具正式文书"), _issue_letter),
+        Effect("issue_certificate", _("出具国家级零碳园区证书"), _issue_certificate),
         Effect("notify", _("通知相关人员"), _notify),
         Effect("open_programme", _("建立建设方案"), _open_programme),
     )

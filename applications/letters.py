@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounting import labels
+from accounting.labels import TIER_LABELS
 from zcparks import numbers
 from zcparks.storage import private_storage
 
@@ -39,12 +40,15 @@ from .models import (
     Application,
     ApplicationEvent,
     CommentVisibility,
+    ConstructionProgramme,
+    Designation,
     EffectKind,
     Letter,
     LetterCounter,
     LetterKind,
     LetterStatus,
     Role,
+    SelfAssessment,
 )
 from .sections import SECTIONS_BY_KEY
 
@@ -55,12 +59,25 @@ KIND_BY_ACTION = {
     "reject": LetterKind.ASSESSMENT,
     "recommend": LetterKind.RECOMMENDATION,
     "return_for_revision": LetterKind.REVISION,
+    "accept": LetterKind.ACCEPTANCE,
+    "accept_with_conditions": LetterKind.ACCEPTANCE,
+    "not_accept": LetterKind.ACCEPTANCE,
 }
 DECISIONS = {
     "approve": _("同意纳入国家级零碳园区建设名单"),
     "reject": _("不予纳入国家级零碳园区建设名单"),
     "recommend": _("同意推荐申报国家级零碳园区"),
     "return_for_revision": _("退回整改，请按意见修改后重新提交"),
+    "accept": _("通过评估验收，正式成为国家级零碳园区"),
+    "accept_with_conditions": _("有条件通过评估验收，正式成为国家级零碳园区"),
+    "not_accept": _("未通过评估验收"),
+}
+# What the certificate states, whichever passing decision it follows.
+CERTIFICATE_DECISION = _("国家级零碳园区")
+# Each kind's template (templates/letters/); the others use letter.html.
+TEMPLATES = {
+    LetterKind.ACCEPTANCE: "letters/acceptance.html",
+    LetterKind.CERTIFICATE: "letters/certificate.html",
 }
 
 
@@ -105,7 +122,8 @@ def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = No
         letter = Letter.objects.create(
             application=application, event=event, kind=kind, year=year, sequence=sequence,
             reference=reference, issuer=issuer_for(event.actor, application),
-            decision=_official(DECISIONS[event.action]), issued_at=now,
+            decision=_official(CERTIFICATE_DECISION if kind == LetterKind.CERTIFICATE
+                               else DECISIONS[event.action]), issued_at=now,
             verification_code=secrets.token_urlsafe(12), replaces=replaces,
         )
         if replaces is not None:
@@ -122,6 +140,14 @@ def issue_for_event(event: ApplicationEvent) -> Letter:
     event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
         pk=event.pk)
     return _new_letter(event, kind)
+
+
+def issue_certificate(event: ApplicationEvent) -> Letter:
+    """The certificate of a national zero-carbon park, with its rendering owed; call inside the
+    passing decision's transaction (the `issue_certificate` effect)."""
+    event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
+        pk=event.pk)
+    return _new_letter(event, LetterKind.CERTIFICATE)
 
 
 def reissue(user, letter: Letter) -> Letter:
@@ -211,7 +237,7 @@ def letter_context(letter: Letter) -> dict[str, Any]:
     comments = list(application.review_comments.filter(visibility=CommentVisibility.PUBLIC)
                     .order_by("created_at", "pk"))
     url = verification_url(letter)
-    return {
+    return _after_construction(letter) | {
         "letter": letter,
         "title": letter.get_kind_display(),
         "application": application,
@@ -238,6 +264,27 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         "qr": qr_data_uri(url),
         "css": (Path(settings.BASE_DIR) / "templates" / "letters" / "letter.css").read_text(
             encoding="utf-8") + seal_arc_css(letter.issuer),
+    }
+
+
+def _after_construction(letter: Letter) -> dict[str, Any]:
+    """What the acceptance letter and the certificate add: the self-assessment that put the park
+    forward (its frozen sheet) and the register entry."""
+    if letter.kind not in TEMPLATES:
+        return {}
+    programme = ConstructionProgramme.objects.filter(application_id=letter.application_id).first()
+    if programme is None:
+        return {}
+    assessment = (SelfAssessment.objects.filter(programme=programme, put_forward=True)
+                  .order_by("-pk").first())
+    designation = Designation.objects.filter(programme=programme).first()
+    return {
+        "programme": programme,
+        "assessment": assessment,
+        "sheet": assessment.sheet if assessment else {},
+        "designation": designation,
+        "designation_intensity": numbers.intensity(designation.intensity) if designation else "",
+        "designation_tier": TIER_LABELS.get(designation.tier, "—") if designation else "",
     }
 
 
@@ -274,7 +321,8 @@ def render_pdf(letter: Letter) -> bytes:
 
     body = signing_body(letter)
     with translation.override(settings.LANGUAGE_CODE):  # an official letter is in Chinese
-        html = render_to_string("letters/letter.html", letter_context(letter))
+        html = render_to_string(TEMPLATES.get(letter.kind, "letters/letter.html"),
+                                letter_context(letter))
         reason = f"{letter.get_kind_display()} {letter.reference}"
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     return seals.sign(document.write_pdf(), body, _seal_box(document), reason, letter.issuer)

@@ -11,9 +11,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import (
+    AFTER_APPROVAL,
     APPLICANT_LABELS,
     ApplicationEvent,
     ConflictOfInterest,
+    EventAction,
     ReviewAssignment,
     Role,
     Status,
@@ -80,8 +82,12 @@ def recipients_for(event: ApplicationEvent) -> list[User]:
         people += User.objects.filter(
             role=Role.PROVINCIAL, province_id=application.park.province_id, is_active=True
         )
-    if event.to_status == Status.RECOMMENDED:
+    if event.to_status == Status.RECOMMENDED or event.action == EventAction.PUT_FORWARD:
         people += User.objects.filter(role=Role.NATIONAL, is_active=True)
+    if event.action == EventAction.REQUEST_SELF_ASSESSMENT:
+        people += User.objects.filter(
+            role=Role.PROVINCIAL, province_id=application.park.province_id, is_active=True
+        )
     return [p for p in people if p.email and p.pk != event.actor_id]
 
 
@@ -97,16 +103,22 @@ def _send_for_event(event_id: int) -> int:
         pk=event_id
     )
     application = event.application
-    link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(
-        "application_detail", args=[application.pk]
+    # After approval the acts concern the programme's stage: the act itself says what happened.
+    after_approval = event.action in AFTER_APPROVAL
+    link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + (
+        reverse("acceptance_detail", args=[application.programme.pk]) if after_approval
+        else reverse("application_detail", args=[application.pk])
     )
     messages = []
     for person in recipients_for(event):
-        state = (
-            APPLICANT_LABELS[event.to_status]
-            if person.role == Role.APPLICANT
-            else Status(event.to_status).label
-        )
+        if after_approval:
+            state = EventAction(event.action).label
+        else:
+            state = (
+                APPLICANT_LABELS[event.to_status]
+                if person.role == Role.APPLICANT
+                else Status(event.to_status).label
+            )
         subject = _("【零碳园区申报】%(park)s：%(state)s") % {
             "park": application.park.name,
             "state": state,
@@ -115,7 +127,8 @@ def _send_for_event(event_id: int) -> int:
             filter(
                 None,
                 [
-                    _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。")
+                    (_("%(park)s 的零碳园区建设：%(state)s。") if after_approval
+                     else _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。"))
                     % {"park": application.park.name, "batch": application.batch, "state": state},
                     _("意见：%(comment)s") % {"comment": event.comment} if event.comment else "",
                     _("查看：%(link)s") % {"link": link},

@@ -44,6 +44,7 @@ from .models import (
     Application,
     ConstructionProgramme,
     EventAction,
+    ProgrammeStage,
     ReviewAssignment,
     Role,
     Status,
@@ -149,6 +150,9 @@ _SCORE = (
 )
 
 # Who follows a construction programme, in every stage: the park, its province, NDRC.
+_BUILDING = frozenset({ProgrammeStage.BUILDING})
+_SELF_ASSESSMENT = frozenset({ProgrammeStage.SELF_ASSESSMENT})
+_ACCEPTANCE = frozenset({ProgrammeStage.ACCEPTANCE})
 _FOLLOW = (
     Rule(A, Scope.OWN_PARK),
     Rule(P, Scope.OWN_PROVINCE),
@@ -212,6 +216,23 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
     # --- After approval: the construction programme (states are its stages) ---
     # The park, its province and NDRC follow the programme; an expert does not.
     _programme("view_programme", _("查看建设方案"), *_FOLLOW),
+    # Self-assessment, evaluation and acceptance (notice 三(四)); the keys are the acts of
+    # workflow.PROGRAMME_TRANSITIONS. The park asks for its self-assessment while building; its
+    # province organises it (on its own once the period is over) and concludes; NDRC decides.
+    _programme("view_acceptance", _("查看自评估和评估验收"), *_FOLLOW),
+    _programme("request_self_assessment", EventAction.REQUEST_SELF_ASSESSMENT.label,
+               Rule(A, Scope.OWN_PARK, _BUILDING)),
+    _programme("open_self_assessment", EventAction.OPEN_SELF_ASSESSMENT.label,
+               Rule(P, Scope.OWN_PROVINCE, _BUILDING)),
+    _programme("put_forward", EventAction.PUT_FORWARD.label,
+               Rule(P, Scope.OWN_PROVINCE, _SELF_ASSESSMENT)),
+    _programme("self_assessment_not_met", EventAction.SELF_ASSESSMENT_NOT_MET.label,
+               Rule(P, Scope.OWN_PROVINCE, _SELF_ASSESSMENT)),
+    _programme("accept", EventAction.ACCEPT.label, Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
+    _programme("accept_with_conditions", EventAction.ACCEPT_WITH_CONDITIONS.label,
+               Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
+    _programme("not_accept", EventAction.NOT_ACCEPT.label,
+               Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
     _roles("list_programmes", _("建设方案列表"), A, P, N, ADMIN),
 )}
 

@@ -26,23 +26,13 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from accounting.labels import GUIDING_LABELS, TIER_LABELS
 from accounting.method.rules import DEFAULT_RULES, Rules
 from zcparks import numbers
 
 # Att.3's guiding indicators, in its order; the keys are the calculation's (result["guiding"]).
-GUIDING = (
-    ("clean_energy", _("清洁能源消费占比")),
-    ("product_energy", _("园区企业产出产品单位能耗")),
-    ("solid_waste", _("工业固体废弃物综合利用率")),
-    ("waste_energy", _("余热/余冷/余压综合利用率")),
-    ("water", _("工业用水重复利用率")),
-)
-GUIDING_KEYS = tuple(key for key, _label in GUIDING)
-TIER_LABELS = {
-    "below_200k": _("年综合能耗 20 万吨标准煤以下（暂按 0.2）"),
-    "200k_1m": _("年综合能耗 20～100 万吨标准煤"),
-    "1m_plus": _("年综合能耗 100 万吨标准煤及以上"),
-}
+GUIDING_KEYS = ("clean_energy", "product_energy", "solid_waste", "waste_energy", "water")
+GUIDING = tuple((key, GUIDING_LABELS[key]) for key in GUIDING_KEYS)
 
 
 @dataclass(frozen=True)
@@ -93,7 +83,7 @@ class Guiding:
 @dataclass(frozen=True)
 class Project:
     name: str
-    completed: bool
+    completed: bool | None  # None: no progress report says yet
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import acceptance as acceptance_views
 from .views import applications, editing, home
 from .views import health as health_views
 from .views import letters as letter_views
@@ -54,6 +55,12 @@ urlpatterns = [
     # After approval: construction programmes.
     path("programmes/", programme_views.programme_list, name="programme_list"),
     path("programmes/<int:pk>/", programme_views.programme_detail, name="programme_detail"),
+    # Self-assessment, evaluation and acceptance; the public register of designated parks.
+    path("programmes/<int:pk>/acceptance/", acceptance_views.acceptance_detail,
+         name="acceptance_detail"),
+    path("programmes/<int:pk>/acceptance/<slug:action>/", acceptance_views.acceptance_act,
+         name="acceptance_act"),
+    path("register/", acceptance_views.register, name="register"),
     # Reviewers' queues and review page, letters, dossier, public verification.
     path("reviews/provincial/", review_views.review_queue, {"queue": "provincial"},
          name="review_queue_provincial"),

@@ -13,6 +13,9 @@ and dropped at the end (bench/_setup.py); uploaded files go to a temporary folde
   8 records (96,000 rows; the workbook and import of bench/accounting_bench.py), recalculated
   (services.recalculate), requested as the park's applicant and as a national reviewer, on the
   first trace page and on later ones (`?page=N`, 200 trace lines a page);
+- the public register of national zero-carbon parks (`register`, no login): 300 of the generated
+  approved applications made designated parks (programme, passing decision, register entry and
+  certificate written directly), 50 a page, the first and the last page;
 - the review page (`review_detail`): a complete application with calculated energy data taken
   through the workflow to national review by the test builders (tests/applications/builders.py
   `complete_application`, `drive_to`; tests/reviews/conftest.py `add_energy_data`), so its
@@ -34,6 +37,7 @@ import re
 import shutil
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -42,7 +46,8 @@ from _setup import ROOT, machine, median_p95, setup, teardown
 TARGET_MS = 150
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
-SUMMARY_ROWS = ("| park's result page, ", "| review page (national reviewer), ")
+SUMMARY_ROWS = ("| park's result page, ", "| review page (national reviewer), ",
+                "| public register of designated parks, ")
 
 
 def measure(client, url: str, params: dict, requests: int) -> dict:
@@ -152,6 +157,70 @@ def measure_review(url: str, national, requests: int) -> list:
     return [("review page, national reviewer", review)]
 
 
+REGISTER_PARKS = 300  # designated parks on the register (six pages of 50)
+
+
+def register_parks(national) -> str:
+    """REGISTER_PARKS approved applications of the generated ones made designated parks, each
+    with its programme, passing decision, register entry and certificate (rows written directly:
+    the page reads them, it does not make them)."""
+    from django.utils import timezone
+
+    from applications.models import (
+        Application,
+        ApplicationEvent,
+        ConstructionProgramme,
+        Designation,
+        Letter,
+        LetterKind,
+        LetterStatus,
+        ProgrammeStage,
+    )
+
+    approved = list(Application.objects.filter(status="approved", programme__isnull=True)
+                    .select_related("park")[:REGISTER_PARKS])
+    now = timezone.now()
+    programmes = ConstructionProgramme.objects.bulk_create([
+        ConstructionProgramme(application=a, park=a.park, period_start=2025, period_end=2028,
+                              stage=ProgrammeStage.DESIGNATED) for a in approved])
+    events = ApplicationEvent.objects.bulk_create([
+        ApplicationEvent(application=a, actor=national, action="accept", from_status="approved",
+                         to_status="approved", comment="同意通过评估验收。") for a in approved])
+    Designation.objects.bulk_create([
+        Designation(programme=p, event=e, year=2029 - i % 3, assessment_year=2028,
+                    tier="200k_1m" if i % 4 else "1m_plus",
+                    emissions_t=Decimal("60000") + i, energy_tce=Decimal("333000") + 7 * i,
+                    threshold=Decimal("0.2") if i % 4 else Decimal("0.3"),
+                    conditions="" if i % 5 else "一年内补充完善碳排放监测平台。")
+        for i, (p, e) in enumerate(zip(programmes, events, strict=True))])
+    Letter.objects.bulk_create([
+        Letter(application=a, event=e, kind=LetterKind.CERTIFICATE, year=2029, sequence=i + 1,
+               reference=f"零碳园证〔2029〕{i + 1:04d}号", issuer="国家发展和改革委员会",
+               decision="国家级零碳园区", issued_at=now, verification_code=f"bench-cert-{i}",
+               status=LetterStatus.READY)
+        for i, (a, e) in enumerate(zip(approved, events, strict=True))])
+    note = (f"{len(approved)} designated parks (programme, passing decision, register entry and "
+            f"certificate each), 50 a page")
+    print(note)
+    return note
+
+
+def measure_register(requests: int) -> list:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()  # public: nobody signed in
+    url = reverse("register")
+    cases = []
+    first = measure(client, url, {}, requests)
+    pages = first.pop("context")["page"].paginator.num_pages
+    cases.append((f"register of designated parks, public, page 1 of {pages}", first))
+    last = measure(client, url, {"page": str(pages)}, requests)
+    last.pop("context")
+    cases.append((f"register of designated parks, public, page {pages} (?page={pages})", last))
+    return cases
+
+
 def result_breakdown(url: str, requests: int) -> str:
     """Time the view's two data steps on their own: loading the latest run (its result; the
     trace stays in its chunks) and reading and formatting one page of the trace."""
@@ -214,9 +283,10 @@ def write_results(section: str, summary: list[str]) -> None:
 
 
 def section(when: str, load_start, load_end, cases: list, result_note: str, review_note: str,
-            breakdown: str, args) -> str:
+            register_note: str, breakdown: str, args) -> str:
     result_cases = [c for c in cases if c[0].startswith("result")]
     review_cases = [c for c in cases if c[0].startswith("review")]
+    register_cases = [c for c in cases if c[0].startswith("register")]
     return "\n".join([
         "## Pages: the review page and a park's result page (bench/pages_bench.py)",
         "",
@@ -228,7 +298,7 @@ def section(when: str, load_start, load_end, cases: list, result_note: str, revi
         wrap(f"A throwaway database (`test_zcparks_pbench`, created, migrated and dropped by the "
         f"script) holding {args.count:,} generated applications (bench/generate.py), then "
         f"vacuumed and analysed. Result page: {result_note}. "
-        f"Review page: {review_note}. Each case: one "
+        f"Review page: {review_note}. Public register: {register_note}. Each case: one "
         f"warm-up request, then {args.requests} requests through the Django test client (server "
         f"time, no network), then one more for the SQL query count (CaptureQueriesContext)."),
         "",
@@ -238,13 +308,16 @@ def section(when: str, load_start, load_end, cases: list, result_note: str, revi
         f"p95): "
         f"result page {verdict(result_cases)} (worst p95 "
         f"{max(r['p95'] for _n, r in result_cases):.1f} ms), review page "
-        f"{verdict(review_cases)} (p95 {review_cases[0][1]['p95']:.1f} ms)."),
+        f"{verdict(review_cases)} (p95 {review_cases[0][1]['p95']:.1f} ms), public register "
+        f"{verdict(register_cases)} (worst p95 "
+        f"{max(r['p95'] for _n, r in register_cases):.1f} ms)."),
         "",
         wrap(breakdown),
     ])
 
 
-def summary(when: str, load, result_cases: list, review_cases: list) -> list[str]:
+def summary(when: str, load, result_cases: list, review_cases: list,
+            register_cases: list) -> list[str]:
     first = result_cases[0][1]
     worst = max(result_cases, key=lambda c: c[1]["p95"])
     queries = sorted({r["queries"] for _n, r in result_cases})
@@ -261,6 +334,12 @@ def summary(when: str, load, result_cases: list, review_cases: list) -> list[str
         f"applications ({when}, load {load[0]:.1f}) | < {TARGET_MS} ms server time (the "
         f"queue's target) | median {review['median']:.0f} ms, p95 {review['p95']:.0f} ms; "
         f"{review['queries']} queries | {verdict(review_cases)} |",
+        f"| public register of designated parks, {REGISTER_PARKS} parks, 50 a page ({when}, "
+        f"load {load[0]:.1f}) | < {TARGET_MS} ms server time (the queue's target) | page 1: "
+        f"median {register_cases[0][1]['median']:.0f} ms, p95 "
+        f"{register_cases[0][1]['p95']:.0f} ms; worst p95 "
+        f"{max(r['p95'] for _n, r in register_cases):.0f} ms; "
+        f"{register_cases[0][1]['queries']} queries | {verdict(register_cases)} |",
     ]
 
 
@@ -297,6 +376,7 @@ def main() -> None:
         )
         result_url, applicant, result_note = result_park()
         review_url, review_note = review_application(cast)
+        register_note = register_parks(cast.national)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # VACUUM too, so that autovacuum of the freshly loaded tables does not run
@@ -305,9 +385,10 @@ def main() -> None:
         load_start = os.getloadavg()
         result_cases = measure_result(result_url, applicant, cast.national, args.requests)
         review_cases = measure_review(review_url, cast.national, args.requests)
+        register_cases = measure_register(args.requests)
         breakdown = result_breakdown(result_url, args.requests)
         print(breakdown)
-        cases = result_cases + review_cases
+        cases = result_cases + review_cases + register_cases
         load_end = os.getloadavg()
         print("\n".join(table(cases)))
         print(f"load average: {load_start[0]:.2f} at start, {load_end[0]:.2f} at the end")
@@ -320,8 +401,8 @@ def main() -> None:
             when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
             write_results(
                 section(when, load_start, load_end, cases, result_note, review_note,
-                        breakdown, args),
-                summary(when, load_end, result_cases, review_cases))
+                        register_note, breakdown, args),
+                summary(when, load_end, result_cases, review_cases, register_cases))
             print(f"wrote {RESULTS.relative_to(ROOT)}")
     finally:
         teardown(old)

@@ -1,11 +1,12 @@
 """Models of the applications app, one module per concern."""
 
+from .acceptance import Designation, SelfAssessment
 from .api import ApiToken, IdempotentResponse
 from .applications import Application, ApplicationFrozen
 from .attachments import Attachment, AttachmentSection
 from .batches import RECOMMENDATIONS_PER_PROVINCE, Batch, ProvinceBatchQuota
 from .effects import EffectKind, EffectStatus, PendingEffect
-from .events import ApplicationEvent, EventAction, ImmutableRecord
+from .events import AFTER_APPROVAL, ApplicationEvent, EventAction, ImmutableRecord
 from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
 from .letters import REFERENCE_PREFIX, Letter, LetterCounter, LetterKind, LetterStatus
 from .people import Park, ParkScope, Province, Role, User, ZoneLevel
@@ -49,6 +50,9 @@ from .states import (
 from .submissions import DECLARATION, Submission
 
 __all__ = [
+    "AFTER_APPROVAL",
+    "Designation",
+    "SelfAssessment",
     "DECLARATION",
     "DEFAULT_RUBRIC",
     "WEIGHT_TOTAL",

@@ -19,6 +19,22 @@ class EventAction(models.TextChoices):
     START_NATIONAL_REVIEW = "start_national_review", _("开始国家级评审")
     APPROVE = "approve", pgettext_lazy("workflow action", "纳入建设名单")
     REJECT = "reject", _("不纳入建设名单")
+    # After approval (notice 三(四)): the programme's stage changes, the status stays approved.
+    REQUEST_SELF_ASSESSMENT = "request_self_assessment", _("申请开展自评估")
+    OPEN_SELF_ASSESSMENT = "open_self_assessment", _("组织自评估")
+    PUT_FORWARD = "put_forward", _("自评估符合要求，报请评估验收")
+    SELF_ASSESSMENT_NOT_MET = "self_assessment_not_met", _("自评估不符合要求")
+    ACCEPT = "accept", _("评估验收通过")
+    ACCEPT_WITH_CONDITIONS = "accept_with_conditions", _("评估验收有条件通过")
+    NOT_ACCEPT = "not_accept", _("评估验收未通过")
+
+
+# The acts after approval: they change the construction programme's stage, not the status.
+AFTER_APPROVAL = frozenset({
+    EventAction.REQUEST_SELF_ASSESSMENT, EventAction.OPEN_SELF_ASSESSMENT, EventAction.PUT_FORWARD,
+    EventAction.SELF_ASSESSMENT_NOT_MET, EventAction.ACCEPT, EventAction.ACCEPT_WITH_CONDITIONS,
+    EventAction.NOT_ACCEPT,
+})
 
 
 class ImmutableRecord(PermissionDenied):

@@ -1,4 +1,5 @@
-"""Official letters: assessment letter, recommendation letter, revision notice.
+"""Official letters: assessment letter, recommendation letter, revision notice; after
+construction the acceptance letter and the certificate of a national zero-carbon park.
 
 A letter's PDF is written once under PRIVATE_STORAGE_ROOT with its SHA-256 and never overwritten.
 A reissue is a new Letter with a new reference and verification code; the old one is marked
@@ -17,6 +18,8 @@ class LetterKind(models.TextChoices):
     ASSESSMENT = "assessment", _("评审意见书")
     RECOMMENDATION = "recommendation", _("推荐函")
     REVISION = "revision", _("整改意见")
+    ACCEPTANCE = "acceptance", _("评估验收意见书")
+    CERTIFICATE = "certificate", _("国家级零碳园区证书")
 
 
 # The word in the reference number: 零碳评〔2026〕0001号.
@@ -24,6 +27,8 @@ REFERENCE_PREFIX = {
     LetterKind.ASSESSMENT: "零碳评",
     LetterKind.RECOMMENDATION: "零碳推",
     LetterKind.REVISION: "零碳整",
+    LetterKind.ACCEPTANCE: "零碳验",
+    LetterKind.CERTIFICATE: "零碳园证",
 }
 
 

@@ -24,7 +24,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from applications.models import Application, Batch, Status
+from applications.models import (
+    Application,
+    Batch,
+    ConstructionProgramme,
+    ProgrammeStage,
+    Status,
+)
 from applications.models.letters import Letter, LetterKind, LetterStatus
 
 from .browsing import check_page, narrow_open_nav, page_text, screenshot
@@ -45,6 +51,8 @@ RETURN_COMMENT = "请补充园区分布式光伏项目的并网容量和年发�
 SECTION_COMMENT = "重点项目表中光伏项目的建设内容过于笼统。"
 ANSWERS = {"general": "已补充并网容量 12 MW 和年发电量 1300 万千瓦时。",
            "key_tasks": "已在重点项目表中写明装机容量和年发电量。"}
+SELF_ASSESSMENT_REPORT = "园区已完成建设方案确定的重点任务，申请评估验收。"
+OVERRIDE_REASON = "本年度数据尚在核算，上一年度已达标，建议评估验收时重点核查。"
 
 
 @pytest.fixture
@@ -438,10 +446,59 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
         check_page(page, f"journey-{tag}-verify")
     finally:
         public.close()
+    after_approval(park, province, national, application, site, browser, cast, tag)
     screenshot(park.page, f"journey-{tag}-park-end")
     for person in (park, province, national):
         person.close()
     assert site.console_errors == [], "\n".join(site.console_errors)
+
+
+def after_approval(park: Person, province: Person, national: Person, application: Application,
+                   site, browser, cast, tag: str) -> None:
+    """The programme the approval opened: the park asks for its self-assessment, the province
+    puts it forward (the assessment year has no data yet, so only with a recorded reason), NDRC
+    passes it, and it appears on the public register with its certificate."""
+    programme = ConstructionProgramme.objects.get(application=application)
+    page = f"/programmes/{programme.pk}/acceptance/"
+    park.go(f"/programmes/{programme.pk}/")
+    park.page.locator("[data-testid=acceptance-link]").click()
+    park.page.wait_for_load_state()
+    confirm_act(park, park.page.locator("form[data-action=request_self_assessment]"))
+    assert park.page.locator(".alert-success").count() == 1, page_text(park.page)
+
+    province.go(page)
+    assert province.page.locator("[data-testid=below-core]").count() == 1
+    province.check("self-assessment")
+    form = province.page.locator("form[data-action=put_forward]")
+    form.locator("textarea[name=comment]").fill(SELF_ASSESSMENT_REPORT)
+    form.locator("textarea[name=override_reason]").fill(OVERRIDE_REASON)
+    confirm_act(province, form)
+    programme.refresh_from_db()
+    assert programme.stage == ProgrammeStage.ACCEPTANCE, page_text(province.page)
+    assert OVERRIDE_REASON in province.page.locator("[data-testid=override-reason]").inner_text()
+
+    national.go(page)
+    decide(national, "accept", "同意通过评估验收。")
+    programme.refresh_from_db()
+    assert programme.stage == ProgrammeStage.DESIGNATED, page_text(national.page)
+    national.page.reload()
+    assert national.page.locator("[data-testid=designated]").count() == 1
+    national.check("designated")
+
+    public = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        visitor = public.new_page()
+        visitor.goto(site.url("/"))
+        visitor.locator("[data-testid=register-link]").click()
+        visitor.wait_for_load_state()
+        row = visitor.locator("[data-testid=register-row]", has_text=cast.park_a.name)
+        assert row.count() == 1, page_text(visitor)
+        check_page(visitor, f"journey-{tag}-register")
+        row.locator("a").click()  # the certificate's public verification
+        visitor.wait_for_load_state()
+        assert visitor.locator("[data-testid=verify-valid]").count() == 1
+    finally:
+        public.close()
 
 
 def verification_code(pdf: bytes, letter: Letter) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
-from applications import permissions
+from applications import permissions, workflow
 from applications.models import ConstructionProgramme, ProgrammeStage, User
 from tests.programme.builders import approved_programme
 
@@ -29,8 +30,26 @@ _FOLLOW = """
     national         x        x    x      x          x
     admin            x        x    x      x          x
 """
+_PROVINCE_CONCLUDES = """
+    provincial_a     .        x    .      .          .
+"""
+_NDRC_DECIDES = """
+    national         .        .    x      .          .
+"""
 POLICY: dict[str, str] = {
     "view_programme": _FOLLOW,
+    "view_acceptance": _FOLLOW,
+    "request_self_assessment": """
+    applicant_a      x        .    .      .          .
+    """,
+    "open_self_assessment": """
+    provincial_a     x        .    .      .          .
+    """,
+    "put_forward": _PROVINCE_CONCLUDES,
+    "self_assessment_not_met": _PROVINCE_CONCLUDES,
+    "accept": _NDRC_DECIDES,
+    "accept_with_conditions": _NDRC_DECIDES,
+    "not_accept": _NDRC_DECIDES,
 }
 
 
@@ -55,8 +74,42 @@ def _page(url_name: str) -> Door:
     return door
 
 
+def _act(action: str) -> Door:
+    """The act through its workflow function, tried for real and rolled back; refused by the
+    table (not this person, not this stage) or let through (a refusal after the table, such as
+    the construction period not being over yet, counts as through)."""
+
+    def door(client, programme, user):
+        # A fresh copy each time: a successful act moves the caller's instance along.
+        programme = ConstructionProgramme.objects.select_related(
+            "application__park__province").get(pk=programme.pk)
+        offered = action in {t.action for t in
+                             workflow.available_programme_actions(user, programme)}
+        act = workflow.PROGRAMME_ACTIONS[action]
+        with transaction.atomic():
+            try:
+                if action in ("put_forward", "self_assessment_not_met"):
+                    kwargs = {"year": programme.period_start, "report": "报告"}
+                    if action == "put_forward":
+                        kwargs["override_reason"] = "理由"
+                    act(user, programme, **kwargs)
+                else:
+                    act(user, programme, "意见")
+                made = True
+            except (workflow.NotAllowed, workflow.WrongState):
+                made = False
+            except workflow.WorkflowError:
+                made = True
+            transaction.set_rollback(True)
+        assert offered == made, f"{action}: offered={offered}, made={made}"
+        return made
+    return door
+
+
 DOORS: dict[str, Door] = {
     "view_programme": _page("programme_detail"),
+    "view_acceptance": _page("acceptance_detail"),
+    **{action: _act(action) for action in workflow.PROGRAMME_TRANSITIONS},
 }
 
 

@@ -101,6 +101,10 @@ PROBES: dict[str, Probe] = {
     # After approval.
     "programme_list": Probe(),
     "programme_detail": Probe(app("programme")),
+    "acceptance_detail": Probe(app("programme")),
+    "acceptance_act": Probe(lambda w: {"pk": w.programme.pk, "action": "request_self_assessment"},
+                            method="post", data=lambda w: {"confirmed_act": "1"}),
+    "register": Probe(),
     # Reviews and letters.
     "review_queue_provincial": Probe(),
     "review_queue_national": Probe(),
@@ -205,6 +209,11 @@ EXPECTED: dict[str, str] = {
     # The park, its province and NDRC follow the programme; an expert has no part in it.
     "programme_list": "302 200 200 200 200 200 403 200",
     "programme_detail": "302 200 404 200 404 200 404 200",
+    "acceptance_detail": "302 200 404 200 404 200 404 200",
+    # Building: only the park asks for its self-assessment; who follows it but may not is refused.
+    "acceptance_act": "302 302 404 403 404 403 404 403",
+    # The public register of national zero-carbon parks.
+    "register": "200 200 200 200 200 200 200 200",
     "review_queue_provincial": "302 404 404 200 200 404 404 200",
     "review_queue_national": "302 404 404 404 404 200 404 200",
     "review_queue_mine": "302 404 404 404 404 200 200 200",
@@ -252,6 +261,7 @@ EXPECTED: dict[str, str] = {
 WRITERS: dict[str, set[str]] = {
     "api_tokens_revoke": {"applicant_a"},
     "application_transition": {"provincial_a"},
+    "acceptance_act": {"applicant_a"},
     "application_incident_delete": {"applicant_a"},
     "application_attachment_delete": {"applicant_a"},
     "review_score": {"provincial_a"},
