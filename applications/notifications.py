@@ -16,6 +16,8 @@ from .models import (
     ApplicationEvent,
     ConflictOfInterest,
     EventAction,
+    ReportAction,
+    ReportEvent,
     ReviewAssignment,
     Role,
     Status,
@@ -136,6 +138,39 @@ def _send_for_event(event_id: int) -> int:
             )
         )
         messages.append((str(subject), body, settings.DEFAULT_FROM_EMAIL, [person.email]))
+    if messages:
+        send_mass_mail(messages, fail_silently=False)
+    return len(messages)
+
+
+def send_for_report_event(event_id: int) -> int:
+    """A progress report's act: the province's reviewers are told of a submission; the park's
+    people of a request, a return (with the comments) and an acceptance."""
+    event = ReportEvent.objects.select_related("report__programme__park__province").get(
+        pk=event_id)
+    report = event.report
+    park = report.programme.park
+    if event.action == ReportAction.SUBMIT:
+        people = User.objects.filter(role=Role.PROVINCIAL, province_id=park.province_id,
+                                     is_active=True)
+    else:
+        people = User.objects.filter(role=Role.APPLICANT, park_id=park.pk, is_active=True)
+    people = [p for p in people if p.email and p.pk != event.actor_id]
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【零碳园区建设】%(park)s %(year)s 年度进展报告：%(act)s") % {
+            "park": park.name, "year": report.year, "act": event.get_action_display()}
+        lines = [
+            _("%(park)s 的 %(year)s 年度进展报告（%(kind)s）：%(act)s，当前状态为“%(state)s”。") % {
+                "park": park.name, "year": report.year, "kind": report.get_kind_display(),
+                "act": event.get_action_display(), "state": report.get_status_display()},
+        ]
+        if report.due_date and event.action == ReportAction.REQUEST:
+            lines.append(_("报送期限：%(date)s") % {"date": report.due_date.isoformat()})
+        if event.comment:
+            lines.append(_("意见：%(comment)s") % {"comment": event.comment})
+        lines.append(_("查看：%(link)s") % {"link": _link("report_detail", report.pk)})
+        body = "\n".join(str(line) for line in lines)
+        messages = [(str(subject), body, settings.DEFAULT_FROM_EMAIL, [p.email]) for p in people]
     if messages:
         send_mass_mail(messages, fail_silently=False)
     return len(messages)

@@ -32,6 +32,7 @@ from .models import (
     Letter,
     LetterStatus,
     PendingEffect,
+    ReportEvent,
     ReviewAssignment,
 )
 
@@ -65,10 +66,12 @@ def record(
     letter: Letter | None = None,
     assignment: ReviewAssignment | None = None,
     conflict: ConflictOfInterest | None = None,
+    report_event: ReportEvent | None = None,
 ) -> PendingEffect:
     """Owe an effect; the caller's transaction commits it with the change it belongs to."""
     return PendingEffect.objects.create(
-        kind=kind, event=event, letter=letter, assignment=assignment, conflict=conflict
+        kind=kind, event=event, letter=letter, assignment=assignment, conflict=conflict,
+        report_event=report_event,
     )
 
 
@@ -148,4 +151,11 @@ def waiting(event: ApplicationEvent) -> bool:
         Q(event=event) | Q(letter__event=event),
         status=EffectStatus.PENDING,
         dispatched_at__isnull=True,
+    ).exists()
+
+
+def report_waiting(event: ReportEvent) -> bool:
+    """Whether a progress report act's mail could not be queued yet (the sweep will send it)."""
+    return PendingEffect.objects.filter(
+        report_event=event, status=EffectStatus.PENDING, dispatched_at__isnull=True
     ).exists()

@@ -34,17 +34,22 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    ALL_REPORT_STATES,
     ALL_STAGES,
     ALL_STATES,
     EDITABLE_STATES,
     NATIONAL_STAGE,
     PROVINCIAL_STAGE,
     REACHED_NDRC,
+    REPORT_EDITABLE,
     SUBMITTED_ONCE,
     Application,
     ConstructionProgramme,
     EventAction,
     ProgrammeStage,
+    ProgressReport,
+    ReportAction,
+    ReportStatus,
     ReviewAssignment,
     Role,
     Status,
@@ -75,6 +80,19 @@ class Subject(StrEnum):
 
     APPLICATION = "application"  # states: Status
     PROGRAMME = "programme"  # the construction programme after approval; states: ProgrammeStage
+    REPORT = "report"  # a progress report of a programme; states: ReportStatus
+
+
+# Each subject: its states, the model its lists are of, and how its application is reached.
+_SUBJECT_STATES = {
+    Subject.APPLICATION: ALL_STATES,
+    Subject.PROGRAMME: ALL_STAGES,
+    Subject.REPORT: ALL_REPORT_STATES,
+}
+_SUBJECT_FIELD = {Subject.APPLICATION: "status", Subject.PROGRAMME: "stage",
+                  Subject.REPORT: "status"}
+_SUBJECT_PREFIX = {Subject.APPLICATION: "", Subject.PROGRAMME: "application__",
+                   Subject.REPORT: "programme__application__"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +118,7 @@ class Permission:
     @property
     def all_states(self) -> frozenset[str]:
         """Every state of its subject."""
-        return ALL_STAGES if self.subject == Subject.PROGRAMME else ALL_STATES
+        return _SUBJECT_STATES[self.subject]
 
     def states_of(self, rule: Rule) -> frozenset[str]:
         return self.all_states if rule.states is None else rule.states
@@ -119,6 +137,11 @@ def _p(key: str, label: Promise, *rules: Rule, on_application: bool = True,
 def _programme(key: str, label: Promise, *rules: Rule) -> Permission:
     """A permission on a construction programme; its rules' states are programme stages."""
     return _p(key, label, *rules, subject=Subject.PROGRAMME)
+
+
+def _report(key: str, label: Promise, *rules: Rule) -> Permission:
+    """A permission on a progress report; its rules' states are the report's."""
+    return _p(key, label, *rules, subject=Subject.REPORT)
 
 
 def _roles(key: str, label: Promise, *roles: str) -> Permission:
@@ -148,6 +171,9 @@ _SCORE = (
     Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE),
     Rule(E, Scope.DECLARED, NATIONAL_STAGE),
 )
+
+# A report that has been submitted at least once (a draft is the park's own business).
+_REPORT_SENT = ALL_REPORT_STATES - {ReportStatus.DRAFT}
 
 # Who follows a construction programme, in every stage: the park, its province, NDRC.
 _BUILDING = frozenset({ProgrammeStage.BUILDING})
@@ -234,6 +260,25 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
     _programme("not_accept", EventAction.NOT_ACCEPT.label,
                Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
     _roles("list_programmes", _("建设方案列表"), A, P, N, ADMIN),
+    # The park starts its yearly report while it builds; the province asks for one.
+    _programme("start_report", _("填报年度进展报告"),
+               Rule(A, Scope.OWN_PARK, frozenset({ProgrammeStage.BUILDING}))),
+    _programme("request_report", ReportAction.REQUEST.label,
+               Rule(P, Scope.OWN_PROVINCE, frozenset({ProgrammeStage.BUILDING}))),
+    # --- Progress reports (states are the report's) ---
+    # A draft is the park's own business until it is submitted.
+    _report("view_report", _("查看进展报告"), Rule(A, Scope.OWN_PARK),
+            Rule(P, Scope.OWN_PROVINCE, _REPORT_SENT), Rule(N, Scope.REACHED_NDRC, _REPORT_SENT),
+            Rule(ADMIN)),
+    _report("edit_report", _("填写进展报告"), Rule(A, Scope.OWN_PARK, REPORT_EDITABLE)),
+    _report("submit_report", ReportAction.SUBMIT.label,
+            Rule(A, Scope.OWN_PARK, REPORT_EDITABLE)),
+    _report("return_report", ReportAction.RETURN.label,
+            Rule(P, Scope.OWN_PROVINCE, frozenset({ReportStatus.SUBMITTED}))),
+    _report("accept_report", ReportAction.ACCEPT.label,
+            Rule(P, Scope.OWN_PROVINCE, frozenset({ReportStatus.SUBMITTED}))),
+    # NDRC's list of every province's reports (and the province's own).
+    _roles("list_reports", _("进展报告列表"), P, N, ADMIN),
 )}
 
 
@@ -331,13 +376,15 @@ def _application_and_state(key: str, subject) -> tuple[Application, str]:
     """The application whose scope applies, and the state the rules name, of a permission's
     subject (an application, or a construction programme)."""
     kind = PERMISSIONS[key].subject
+    expected = {Subject.APPLICATION: Application, Subject.PROGRAMME: ConstructionProgramme,
+                Subject.REPORT: ProgressReport}[kind]
+    if not isinstance(subject, expected):
+        raise TypeError(f"{key} is asked about a {kind}, not {type(subject).__name__}")
     if kind == Subject.APPLICATION:
-        if not isinstance(subject, Application):
-            raise TypeError(f"{key} is asked about an application, not {type(subject).__name__}")
         return subject, subject.status
-    if not isinstance(subject, ConstructionProgramme):
-        raise TypeError(f"{key} is asked about a programme, not {type(subject).__name__}")
-    return subject.application, subject.stage
+    if kind == Subject.PROGRAMME:
+        return subject.application, subject.stage
+    return subject.programme.application, subject.status
 
 
 def verdict(user: User | AnonymousUser | None, key: str, subject) -> Verdict:
@@ -365,22 +412,20 @@ def permitted(user: User | AnonymousUser | None, key: str,
     """The applications (of `queryset`, all by default) on which the user may do `key` now;
     for a programme permission, the construction programmes."""
     permission = PERMISSIONS[key]
-    on_programme = permission.subject == Subject.PROGRAMME
+    subject = permission.subject
     if queryset is None:
-        queryset = (ConstructionProgramme.objects.all() if on_programme
-                    else Application.objects.all())
+        model = {Subject.APPLICATION: Application, Subject.PROGRAMME: ConstructionProgramme,
+                 Subject.REPORT: ProgressReport}[subject]
+        queryset = model.objects.all()
     rules = _rules(user, key)
     if not rules:
         return queryset.none()
     conditions = []
     for rule in rules:
         rule_states = permission.states_of(rule)
-        if on_programme:
-            states = Q() if rule_states == ALL_STAGES else Q(stage__in=rule_states)
-            condition = states & scope_q(user, rule.scope, prefix="application__")
-        else:
-            states = Q() if rule_states == ALL_STATES else Q(status__in=rule_states)
-            condition = states & scope_q(user, rule.scope)
+        states = (Q() if rule_states == permission.all_states
+                  else Q(**{f"{_SUBJECT_FIELD[subject]}__in": rule_states}))
+        condition = states & scope_q(user, rule.scope, prefix=_SUBJECT_PREFIX[subject])
         if not condition:  # everywhere (an empty Q would vanish from the OR below)
             return queryset
         conditions.append(condition)

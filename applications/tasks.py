@@ -50,6 +50,10 @@ HANDLERS: dict[str, outbox.Handler] = {
         run=lambda effect: notifications.send_for_conflict(effect.conflict_id),
         max_attempts=NOTIFY_ATTEMPTS,
     ),
+    EffectKind.NOTIFY_REPORT: outbox.Handler(
+        run=lambda effect: notifications.send_for_report_event(effect.report_event_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
     # Idempotent: a programme that exists is left as it is.
     EffectKind.OPEN_PROGRAMME: outbox.Handler(
         run=lambda effect: programme.open_for_event(effect.event_id),

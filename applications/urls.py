@@ -6,6 +6,7 @@ from .views import health as health_views
 from .views import letters as letter_views
 from .views import metrics as metrics_views
 from .views import programme as programme_views
+from .views import progress as progress_views
 from .views import reviews as review_views
 from .views import tokens as token_views
 from .views import transitions as transition_views
@@ -61,6 +62,13 @@ urlpatterns = [
     path("programmes/<int:pk>/acceptance/<slug:action>/", acceptance_views.acceptance_act,
          name="acceptance_act"),
     path("register/", acceptance_views.register, name="register"),
+    path("programmes/<int:pk>/reports/start/", progress_views.report_start, name="report_start"),
+    path("programmes/<int:pk>/reports/request/", progress_views.report_request,
+         name="report_request"),
+    path("reports/", progress_views.report_list, name="report_list"),
+    path("reports/<int:pk>/", progress_views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/edit/", progress_views.report_edit, name="report_edit"),
+    path("reports/<int:pk>/acts/<slug:act>/", progress_views.report_act, name="report_act"),
     # Reviewers' queues and review page, letters, dossier, public verification.
     path("reviews/provincial/", review_views.review_queue, {"queue": "provincial"},
          name="review_queue_provincial"),

@@ -9,14 +9,19 @@ from applications.models import (
     ApplicationEvent,
     Batch,
     EventAction,
+    Indicator,
     Park,
     ParkScope,
+    ProgrammeStage,
     Province,
+    ReportKind,
+    ReportStatus,
     Role,
     Status,
     Submission,
     ZoneLevel,
 )
+from applications.models.programme import TargetSource
 
 
 class ProvinceSerializer(serializers.ModelSerializer):
@@ -98,3 +103,59 @@ class MeSerializer(serializers.Serializer):
     token = TokenInfoSerializer(allow_null=True,
                                 help_text=_("用令牌调用时为该令牌，用登录会话时为 null"))
     can_push_data = serializers.BooleanField(help_text=_("是否可以推送该园区的能源数据"))
+
+
+# --- After approval: the construction programme -------------------------------------------------
+
+DECIMAL_HELP = _("十进制数字符串；单位能耗碳排放为 tCO2/tce，其他指标为比例（0.9 即 90%）")
+
+
+class ProgrammeTargetSerializer(serializers.Serializer):
+    indicator = serializers.ChoiceField(choices=Indicator.choices)
+    label = serializers.CharField(source="get_indicator_display")
+    year = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=16, decimal_places=6, allow_null=True,
+                                     coerce_to_string=True, help_text=DECIMAL_HELP)
+    not_applicable = serializers.BooleanField()
+    reason = serializers.CharField(help_text=_("不适用原因"))
+    source = serializers.ChoiceField(choices=TargetSource.choices,
+                                     help_text=_("申报书分年度目标，或申报书未填时取附件3的要求"))
+
+
+class IndicatorResultSerializer(serializers.Serializer):
+    indicator = serializers.ChoiceField(choices=Indicator.choices)
+    target = serializers.CharField(allow_null=True, help_text=DECIMAL_HELP)
+    actual = serializers.CharField(allow_null=True, help_text=DECIMAL_HELP)
+    reached = serializers.BooleanField(allow_null=True,
+                                       help_text=_("核心指标不高于目标、引导指标不低于目标为达到"))
+    not_applicable = serializers.BooleanField()
+
+
+class YearResultSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    run_id = serializers.IntegerField(allow_null=True,
+                                      help_text=_("当年最新成功核算的编号；无核算为空"))
+    indicators = IndicatorResultSerializer(many=True)
+
+
+class ReportRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProgrammeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    park = ParkRefSerializer()
+    application_id = serializers.IntegerField()
+    period_start = serializers.IntegerField()
+    period_end = serializers.IntegerField()
+    stage = serializers.ChoiceField(choices=ProgrammeStage.choices)
+    stage_label = serializers.CharField(source="get_stage_display")
+    targets = ProgrammeTargetSerializer(many=True)
+    results = YearResultSerializer(many=True)
+    reports = ReportRefSerializer(many=True)

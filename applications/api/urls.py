@@ -28,6 +28,8 @@ v1 = [
          name="park-year-runs"),
     path("parks/<int:park_id>/years/<int:year>/runs/<int:run_id>/", data.RunDetail.as_view(),
          name="park-year-run"),
+    path("parks/<int:park_id>/programme/", views.ParkProgramme.as_view(),
+         name="park-programme"),
     path("applications/", views.ApplicationList.as_view(), name="application-list"),
     path("applications/<int:application_id>/", views.ApplicationDetail.as_view(),
          name="application-detail"),

@@ -9,18 +9,20 @@ from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from applications import access
+from applications import access, progress
+from applications import programme as programmes
 from applications.api.serializers import (
     ApplicationDetailSerializer,
     ApplicationSerializer,
     MeSerializer,
     ParkSerializer,
+    ProgrammeSerializer,
 )
 from applications.kernel import scope
 from applications.kernel.authentication import request_token
 from applications.models import Application, ApplicationEvent, Status, Submission
 from zcparks.api.errors import ApiError, error_responses
-from zcparks.api.parameters import check_id, id_parameter
+from zcparks.api.parameters import PARK_ID, check_id, id_parameter
 
 STATUS = OpenApiParameter("status", str, OpenApiParameter.QUERY, required=False,
                           enum=Status.values, description=_("只列出该状态的申报书"))
@@ -83,3 +85,40 @@ class ApplicationDetail(generics.GenericAPIView):
         if application is None:
             raise Http404
         return Response(ApplicationDetailSerializer(application).data)
+
+
+@extend_schema(
+    tags=[_("建设方案")], summary=_("园区建设方案的分年度目标与各年核算结果"),
+    description=_(
+        "纳入建设名单后的建设方案：建设期、阶段、每个指标每年的目标（单位能耗碳排放为 tCO2/tce，"
+        "引导指标为比例），以及建设期内每年由核算得出的实际值与目标的对照和进展报告的状态。"
+        "各年数据仍通过 years/{year}/data/ 或 case/ 推送；推送后重新核算，结果随之更新。"
+        "尚未纳入建设名单的园区返回 404。"),
+    parameters=[PARK_ID],
+    responses={200: ProgrammeSerializer, **error_responses()})
+class ParkProgramme(generics.GenericAPIView):
+    serializer_class = ProgrammeSerializer
+
+    def get(self, request: Request, park_id: int) -> Response:
+        programme = (programmes.visible_programmes(request.user)
+                     .filter(park_id=check_id(park_id)).order_by("-pk").first())
+        if programme is None:
+            raise Http404
+        return Response(ProgrammeSerializer(programme_body(request.user, programme)).data)
+
+
+def programme_body(user, programme) -> dict:
+    results = []
+    for year, result in progress.year_results(programme).items():
+        rows = progress.indicator_values(programme, year, result["result"] if result else None)
+        results.append({"year": year, "run_id": result["run_id"] if result else None,
+                        "indicators": rows})
+    return {
+        "id": programme.pk, "park": programme.park, "application_id": programme.application_id,
+        "period_start": programme.period_start, "period_end": programme.period_end,
+        "stage": programme.stage, "get_stage_display": programme.get_stage_display(),
+        "targets": list(programme.targets.all()),
+        "results": results,
+        "reports": list(progress.visible_reports(user).filter(programme=programme)
+                        .order_by("year", "pk")),
+    }

@@ -21,6 +21,18 @@ from .programme import (
     ProgrammeTarget,
     RoadmapPhase,
 )
+from .progress import (
+    ALL_REPORT_STATES,
+    REPORT_EDITABLE,
+    ProgressReport,
+    ProjectStatus,
+    ReportAction,
+    ReportEvent,
+    ReportKind,
+    ReportPhase,
+    ReportProject,
+    ReportStatus,
+)
 from .reviews import (
     CONFLICT_DECLARATION,
     LEGACY_CRITERIA,
@@ -120,4 +132,14 @@ __all__ = [
     "ProgrammeStage",
     "ProgrammeTarget",
     "RoadmapPhase",
+    "ALL_REPORT_STATES",
+    "REPORT_EDITABLE",
+    "ProgressReport",
+    "ProjectStatus",
+    "ReportAction",
+    "ReportEvent",
+    "ReportKind",
+    "ReportPhase",
+    "ReportProject",
+    "ReportStatus",
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .events import ApplicationEvent
 from .letters import Letter
+from .progress import ReportEvent
 from .reviews import ConflictOfInterest, ReviewAssignment
 
 
@@ -23,6 +24,7 @@ class EffectKind(models.TextChoices):
     NOTIFY_ASSIGNED = "notify_assigned", _("通知被指派的专家")
     NOTIFY_CONFLICT = "notify_conflict", _("通知专家的利益冲突声明")
     OPEN_PROGRAMME = "open_programme", _("建立建设方案")
+    NOTIFY_REPORT = "notify_report", _("发送进展报告通知邮件")
 
 
 class EffectStatus(models.TextChoices):
@@ -42,6 +44,9 @@ class PendingEffect(models.Model):
                                    blank=True, related_name="+", verbose_name=_("评审指派"))
     conflict = models.ForeignKey(ConflictOfInterest, on_delete=models.PROTECT, null=True,
                                  blank=True, related_name="+", verbose_name=_("利益冲突声明"))
+    report_event = models.ForeignKey(ReportEvent, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="effects",
+                                     verbose_name=_("进展报告流转"))
     status = models.CharField(_("状态"), max_length=16, choices=EffectStatus.choices,
                               default=EffectStatus.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
@@ -61,7 +66,8 @@ class PendingEffect(models.Model):
                            | Q(kind=EffectKind.NOTIFY, event__isnull=False)
                            | Q(kind=EffectKind.NOTIFY_ASSIGNED)
                            | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)
-                           | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)),
+                           | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)
+                           | Q(kind=EffectKind.NOTIFY_REPORT, report_event__isnull=False)),
                 name="pending_effect_has_its_subject",
             ),
             # One notification per event, ever; one open rendering per letter.
@@ -70,6 +76,9 @@ class PendingEffect(models.Model):
             models.UniqueConstraint(fields=["event"],
                                     condition=Q(kind=EffectKind.OPEN_PROGRAMME),
                                     name="pending_effect_one_programme_per_event"),
+            models.UniqueConstraint(fields=["report_event"],
+                                    condition=Q(kind=EffectKind.NOTIFY_REPORT),
+                                    name="pending_effect_one_notification_per_report_event"),
             models.UniqueConstraint(fields=["letter"],
                                     condition=Q(kind=EffectKind.RENDER_LETTER,
                                                 status=EffectStatus.PENDING),

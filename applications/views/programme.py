@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from zcparks.params import choice_param, code_param
 
-from .. import permissions
+from .. import permissions, progress
 from .. import programme as programmes
 from ..models import ProgrammeStage, Province
 
@@ -50,7 +50,16 @@ def load_programme(request: HttpRequest, pk: int, key: str = "view_programme"):
 @login_required
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = load_programme(request, pk)
+    reports = list(progress.visible_reports(request.user).filter(programme=programme)
+                   .order_by("-year", "-pk"))
+    reported = {r.year for r in programme.reports.filter(kind="annual")}
+    may_request = permissions.may(request.user, "request_report", programme)
     return render(request, "applications/programme/detail.html", {
+        "reports": reports,
+        "may_start": permissions.may(request.user, "start_report", programme),
+        "start_years": [y for y in programme.years if y not in reported],
+        "may_request": may_request,
+        "request_text": progress.request_confirmation(programme) if may_request else "",
         "programme": programme,
         "park": programme.park,
         "years": programme.years,

@@ -157,6 +157,7 @@ ROLE_POLICY: dict[str, set[str]] = {
     "manage_api_tokens": {Role.APPLICANT},
     "read_api_docs": {Role.APPLICANT, Role.NATIONAL, Role.ADMIN},
     "list_programmes": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
+    "list_reports": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
     "queue_provincial": {Role.PROVINCIAL, Role.ADMIN},
     "queue_national": {Role.NATIONAL, Role.ADMIN},
     "queue_mine": {Role.NATIONAL, Role.EXPERT, Role.ADMIN},
@@ -462,6 +463,7 @@ def test_the_list_of_each_permission_is_what_the_table_allows_one_by_one(cast, p
 NAV_KEYS = {"workbench": "home", "list_applications": "applications", "browse_parks": "parks",
             "own_park": "my_park", "enter_energy_data": "energy", "manage_api_tokens": "api_tokens",
             "read_api_docs": "api_docs", "list_programmes": "programmes",
+            "list_reports": "reports",
             "queue_provincial": "review_provincial",
             "queue_national": "review_national", "queue_mine": "review_mine",
             "score_table": "score_table"}

@@ -7,15 +7,24 @@ table (`may`) and the door answer as the grid says.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from applications import permissions, workflow
-from applications.models import ConstructionProgramme, ProgrammeStage, User
+from applications import permissions, progress, workflow
+from applications.models import (
+    ConstructionProgramme,
+    ProgrammeStage,
+    ProgressReport,
+    ReportStatus,
+    User,
+)
 from tests.programme.builders import approved_programme
+from tests.reviews.conftest import add_energy_data
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +39,7 @@ _FOLLOW = """
     national         x        x    x      x          x
     admin            x        x    x      x          x
 """
+_BUILDING_ONLY = "x . . . ."
 _PROVINCE_CONCLUDES = """
     provincial_a     .        x    .      .          .
 """
@@ -50,16 +60,63 @@ POLICY: dict[str, str] = {
     "accept": _NDRC_DECIDES,
     "accept_with_conditions": _NDRC_DECIDES,
     "not_accept": _NDRC_DECIDES,
+    # The park reports yearly while it builds; its province asks for reports then.
+    "start_report": f"applicant_a {_BUILDING_ONLY}",
+    "request_report": f"provincial_a {_BUILDING_ONLY}",
+}
+
+# The progress report's permissions, by the report's state.
+REPORT_STATES = tuple(ReportStatus.values)
+#                  draft submitted returned accepted
+_REPORT_SENT = """
+    applicant_a      x     x         x        x
+    provincial_a     .     x         x        x
+    national         .     x         x        x
+    admin            x     x         x        x
+"""
+_PARK_WRITES = """
+    applicant_a      x     .         x        .
+"""
+_PROVINCE_DECIDES = """
+    provincial_a     .     x         .        .
+"""
+REPORT_POLICY: dict[str, str] = {
+    "view_report": _REPORT_SENT,
+    "edit_report": _PARK_WRITES,
+    "submit_report": _PARK_WRITES,
+    "return_report": _PROVINCE_DECIDES,
+    "accept_report": _PROVINCE_DECIDES,
 }
 
 
-def grid(text: str) -> dict[str, set[str]]:
+def grid(text: str, columns: tuple[str, ...] = STAGES) -> dict[str, set[str]]:
     allowed = {actor: set() for actor in ACTORS}
     for line in text.strip().splitlines():
         actor, *marks = line.split()
-        assert actor in allowed and len(marks) == len(STAGES), f"bad policy line: {line!r}"
-        allowed[actor] = {stage for stage, mark in zip(STAGES, marks, strict=True) if mark == "x"}
+        assert actor in allowed and len(marks) == len(columns), f"bad policy line: {line!r}"
+        allowed[actor] = {col for col, mark in zip(columns, marks, strict=True) if mark == "x"}
     return allowed
+
+
+@contextmanager
+def undone() -> Iterator[None]:
+    """Try a door for real, then leave the world as it was for the next person."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _service(call: Callable) -> Callable:
+    def door(client, subject, user):
+        # A fresh copy: an act updates the instance it is given, and the rollback does not.
+        subject = type(subject).objects.get(pk=subject.pk)
+        with undone():
+            try:
+                call(user, subject)
+            except (progress.NotAllowed, progress.WrongState):
+                return False
+        return True
+    return door
 
 
 Door = Callable[[object, ConstructionProgramme, User], bool]
@@ -72,6 +129,9 @@ def _page(url_name: str) -> Door:
         assert status in (200, 403, 404), f"{url_name}: {status}"
         return status == 200
     return door
+
+
+DUE = datetime.date.today() + datetime.timedelta(days=30)
 
 
 def _act(action: str) -> Door:
@@ -110,6 +170,16 @@ DOORS: dict[str, Door] = {
     "view_programme": _page("programme_detail"),
     "view_acceptance": _page("acceptance_detail"),
     **{action: _act(action) for action in workflow.PROGRAMME_TRANSITIONS},
+    "start_report": _service(lambda user, programme: progress.start(user, programme, 2026)),
+    "request_report": _service(lambda user, programme: progress.request(
+        user, programme, 2026, DUE, "请报送")),
+}
+REPORT_DOORS: dict[str, Door] = {
+    "view_report": _page("report_detail"),
+    "edit_report": _page("report_edit"),
+    "submit_report": _service(progress.submit),
+    "return_report": _service(lambda user, report: progress.return_report(user, report, "改")),
+    "accept_report": _service(progress.accept),
 }
 
 
@@ -118,9 +188,41 @@ def programme_permissions() -> list[str]:
                   if p.subject == permissions.Subject.PROGRAMME)
 
 
+def report_permissions() -> list[str]:
+    return sorted(k for k, p in permissions.PERMISSIONS.items()
+                  if p.subject == permissions.Subject.REPORT)
+
+
 def test_every_programme_permission_has_a_written_policy_and_a_door():
     assert sorted(POLICY) == programme_permissions()
     assert sorted(DOORS) == programme_permissions()
+    assert sorted(REPORT_POLICY) == report_permissions()
+    assert sorted(REPORT_DOORS) == report_permissions()
+
+
+def test_every_report_permission_answers_every_person_in_every_state(client, cast):
+    programme = approved_programme(cast)
+    add_energy_data(cast.park_a, 2025)  # so that a permitted submission goes through
+    report = progress.start(cast.applicant_a, programme, 2025)
+    people = {actor: getattr(cast, actor) for actor in ACTORS}
+    failures: list[str] = []
+    for state in REPORT_STATES:
+        ProgressReport.objects.filter(pk=report.pk).update(status=state)
+        current = ProgressReport.objects.select_related(
+            "programme__application__park__province").get(pk=report.pk)
+        for key in report_permissions():
+            policy = grid(REPORT_POLICY[key], REPORT_STATES)
+            for actor, user in people.items():
+                expected = state in policy[actor]
+                if permissions.may(user, key, current) != expected:
+                    failures.append(f"table: {key} for {actor} in {state} should be {expected}")
+                through = REPORT_DOORS[key](client, current, user)
+                if through != expected:
+                    failures.append(f"door: {key} for {actor} in {state} let through={through}")
+                listed = set(permissions.permitted(user, key).values_list("pk", flat=True))
+                if listed != ({current.pk} if expected else set()):
+                    failures.append(f"list: {key} for {actor} in {state}")
+    assert not failures, "\n".join(failures)
 
 
 def test_every_programme_permission_answers_every_person_in_every_stage(client, cast):

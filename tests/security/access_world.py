@@ -13,7 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounting.models import CalculationRun, ParkYear
-from applications import reviews, services
+from applications import progress, reviews, services
 from applications.kernel import tokens
 from applications.models import (
     ApiToken,
@@ -21,6 +21,7 @@ from applications.models import (
     ConstructionProgramme,
     Incident,
     Letter,
+    ProgressReport,
     ReviewAssignment,
     Role,
 )
@@ -46,6 +47,7 @@ class World:
     reset_uid: str
     reset_token: str
     programme: ConstructionProgramme | None = None
+    report: ProgressReport | None = None  # the park's draft report of 2025
 
 
 def build_world(cast) -> World:
@@ -93,6 +95,8 @@ def finish_world(world: World) -> World:
     world.letter = world.approved.letters.get(kind="assessment")
     # Opened by the approval's effect, after commit.
     world.programme = ConstructionProgramme.objects.get(application=world.approved)
+    world.report = progress.start(world.approved.park.members.filter(role=Role.APPLICANT).first(),
+                                  world.programme, 2025)
     return world
 
 

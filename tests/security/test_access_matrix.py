@@ -105,6 +105,15 @@ PROBES: dict[str, Probe] = {
     "acceptance_act": Probe(lambda w: {"pk": w.programme.pk, "action": "request_self_assessment"},
                             method="post", data=lambda w: {"confirmed_act": "1"}),
     "register": Probe(),
+    "report_start": Probe(app("programme"), method="post", data=lambda w: {"year": "2026"}),
+    "report_request": Probe(app("programme"), method="post",
+                            data=lambda w: {"year": "2026", "due_date": "2099-01-01",
+                                            "note": "请报送"}),
+    "report_list": Probe(),
+    "report_detail": Probe(app("report")),
+    "report_edit": Probe(app("report")),
+    "report_act": Probe(lambda w: {"pk": w.report.pk, "act": "submit_report"}, method="post",
+                        data=lambda w: {"confirmed_act": "1"}),
     # Reviews and letters.
     "review_queue_provincial": Probe(),
     "review_queue_national": Probe(),
@@ -151,6 +160,7 @@ PROBES: dict[str, Probe] = {
     "api:park-year-result": Probe(park_year()),
     "api:park-year-runs": Probe(park_year()),
     "api:park-year-run": Probe(park_year(run_id=0)),
+    "api:park-programme": Probe(lambda w: {"park_id": w.approved.park_id}),
     "api:application-list": Probe(),
     "api:application-detail": Probe(lambda w: {"application_id": w.approved.pk}),
     "api:schema": Probe(),
@@ -214,6 +224,15 @@ EXPECTED: dict[str, str] = {
     "acceptance_act": "302 302 404 403 404 403 404 403",
     # The public register of national zero-carbon parks.
     "register": "200 200 200 200 200 200 200 200",
+    # The park starts its report; its province asks for one (the probe, unconfirmed, gets the
+    # confirmation page); a draft report is the park's alone; NDRC and the provinces list them.
+    "report_start": "302 302 404 403 404 403 404 403",
+    "report_request": "302 403 404 200 404 403 404 403",
+    "report_list": "302 403 403 200 200 200 403 200",
+    "report_detail": "302 200 404 404 404 404 404 200",
+    "report_edit": "302 200 404 404 404 404 404 403",
+    # Refused for want of the year's calculation (a message on the report page).
+    "report_act": "302 302 404 404 404 404 404 403",
     "review_queue_provincial": "302 404 404 200 200 404 404 200",
     "review_queue_national": "302 404 404 404 404 200 404 200",
     "review_queue_mine": "302 404 404 404 404 200 200 200",
@@ -251,6 +270,7 @@ EXPECTED: dict[str, str] = {
     "api:park-year-result": "401 200 404 200 404 200 404 200",
     "api:park-year-runs": "401 200 404 200 404 200 404 200",
     "api:park-year-run": "401 200 404 200 404 200 404 200",
+    "api:park-programme": "401 200 404 200 404 200 404 200",
     "api:application-list": "401 200 200 200 200 200 200 200",
     "api:application-detail": "401 200 404 200 404 200 200 200",
     "api:schema": "200 200 200 200 200 200 200 200",

@@ -15,6 +15,7 @@ from accounting.demo import load_demo_energy_data
 from applications import demo, demo_api, programme
 from applications.demo_acceptance import load_demo_acceptance
 from applications.demo_applications import load_demo_applications
+from applications.demo_progress import load_demo_progress
 from applications.demo_reviews import load_demo_reviews
 from applications.models import Park
 
@@ -50,4 +51,5 @@ def demo_loaders() -> list[Callable[[dict[str, Park]], object]]:
     """Each feature adds its demo here, in the order they depend on each other; each is given
     the demo parks by demo key."""
     return [load_demo_energy_data, load_demo_applications, load_demo_reviews,
-            lambda parks: programme.open_missing(), load_demo_acceptance]
+            lambda parks: programme.open_missing(), load_demo_progress,
+            load_demo_acceptance]
