@@ -61,7 +61,7 @@ def _fill(applicant: User, report, year: int) -> None:
         )
     phases = {row.pk: (row.phase.position == 1 and year >= 2026, "")
               for row in report.phase_rows.select_related("phase")}
-    progress.save(applicant, report, projects=projects, phases=phases,
+    progress.save_report(applicant, report, projects=projects, phases=phases,
                   problems=("分布式光伏接入配电网容量受限，部分屋顶并网排队。" if year == 2025
                             else "工业硅工序余热回收改造需停产检修，窗口期有限。"),
                   support_needed=("请协调电网企业加快接入批复。" if year == 2025

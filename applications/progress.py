@@ -1,7 +1,7 @@
 """Progress reports: the door for every act on them, and what their pages show.
 
-Each act (`start`, `request`, `save`, `submit`, `return_report`, `accept`) checks the permission
-of the same name in the permission table (applications/permissions.py, subject report or
+Each act (`start`, `request`, `save_report`, `submit`, `return_report`, `accept`) checks the
+permission of the same name in the permission table (applications/permissions.py, subject report or
 programme) under a row lock, checks its guard, writes a `ReportEvent` and records what it owes
 after commit (the notification e-mail, through the outbox), all in one transaction: the
 applications/workflow.py pattern. `ACTS` holds each act's confirmation and success texts.
@@ -201,7 +201,7 @@ class ProjectProgress:
     note: str
 
 
-def save(user, report: ProgressReport, *, projects: dict[int, ProjectProgress],
+def save_report(user, report: ProgressReport, *, projects: dict[int, ProjectProgress],
          phases: dict[int, tuple[bool, str]], problems: str, support_needed: str) -> None:
     """The park's content of the report (already validated by its form); keyed by the ids of
     the report's project and phase rows."""

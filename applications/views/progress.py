@@ -89,7 +89,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                  *(f.is_valid() for _r, f in phase_forms)]
         if all(valid):
             try:
-                progress.save(
+                progress.save_report(
                     request.user, report,
                     projects={row.pk: progress.ProjectProgress(**f.cleaned_data)
                               for row, f in project_forms},

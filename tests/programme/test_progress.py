@@ -49,7 +49,7 @@ def programme(cast):
 def _fill(cast, report, status=ProjectStatus.UNDER_CONSTRUCTION, commissioned=None):
     row = report.project_rows.get()
     phase = report.phase_rows.get()
-    progress.save(cast.applicant_a, report,
+    progress.save_report(cast.applicant_a, report,
                   projects={row.pk: progress.ProjectProgress(status, Decimal("12500.50"),
                                                              commissioned, "一期完成")},
                   phases={phase.pk: (True, "绿电直连已投运")},
