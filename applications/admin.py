@@ -12,6 +12,7 @@ from .models import (
     Application,
     ApplicationEvent,
     Batch,
+    DeadlineChange,
     Park,
     PendingEffect,
     Province,
@@ -105,11 +106,17 @@ class BatchAdmin(admin.ModelAdmin):
     list_filter = ["year", "is_active"]
     inlines = [RubricInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once the batch exists its date moves only on the deadlines page, recorded with a reason.
+        return ["deadline"] if obj is not None else []
+
 
 @admin.register(ProvinceBatchQuota)
 class ProvinceBatchQuotaAdmin(admin.ModelAdmin):
-    list_display = ["batch", "province", "limit"]
+    list_display = ["batch", "province", "limit", "submission_deadline"]
     list_select_related = ["batch", "province"]
+    # The province's date moves only on the deadlines page (applications/deadlines.py).
+    readonly_fields = ["submission_deadline"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -138,6 +145,13 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     list_display = ["application", "action", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["action"]
     list_select_related = ["application__park", "application__batch", "actor"]
+
+
+@admin.register(DeadlineChange)
+class DeadlineChangeAdmin(ReadOnlyAdmin):
+    list_display = ["batch", "kind", "province", "old_value", "new_value", "actor", "created_at"]
+    list_filter = ["kind", "batch"]
+    list_select_related = ["batch", "province", "actor"]
 
 
 @admin.register(Submission)

@@ -47,6 +47,7 @@ from .models import (
     LetterCounter,
     LetterKind,
     LetterStatus,
+    RecommendationEntry,
     Role,
     SelfAssessment,
 )
@@ -237,7 +238,7 @@ def letter_context(letter: Letter) -> dict[str, Any]:
     comments = list(application.review_comments.filter(visibility=CommentVisibility.PUBLIC)
                     .order_by("created_at", "pk"))
     url = verification_url(letter)
-    return _after_construction(letter) | {
+    return _after_construction(letter) | recommendation_context(letter.event) | {
         "letter": letter,
         "title": letter.get_kind_display(),
         "application": application,
@@ -286,6 +287,20 @@ def _after_construction(letter: Letter) -> dict[str, Any]:
         "designation_intensity": numbers.intensity(designation.intensity) if designation else "",
         "designation_tier": TIER_LABELS.get(designation.tier, "—") if designation else "",
     }
+
+
+def recommendation_context(event: ApplicationEvent) -> dict[str, Any]:
+    """The province's recommendation a 推荐函 belongs to: its departments, its parks in order,
+    this park's place and, if it needed one, the province's reason (nothing for other letters
+    and for recommendations recorded one by one before the province's act existed)."""
+    entry = (RecommendationEntry.objects.select_related("recommendation__province")
+             .filter(event_id=event.pk).first())
+    if entry is None:
+        return {}
+    parks = [e.application.park.name for e in entry.recommendation.entries
+             .select_related("application__park").order_by("position")]
+    return {"recommendation": entry.recommendation, "recommendation_position": entry.position,
+            "recommendation_parks": parks, "recommendation_reason": entry.override_reason}
 
 
 def seal_arc(issuer: str) -> list[tuple[str, str]]:

@@ -37,6 +37,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("review_national", _("国家评审"), "review_queue_national", "queue_national"),
     NavItem("review_mine", _("指派给我"), "review_queue_mine", "queue_mine"),
     NavItem("score_table", _("评分汇总"), "score_table", "score_table"),
+    NavItem("deadlines", _("截止时间"), "deadlines", "set_submission_deadline"),
 ]
 
 

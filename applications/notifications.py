@@ -10,11 +10,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .deadlines import label
 from .models import (
     AFTER_APPROVAL,
     APPLICANT_LABELS,
     ApplicationEvent,
     ConflictOfInterest,
+    DeadlineKind,
+    DeadlineReminder,
     EventAction,
     ReportAction,
     ReportEvent,
@@ -70,6 +73,31 @@ def send_for_conflict(conflict_id: int) -> int:
             _("说明：%(reason)s") % {"reason": conflict.reason},
             _("请另行指派专家：%(link)s") % {
                 "link": _link("review_detail", conflict.application_id)},
+        ])
+
+
+def send_for_reminder(reminder_id: int | None) -> int:
+    """Remind one person of a date that comes within the week (applications/deadlines.py)."""
+    reminder = (DeadlineReminder.objects.select_related("batch", "province", "recipient")
+                .filter(pk=reminder_id).first() if reminder_id else None)
+    if reminder is None:
+        return 0
+    person = reminder.recipient
+    with translation.override(settings.LANGUAGE_CODE):
+        date = label(reminder.deadline)
+        if person.role == Role.PROVINCIAL:
+            what = _("请在截止前完成本省推荐，将推荐园区名单及建设方案报送国家发展改革委。")
+            link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse("review_queue_provincial")
+        else:
+            what = _("本园区的申报书尚未提交，请在截止前完成填写并提交。")
+            link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse("application_list")
+        subject = _("【零碳园区申报】截止时间提醒：%(kind)s %(date)s") % {
+            "kind": DeadlineKind(reminder.kind).label, "date": date}
+        return _send_one(person, str(subject), [
+            _("%(batch)s的%(kind)s为%(date)s。") % {
+                "batch": reminder.batch, "kind": DeadlineKind(reminder.kind).label, "date": date},
+            what,
+            _("查看：%(link)s") % {"link": link},
         ])
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from .models import (
     ApplicationEvent,
     ConflictOfInterest,
+    DeadlineReminder,
     EffectKind,
     EffectStatus,
     Letter,
@@ -67,11 +68,13 @@ def record(
     assignment: ReviewAssignment | None = None,
     conflict: ConflictOfInterest | None = None,
     report_event: ReportEvent | None = None,
+    reminder: DeadlineReminder | None = None,
 ) -> PendingEffect:
     """Owe an effect; the caller's transaction commits it with the change it belongs to."""
     return PendingEffect.objects.create(
         kind=kind, event=event, letter=letter, assignment=assignment, conflict=conflict,
         report_event=report_event,
+        reminder=reminder,
     )
 
 

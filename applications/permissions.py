@@ -279,6 +279,11 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
             Rule(P, Scope.OWN_PROVINCE, frozenset({ReportStatus.SUBMITTED}))),
     # NDRC's list of every province's reports (and the province's own).
     _roles("list_reports", _("进展报告列表"), P, N, ADMIN),
+    # The province's recommendation of a batch, assembled and submitted as one act.
+    _roles("recommend_batch", _("编制和报送本省推荐"), P),
+    # --- Deadlines (applications/deadlines.py) ---
+    _roles("set_submission_deadline", _("设定本省园区申报截止时间"), P, ADMIN),
+    _roles("extend_deadline", _("延长截止时间"), ADMIN),
 )}
 
 

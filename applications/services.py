@@ -26,7 +26,7 @@ from django.utils.translation import pgettext
 from accounting.models import CalculationRun, RunStatus
 from accounting.services import latest_result
 
-from . import book, eligibility, evidence, revisions, sections
+from . import book, deadlines, eligibility, evidence, revisions, sections
 from .kernel import scope
 from .models import (
     EDITABLE_STATES,
@@ -386,10 +386,9 @@ def submission_problems(application: Application) -> list[Problem]:
             problems.append(Problem(
                 str(_("整改说明：请回复“%(title)s”的退回意见。")) % {"title": comment.title},
                 "answers", comment.field))
-    if not application.batch.is_open():
-        problems.append(
-            Problem(str(_("批次“%(batch)s”不在申报期内。")) % {"batch": application.batch})
-        )
+    refusal = deadlines.submission_refusal(application)
+    if refusal:
+        problems.append(Problem(refusal))
     return problems
 
 

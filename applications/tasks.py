@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from celery import shared_task
 from django.db import IntegrityError, transaction
 
-from . import letters, notifications, outbox, programme
+from . import deadlines, letters, notifications, outbox, programme
 from .models import EffectKind, PendingEffect
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,10 @@ HANDLERS: dict[str, outbox.Handler] = {
     # Idempotent: a programme that exists is left as it is.
     EffectKind.OPEN_PROGRAMME: outbox.Handler(
         run=lambda effect: programme.open_for_event(effect.event_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+    EffectKind.REMIND_DEADLINE: outbox.Handler(
+        run=lambda effect: notifications.send_for_reminder(effect.reminder_id),
         max_attempts=NOTIFY_ATTEMPTS,
     ),
 }
@@ -135,3 +139,16 @@ def run_due_here() -> dict[str, int]:
 @shared_task(name="applications.sweep_effects")
 def sweep_effects() -> list[int]:
     return sweep()
+
+
+def remind_deadlines() -> list[int]:
+    """Record the deadline reminders due now (once per date and person) and queue their mail."""
+    with transaction.atomic():
+        owed = deadlines.remind()
+        dispatch_after_commit(owed)
+    return [effect.pk for effect in owed]
+
+
+@shared_task(name="applications.remind_deadlines")
+def remind_deadlines_task() -> list[int]:
+    return remind_deadlines()

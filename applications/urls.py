@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .views import acceptance as acceptance_views
-from .views import applications, editing, home
+from .views import applications, deadlines, editing, home, recommendations
 from .views import health as health_views
 from .views import letters as letter_views
 from .views import metrics as metrics_views
@@ -69,7 +69,12 @@ urlpatterns = [
     path("reports/<int:pk>/", progress_views.report_detail, name="report_detail"),
     path("reports/<int:pk>/edit/", progress_views.report_edit, name="report_edit"),
     path("reports/<int:pk>/acts/<slug:act>/", progress_views.report_act, name="report_act"),
+    # The batches' deadlines: NDRC's and the provinces' (applications/deadlines.py).
+    path("deadlines/", deadlines.deadlines_page, name="deadlines"),
     # Reviewers' queues and review page, letters, dossier, public verification.
+    # The province's recommendation of a batch (one act: workflow.submit_recommendation).
+    path("reviews/provincial/recommendation/<int:batch_id>/",
+         recommendations.recommendation_page, name="province_recommendation"),
     path("reviews/provincial/", review_views.review_queue, {"queue": "provincial"},
          name="review_queue_provincial"),
     path("reviews/national/", review_views.review_queue, {"queue": "national"},

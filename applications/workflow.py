@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import acceptance, effects, permissions, services
+from . import acceptance, deadlines, effects, permissions, recommendations, services
 from .models import (
     COUNTS_AGAINST_QUOTA,
     DECLARATION,
@@ -33,6 +33,8 @@ from .models import (
     EventAction,
     ProgrammeStage,
     ProvinceBatchQuota,
+    ProvincialRecommendation,
+    RecommendationStatus,
     Status,
 )
 
@@ -56,6 +58,10 @@ class WrongState(WorkflowError):
     """The application is not in a state this transition starts from."""
 
 
+class DeadlinePassed(WorkflowError):
+    """NDRC's date for the provinces' recommendations has passed (applications/deadlines.py)."""
+
+
 class QuotaExceeded(WorkflowError):
     """The province has already recommended its two parks of this batch."""
 
@@ -66,6 +72,10 @@ class IncompleteApplication(WorkflowError):
 
 class CommentRequired(WorkflowError):
     pass
+
+
+class ReasonRequired(WorkflowError):
+    """A park failing a basic condition or the core indicator is recommended only with a reason."""
 
 
 class DeclarationRequired(WorkflowError):
@@ -215,8 +225,16 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def available_actions(user: User, application: Application) -> list[Transition]:
-    """The transitions this user may make now, for the UI (the functions check again)."""
+    """The transitions this user may make now (the functions check again)."""
     return [t for t in TRANSITIONS.values() if permissions.may(user, t.action, application)]
+
+
+def page_actions(user: User, application: Application) -> list[Transition]:
+    """The transitions a page offers as buttons: a first recommendation is the province's act
+    (`submit_recommendation`, its own page), not a button of one park; a park NDRC returned is
+    recommended again on its own (D26)."""
+    return [t for t in available_actions(user, application)
+            if t.action != "recommend" or application.ever_recommended]
 
 
 def _run(
@@ -322,33 +340,92 @@ def return_for_revision(
     return _run(user, application, "return_for_revision", comment, section_comments)
 
 
-def recommend(user: User, application: Application, comment: str = "") -> ApplicationEvent:
-    """At most RECOMMENDATIONS_PER_PROVINCE per province and batch, also under concurrency: the
+def _recommend_guard(locked: Application) -> dict:
+    """NDRC's date (a first recommendation only), then the quota: at most
+    RECOMMENDATIONS_PER_PROVINCE per province and batch, also under concurrency: the
     province-batch quota row is locked before counting, so a second reviewer waits and then
     counts the first one's recommendation."""
-
-    def guard(locked: Application) -> dict:
-        quota, _created = ProvinceBatchQuota.objects.get_or_create(
-            batch_id=locked.batch_id, province_id=locked.park.province_id
+    refusal = deadlines.recommendation_refusal(locked)
+    if refusal:
+        raise DeadlinePassed(refusal)
+    quota, _created = ProvinceBatchQuota.objects.get_or_create(
+        batch_id=locked.batch_id, province_id=locked.park.province_id
+    )
+    quota = ProvinceBatchQuota.objects.select_for_update().get(pk=quota.pk)
+    taken = (
+        Application.objects.filter(
+            batch_id=locked.batch_id,
+            park__province_id=locked.park.province_id,
+            status__in=COUNTS_AGAINST_QUOTA,
         )
-        quota = ProvinceBatchQuota.objects.select_for_update().get(pk=quota.pk)
-        taken = (
-            Application.objects.filter(
-                batch_id=locked.batch_id,
-                park__province_id=locked.park.province_id,
-                status__in=COUNTS_AGAINST_QUOTA,
-            )
-            .exclude(pk=locked.pk)
-            .count()
+        .exclude(pk=locked.pk)
+        .count()
+    )
+    if taken >= quota.limit:
+        raise QuotaExceeded(
+            str(_("本省在该批次已推荐 %(n)s 个园区，已达上限（%(limit)s 个）。"))
+            % {"n": taken, "limit": quota.limit}
         )
-        if taken >= quota.limit:
-            raise QuotaExceeded(
-                str(_("本省在该批次已推荐 %(n)s 个园区，已达上限（%(limit)s 个）。"))
-                % {"n": taken, "limit": quota.limit}
-            )
-        return {"ever_recommended": True}
+    return {"ever_recommended": True}
 
-    return _run(user, application, "recommend", comment, guard=guard)
+
+def recommend(user: User, application: Application, comment: str = "") -> ApplicationEvent:
+    """One park's recommendation: the step the province's recommendation makes for each of its
+    parks (`submit_recommendation`), and on its own the way a park NDRC returned is recommended
+    again (D26). The pages offer a first recommendation only through the province's act."""
+    return _run(user, application, "recommend", comment, guard=_recommend_guard)
+
+
+def submit_recommendation(
+    user: User, recommendation: ProvincialRecommendation
+) -> list[ApplicationEvent]:
+    """The province's act (三(二)): its recommendation of the batch, submitted once. In one
+    transaction: the recommendation row and every park's row are locked (parks in id order,
+    before the quota row, as a single recommendation locks them), each park goes through the
+    `recommend` transition (permission table, NDRC's date, quota, its event, its 推荐函 and
+    notification owed after commit), and the recommendation is frozen. Any refusal leaves
+    everything as it was."""
+    with transaction.atomic():
+        locked = ProvincialRecommendation.objects.select_for_update().get(pk=recommendation.pk)
+        if not (permissions.may(user, "recommend_batch")
+                and user.province_id == locked.province_id):
+            raise NotAllowed(str(_("只有本省的省级审核人员可以报送本省推荐。")))
+        if locked.is_submitted:
+            raise WrongState(str(_("本省推荐已于%(date)s报送，不能再次报送。"))
+                             % {"date": deadlines.label(locked.submitted_at)})
+        entries = list(locked.entries.order_by("position"))
+        if not entries:
+            raise WorkflowError(str(_("请至少选择一个推荐园区。")))
+        if not locked.opinion.strip():
+            raise CommentRequired(str(_("请填写省级推荐意见。")))
+        parks = {
+            a.pk: a for a in Application.objects.select_for_update(of=("self",))
+            .select_related("park__province", "batch")
+            .filter(pk__in=[e.application_id for e in entries]).order_by("pk")
+        }
+        missing = [
+            parks[e.application_id].park.name for e in entries
+            if recommendations.concerns(parks[e.application_id])
+            and not e.override_reason.strip()
+        ]
+        if missing:
+            raise ReasonRequired(
+                str(_("%(parks)s不符合基本条件或核心指标，推荐须确认并说明理由。"))
+                % {"parks": "、".join(missing)})
+        events = []
+        for entry in entries:
+            event = _run(user, parks[entry.application_id], "recommend", locked.opinion,
+                         guard=_recommend_guard)
+            entry.event = event
+            entry.save(update_fields=["event"])
+            events.append(event)
+        locked.status = RecommendationStatus.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.submitted_by = user
+        locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    recommendation.status = locked.status
+    recommendation.submitted_at = locked.submitted_at
+    return events
 
 
 def not_recommend(user: User, application: Application, comment: str) -> ApplicationEvent:

@@ -260,6 +260,12 @@ CELERY_BEAT_SCHEDULE["applications-sweep-effects"] = {
     "task": "applications.sweep_effects",
     "schedule": 60.0,
 }
+# Mail the parks and provinces whose deadline comes within a week (applications/deadlines.py);
+# each date is reminded once per person, however often this runs.
+CELERY_BEAT_SCHEDULE["applications-remind-deadlines"] = {
+    "task": "applications.remind_deadlines",
+    "schedule": 3600.0,
+}
 # Seconds after which an effect handed to the broker but not done is taken as lost and sent
 # again (a second delivery does nothing: effects run once, under a row lock).
 ZCP_EFFECT_RETRY_SECONDS = env["ZCP_EFFECT_RETRY_SECONDS"]

@@ -5,6 +5,7 @@ from .api import ApiToken, IdempotentResponse
 from .applications import Application, ApplicationFrozen
 from .attachments import Attachment, AttachmentSection
 from .batches import RECOMMENDATIONS_PER_PROVINCE, Batch, ProvinceBatchQuota
+from .deadlines import DeadlineChange, DeadlineKind, DeadlineReminder
 from .effects import EffectKind, EffectStatus, PendingEffect
 from .events import AFTER_APPROVAL, ApplicationEvent, EventAction, ImmutableRecord
 from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
@@ -32,6 +33,13 @@ from .progress import (
     ReportPhase,
     ReportProject,
     ReportStatus,
+)
+from .recommendations import (
+    DEFAULT_DEPARTMENTS,
+    ProvincialRecommendation,
+    RecommendationEntry,
+    RecommendationFrozen,
+    RecommendationStatus,
 )
 from .reviews import (
     CONFLICT_DECLARATION,
@@ -80,6 +88,14 @@ __all__ = [
     "RECOMMENDATIONS_PER_PROVINCE",
     "Batch",
     "ProvinceBatchQuota",
+    "DeadlineChange",
+    "DeadlineKind",
+    "DeadlineReminder",
+    "DEFAULT_DEPARTMENTS",
+    "ProvincialRecommendation",
+    "RecommendationEntry",
+    "RecommendationFrozen",
+    "RecommendationStatus",
     "ALL_STATES",
     "APPLICANT_LABELS",
     "COUNTS_AGAINST_QUOTA",

@@ -12,12 +12,19 @@ RECOMMENDATIONS_PER_PROVINCE = 2
 
 
 class Batch(models.Model):
-    """A call for applications, opened by administrators with a deadline."""
+    """A call for applications, opened by administrators.
+
+    `deadline` is NDRC's date for the provinces' recommendations (the notice's 三(二): "于8月22日前
+    将推荐园区名单及建设方案报送国家发展改革委"): after it no province recommends a park for the
+    first time, and no park starts an application. The parks' own date is each province's
+    (`ProvinceBatchQuota.submission_deadline`). Both are moved only through
+    `applications.deadlines`, which records every change (`DeadlineChange`).
+    """
 
     name = models.CharField(_("批次名称"), max_length=100, unique=True)
     year = models.PositiveIntegerField(_("年度"))
     opens_at = models.DateTimeField(_("开始时间"), default=timezone.now)
-    deadline = models.DateTimeField(_("截止时间"))
+    deadline = models.DateTimeField(_("省级推荐报送截止时间"))
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -29,7 +36,13 @@ class Batch(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def recommendation_deadline(self):
+        """NDRC's date for the provinces' recommendations (the column keeps its old name)."""
+        return self.deadline
+
     def is_open(self, at=None) -> bool:
+        """Whether a park may still start an application (until NDRC's date)."""
         at = at or timezone.now()
         return self.is_active and self.opens_at <= at <= self.deadline
 
@@ -41,6 +54,9 @@ class ProvinceBatchQuota(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="quotas")
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="quotas")
     limit = models.PositiveSmallIntegerField(_("推荐名额"), default=RECOMMENDATIONS_PER_PROVINCE)
+    # The province's date for its parks' first submissions in this batch; empty: none set, and
+    # NDRC's date bounds them (applications/deadlines.py).
+    submission_deadline = models.DateTimeField(_("本省园区申报截止时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("省级推荐名额")

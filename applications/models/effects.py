@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .deadlines import DeadlineReminder
 from .events import ApplicationEvent
 from .letters import Letter
 from .progress import ReportEvent
@@ -25,6 +26,7 @@ class EffectKind(models.TextChoices):
     NOTIFY_CONFLICT = "notify_conflict", _("通知专家的利益冲突声明")
     OPEN_PROGRAMME = "open_programme", _("建立建设方案")
     NOTIFY_REPORT = "notify_report", _("发送进展报告通知邮件")
+    REMIND_DEADLINE = "remind_deadline", _("截止时间提醒")
 
 
 class EffectStatus(models.TextChoices):
@@ -47,6 +49,8 @@ class PendingEffect(models.Model):
     report_event = models.ForeignKey(ReportEvent, on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="effects",
                                      verbose_name=_("进展报告流转"))
+    reminder = models.ForeignKey(DeadlineReminder, on_delete=models.CASCADE, null=True,
+                                 blank=True, related_name="+", verbose_name=_("截止时间提醒"))
     status = models.CharField(_("状态"), max_length=16, choices=EffectStatus.choices,
                               default=EffectStatus.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
@@ -67,7 +71,9 @@ class PendingEffect(models.Model):
                            | Q(kind=EffectKind.NOTIFY_ASSIGNED)
                            | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)
                            | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)
-                           | Q(kind=EffectKind.NOTIFY_REPORT, report_event__isnull=False)),
+                           | Q(kind=EffectKind.NOTIFY_REPORT, report_event__isnull=False)
+
+                           | Q(kind=EffectKind.REMIND_DEADLINE, reminder__isnull=False)),
                 name="pending_effect_has_its_subject",
             ),
             # One notification per event, ever; one open rendering per letter.

@@ -15,7 +15,17 @@ from django.views.decorators.http import require_POST
 
 from zcparks.params import choice_param, int_param
 
-from .. import access, book_pdf, letters, permissions, revisions, sections, services, workflow
+from .. import (
+    access,
+    book_pdf,
+    deadlines,
+    letters,
+    permissions,
+    revisions,
+    sections,
+    services,
+    workflow,
+)
 from ..models import ApplicationEvent, Batch, Role, Status, Submission
 from ..sections import SECTIONS
 from .transitions import REFUSED_TAG
@@ -110,7 +120,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "section_statuses": services.section_statuses(application),
             "may_download_book": permissions.may(request.user, "download_book", application),
             "eligibility": services.eligibility_results(application),
-            "actions": workflow.available_actions(request.user, application),
+            "actions": workflow.page_actions(request.user, application),
             "events": events,
             "last_return": last_return,
             # What the park answers before resubmitting (整改说明), with its drafted answers.
@@ -121,6 +131,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submissions": list(application.submissions.all()),
             "data_changes": services.data_changes_since_submission(application),
             "sections": SECTIONS,
+            "deadline_rows": deadlines.shown([application.batch], application.park.province_id),
+            "with_province": True,
+            # The park's date binds its first submission only (applications/deadlines.py).
+            "resubmission": application.submission_count > 0 and application.is_editable,
             "problems": (
                 services.submission_problems(application)
                 if application.is_editable and is_applicant and not _submission_refused(request)

@@ -19,7 +19,17 @@ from django.views.decorators.http import require_POST
 
 from zcparks.params import BadParameter, int_param
 
-from .. import access, exports, permissions, queues, reviews, score_table, workflow
+from .. import (
+    access,
+    deadlines,
+    exports,
+    permissions,
+    queues,
+    recommendations,
+    reviews,
+    score_table,
+    workflow,
+)
 from ..models import (
     CONFLICT_DECLARATION,
     SCORE_LIMITS,
@@ -28,6 +38,7 @@ from ..models import (
     Batch,
     CommentVisibility,
     ConflictOfInterest,
+    ProvincialRecommendation,
     ReviewAssignment,
     ReviewComment,
     ReviewScore,
@@ -58,12 +69,33 @@ def review_queue(request: HttpRequest, queue: str) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    choices = queues.filter_choices(request.user, queue)
+    # The current batches' dates and quotas, from the batches the filter already loaded.
+    batches = [batch for batch in choices["batches"] if batch.is_active]
     return render(request, "applications/reviews/queue.html", {
         "queue": queue, "queue_title": queues.QUEUES[queue], "page": page, "filters": filters,
         "counts": counts,
-        "choices": queues.filter_choices(request.user, queue),
+        "choices": choices,
         "query": params.urlencode(), "tiers": dict(queues.TIERS),
+        # NDRC's date on every queue; the province's own date on the provincial one.
+        "deadline_rows": deadlines.shown(
+            batches, request.user.province_id if queue == "provincial" else None),
+        "with_province": queue == "provincial" and request.user.province_id is not None,
+        "deadlines_link": permissions.may(request.user, "set_submission_deadline"),
+        "recommendation_rows": _recommendation_rows(request.user, batches)
+        if queue == "provincial" else [],
     })
+
+
+def _recommendation_rows(user, batches) -> list[tuple]:
+    """(batch, quota, recommendation or None) of the current batches, for the province's act
+    (three queries, whatever the number of batches)."""
+    if not recommendations.may_assemble(user) or not batches:
+        return []
+    made = {r.batch_id: r for r in ProvincialRecommendation.objects.filter(
+        province_id=user.province_id, batch__in=batches)}
+    quotas = recommendations.quotas([b.pk for b in batches], user.province_id)
+    return [(batch, quotas[batch.pk], made.get(batch.pk)) for batch in batches]
 
 
 @login_required
@@ -168,8 +200,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = review_context(request.user, application)
     context.update({
         "score_limits": SCORE_LIMITS, "sections": SECTIONS,
-        "actions": [t for t in workflow.available_actions(request.user, application)
+        "actions": [t for t in workflow.page_actions(request.user, application)
                     if t.action != "submit"],
+        # A first recommendation is made in the province's recommendation of the batch.
+        "recommend_via_act": (recommendations.may_assemble(request.user)
+                              and not application.ever_recommended
+                              and permissions.may(request.user, "recommend", application)),
     })
     return render(request, "applications/reviews/review.html", context)
 

@@ -13,6 +13,8 @@
     if (!dialog || typeof dialog.showModal !== "function") return;
     form.addEventListener("submit", function (event) {
       var submitter = event.submitter;
+      // A second button of the same form that is not the act (e.g. saving a draft) posts as is.
+      if (submitter && submitter.hasAttribute("data-no-confirm")) return;
       if (submitter && submitter.name === "confirmed_act") {
         if (form.dataset.sent) { event.preventDefault(); return; }
         form.dataset.sent = "1";  // one act per click, however often it is pressed

@@ -110,7 +110,8 @@ def test_the_overview_page_has_a_fixed_query_count(
         response = client.get(reverse("application_detail", args=[apps["b_submitted"].pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-action="recommend"' in html and "待省级审核" in html
+    # A first recommendation is the province's act (its own page), not a button of one park.
+    assert 'data-action="not_recommend"' in html and "待省级审核" in html
 
 
 def test_the_park_sees_the_applicant_facing_status_name(client, cast, apps):

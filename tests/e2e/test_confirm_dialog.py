@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from applications import workflow
 from applications.models import Application, ApplicationEvent
 from tests.applications.builders import complete_application, drive_to, open_batch
 from tests.e2e.browsing import check_page, page_text, screenshot
@@ -17,33 +16,47 @@ pytestmark = [
 ]
 
 
-def test_the_province_recommends_only_after_confirming_in_the_dialog(site, cast):
+def test_the_province_submits_its_recommendation_only_after_confirming_in_the_dialog(
+        site, cast):
+    """The province's act: the quota in use is on the page before acting; the park is chosen,
+    the reason its missing calculation needs is given, the opinion written; the dialog says what
+    will happen and the quota; cancelling changes nothing, confirming recommends the park."""
     application = drive_to(
         complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
     )
     events = ApplicationEvent.objects.count()
     page = site.login("prov_js")
     page.goto(site.url(f"/review/{application.pk}/"))
-    form = page.locator("form[data-action=recommend]")
+    assert page.locator("form[data-action=recommend]").count() == 0
+    page.locator("[data-testid=recommend-via-act] a").click()
+    page.wait_for_load_state()
+    quota = page.locator("[data-testid=quota]").inner_text()
+    assert "共 2 个，已占用 0 个" in quota and "本次最多可推荐 2 个" in quota
+    form = page.locator("form[data-testid=recommendation-form]")
+    form.locator(f"input[name=park][value='{application.pk}']").check()
+    form.locator(f"textarea[name=reason_{application.pk}]").fill("核算结果待补充，园区示范性突出")
+    form.locator("textarea[name=opinion]").fill("同意推荐甲园区，建设方案可行。")
     dialog = form.locator("dialog[data-confirm-dialog]")
     assert not dialog.is_visible()
 
-    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    form.locator("[data-testid=submit-recommendation]").click()
     dialog.wait_for(state="visible")
     text = dialog.locator("[data-testid=confirm-text]").inner_text()
-    assert text == workflow.TRANSITIONS["recommend"].confirmation(application)
-    check_page(page, "confirm-dialog-recommend")
+    assert "冻结" in text and "推荐名额共 2 个，已占用 0 个" in text
+    check_page(page, "confirm-dialog-recommendation")
     dialog.locator("[data-confirm-cancel]").click()
     assert not dialog.is_visible()
     page.wait_for_timeout(300)
     assert Application.objects.get(pk=application.pk).status == "submitted"
     assert ApplicationEvent.objects.count() == events
 
-    form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    form.locator("[data-testid=submit-recommendation]").click()
     dialog.locator("[data-confirm-ok]").click()
     page.wait_for_load_state()
     assert Application.objects.get(pk=application.pk).status == "recommended", page_text(page)
-    assert "已推荐甲园区并出具推荐函" in page.locator(".alert-success").inner_text()
+    assert "本省推荐已报送" in page.locator(".alert-success").inner_text()
+    assert "已占用 1 个" in page.locator("[data-testid=quota]").inner_text()
+    check_page(page, "recommendation-submitted")
     assert site.console_errors == []
 
 

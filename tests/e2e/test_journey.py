@@ -342,6 +342,26 @@ def expert_scores(site, browser, cast, national: Person, application: Applicatio
     expert.close()
 
 
+def recommend_in_the_provinces_act(province: Person, application: Application) -> None:
+    """The province's recommendation of the batch: the park chosen, a reason where a condition
+    asks for one, the opinion, submitted once after the dialog."""
+    province.go(f"/reviews/provincial/recommendation/{application.batch_id}/")
+    assert province.page.locator("[data-testid=quota]").count() == 1
+    form = province.page.locator("form[data-testid=recommendation-form]")
+    form.locator(f"input[name=park][value='{application.pk}']").check()
+    reason = form.locator(f"textarea[name=reason_{application.pk}]")
+    if reason.count():
+        reason.fill("园区示范性突出，同意推荐。")
+    form.locator("textarea[name=opinion]").fill("同意推荐，建设方案可行。")
+    form.locator("[data-testid=submit-recommendation]").click()
+    dialog = form.locator("dialog[data-confirm-dialog]")
+    dialog.wait_for(state="visible")
+    assert dialog.locator("[data-testid=confirm-text]").inner_text().strip()
+    province.check("province-recommendation")
+    dialog.locator("[data-confirm-ok]").click()
+    province.page.wait_for_load_state()
+
+
 # --- the journey --------------------------------------------------------------------------------
 
 
@@ -398,7 +418,7 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
         "[data-testid=answered-comment][data-section=key_tasks]").inner_text()
     assert SECTION_COMMENT in answered and ANSWERS["key_tasks"] in answered
     province.check("answered")
-    decide(province, "recommend")
+    recommend_in_the_provinces_act(province, application)
     assert status_of(application) == Status.RECOMMENDED
 
     national = Person(site, browser, "national", language, f"{tag}-national")

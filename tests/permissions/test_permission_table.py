@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from applications.models import (
     Application,
     AssignmentKind,
     CommentVisibility,
+    DeadlineChange,
     Letter,
     LetterStatus,
     ReviewAssignment,
@@ -164,6 +166,9 @@ ROLE_POLICY: dict[str, set[str]] = {
     "export_queue": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
     # The experts' scores side by side: NDRC's internal material.
     "score_table": {Role.NATIONAL, Role.ADMIN},
+    "set_submission_deadline": {Role.PROVINCIAL, Role.ADMIN},
+    "recommend_batch": {Role.PROVINCIAL},
+    "extend_deadline": {Role.ADMIN},
 }
 
 
@@ -466,7 +471,8 @@ NAV_KEYS = {"workbench": "home", "list_applications": "applications", "browse_pa
             "list_reports": "reports",
             "queue_provincial": "review_provincial",
             "queue_national": "review_national", "queue_mine": "review_mine",
-            "score_table": "score_table"}
+            "score_table": "score_table",
+            "set_submission_deadline": "deadlines"}
 QUEUE_URLS = {"queue_provincial": "review_queue_provincial",
               "queue_national": "review_queue_national", "queue_mine": "review_queue_mine"}
 
@@ -499,6 +505,22 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
                 doors.append(("export", 200 in exports))
             if key == "start_application":
                 doors.append(("start", started))
+            if key == "set_submission_deadline":
+                page = client.get(reverse("deadlines")).status_code
+                doors.append(("deadlines page", page == 200))
+            if key == "recommend_batch":
+                with undone():
+                    page = client.get(reverse("province_recommendation",
+                                              args=[open_batch().pk])).status_code
+                doors.append(("recommendation page", page == 200))
+            if key == "extend_deadline":
+                with undone():
+                    client.post(reverse("deadlines"), {
+                        "batch": open_batch().pk, "kind": "recommendation", "reason": "延期",
+                        "value": (open_batch().deadline + timedelta(days=1)).strftime(
+                            "%Y-%m-%dT%H:%M")})
+                    extended = DeadlineChange.objects.exists()
+                doors.append(("extend", extended))
             if key == "own_park":
                 doors.append(("my park", client.get(reverse("my_park"))["Location"]
                               != reverse("park_list")))

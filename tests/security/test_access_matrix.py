@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from .access_world import World, build_world, finish_world, sign_in
 
@@ -140,6 +142,16 @@ PROBES: dict[str, Probe] = {
     "letter_reissue": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
                             method="post",
                             data=lambda w: {"reason": "更正文字", "confirmed_act": "1"}),
+    # The batches' deadlines: a province sets its own date (an administrator names the province).
+    "deadlines": Probe(method="post", data=lambda w: {
+        "batch": w.submitted.batch_id, "kind": "submission", "province": "32",
+        "value": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}),
+    # The province's recommendation of a batch: a draft saved with A's submitted application.
+    "province_recommendation": Probe(
+        lambda w: {"batch_id": w.submitted.batch_id}, method="post",
+        data=lambda w: {"park": w.submitted.pk, f"order_{w.submitted.pk}": "1",
+                        f"reason_{w.submitted.pk}": "理由", "opinion": "同意推荐",
+                        "departments": "省能源局", "act": "save"}),
     # Energy data and results.
     "accounting:mine": Probe(),
     "accounting:overview": Probe(lambda w: {"park_id": w.park_year.park_id}),
@@ -252,6 +264,9 @@ EXPECTED: dict[str, str] = {
     "letter_download": "302 200 404 200 404 200 200 200",
     "letter_retry": "302 404 404 302 404 302 404 302",
     "letter_reissue": "302 302 404 302 404 302 302 302",
+    "deadlines": "302 404 404 302 302 404 404 302",
+    # Another province cannot put A's park in its recommendation (400 names why).
+    "province_recommendation": "302 404 404 302 400 404 404 404",
     "accounting:mine": "302 302 302 302 302 302 302 302",
     "accounting:overview": "302 200 404 200 404 200 404 200",
     "accounting:park_year": "302 200 404 200 404 200 404 200",
@@ -291,6 +306,9 @@ WRITERS: dict[str, set[str]] = {
     "review_decide": {"provincial_a"},
     "letter_reissue": {"national", "admin"},
     "accounting:recalculate": {"applicant_a"},
+    # Each province its own date; the administrator any province's.
+    "deadlines": {"provincial_a", "provincial_other", "admin"},
+    "province_recommendation": {"provincial_a"},
 }
 OUTSIDERS = ("applicant_b", "provincial_other")
 
@@ -302,8 +320,10 @@ def fingerprint() -> tuple:
         ApiToken,
         ApplicationEvent,
         Attachment,
+        DeadlineChange,
         Incident,
         Letter,
+        RecommendationEntry,
         ReviewAssignment,
         ReviewComment,
         ReviewScore,
@@ -319,6 +339,8 @@ def fingerprint() -> tuple:
         ReviewAssignment.objects.count(),
         Letter.objects.count(),
         CalculationRun.objects.count(),
+        DeadlineChange.objects.count(),
+        RecommendationEntry.objects.count(),
         sorted(ParkYearState.values()),
     )
 

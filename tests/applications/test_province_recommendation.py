@@ -1,0 +1,198 @@
+"""The province's act (三(二)): one recommendation per batch — parks in order, the provincial
+opinion, the co-operating departments, the construction plans — submitted once through the
+workflow, with the quota in view before acting."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.apps import apps as django_apps
+from django.urls import reverse
+from django.utils import timezone
+
+from applications import deadlines, recommendations, workflow
+from applications.models import (
+    Batch,
+    Letter,
+    LetterKind,
+    ProvincialRecommendation,
+    RecommendationEntry,
+    RecommendationFrozen,
+    Role,
+    Status,
+)
+from tests.factories import ParkFactory, UserFactory
+
+from .builders import complete_application, drive_to, open_batch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three(cast):
+    """Three Jiangsu parks awaiting their province in one batch."""
+    batch = open_batch()
+    park_d = ParkFactory(name="丁园区", province=cast.park_a.province)
+    applicant_d = UserFactory(username="applicant_d", role=Role.APPLICANT, park=park_d)
+    return batch, [
+        drive_to(complete_application(park, applicant, batch), "submitted", cast)
+        for park, applicant in ((cast.park_a, cast.applicant_a), (cast.park_b, cast.applicant_b),
+                                (park_d, applicant_d))
+    ]
+
+
+def _post(client, batch, chosen, **extra):
+    data = {"park": [a.pk for a, _reason in chosen], "opinion": "同意推荐，建设方案可行。",
+            "departments": "江苏省工业和信息化厅、江苏省能源局", **extra}
+    for n, (application, reason) in enumerate(chosen, start=1):
+        data[f"order_{application.pk}"] = str(n)
+        data[f"reason_{application.pk}"] = reason
+    return client.post(reverse("province_recommendation", args=[batch.pk]), data, follow=True)
+
+
+def test_the_quota_in_use_is_shown_before_acting(client, cast, three):
+    batch, (a, b, d) = three
+    client.force_login(cast.provincial_a)
+
+    html = client.get(reverse("province_recommendation", args=[batch.pk])).content.decode()
+
+    assert "推荐名额：本省本批次共 2 个，已占用 0 个" in html and "本次最多可推荐 2 个" in html
+    assert all(app.park.name in html for app in (a, b, d))
+    assert deadlines.label(batch.deadline) in html
+    # The province's queue says it too, with the way to the act.
+    queue = client.get(reverse("review_queue_provincial")).content.decode()
+    assert "推荐名额共 2 个，已占用 0 个" in queue
+    assert reverse("province_recommendation", args=[batch.pk]) in queue
+
+
+def test_the_recommendation_is_submitted_as_one_act(client, cast, three,
+                                                     django_capture_on_commit_callbacks):
+    batch, (a, b, d) = three
+    client.force_login(cast.provincial_a)
+    # Both parks have no calculation result: the core indicator asks for a reason.
+    saved = _post(client, batch, [(b, "园区示范性突出"), (a, "省内减碳潜力最大")], act="save")
+    assert "草稿已保存" in saved.content.decode()
+    assert Letter.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=False):
+        done = _post(client, batch, [(b, "园区示范性突出"), (a, "省内减碳潜力最大")],
+                     confirmed_act="1")
+
+    assert "本省推荐已报送" in done.content.decode()
+    recommendation = ProvincialRecommendation.objects.get(batch=batch)
+    assert recommendation.is_submitted and recommendation.submitted_by == cast.provincial_a
+    entries = list(recommendation.entries.order_by("position"))
+    assert [e.application_id for e in entries] == [b.pk, a.pk]
+    for application in (a, b):
+        application.refresh_from_db()
+        assert application.status == Status.RECOMMENDED
+        event = application.events.get(action="recommend")
+        assert event.comment == "同意推荐，建设方案可行。"
+        assert event.recommendation_entry.recommendation == recommendation
+        assert application.letters.get().kind == LetterKind.RECOMMENDATION
+    d.refresh_from_db()
+    assert d.status == Status.SUBMITTED  # not put forward: still the province's to decide
+    # The 推荐函 carries the recommendation: departments, the parks in order, this park's place.
+    from applications import letters
+    context = letters.letter_context(a.letters.get())
+    assert context["recommendation_parks"] == ["乙园区", "甲园区"]
+    assert context["recommendation_position"] == 2
+    assert context["recommendation"].departments == "江苏省工业和信息化厅、江苏省能源局"
+    # Frozen: neither the page nor the model changes it, and it is not sent twice.
+    with pytest.raises(RecommendationFrozen):
+        recommendation.opinion = "改"
+        recommendation.save()
+    with pytest.raises(workflow.WrongState):
+        workflow.submit_recommendation(cast.provincial_a, recommendation)
+    html = client.get(reverse("province_recommendation", args=[batch.pk])).content.decode()
+    assert 'data-testid="recommendation-frozen"' in html and "已占用 2 个" in html
+
+
+def test_a_park_failing_the_core_indicator_needs_a_reason(client, cast, three):
+    batch, (a, b, d) = three
+    client.force_login(cast.provincial_a)
+
+    response = _post(client, batch, [(a, "")], confirmed_act="1")
+
+    assert "不符合基本条件或核心指标，推荐须确认并说明理由" in response.content.decode()
+    assert "甲园区" in response.content.decode()
+    a.refresh_from_db()
+    assert a.status == Status.SUBMITTED
+    assert recommendations.concerns(a) == ["核心指标无核算结果"]
+
+
+def test_more_parks_than_the_quota_are_refused_before_anything_is_written(client, cast, three):
+    batch, apps = three
+    client.force_login(cast.provincial_a)
+
+    response = _post(client, batch, [(app, "理由") for app in apps], confirmed_act="1")
+
+    assert response.status_code == 400
+    assert "还可推荐 2 个园区，不能选择 3 个" in response.content.decode()
+    assert not RecommendationEntry.objects.exists()
+    assert all(app.status == Status.SUBMITTED for app in apps)
+
+
+def test_after_ndrcs_date_the_act_is_refused_with_the_date_and_changes_nothing(cast, three):
+    batch, (a, b, d) = three
+    recommendation = recommendations.for_user(cast.provincial_a, batch)
+    recommendations.save_draft(cast.provincial_a, recommendation, opinion="同意推荐",
+                               departments="省能源局", chosen=[(a.pk, "理由"), (b.pk, "理由")])
+    Batch.objects.filter(pk=batch.pk).update(deadline=timezone.now() - datetime.timedelta(1))
+    batch.refresh_from_db()
+
+    with pytest.raises(workflow.DeadlinePassed) as refused:
+        workflow.submit_recommendation(cast.provincial_a, recommendation)
+
+    assert deadlines.label(batch.deadline) in refused.value.message
+    recommendation.refresh_from_db()
+    assert not recommendation.is_submitted
+    assert not a.events.filter(action="recommend").exists()
+    assert Letter.objects.count() == 0
+
+
+def test_only_the_provinces_own_reviewer_assembles_it(client, cast, three):
+    batch, (a, _b, _d) = three
+    recommendation = recommendations.for_user(cast.provincial_a, batch)
+    with pytest.raises(recommendations.PermissionDenied):
+        recommendations.save_draft(cast.provincial_other, recommendation, opinion="x",
+                                   departments="", chosen=[(a.pk, "")])
+    with pytest.raises(workflow.NotAllowed):
+        workflow.submit_recommendation(cast.national, recommendation)
+    # Another province's park cannot be slipped in.
+    c = drive_to(complete_application(cast.park_c, cast.applicant_c, batch), "submitted", cast)
+    with pytest.raises(recommendations.RecommendationError):
+        recommendations.save_draft(cast.provincial_a, recommendation, opinion="x",
+                                   departments="", chosen=[(c.pk, "")])
+    for user in (cast.applicant_a, cast.national, cast.expert):
+        client.force_login(user)
+        assert client.get(reverse("province_recommendation", args=[batch.pk])).status_code == 404
+
+
+def test_the_review_page_sends_a_first_recommendation_to_the_act(client, cast, three):
+    _batch, (a, _b, _d) = three
+    client.force_login(cast.provincial_a)
+
+    html = client.get(reverse("review_detail", args=[a.pk])).content.decode()
+
+    assert 'data-testid="recommend-via-act"' in html
+    assert 'data-action="recommend"' not in html
+    assert 'data-action="not_recommend"' in html
+
+
+def test_one_by_one_recommendations_are_gathered_by_the_migration(cast, three):
+    import importlib
+
+    batch, (a, b, d) = three
+    workflow.recommend(cast.provincial_a, b, "先推荐乙")
+    workflow.recommend(cast.provincial_a, a, "再推荐甲")
+    migration = importlib.import_module(
+        "applications.migrations.0016_deadlines_and_provincial_recommendation")
+
+    migration.gather_recommendations(django_apps, None)
+
+    recommendation = ProvincialRecommendation.objects.get(batch=batch)
+    assert recommendation.migrated and recommendation.is_submitted
+    assert [e.application_id for e in recommendation.entries.order_by("position")] == [b.pk, a.pk]
+    assert recommendation.opinion == "先推荐乙\n再推荐甲"
+    assert all(e.event.action == "recommend" for e in recommendation.entries.all())
