@@ -72,7 +72,6 @@ class PendingEffect(models.Model):
                            | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)
                            | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)
                            | Q(kind=EffectKind.NOTIFY_REPORT, report_event__isnull=False)
-
                            | Q(kind=EffectKind.REMIND_DEADLINE, reminder__isnull=False)),
                 name="pending_effect_has_its_subject",
             ),

@@ -187,7 +187,7 @@ def test_one_by_one_recommendations_are_gathered_by_the_migration(cast, three):
     workflow.recommend(cast.provincial_a, b, "先推荐乙")
     workflow.recommend(cast.provincial_a, a, "再推荐甲")
     migration = importlib.import_module(
-        "applications.migrations.0016_deadlines_and_provincial_recommendation")
+        "applications.migrations.0017_deadlines_and_provincial_recommendation")
 
     migration.gather_recommendations(django_apps, None)
 
