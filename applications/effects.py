@@ -83,10 +83,10 @@ def apply(names: Iterable[str], event: ApplicationEvent) -> None:
     tasks.dispatch_after_commit(owed)
 
 
-def reissue_letter(user: User, letter: Letter) -> Letter:
+def reissue_letter(user: User, letter: Letter, reason: str) -> Letter:
     """A new version of the letter, rendered after commit (`letters.reissue`)."""
     with transaction.atomic():
-        new = letters.reissue(user, letter)
+        new = letters.reissue(user, letter, reason)
         tasks.dispatch_after_commit(_renderings(new))
     return new
 

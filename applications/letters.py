@@ -9,6 +9,13 @@ worker is sent again by the sweep (`tasks.sweep`).
 
 Reference numbers are allocated under a lock on the (kind, year) counter row, so two decisions
 at the same moment never share a number.
+
+The record. When a letter is issued, everything it states (park, submission, decision, scores,
+indicators, comments, issuer, date, reference) is frozen into `Letter.content` (format
+`CONTENT_VERSION`) in the same transaction; the PDF, the verification page and a reissue read
+that record and nothing else, so renaming the park or commenting afterwards changes no letter.
+A reissue copies the record of the letter it replaces, with a new reference, date and code, the
+reason given and the letter it replaces; only the issuing side may make it (`may_reissue`).
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import base64
 import hashlib
 import io
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +62,9 @@ from .models import (
 from .sections import SECTIONS_BY_KEY
 
 LETTER_DIR = "letters"
+# The format of Letter.content written now (build_content); templates read every version kept.
+CONTENT_VERSION = 1
+REASON_MAX_LENGTH = 500
 NATIONAL_ISSUER = "国家发展和改革委员会"
 KIND_BY_ACTION = {
     "approve": LetterKind.ASSESSMENT,
@@ -114,18 +125,38 @@ def allocate_reference(kind: str, year: int) -> tuple[int, str]:
     return counter.last, f"{REFERENCE_PREFIX[kind]}〔{year}〕{counter.last:04d}号"
 
 
-def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = None) -> Letter:
+def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = None,
+                reason: str = "") -> Letter:
     application = event.application
     now = timezone.now()
     year = timezone.localtime(now).year
+    if replaces is not None:
+        # A reissue states what the letter it replaces stated, in that issuer's name.
+        stated = replaces.content or build_content(replaces.event, replaces.kind, replaces.issuer)
+        issuer, decision = replaces.issuer, replaces.decision
+    else:
+        issuer = issuer_for(event.actor, application)
+        decision = _official(CERTIFICATE_DECISION if kind == LetterKind.CERTIFICATE
+                             else DECISIONS[event.action])
+        stated = {**build_content(event, kind, issuer), "decision": decision}
     with transaction.atomic():
         sequence, reference = allocate_reference(kind, year)
+        code = secrets.token_urlsafe(12)
+        content = {
+            **stated,
+            "reference": reference,
+            "issued_on": timezone.localtime(now).date().isoformat(),
+            "replaces": None if replaces is None else {
+                "reference": replaces.reference,
+                "issued_on": timezone.localtime(replaces.issued_at).date().isoformat(),
+                "reason": reason,
+            },
+        }
         letter = Letter.objects.create(
             application=application, event=event, kind=kind, year=year, sequence=sequence,
-            reference=reference, issuer=issuer_for(event.actor, application),
-            decision=_official(CERTIFICATE_DECISION if kind == LetterKind.CERTIFICATE
-                               else DECISIONS[event.action]), issued_at=now,
-            verification_code=secrets.token_urlsafe(12), replaces=replaces,
+            reference=reference, issuer=issuer, decision=decision, issued_at=now,
+            verification_code=code, replaces=replaces, reason=reason,
+            content=content, content_version=CONTENT_VERSION,
         )
         if replaces is not None:
             Letter.objects.filter(pk=replaces.pk).update(replaced_at=now)
@@ -151,22 +182,46 @@ def issue_certificate(event: ApplicationEvent) -> Letter:
     return _new_letter(event, LetterKind.CERTIFICATE)
 
 
-def reissue(user, letter: Letter) -> Letter:
-    """A new version with a new reference and code that replaces `letter` (marked replaced);
-    its rendering is owed in the same transaction."""
-    if not permissions.may(user, "reissue_letter", letter.application):
-        raise LetterError(str(_("只有国家级评审人员可以重新出具文书。")))
+def is_national(letter: Letter) -> bool:
+    return letter.issuer == NATIONAL_ISSUER
+
+
+def reissue_permission(letter: Letter) -> str:
+    """The permission that reissues this letter: the issuing side's own (a national reviewer
+    never reissues a provincial letter in the province's name, nor a province NDRC's)."""
+    return "reissue_letter" if is_national(letter) else "reissue_provincial_letter"
+
+
+def may_reissue(user, letter: Letter) -> bool:
+    return permissions.may(user, reissue_permission(letter), letter.application)
+
+
+def reissue(user, letter: Letter, reason: str) -> Letter:
+    """A new version with a new reference and code that replaces `letter` (marked replaced),
+    stating what it stated and why it was reissued; its rendering is owed in the same
+    transaction."""
+    if not may_reissue(user, letter):
+        raise LetterError(str(_("只有出具单位（%(issuer)s）的评审人员可以重新出具该文书。"))
+                          % {"issuer": letter.issuer})
     if letter.is_replaced:
         raise LetterError(str(_("该文书已被替代，请重新出具最新版本。")))
+    reason = (reason or "").strip()
+    if not reason:
+        raise LetterError(str(_("请填写重新出具的原因。")))
+    if "\x00" in reason:  # PostgreSQL cannot store it
+        raise LetterError(str(_("重新出具的原因不能包含空字符（NUL）。")))
+    if len(reason) > REASON_MAX_LENGTH:
+        raise LetterError(str(_("重新出具的原因不能超过 %(n)s 个字。")) % {"n": REASON_MAX_LENGTH})
     event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
         pk=letter.event_id)
-    return _new_letter(event, letter.kind, replaces=letter)
+    return _new_letter(event, letter.kind, replaces=letter, reason=reason)
 
 
 def reissue_confirmation(letter: Letter) -> str:
     """What reissuing will do, said before it is done."""
     return str(_(
-        "将重新出具%(kind)s %(reference)s：新文书使用新的文号和验证码，原文书标记为“已被替代”。"
+        "将重新出具%(kind)s %(reference)s：新文书内容与原文书出具时的记录相同，使用新的文号、"
+        "日期和验证码，写明所替代的文书和重新出具的原因；原文书标记为“已被替代”。"
         "不另发通知邮件。此操作不能撤销。"
     )) % {"kind": letter.get_kind_display(), "reference": letter.reference}
 
@@ -230,36 +285,101 @@ def qr_data_uri(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def letter_context(letter: Letter) -> dict[str, Any]:
-    application = letter.application
-    submission = application.submissions.order_by("-number").first()
+def _event_submission(event: ApplicationEvent):
+    """The submission the decision was made on: the event's own, else the last one made
+    before it (never a later one)."""
+    if event.submission_id:
+        return event.submission
+    return (event.application.submissions.filter(submitted_at__lte=event.created_at)
+            .order_by("-number").first())
+
+
+def _stated_comments(event: ApplicationEvent, national: bool) -> list[str]:
+    """The comments visible to the park that the issuing side had made when it decided."""
+    comments = (event.application.review_comments
+                .filter(visibility=CommentVisibility.PUBLIC, created_at__lte=event.created_at)
+                .select_related("author").order_by("created_at", "pk"))
+    return [c.text for c in comments if (c.author.role != Role.PROVINCIAL) == national]
+
+
+def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, Any]:
+    """Everything a letter of `event` states, as JSON (format CONTENT_VERSION): strings already
+    in the letter's language, numbers already formatted (zcparks/numbers.py)."""
+    application = event.application
+    park = application.park
+    submission = _event_submission(event)
     snapshot = submission.snapshot if submission else {}
+    sections = snapshot.get("sections") or {}
+    boundary = sections.get("boundary") or {}
     calculation = latest_calculation(snapshot)
-    comments = list(application.review_comments.filter(visibility=CommentVisibility.PUBLIC)
-                    .order_by("created_at", "pk"))
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "kind": kind,
+            "title": str(LetterKind(kind).label),
+            "issuer": issuer,
+            "national": issuer == NATIONAL_ISSUER,
+            "decision": str(DECISIONS[event.action]),
+            "park": {
+                "name": park.name,
+                "province": park.province.name_zh,
+                "province_code": park.province.code,
+                "management_body": boundary.get("management_body")
+                or application.management_body or "",
+                "area_km2": book.show(book.get("boundary", "area_km2"),
+                                      boundary.get("area_km2")).text
+                if boundary.get("area_km2") else "",
+            },
+            "batch": application.batch.name,
+            "submission": None if submission is None else {
+                "number": submission.number,
+                "submitted_on": timezone.localtime(submission.submitted_at).date().isoformat(),
+                "sha256": submission.snapshot_sha256,
+            },
+            "eligibility": [
+                {"title": str(row.get("title") or ""), "outcome": str(row["outcome_label"] or ""),
+                 "reason": str(row.get("reason") or "")}
+                for row in eligibility_rows(snapshot)
+            ],
+            "calculation": None if calculation is None else {
+                "year": calculation["year"],
+                "factor_set_code": calculation.get("factor_set_code"),
+                "factor_set_version": calculation.get("factor_set_version"),
+            },
+            "indicators": [
+                {"label": str(row["label"]), "core": row["core"], "value": str(row["value"]),
+                 "target": str(row["target"]), "pass": row["pass"]}
+                for row in indicator_rows(calculation)
+            ],
+            "comment": event.comment,
+            "section_comments": [
+                [str(SECTIONS_BY_KEY[key].title) if key in SECTIONS_BY_KEY else key, text]
+                for key, text in (event.section_comments or {}).items()
+            ],
+            "comments": _stated_comments(event, issuer == NATIONAL_ISSUER),
+            "decided_on": timezone.localtime(event.created_at).date().isoformat(),
+        }
+
+
+def record(letter: Letter) -> dict[str, Any]:
+    """What the letter states: its frozen record (a letter issued before records existed is
+    read from the live data, as it was then)."""
+    if letter.content is not None:
+        return letter.content
+    content = build_content(letter.event, letter.kind, letter.issuer)
+    return {**content, "decision": letter.decision, "reference": letter.reference,
+            "issued_on": timezone.localtime(letter.issued_at).date().isoformat(),
+            "replaces": None if letter.replaces_id is None else {
+                "reference": letter.replaces.reference, "issued_on": "", "reason": letter.reason}}
+
+
+def letter_context(letter: Letter) -> dict[str, Any]:
+    content = record(letter)
     url = verification_url(letter)
     return _after_construction(letter) | recommendation_context(letter.event) | {
         "letter": letter,
-        "title": letter.get_kind_display(),
-        "application": application,
-        "park": application.park,
-        "basic": (snapshot.get("sections") or {}).get("basic") or {},
-        "boundary": (snapshot.get("sections") or {}).get("boundary") or {},
-        "boundary_area": book.show(
-            book.get("boundary", "area_km2"),
-            ((snapshot.get("sections") or {}).get("boundary") or {}).get("area_km2"),
-        ).text,
-        "submission": submission,
-        "eligibility": eligibility_rows(snapshot),
-        "calculation": calculation,
-        "indicators": indicator_rows(calculation),
-        "event": letter.event,
-        "section_comments": [
-            (SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key, text)
-            for key, text in (letter.event.section_comments or {}).items()
-        ],
-        "comments": comments,
-        "issued_on": timezone.localtime(letter.issued_at).date(),
+        "c": content,
+        "title": content["title"],
+        "issued_on": date.fromisoformat(content["issued_on"]),
         "seal_arc": seal_arc(letter.issuer),
         "verify_url": url,
         "qr": qr_data_uri(url),

@@ -221,7 +221,11 @@ PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
     _p("download_letter", _("下载正式文书"), *_SEE),
     _p("retry_letter", _("重试生成文书"),
        *(rule for rule in _REVIEW_MATERIAL if rule.role != E)),
+    # A letter is reissued by the side that issued it (letters.reissue_permission): NDRC's by
+    # NDRC, a provincial DRC's by that province alone, never by NDRC in the province's name.
     _p("reissue_letter", _("重新出具文书"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
+    _p("reissue_provincial_letter", _("重新出具省级文书"),
+       Rule(P, Scope.OWN_PROVINCE, SUBMITTED_ONCE)),
     _p("download_dossier", _("下载审计档案"), *_SEE),
     _p("download_book", _("下载申报书（PDF）"), *_SEE),
     _roles("export_queue", _("导出评审队列"), P, N, ADMIN),

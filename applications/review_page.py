@@ -143,7 +143,6 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
             or permissions.may(user, "comment_to_park", application)
         ],
         "can_assign": can_assign,
-        "may_reissue": permissions.may(user, "reissue_letter", application),
         "may_retry": permissions.may(user, "retry_letter", application),
         "may_download_book": permissions.may(user, "download_book", application),
         "assignable": list(reviews.assignable_users()) if can_assign else [],

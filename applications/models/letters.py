@@ -4,6 +4,10 @@ construction the acceptance letter and the certificate of a national zero-carbon
 A letter's PDF is written once under PRIVATE_STORAGE_ROOT with its SHA-256 and never overwritten.
 A reissue is a new Letter with a new reference and verification code; the old one is marked
 replaced and points at its successor.
+
+On PostgreSQL, triggers (migration 0018) refuse to delete a letter or change what it states
+once written; only its rendering (pending → ready / failed, with file, digest and signer) and
+the one-time mark of its replacement may change.
 """
 from __future__ import annotations
 
@@ -78,6 +82,14 @@ class Letter(models.Model):
     replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="replaced_by", verbose_name=_("替代"))
     replaced_at = models.DateTimeField(_("被替代时间"), null=True, blank=True)
+    # Frozen at issue (applications/letters.py, "The record"): everything the letter states, in
+    # the format named by content_version. The PDF, the verification page and a reissue read
+    # this, never the park, submission or comments as they are now. Null only for letters issued
+    # before records existed.
+    content = models.JSONField(_("文书内容"), null=True, blank=True)
+    content_version = models.PositiveSmallIntegerField(_("内容格式版本"), null=True, blank=True)
+    # Why a reissue was made (empty for a first issue).
+    reason = models.TextField(_("重新出具原因"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from .. import letters
+from .. import letters, permissions
 from ..models import DECLARATION
 
 register = template.Library()
@@ -66,3 +66,11 @@ def declaration_text() -> str:
 @register.simple_tag
 def reissue_confirmation(letter) -> str:
     return letters.reissue_confirmation(letter)
+
+
+@register.simple_tag(takes_context=True)
+def may_reissue(context, letter) -> bool:
+    """Whether the reader may reissue this letter: only its issuing side
+    (letters.reissue_permission), on the application shown."""
+    application = context.get("application") or letter.application
+    return permissions.may(context["user"], letters.reissue_permission(letter), application)

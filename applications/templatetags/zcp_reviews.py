@@ -21,6 +21,5 @@ def review_feedback(context, application) -> dict:
         "comments": list(comments.select_related("author").order_by("created_at", "pk")),
         "letters": list(Letter.objects.filter(application=application).order_by("created_at")),
         "is_reviewer": permissions.may(user, "open_review", application),
-        "may_reissue": permissions.may(user, "reissue_letter", application),
         "may_retry": permissions.may(user, "retry_letter", application),
     }

@@ -62,13 +62,15 @@ REISSUE_LABEL = gettext_lazy("重新出具文书")
 @require_POST
 def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpResponse:
     """Irreversible like a transition: without confirmed_act=1 (the dialog's button) it only
-    asks, on a page that repeats the act."""
+    asks, on a page that repeats the act and asks for the reason; only the issuing side may."""
     letter = _letter(request, pk, letter_id)
     names = {"kind": letter.get_kind_display(), "reference": letter.reference}
-    if request.POST.get("confirmed_act") != "1":
-        if not permissions.may(request.user, "reissue_letter", letter.application):
-            messages.error(request, _("只有国家级评审人员可以重新出具文书。"))
-            return _back(request, letter)
+    if not letters.may_reissue(request.user, letter):
+        messages.error(request, _("只有出具单位（%(issuer)s）的评审人员可以重新出具该文书。")
+                       % {"issuer": letter.issuer})
+        return _back(request, letter)
+    reason = request.POST.get("reason", "").strip()
+    if request.POST.get("confirmed_act") != "1" or not reason:
         return render(request, "applications/confirm.html", {
             "application": letter.application,
             "act_key": "reissue_letter",
@@ -76,9 +78,13 @@ def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpRespons
             "confirmation": letters.reissue_confirmation(letter),
             "post_url": request.path,
             "back_url": _back(request, letter).url,
+            "reason_field": True,
+            "reason": reason,
+            "reason_missing": request.POST.get("confirmed_act") == "1",
+            "reason_max": letters.REASON_MAX_LENGTH,
         })
     try:
-        new = effects.reissue_letter(request.user, letter)
+        new = effects.reissue_letter(request.user, letter, reason)
     except letters.LetterError as error:
         messages.error(request, str(error))
     else:
@@ -86,7 +92,6 @@ def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpRespons
             "已重新出具%(kind)s，新文号为%(reference)s，PDF 正在生成，稍后刷新即可下载；"
             "原文书已标记为“已被替代”。") % {**names, "reference": new.reference})
     return _back(request, letter)
-
 
 
 @login_required

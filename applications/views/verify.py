@@ -13,7 +13,8 @@ from ..models import Letter
 
 @require_GET
 def letter_verify(request: HttpRequest, code: str) -> HttpResponse:
-    letter = (Letter.objects.select_related("application__park", "replaced_by")
+    letter = (Letter.objects.select_related("application__park__province", "application__batch",
+                                            "event__submission", "replaced_by", "replaces")
               .filter(verification_code=code).first())
     if letter is None:
         return render(request, "applications/reviews/verify_unknown.html", {"code": code},
@@ -30,6 +31,8 @@ def letter_verify(request: HttpRequest, code: str) -> HttpResponse:
         else:
             seal = seals.check(content, letter.issuer)
             file_matches = hashlib.sha256(content).hexdigest() == letter.sha256
-    # Only what identifies the letter: no comments, scores or indicators.
+    # Only what identifies the letter, as its frozen record states it (never the park's name
+    # or decision as they are now): no comments, scores or indicators.
     return render(request, "applications/reviews/verify.html",
-                  {"letter": letter, "seal": seal, "file_matches": file_matches})
+                  {"letter": letter, "record": letters.record(letter), "seal": seal,
+                   "file_matches": file_matches})

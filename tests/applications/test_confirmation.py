@@ -197,7 +197,7 @@ def test_reissuing_a_letter_asks_first_and_then_says_what_it_did(
     letter = application.letters.get(kind=LetterKind.RECOMMENDATION)
     Letter.objects.filter(pk=letter.pk).update(status="ready")
     url = reverse("letter_reissue", args=[application.pk, letter.pk])
-    client.force_login(cast.national)
+    client.force_login(cast.provincial_a)  # the province that issued it
 
     asked = client.post(url)
 
@@ -206,7 +206,7 @@ def test_reissuing_a_letter_asks_first_and_then_says_what_it_did(
     assert not Letter.objects.filter(replaces=letter).exists()
 
     with django_capture_on_commit_callbacks(execute=False):
-        done = client.post(url, {"confirmed_act": "1"})
+        done = client.post(url, {"confirmed_act": "1", "reason": "更正推荐意见"})
 
     new = Letter.objects.get(replaces=letter)
     said = [str(m) for m in get_messages(done.wsgi_request)]
@@ -220,7 +220,7 @@ def test_someone_who_may_not_reissue_is_not_asked(client, cast):
         complete_application(cast.park_a, cast.applicant_a, open_batch()), "recommended", cast
     )
     letter = application.letters.get(kind=LetterKind.RECOMMENDATION)
-    client.force_login(cast.provincial_a)
+    client.force_login(cast.national)  # not in the province's name
     response = client.post(reverse("letter_reissue", args=[application.pk, letter.pk]))
     assert response.status_code == 302
     assert not Letter.objects.filter(replaces=letter).exists()

@@ -157,7 +157,7 @@ def test_a_refused_submission_shows_one_alert_whose_links_lead_to_the_sections(s
     assert site.console_errors == []
 
 
-def test_the_national_reviewer_reissues_a_letter_only_after_confirming(site, cast):
+def test_the_province_reissues_its_letter_only_after_confirming_with_a_reason(site, cast):
     from applications.models import Letter, LetterKind, LetterStatus
 
     application = drive_to(
@@ -165,7 +165,7 @@ def test_the_national_reviewer_reissues_a_letter_only_after_confirming(site, cas
     )
     letter = Letter.objects.get(application=application, kind=LetterKind.RECOMMENDATION)
     assert letter.status == LetterStatus.READY
-    page = site.login("national")
+    page = site.login("prov_js")
     page.goto(site.url(f"/review/{application.pk}/"))
     form = page.locator(f"form[data-action=reissue-{letter.pk}]")
     form.locator("button[type=submit]:not([name=confirmed_act])").click()
@@ -176,8 +176,10 @@ def test_the_national_reviewer_reissues_a_letter_only_after_confirming(site, cas
     assert not Letter.objects.filter(replaces=letter).exists()
 
     form.locator("button[type=submit]:not([name=confirmed_act])").click()
+    dialog.locator("textarea[name=reason]").fill("更正推荐意见的文字")
     dialog.locator("[data-confirm-ok]").click()
     page.wait_for_load_state()
     new = Letter.objects.get(replaces=letter)
+    assert new.reason == "更正推荐意见的文字"
     assert new.reference in page.locator(".alert-success").inner_text()
     assert site.console_errors == []

@@ -146,6 +146,10 @@ POLICY: dict[str, str] = {
     national         .    .   .   x    x   .    x     x    x
     admin            x    x   x   x    x   x    x     x    x
     """,
+    # A provincial DRC's letter: that province alone, never NDRC in the province's name.
+    "reissue_provincial_letter": """
+    provincial_a     .    x   x   x    x   x    x     x    x
+    """,
 }
 
 ROLE_POLICY: dict[str, set[str]] = {
@@ -194,9 +198,11 @@ class World:
     spare_expert: User
     letter: Letter | None  # ready, with its PDF; None where no event issued a letter
     failed_letter: Letter | None
+    provincial_letter: Letter | None  # ready, issued by park A's provincial DRC
 
 
-def _letter(application: Application, status: str, n: int) -> Letter | None:
+def _letter(application: Application, status: str, n: int,
+            issuer: str = "国家发展和改革委员会") -> Letter | None:
     """A letter of the latest event that issues one (None if none did: a draft, a first
     submission, a refusal by the province), its PDF in private storage."""
     event = application.events.filter(action__in=letters.KIND_BY_ACTION).order_by("pk").last()
@@ -210,7 +216,7 @@ def _letter(application: Application, status: str, n: int) -> Letter | None:
     return Letter.objects.create(
         application=application, event=event, kind=letters.KIND_BY_ACTION[event.action],
         year=2025, sequence=sequence, reference=f"零碳评〔2025〕{sequence}号",
-        issuer="国家发展和改革委员会", decision="纳入", issued_at=timezone.now(),
+        issuer=issuer, decision="纳入", issued_at=timezone.now(),
         verification_code=f"code-{application.pk}-{n}",
         status=status, file=name if status == LetterStatus.READY else "",
     )
@@ -261,6 +267,8 @@ def build_world(cast, people: dict[str, User], state: str, batch: str = "2025年
         spare_expert=people["spare"],
         letter=_letter(application, LetterStatus.READY, 1),
         failed_letter=_letter(application, LetterStatus.FAILED, 2),
+        provincial_letter=_letter(application, LetterStatus.READY, 3,
+                                  letters.provincial_issuer(cast.park_a.province.name_zh)),
     )
 
 
@@ -367,7 +375,7 @@ def _letter_post(url_name: str, which: str, changed: Callable[[Letter], bool]) -
         client.force_login(user)
         with undone():
             client.post(reverse(url_name, args=[world.application.pk, letter.pk]),
-                        {"confirmed_act": "1"})
+                        {"confirmed_act": "1", "reason": "更正"})
             return changed(letter)
     return door
 
@@ -406,6 +414,9 @@ DOORS: dict[str, Door] = {
         lambda letter: Letter.objects.get(pk=letter.pk).status == LetterStatus.PENDING),
     "reissue_letter": _letter_post(
         "letter_reissue", "letter", lambda letter: Letter.objects.filter(replaces=letter).exists()),
+    "reissue_provincial_letter": _letter_post(
+        "letter_reissue", "provincial_letter",
+        lambda letter: Letter.objects.filter(replaces=letter).exists()),
     "download_dossier": _page_status("application_dossier"),
     "download_book": _page_status("application_book"),
 }
@@ -561,5 +572,5 @@ def test_letters_reissue_is_refused_to_the_expert_through_the_service(cast):
     reviews.assign(cast.national, application, cast.expert)
     letter = _letter(application, LetterStatus.READY, 7)
     with pytest.raises(letters.LetterError):
-        letters.reissue(cast.expert, letter)
+        letters.reissue(cast.expert, letter, "更正")
     assert not Letter.objects.filter(replaces=letter).exists()

@@ -108,7 +108,7 @@ def test_verification_page_says_clearly_that_a_wrong_code_is_unknown(client, app
 def test_reissue_makes_a_new_letter_and_marks_the_old_one_replaced(
         client, cast, approved_letter, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        new = effects.reissue_letter(cast.national, approved_letter)
+        new = effects.reissue_letter(cast.national, approved_letter, "原文书附件页码有误")
     new.refresh_from_db()
     old = Letter.objects.get(pk=approved_letter.pk)
     assert new.is_ready and new.replaces_id == old.pk
@@ -119,8 +119,9 @@ def test_reissue_makes_a_new_letter_and_marks_the_old_one_replaced(
     text = "".join(p.extract_text() for p in __import__("pypdf").PdfReader(
         letters.open_pdf(new)).pages)
     assert old.reference in text  # the new letter says what it replaces
+    assert "原文书附件页码有误" in text  # and why
 
 
 def test_park_cannot_reissue_a_letter(cast, approved_letter):
     with pytest.raises(letters.LetterError):
-        effects.reissue_letter(cast.applicant_a, approved_letter)
+        effects.reissue_letter(cast.applicant_a, approved_letter, "改一下")

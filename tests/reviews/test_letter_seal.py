@@ -5,6 +5,7 @@ session, not through the application's own checking code.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import logging
@@ -22,7 +23,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from applications import letters, seals, workflow
 from applications.demo_seals import issuing_bodies
-from applications.models import Letter, LetterStatus, ReviewComment
+from applications.models import Letter, LetterStatus
 from applications.models.people import read_provinces
 
 pytestmark = pytest.mark.django_db
@@ -215,11 +216,14 @@ def test_the_signature_block_never_stands_alone_on_the_last_page(
     letter = application.letters.get(kind="assessment")
     block = set(NDRC) | set("★ /0123456789年月日")
     pages_seen = set()
+    comments = []
     for count in range(1, 31):
-        ReviewComment.objects.create(
-            application=application, author=cast.national, visibility="public",
-            text=f"第{count}条：请补充园区能源消费数据的计量依据和统计口径说明。")
-        pdf = PdfReader(io.BytesIO(letters.render_pdf(letter)))
+        # A letter states the comments made before it was issued (its frozen record): each
+        # count renders the same letter with one more in its record, never saved.
+        comments.append(f"第{count}条：请补充园区能源消费数据的计量依据和统计口径说明。")
+        variant = copy.copy(letter)
+        variant.content = {**letter.content, "comments": list(comments)}
+        pdf = PdfReader(io.BytesIO(letters.render_pdf(variant)))
         pages_seen.add(len(pdf.pages))
         last = pdf.pages[-1].extract_text()
         rest = [line for line in last.splitlines()
