@@ -32,9 +32,11 @@ VENV_BIN = VENV / "bin"
 VPY = VENV_BIN / "python"
 CHROMIUM = Path("/usr/bin/chromium")
 
-# WeasyPrint's libraries, CJK fonts for the PDF letters, and msgfmt for compilemessages.
+# WeasyPrint's libraries, CJK fonts for the PDF letters (Noto CJK, cwTeX FangSong), and
+# msgfmt for compilemessages.
 RUNTIME_DEBS = [
     "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk", "gettext",
+    "fonts-cwtex-fs",  # FangSong (仿宋) for the body of letters, GB/T 9704-2012
 ]
 TEST_DEBS = ["poppler-utils"]
 OPTIONAL_TEST_DEBS = ["chromium"]  # the browser tests are skipped without it

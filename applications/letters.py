@@ -23,7 +23,9 @@ import base64
 import hashlib
 import io
 import secrets
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,8 @@ from zcparks.storage import private_storage
 from . import book, outbox, permissions, seals
 from .eligibility import OUTCOME_LABELS
 from .models import (
-    REFERENCE_PREFIX,
+    CRITERIA,
+    RECOMMENDATIONS_PER_PROVINCE,
     Application,
     ApplicationEvent,
     CommentVisibility,
@@ -55,7 +58,9 @@ from .models import (
     LetterCounter,
     LetterKind,
     LetterStatus,
+    ProvinceBatchQuota,
     RecommendationEntry,
+    ReviewScore,
     Role,
     SelfAssessment,
 )
@@ -63,7 +68,14 @@ from .sections import SECTIONS_BY_KEY
 
 LETTER_DIR = "letters"
 # The format of Letter.content written now (build_content); templates read every version kept.
-CONTENT_VERSION = 1
+CONTENT_VERSION = 2  # 1: without scores, core indicator, programme, recommendations, items
+# The notice the letters rest on, and the time a park has to resubmit after a 整改意见 (D27).
+BASIS = ("《国家发展改革委 工业和信息化部 国家能源局关于开展零碳园区建设的通知》"
+         "（发改环资〔2025〕910号）")
+REVISION_DAYS = 30
+# Archives take PDF/A (WeasyPrint embeds the fonts, an sRGB output intent and XMP metadata from
+# the template's title, author, description and keywords).
+PDF_VARIANT = "pdf/a-2b"
 REASON_MAX_LENGTH = 500
 NATIONAL_ISSUER = "国家发展和改革委员会"
 KIND_BY_ACTION = {
@@ -86,7 +98,8 @@ DECISIONS = {
 }
 # What the certificate states, whichever passing decision it follows.
 CERTIFICATE_DECISION = _("国家级零碳园区")
-# Each kind's template (templates/letters/); the others use letter.html.
+# The kinds after construction, whose templates read the self-assessment and register entry
+# (templates/letters/<kind>.html, like every kind).
 TEMPLATES = {
     LetterKind.ACCEPTANCE: "letters/acceptance.html",
     LetterKind.CERTIFICATE: "letters/certificate.html",
@@ -116,13 +129,42 @@ def issuer_for(actor, application: Application) -> str:
     return NATIONAL_ISSUER
 
 
-def allocate_reference(kind: str, year: int) -> tuple[int, str]:
-    """The next number of this kind and year; call inside a transaction."""
-    counter, _created = LetterCounter.objects.get_or_create(kind=kind, year=year)
+# 机关代字 of each issuing body in its reference numbers (发改环资〔2026〕12号): NDRC's
+# Department of Resource Conservation and Environmental Protection, and each provincial DRC's
+# the province's one-character name before it. settings.ZCP_LETTER_AGENCY_CODES (body → code)
+# replaces any of them.
+NATIONAL_AGENCY_CODE = "发改环资"
+PROVINCE_ABBREVIATIONS = {
+    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉",
+    "23": "黑", "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣",
+    "37": "鲁", "41": "豫", "42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼",
+    "50": "渝", "51": "川", "52": "黔", "53": "云", "54": "藏", "61": "陕", "62": "甘",
+    "63": "青", "64": "宁", "65": "新",
+}
+
+
+def agency_code(body: str) -> str:
+    configured = getattr(settings, "ZCP_LETTER_AGENCY_CODES", None) or {}
+    if body in configured:
+        return configured[body]
+    if body == seals.NATIONAL_BODY:
+        return NATIONAL_AGENCY_CODE
+    province = body.removeprefix("drc-")
+    return PROVINCE_ABBREVIATIONS.get(province, province) + NATIONAL_AGENCY_CODE
+
+
+def allocate_reference(body: str, year: int) -> tuple[int, str]:
+    """The issuing body's next number of the year, with its 机关代字 and no zero padding
+    (GB/T 9704-2012 7.2.4); call inside a transaction."""
+    counter, _created = LetterCounter.objects.get_or_create(body=body, year=year)
     counter = LetterCounter.objects.select_for_update().get(pk=counter.pk)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return counter.last, f"{REFERENCE_PREFIX[kind]}〔{year}〕{counter.last:04d}号"
+    return counter.last, f"{agency_code(body)}〔{year}〕{counter.last}号"
+
+
+def body_of(issuer: str, application: Application) -> str:
+    return seals.body_for(issuer == NATIONAL_ISSUER, application.park.province.code)
 
 
 def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = None,
@@ -140,7 +182,7 @@ def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = No
                              else DECISIONS[event.action])
         stated = {**build_content(event, kind, issuer), "decision": decision}
     with transaction.atomic():
-        sequence, reference = allocate_reference(kind, year)
+        sequence, reference = allocate_reference(body_of(issuer, application), year)
         code = secrets.token_urlsafe(12)
         content = {
             **stated,
@@ -302,6 +344,85 @@ def _stated_comments(event: ApplicationEvent, national: bool) -> list[str]:
     return [c.text for c in comments if (c.author.role != Role.PROVINCIAL) == national]
 
 
+def _stated_scores(event: ApplicationEvent, submission, national: bool) -> dict[str, Any]:
+    """The issuing side's score sheets of the submission decided on: each criterion's average
+    and the total's (0–100 each, one decimal), and how many sheets."""
+    if submission is None:
+        return {"sheets": 0, "rows": [], "total": None}
+    sheets = [sheet for sheet in ReviewScore.objects.filter(
+        application=event.application, submission_number=submission.number,
+        updated_at__lte=event.created_at).select_related("reviewer")
+        if (sheet.reviewer.role != Role.PROVINCIAL) == national]
+    if not sheets:
+        return {"sheets": 0, "rows": [], "total": None}
+
+    def average(values) -> str:
+        return numbers.number(Decimal(sum(values)) / len(values), 1)
+
+    return {
+        "sheets": len(sheets),
+        "rows": [{"label": str(label), "average": average([getattr(s, name) for s in sheets])}
+                 for name, label in CRITERIA],
+        "total": average([s.total for s in sheets]),
+    }
+
+
+def _core(calculation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The core indicator with what it is judged by: energy use, tier, threshold, and whether
+    the threshold is provisional (D1: no threshold is published under 200,000 tce)."""
+    if not calculation:
+        return None
+    r = calculation["result"]
+    return {
+        "year": calculation["year"],
+        "energy_tce": numbers.tonnes(r.get("energy_tce")),
+        "emissions_t": numbers.tonnes((r.get("emissions_t") or {}).get("total")),
+        "intensity": numbers.intensity(r.get("intensity")),
+        "tier": str(labels.TIER_LABELS.get(r.get("tier"), r.get("tier") or "")),
+        "threshold": numbers.intensity(r.get("threshold")),
+        "provisional": "threshold_provisional" in (r.get("flags") or ()),
+        "pass": r.get("core_pass"),
+    }
+
+
+def _recommended(event: ApplicationEvent) -> list[dict[str, Any]]:
+    """The parks the province had recommended in this batch when it made this recommendation,
+    in the order it recommended them."""
+    application = event.application
+    events = (ApplicationEvent.objects
+              .filter(action="recommend", created_at__lte=event.created_at,
+                      application__batch_id=application.batch_id,
+                      application__park__province_id=application.park.province_id)
+              .select_related("application__park").order_by("created_at", "pk"))
+    seen: list[dict[str, Any]] = []
+    for recommend in events:
+        if all(row["application"] != recommend.application_id for row in seen):
+            seen.append({"application": recommend.application_id,
+                         "park": recommend.application.park.name,
+                         "on": timezone.localtime(recommend.created_at).date().isoformat()})
+    return [{**row, "order": n} for n, row in enumerate(seen, start=1)]
+
+
+def _quota(application: Application) -> int:
+    quota = ProvinceBatchQuota.objects.filter(
+        batch_id=application.batch_id, province_id=application.park.province_id).first()
+    return quota.limit if quota else RECOMMENDATIONS_PER_PROVINCE
+
+
+def _items(event: ApplicationEvent) -> list[dict[str, Any]]:
+    """A 整改意见's numbered items: one per section commented on, in the application's order,
+    then the general comment."""
+    items = []
+    comments = event.section_comments or {}
+    for key in [k for k in SECTIONS_BY_KEY if k in comments] + [
+            k for k in comments if k not in SECTIONS_BY_KEY]:
+        title = SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key
+        items.append({"section": str(title), "text": comments[key]})
+    if event.comment:
+        items.append({"section": str(_("总体意见")), "text": event.comment})
+    return items
+
+
 def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, Any]:
     """Everything a letter of `event` states, as JSON (format CONTENT_VERSION): strings already
     in the letter's language, numbers already formatted (zcparks/numbers.py)."""
@@ -319,6 +440,7 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
             "issuer": issuer,
             "national": issuer == NATIONAL_ISSUER,
             "decision": str(DECISIONS[event.action]),
+            "action": event.action,
             "park": {
                 "name": park.name,
                 "province": park.province.name_zh,
@@ -357,6 +479,20 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
             ],
             "comments": _stated_comments(event, issuer == NATIONAL_ISSUER),
             "decided_on": timezone.localtime(event.created_at).date().isoformat(),
+            "basis": BASIS,
+            "scores": _stated_scores(event, submission, issuer == NATIONAL_ISSUER),
+            "core": _core(calculation),
+            "programme": {
+                "period_start": (sections.get("targets") or {}).get("period_start"),
+                "period_end": (sections.get("targets") or {}).get("period_end"),
+                "targets": (sections.get("targets") or {}).get("targets") or "",
+            },
+            "recommended": _recommended(event) if kind == LetterKind.RECOMMENDATION else [],
+            "quota": _quota(application),
+            "items": _items(event) if kind == LetterKind.REVISION else [],
+            "resubmit_by": (timezone.localtime(event.created_at).date()
+                            + timedelta(days=REVISION_DAYS)).isoformat()
+            if kind == LetterKind.REVISION else None,
         }
 
 
@@ -383,8 +519,7 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         "seal_arc": seal_arc(letter.issuer),
         "verify_url": url,
         "qr": qr_data_uri(url),
-        "css": (Path(settings.BASE_DIR) / "templates" / "letters" / "letter.css").read_text(
-            encoding="utf-8") + seal_arc_css(letter.issuer),
+        "css": _css(letter.kind in TEMPLATES) + seal_arc_css(letter.issuer),
     }
 
 
@@ -423,6 +558,15 @@ def recommendation_context(event: ApplicationEvent) -> dict[str, Any]:
             "recommendation_parks": parks, "recommendation_reason": entry.override_reason}
 
 
+@lru_cache(maxsize=2)
+def _css(after_construction: bool = False) -> str:
+    """official.css (GB/T 9704) for the letters of the review; the acceptance letter and the
+    certificate keep their own letter.css."""
+    name = "letter.css" if after_construction else "official.css"
+    return (Path(settings.BASE_DIR) / "templates" / "letters" / name).read_text(
+        encoding="utf-8")
+
+
 def seal_arc(issuer: str) -> list[tuple[str, str]]:
     """Each character of the issuer's name with its angle on the seal's upper arc, as on a
     round official seal: spread over a wider arc the longer the name."""
@@ -456,11 +600,12 @@ def render_pdf(letter: Letter) -> bytes:
 
     body = signing_body(letter)
     with translation.override(settings.LANGUAGE_CODE):  # an official letter is in Chinese
-        html = render_to_string(TEMPLATES.get(letter.kind, "letters/letter.html"),
-                                letter_context(letter))
+        html = render_to_string(f"letters/{letter.kind}.html", letter_context(letter))
         reason = f"{letter.get_kind_display()} {letter.reference}"
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-    return seals.sign(document.write_pdf(), body, _seal_box(document), reason, letter.issuer)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(pdf_variant=PDF_VARIANT)
+    # PDF/A first, sealed after: the signature is an incremental update over the archive file.
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    return seals.sign(pdf, body, _seal_box(document), reason, letter.issuer)
 
 
 def _seal_box(document) -> seals.SealBox:

@@ -26,7 +26,8 @@ class LetterKind(models.TextChoices):
     CERTIFICATE = "certificate", _("国家级零碳园区证书")
 
 
-# The word in the reference number: 零碳评〔2026〕0001号.
+# The word in the reference numbers of letters issued before each issuing body numbered its own
+# (零碳评〔2026〕0001号); new letters carry their issuer's 机关代字 (letters.agency_code).
 REFERENCE_PREFIX = {
     LetterKind.ASSESSMENT: "零碳评",
     LetterKind.RECOMMENDATION: "零碳推",
@@ -43,19 +44,24 @@ class LetterStatus(models.TextChoices):
 
 
 class LetterCounter(models.Model):
-    """The last sequence number issued per kind and year; locked with select_for_update."""
+    """The last sequence number issued per issuing body (`body`: ndrc, drc-<province code>) and
+    year; locked with select_for_update. Rows with a `kind` and no body are the per-kind
+    counters used before each issuer numbered its own letters."""
 
-    kind = models.CharField(max_length=16, choices=LetterKind.choices)
+    kind = models.CharField(max_length=16, choices=LetterKind.choices, null=True, blank=True)
+    body = models.CharField(max_length=16, default="", blank=True)
     year = models.PositiveIntegerField()
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["kind", "year"], name="letter_counter_kind_year"),
+            models.UniqueConstraint(fields=["body", "year"], condition=~models.Q(body=""),
+                                    name="letter_counter_body_year"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.year}: {self.last}"
+        return f"{self.body or self.kind} {self.year}: {self.last}"
 
 
 class Letter(models.Model):
@@ -96,10 +102,6 @@ class Letter(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("正式文书")
         verbose_name_plural = _("正式文书")
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "year", "sequence"],
-                                    name="letter_sequence_unique"),
-        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -26,7 +26,8 @@ def _pdf_text(letter: Letter) -> str:
 def test_renaming_the_park_and_commenting_after_issue_change_neither_the_verification_page_nor_a_reissue(  # noqa: E501
         client, cast, approved_letter, django_capture_on_commit_callbacks):
     stated = {key: approved_letter.content[key] for key in STATED}
-    assert stated["park"]["name"] == "甲园区" and approved_letter.content_version == 1
+    assert stated["park"]["name"] == "甲园区"
+    assert approved_letter.content_version == letters.CONTENT_VERSION
     Park.objects.filter(pk=cast.park_a.pk).update(name="改名后的园区")
     # (after approval the page no longer takes comments: written straight into the table)
     ReviewComment.objects.create(application=approved_letter.application, author=cast.national,

@@ -36,15 +36,15 @@ def test_approval_renders_an_assessment_letter_with_park_indicators_and_decision
     assert intensity != "—" and intensity in text
 
 
-def test_reference_numbers_runs_per_kind_and_year(approved_letter):
-    assert approved_letter.reference == f"零碳评〔{approved_letter.year}〕0001号"
-    assert letters.allocate_reference("assessment", approved_letter.year)[1].endswith("0002号")
-    # The province's recommendation on the way counts in its own series.
+def test_reference_numbers_run_per_issuing_body_and_year_with_its_agency_code(approved_letter):
+    year = approved_letter.year
+    assert approved_letter.reference == f"发改环资〔{year}〕1号"  # GB/T 9704: no zero padding
+    assert letters.allocate_reference("ndrc", year)[1] == f"发改环资〔{year}〕2号"
+    # The province's recommendation on the way counts in the province's own series.
     recommendation = approved_letter.application.letters.get(kind="recommendation")
-    assert recommendation.reference == f"零碳推〔{approved_letter.year}〕0001号"
-    assert letters.allocate_reference("recommendation", approved_letter.year)[1] == (
-        f"零碳推〔{approved_letter.year}〕0002号")
-    assert letters.allocate_reference("assessment", 2031)[1] == "零碳评〔2031〕0001号"
+    assert recommendation.reference == f"苏发改环资〔{year}〕1号"
+    assert letters.allocate_reference("drc-32", year)[1] == f"苏发改环资〔{year}〕2号"
+    assert letters.allocate_reference("ndrc", 2031)[1] == "发改环资〔2031〕1号"
 
 
 def test_letter_embeds_a_noto_cjk_font(approved_letter):
@@ -57,7 +57,7 @@ def test_letter_embeds_a_noto_cjk_font(approved_letter):
 
 
 def test_first_page_shows_the_issuers_chinese_heading_in_ink(approved_letter, tmp_path):
-    """The first page at 50 dpi: the red issuer heading (国家发展和改革委员会, 22 pt) must leave
+    """The first page at 50 dpi: the red issuer mark (国家发展和改革委员会, 26 pt) must leave
     ink where it stands. With the CJK font missing the glyphs would be empty boxes or blanks and
     pdffonts (test above) would not list Noto; both together fail without the fonts."""
     from PIL import Image
@@ -65,7 +65,7 @@ def test_first_page_shows_the_issuers_chinese_heading_in_ink(approved_letter, tm
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1",
                     str(_pdf_path(approved_letter)), str(tmp_path / "page")], check=True)
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
-    heading = page.crop((0, 35, page.width, 80)).tobytes()
+    heading = page.crop((0, 65, page.width, 125)).tobytes()  # 天头 37 mm, then the mark
     dark = sum(1 for v in heading if v < 160)
     assert dark > 300, dark
     # The heading is ten glyphs wide: ink spread over the width, not one box.

@@ -21,7 +21,7 @@ def test_simultaneous_allocations_never_share_a_number():
             start.wait()
             for _ in range(10):
                 with transaction.atomic():
-                    issued.append(letters.allocate_reference("assessment", 2030)[0])
+                    issued.append(letters.allocate_reference("ndrc", 2030)[0])
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:

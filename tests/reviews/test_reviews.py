@@ -131,7 +131,7 @@ def test_decision_on_the_review_page_goes_through_the_workflow(
     letter = application.letters.get()
     assert letter.kind == "recommendation" and letter.is_ready
     assert letter.issuer == "江苏省发展和改革委员会"
-    assert letter.reference.startswith("零碳推〔")
+    assert letter.reference.startswith("苏发改环资〔")
 
 
 def test_another_province_cannot_decide(client, cast, submitted_with_energy):
@@ -153,7 +153,7 @@ def test_return_for_revision_issues_a_revision_notice_from_whoever_returned_it(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.return_for_revision(cast.national, application, "请补充核算材料")
     letter = application.letters.get(kind="revision")
-    assert letter.kind == "revision" and letter.reference.startswith("零碳整〔")
+    assert letter.kind == "revision" and letter.reference.startswith("发改环资〔")
     assert letter.issuer == "国家发展和改革委员会"
 
 
