@@ -43,10 +43,9 @@ from accounting.labels import TIER_LABELS
 from zcparks import numbers
 from zcparks.storage import private_storage
 
-from . import book, outbox, permissions, seals
+from . import book, outbox, permissions, rubric, seals
 from .eligibility import OUTCOME_LABELS
 from .models import (
-    CRITERIA,
     RECOMMENDATIONS_PER_PROVINCE,
     Application,
     ApplicationEvent,
@@ -345,8 +344,9 @@ def _stated_comments(event: ApplicationEvent, national: bool) -> list[str]:
 
 
 def _stated_scores(event: ApplicationEvent, submission, national: bool) -> dict[str, Any]:
-    """The issuing side's score sheets of the submission decided on: each criterion's average
-    and the total's (0–100 each, one decimal), and how many sheets."""
+    """The issuing side's score sheets of the submission decided on, on the batch's rubric
+    (applications/rubric.py): each criterion's average and weight, the average weighted total
+    (out of 100), and how many sheets."""
     if submission is None:
         return {"sheets": 0, "rows": [], "total": None}
     sheets = [sheet for sheet in ReviewScore.objects.filter(
@@ -357,13 +357,15 @@ def _stated_scores(event: ApplicationEvent, submission, national: bool) -> dict[
         return {"sheets": 0, "rows": [], "total": None}
 
     def average(values) -> str:
-        return numbers.number(Decimal(sum(values)) / len(values), 1)
+        values = [Decimal(v) for v in values if v is not None]
+        return numbers.number(sum(values) / len(values), 1) if values else "—"
 
     return {
         "sheets": len(sheets),
-        "rows": [{"label": str(label), "average": average([getattr(s, name) for s in sheets])}
-                 for name, label in CRITERIA],
-        "total": average([s.total for s in sheets]),
+        "rows": [{"label": c.name, "weight": numbers.number(c.weight, 0),
+                  "average": average([s.value_of(c.key) for s in sheets])}
+                 for c in rubric.criteria_of(event.application.batch)],
+        "total": average([s.weighted_total for s in sheets]),
     }
 
 

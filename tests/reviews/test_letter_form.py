@@ -13,7 +13,7 @@ import zxingcpp
 from django.db import transaction
 from PIL import Image
 
-from applications import letters, workflow
+from applications import letters, rubric, workflow
 from applications.models import Letter, ReviewComment, ReviewScore
 from tests.applications.builders import complete_application, drive_to, open_batch
 from tests.reviews.conftest import add_energy_data
@@ -53,9 +53,13 @@ def three_letters(cast, settings, django_capture_on_commit_callbacks):
         workflow.start_national_review(cast.national, a)
     _comment(a, cast.national, 30)
     a.refresh_from_db()
+    values = {"representativeness": 85, "demonstration": 80, "reduction_potential": 78,
+              "feasibility": 90}
+    criteria = rubric.default_criteria()
     ReviewScore.objects.create(application=a, reviewer=cast.national,
-                               submission_number=a.submission_count, representativeness=85,
-                               demonstration=80, reduction_potential=78, feasibility=90)
+                               submission_number=a.submission_count,
+                               criteria=[c.as_stored() for c in criteria], values=values,
+                               weighted_total=rubric.weighted_total(criteria, values))
     with django_capture_on_commit_callbacks(execute=True):
         workflow.approve(cast.national, a, "同意纳入建设名单。")
     found = {letter.kind: letter for letter in Letter.objects.filter(status="ready")}
@@ -79,7 +83,7 @@ SIGNATURE_ONLY = set("国家发展和改革委员会江苏省年月日★扫码�
 def test_each_kind_says_what_it_must_in_official_form_with_no_page_holding_only_the_signature(
         three_letters, tmp_path):
     says = {
-        "assessment": ["发改环资〔2025〕910号", "评分情况", "产业代表性", "85.0", "333.0",
+        "assessment": ["发改环资〔2025〕910号", "评分情况", "产业代表性", "85.0", "81.9",
                        "吨标准煤", "档", "建设期", "工作指导", "自评估", "评估验收", "第30条"],
         "recommendation": ["会同", "工业和信息化", "能源主管部门", "推荐顺序", "不超过 2 个",
                            "省级意见", "同意推荐", "第30条"],
