@@ -10,7 +10,12 @@ from django.urls import reverse
 
 from applications import effects, letters, workflow
 from applications.models import Letter, LetterKind, Park, ReviewComment
-from tests.applications.builders import complete_application, drive_to, open_batch
+from tests.applications.builders import (
+    answer_return,
+    complete_application,
+    drive_to,
+    open_batch,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +65,7 @@ def test_a_reissued_revision_notice_states_the_submission_it_was_written_on(
                            "returned", cast)
     notice = application.letters.get(kind=LetterKind.REVISION)
     assert notice.content["submission"]["number"] == 1
+    answer_return(application)
     workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
     with django_capture_on_commit_callbacks(execute=False):
         again = letters.reissue(cast.provincial_a, notice, "更正整改期限")
