@@ -513,7 +513,13 @@ def record(letter: Letter) -> dict[str, Any]:
 def letter_context(letter: Letter) -> dict[str, Any]:
     content = record(letter)
     url = verification_url(letter)
-    return _after_construction(letter) | recommendation_context(letter.event) | {
+    # The acceptance letter and the certificate (TEMPLATES) also read the self-assessment and
+    # register entry, and the park as it is now.
+    extra = _after_construction(letter) | {
+        "application": letter.application, "park": letter.application.park,
+        "event": letter.event,
+    } if letter.kind in TEMPLATES else {}
+    return extra | recommendation_context(letter.event) | {
         "letter": letter,
         "c": content,
         "title": content["title"],
