@@ -2,13 +2,14 @@
 """Set up zcparks and run it, or run its whole test suite.
 
     python3 dev.py run             set up, load demo data, start http://127.0.0.1:8000
-    python3 dev.py test [ARGS]     set up, run pytest (ARGS go to pytest), ruff, lint-imports,
-                                   bandit, pip-audit
+    python3 dev.py test [ARGS]     set up, run pytest (ARGS go to pytest), ruff check and
+                                   format --check, lint-imports, bandit, pip-audit
 
 Standard library only: this is the first thing a fresh Debian 12 machine with nothing but Python
 runs. Every step is safe to repeat: packages already present are left alone, the virtualenv is
 reinstalled only when a requirements file changed, and the Django commands are idempotent.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,7 +36,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 # WeasyPrint's libraries, CJK fonts for the PDF letters (Noto CJK, cwTeX FangSong), and
 # msgfmt for compilemessages.
 RUNTIME_DEBS = [
-    "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk", "gettext",
+    "libpango-1.0-0",
+    "libpangoft2-1.0-0",
+    "libharfbuzz-subset0",
+    "fonts-noto-cjk",
+    "gettext",
     "fonts-cwtex-fs",  # FangSong (仿宋) for the body of letters, GB/T 9704-2012
 ]
 TEST_DEBS = ["poppler-utils"]
@@ -104,8 +109,10 @@ def ensure_debs(required: list[str], optional: list[str]) -> list[str]:
         required = [*required, "python3-venv"]  # Debian's python3 needs it for `-m venv`
     if not shutil.which("dpkg-query"):
         wanted = " ".join(required + optional)
-        banner("No dpkg-query: not a Debian system, so system packages are not checked.",
-               f"Make sure these (or their equivalents) are installed: {wanted}")
+        banner(
+            "No dpkg-query: not a Debian system, so system packages are not checked.",
+            f"Make sure these (or their equivalents) are installed: {wanted}",
+        )
         return []
     missing = [name for name in required if not deb_installed(name)]
     missing_optional = [name for name in optional if not deb_installed(name)]
@@ -146,9 +153,15 @@ def requirement_files(top: Path) -> list[Path]:
 
 
 def venv_works() -> bool:
-    return VPY.exists() and subprocess.call(
-        [str(VPY), "-m", "pip", "--version"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    ) == 0
+    return (
+        VPY.exists()
+        and subprocess.call(
+            [str(VPY), "-m", "pip", "--version"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        == 0
+    )
 
 
 def ensure_venv(requirements: str) -> None:
@@ -244,8 +257,21 @@ def cmd_run(extra: list[str]) -> int:
     try:
         if os.environ.get("CELERY_BROKER_URL"):
             (ROOT / "var").mkdir(exist_ok=True)
-            worker = start([str(VPY), "-m", "celery", "-A", "zcparks", "worker", "-l", "info", "-B",
-                            "--schedule", str(ROOT / "var" / "celerybeat-schedule")])
+            worker = start(
+                [
+                    str(VPY),
+                    "-m",
+                    "celery",
+                    "-A",
+                    "zcparks",
+                    "worker",
+                    "-l",
+                    "info",
+                    "-B",
+                    "--schedule",
+                    str(ROOT / "var" / "celerybeat-schedule"),
+                ]
+            )
         else:
             say("CELERY_BROKER_URL is not set: background tasks run inline, no worker needed")
         print(f"\nzcparks is starting on http://127.0.0.1:{port}/  (Ctrl-C stops it)\n")
@@ -309,8 +335,10 @@ def detect_services() -> list[str]:
         raise SetupError(f"ZCP_REQUIRE_SERVICES=1 but these did not answer: {names}")
     for name, port in missing:
         rest = "runs on SQLite" if name == "postgres" else "runs Celery tasks inline, as always"
-        banner(f"{name} does not answer on 127.0.0.1:{port}: tests that need it will be SKIPPED.",
-               f"The rest of the suite {rest}.")
+        banner(
+            f"{name} does not answer on 127.0.0.1:{port}: tests that need it will be SKIPPED.",
+            f"The rest of the suite {rest}.",
+        )
     urls = [f"{v}={os.environ[v]}" for v in (POSTGRES[2], REDIS[2]) if v in os.environ]
     say("; ".join([f"Services: {', '.join(available) or 'none'}", *urls]))
     return available
@@ -336,8 +364,14 @@ def ensure_browser(chromium_missing: bool) -> bool:
     else:
         say(f"Checking that Playwright can drive {CHROMIUM}")
         try:
-            smoke = subprocess.run([str(VPY), "-c", BROWSER_SMOKE, str(CHROMIUM)], cwd=ROOT,
-                                   env=child_env(), capture_output=True, text=True, timeout=120)
+            smoke = subprocess.run(
+                [str(VPY), "-c", BROWSER_SMOKE, str(CHROMIUM)],
+                cwd=ROOT,
+                env=child_env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             if smoke.returncode != 0:
                 problem = f"Playwright could not start {CHROMIUM}:\n{smoke.stderr.strip()[-2000:]}"
         except subprocess.TimeoutExpired:
@@ -356,8 +390,15 @@ def run_pytest(args: list[str]) -> tuple[str, str]:
     command = [str(VPY), "-m", "pytest", *args]
     print("$", shlex.join(command), flush=True)
     last = ""
-    with subprocess.Popen(command, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace") as process:
+    with subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
         assert process.stdout is not None
         for line in process.stdout:
             print(line, end="", flush=True)
@@ -370,8 +411,15 @@ def run_pytest(args: list[str]) -> tuple[str, str]:
 
 def run_pip_audit() -> str:
     """Audit the runtime requirements; a known vulnerability fails the run."""
-    command = [str(VENV_BIN / "pip-audit"), "-r", "requirements.txt",
-               "-f", "json", "--progress-spinner", "off"]
+    command = [
+        str(VENV_BIN / "pip-audit"),
+        "-r",
+        "requirements.txt",
+        "-f",
+        "json",
+        "--progress-spinner",
+        "off",
+    ]
     print("$", shlex.join(command), flush=True)
     result = subprocess.run(command, cwd=ROOT, env=child_env(), capture_output=True, text=True)
     try:
@@ -388,9 +436,11 @@ def run_pip_audit() -> str:
     if vulnerable:
         return f"FAILED ({len(vulnerable)} vulnerable packages)"
     if skipped and len(skipped) == len(dependencies):
-        banner("pip-audit could not query its vulnerability service (PyPI's JSON API):",
-               f"first answer: {skipped[0]['skip_reason']}",
-               "NONE of the requirements were audited for known vulnerabilities.")
+        banner(
+            "pip-audit could not query its vulnerability service (PyPI's JSON API):",
+            f"first answer: {skipped[0]['skip_reason']}",
+            "NONE of the requirements were audited for known vulnerabilities.",
+        )
         if os.environ.get("ZCP_REQUIRE_AUDIT") == "1":
             return "FAILED (not audited, ZCP_REQUIRE_AUDIT=1)"
         return "NOT AUDITED (vulnerability service unreachable)"
@@ -422,6 +472,9 @@ def cmd_test(pytest_args: list[str]) -> int:
     results.append(("pytest", status))
     code = call([VENV_BIN / "ruff", "check", "."])
     results.append(("ruff check", "passed" if code == 0 else f"FAILED (exit {code})"))
+
+    code = call([VENV_BIN / "ruff", "format", "--check", "."])
+    results.append(("ruff format --check", "passed" if code == 0 else f"FAILED (exit {code})"))
     # The import contracts of pyproject.toml: imports run one way (README, "Layout").
     code = call([VENV_BIN / "lint-imports"])
     results.append(("lint-imports", "passed" if code == 0 else f"FAILED (exit {code})"))
@@ -432,8 +485,10 @@ def cmd_test(pytest_args: list[str]) -> int:
 
     print("\n" + "=" * 78)
     print("Summary of python3 dev.py test")
-    print(f"  services: {', '.join(available) or 'none (SQLite, inline tasks)'}; "
-          f"browser tests: {'chromium' if browser else 'SKIPPED (no chromium)'}")
+    print(
+        f"  services: {', '.join(available) or 'none (SQLite, inline tasks)'}; "
+        f"browser tests: {'chromium' if browser else 'SKIPPED (no chromium)'}"
+    )
     for name, status in results:
         print(f"  {name:<24} {status}")
     print(f"  pytest said: {closing}")

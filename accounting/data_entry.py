@@ -93,8 +93,16 @@ def replace_data(park_year: ParkYear, data: dict[str, Any]) -> None:
 
     _insert(
         FuelRecord,
-        ("park_year", "enterprise", "month", "fuel", "use", "quantity", "ncv_gj_per_unit",
-         "carbon_tc_per_tj"),
+        (
+            "park_year",
+            "enterprise",
+            "month",
+            "fuel",
+            "use",
+            "quantity",
+            "ncv_gj_per_unit",
+            "carbon_tc_per_tj",
+        ),
         (
             (py, eid(e), m, f, u, _d(q), _d(n), _d(c))
             for e, m, f, u, q, n, c in data.get("fuels", [])
@@ -119,8 +127,10 @@ def replace_data(park_year: ParkYear, data: dict[str, Any]) -> None:
         ProcessRecord,
         ("park_year", "enterprise", "month", "product", "tonnes", "factor_tco2_per_t", "basis"),
         # A listed product by its Att.4 name, however the file wrote it (D20).
-        ((py, eid(e), m, canonical(p), _d(t), _d(f), b)
-         for e, m, p, t, f, b in data.get("processes", [])),
+        (
+            (py, eid(e), m, canonical(p), _d(t), _d(f), b)
+            for e, m, p, t, f, b in data.get("processes", [])
+        ),
     )
     ProductEnergyRecord.objects.bulk_create(
         ProductEnergyRecord(

@@ -54,15 +54,20 @@ class YearShift:
 
 YEARS = {
     2025: YearShift(Decimal(0), Decimal(1), Decimal(1), Decimal(1), Decimal(1)),
-    2024: YearShift(Decimal("0.03"), Decimal("0.9"), Decimal("1.04"), Decimal("0.96"),
-                    Decimal("0.96")),
-    2023: YearShift(Decimal("0.06"), Decimal("0.8"), Decimal("1.08"), Decimal("0.92"),
-                    Decimal("0.92")),
+    2024: YearShift(
+        Decimal("0.03"), Decimal("0.9"), Decimal("1.04"), Decimal("0.96"), Decimal("0.96")
+    ),
+    2023: YearShift(
+        Decimal("0.06"), Decimal("0.8"), Decimal("1.08"), Decimal("0.92"), Decimal("0.92")
+    ),
 }
 GREEN_IMPORTS = ("direct_non_fossil", "green_certificate")
 REUSED = (
-    "solid_waste_utilized_t", "water_reused_m3", "waste_heat_recovered_tce",
-    "waste_cold_recovered_tce", "waste_pressure_recovered_tce",
+    "solid_waste_utilized_t",
+    "water_reused_m3",
+    "waste_heat_recovered_tce",
+    "waste_cold_recovered_tce",
+    "waste_pressure_recovered_tce",
 )
 MONTHLY = ("fuels", "electricity", "generation", "heat", "processes")
 AMOUNT_INDEX = {"fuels": 4, "electricity": 4, "generation": 4, "heat": 4, "processes": 3}

@@ -86,9 +86,7 @@ def entry_page(park_year: ParkYear | None, kind: str, params) -> EntryPage:
         result.enterprises = enterprises_of(park_year) if park_year is not None else {}
         counts: dict[Any, int] = {}
         if park_year is not None:
-            counts = dict(
-                rows.order_by().values_list("enterprise_id").annotate(n=Count("id"))
-            )
+            counts = dict(rows.order_by().values_list("enterprise_id").annotate(n=Count("id")))
         if _park_level(kind):
             result.groups.append(Group(PARK, _("园区整体（不属于某一企业）"), counts.get(None, 0)))
         result.groups += [
@@ -272,8 +270,9 @@ class RowWriter:
         for column in self.columns:
             cell = self._cell(form, column, row_label)
             cells.append(
-                f'<td class="text-center">{cell}</td>' if column.name == "DELETE" else
-                f"<td>{cell}</td>"
+                f'<td class="text-center">{cell}</td>'
+                if column.name == "DELETE"
+                else f"<td>{cell}</td>"
             )
         return f"<tr data-formset-row>{''.join(cells)}</tr>"
 
@@ -286,8 +285,7 @@ def rows(formset, kind: str, page: EntryPage) -> dict[str, Any]:
     return {
         "forms": mark_safe(  # noqa: S308
             "".join(
-                writer.row(form, label % {"n": i})
-                for i, form in enumerate(formset.forms, start=1)
+                writer.row(form, label % {"n": i}) for i, form in enumerate(formset.forms, start=1)
             )
         ),
         "empty": mark_safe(writer.row(formset.empty_form, _("新增行"))),  # noqa: S308

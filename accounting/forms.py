@@ -130,8 +130,15 @@ class EnterpriseForm(_RecordForm):
 class FuelForm(_RecordForm):
     class Meta:
         model = FuelRecord
-        fields = ["enterprise", "month", "fuel", "use", "quantity", "ncv_gj_per_unit",
-                  "carbon_tc_per_tj"]
+        fields = [
+            "enterprise",
+            "month",
+            "fuel",
+            "use",
+            "quantity",
+            "ncv_gj_per_unit",
+            "carbon_tc_per_tj",
+        ]
 
     def _measured(self, name: str) -> Decimal | None:
         value = self.cleaned_data[name]
@@ -190,8 +197,15 @@ class ProcessForm(_RecordForm):
 
     class Meta:
         model = ProcessRecord
-        fields = ["enterprise", "month", "product_choice", "product", "tonnes",
-                  "factor_tco2_per_t", "basis"]
+        fields = [
+            "enterprise",
+            "month",
+            "product_choice",
+            "product",
+            "tonnes",
+            "factor_tco2_per_t",
+            "basis",
+        ]
         widgets = {"basis": forms.TextInput()}
         labels = {"product": _("其他产品名称")}
 
@@ -305,8 +319,7 @@ class _EnterpriseFormSet(_RowsFormSet):
         names = {
             f.cleaned_data["name"]: f
             for f in self.forms
-            if f.has_changed() and f.cleaned_data.get("name")
-            and not f.cleaned_data.get("DELETE")
+            if f.has_changed() and f.cleaned_data.get("name") and not f.cleaned_data.get("DELETE")
         }
         if not names:
             return

@@ -517,8 +517,14 @@ def case_from_data(
         "year": year,
         "factor_set": factor_set,
         "fuels": [
-            {"enterprise": e, "fuel": f, "use": u, "quantity": q, "ncv_gj_per_unit": n,
-             "carbon_tc_per_tj": c}
+            {
+                "enterprise": e,
+                "fuel": f,
+                "use": u,
+                "quantity": q,
+                "ncv_gj_per_unit": n,
+                "carbon_tc_per_tj": c,
+            }
             for e, _m, f, u, q, n, c in data.get("fuels", [])
         ],
         "electricity": [
@@ -555,9 +561,7 @@ def _case_error_place(
         item = rest.replace("[", ".").split(".")[0]
         if item == "product_energy" and "[" in rest:
             index = int(rest.split("[")[1].split("]")[0])
-            return RowError(
-                SHEETS_BY_KEY["products"].title, places["products"][index], "", message
-            )
+            return RowError(SHEETS_BY_KEY["products"].title, places["products"][index], "", message)
         return RowError(SHEETS[-1].title, None, rest, message)
     return RowError("—", None, exc.path, message)
 
@@ -632,9 +636,15 @@ def parse_upload(
         raise ImportInvalid([RowError("—", None, "", unchanged_message(sha))])
     name = upload_name(park_year_key(park_id, year), sha)
     private_storage.delete(name)  # the same file previewed again starts its hours again
-    private_storage.save(name, ContentFile(json.dumps(
-        {"filename": filename, "format": parsed.format, "data": parsed.data}, ensure_ascii=False
-    ).encode("utf-8")))
+    private_storage.save(
+        name,
+        ContentFile(
+            json.dumps(
+                {"filename": filename, "format": parsed.format, "data": parsed.data},
+                ensure_ascii=False,
+            ).encode("utf-8")
+        ),
+    )
     return parsed
 
 
@@ -673,9 +683,7 @@ def _same_value(value: Any) -> Any:
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
     tables: dict[str, Any] = {
-        s.key: sorted(
-            (tuple(_same_value(v) for v in row) for row in data.get(s.key, [])), key=repr
-        )
+        s.key: sorted((tuple(_same_value(v) for v in row) for row in data.get(s.key, [])), key=repr)
         for s in SHEETS
         if s.key != "guiding"
     }

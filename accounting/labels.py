@@ -58,9 +58,7 @@ GUIDING_LABELS = {
     "product_energy": _("产品单位能耗达到能耗限额标准二级"),
 }
 FLAG_LABELS = {
-    "threshold_provisional": _(
-        "年综合能耗低于 20 万吨标准煤：暂按 0.2 评价（门槛未公布）"
-    ),
+    "threshold_provisional": _("年综合能耗低于 20 万吨标准煤：暂按 0.2 评价（门槛未公布）"),
     "direct_green_below_50pct": _("绿电直供比例低于 50%（原则上要求）"),
     "no_energy_consumption": _("综合能源消费量为零，无法计算单位能耗碳排放"),
     "no_electricity_consumption": _("无电力消费"),

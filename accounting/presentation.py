@@ -119,7 +119,9 @@ def formset_changes(formset, fuels: dict[str, Any]) -> str:
     if not (added or changed or deleted):
         return _("已保存：没有改动。")
     text = _("已保存：新增 %(added)s 行，修改 %(changed)s 行，删除 %(deleted)s 行。") % {
-        "added": added, "changed": changed, "deleted": deleted
+        "added": added,
+        "changed": changed,
+        "deleted": deleted,
     }
     shown = "；".join(lines[:MAX_CHANGE_LINES])
     if len(lines) > MAX_CHANGE_LINES:
@@ -332,9 +334,17 @@ def result_context(
             page = Paginator(items, ENTERPRISE_ROWS).get_page(enterprise_page)
             shown = page.object_list
         rows = [(_label(by, k, fuels), numbers.tonnes(v), v) for k, v in shown]
-        tables.append({"key": by, "title": title, "rows": rows, "page": page,
-                       "links": list(page.paginator.get_elided_page_range(page.number))
-                       if page is not None and page.paginator.num_pages > 1 else []})
+        tables.append(
+            {
+                "key": by,
+                "title": title,
+                "rows": rows,
+                "page": page,
+                "links": list(page.paginator.get_elided_page_range(page.number))
+                if page is not None and page.paginator.num_pages > 1
+                else [],
+            }
+        )
         top = items[:15]
         chart[by] = {
             "labels": [str(_label(by, k, fuels)) for k, _v in top],

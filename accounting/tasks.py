@@ -6,6 +6,7 @@ The removal of import previews left unconfirmed runs here too.
 Public doors: ``request_recalculation(park_year)`` (every data change calls it),
 ``request_recalculation_for_factor_set(version)`` (a newly published set), ``sweep()``.
 """
+
 from __future__ import annotations
 
 import logging

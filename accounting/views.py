@@ -324,8 +324,11 @@ def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
             "trace": trace,
             # the run and trace page shown, kept by the links of the table by enterprise
             "enterprise_query": "&".join(
-                ([f"run={run.pk}"] if run is not None and py is not None
-                 and int_param(request.GET, "run") else [])
+                (
+                    [f"run={run.pk}"]
+                    if run is not None and py is not None and int_param(request.GET, "run")
+                    else []
+                )
                 + ([f"page={trace.number}"] if trace is not None and trace.number > 1 else [])
             ),
             **presentation.result_context(

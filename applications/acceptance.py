@@ -33,8 +33,14 @@ from .models import (
 from .self_assessment import Project, Sheet, assemble
 
 # The stages from which the programme's self-assessment and acceptance page has something to show.
-FROM_SELF_ASSESSMENT = frozenset({ProgrammeStage.SELF_ASSESSMENT, ProgrammeStage.ACCEPTANCE,
-                                  ProgrammeStage.DESIGNATED, ProgrammeStage.NOT_PASSED})
+FROM_SELF_ASSESSMENT = frozenset(
+    {
+        ProgrammeStage.SELF_ASSESSMENT,
+        ProgrammeStage.ACCEPTANCE,
+        ProgrammeStage.DESIGNATED,
+        ProgrammeStage.NOT_PASSED,
+    }
+)
 
 
 def declared_not_applicable(programme: ConstructionProgramme) -> dict[str, str]:
@@ -74,8 +80,11 @@ def below_core_message(sheet: Sheet) -> str:
     return _(
         "%(year)s 年单位能耗碳排放为 %(intensity)s，未达到核心指标要求（≤ %(threshold)s），"
         "原则上不得申请验收；如仍报请评估验收，须填写理由并记录在案。"
-    ) % {"year": sheet.year, "intensity": sheet.core.shown_intensity,
-         "threshold": sheet.core.shown_threshold}
+    ) % {
+        "year": sheet.year,
+        "intensity": sheet.core.shown_intensity,
+        "threshold": sheet.core.shown_threshold,
+    }
 
 
 def frozen(sheet: Sheet) -> dict[str, Any]:
@@ -87,22 +96,47 @@ def frozen(sheet: Sheet) -> dict[str, Any]:
 
     return {
         "year": sheet.year,
-        "core": {"energy_tce": text(core.energy_tce), "emissions_t": text(core.emissions_t),
-                 "tier": core.tier, "threshold": text(core.threshold), "passed": core.passed,
-                 "intensity": core.shown_intensity, "tier_label": core.tier_label},
-        "guiding": [{"key": g.key, "label": g.label, "required": g.required, "reason": g.reason,
-                     "value": g.value, "target": g.target, "passed": g.passed}
-                    for g in sheet.guiding],
+        "core": {
+            "energy_tce": text(core.energy_tce),
+            "emissions_t": text(core.emissions_t),
+            "tier": core.tier,
+            "threshold": text(core.threshold),
+            "passed": core.passed,
+            "intensity": core.shown_intensity,
+            "tier_label": core.tier_label,
+        },
+        "guiding": [
+            {
+                "key": g.key,
+                "label": g.label,
+                "required": g.required,
+                "reason": g.reason,
+                "value": g.value,
+                "target": g.target,
+                "passed": g.passed,
+            }
+            for g in sheet.guiding
+        ],
         "projects": [{"name": p.name, "completed": p.completed} for p in sheet.projects],
     }
 
 
-def record_self_assessment(programme: ConstructionProgramme, event: ApplicationEvent,
-                           sheet: Sheet, *, put_forward: bool,
-                           override_reason: str) -> SelfAssessment:
+def record_self_assessment(
+    programme: ConstructionProgramme,
+    event: ApplicationEvent,
+    sheet: Sheet,
+    *,
+    put_forward: bool,
+    override_reason: str,
+) -> SelfAssessment:
     return SelfAssessment.objects.create(
-        programme=programme, event=event, year=sheet.year, put_forward=put_forward,
-        core_met=sheet.core_met, override_reason=override_reason, report=event.comment,
+        programme=programme,
+        event=event,
+        year=sheet.year,
+        put_forward=put_forward,
+        core_met=sheet.core_met,
+        override_reason=override_reason,
+        report=event.comment,
         sheet=frozen(sheet),
     )
 
@@ -117,26 +151,35 @@ def designate(programme: ConstructionProgramme, event: ApplicationEvent) -> Desi
     core = (assessment.sheet if assessment else {}).get("core") or {}
     conditions = event.comment if event.action == "accept_with_conditions" else ""
     return Designation.objects.create(
-        programme=programme, event=event, year=timezone.localdate().year,
+        programme=programme,
+        event=event,
+        year=timezone.localdate().year,
         assessment_year=assessment.year if assessment else timezone.localdate().year,
-        tier=core.get("tier") or "", emissions_t=numbers.to_decimal(core.get("emissions_t")) or 0,
+        tier=core.get("tier") or "",
+        emissions_t=numbers.to_decimal(core.get("emissions_t")) or 0,
         energy_tce=numbers.to_decimal(core.get("energy_tce")) or 0,
-        threshold=numbers.to_decimal(core.get("threshold")) or 0, conditions=conditions,
+        threshold=numbers.to_decimal(core.get("threshold")) or 0,
+        conditions=conditions,
     )
 
 
 def register() -> QuerySet[Designation]:
     """Every national zero-carbon park, newest designation first (public), with the
     certificates of its decision."""
-    return (Designation.objects.select_related("programme__park__province")
-            .prefetch_related("event__letters")
-            .order_by("-year", "programme__park__province__code", "programme__park__name"))
+    return (
+        Designation.objects.select_related("programme__park__province")
+        .prefetch_related("event__letters")
+        .order_by("-year", "programme__park__province__code", "programme__park__name")
+    )
 
 
 def certificate_of(designation: Designation) -> Letter | None:
     """The certificate in force (not replaced) of a designation read through `register()`."""
-    current = [letter for letter in designation.event.letters.all()
-               if letter.kind == LetterKind.CERTIFICATE and letter.replaced_at is None]
+    current = [
+        letter
+        for letter in designation.event.letters.all()
+        if letter.kind == LetterKind.CERTIFICATE and letter.replaced_at is None
+    ]
     return current[-1] if current else None
 
 

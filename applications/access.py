@@ -4,6 +4,7 @@ They come from the permission table (applications/permissions.py); the functions
 answers into querysets and 404s for the views. Which parks a user reaches is the park kernel's
 (applications/kernel/scope.py).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -62,8 +62,9 @@ class UserAdmin(BaseUserAdmin):
     def reset_two_factor(self, request, queryset) -> None:
         for user in queryset:
             two_factor.reset(user)
-        self.message_user(request, _("已重置 %(count)d 位用户的两步验证。") % {
-            "count": len(queryset)})
+        self.message_user(
+            request, _("已重置 %(count)d 位用户的两步验证。") % {"count": len(queryset)}
+        )
 
 
 # --- Batches are configured here; applications are read-only (the workflow changes them).
@@ -77,18 +78,25 @@ class RubricFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        kept = [form for form in self.forms
-                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
         if not kept:
             return  # no criteria of its own: the batch is scored on the default rubric
         try:
-            rubric.check_criteria([
-                rubric.Criterion(f.cleaned_data["key"], f.cleaned_data["name"],
-                                 f.cleaned_data["weight"]) for f in kept])
+            rubric.check_criteria(
+                [
+                    rubric.Criterion(
+                        f.cleaned_data["key"], f.cleaned_data["name"], f.cleaned_data["weight"]
+                    )
+                    for f in kept
+                ]
+            )
         except rubric.RubricError as error:
             raise ValidationError(str(error)) from None
-        changed = any(form.has_changed() and set(form.changed_data) - {"guidance"}
-                      for form in self.forms) or bool(self.deleted_forms)
+        changed = any(
+            form.has_changed() and set(form.changed_data) - {"guidance"} for form in self.forms
+        ) or bool(self.deleted_forms)
         if changed and self.instance.pk and rubric.scored_sheets(self.instance):
             raise ValidationError(rubric.locked_message(self.instance))
 
@@ -164,8 +172,17 @@ class SubmissionAdmin(ReadOnlyAdmin):
 class PendingEffectAdmin(ReadOnlyAdmin):
     """What the outbox still owes, or gave up on (the sweep and the workers change it)."""
 
-    list_display = ["kind", "status", "attempts", "event", "letter", "created_at",
-                    "dispatched_at", "done_at", "error"]
+    list_display = [
+        "kind",
+        "status",
+        "attempts",
+        "event",
+        "letter",
+        "created_at",
+        "dispatched_at",
+        "done_at",
+        "error",
+    ]
     list_filter = ["kind", "status"]
     list_select_related = ["event", "letter"]
 

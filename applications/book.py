@@ -152,10 +152,13 @@ PROJECT_COLUMNS = (
 # is no target; one the park's accounting declares not applicable is not required (Att.3).
 _SHARE_TARGET = {"decimal_places": 2, "min_value": Decimal("0"), "max_value": Decimal("100")}
 TARGET_COLUMNS = (
-    Field("year", _("年份"), INTEGER,
-          options={"min_value": BASELINE_YEAR, "max_value": 2060}),
-    Field("intensity", _("单位能耗碳排放（tCO2/tce）"), INTENSITY,
-          options={"decimal_places": 4, "min_value": Decimal("0"), "max_value": Decimal("100")}),
+    Field("year", _("年份"), INTEGER, options={"min_value": BASELINE_YEAR, "max_value": 2060}),
+    Field(
+        "intensity",
+        _("单位能耗碳排放（tCO2/tce）"),
+        INTENSITY,
+        options={"decimal_places": 4, "min_value": Decimal("0"), "max_value": Decimal("100")},
+    ),
     Field("clean_energy", _("清洁能源消费占比（%）"), PERCENT, options=_SHARE_TARGET),
     Field("solid_waste", _("工业固废综合利用率（%）"), PERCENT, options=_SHARE_TARGET),
     Field("waste_energy", _("余热余冷余压综合利用率（%）"), PERCENT, options=_SHARE_TARGET),
@@ -271,8 +274,10 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             _("分年度指标目标"),
             TABLE,
             columns=TARGET_COLUMNS,
-            help_text=_("每年一行：单位能耗碳排放填 tCO2/tce，引导指标填百分数；"
-                        "核算中声明不适用的引导指标可留空。"),
+            help_text=_(
+                "每年一行：单位能耗碳排放填 tCO2/tce，引导指标填百分数；"
+                "核算中声明不适用的引导指标可留空。"
+            ),
         ),
         Field("roadmap", _("路线图（分阶段）"), TABLE, REQUIRED, columns=PHASE_COLUMNS),
     ),
@@ -312,7 +317,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             _("环境效益"),
             LONG_TEXT,
             REQUIRED,
-            help_text=_("建设期末每年减少的二氧化碳排放，以及大气污染物、固体废物、水资源等方面的效益，写明测算依据"),
+            help_text=_(
+                "建设期末每年减少的二氧化碳排放，以及大气污染物、固体废物、水资源等方面的效益，写明测算依据"
+            ),
         ),
         Field(
             "co2_reduction_t",

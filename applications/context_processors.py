@@ -12,8 +12,12 @@ def navigation(request: HttpRequest) -> dict:
         return {"nav_items": []}
     current = request.resolver_match.url_name if request.resolver_match else None
     items = [
-        {"key": item.key, "label": item.label, "url": reverse(item.url_name),
-         "active": item.url_name == current}
+        {
+            "key": item.key,
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "active": item.url_name == current,
+        }
         for item in items_for(user)
     ]
     return {"nav_items": items}

@@ -91,8 +91,11 @@ class Dates:
 def dates_for(batch: Batch, province_id: int | None) -> Dates:
     submission = None
     if province_id is not None:
-        submission = (ProvinceBatchQuota.objects.filter(batch=batch, province_id=province_id)
-                      .values_list("submission_deadline", flat=True).first())
+        submission = (
+            ProvinceBatchQuota.objects.filter(batch=batch, province_id=province_id)
+            .values_list("submission_deadline", flat=True)
+            .first()
+        )
     return Dates(batch, batch.deadline, submission)
 
 
@@ -119,23 +122,26 @@ def submission_refusal(application: Application, now: datetime.datetime | None =
     if not dates.passed("submission", now):
         return ""
     if dates.submission is not None:
-        return _("%(province)s规定的园区申报截止时间为%(date)s，已经截止，不能再首次提交。"
-                 "如确需延期，请联系省级发展改革委。") % {
-            "province": application.park.province, "date": label(dates.submission)}
+        return _(
+            "%(province)s规定的园区申报截止时间为%(date)s，已经截止，不能再首次提交。"
+            "如确需延期，请联系省级发展改革委。"
+        ) % {"province": application.park.province, "date": label(dates.submission)}
     return _("本批次省级推荐报送截止时间为%(date)s，已经截止，不能再首次提交。") % {
-        "date": label(dates.recommendation)}
+        "date": label(dates.recommendation)
+    }
 
 
-def recommendation_refusal(application: Application,
-                           now: datetime.datetime | None = None) -> str:
+def recommendation_refusal(application: Application, now: datetime.datetime | None = None) -> str:
     """Why the province may not recommend this park now because of NDRC's date ("" if it may)."""
     if application.ever_recommended:
         return ""  # recommended in time, returned by NDRC and resubmitted: recommended again
     batch = application.batch
     if (now or timezone.now()) <= batch.deadline:
         return ""
-    return _("国家发展改革委规定的省级推荐报送截止时间为%(date)s，已经截止，不能再推荐园区。"
-             "如确需延期，请联系系统管理员。") % {"date": label(batch.deadline)}
+    return _(
+        "国家发展改革委规定的省级推荐报送截止时间为%(date)s，已经截止，不能再推荐园区。"
+        "如确需延期，请联系系统管理员。"
+    ) % {"date": label(batch.deadline)}
 
 
 # --- Setting and extending the dates ------------------------------------------------------------
@@ -152,14 +158,16 @@ def _reason(reason: str, required: bool) -> str:
     return reason
 
 
-def set_submission_deadline(user: User, batch: Batch, province: Province,
-                            value: datetime.datetime, reason: str = "") -> DeadlineChange:
+def set_submission_deadline(
+    user: User, batch: Batch, province: Province, value: datetime.datetime, reason: str = ""
+) -> DeadlineChange:
     """The province's date for its parks. A provincial reviewer sets its own province's, in the
     future and while the current one has not passed; an administrator may extend a passed one
     (with a reason). Never after NDRC's date."""
     is_admin = permissions.may(user, "extend_deadline")
-    if not is_admin and not (permissions.may(user, "set_submission_deadline")
-                             and user.province_id == province.pk):
+    if not is_admin and not (
+        permissions.may(user, "set_submission_deadline") and user.province_id == province.pk
+    ):
         raise permissions_denied()
     now = timezone.now()
     with transaction.atomic():
@@ -172,22 +180,33 @@ def set_submission_deadline(user: User, batch: Batch, province: Province,
         if value > batch.deadline:
             raise DeadlineError(
                 _("园区申报截止时间不能晚于国家发展改革委规定的省级推荐报送截止时间（%(date)s）。")
-                % {"date": label(batch.deadline)}, "value")
+                % {"date": label(batch.deadline)},
+                "value",
+            )
         if old is not None and old < now and not is_admin:
             raise DeadlineError(
                 _("本省园区申报截止时间（%(date)s）已过，如需延长请联系系统管理员。")
-                % {"date": label(old)}, "value")
+                % {"date": label(old)},
+                "value",
+            )
         if old == value:
             raise DeadlineError(_("新截止时间与原截止时间相同。"), "value")
         quota.submission_deadline = value
         quota.save(update_fields=["submission_deadline"])
         return DeadlineChange.objects.create(
-            batch=batch, province=province, kind=DeadlineKind.SUBMISSION, old_value=old,
-            new_value=value, reason=reason, actor=user)
+            batch=batch,
+            province=province,
+            kind=DeadlineKind.SUBMISSION,
+            old_value=old,
+            new_value=value,
+            reason=reason,
+            actor=user,
+        )
 
 
-def extend_recommendation_deadline(user: User, batch: Batch, value: datetime.datetime,
-                                   reason: str) -> DeadlineChange:
+def extend_recommendation_deadline(
+    user: User, batch: Batch, value: datetime.datetime, reason: str
+) -> DeadlineChange:
     """An administrator moves NDRC's date later, with a reason."""
     if not permissions.may(user, "extend_deadline"):
         raise permissions_denied()
@@ -197,12 +216,19 @@ def extend_recommendation_deadline(user: User, batch: Batch, value: datetime.dat
         old = locked.deadline
         if value <= old:
             raise DeadlineError(
-                _("新截止时间必须晚于原截止时间（%(date)s）。") % {"date": label(old)}, "value")
+                _("新截止时间必须晚于原截止时间（%(date)s）。") % {"date": label(old)}, "value"
+            )
         Batch.objects.filter(pk=locked.pk).update(deadline=value)
         batch.deadline = value
         return DeadlineChange.objects.create(
-            batch=locked, province=None, kind=DeadlineKind.RECOMMENDATION, old_value=old,
-            new_value=value, reason=reason, actor=user)
+            batch=locked,
+            province=None,
+            kind=DeadlineKind.RECOMMENDATION,
+            old_value=old,
+            new_value=value,
+            reason=reason,
+            actor=user,
+        )
 
 
 def permissions_denied() -> PermissionDenied:
@@ -226,21 +252,31 @@ def _owed(now: datetime.datetime) -> list[tuple[Batch, int | None, str, datetime
         apps = Application.objects.filter(batch=batch)
         # Parks with a draft never submitted, under their province's date or NDRC's.
         drafts = apps.filter(status=Status.DRAFT, submission_count=0).values_list(
-            "park_id", "park__province_id")
+            "park_id", "park__province_id"
+        )
         for park_id, province_id in set(drafts):
             date = own.get((batch.pk, province_id), batch.deadline)
             if now < date <= soon:
-                kind = (DeadlineKind.SUBMISSION if (batch.pk, province_id) in own
-                        else DeadlineKind.RECOMMENDATION)
-                owed += [(batch, province_id, kind, date, person) for person in
-                         _people(Q(role=Role.APPLICANT, park_id=park_id))]
+                kind = (
+                    DeadlineKind.SUBMISSION
+                    if (batch.pk, province_id) in own
+                    else DeadlineKind.RECOMMENDATION
+                )
+                owed += [
+                    (batch, province_id, kind, date, person)
+                    for person in _people(Q(role=Role.APPLICANT, park_id=park_id))
+                ]
         # Provinces that have parks awaiting their decision and not recommended yet.
         if now < batch.deadline <= soon:
-            provinces = set(apps.filter(status=Status.SUBMITTED, ever_recommended=False)
-                            .values_list("park__province_id", flat=True))
-            owed += [(batch, person.province_id, DeadlineKind.RECOMMENDATION, batch.deadline,
-                      person) for person in
-                     _people(Q(role=Role.PROVINCIAL, province_id__in=provinces))]
+            provinces = set(
+                apps.filter(status=Status.SUBMITTED, ever_recommended=False).values_list(
+                    "park__province_id", flat=True
+                )
+            )
+            owed += [
+                (batch, person.province_id, DeadlineKind.RECOMMENDATION, batch.deadline, person)
+                for person in _people(Q(role=Role.PROVINCIAL, province_id__in=provinces))
+            ]
     return owed
 
 
@@ -252,8 +288,8 @@ def remind(now: datetime.datetime | None = None) -> list[PendingEffect]:
         try:
             with transaction.atomic():
                 reminder = DeadlineReminder.objects.create(
-                    batch=batch, province_id=province_id, kind=kind, deadline=date,
-                    recipient=person)
+                    batch=batch, province_id=province_id, kind=kind, deadline=date, recipient=person
+                )
                 effects.append(outbox.record(EffectKind.REMIND_DEADLINE, reminder=reminder))
         except IntegrityError:
             continue  # reminded already (this run or an earlier one)
@@ -282,8 +318,9 @@ class Shown:
         return label(self.submission)
 
 
-def shown(batches: Iterable[Batch], province_id: int | None,
-          now: datetime.datetime | None = None) -> list[Shown]:
+def shown(
+    batches: Iterable[Batch], province_id: int | None, now: datetime.datetime | None = None
+) -> list[Shown]:
     """The dates of these batches for a province (two queries at most)."""
     now = now or timezone.now()
     batches = list(batches)
@@ -291,8 +328,15 @@ def shown(batches: Iterable[Batch], province_id: int | None,
     rows = []
     for batch in batches:
         submission = own.get((batch.pk, province_id))
-        rows.append(Shown(batch, batch.deadline, submission, now > batch.deadline,
-                          submission is not None and now > submission))
+        rows.append(
+            Shown(
+                batch,
+                batch.deadline,
+                submission,
+                now > batch.deadline,
+                submission is not None and now > submission,
+            )
+        )
     return rows
 
 

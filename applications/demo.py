@@ -4,6 +4,7 @@ Loading adds what is missing and leaves the rest: parks and people are found by 
 keys, and one that exists keeps whatever a user changed since (names, e-mail, role, password).
 Running the set-up twice leaves one copy of everything and loses no one's edits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,21 +30,62 @@ class DemoPark:
 
 
 DEMO_PARKS = [
-    DemoPark("subei", "苏北示范零碳产业园", "32", ParkScope.WHOLE, ZoneLevel.NATIONAL_ZONE,
-             "苏北示范零碳产业园管理委员会",
-             name_en="Subei Demonstration Zero-Carbon Industrial Park"),
-    DemoPark("changzhou", "常州新能源装备产业园", "32", ParkScope.WHOLE, ZoneLevel.PROVINCIAL_ZONE,
-             "常州新能源装备产业园管理办公室", name_en="Changzhou New Energy Equipment Park"),
-    DemoPark("suzhou", "苏州工业园区零碳智造园", "32", ParkScope.WITHIN, ZoneLevel.NATIONAL_ZONE,
-             "苏州工业园区管理委员会", host_park_name="苏州工业园区",
-             name_en="Suzhou Zero-Carbon Smart Manufacturing Park"),
-    DemoPark("yanjiang", "沿江化工新材料园", "34", ParkScope.WHOLE, ZoneLevel.PROVINCIAL_ZONE,
-             "沿江化工新材料园管理委员会", name_en="Yanjiang Chemical New Materials Park"),
-    DemoPark("xibu", "西部绿色铝硅产业园", "15", ParkScope.WHOLE, ZoneLevel.NATIONAL_ZONE,
-             "西部绿色铝硅产业园管理委员会", name_en="Western Green Aluminium-Silicon Park"),
-    DemoPark("binhai", "滨海数字经济园（园中园）", "12", ParkScope.WITHIN, ZoneLevel.HIGH_TECH_PARK,
-             "天津滨海高新技术产业开发区管理委员会", host_park_name="天津滨海高新技术产业开发区",
-             name_en="Binhai Digital Economy Park"),
+    DemoPark(
+        "subei",
+        "苏北示范零碳产业园",
+        "32",
+        ParkScope.WHOLE,
+        ZoneLevel.NATIONAL_ZONE,
+        "苏北示范零碳产业园管理委员会",
+        name_en="Subei Demonstration Zero-Carbon Industrial Park",
+    ),
+    DemoPark(
+        "changzhou",
+        "常州新能源装备产业园",
+        "32",
+        ParkScope.WHOLE,
+        ZoneLevel.PROVINCIAL_ZONE,
+        "常州新能源装备产业园管理办公室",
+        name_en="Changzhou New Energy Equipment Park",
+    ),
+    DemoPark(
+        "suzhou",
+        "苏州工业园区零碳智造园",
+        "32",
+        ParkScope.WITHIN,
+        ZoneLevel.NATIONAL_ZONE,
+        "苏州工业园区管理委员会",
+        host_park_name="苏州工业园区",
+        name_en="Suzhou Zero-Carbon Smart Manufacturing Park",
+    ),
+    DemoPark(
+        "yanjiang",
+        "沿江化工新材料园",
+        "34",
+        ParkScope.WHOLE,
+        ZoneLevel.PROVINCIAL_ZONE,
+        "沿江化工新材料园管理委员会",
+        name_en="Yanjiang Chemical New Materials Park",
+    ),
+    DemoPark(
+        "xibu",
+        "西部绿色铝硅产业园",
+        "15",
+        ParkScope.WHOLE,
+        ZoneLevel.NATIONAL_ZONE,
+        "西部绿色铝硅产业园管理委员会",
+        name_en="Western Green Aluminium-Silicon Park",
+    ),
+    DemoPark(
+        "binhai",
+        "滨海数字经济园（园中园）",
+        "12",
+        ParkScope.WITHIN,
+        ZoneLevel.HIGH_TECH_PARK,
+        "天津滨海高新技术产业开发区管理委员会",
+        host_park_name="天津滨海高新技术产业开发区",
+        name_en="Binhai Digital Economy Park",
+    ),
 ]
 
 

@@ -40,13 +40,20 @@ PLAN = [
 
 def _batch(parks: dict[str, Park]) -> Batch | None:
     batch = Batch.objects.filter(name=ACCEPTANCE_BATCH).first()
-    if batch is not None or Application.objects.filter(
-            park__in=parks.values(), batch__name=ACCEPTANCE_BATCH).exists():
+    if (
+        batch is not None
+        or Application.objects.filter(
+            park__in=parks.values(), batch__name=ACCEPTANCE_BATCH
+        ).exists()
+    ):
         return batch
     now = timezone.now()
-    return Batch.objects.create(name=ACCEPTANCE_BATCH, year=2025,
-                                opens_at=now - datetime.timedelta(days=400),
-                                deadline=now + datetime.timedelta(days=1))
+    return Batch.objects.create(
+        name=ACCEPTANCE_BATCH,
+        year=2025,
+        opens_at=now - datetime.timedelta(days=400),
+        deadline=now + datetime.timedelta(days=1),
+    )
 
 
 def load_demo_acceptance(parks: dict[str, Park]) -> None:
@@ -54,8 +61,12 @@ def load_demo_acceptance(parks: dict[str, Park]) -> None:
     if batch is None:
         return
     applicants = {u.park_key: u.username for u in DEMO_USERS if u.park_key}
-    users = {u.username: u for u in User.objects.filter(
-        username__in=[*applicants.values(), *(p for *_r, p in PLAN), "ndrc_reviewer"])}
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=[*applicants.values(), *(p for *_r, p in PLAN), "ndrc_reviewer"]
+        )
+    }
     ndrc = users.get("ndrc_reviewer")
     made = False
     for key, stage, province in PLAN:
@@ -78,12 +89,18 @@ def load_demo_acceptance(parks: dict[str, Park]) -> None:
             workflow.request_self_assessment(applicant, opened, "建设任务已基本完成。")
             if stage in ("acceptance", "designated"):
                 met = acceptance.sheet_for(opened, YEAR).core_met
-                workflow.put_forward(reviewer, opened, year=YEAR, report=REPORT,
-                                     override_reason="" if met else OVERRIDE)
+                workflow.put_forward(
+                    reviewer,
+                    opened,
+                    year=YEAR,
+                    report=REPORT,
+                    override_reason="" if met else OVERRIDE,
+                )
             if stage == "designated":
                 workflow.accept(ndrc, opened, DECISION)
         made = True
     if made and batch.deadline > timezone.now():
         # The list is closed: its applications stay as they ended.
         Batch.objects.filter(pk=batch.pk).update(
-            deadline=timezone.now() - datetime.timedelta(days=1))
+            deadline=timezone.now() - datetime.timedelta(days=1)
+        )

@@ -43,7 +43,9 @@ DEMO_INTENSITY_PATH = {
     "binhai": ("0.6000", "0.1900"),
 }
 DEMO_SHARES = (  # clean energy, solid waste, waste energy, water (%), 2025 to 2028
-    ("85", "80", "50", "80"), ("88", "82", "55", "82"), ("92", "85", "58", "85"),
+    ("85", "80", "50", "80"),
+    ("88", "82", "55", "82"),
+    ("92", "85", "58", "85"),
     ("95", "88", "60", "88"),
 )
 
@@ -54,8 +56,16 @@ def _indicator_targets(park_key: str) -> list[dict[str, object]]:
     for n, year in enumerate(range(2025, 2029)):
         intensity = (first + (last - first) * n / 3).quantize(Decimal("0.0001"))
         clean, waste, energy, water = DEMO_SHARES[n]
-        rows.append({"year": year, "intensity": str(intensity), "clean_energy": clean,
-                     "solid_waste": waste, "waste_energy": energy, "water": water})
+        rows.append(
+            {
+                "year": year,
+                "intensity": str(intensity),
+                "clean_energy": clean,
+                "solid_waste": waste,
+                "waste_energy": energy,
+                "water": water,
+            }
+        )
     return rows
 
 
@@ -177,8 +187,12 @@ DEMO_POLYGONS = {  # park key → [west, south, east, north] of a rectangular de
 # (park key, batch, steps of the workflow, the province's reviewer)
 PLAN = [
     ("subei", OPEN_BATCH, ("submit", "recommend", "national"), "prov_jiangsu"),
-    ("changzhou", OPEN_BATCH, ("submit", "return", "answer", "submit", "recommend"),
-     "prov_jiangsu"),
+    (
+        "changzhou",
+        OPEN_BATCH,
+        ("submit", "return", "answer", "submit", "recommend"),
+        "prov_jiangsu",
+    ),
     ("suzhou", OPEN_BATCH, ("submit",), "prov_jiangsu"),
     ("yanjiang", OPEN_BATCH, ("submit", "return"), "prov_anhui"),
     ("xibu", OPEN_BATCH, ("submit", "recommend", "national", "approve"), "prov_neimenggu"),

@@ -27,8 +27,7 @@ from . import progress
 from .models import ConstructionProgramme, Park, ProjectStatus, User
 
 BUILDING_PARK = "xibu"
-YEAR_AFTER = {2026: YearShift(Decimal(0), Decimal(1), Decimal("0.95"), Decimal("1.03"),
-                              Decimal(1))}
+YEAR_AFTER = {2026: YearShift(Decimal(0), Decimal(1), Decimal("0.95"), Decimal("1.03"), Decimal(1))}
 PROVINCE_REVIEWER = "prov_neimenggu"
 
 
@@ -59,13 +58,24 @@ def _fill(applicant: User, report, year: int) -> None:
             commissioned_on=datetime.date(year, 12, 20) if done else None,
             note="按计划推进，已完成阶段验收。" if done else "光伏组件已安装六成，预计次年并网。",
         )
-    phases = {row.pk: (row.phase.position == 1 and year >= 2026, "")
-              for row in report.phase_rows.select_related("phase")}
-    progress.save_report(applicant, report, projects=projects, phases=phases,
-                  problems=("分布式光伏接入配电网容量受限，部分屋顶并网排队。" if year == 2025
-                            else "工业硅工序余热回收改造需停产检修，窗口期有限。"),
-                  support_needed=("请协调电网企业加快接入批复。" if year == 2025
-                                  else "请支持申报节能降碳专项资金。"))
+    phases = {
+        row.pk: (row.phase.position == 1 and year >= 2026, "")
+        for row in report.phase_rows.select_related("phase")
+    }
+    progress.save_report(
+        applicant,
+        report,
+        projects=projects,
+        phases=phases,
+        problems=(
+            "分布式光伏接入配电网容量受限，部分屋顶并网排队。"
+            if year == 2025
+            else "工业硅工序余热回收改造需停产检修，窗口期有限。"
+        ),
+        support_needed=(
+            "请协调电网企业加快接入批复。" if year == 2025 else "请支持申报节能降碳专项资金。"
+        ),
+    )
 
 
 def load_demo_progress(parks: dict[str, Park]) -> None:

@@ -6,14 +6,19 @@ Only the demo's own applications that the plan leaves with NDRC (demo_applicatio
 and only while nobody has reviewed them: one with an assignment, a score or a comment, or moved on
 to another state, is left as it is.
 """
+
 from __future__ import annotations
 
 from . import permissions, reviews
 from .demo_applications import REVIEWED
 from .models import Application, AssignmentKind, Park, Role, Status, User
 
-SCORES = {"representativeness": 85, "demonstration": 80, "reduction_potential": 88,
-          "feasibility": 76}
+SCORES = {
+    "representativeness": 85,
+    "demonstration": 80,
+    "reduction_potential": 88,
+    "feasibility": 76,
+}
 
 
 def load_demo_reviews(parks: dict[str, Park]) -> None:
@@ -41,8 +46,15 @@ def load_demo_reviews(parks: dict[str, Park]) -> None:
         reviews.assign(reviewer, application, expert, AssignmentKind.EXPERT)
         if permissions.may(reviewer, "score", application):
             reviews.save_score(reviewer, application, SCORES)
-            reviews.add_comment(reviewer, application,
-                                "绿电直供和能碳管理平台建设基础较好，请补充工业过程减排的技术路线。",
-                                "public")
-            reviews.add_comment(reviewer, application,
-                                "内部：建议与同省另一推荐园区对比产业代表性后再定。", "internal")
+            reviews.add_comment(
+                reviewer,
+                application,
+                "绿电直供和能碳管理平台建设基础较好，请补充工业过程减排的技术路线。",
+                "public",
+            )
+            reviews.add_comment(
+                reviewer,
+                application,
+                "内部：建议与同省另一推荐园区对比产业代表性后再定。",
+                "internal",
+            )

@@ -4,6 +4,7 @@ For development, the demo and tests only: a real installation puts the keys its 
 authority issued in ZCP_SIGNING_DIR. Nothing existing is overwritten: a body that already has a
 key keeps it, so running this again only adds what is missing.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,19 +27,26 @@ ISSUER_YEARS = 10
 
 
 def _name(organisation: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-        x509.NameAttribute(NameOID.COMMON_NAME, organisation),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, organisation),
+        ]
+    )
 
 
 def _usage(*, sign_documents: bool) -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=sign_documents, content_commitment=sign_documents,
-        key_encipherment=False, data_encipherment=False, key_agreement=False,
-        key_cert_sign=not sign_documents, crl_sign=not sign_documents,
-        encipher_only=False, decipher_only=False,
+        digital_signature=sign_documents,
+        content_commitment=sign_documents,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not sign_documents,
+        crl_sign=not sign_documents,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 
@@ -51,8 +59,9 @@ def _write(path: Path, data: bytes, private: bool = False) -> None:
 
 
 def _key_bytes(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _authority(folder: Path, now: datetime.datetime):
@@ -63,18 +72,21 @@ def _authority(folder: Path, now: datetime.datetime):
     if key_path.exists() or cert_path.exists():
         raise FileExistsError(
             f"{folder} holds only half of the demo authority ({CA_KEY_FILE}, {CA_FILE}): "
-            "remove the other half or put back the missing file")
+            "remove the other half or put back the missing file"
+        )
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(CA_NAME)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_usage(sign_documents=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     _write(key_path, _key_bytes(key), private=True)
@@ -82,21 +94,24 @@ def _authority(folder: Path, now: datetime.datetime):
     return key, cert, True
 
 
-def _issue(folder: Path, body: str, organisation: str, ca_key, ca_cert,
-           now: datetime.datetime) -> None:
+def _issue(
+    folder: Path, body: str, organisation: str, ca_key, ca_cert, now: datetime.datetime
+) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
-        x509.CertificateBuilder().subject_name(_name(organisation))
-        .issuer_name(ca_cert.subject).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(_name(organisation))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=365 * ISSUER_YEARS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(sign_documents=True), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                       critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     _write(folder / f"{body}.key", _key_bytes(key), private=True)
@@ -106,8 +121,10 @@ def _issue(folder: Path, body: str, organisation: str, ca_key, ca_cert,
 def issuing_bodies() -> list[tuple[str, str]]:
     """(file stem, organisation) of NDRC and every provincial DRC."""
     bodies = [(NATIONAL_BODY, NATIONAL_ISSUER)]
-    bodies += [(body_for(False, row["code"]), provincial_issuer(row["name_zh"]))
-               for row in read_provinces()]
+    bodies += [
+        (body_for(False, row["code"]), provincial_issuer(row["name_zh"]))
+        for row in read_provinces()
+    ]
     return bodies
 
 

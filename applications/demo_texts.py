@@ -18,19 +18,16 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "energy": {
             "supply": (
-                "以海上风电绿电直供和绿电交易为主，"
-                "电网购电约占5%；园区屋顶光伏年发电约12万兆瓦时。"
+                "以海上风电绿电直供和绿电交易为主，电网购电约占5%；园区屋顶光伏年发电约12万兆瓦时。"
             ),
             "consumption": (
-                "电力为主要能源；柴油用于园区公交，"
-                "天然气用于食品企业蒸汽锅炉，热力来自生物质热源。"
+                "电力为主要能源；柴油用于园区公交，天然气用于食品企业蒸汽锅炉，热力来自生物质热源。"
             ),
             "emissions": "按附件4核算，近三年随绿电直供比例提高逐年下降，电力间接排放占比最高。",
         },
         "feasibility": {
             "attainability": (
-                "海上风电和屋顶光伏支撑高比例绿电；"
-                "主要挑战是食品企业蒸汽锅炉用天然气的清洁替代。"
+                "海上风电和屋顶光伏支撑高比例绿电；主要挑战是食品企业蒸汽锅炉用天然气的清洁替代。"
             ),
         },
         "targets": {
@@ -60,8 +57,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
                 "电网购电约占2%；屋顶光伏年发电约9.5万兆瓦时。"
             ),
             "consumption": (
-                "电力为主；天然气用于涂装烘干，"
-                "柴油用于园区物流，部分热力来自生物质锅炉。"
+                "电力为主；天然气用于涂装烘干，柴油用于园区物流，部分热力来自生物质锅炉。"
             ),
             "emissions": (
                 "按附件4核算，近三年随绿电交易比例提高逐年下降；"
@@ -70,8 +66,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "feasibility": {
             "attainability": (
-                "绿电交易和分散式风电供应稳定；"
-                "主要挑战是涂装烘干用天然气和外购化石热力的替代。"
+                "绿电交易和分散式风电供应稳定；主要挑战是涂装烘干用天然气和外购化石热力的替代。"
             ),
         },
         "targets": {
@@ -87,8 +82,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
     "suzhou": {
         "basic": {
             "location": (
-                "位于苏州工业园区东部（园中园），"
-                "依托园区燃气热电联产集中供热和220千伏变电站。"
+                "位于苏州工业园区东部（园中园），依托园区燃气热电联产集中供热和220千伏变电站。"
             ),
             "layout": "“一廊两区”布局：智能制造走廊、集成电路封测区、生物医药研发区。",
             "economy": "2024年规上工业总产值约310亿元，集成电路和精密制造产值占比70%。",
@@ -111,8 +105,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "feasibility": {
             "attainability": (
-                "园区绿电交易渠道成熟；"
-                "主要挑战是集中供热的化石热力和洁净厂房用天然气。"
+                "园区绿电交易渠道成熟；主要挑战是集中供热的化石热力和洁净厂房用天然气。"
             ),
         },
         "targets": {
@@ -146,8 +139,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "feasibility": {
             "attainability": (
-                "燃煤热电联产和电网购电占比高，"
-                "达到核心指标需要热源替代和大比例绿电，难度较大。"
+                "燃煤热电联产和电网购电占比高，达到核心指标需要热源替代和大比例绿电，难度较大。"
             ),
         },
         "targets": {
@@ -173,8 +165,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "energy": {
             "supply": (
-                "风电绿电直供为主，另有绿电交易，"
-                "电网购电约占4%；园区风电年发电约50万兆瓦时。"
+                "风电绿电直供为主，另有绿电交易，电网购电约占4%；园区风电年发电约50万兆瓦时。"
             ),
             "consumption": (
                 "焦炭用作工业硅还原剂（原料），焦化公司以洗精煤加工转换为焦炭和焦炉煤气，"
@@ -190,8 +181,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "targets": {
             "targets": (
-                "2028年单位能耗碳排放降至0.15 tCO2/tce以下，"
-                "工业硅单位产品能耗达到能效标杆水平。"
+                "2028年单位能耗碳排放降至0.15 tCO2/tce以下，工业硅单位产品能耗达到能效标杆水平。"
             ),
         },
         "economics": {
@@ -219,8 +209,7 @@ DEMO_TEXTS: dict[str, dict[str, dict[str, str]]] = {  # park key → section →
         },
         "feasibility": {
             "attainability": (
-                "数据中心用电集中，绿电交易可较快提高绿电比例；"
-                "主要挑战是城市热网外购热力。"
+                "数据中心用电集中，绿电交易可较快提高绿电比例；主要挑战是城市热网外购热力。"
             ),
         },
         "targets": {

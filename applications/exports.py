@@ -4,6 +4,7 @@ Spreadsheet programs run a cell that begins with = + - @ (or a tab / carriage re
 formula; every such text cell is neutralised with a leading single quote. Numbers are written as
 numbers (XLSX) or their plain decimal text (CSV) and are not touched.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,18 +39,37 @@ def neutralise(value: Any) -> Any:
 
 
 def header() -> list[str]:
-    return [_("编号"), _("园区"), _("省份"), _("批次"), _("状态"), _("最近提交"),
-            _("能耗规模档"), _("核心指标"), _("单位能耗碳排放"), _("指派")]
+    return [
+        _("编号"),
+        _("园区"),
+        _("省份"),
+        _("批次"),
+        _("状态"),
+        _("最近提交"),
+        _("能耗规模档"),
+        _("核心指标"),
+        _("单位能耗碳排放"),
+        _("指派"),
+    ]
 
 
 def row(application: Application, assignees: bool = True) -> list[Any]:
-    submitted = (timezone.localtime(application.submitted_at).strftime("%Y-%m-%d %H:%M")
-                 if application.submitted_at else "")
+    submitted = (
+        timezone.localtime(application.submitted_at).strftime("%Y-%m-%d %H:%M")
+        if application.submitted_at
+        else ""
+    )
     core = {True: _("达标"), False: _("未达标")}.get(application.core_pass, "")
     return [
-        application.pk, application.park.name, application.park.province.name_zh,
-        application.batch.name, application.get_status_display(), submitted, application.tier,
-        core, application.intensity,
+        application.pk,
+        application.park.name,
+        application.park.province.name_zh,
+        application.batch.name,
+        application.get_status_display(),
+        submitted,
+        application.tier,
+        core,
+        application.intensity,
         _join(str(a.assignee) for a in application.assignments.all()) if assignees else "",
     ]
 
@@ -94,13 +114,34 @@ def to_xlsx(applications: Iterable[Application], assignees: bool = True) -> byte
 def score_table_rows(table: ScoreTable) -> Iterable[list[Any]]:
     """Applications × scorers' weighted totals, then count, mean, range, standard deviation,
     median and the scorers marked as outliers (D22); numbers stay numbers."""
-    yield [_("编号"), _("园区"), _("省份"), _("状态"),
-           *(neutralise(str(u)) for u in table.scorers),
-           _("评分人数"), _("平均加权总分"), _("极差"), _("标准差"), _("中位数"),
-           _("离群评分（与中位数相差超过 15 分）")]
+    yield [
+        _("编号"),
+        _("园区"),
+        _("省份"),
+        _("状态"),
+        *(neutralise(str(u)) for u in table.scorers),
+        _("评分人数"),
+        _("平均加权总分"),
+        _("极差"),
+        _("标准差"),
+        _("中位数"),
+        _("离群评分（与中位数相差超过 15 分）"),
+    ]
     for row in table.rows:
         application = row.application
-        yield [neutralise(v) for v in (
-            application.pk, application.park.name, application.park.province.name_zh,
-            application.get_status_display(), *row.cells, row.spread.count, row.spread.mean,
-            row.spread.range, row.spread.std, row.spread.median, _join(row.outlier_names))]
+        yield [
+            neutralise(v)
+            for v in (
+                application.pk,
+                application.park.name,
+                application.park.province.name_zh,
+                application.get_status_display(),
+                *row.cells,
+                row.spread.count,
+                row.spread.mean,
+                row.spread.range,
+                row.spread.std,
+                row.spread.median,
+                _join(row.outlier_names),
+            )
+        ]

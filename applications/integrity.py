@@ -5,6 +5,7 @@ hashes to its recorded SHA-256; each evidence file's content to the attachment's
 Run by `manage.py verify_records` (the restore drill, deploy/restore-drill, runs it on a
 restored copy); reads only, through the private storage (zcparks/storage.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,9 @@ from .services import snapshot_digest
 
 @dataclass
 class Report:
-    checked: dict[str, int] = field(default_factory=lambda: {
-        "letters": 0, "submissions": 0, "attachments": 0})
+    checked: dict[str, int] = field(
+        default_factory=lambda: {"letters": 0, "submissions": 0, "attachments": 0}
+    )
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -46,8 +48,9 @@ def _letters() -> Iterator[str]:
             continue
         digest, content = stored
         if digest != letter.sha256:
-            yield (f"letter {letter.reference}: SHA-256 {digest} differs from recorded "
-                   f"{letter.sha256}")
+            yield (
+                f"letter {letter.reference}: SHA-256 {digest} differs from recorded {letter.sha256}"
+            )
             continue
         seal = seals.check(content, letter.issuer)
         if not seal.valid:
@@ -58,8 +61,10 @@ def _submissions() -> Iterator[str]:
     for submission in Submission.objects.select_related("application").order_by("pk"):
         digest = snapshot_digest(submission.snapshot)
         if digest != submission.snapshot_sha256:
-            yield (f"submission {submission.number} of application {submission.application_id}: "
-                   f"snapshot SHA-256 {digest} differs from recorded {submission.snapshot_sha256}")
+            yield (
+                f"submission {submission.number} of application {submission.application_id}: "
+                f"snapshot SHA-256 {digest} differs from recorded {submission.snapshot_sha256}"
+            )
 
 
 def _attachments() -> Iterator[str]:
@@ -68,8 +73,10 @@ def _attachments() -> Iterator[str]:
         if stored is None:
             yield f"evidence {attachment.pk}: file {attachment.file.name} is missing"
         elif stored[0] != attachment.sha256:
-            yield (f"evidence {attachment.pk}: SHA-256 {stored[0]} differs from recorded "
-                   f"{attachment.sha256}")
+            yield (
+                f"evidence {attachment.pk}: SHA-256 {stored[0]} differs from recorded "
+                f"{attachment.sha256}"
+            )
 
 
 def verify() -> Report:

@@ -17,6 +17,7 @@ that record and nothing else, so renaming the park or commenting afterwards chan
 A reissue copies the record of the letter it replaces, with a new reference, date and code, the
 reason given and the letter it replaces; only the issuing side may make it (`may_reissue`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -69,8 +70,10 @@ LETTER_DIR = "letters"
 # The format of Letter.content written now (build_content); templates read every version kept.
 CONTENT_VERSION = 2  # 1: without scores, core indicator, programme, recommendations, items
 # The notice the letters rest on, and the time a park has to resubmit after a 整改意见 (D27).
-BASIS = ("《国家发展改革委 工业和信息化部 国家能源局关于开展零碳园区建设的通知》"
-         "（发改环资〔2025〕910号）")
+BASIS = (
+    "《国家发展改革委 工业和信息化部 国家能源局关于开展零碳园区建设的通知》"
+    "（发改环资〔2025〕910号）"
+)
 REVISION_DAYS = 30
 # Archives take PDF/A (WeasyPrint embeds the fonts, an sRGB output intent and XMP metadata from
 # the template's title, author, description and keywords).
@@ -134,11 +137,37 @@ def issuer_for(actor, application: Application) -> str:
 # replaces any of them.
 NATIONAL_AGENCY_CODE = "发改环资"
 PROVINCE_ABBREVIATIONS = {
-    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉",
-    "23": "黑", "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣",
-    "37": "鲁", "41": "豫", "42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼",
-    "50": "渝", "51": "川", "52": "黔", "53": "云", "54": "藏", "61": "陕", "62": "甘",
-    "63": "青", "64": "宁", "65": "新",
+    "11": "京",
+    "12": "津",
+    "13": "冀",
+    "14": "晋",
+    "15": "蒙",
+    "21": "辽",
+    "22": "吉",
+    "23": "黑",
+    "31": "沪",
+    "32": "苏",
+    "33": "浙",
+    "34": "皖",
+    "35": "闽",
+    "36": "赣",
+    "37": "鲁",
+    "41": "豫",
+    "42": "鄂",
+    "43": "湘",
+    "44": "粤",
+    "45": "桂",
+    "46": "琼",
+    "50": "渝",
+    "51": "川",
+    "52": "黔",
+    "53": "云",
+    "54": "藏",
+    "61": "陕",
+    "62": "甘",
+    "63": "青",
+    "64": "宁",
+    "65": "新",
 }
 
 
@@ -166,8 +195,9 @@ def body_of(issuer: str, application: Application) -> str:
     return seals.body_for(issuer == NATIONAL_ISSUER, application.park.province.code)
 
 
-def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = None,
-                reason: str = "") -> Letter:
+def _new_letter(
+    event: ApplicationEvent, kind: str, replaces: Letter | None = None, reason: str = ""
+) -> Letter:
     application = event.application
     now = timezone.now()
     year = timezone.localtime(now).year
@@ -177,8 +207,9 @@ def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = No
         issuer, decision = replaces.issuer, replaces.decision
     else:
         issuer = issuer_for(event.actor, application)
-        decision = _official(CERTIFICATE_DECISION if kind == LetterKind.CERTIFICATE
-                             else DECISIONS[event.action])
+        decision = _official(
+            CERTIFICATE_DECISION if kind == LetterKind.CERTIFICATE else DECISIONS[event.action]
+        )
         stated = {**build_content(event, kind, issuer), "decision": decision}
     with transaction.atomic():
         sequence, reference = allocate_reference(body_of(issuer, application), year)
@@ -187,17 +218,29 @@ def _new_letter(event: ApplicationEvent, kind: str, replaces: Letter | None = No
             **stated,
             "reference": reference,
             "issued_on": timezone.localtime(now).date().isoformat(),
-            "replaces": None if replaces is None else {
+            "replaces": None
+            if replaces is None
+            else {
                 "reference": replaces.reference,
                 "issued_on": timezone.localtime(replaces.issued_at).date().isoformat(),
                 "reason": reason,
             },
         }
         letter = Letter.objects.create(
-            application=application, event=event, kind=kind, year=year, sequence=sequence,
-            reference=reference, issuer=issuer, decision=decision, issued_at=now,
-            verification_code=code, replaces=replaces, reason=reason,
-            content=content, content_version=CONTENT_VERSION,
+            application=application,
+            event=event,
+            kind=kind,
+            year=year,
+            sequence=sequence,
+            reference=reference,
+            issuer=issuer,
+            decision=decision,
+            issued_at=now,
+            verification_code=code,
+            replaces=replaces,
+            reason=reason,
+            content=content,
+            content_version=CONTENT_VERSION,
         )
         if replaces is not None:
             Letter.objects.filter(pk=replaces.pk).update(replaced_at=now)
@@ -211,7 +254,8 @@ def issue_for_event(event: ApplicationEvent) -> Letter:
     transaction (the `issue_letter` effect of the transition table)."""
     kind = KIND_BY_ACTION[event.action]
     event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
-        pk=event.pk)
+        pk=event.pk
+    )
     return _new_letter(event, kind)
 
 
@@ -219,7 +263,8 @@ def issue_certificate(event: ApplicationEvent) -> Letter:
     """The certificate of a national zero-carbon park, with its rendering owed; call inside the
     passing decision's transaction (the `issue_certificate` effect)."""
     event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
-        pk=event.pk)
+        pk=event.pk
+    )
     return _new_letter(event, LetterKind.CERTIFICATE)
 
 
@@ -242,8 +287,10 @@ def reissue(user, letter: Letter, reason: str) -> Letter:
     stating what it stated and why it was reissued; its rendering is owed in the same
     transaction."""
     if not may_reissue(user, letter):
-        raise LetterError(str(_("只有出具单位（%(issuer)s）的评审人员可以重新出具该文书。"))
-                          % {"issuer": letter.issuer})
+        raise LetterError(
+            str(_("只有出具单位（%(issuer)s）的评审人员可以重新出具该文书。"))
+            % {"issuer": letter.issuer}
+        )
     if letter.is_replaced:
         raise LetterError(str(_("该文书已被替代，请重新出具最新版本。")))
     reason = (reason or "").strip()
@@ -254,17 +301,20 @@ def reissue(user, letter: Letter, reason: str) -> Letter:
     if len(reason) > REASON_MAX_LENGTH:
         raise LetterError(str(_("重新出具的原因不能超过 %(n)s 个字。")) % {"n": REASON_MAX_LENGTH})
     event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
-        pk=letter.event_id)
+        pk=letter.event_id
+    )
     return _new_letter(event, letter.kind, replaces=letter, reason=reason)
 
 
 def reissue_confirmation(letter: Letter) -> str:
     """What reissuing will do, said before it is done."""
-    return str(_(
-        "将重新出具%(kind)s %(reference)s：新文书内容与原文书出具时的记录相同，使用新的文号、"
-        "日期和验证码，写明所替代的文书和重新出具的原因；原文书标记为“已被替代”。"
-        "不另发通知邮件。此操作不能撤销。"
-    )) % {"kind": letter.get_kind_display(), "reference": letter.reference}
+    return str(
+        _(
+            "将重新出具%(kind)s %(reference)s：新文书内容与原文书出具时的记录相同，使用新的文号、"
+            "日期和验证码，写明所替代的文书和重新出具的原因；原文书标记为“已被替代”。"
+            "不另发通知邮件。此操作不能撤销。"
+        )
+    ) % {"kind": letter.get_kind_display(), "reference": letter.reference}
 
 
 def retry(letter: Letter) -> None:
@@ -280,8 +330,11 @@ def retry(letter: Letter) -> None:
 
 
 def latest_calculation(snapshot: dict[str, Any]) -> dict[str, Any] | None:
-    runs = [c for c in snapshot.get("calculations") or []
-            if c.get("status") == "succeeded" and c.get("result")]
+    runs = [
+        c
+        for c in snapshot.get("calculations") or []
+        if c.get("status") == "succeeded" and c.get("result")
+    ]
     return max(runs, key=lambda c: c["year"]) if runs else None
 
 
@@ -290,12 +343,16 @@ def indicator_rows(calculation: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not calculation:
         return []
     r = calculation["result"]
-    rows = [{
-        "key": "intensity", "core": True, "label": _("单位能耗碳排放（tCO2/tce）"),
-        "value": numbers.intensity(r.get("intensity")),
-        "target": f"≤ {numbers.intensity(r.get('threshold'))}",
-        "pass": r.get("core_pass"),
-    }]
+    rows = [
+        {
+            "key": "intensity",
+            "core": True,
+            "label": _("单位能耗碳排放（tCO2/tce）"),
+            "value": numbers.intensity(r.get("intensity")),
+            "target": f"≤ {numbers.intensity(r.get('threshold'))}",
+            "pass": r.get("core_pass"),
+        }
+    ]
     for name, value in (r.get("guiding") or {}).items():
         if "not_applicable" in value:
             shown, target = _("不适用"), "—"
@@ -304,19 +361,30 @@ def indicator_rows(calculation: dict[str, Any] | None) -> list[dict[str, Any]]:
         else:
             shown = numbers.share(value.get("value"))
             target = f"≥ {numbers.share(value.get('target'))}"
-        rows.append({"key": name, "core": False, "label": labels.GUIDING_LABELS.get(name, name),
-                     "value": shown, "target": target, "pass": value.get("pass")})
+        rows.append(
+            {
+                "key": name,
+                "core": False,
+                "label": labels.GUIDING_LABELS.get(name, name),
+                "value": shown,
+                "target": target,
+                "pass": value.get("pass"),
+            }
+        )
     return rows
 
 
 def eligibility_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{**row, "outcome_label": OUTCOME_LABELS.get(row.get("outcome"), row.get("outcome"))}
-            for row in snapshot.get("eligibility") or []]
+    return [
+        {**row, "outcome_label": OUTCOME_LABELS.get(row.get("outcome"), row.get("outcome"))}
+        for row in snapshot.get("eligibility") or []
+    ]
 
 
 def verification_url(letter: Letter) -> str:
     return settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(
-        "letter_verify", args=[letter.verification_code])
+        "letter_verify", args=[letter.verification_code]
+    )
 
 
 def qr_data_uri(text: str) -> str:
@@ -331,15 +399,22 @@ def _event_submission(event: ApplicationEvent):
     before it (never a later one)."""
     if event.submission_id:
         return event.submission
-    return (event.application.submissions.filter(submitted_at__lte=event.created_at)
-            .order_by("-number").first())
+    return (
+        event.application.submissions.filter(submitted_at__lte=event.created_at)
+        .order_by("-number")
+        .first()
+    )
 
 
 def _stated_comments(event: ApplicationEvent, national: bool) -> list[str]:
     """The comments visible to the park that the issuing side had made when it decided."""
-    comments = (event.application.review_comments
-                .filter(visibility=CommentVisibility.PUBLIC, created_at__lte=event.created_at)
-                .select_related("author").order_by("created_at", "pk"))
+    comments = (
+        event.application.review_comments.filter(
+            visibility=CommentVisibility.PUBLIC, created_at__lte=event.created_at
+        )
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
     return [c.text for c in comments if (c.author.role != Role.PROVINCIAL) == national]
 
 
@@ -349,10 +424,15 @@ def _stated_scores(event: ApplicationEvent, submission, national: bool) -> dict[
     (out of 100), and how many sheets."""
     if submission is None:
         return {"sheets": 0, "rows": [], "total": None}
-    sheets = [sheet for sheet in ReviewScore.objects.filter(
-        application=event.application, submission_number=submission.number,
-        updated_at__lte=event.created_at).select_related("reviewer")
-        if (sheet.reviewer.role != Role.PROVINCIAL) == national]
+    sheets = [
+        sheet
+        for sheet in ReviewScore.objects.filter(
+            application=event.application,
+            submission_number=submission.number,
+            updated_at__lte=event.created_at,
+        ).select_related("reviewer")
+        if (sheet.reviewer.role != Role.PROVINCIAL) == national
+    ]
     if not sheets:
         return {"sheets": 0, "rows": [], "total": None}
 
@@ -362,9 +442,14 @@ def _stated_scores(event: ApplicationEvent, submission, national: bool) -> dict[
 
     return {
         "sheets": len(sheets),
-        "rows": [{"label": c.name, "weight": numbers.number(c.weight, 0),
-                  "average": average([s.value_of(c.key) for s in sheets])}
-                 for c in rubric.criteria_of(event.application.batch)],
+        "rows": [
+            {
+                "label": c.name,
+                "weight": numbers.number(c.weight, 0),
+                "average": average([s.value_of(c.key) for s in sheets]),
+            }
+            for c in rubric.criteria_of(event.application.batch)
+        ],
         "total": average([s.weighted_total for s in sheets]),
     }
 
@@ -391,23 +476,33 @@ def _recommended(event: ApplicationEvent) -> list[dict[str, Any]]:
     """The parks the province had recommended in this batch when it made this recommendation,
     in the order it recommended them."""
     application = event.application
-    events = (ApplicationEvent.objects
-              .filter(action="recommend", created_at__lte=event.created_at,
-                      application__batch_id=application.batch_id,
-                      application__park__province_id=application.park.province_id)
-              .select_related("application__park").order_by("created_at", "pk"))
+    events = (
+        ApplicationEvent.objects.filter(
+            action="recommend",
+            created_at__lte=event.created_at,
+            application__batch_id=application.batch_id,
+            application__park__province_id=application.park.province_id,
+        )
+        .select_related("application__park")
+        .order_by("created_at", "pk")
+    )
     seen: list[dict[str, Any]] = []
     for recommend in events:
         if all(row["application"] != recommend.application_id for row in seen):
-            seen.append({"application": recommend.application_id,
-                         "park": recommend.application.park.name,
-                         "on": timezone.localtime(recommend.created_at).date().isoformat()})
+            seen.append(
+                {
+                    "application": recommend.application_id,
+                    "park": recommend.application.park.name,
+                    "on": timezone.localtime(recommend.created_at).date().isoformat(),
+                }
+            )
     return [{**row, "order": n} for n, row in enumerate(seen, start=1)]
 
 
 def _quota(application: Application) -> int:
     quota = ProvinceBatchQuota.objects.filter(
-        batch_id=application.batch_id, province_id=application.park.province_id).first()
+        batch_id=application.batch_id, province_id=application.park.province_id
+    ).first()
     return quota.limit if quota else RECOMMENDATIONS_PER_PROVINCE
 
 
@@ -417,7 +512,8 @@ def _items(event: ApplicationEvent) -> list[dict[str, Any]]:
     items = []
     comments = event.section_comments or {}
     for key in [k for k in SECTIONS_BY_KEY if k in comments] + [
-            k for k in comments if k not in SECTIONS_BY_KEY]:
+        k for k in comments if k not in SECTIONS_BY_KEY
+    ]:
         title = SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key
         items.append({"section": str(title), "text": comments[key]})
     if event.comment:
@@ -448,30 +544,45 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
                 "province": park.province.name_zh,
                 "province_code": park.province.code,
                 "management_body": boundary.get("management_body")
-                or application.management_body or "",
-                "area_km2": book.show(book.get("boundary", "area_km2"),
-                                      boundary.get("area_km2")).text
-                if boundary.get("area_km2") else "",
+                or application.management_body
+                or "",
+                "area_km2": book.show(
+                    book.get("boundary", "area_km2"), boundary.get("area_km2")
+                ).text
+                if boundary.get("area_km2")
+                else "",
             },
             "batch": application.batch.name,
-            "submission": None if submission is None else {
+            "submission": None
+            if submission is None
+            else {
                 "number": submission.number,
                 "submitted_on": timezone.localtime(submission.submitted_at).date().isoformat(),
                 "sha256": submission.snapshot_sha256,
             },
             "eligibility": [
-                {"title": str(row.get("title") or ""), "outcome": str(row["outcome_label"] or ""),
-                 "reason": str(row.get("reason") or "")}
+                {
+                    "title": str(row.get("title") or ""),
+                    "outcome": str(row["outcome_label"] or ""),
+                    "reason": str(row.get("reason") or ""),
+                }
                 for row in eligibility_rows(snapshot)
             ],
-            "calculation": None if calculation is None else {
+            "calculation": None
+            if calculation is None
+            else {
                 "year": calculation["year"],
                 "factor_set_code": calculation.get("factor_set_code"),
                 "factor_set_version": calculation.get("factor_set_version"),
             },
             "indicators": [
-                {"label": str(row["label"]), "core": row["core"], "value": str(row["value"]),
-                 "target": str(row["target"]), "pass": row["pass"]}
+                {
+                    "label": str(row["label"]),
+                    "core": row["core"],
+                    "value": str(row["value"]),
+                    "target": str(row["target"]),
+                    "pass": row["pass"],
+                }
                 for row in indicator_rows(calculation)
             ],
             "comment": event.comment,
@@ -492,9 +603,11 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
             "recommended": _recommended(event) if kind == LetterKind.RECOMMENDATION else [],
             "quota": _quota(application),
             "items": _items(event) if kind == LetterKind.REVISION else [],
-            "resubmit_by": (timezone.localtime(event.created_at).date()
-                            + timedelta(days=REVISION_DAYS)).isoformat()
-            if kind == LetterKind.REVISION else None,
+            "resubmit_by": (
+                timezone.localtime(event.created_at).date() + timedelta(days=REVISION_DAYS)
+            ).isoformat()
+            if kind == LetterKind.REVISION
+            else None,
         }
 
 
@@ -504,10 +617,15 @@ def record(letter: Letter) -> dict[str, Any]:
     if letter.content is not None:
         return letter.content
     content = build_content(letter.event, letter.kind, letter.issuer)
-    return {**content, "decision": letter.decision, "reference": letter.reference,
-            "issued_on": timezone.localtime(letter.issued_at).date().isoformat(),
-            "replaces": None if letter.replaces_id is None else {
-                "reference": letter.replaces.reference, "issued_on": "", "reason": letter.reason}}
+    return {
+        **content,
+        "decision": letter.decision,
+        "reference": letter.reference,
+        "issued_on": timezone.localtime(letter.issued_at).date().isoformat(),
+        "replaces": None
+        if letter.replaces_id is None
+        else {"reference": letter.replaces.reference, "issued_on": "", "reason": letter.reason},
+    }
 
 
 def letter_context(letter: Letter) -> dict[str, Any]:
@@ -515,20 +633,30 @@ def letter_context(letter: Letter) -> dict[str, Any]:
     url = verification_url(letter)
     # The acceptance letter and the certificate (TEMPLATES) also read the self-assessment and
     # register entry, and the park as it is now.
-    extra = _after_construction(letter) | {
-        "application": letter.application, "park": letter.application.park,
-        "event": letter.event,
-    } if letter.kind in TEMPLATES else {}
-    return extra | recommendation_context(letter.event) | {
-        "letter": letter,
-        "c": content,
-        "title": content["title"],
-        "issued_on": date.fromisoformat(content["issued_on"]),
-        "seal_arc": seal_arc(letter.issuer),
-        "verify_url": url,
-        "qr": qr_data_uri(url),
-        "css": _css(letter.kind in TEMPLATES) + seal_arc_css(letter.issuer),
-    }
+    extra = (
+        _after_construction(letter)
+        | {
+            "application": letter.application,
+            "park": letter.application.park,
+            "event": letter.event,
+        }
+        if letter.kind in TEMPLATES
+        else {}
+    )
+    return (
+        extra
+        | recommendation_context(letter.event)
+        | {
+            "letter": letter,
+            "c": content,
+            "title": content["title"],
+            "issued_on": date.fromisoformat(content["issued_on"]),
+            "seal_arc": seal_arc(letter.issuer),
+            "verify_url": url,
+            "qr": qr_data_uri(url),
+            "css": _css(letter.kind in TEMPLATES) + seal_arc_css(letter.issuer),
+        }
+    )
 
 
 def _after_construction(letter: Letter) -> dict[str, Any]:
@@ -539,8 +667,9 @@ def _after_construction(letter: Letter) -> dict[str, Any]:
     programme = ConstructionProgramme.objects.filter(application_id=letter.application_id).first()
     if programme is None:
         return {}
-    assessment = (SelfAssessment.objects.filter(programme=programme, put_forward=True)
-                  .order_by("-pk").first())
+    assessment = (
+        SelfAssessment.objects.filter(programme=programme, put_forward=True).order_by("-pk").first()
+    )
     designation = Designation.objects.filter(programme=programme).first()
     return {
         "programme": programme,
@@ -556,14 +685,25 @@ def recommendation_context(event: ApplicationEvent) -> dict[str, Any]:
     """The province's recommendation a 推荐函 belongs to: its departments, its parks in order,
     this park's place and, if it needed one, the province's reason (nothing for other letters
     and for recommendations recorded one by one before the province's act existed)."""
-    entry = (RecommendationEntry.objects.select_related("recommendation__province")
-             .filter(event_id=event.pk).first())
+    entry = (
+        RecommendationEntry.objects.select_related("recommendation__province")
+        .filter(event_id=event.pk)
+        .first()
+    )
     if entry is None:
         return {}
-    parks = [e.application.park.name for e in entry.recommendation.entries
-             .select_related("application__park").order_by("position")]
-    return {"recommendation": entry.recommendation, "recommendation_position": entry.position,
-            "recommendation_parks": parks, "recommendation_reason": entry.override_reason}
+    parks = [
+        e.application.park.name
+        for e in entry.recommendation.entries.select_related("application__park").order_by(
+            "position"
+        )
+    ]
+    return {
+        "recommendation": entry.recommendation,
+        "recommendation_position": entry.position,
+        "recommendation_parks": parks,
+        "recommendation_reason": entry.override_reason,
+    }
 
 
 @lru_cache(maxsize=2)
@@ -571,8 +711,7 @@ def _css(after_construction: bool = False) -> str:
     """official.css (GB/T 9704) for the letters of the review; the acceptance letter and the
     certificate keep their own letter.css."""
     name = "letter.css" if after_construction else "official.css"
-    return (Path(settings.BASE_DIR) / "templates" / "letters" / name).read_text(
-        encoding="utf-8")
+    return (Path(settings.BASE_DIR) / "templates" / "letters" / name).read_text(encoding="utf-8")
 
 
 def seal_arc(issuer: str) -> list[tuple[str, str]]:
@@ -588,8 +727,10 @@ def seal_arc(issuer: str) -> list[tuple[str, str]]:
 def seal_arc_css(issuer: str) -> str:
     """The seal characters' rotations as style rules (`.seal .arc-N`), so that the template
     carries no style attribute."""
-    return "".join(f".seal .arc-{i} {{ transform: rotate({angle}deg); }}\n"
-                   for i, (_char, angle) in enumerate(seal_arc(issuer)))
+    return "".join(
+        f".seal .arc-{i} {{ transform: rotate({angle}deg); }}\n"
+        for i, (_char, angle) in enumerate(seal_arc(issuer))
+    )
 
 
 # --- Rendering and storing ---------------------------------------------------------------------
@@ -597,8 +738,7 @@ def seal_arc_css(issuer: str) -> str:
 
 def signing_body(letter: Letter) -> str:
     """The key that seals the letter: the body named as its issuer."""
-    return seals.body_for(letter.issuer == NATIONAL_ISSUER,
-                          letter.application.park.province.code)
+    return seals.body_for(letter.issuer == NATIONAL_ISSUER, letter.application.park.province.code)
 
 
 def render_pdf(letter: Letter) -> bytes:
@@ -621,7 +761,7 @@ def _seal_box(document) -> seals.SealBox:
         if "seal" in page.anchors:
             left, top, right, bottom = page.anchors["seal"]
             return seals.SealBox(number, left, top, right, bottom, page.height)
-    raise LetterError("the letter template has no seal (id=\"seal\")")
+    raise LetterError('the letter template has no seal (id="seal")')
 
 
 def check_pdf(content: bytes) -> None:
@@ -637,14 +777,17 @@ def check_pdf(content: bytes) -> None:
 
 def letter_name(letter: Letter) -> str:
     """The letter's name in the private storage (zcparks/storage.py)."""
-    return (f"{LETTER_DIR}/{letter.year}/"
-            f"{letter.kind}-{letter.year}-{letter.sequence:04d}-{letter.verification_code}.pdf")
+    return (
+        f"{LETTER_DIR}/{letter.year}/"
+        f"{letter.kind}-{letter.year}-{letter.sequence:04d}-{letter.verification_code}.pdf"
+    )
 
 
 def generate(letter_id: int) -> Letter:
     """Render, check and store the letter; idempotent once ready (the file is never rewritten)."""
     letter = Letter.objects.select_related(
-        "application__park__province", "application__batch", "event__actor").get(pk=letter_id)
+        "application__park__province", "application__batch", "event__actor"
+    ).get(pk=letter_id)
     if letter.is_ready:
         return letter
     name = letter_name(letter)
@@ -658,7 +801,12 @@ def generate(letter_id: int) -> Letter:
         private_storage.save_once(name, pdf)  # whole or not at all; never overwritten
         digest, size = _digest(name)
     Letter.objects.filter(pk=letter.pk).update(
-        status=LetterStatus.READY, file=name, sha256=digest, size=size, error="", signer=signer,
+        status=LetterStatus.READY,
+        file=name,
+        sha256=digest,
+        size=size,
+        error="",
+        signer=signer,
     )
     letter.refresh_from_db()
     return letter

@@ -4,6 +4,7 @@ broker, and the outbox's pending effects (letter renderings, e-mails) in the dat
 The counters of requests and tasks are zcparks/metrics.py's; these are gauges read fresh at each
 scrape, so they are right whichever process answers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,9 @@ def queue_names() -> list[str]:
 def redis_queue_lengths(broker_url: str) -> dict[str, int]:
     """Messages waiting in each Celery queue on the Redis broker (taken by no worker yet)."""
     timeout = float(settings.ZCP_HEALTH_TIMEOUT_SECONDS)
-    client = redis.Redis.from_url(broker_url, socket_timeout=timeout,
-                                  socket_connect_timeout=timeout)
+    client = redis.Redis.from_url(
+        broker_url, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
     try:
         lengths: dict[str, int] = {}
         for name in queue_names():

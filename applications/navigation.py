@@ -1,5 +1,6 @@
 """The navigation each role sees: every entry shows for whoever holds its permission in the
 permission table (applications/permissions.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -35,51 +35,75 @@ def _link(name: str, pk: int) -> str:
 def _send_one(person: User, subject: str, lines: list[str]) -> int:
     if not person.email or not person.is_active:
         return 0
-    send_mass_mail([(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [person.email])],
-                   fail_silently=False)
+    send_mass_mail(
+        [(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [person.email])],
+        fail_silently=False,
+    )
     return 1
 
 
 def send_for_assignment(assignment_id: int | None) -> int:
     """Tell the expert they were assigned, with the link to declare (nothing if the assignment
     has been removed since)."""
-    assignment = (ReviewAssignment.objects.select_related("application__park__province",
-                                                          "application__batch", "assignee")
-                  .filter(pk=assignment_id).first() if assignment_id else None)
+    assignment = (
+        ReviewAssignment.objects.select_related(
+            "application__park__province", "application__batch", "assignee"
+        )
+        .filter(pk=assignment_id)
+        .first()
+        if assignment_id
+        else None
+    )
     if assignment is None:
         return 0
     park = assignment.application.park
     with translation.override(settings.LANGUAGE_CODE):
-        return _send_one(assignment.assignee, str(_("【零碳园区申报】评审指派：%(park)s") % {
-            "park": park.name}), [
-            _("您已被指派为 %(park)s（%(province)s）申报书（%(batch)s）的评审专家。") % {
-                "park": park.name, "province": park.province,
-                "batch": assignment.application.batch},
-            _("查看申报材料前，请先声明与该园区有无利益冲突：%(link)s") % {
-                "link": _link("review_detail", assignment.application_id)},
-        ])
+        return _send_one(
+            assignment.assignee,
+            str(_("【零碳园区申报】评审指派：%(park)s") % {"park": park.name}),
+            [
+                _("您已被指派为 %(park)s（%(province)s）申报书（%(batch)s）的评审专家。")
+                % {
+                    "park": park.name,
+                    "province": park.province,
+                    "batch": assignment.application.batch,
+                },
+                _("查看申报材料前，请先声明与该园区有无利益冲突：%(link)s")
+                % {"link": _link("review_detail", assignment.application_id)},
+            ],
+        )
 
 
 def send_for_conflict(conflict_id: int) -> int:
     """Tell whoever assigned the expert that the expert declared a conflict and left."""
     conflict = ConflictOfInterest.objects.select_related(
-        "application__park", "expert", "assigned_by").get(pk=conflict_id)
+        "application__park", "expert", "assigned_by"
+    ).get(pk=conflict_id)
     park = conflict.application.park
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("【零碳园区申报】专家声明利益冲突：%(park)s") % {"park": park.name}
-        return _send_one(conflict.assigned_by, str(subject), [
-            _("评审专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出对该申报书的评审。") % {
-                "expert": conflict.expert, "park": park.name},
-            _("说明：%(reason)s") % {"reason": conflict.reason},
-            _("请另行指派专家：%(link)s") % {
-                "link": _link("review_detail", conflict.application_id)},
-        ])
+        return _send_one(
+            conflict.assigned_by,
+            str(subject),
+            [
+                _("评审专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出对该申报书的评审。")
+                % {"expert": conflict.expert, "park": park.name},
+                _("说明：%(reason)s") % {"reason": conflict.reason},
+                _("请另行指派专家：%(link)s")
+                % {"link": _link("review_detail", conflict.application_id)},
+            ],
+        )
 
 
 def send_for_reminder(reminder_id: int | None) -> int:
     """Remind one person of a date that comes within the week (applications/deadlines.py)."""
-    reminder = (DeadlineReminder.objects.select_related("batch", "province", "recipient")
-                .filter(pk=reminder_id).first() if reminder_id else None)
+    reminder = (
+        DeadlineReminder.objects.select_related("batch", "province", "recipient")
+        .filter(pk=reminder_id)
+        .first()
+        if reminder_id
+        else None
+    )
     if reminder is None:
         return 0
     person = reminder.recipient
@@ -92,13 +116,23 @@ def send_for_reminder(reminder_id: int | None) -> int:
             what = _("本园区的申报书尚未提交，请在截止前完成填写并提交。")
             link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse("application_list")
         subject = _("【零碳园区申报】截止时间提醒：%(kind)s %(date)s") % {
-            "kind": DeadlineKind(reminder.kind).label, "date": date}
-        return _send_one(person, str(subject), [
-            _("%(batch)s的%(kind)s为%(date)s。") % {
-                "batch": reminder.batch, "kind": DeadlineKind(reminder.kind).label, "date": date},
-            what,
-            _("查看：%(link)s") % {"link": link},
-        ])
+            "kind": DeadlineKind(reminder.kind).label,
+            "date": date,
+        }
+        return _send_one(
+            person,
+            str(subject),
+            [
+                _("%(batch)s的%(kind)s为%(date)s。")
+                % {
+                    "batch": reminder.batch,
+                    "kind": DeadlineKind(reminder.kind).label,
+                    "date": date,
+                },
+                what,
+                _("查看：%(link)s") % {"link": link},
+            ],
+        )
 
 
 def recipients_for(event: ApplicationEvent) -> list[User]:
@@ -136,7 +170,8 @@ def _send_for_event(event_id: int) -> int:
     # After approval the acts concern the programme's stage: the act itself says what happened.
     after_approval = event.action in AFTER_APPROVAL
     link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + (
-        reverse("acceptance_detail", args=[application.programme.pk]) if after_approval
+        reverse("acceptance_detail", args=[application.programme.pk])
+        if after_approval
         else reverse("application_detail", args=[application.pk])
     )
     messages = []
@@ -157,8 +192,11 @@ def _send_for_event(event_id: int) -> int:
             filter(
                 None,
                 [
-                    (_("%(park)s 的零碳园区建设：%(state)s。") if after_approval
-                     else _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。"))
+                    (
+                        _("%(park)s 的零碳园区建设：%(state)s。")
+                        if after_approval
+                        else _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。")
+                    )
                     % {"park": application.park.name, "batch": application.batch, "state": state},
                     _("意见：%(comment)s") % {"comment": event.comment} if event.comment else "",
                     _("查看：%(link)s") % {"link": link},
@@ -174,23 +212,31 @@ def _send_for_event(event_id: int) -> int:
 def send_for_report_event(event_id: int) -> int:
     """A progress report's act: the province's reviewers are told of a submission; the park's
     people of a request, a return (with the comments) and an acceptance."""
-    event = ReportEvent.objects.select_related("report__programme__park__province").get(
-        pk=event_id)
+    event = ReportEvent.objects.select_related("report__programme__park__province").get(pk=event_id)
     report = event.report
     park = report.programme.park
     if event.action == ReportAction.SUBMIT:
-        people = User.objects.filter(role=Role.PROVINCIAL, province_id=park.province_id,
-                                     is_active=True)
+        people = User.objects.filter(
+            role=Role.PROVINCIAL, province_id=park.province_id, is_active=True
+        )
     else:
         people = User.objects.filter(role=Role.APPLICANT, park_id=park.pk, is_active=True)
     people = [p for p in people if p.email and p.pk != event.actor_id]
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("【零碳园区建设】%(park)s %(year)s 年度进展报告：%(act)s") % {
-            "park": park.name, "year": report.year, "act": event.get_action_display()}
+            "park": park.name,
+            "year": report.year,
+            "act": event.get_action_display(),
+        }
         lines = [
-            _("%(park)s 的 %(year)s 年度进展报告（%(kind)s）：%(act)s，当前状态为“%(state)s”。") % {
-                "park": park.name, "year": report.year, "kind": report.get_kind_display(),
-                "act": event.get_action_display(), "state": report.get_status_display()},
+            _("%(park)s 的 %(year)s 年度进展报告（%(kind)s）：%(act)s，当前状态为“%(state)s”。")
+            % {
+                "park": park.name,
+                "year": report.year,
+                "kind": report.get_kind_display(),
+                "act": event.get_action_display(),
+                "state": report.get_status_display(),
+            },
         ]
         if report.due_date and event.action == ReportAction.REQUEST:
             lines.append(_("报送期限：%(date)s") % {"date": report.due_date.isoformat()})

@@ -72,7 +72,11 @@ def record(
 ) -> PendingEffect:
     """Owe an effect; the caller's transaction commits it with the change it belongs to."""
     return PendingEffect.objects.create(
-        kind=kind, event=event, letter=letter, assignment=assignment, conflict=conflict,
+        kind=kind,
+        event=event,
+        letter=letter,
+        assignment=assignment,
+        conflict=conflict,
         report_event=report_event,
         reminder=reminder,
     )

@@ -89,10 +89,16 @@ _SUBJECT_STATES = {
     Subject.PROGRAMME: ALL_STAGES,
     Subject.REPORT: ALL_REPORT_STATES,
 }
-_SUBJECT_FIELD = {Subject.APPLICATION: "status", Subject.PROGRAMME: "stage",
-                  Subject.REPORT: "status"}
-_SUBJECT_PREFIX = {Subject.APPLICATION: "", Subject.PROGRAMME: "application__",
-                   Subject.REPORT: "programme__application__"}
+_SUBJECT_FIELD = {
+    Subject.APPLICATION: "status",
+    Subject.PROGRAMME: "stage",
+    Subject.REPORT: "status",
+}
+_SUBJECT_PREFIX = {
+    Subject.APPLICATION: "",
+    Subject.PROGRAMME: "application__",
+    Subject.REPORT: "programme__application__",
+}
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,13 @@ class Permission:
         return frozenset().union(*(self.states_of(rule) for rule in self.rules))
 
 
-def _p(key: str, label: Promise, *rules: Rule, on_application: bool = True,
-       subject: Subject = Subject.APPLICATION) -> Permission:
+def _p(
+    key: str,
+    label: Promise,
+    *rules: Rule,
+    on_application: bool = True,
+    subject: Subject = Subject.APPLICATION,
+) -> Permission:
     return Permission(key, label, tuple(rules), on_application, subject)
 
 
@@ -163,8 +174,9 @@ _SEE = (
 _REVIEW_MATERIAL = tuple(rule for rule in _SEE if rule.role != A)
 # Who opens the review page: the same, and an assigned expert before declaring (the page then
 # shows the park's name and the declaration, nothing else).
-_REVIEW_PAGE = tuple(Rule(E, Scope.ASSIGNED, SUBMITTED_ONCE) if rule.role == E else rule
-                     for rule in _REVIEW_MATERIAL)
+_REVIEW_PAGE = tuple(
+    Rule(E, Scope.ASSIGNED, SUBMITTED_ONCE) if rule.role == E else rule for rule in _REVIEW_MATERIAL
+)
 # The province while it decides, NDRC's reviewers and the assigned experts while NDRC reviews.
 _SCORE = (
     Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
@@ -186,109 +198,180 @@ _FOLLOW = (
     Rule(ADMIN),
 )
 
-PERMISSIONS: dict[str, Permission] = {p.key: p for p in (
-    # --- The application and its workflow (the keys of the transitions are their actions) ---
-    _p("view_application", _("查看申报书"), *_SEE),
-    _p("edit_application", _("填写和修改申报书"), Rule(A, Scope.OWN_PARK, EDITABLE_STATES)),
-    _p("submit", EventAction.SUBMIT.label, Rule(A, Scope.OWN_PARK, EDITABLE_STATES)),
-    _p("return_for_revision", EventAction.RETURN_FOR_REVISION.label,
-       Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
-       Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE)),
-    _p("recommend", EventAction.RECOMMEND.label,
-       Rule(P, Scope.OWN_PROVINCE, frozenset({Status.SUBMITTED}))),
-    _p("not_recommend", EventAction.NOT_RECOMMEND.label,
-       Rule(P, Scope.OWN_PROVINCE, frozenset({Status.SUBMITTED}))),
-    _p("start_national_review", EventAction.START_NATIONAL_REVIEW.label,
-       Rule(N, Scope.REACHED_NDRC, frozenset({Status.RECOMMENDED}))),
-    _p("approve", EventAction.APPROVE.label,
-       Rule(N, Scope.REACHED_NDRC, frozenset({Status.UNDER_NATIONAL_REVIEW}))),
-    _p("reject", EventAction.REJECT.label,
-       Rule(N, Scope.REACHED_NDRC, frozenset({Status.UNDER_NATIONAL_REVIEW}))),
-    # --- Review ---
-    _p("open_review", _("进入评审页"), *_REVIEW_PAGE),
-    _p("score", _("评分"), *_SCORE),
-    _p("comment", _("发表内部评审意见"), *_SCORE),
-    # What the park will read is said by the side that decides, not by an expert.
-    _p("comment_to_park", _("发表园区可见的评审意见"),
-       *(rule for rule in _SCORE if rule.role != E)),
-    _p("declare_conflict", _("声明有无利益冲突"), Rule(E, Scope.UNDECLARED, SUBMITTED_ONCE)),
-    _p("assign", _("指派评审人员和专家"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
-    _p("read_province_material", _("阅读省级内部意见和评分"),
-       *(rule for rule in _REVIEW_MATERIAL)),
-    _p("read_ndrc_material", _("阅读国家级内部意见、专家评分和指派"),
-       *(rule for rule in _REVIEW_MATERIAL if rule.role != P)),
-    # --- Letters, dossier and exports ---
-    _p("download_letter", _("下载正式文书"), *_SEE),
-    _p("retry_letter", _("重试生成文书"),
-       *(rule for rule in _REVIEW_MATERIAL if rule.role != E)),
-    # A letter is reissued by the side that issued it (letters.reissue_permission): NDRC's by
-    # NDRC, a provincial DRC's by that province alone, never by NDRC in the province's name.
-    _p("reissue_letter", _("重新出具文书"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
-    _p("reissue_provincial_letter", _("重新出具省级文书"),
-       Rule(P, Scope.OWN_PROVINCE, SUBMITTED_ONCE)),
-    _p("download_dossier", _("下载审计档案"), *_SEE),
-    _p("download_book", _("下载申报书（PDF）"), *_SEE),
-    _roles("export_queue", _("导出评审队列"), P, N, ADMIN),
-    # The experts' scores side by side for the decision meeting: NDRC's, rows read_ndrc_material.
-    _roles("score_table", _("专家评分汇总表"), N, ADMIN),
-    # --- Queues and the menu ---
-    _roles("workbench", _("工作台"), A, P, N, E, ADMIN),
-    _roles("start_application", _("发起申报"), A),
-    _roles("list_applications", _("申报书列表"), A, P, N, E, ADMIN),
-    _roles("queue_provincial", _("省级审核队列"), P, ADMIN),
-    _roles("queue_national", _("国家评审队列"), N, ADMIN),
-    _roles("queue_mine", _("指派给我的申报书"), N, E, ADMIN),
-    _roles("browse_parks", _("浏览园区"), P, N, ADMIN),
-    _roles("own_park", _("本园区"), A),
-    _roles("enter_energy_data", _("填报能源数据"), A),
-    _roles("manage_api_tokens", _("管理 API 令牌"), A),
-    _roles("read_api_docs", _("阅读接口文档"), A, N, ADMIN),
-    # --- After approval: the construction programme (states are its stages) ---
-    # The park, its province and NDRC follow the programme; an expert does not.
-    _programme("view_programme", _("查看建设方案"), *_FOLLOW),
-    # Self-assessment, evaluation and acceptance (notice 三(四)); the keys are the acts of
-    # workflow.PROGRAMME_TRANSITIONS. The park asks for its self-assessment while building; its
-    # province organises it (on its own once the period is over) and concludes; NDRC decides.
-    _programme("view_acceptance", _("查看自评估和评估验收"), *_FOLLOW),
-    _programme("request_self_assessment", EventAction.REQUEST_SELF_ASSESSMENT.label,
-               Rule(A, Scope.OWN_PARK, _BUILDING)),
-    _programme("open_self_assessment", EventAction.OPEN_SELF_ASSESSMENT.label,
-               Rule(P, Scope.OWN_PROVINCE, _BUILDING)),
-    _programme("put_forward", EventAction.PUT_FORWARD.label,
-               Rule(P, Scope.OWN_PROVINCE, _SELF_ASSESSMENT)),
-    _programme("self_assessment_not_met", EventAction.SELF_ASSESSMENT_NOT_MET.label,
-               Rule(P, Scope.OWN_PROVINCE, _SELF_ASSESSMENT)),
-    _programme("accept", EventAction.ACCEPT.label, Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
-    _programme("accept_with_conditions", EventAction.ACCEPT_WITH_CONDITIONS.label,
-               Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
-    _programme("not_accept", EventAction.NOT_ACCEPT.label,
-               Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
-    _roles("list_programmes", _("建设方案列表"), A, P, N, ADMIN),
-    # The park starts its yearly report while it builds; the province asks for one.
-    _programme("start_report", _("填报年度进展报告"),
-               Rule(A, Scope.OWN_PARK, frozenset({ProgrammeStage.BUILDING}))),
-    _programme("request_report", ReportAction.REQUEST.label,
-               Rule(P, Scope.OWN_PROVINCE, frozenset({ProgrammeStage.BUILDING}))),
-    # --- Progress reports (states are the report's) ---
-    # A draft is the park's own business until it is submitted.
-    _report("view_report", _("查看进展报告"), Rule(A, Scope.OWN_PARK),
-            Rule(P, Scope.OWN_PROVINCE, _REPORT_SENT), Rule(N, Scope.REACHED_NDRC, _REPORT_SENT),
-            Rule(ADMIN)),
-    _report("edit_report", _("填写进展报告"), Rule(A, Scope.OWN_PARK, REPORT_EDITABLE)),
-    _report("submit_report", ReportAction.SUBMIT.label,
-            Rule(A, Scope.OWN_PARK, REPORT_EDITABLE)),
-    _report("return_report", ReportAction.RETURN.label,
-            Rule(P, Scope.OWN_PROVINCE, frozenset({ReportStatus.SUBMITTED}))),
-    _report("accept_report", ReportAction.ACCEPT.label,
-            Rule(P, Scope.OWN_PROVINCE, frozenset({ReportStatus.SUBMITTED}))),
-    # NDRC's list of every province's reports (and the province's own).
-    _roles("list_reports", _("进展报告列表"), P, N, ADMIN),
-    # The province's recommendation of a batch, assembled and submitted as one act.
-    _roles("recommend_batch", _("编制和报送本省推荐"), P),
-    # --- Deadlines (applications/deadlines.py) ---
-    _roles("set_submission_deadline", _("设定本省园区申报截止时间"), P, ADMIN),
-    _roles("extend_deadline", _("延长截止时间"), ADMIN),
-)}
+PERMISSIONS: dict[str, Permission] = {
+    p.key: p
+    for p in (
+        # --- The application and its workflow (the keys of the transitions are their actions) ---
+        _p("view_application", _("查看申报书"), *_SEE),
+        _p("edit_application", _("填写和修改申报书"), Rule(A, Scope.OWN_PARK, EDITABLE_STATES)),
+        _p("submit", EventAction.SUBMIT.label, Rule(A, Scope.OWN_PARK, EDITABLE_STATES)),
+        _p(
+            "return_for_revision",
+            EventAction.RETURN_FOR_REVISION.label,
+            Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
+            Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE),
+        ),
+        _p(
+            "recommend",
+            EventAction.RECOMMEND.label,
+            Rule(P, Scope.OWN_PROVINCE, frozenset({Status.SUBMITTED})),
+        ),
+        _p(
+            "not_recommend",
+            EventAction.NOT_RECOMMEND.label,
+            Rule(P, Scope.OWN_PROVINCE, frozenset({Status.SUBMITTED})),
+        ),
+        _p(
+            "start_national_review",
+            EventAction.START_NATIONAL_REVIEW.label,
+            Rule(N, Scope.REACHED_NDRC, frozenset({Status.RECOMMENDED})),
+        ),
+        _p(
+            "approve",
+            EventAction.APPROVE.label,
+            Rule(N, Scope.REACHED_NDRC, frozenset({Status.UNDER_NATIONAL_REVIEW})),
+        ),
+        _p(
+            "reject",
+            EventAction.REJECT.label,
+            Rule(N, Scope.REACHED_NDRC, frozenset({Status.UNDER_NATIONAL_REVIEW})),
+        ),
+        # --- Review ---
+        _p("open_review", _("进入评审页"), *_REVIEW_PAGE),
+        _p("score", _("评分"), *_SCORE),
+        _p("comment", _("发表内部评审意见"), *_SCORE),
+        # What the park will read is said by the side that decides, not by an expert.
+        _p(
+            "comment_to_park",
+            _("发表园区可见的评审意见"),
+            *(rule for rule in _SCORE if rule.role != E),
+        ),
+        _p("declare_conflict", _("声明有无利益冲突"), Rule(E, Scope.UNDECLARED, SUBMITTED_ONCE)),
+        _p("assign", _("指派评审人员和专家"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
+        _p(
+            "read_province_material",
+            _("阅读省级内部意见和评分"),
+            *(rule for rule in _REVIEW_MATERIAL),
+        ),
+        _p(
+            "read_ndrc_material",
+            _("阅读国家级内部意见、专家评分和指派"),
+            *(rule for rule in _REVIEW_MATERIAL if rule.role != P),
+        ),
+        # --- Letters, dossier and exports ---
+        _p("download_letter", _("下载正式文书"), *_SEE),
+        _p(
+            "retry_letter",
+            _("重试生成文书"),
+            *(rule for rule in _REVIEW_MATERIAL if rule.role != E),
+        ),
+        # A letter is reissued by the side that issued it (letters.reissue_permission): NDRC's by
+        # NDRC, a provincial DRC's by that province alone, never by NDRC in the province's name.
+        _p("reissue_letter", _("重新出具文书"), Rule(N, Scope.REACHED_NDRC), Rule(ADMIN)),
+        _p(
+            "reissue_provincial_letter",
+            _("重新出具省级文书"),
+            Rule(P, Scope.OWN_PROVINCE, SUBMITTED_ONCE),
+        ),
+        _p("download_dossier", _("下载审计档案"), *_SEE),
+        _p("download_book", _("下载申报书（PDF）"), *_SEE),
+        _roles("export_queue", _("导出评审队列"), P, N, ADMIN),
+        # The experts' scores side by side for the decision meeting: NDRC's material, so its
+        # rows are those the reader may read_ndrc_material on.
+        _roles("score_table", _("专家评分汇总表"), N, ADMIN),
+        # --- Queues and the menu ---
+        _roles("workbench", _("工作台"), A, P, N, E, ADMIN),
+        _roles("start_application", _("发起申报"), A),
+        _roles("list_applications", _("申报书列表"), A, P, N, E, ADMIN),
+        _roles("queue_provincial", _("省级审核队列"), P, ADMIN),
+        _roles("queue_national", _("国家评审队列"), N, ADMIN),
+        _roles("queue_mine", _("指派给我的申报书"), N, E, ADMIN),
+        _roles("browse_parks", _("浏览园区"), P, N, ADMIN),
+        _roles("own_park", _("本园区"), A),
+        _roles("enter_energy_data", _("填报能源数据"), A),
+        _roles("manage_api_tokens", _("管理 API 令牌"), A),
+        _roles("read_api_docs", _("阅读接口文档"), A, N, ADMIN),
+        # --- After approval: the construction programme (states are its stages) ---
+        # The park, its province and NDRC follow the programme; an expert does not.
+        _programme("view_programme", _("查看建设方案"), *_FOLLOW),
+        # Self-assessment, evaluation and acceptance (notice 三(四)); the keys are the acts of
+        # workflow.PROGRAMME_TRANSITIONS. The park asks for its self-assessment while building; its
+        # province organises it (on its own once the period is over) and concludes; NDRC decides.
+        _programme("view_acceptance", _("查看自评估和评估验收"), *_FOLLOW),
+        _programme(
+            "request_self_assessment",
+            EventAction.REQUEST_SELF_ASSESSMENT.label,
+            Rule(A, Scope.OWN_PARK, _BUILDING),
+        ),
+        _programme(
+            "open_self_assessment",
+            EventAction.OPEN_SELF_ASSESSMENT.label,
+            Rule(P, Scope.OWN_PROVINCE, _BUILDING),
+        ),
+        _programme(
+            "put_forward",
+            EventAction.PUT_FORWARD.label,
+            Rule(P, Scope.OWN_PROVINCE, _SELF_ASSESSMENT),
+        ),
+        _programme(
+            "self_assessment_not_met",
+            EventAction.SELF_ASSESSMENT_NOT_MET.label,
+            Rule(P, Scope.OWN_PROVINCE, _SELF_ASSESSMENT),
+        ),
+        _programme("accept", EventAction.ACCEPT.label, Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)),
+        _programme(
+            "accept_with_conditions",
+            EventAction.ACCEPT_WITH_CONDITIONS.label,
+            Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE),
+        ),
+        _programme(
+            "not_accept", EventAction.NOT_ACCEPT.label, Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)
+        ),
+        _roles("list_programmes", _("建设方案列表"), A, P, N, ADMIN),
+        # The park starts its yearly report while it builds; the province asks for one.
+        _programme(
+            "start_report",
+            _("填报年度进展报告"),
+            Rule(A, Scope.OWN_PARK, frozenset({ProgrammeStage.BUILDING})),
+        ),
+        _programme(
+            "request_report",
+            ReportAction.REQUEST.label,
+            Rule(P, Scope.OWN_PROVINCE, frozenset({ProgrammeStage.BUILDING})),
+        ),
+        # --- Progress reports (states are the report's) ---
+        # A draft is the park's own business until it is submitted.
+        _report(
+            "view_report",
+            _("查看进展报告"),
+            Rule(A, Scope.OWN_PARK),
+            Rule(P, Scope.OWN_PROVINCE, _REPORT_SENT),
+            Rule(N, Scope.REACHED_NDRC, _REPORT_SENT),
+            Rule(ADMIN),
+        ),
+        _report("edit_report", _("填写进展报告"), Rule(A, Scope.OWN_PARK, REPORT_EDITABLE)),
+        _report(
+            "submit_report", ReportAction.SUBMIT.label, Rule(A, Scope.OWN_PARK, REPORT_EDITABLE)
+        ),
+        _report(
+            "return_report",
+            ReportAction.RETURN.label,
+            Rule(P, Scope.OWN_PROVINCE, frozenset({ReportStatus.SUBMITTED})),
+        ),
+        _report(
+            "accept_report",
+            ReportAction.ACCEPT.label,
+            Rule(P, Scope.OWN_PROVINCE, frozenset({ReportStatus.SUBMITTED})),
+        ),
+        # NDRC's list of every province's reports (and the province's own).
+        _roles("list_reports", _("进展报告列表"), P, N, ADMIN),
+        # The province's recommendation of a batch, assembled and submitted as one act.
+        _roles("recommend_batch", _("编制和报送本省推荐"), P),
+        # --- Deadlines (applications/deadlines.py) ---
+        _roles("set_submission_deadline", _("设定本省园区申报截止时间"), P, ADMIN),
+        _roles("extend_deadline", _("延长截止时间"), ADMIN),
+    )
+}
 
 
 def role_of(user: User | AnonymousUser | None) -> str | None:
@@ -308,8 +391,9 @@ def _assignment(user: User, application: Application) -> ReviewAssignment | None
     cached = getattr(application, "_prefetched_objects_cache", {}).get("assignments")
     if cached is not None:
         return next((a for a in cached if a.assignee_id == user.pk), None)
-    return ReviewAssignment.objects.filter(application_id=application.pk,
-                                           assignee_id=user.pk).first()
+    return ReviewAssignment.objects.filter(
+        application_id=application.pk, assignee_id=user.pk
+    ).first()
 
 
 def _assignments(user: User, declared: bool | None = None) -> Q:
@@ -325,8 +409,7 @@ def _in_scope(user: User, scope: Scope, application: Application) -> bool:
     if scope == Scope.OWN_PARK:
         return user.park_id is not None and user.park_id == application.park_id
     if scope == Scope.OWN_PROVINCE:
-        return (user.province_id is not None
-                and user.province_id == application.park.province_id)
+        return user.province_id is not None and user.province_id == application.park.province_id
     if scope == Scope.REACHED_NDRC:
         return application.status in REACHED_NDRC or application.ever_recommended
     if scope in (Scope.ASSIGNED, Scope.DECLARED, Scope.UNDECLARED):
@@ -385,8 +468,11 @@ def _application_and_state(key: str, subject) -> tuple[Application, str]:
     """The application whose scope applies, and the state the rules name, of a permission's
     subject (an application, or a construction programme)."""
     kind = PERMISSIONS[key].subject
-    expected = {Subject.APPLICATION: Application, Subject.PROGRAMME: ConstructionProgramme,
-                Subject.REPORT: ProgressReport}[kind]
+    expected = {
+        Subject.APPLICATION: Application,
+        Subject.PROGRAMME: ConstructionProgramme,
+        Subject.REPORT: ProgressReport,
+    }[kind]
     if not isinstance(subject, expected):
         raise TypeError(f"{key} is asked about a {kind}, not {type(subject).__name__}")
     if kind == Subject.APPLICATION:
@@ -416,15 +502,19 @@ def may(user: User | AnonymousUser | None, key: str, subject=None) -> bool:
     return verdict(user, key, subject) is Verdict.ALLOWED
 
 
-def permitted(user: User | AnonymousUser | None, key: str,
-              queryset: QuerySet | None = None) -> QuerySet:
+def permitted(
+    user: User | AnonymousUser | None, key: str, queryset: QuerySet | None = None
+) -> QuerySet:
     """The applications (of `queryset`, all by default) on which the user may do `key` now;
     for a programme permission, the construction programmes."""
     permission = PERMISSIONS[key]
     subject = permission.subject
     if queryset is None:
-        model = {Subject.APPLICATION: Application, Subject.PROGRAMME: ConstructionProgramme,
-                 Subject.REPORT: ProgressReport}[subject]
+        model = {
+            Subject.APPLICATION: Application,
+            Subject.PROGRAMME: ConstructionProgramme,
+            Subject.REPORT: ProgressReport,
+        }[subject]
         queryset = model.objects.all()
     rules = _rules(user, key)
     if not rules:
@@ -432,8 +522,11 @@ def permitted(user: User | AnonymousUser | None, key: str,
     conditions = []
     for rule in rules:
         rule_states = permission.states_of(rule)
-        states = (Q() if rule_states == permission.all_states
-                  else Q(**{f"{_SUBJECT_FIELD[subject]}__in": rule_states}))
+        states = (
+            Q()
+            if rule_states == permission.all_states
+            else Q(**{f"{_SUBJECT_FIELD[subject]}__in": rule_states})
+        )
         condition = states & scope_q(user, rule.scope, prefix=_SUBJECT_PREFIX[subject])
         if not condition:  # everywhere (an empty Q would vanish from the OR below)
             return queryset

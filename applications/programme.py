@@ -61,8 +61,11 @@ def _year(value: Any) -> int | None:
 
 
 def _latest_calculation(snapshot: dict[str, Any]) -> dict[str, Any] | None:
-    runs = [c for c in snapshot.get("calculations") or []
-            if c.get("status") == "succeeded" and c.get("result")]
+    runs = [
+        c
+        for c in snapshot.get("calculations") or []
+        if c.get("status") == "succeeded" and c.get("result")
+    ]
     return max(runs, key=lambda c: c["year"])["result"] if runs else None
 
 
@@ -109,17 +112,38 @@ def plan_targets(snapshot: dict[str, Any], years: list[int]) -> list[dict[str, A
     for year in years:
         for indicator in Indicator.values:
             if indicator in not_applicable:
-                rows.append({"year": year, "indicator": indicator, "value": None,
-                             "not_applicable": True, "reason": not_applicable[indicator],
-                             "source": TargetSource.APPLICATION})
+                rows.append(
+                    {
+                        "year": year,
+                        "indicator": indicator,
+                        "value": None,
+                        "not_applicable": True,
+                        "reason": not_applicable[indicator],
+                        "source": TargetSource.APPLICATION,
+                    }
+                )
             elif (year, indicator) in given:
-                rows.append({"year": year, "indicator": indicator,
-                             "value": given[(year, indicator)], "not_applicable": False,
-                             "reason": "", "source": TargetSource.APPLICATION})
+                rows.append(
+                    {
+                        "year": year,
+                        "indicator": indicator,
+                        "value": given[(year, indicator)],
+                        "not_applicable": False,
+                        "reason": "",
+                        "source": TargetSource.APPLICATION,
+                    }
+                )
             elif indicator in required:
-                rows.append({"year": year, "indicator": indicator, "value": required[indicator],
-                             "not_applicable": False, "reason": "",
-                             "source": TargetSource.ATT3})
+                rows.append(
+                    {
+                        "year": year,
+                        "indicator": indicator,
+                        "value": required[indicator],
+                        "not_applicable": False,
+                        "reason": "",
+                        "source": TargetSource.ATT3,
+                    }
+                )
     return rows
 
 
@@ -130,20 +154,24 @@ def _period(snapshot: dict[str, Any], application: Application) -> tuple[int, in
     return start, max(start, end)
 
 
-def open_for(application: Application, event: ApplicationEvent | None = None
-             ) -> ConstructionProgramme:
+def open_for(
+    application: Application, event: ApplicationEvent | None = None
+) -> ConstructionProgramme:
     """The application's programme, opened from its approved submission if it has none yet.
     Refused unless the application is approved."""
     with transaction.atomic():
-        locked = (Application.objects.select_for_update(of=("self",))
-                  .select_related("park", "batch").get(pk=application.pk))
+        locked = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("park", "batch")
+            .get(pk=application.pk)
+        )
         existing = ConstructionProgramme.objects.filter(application=locked).first()
         if existing is not None:
             return existing
         if locked.status != Status.APPROVED:
             raise ValueError(f"application {locked.pk} is not approved ({locked.status})")
         if event is None:
-            event = (locked.events.filter(action=EventAction.APPROVE).order_by("-pk").first())
+            event = locked.events.filter(action=EventAction.APPROVE).order_by("-pk").first()
         submission = _approved_submission(locked)
         snapshot = submission.snapshot if submission else {}
         start, end = _period(snapshot, locked)
@@ -160,22 +188,38 @@ def open_for(application: Application, event: ApplicationEvent | None = None
             ProgrammeTarget(programme=programme, **row)
             for row in plan_targets(snapshot, programme.years)
         )
-        projects = [p for p in (sections.get("key_tasks") or {}).get("projects") or []
-                    if isinstance(p, dict) and str(p.get("name") or "").strip()]
+        projects = [
+            p
+            for p in (sections.get("key_tasks") or {}).get("projects") or []
+            if isinstance(p, dict) and str(p.get("name") or "").strip()
+        ]
         KeyProject.objects.bulk_create(
             KeyProject(
-                programme=programme, position=n, name=str(p["name"])[:200],
-                owner=str(p.get("owner") or "")[:200], content=str(p.get("content") or ""),
-                investment=_decimal(p.get("investment")), period=str(p.get("period") or "")[:100],
-                plan=str(p.get("plan") or ""), significance=str(p.get("significance") or ""),
+                programme=programme,
+                position=n,
+                name=str(p["name"])[:200],
+                owner=str(p.get("owner") or "")[:200],
+                content=str(p.get("content") or ""),
+                investment=_decimal(p.get("investment")),
+                period=str(p.get("period") or "")[:100],
+                plan=str(p.get("plan") or ""),
+                significance=str(p.get("significance") or ""),
             )
             for n, p in enumerate(projects, start=1)
         )
-        phases = [p for p in (sections.get("targets") or {}).get("roadmap") or []
-                  if isinstance(p, dict) and str(p.get("name") or "").strip()]
+        phases = [
+            p
+            for p in (sections.get("targets") or {}).get("roadmap") or []
+            if isinstance(p, dict) and str(p.get("name") or "").strip()
+        ]
         RoadmapPhase.objects.bulk_create(
-            RoadmapPhase(programme=programme, position=n, name=str(p["name"])[:100],
-                         years=str(p.get("years") or "")[:50], focus=str(p.get("focus") or ""))
+            RoadmapPhase(
+                programme=programme,
+                position=n,
+                name=str(p["name"])[:100],
+                years=str(p.get("years") or "")[:50],
+                focus=str(p.get("focus") or ""),
+            )
             for n, p in enumerate(phases, start=1)
         )
     return programme
@@ -199,7 +243,8 @@ def open_missing() -> list[ConstructionProgramme]:
 
 def visible_programmes(user) -> QuerySet[ConstructionProgramme]:
     return permissions.permitted(user, "view_programme").select_related(
-        "park__province", "application__batch")
+        "park__province", "application__batch"
+    )
 
 
 def target_value_text(indicator: str, value: Decimal | None) -> str:
@@ -241,8 +286,12 @@ def target_table(programme: ConstructionProgramme) -> list[TargetRow]:
             elif target.not_applicable:
                 cells.append(TargetCell(str(_("不适用")), True, target.reason))
             else:
-                cells.append(TargetCell(target_value_text(indicator.value, target.value),
-                                        from_att3=target.source == TargetSource.ATT3))
+                cells.append(
+                    TargetCell(
+                        target_value_text(indicator.value, target.value),
+                        from_att3=target.source == TargetSource.ATT3,
+                    )
+                )
         label = str(indicator.label)
         if indicator.value == CORE_INDICATOR:
             label = f"{label}（tCO2/tce）"

@@ -74,19 +74,41 @@ class Act:
     success_text: Any
 
 
-ACTS: dict[str, Act] = {a.key: a for a in (
-    Act("submit_report", ReportAction.SUBMIT.label, ReportStatus.SUBMITTED, False,
-        _("提交后，%(year)s 年度进展报告（含当年核算结果）将送%(province)s发展改革委审核，"
-          "省级审核人员将收到通知；审核期间报告不可修改。"),
-        _("进展报告已提交%(province)s发展改革委审核，审核结果将通过邮件通知本园区。")),
-    Act("return_report", ReportAction.RETURN.label, ReportStatus.RETURNED, True,
-        _("进展报告将退回%(park)s修改，园区填报人员将收到通知和您的意见。此操作不能撤销。"),
-        _("已退回%(park)s修改，园区已收到通知；园区修改后将重新提交。")),
-    Act("accept_report", ReportAction.ACCEPT.label, ReportStatus.ACCEPTED, False,
-        _("将审核通过%(park)s的 %(year)s 年度进展报告，园区填报人员将收到通知。"
-          "审核通过后报告不可再修改，此操作不能撤销。"),
-        _("已审核通过%(park)s的进展报告，园区已收到通知。")),
-)}
+ACTS: dict[str, Act] = {
+    a.key: a
+    for a in (
+        Act(
+            "submit_report",
+            ReportAction.SUBMIT.label,
+            ReportStatus.SUBMITTED,
+            False,
+            _(
+                "提交后，%(year)s 年度进展报告（含当年核算结果）将送%(province)s发展改革委审核，"
+                "省级审核人员将收到通知；审核期间报告不可修改。"
+            ),
+            _("进展报告已提交%(province)s发展改革委审核，审核结果将通过邮件通知本园区。"),
+        ),
+        Act(
+            "return_report",
+            ReportAction.RETURN.label,
+            ReportStatus.RETURNED,
+            True,
+            _("进展报告将退回%(park)s修改，园区填报人员将收到通知和您的意见。此操作不能撤销。"),
+            _("已退回%(park)s修改，园区已收到通知；园区修改后将重新提交。"),
+        ),
+        Act(
+            "accept_report",
+            ReportAction.ACCEPT.label,
+            ReportStatus.ACCEPTED,
+            False,
+            _(
+                "将审核通过%(park)s的 %(year)s 年度进展报告，园区填报人员将收到通知。"
+                "审核通过后报告不可再修改，此操作不能撤销。"
+            ),
+            _("已审核通过%(park)s的进展报告，园区已收到通知。"),
+        ),
+    )
+}
 
 
 def _names(report: ProgressReport) -> dict[str, Any]:
@@ -103,8 +125,10 @@ def success(act: str, report: ProgressReport) -> str:
 
 
 def request_confirmation(programme: ConstructionProgramme) -> str:
-    return str(_("将要求%(park)s报送进展报告，园区填报人员将收到通知和报送期限；"
-                 "要求发出后不能撤回。") % {"park": programme.park.name})
+    return str(
+        _("将要求%(park)s报送进展报告，园区填报人员将收到通知和报送期限；要求发出后不能撤回。")
+        % {"park": programme.park.name}
+    )
 
 
 def available_acts(user, report: ProgressReport) -> list[Act]:
@@ -117,15 +141,23 @@ def _check(user, key: str, subject, state_label: str) -> None:
     if verdict is permissions.Verdict.NOT_ALLOWED:
         raise NotAllowed(str(_("您无权执行“%(action)s”。")) % {"action": label})
     if verdict is permissions.Verdict.WRONG_STATE:
-        raise WrongState(str(_("当前状态为“%(state)s”，不能执行“%(action)s”。"))
-                         % {"state": state_label, "action": label})
+        raise WrongState(
+            str(_("当前状态为“%(state)s”，不能执行“%(action)s”。"))
+            % {"state": state_label, "action": label}
+        )
 
 
-def _record(report: ProgressReport, user, action: str, from_status: str, comment: str = ""
-            ) -> ReportEvent:
-    event = ReportEvent.objects.create(report=report, actor=user, action=action,
-                                       from_status=from_status, to_status=report.status,
-                                       comment=comment)
+def _record(
+    report: ProgressReport, user, action: str, from_status: str, comment: str = ""
+) -> ReportEvent:
+    event = ReportEvent.objects.create(
+        report=report,
+        actor=user,
+        action=action,
+        from_status=from_status,
+        to_status=report.status,
+        comment=comment,
+    )
     tasks.dispatch_after_commit([outbox.record(EffectKind.NOTIFY_REPORT, report_event=event)])
     return event
 
@@ -138,29 +170,38 @@ def _clean(text: str, field: str) -> str:
 
 
 def _lock_programme(programme: ConstructionProgramme) -> ConstructionProgramme:
-    return (ConstructionProgramme.objects.select_for_update(of=("self",))
-            .select_related("application__park__province").get(pk=programme.pk))
+    return (
+        ConstructionProgramme.objects.select_for_update(of=("self",))
+        .select_related("application__park__province")
+        .get(pk=programme.pk)
+    )
 
 
 def _lock_report(report: ProgressReport) -> ProgressReport:
-    return (ProgressReport.objects.select_for_update(of=("self",))
-            .select_related("programme__application__park__province", "programme__park__province")
-            .get(pk=report.pk))
+    return (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related("programme__application__park__province", "programme__park__province")
+        .get(pk=report.pk)
+    )
 
 
 def _new_report(programme: ConstructionProgramme, year: int, **fields) -> ProgressReport:
     report = ProgressReport.objects.create(programme=programme, year=year, **fields)
-    ReportProject.objects.bulk_create(ReportProject(report=report, project=p)
-                                      for p in programme.projects.all())
-    ReportPhase.objects.bulk_create(ReportPhase(report=report, phase=p)
-                                    for p in programme.phases.all())
+    ReportProject.objects.bulk_create(
+        ReportProject(report=report, project=p) for p in programme.projects.all()
+    )
+    ReportPhase.objects.bulk_create(
+        ReportPhase(report=report, phase=p) for p in programme.phases.all()
+    )
     return report
 
 
 def _check_year(programme: ConstructionProgramme, year: int) -> None:
     if not programme.period_start <= year <= programme.period_end:
-        raise ReportError(str(_("报告年度须在建设期（%(start)s—%(end)s 年）之内。"))
-                          % {"start": programme.period_start, "end": programme.period_end})
+        raise ReportError(
+            str(_("报告年度须在建设期（%(start)s—%(end)s 年）之内。"))
+            % {"start": programme.period_start, "end": programme.period_end}
+        )
 
 
 def start(user, programme: ConstructionProgramme, year: int) -> ProgressReport:
@@ -175,8 +216,9 @@ def start(user, programme: ConstructionProgramme, year: int) -> ProgressReport:
         return _new_report(locked, year)
 
 
-def request(user, programme: ConstructionProgramme, year: int, due_date: datetime.date,
-            note: str) -> ProgressReport:
+def request(
+    user, programme: ConstructionProgramme, year: int, due_date: datetime.date, note: str
+) -> ProgressReport:
     """The province asks the park for a report on `year` by `due_date` (an ad-hoc report)."""
     note = _clean(note, str(_("报告要求")))
     with transaction.atomic():
@@ -187,8 +229,14 @@ def request(user, programme: ConstructionProgramme, year: int, due_date: datetim
             raise ReportError(str(_("请写明报告要求。")))
         if due_date < timezone.localdate():
             raise ReportError(str(_("报送期限不能早于今天。")))
-        report = _new_report(locked, year, kind=ReportKind.REQUESTED, requested_by=user,
-                             due_date=due_date, request_note=note)
+        report = _new_report(
+            locked,
+            year,
+            kind=ReportKind.REQUESTED,
+            requested_by=user,
+            due_date=due_date,
+            request_note=note,
+        )
         _record(report, user, ReportAction.REQUEST, "", note)
         return report
 
@@ -201,8 +249,15 @@ class ProjectProgress:
     note: str
 
 
-def save_report(user, report: ProgressReport, *, projects: dict[int, ProjectProgress],
-         phases: dict[int, tuple[bool, str]], problems: str, support_needed: str) -> None:
+def save_report(
+    user,
+    report: ProgressReport,
+    *,
+    projects: dict[int, ProjectProgress],
+    phases: dict[int, tuple[bool, str]],
+    problems: str,
+    support_needed: str,
+) -> None:
     """The park's content of the report (already validated by its form); keyed by the ids of
     the report's project and phase rows."""
     problems = _clean(problems, str(_("存在的问题")))
@@ -249,20 +304,41 @@ class YearCalculation:
 def year_calculation(programme: ConstructionProgramme, year: int) -> YearCalculation:
     latest = accounting.latest_result(programme.park, year)
     if latest.park_year is None:
-        return YearCalculation(None, str(_("%(year)s 年尚未填报能源数据，无法核算当年指标；"
-                                           "请先在“能源数据”中填报或导入。") % {"year": year}))
+        return YearCalculation(
+            None,
+            str(
+                _("%(year)s 年尚未填报能源数据，无法核算当年指标；请先在“能源数据”中填报或导入。")
+                % {"year": year}
+            ),
+        )
     if latest.pending:
-        return YearCalculation(None, str(_("%(year)s 年的能源数据有新的修改，核算正在排队；"
-                                           "请待核算完成后再提交。") % {"year": year}))
+        return YearCalculation(
+            None,
+            str(
+                _("%(year)s 年的能源数据有新的修改，核算正在排队；请待核算完成后再提交。")
+                % {"year": year}
+            ),
+        )
     run = latest.last_success
     if run is None:
-        return YearCalculation(None, str(_("%(year)s 年的核算尚未成功，无法给出当年指标；"
-                                           "请检查能源数据后重新核算。") % {"year": year}))
-    return YearCalculation({
-        "year": year, "run_id": run.pk, "factor_set_code": run.factor_set_code,
-        "factor_set_version": run.factor_set_version, "input_digest": run.input_digest,
-        "finished_at": run.finished_at.isoformat(), "result": run.result,
-    })
+        return YearCalculation(
+            None,
+            str(
+                _("%(year)s 年的核算尚未成功，无法给出当年指标；请检查能源数据后重新核算。")
+                % {"year": year}
+            ),
+        )
+    return YearCalculation(
+        {
+            "year": year,
+            "run_id": run.pk,
+            "factor_set_code": run.factor_set_code,
+            "factor_set_version": run.factor_set_version,
+            "input_digest": run.input_digest,
+            "finished_at": run.finished_at.isoformat(),
+            "result": run.result,
+        }
+    )
 
 
 def submission_problems(report: ProgressReport) -> list[str]:
@@ -272,27 +348,35 @@ def submission_problems(report: ProgressReport) -> list[str]:
         problems.append(found.problem)
     for row in report.project_rows.select_related("project"):
         if row.status == ProjectStatus.IN_OPERATION and row.commissioned_on is None:
-            problems.append(str(_("重点项目“%(name)s”已投运，请填写投运日期。")
-                                % {"name": row.project.name}))
+            problems.append(
+                str(_("重点项目“%(name)s”已投运，请填写投运日期。") % {"name": row.project.name})
+            )
     return problems
 
 
-def _transition(user, report: ProgressReport, key: str, comment: str = "",
-                guard: Callable[[ProgressReport], None] | None = None) -> ReportEvent:
+def _transition(
+    user,
+    report: ProgressReport,
+    key: str,
+    comment: str = "",
+    guard: Callable[[ProgressReport], None] | None = None,
+) -> ReportEvent:
     act = ACTS[key]
     comment = _clean(comment, str(_("意见")))
     with transaction.atomic():
         locked = _lock_report(report)
         _check(user, key, locked, locked.get_status_display())
         if act.comment_required and not comment:
-            raise ReportError(str(_("请填写意见（“%(action)s”必须说明理由）。"))
-                              % {"action": act.label})
+            raise ReportError(
+                str(_("请填写意见（“%(action)s”必须说明理由）。")) % {"action": act.label}
+            )
         if guard:
             guard(locked)
         from_status = locked.status
         locked.status = act.target
-        locked.save(update_fields=["status", "calculation", "submitted_at", "accepted_at",
-                                   "updated_at"])
+        locked.save(
+            update_fields=["status", "calculation", "submitted_at", "accepted_at", "updated_at"]
+        )
         event = _record(locked, user, key.removesuffix("_report"), from_status, comment)
     report.status = locked.status
     report.calculation = locked.calculation
@@ -367,8 +451,9 @@ class IndicatorRow:
     reason: str
 
 
-def indicator_rows(report: ProgressReport, calculation: dict[str, Any] | None
-                   ) -> list[IndicatorRow]:
+def indicator_rows(
+    report: ProgressReport, calculation: dict[str, Any] | None
+) -> list[IndicatorRow]:
     """The year's indicators against the programme's targets."""
     targets = {t.indicator: t for t in report.programme.targets.filter(year=report.year)}
     result = (calculation or {}).get("result")
@@ -377,19 +462,24 @@ def indicator_rows(report: ProgressReport, calculation: dict[str, Any] | None
         target = targets.get(indicator.value)
         value, declared, reason = _actual(result, indicator.value)
         not_applicable = declared or bool(target and target.not_applicable)
-        label = str(indicator.label) + ("（tCO2/tce）" if indicator.value == CORE_INDICATOR
-                                        else "")
-        rows.append(IndicatorRow(
-            indicator=indicator.value,
-            label=label,
-            target=(str(_("不适用")) if target and target.not_applicable
-                    else target_value_text(indicator.value, target.value if target else None)),
-            actual=str(_("不适用")) if declared else target_value_text(indicator.value, value),
-            reached=None if not_applicable else reached(
-                indicator.value, value, target.value if target else None),
-            not_applicable=not_applicable,
-            reason=reason or (target.reason if target else ""),
-        ))
+        label = str(indicator.label) + ("（tCO2/tce）" if indicator.value == CORE_INDICATOR else "")
+        rows.append(
+            IndicatorRow(
+                indicator=indicator.value,
+                label=label,
+                target=(
+                    str(_("不适用"))
+                    if target and target.not_applicable
+                    else target_value_text(indicator.value, target.value if target else None)
+                ),
+                actual=str(_("不适用")) if declared else target_value_text(indicator.value, value),
+                reached=None
+                if not_applicable
+                else reached(indicator.value, value, target.value if target else None),
+                not_applicable=not_applicable,
+                reason=reason or (target.reason if target else ""),
+            )
+        )
     return rows
 
 
@@ -415,8 +505,9 @@ def year_results(programme: ConstructionProgramme) -> dict[int, dict[str, Any] |
     return found
 
 
-def indicator_values(programme: ConstructionProgramme, year: int,
-                     result: dict[str, Any] | None) -> list[dict[str, Any]]:
+def indicator_values(
+    programme: ConstructionProgramme, year: int, result: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """One year's indicators against its targets, as plain values (the API): decimal strings,
     intensity in tCO2/tce, shares as fractions."""
     targets = {t.indicator: t for t in programme.targets.all() if t.year == year}
@@ -426,13 +517,15 @@ def indicator_values(programme: ConstructionProgramme, year: int,
         value, declared, _reason = _actual(result, indicator)
         goal = None if target is None or target.not_applicable else target.value
         not_applicable = declared or bool(target and target.not_applicable)
-        rows.append({
-            "indicator": indicator,
-            "target": None if goal is None else str(goal.normalize()),
-            "actual": None if value is None else str(value),
-            "reached": None if not_applicable else reached(indicator, value, goal),
-            "not_applicable": not_applicable,
-        })
+        rows.append(
+            {
+                "indicator": indicator,
+                "target": None if goal is None else str(goal.normalize()),
+                "actual": None if value is None else str(value),
+                "reached": None if not_applicable else reached(indicator, value, goal),
+                "not_applicable": not_applicable,
+            }
+        )
     return rows
 
 
@@ -458,16 +551,20 @@ def trend(programme: ConstructionProgramme, up_to: int | None = None) -> list[Tr
         if not any(actual) and not any(target):
             continue
         core = indicator.value == CORE_INDICATOR
-        series.append(TrendSeries(
-            indicator=indicator.value, label=str(indicator.label),
-            unit="tCO2/tce" if core else "%", years=years, actual=actual, target=target,
-            actual_text=[numbers.intensity(v) if core else numbers.percent(v) for v in actual],
-            target_text=[numbers.intensity(v) if core else numbers.percent(v) for v in target],
-        ))
+        series.append(
+            TrendSeries(
+                indicator=indicator.value,
+                label=str(indicator.label),
+                unit="tCO2/tce" if core else "%",
+                years=years,
+                actual=actual,
+                target=target,
+                actual_text=[numbers.intensity(v) if core else numbers.percent(v) for v in actual],
+                target_text=[numbers.intensity(v) if core else numbers.percent(v) for v in target],
+            )
+        )
     return series
 
 
 def visible_reports(user):
-    return permissions.permitted(user, "view_report").select_related(
-        "programme__park__province")
-
+    return permissions.permitted(user, "view_report").select_related("programme__park__province")

@@ -4,6 +4,7 @@
 and orders them from the query string. Tier and core pass are columns of the application (copied
 from the submission snapshot at submission), so no filter reads JSON.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -64,15 +65,25 @@ class QueueFilters:
             q=text_param(params, "q", max_length=100),
             sort=choice_param(params, "sort", SORTS, default=DEFAULT_SORT),
         )
-        found.active = {k: v for k, v in (
-            ("province", found.province), ("batch", found.batch), ("status", found.status),
-            ("tier", found.tier), ("core", found.core), ("assignee", found.assignee),
-            ("q", found.q)) if v not in ("", None)}
+        found.active = {
+            k: v
+            for k, v in (
+                ("province", found.province),
+                ("batch", found.batch),
+                ("status", found.status),
+                ("tier", found.tier),
+                ("core", found.core),
+                ("assignee", found.assignee),
+                ("q", found.q),
+            )
+            if v not in ("", None)
+        }
         return found
 
 
-def filtered(queryset: QuerySet[Application], filters: QueueFilters,
-             with_status: bool = True) -> QuerySet[Application]:
+def filtered(
+    queryset: QuerySet[Application], filters: QueueFilters, with_status: bool = True
+) -> QuerySet[Application]:
     if filters.province:
         queryset = queryset.filter(park__province__code=filters.province)
     if filters.batch:
@@ -124,7 +135,9 @@ def status_counts(user: User, queue: str, filters: QueueFilters) -> list[tuple[s
     """(status, label, count) of the queue under every filter but the status, in one query."""
     rows = (
         filtered(access.review_queue(user, queue), _own(user, filters), with_status=False)
-        .order_by().values("status").annotate(n=Count("pk"))
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
     )
     counts = {row["status"]: row["n"] for row in rows}
     return [(value, label, counts[value]) for value, label in Status.choices if value in counts]
@@ -140,9 +153,10 @@ def filter_choices(user: User, queue: str) -> dict[str, Any]:
         "batches": list(Batch.objects.order_by("-year", "name")),
         "assignees": list(
             User.objects.filter(review_assignments__isnull=False).distinct().order_by("username")
-        ) if _sees_assignments(user) else [],
+        )
+        if _sees_assignments(user)
+        else [],
         "statuses": Status.choices,
         "tiers": list(TIERS.items()),
         "sorts": SORTS,
     }
-

@@ -82,28 +82,52 @@ def for_user(user: User, batch: Batch) -> ProvincialRecommendation:
     if not may_assemble(user):
         raise PermissionDenied(_("只有省级审核人员可以编制本省推荐。"))
     recommendation, _created = ProvincialRecommendation.objects.get_or_create(
-        batch=batch, province_id=user.province_id)
+        batch=batch, province_id=user.province_id
+    )
     return recommendation
 
 
 def quota(batch_id: int, province_id: int, exclude: list[int] | None = None) -> Quota:
-    limit = (ProvinceBatchQuota.objects.filter(batch_id=batch_id, province_id=province_id)
-             .values_list("limit", flat=True).first() or RECOMMENDATIONS_PER_PROVINCE)
-    taken = Application.objects.filter(
-        batch_id=batch_id, park__province_id=province_id, status__in=COUNTS_AGAINST_QUOTA,
-    ).exclude(pk__in=exclude or []).count()
+    limit = (
+        ProvinceBatchQuota.objects.filter(batch_id=batch_id, province_id=province_id)
+        .values_list("limit", flat=True)
+        .first()
+        or RECOMMENDATIONS_PER_PROVINCE
+    )
+    taken = (
+        Application.objects.filter(
+            batch_id=batch_id,
+            park__province_id=province_id,
+            status__in=COUNTS_AGAINST_QUOTA,
+        )
+        .exclude(pk__in=exclude or [])
+        .count()
+    )
     return Quota(limit, taken)
 
 
 def quotas(batch_ids: list[int], province_id: int) -> dict[int, Quota]:
     """`quota` of several batches of one province, in two queries."""
-    limits = dict(ProvinceBatchQuota.objects.filter(batch_id__in=batch_ids, province_id=province_id)
-                  .values_list("batch_id", "limit"))
-    taken = dict(Application.objects.filter(
-        batch_id__in=batch_ids, park__province_id=province_id, status__in=COUNTS_AGAINST_QUOTA,
-    ).order_by().values("batch_id").annotate(n=Count("pk")).values_list("batch_id", "n"))
-    return {pk: Quota(limits.get(pk) or RECOMMENDATIONS_PER_PROVINCE, taken.get(pk, 0))
-            for pk in batch_ids}
+    limits = dict(
+        ProvinceBatchQuota.objects.filter(
+            batch_id__in=batch_ids, province_id=province_id
+        ).values_list("batch_id", "limit")
+    )
+    taken = dict(
+        Application.objects.filter(
+            batch_id__in=batch_ids,
+            park__province_id=province_id,
+            status__in=COUNTS_AGAINST_QUOTA,
+        )
+        .order_by()
+        .values("batch_id")
+        .annotate(n=Count("pk"))
+        .values_list("batch_id", "n")
+    )
+    return {
+        pk: Quota(limits.get(pk) or RECOMMENDATIONS_PER_PROVINCE, taken.get(pk, 0))
+        for pk in batch_ids
+    }
 
 
 def concerns(application: Application) -> list[str]:
@@ -112,8 +136,8 @@ def concerns(application: Application) -> list[str]:
     submission = application.submissions.order_by("-number").first()
     snapshot = submission.snapshot if submission else {}
     found = [
-        _("基本条件“%(title)s”：%(outcome)s") % {
-            "title": row.get("title"), "outcome": OUTCOME_LABELS.get(row.get("outcome"), "")}
+        _("基本条件“%(title)s”：%(outcome)s")
+        % {"title": row.get("title"), "outcome": OUTCOME_LABELS.get(row.get("outcome"), "")}
         for row in snapshot.get("eligibility") or []
         if row.get("outcome") != Outcome.PASS
     ]
@@ -127,13 +151,18 @@ def concerns(application: Application) -> list[str]:
 def candidates(recommendation: ProvincialRecommendation) -> list[Candidate]:
     """The parks of the province awaiting it in this batch (and those already entered)."""
     entries = {e.application_id: e for e in recommendation.entries.all()}
-    applications = (Application.objects
-                    .filter(batch_id=recommendation.batch_id,
-                            park__province_id=recommendation.province_id)
-                    .filter(status=Status.SUBMITTED) if not recommendation.is_submitted
-                    else Application.objects.filter(pk__in=list(entries)))
-    applications = (applications.select_related("park__province", "batch")
-                    .defer("data", "boundary_geojson").order_by("park__name"))
+    applications = (
+        Application.objects.filter(
+            batch_id=recommendation.batch_id, park__province_id=recommendation.province_id
+        ).filter(status=Status.SUBMITTED)
+        if not recommendation.is_submitted
+        else Application.objects.filter(pk__in=list(entries))
+    )
+    applications = (
+        applications.select_related("park__province", "batch")
+        .defer("data", "boundary_geojson")
+        .order_by("park__name")
+    )
     rows = [Candidate(a, concerns(a), entries.get(a.pk)) for a in applications]
     rows.sort(key=lambda c: (c.entry is None, c.entry.position if c.entry else 0))
     return rows
@@ -142,11 +171,18 @@ def candidates(recommendation: ProvincialRecommendation) -> list[Candidate]:
 def plans(application_ids: list[int]) -> dict[int, list]:
     """The construction plans: each park's plan attachments (the application's attachments
     other than the data evidence), by application id."""
-    evidence = {AttachmentSection.DATA_STATISTICS, AttachmentSection.DATA_ACCOUNTING,
-                AttachmentSection.DATA_METERING, AttachmentSection.DATA_MONITORING}
+    evidence = {
+        AttachmentSection.DATA_STATISTICS,
+        AttachmentSection.DATA_ACCOUNTING,
+        AttachmentSection.DATA_METERING,
+        AttachmentSection.DATA_MONITORING,
+    }
     found: dict[int, list] = {}
-    for attachment in (Attachment.objects.filter(application_id__in=application_ids)
-                       .exclude(section__in=evidence).order_by("pk")):
+    for attachment in (
+        Attachment.objects.filter(application_id__in=application_ids)
+        .exclude(section__in=evidence)
+        .order_by("pk")
+    ):
         found.setdefault(attachment.application_id, []).append(attachment)
     return found
 
@@ -157,12 +193,19 @@ def _text(value: str, name: str, limit: int, label: str) -> str:
         raise RecommendationError(_("%(label)s中含有无效字符（NUL）。") % {"label": label}, name)
     if len(value) > limit:
         raise RecommendationError(
-            _("%(label)s不能超过 %(n)s 个字。") % {"label": label, "n": limit}, name)
+            _("%(label)s不能超过 %(n)s 个字。") % {"label": label, "n": limit}, name
+        )
     return value
 
 
-def save_draft(user: User, recommendation: ProvincialRecommendation, *, opinion: str,
-               departments: str, chosen: list[tuple[int, str]]) -> ProvincialRecommendation:
+def save_draft(
+    user: User,
+    recommendation: ProvincialRecommendation,
+    *,
+    opinion: str,
+    departments: str,
+    chosen: list[tuple[int, str]],
+) -> ProvincialRecommendation:
     """Write the draft: `chosen` is [(application id, reason)] in the province's order."""
     if not may_assemble(user) or user.province_id != recommendation.province_id:
         raise PermissionDenied(_("只有本省的省级审核人员可以编制本省推荐。"))
@@ -175,23 +218,38 @@ def save_draft(user: User, recommendation: ProvincialRecommendation, *, opinion:
         locked = ProvincialRecommendation.objects.select_for_update().get(pk=recommendation.pk)
         if locked.is_submitted:
             raise RecommendationFrozen
-        allowed = set(permissions.permitted(user, "recommend").filter(
-            pk__in=ids, batch_id=locked.batch_id, park__province_id=locked.province_id,
-        ).values_list("pk", flat=True))
+        allowed = set(
+            permissions.permitted(user, "recommend")
+            .filter(
+                pk__in=ids,
+                batch_id=locked.batch_id,
+                park__province_id=locked.province_id,
+            )
+            .values_list("pk", flat=True)
+        )
         if set(ids) - allowed:
-            raise RecommendationError(_("所选园区不在本省待推荐的申报书中，请刷新后重选。"),
-                                      "applications")
+            raise RecommendationError(
+                _("所选园区不在本省待推荐的申报书中，请刷新后重选。"), "applications"
+            )
         left = quota(locked.batch_id, locked.province_id, exclude=ids).left
         if len(ids) > left:
             raise RecommendationError(
                 _("本省本批次还可推荐 %(left)s 个园区，不能选择 %(n)s 个。")
-                % {"left": left, "n": len(ids)}, "applications")
+                % {"left": left, "n": len(ids)},
+                "applications",
+            )
         RecommendationEntry.objects.filter(recommendation=locked).delete()
-        RecommendationEntry.objects.bulk_create([
-            RecommendationEntry(recommendation=locked, application_id=pk, position=n,
-                                override_reason=_text(reason, "reason", MAX_TEXT, _("推荐理由")))
-            for n, (pk, reason) in enumerate(chosen, start=1)
-        ])
+        RecommendationEntry.objects.bulk_create(
+            [
+                RecommendationEntry(
+                    recommendation=locked,
+                    application_id=pk,
+                    position=n,
+                    override_reason=_text(reason, "reason", MAX_TEXT, _("推荐理由")),
+                )
+                for n, (pk, reason) in enumerate(chosen, start=1)
+            ]
+        )
         locked.opinion = opinion
         locked.departments = departments
         locked.save(update_fields=["opinion", "departments", "updated_at"])

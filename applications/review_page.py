@@ -68,15 +68,19 @@ def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any
     return blocks
 
 
-def score_summaries(application: Application, scores: list,
-                    criteria: list[rubric.Criterion]) -> list[tuple[str, reviews.ScoreSummary]]:
+def score_summaries(
+    application: Application, scores: list, criteria: list[rubric.Criterion]
+) -> list[tuple[str, reviews.ScoreSummary]]:
     """One summary per side whose sheets this reader may see: the province's sheets and NDRC's
     (its reviewers' and experts') are never averaged together."""
     by_side: dict[str, list] = {}
     for score in scores:
         by_side.setdefault(permissions.side_of(score.reviewer), []).append(score)
-    return [(str(SIDE_TITLES[side]), reviews.score_summary(application, by_side[side], criteria))
-            for side in (permissions.PROVINCE_SIDE, permissions.NDRC_SIDE) if side in by_side]
+    return [
+        (str(SIDE_TITLES[side]), reviews.score_summary(application, by_side[side], criteria))
+        for side in (permissions.PROVINCE_SIDE, permissions.NDRC_SIDE)
+        if side in by_side
+    ]
 
 
 def review_context(user: User, application: Application) -> dict[str, Any]:
@@ -117,8 +121,9 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "changes": changes,
         # The return's comments and the park's answers (frozen with the submission) beside
         # what changed.
-        "answered": revisions.answered_changes(changes, latest.revision_answers if latest
-                                               else None),
+        "answered": revisions.answered_changes(
+            changes, latest.revision_answers if latest else None
+        ),
         "events": list(application.events.all()),
         "summaries": score_summaries(application, scores, criteria),
         "criteria": criteria,

@@ -12,6 +12,7 @@
   `ConflictOfInterest` record and mails whoever assigned the expert. `assign` mails the expert
   the link to declare. Mail is owed in the outbox and sent after commit (`tasks`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,8 +52,11 @@ class ReviewError(Exception):
 
 def indicators_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
     """Tier, core pass and intensity of the latest year with a successful calculation."""
-    runs = [c for c in snapshot.get("calculations") or []
-            if c.get("status") == "succeeded" and c.get("result")]
+    runs = [
+        c
+        for c in snapshot.get("calculations") or []
+        if c.get("status") == "succeeded" and c.get("result")
+    ]
     if not runs:
         return {"tier": "", "core_pass": None, "intensity": None}
     result = max(runs, key=lambda c: c["year"])["result"]
@@ -61,8 +65,11 @@ def indicators_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
         intensity = Decimal(str(intensity)) if intensity not in (None, "") else None
     except InvalidOperation:
         intensity = None
-    return {"tier": result.get("tier") or "", "core_pass": result.get("core_pass"),
-            "intensity": intensity}
+    return {
+        "tier": result.get("tier") or "",
+        "core_pass": result.get("core_pass"),
+        "intensity": intensity,
+    }
 
 
 def record_indicators(submission: Submission) -> None:
@@ -83,8 +90,9 @@ def assignable_users() -> Iterable[User]:
     return User.objects.filter(role__in=KIND_BY_ROLE, is_active=True).order_by("username")
 
 
-def assign(user: User, application: Application, assignee: User,
-           kind: str | None = None) -> ReviewAssignment:
+def assign(
+    user: User, application: Application, assignee: User, kind: str | None = None
+) -> ReviewAssignment:
     """Put a national reviewer or an expert on the application. `kind`, when given, must agree
     with the assignee's role (an expert is assigned as an expert, a reviewer as a reviewer)."""
     if not permissions.may(user, "assign", application):
@@ -94,9 +102,14 @@ def assign(user: User, application: Application, assignee: User,
     if kind not in (None, "", *AssignmentKind.values):
         raise ReviewError(str(_("类型：请选择评审人员或评审专家。")))
     if kind and kind != KIND_BY_ROLE[assignee.role]:
-        raise ReviewError(str(_("类型：%(name)s 是%(role)s，只能指派为“%(kind)s”。")) % {
-            "name": assignee, "role": assignee.get_role_display(),
-            "kind": KIND_BY_ROLE[assignee.role].label})
+        raise ReviewError(
+            str(_("类型：%(name)s 是%(role)s，只能指派为“%(kind)s”。"))
+            % {
+                "name": assignee,
+                "role": assignee.get_role_display(),
+                "kind": KIND_BY_ROLE[assignee.role].label,
+            }
+        )
     kind = KIND_BY_ROLE[assignee.role]
     try:
         with transaction.atomic():
@@ -106,7 +119,8 @@ def assign(user: User, application: Application, assignee: User,
             if kind == AssignmentKind.EXPERT:
                 # The expert learns of it by mail, with the link to declare.
                 tasks.dispatch_after_commit(
-                    [outbox.record(EffectKind.NOTIFY_ASSIGNED, assignment=assignment)])
+                    [outbox.record(EffectKind.NOTIFY_ASSIGNED, assignment=assignment)]
+                )
             return assignment
     except IntegrityError:
         raise ReviewError(str(_("被指派人：%(name)s 已被指派。")) % {"name": assignee}) from None
@@ -115,9 +129,11 @@ def assign(user: User, application: Application, assignee: User,
 def _own_undeclared_assignment(user: User, application: Application) -> ReviewAssignment:
     if not permissions.may(user, "declare_conflict", application):
         raise ReviewError(str(_("您没有待声明的指派。")))
-    assignment = (ReviewAssignment.objects.select_for_update()
-                  .filter(application=application, assignee=user, declared_at__isnull=True)
-                  .first())
+    assignment = (
+        ReviewAssignment.objects.select_for_update()
+        .filter(application=application, assignee=user, declared_at__isnull=True)
+        .first()
+    )
     if assignment is None:  # declared meanwhile, in another tab
         raise ReviewError(str(_("您已对该申报书作出声明。")))
     return assignment
@@ -148,8 +164,11 @@ def declare_conflict(user: User, application: Application, reason: str) -> Confl
         raise ReviewError(str(_("利益冲突说明：不能超过 %(max)s 个字。")) % {"max": REASON_MAX})
     assignment = _own_undeclared_assignment(user, application)
     conflict = ConflictOfInterest.objects.create(
-        application=application, expert=user, assigned_by_id=assignment.assigned_by_id,
-        assigned_at=assignment.assigned_at, reason=reason,
+        application=application,
+        expert=user,
+        assigned_by_id=assignment.assigned_by_id,
+        assigned_at=assignment.assigned_at,
+        reason=reason,
     )
     assignment.delete()
     tasks.dispatch_after_commit([outbox.record(EffectKind.NOTIFY_CONFLICT, conflict=conflict)])
@@ -169,12 +188,16 @@ def _parse_score(label: str, raw: Any) -> int:
     low, high = SCORE_LIMITS
     text = "" if raw is None else str(raw).strip()
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        raise ReviewError(str(_("%(field)s：请填写 %(low)s–%(high)s 的整数。"))
-                          % {"field": label, "low": low, "high": high})
+        raise ReviewError(
+            str(_("%(field)s：请填写 %(low)s–%(high)s 的整数。"))
+            % {"field": label, "low": low, "high": high}
+        )
     value = int(text)
     if not low <= value <= high:
-        raise ReviewError(str(_("%(field)s：分值须在 %(low)s–%(high)s 之间。"))
-                          % {"field": label, "low": low, "high": high})
+        raise ReviewError(
+            str(_("%(field)s：分值须在 %(low)s–%(high)s 之间。"))
+            % {"field": label, "low": low, "high": high}
+        )
     return value
 
 
@@ -188,10 +211,15 @@ def save_score(user: User, application: Application, values: dict[str, Any]) -> 
     criteria = rubric.criteria_of(application.batch)
     parsed = {c.key: _parse_score(c.name, values.get(c.key)) for c in criteria}
     score, _created = ReviewScore.objects.update_or_create(
-        application=application, reviewer=user,
+        application=application,
+        reviewer=user,
         submission_number=application.submission_count,
-        defaults={"values": parsed, "criteria": [c.as_stored() for c in criteria],
-                  "weighted_total": rubric.weighted_total(criteria, parsed), "legacy": False},
+        defaults={
+            "values": parsed,
+            "criteria": [c.as_stored() for c in criteria],
+            "weighted_total": rubric.weighted_total(criteria, parsed),
+            "legacy": False,
+        },
     )
     return score
 
@@ -218,13 +246,17 @@ def _columns(sheets: list[ReviewScore], fallback: list[rubric.Criterion]) -> lis
     return list(seen.values()) or fallback
 
 
-def score_summary(application: Application, scores: Iterable[ReviewScore],
-                  criteria: list[rubric.Criterion] | None = None) -> ScoreSummary:
+def score_summary(
+    application: Application,
+    scores: Iterable[ReviewScore],
+    criteria: list[rubric.Criterion] | None = None,
+) -> ScoreSummary:
     """Sheets for the current submission, the average of every criterion, and the spread of
     their weighted totals (no query: pass the scores, and the batch's criteria if known)."""
     sheets = [s for s in scores if s.submission_number == application.submission_count]
-    columns = _columns(sheets, criteria if criteria is not None
-                       else rubric.criteria_of(application.batch))
+    columns = _columns(
+        sheets, criteria if criteria is not None else rubric.criteria_of(application.batch)
+    )
     averages: dict[str, Decimal] = {}
     for c in columns:
         given = [s.values[c.key] for s in sheets if c.key in s.values]
@@ -238,8 +270,9 @@ def score_summary(application: Application, scores: Iterable[ReviewScore],
 # --- Comments ----------------------------------------------------------------------------------
 
 
-def add_comment(user: User, application: Application, text: str,
-                visibility: str = CommentVisibility.INTERNAL) -> ReviewComment:
+def add_comment(
+    user: User, application: Application, text: str, visibility: str = CommentVisibility.INTERNAL
+) -> ReviewComment:
     if not permissions.may(user, "comment", application):
         raise ReviewError(str(_("您当前不能对该申报书发表评审意见。")))
     text = (text or "").strip()
@@ -250,13 +283,18 @@ def add_comment(user: User, application: Application, text: str,
     if visibility not in CommentVisibility.values:
         raise ReviewError(str(_("可见范围：请选择仅评审人员可见或园区可见。")))
     if visibility == CommentVisibility.PUBLIC and not permissions.may(
-            user, "comment_to_park", application):
+        user, "comment_to_park", application
+    ):
         raise ReviewError(str(_("可见范围：您的意见仅评审人员可见，不能直接发给园区。")))
-    return ReviewComment.objects.create(application=application, author=user, text=text,
-                                        visibility=visibility)
+    return ReviewComment.objects.create(
+        application=application, author=user, text=text, visibility=visibility
+    )
 
 
 def public_comments(application: Application) -> list[ReviewComment]:
     """What the park may read: comments marked visible to it, never internal ones."""
-    return list(application.review_comments.filter(visibility=CommentVisibility.PUBLIC)
-                .select_related("author"))
+    return list(
+        application.review_comments.filter(visibility=CommentVisibility.PUBLIC).select_related(
+            "author"
+        )
+    )

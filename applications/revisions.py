@@ -7,6 +7,7 @@ are drafted in `Application.revision_answers` ({"event": <return event id>, "ans
 submission (`Submission.revision_answers`, `frozen_answers`). Answers drafted for an earlier
 return do not count for a later one. Reading only: no writes here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,23 +39,31 @@ def return_event(application: Application) -> ApplicationEvent | None:
     """The return the park is answering: the latest one, while the application is returned."""
     if application.status != Status.RETURNED:
         return None
-    return (application.events.filter(action=EventAction.RETURN_FOR_REVISION)
-            .order_by("-pk").first())
+    return application.events.filter(action=EventAction.RETURN_FOR_REVISION).order_by("-pk").first()
 
 
-def comments_of(event: ApplicationEvent, answers: dict[str, str] | None = None,
-                ) -> list[RevisionComment]:
+def comments_of(
+    event: ApplicationEvent,
+    answers: dict[str, str] | None = None,
+) -> list[RevisionComment]:
     """The comments of a return in the book's order (overall first), with their answers."""
     answers = answers or {}
     items = []
     if (event.comment or "").strip():
-        items.append(RevisionComment(GENERAL, _("总体意见"), event.comment,
-                                     answers.get(GENERAL, "")))
+        items.append(
+            RevisionComment(GENERAL, _("总体意见"), event.comment, answers.get(GENERAL, ""))
+        )
     given = event.section_comments or {}
     for section in sections.SECTIONS:
         if (given.get(section.key) or "").strip():
-            items.append(RevisionComment(section.key, str(section.title), given[section.key],
-                                         answers.get(section.key, "")))
+            items.append(
+                RevisionComment(
+                    section.key,
+                    str(section.title),
+                    given[section.key],
+                    answers.get(section.key, ""),
+                )
+            )
     return items
 
 
@@ -77,9 +86,13 @@ def frozen_answers(application: Application) -> dict[str, Any] | None:
     event = return_event(application)
     if event is None:
         return None
-    return {"event": event.pk, "items": [
-        {"key": c.key, "title": c.title, "comment": c.comment, "answer": c.answer.strip()}
-        for c in comments_of(event, drafted_answers(application, event))]}
+    return {
+        "event": event.pk,
+        "items": [
+            {"key": c.key, "title": c.title, "comment": c.comment, "answer": c.answer.strip()}
+            for c in comments_of(event, drafted_answers(application, event))
+        ],
+    }
 
 
 def by_section(stored: dict[str, Any] | None) -> dict[str, dict[str, str]]:
@@ -108,13 +121,19 @@ def answered_changes(changes: list, stored: dict[str, Any] | None) -> list[Answe
     blocks = []
     general = answers.get(GENERAL)
     if general:
-        blocks.append(AnsweredSection(GENERAL, general["title"], general["comment"],
-                                      general["answer"], []))
+        blocks.append(
+            AnsweredSection(GENERAL, general["title"], general["comment"], general["answer"], [])
+        )
     for section in sections.SECTIONS:
         answer, change = answers.get(section.key), changed.get(section.key)
         if answer or change:
-            blocks.append(AnsweredSection(
-                section.key, str(change.title if change else section.title),
-                answer["comment"] if answer else "", answer["answer"] if answer else "",
-                list(change.changes) if change else []))
+            blocks.append(
+                AnsweredSection(
+                    section.key,
+                    str(change.title if change else section.title),
+                    answer["comment"] if answer else "",
+                    answer["answer"] if answer else "",
+                    list(change.changes) if change else [],
+                )
+            )
     return blocks

@@ -10,6 +10,7 @@
   least `OUTLIER_MIN_SHEETS` (3) sheets (with two, both are equally far from their median) — D22.
 Pure: no query but `criteria_of`, which reads prefetched criteria when they are.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,8 +44,10 @@ class Criterion:
 
 
 def default_criteria() -> list[Criterion]:
-    return [Criterion(key, str(name), weight, str(guidance))
-            for key, name, weight, guidance in DEFAULT_RUBRIC]
+    return [
+        Criterion(key, str(name), weight, str(guidance))
+        for key, name, weight, guidance in DEFAULT_RUBRIC
+    ]
 
 
 def criteria_of(batch: Batch) -> list[Criterion]:
@@ -60,8 +63,10 @@ def scored_sheets(batch: Batch) -> int:
 
 
 def locked_message(batch: Batch) -> str:
-    return _("评分标准：本批次已有 %(n)s 份评分表按现行标准评分，评分项、代码和权重不能再修改"
-             "（评分指导可以修改）。") % {"n": scored_sheets(batch)}
+    return _(
+        "评分标准：本批次已有 %(n)s 份评分表按现行标准评分，评分项、代码和权重不能再修改"
+        "（评分指导可以修改）。"
+    ) % {"n": scored_sheets(batch)}
 
 
 def stored_criteria(stored: Iterable[Mapping[str, Any]]) -> list[Criterion]:
@@ -82,12 +87,15 @@ def check_criteria(criteria: Sequence[Criterion]) -> None:
         raise RubricError(_("评分项：每个评分项的名称须不同。"))
     for c in criteria:
         if c.weight is None or not Decimal(0) < c.weight <= WEIGHT_TOTAL:
-            raise RubricError(_("权重（%%）：“%(name)s”的权重须大于 0 且不超过 100。")
-                              % {"name": c.name})
+            raise RubricError(
+                _("权重（%%）：“%(name)s”的权重须大于 0 且不超过 100。") % {"name": c.name}
+            )
     total = sum((c.weight for c in criteria), Decimal(0))
     if total != WEIGHT_TOTAL:
-        raise RubricError(_("权重（%%）：各评分项权重之和须为 100%%，现为 %(total)s%%。")
-                          % {"total": total.normalize() if total else 0})
+        raise RubricError(
+            _("权重（%%）：各评分项权重之和须为 100%%，现为 %(total)s%%。")
+            % {"total": total.normalize() if total else 0}
+        )
 
 
 def weighted_total(criteria: Sequence[Criterion], values: Mapping[str, int | Decimal]) -> Decimal:
@@ -129,8 +137,17 @@ def spread(totals: Sequence[Decimal]) -> Spread:
         middle = n // 2
         median = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     outliers = frozenset(
-        i for i, t in enumerate(totals)
-        if n >= OUTLIER_MIN_SHEETS and abs(t - median) > OUTLIER_POINTS)
-    return Spread(count=n, mean=_two(mean), low=min(totals), high=max(totals),
-                  range=max(totals) - min(totals), std=_two(std), median=_two(median),
-                  outliers=outliers)
+        i
+        for i, t in enumerate(totals)
+        if n >= OUTLIER_MIN_SHEETS and abs(t - median) > OUTLIER_POINTS
+    )
+    return Spread(
+        count=n,
+        mean=_two(mean),
+        low=min(totals),
+        high=max(totals),
+        range=max(totals) - min(totals),
+        std=_two(std),
+        median=_two(median),
+        outliers=outliers,
+    )

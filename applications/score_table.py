@@ -7,6 +7,7 @@ Scores are NDRC's internal material: the table holds only applications on which 
 `read_ndrc_material` and only NDRC's sheets (the province's own sheets stay the province's);
 who may open it at all is `score_table` of the permission table. Three queries, whatever the size.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,25 +47,34 @@ class ScoreTable:
 
 def default_batch() -> Batch | None:
     """The batch the table opens on: the latest active one, else the latest."""
-    return (Batch.objects.filter(is_active=True).order_by("-year", "-pk").first()
-            or Batch.objects.order_by("-year", "-pk").first())
+    return (
+        Batch.objects.filter(is_active=True).order_by("-year", "-pk").first()
+        or Batch.objects.order_by("-year", "-pk").first()
+    )
 
 
 def build(user: User, batch: Batch) -> ScoreTable:
     applications = list(
         permissions.permitted(
-            user, "read_ndrc_material",
-            Application.objects.filter(batch=batch, status__in=REACHED_NDRC))
+            user,
+            "read_ndrc_material",
+            Application.objects.filter(batch=batch, status__in=REACHED_NDRC),
+        )
         .select_related("park__province", "batch")
-        .prefetch_related(Prefetch("scores",
-                                   queryset=ReviewScore.objects.select_related("reviewer")))
-        .order_by("park__province__code", "park__name", "pk"))
+        .prefetch_related(
+            Prefetch("scores", queryset=ReviewScore.objects.select_related("reviewer"))
+        )
+        .order_by("park__province__code", "park__name", "pk")
+    )
     sheets_of: dict[int, dict[int, ReviewScore]] = {}
     scorers: dict[int, User] = {}
     for application in applications:
-        sheets = {s.reviewer_id: s for s in application.scores.all()
-                  if s.submission_number == application.submission_count
-                  and permissions.side_of(s.reviewer) == permissions.NDRC_SIDE}
+        sheets = {
+            s.reviewer_id: s
+            for s in application.scores.all()
+            if s.submission_number == application.submission_count
+            and permissions.side_of(s.reviewer) == permissions.NDRC_SIDE
+        }
         sheets_of[application.pk] = sheets
         for sheet in sheets.values():
             scorers.setdefault(sheet.reviewer_id, sheet.reviewer)
@@ -77,6 +87,7 @@ def build(user: User, batch: Batch) -> ScoreTable:
         given = [(i, c) for i, c in enumerate(cells) if c is not None]
         spread = rubric.spread([c for _i, c in given])
         marked = {given[k][0] for k in spread.outliers}
-        rows.append(Row(application, cells, [i in marked for i in range(len(columns))], spread,
-                        names))
+        rows.append(
+            Row(application, cells, [i in marked for i in range(len(columns))], spread, names)
+        )
     return ScoreTable(batch, rubric.criteria_of(batch), columns, rows)

@@ -12,6 +12,7 @@ block; `check` validates a stored file against the trust root. A body without a 
 is in place); a letter is never stored unsigned. `demo_seals.make_demo_seals` writes a demo
 authority and keys for every body.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -60,8 +61,12 @@ def _signer(body: str):
     key, cert, chain = _files(body)
     missing = [str(path) for path in (key, cert, chain) if not path.is_file()]
     if missing:
-        logger.error("letter not sealed: issuing body %s has no %s (ZCP_SIGNING_DIR=%s)",
-                     body, ", ".join(missing), signing_dir())
+        logger.error(
+            "letter not sealed: issuing body %s has no %s (ZCP_SIGNING_DIR=%s)",
+            body,
+            ", ".join(missing),
+            signing_dir(),
+        )
         raise SealUnavailable(f"签章密钥缺失（{body}）：{', '.join(missing)}")
     stamps = tuple(path.stat().st_mtime_ns for path in (key, cert, chain))
     return _load_signer(str(key), str(cert), str(chain), stamps)
@@ -118,8 +123,12 @@ class SealBox:
 
     def pdf_rect(self) -> tuple[float, float, float, float]:
         height = self.page_height * PX_TO_PT
-        return (self.left * PX_TO_PT, height - self.bottom * PX_TO_PT,
-                self.right * PX_TO_PT, height - self.top * PX_TO_PT)
+        return (
+            self.left * PX_TO_PT,
+            height - self.bottom * PX_TO_PT,
+            self.right * PX_TO_PT,
+            height - self.top * PX_TO_PT,
+        )
 
 
 def sign(pdf: bytes, body: str, box: SealBox, reason: str, issuer: str) -> bytes:
@@ -133,15 +142,20 @@ def sign(pdf: bytes, body: str, box: SealBox, reason: str, issuer: str) -> bytes
     signer = _signer(body)
     named = _subject_name(signer.signing_cert)
     if named != issuer:
-        logger.error("letter not sealed: the certificate of %s names %s, the letter %s",
-                     body, named, issuer)
+        logger.error(
+            "letter not sealed: the certificate of %s names %s, the letter %s", body, named, issuer
+        )
         raise SealUnavailable(f"签章证书单位（{named}）与出具单位（{issuer}）不一致：{body}.crt")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     fields.append_signature_field(
-        writer, fields.SigFieldSpec(FIELD_NAME, on_page=box.page, box=box.pdf_rect()))
+        writer, fields.SigFieldSpec(FIELD_NAME, on_page=box.page, box=box.pdf_rect())
+    )
     metadata = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        reason=reason, name=_subject_name(signer.signing_cert),
+        field_name=FIELD_NAME,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        name=_subject_name(signer.signing_cert),
     )
     # The seal itself is drawn by the letter (its fonts are already embedded there); the
     # widget over it has no appearance of its own, so the seal is what a reader shows.

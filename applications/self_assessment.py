@@ -116,8 +116,9 @@ def _decimal(value: Any) -> Decimal | None:
     return numbers.to_decimal(value)
 
 
-def judge_core(energy_tce: Decimal | None, emissions_t: Decimal | None,
-               rules: Rules = DEFAULT_RULES) -> Core:
+def judge_core(
+    energy_tce: Decimal | None, emissions_t: Decimal | None, rules: Rules = DEFAULT_RULES
+) -> Core:
     """Tier and verdict on the exact quantities (D2): exactly 1,000,000 tce is the upper tier;
     emissions exactly equal to threshold × energy meet it."""
     if energy_tce is None or emissions_t is None or energy_tce <= 0:
@@ -132,8 +133,9 @@ def judge_core(energy_tce: Decimal | None, emissions_t: Decimal | None,
     return Core(energy_tce, emissions_t, tier, threshold, passed)
 
 
-def _guiding_row(key: str, label: str, outcome: Mapping[str, Any] | None,
-                 reason: str | None) -> Guiding:
+def _guiding_row(
+    key: str, label: str, outcome: Mapping[str, Any] | None, reason: str | None
+) -> Guiding:
     if reason is not None:
         return Guiding(key, str(label), False, reason=reason)
     if not outcome or "not_applicable" in outcome:
@@ -141,12 +143,22 @@ def _guiding_row(key: str, label: str, outcome: Mapping[str, Any] | None,
         # application did not): required, and not shown to be met.
         return Guiding(key, str(label), True, value=str(_("无本年度数据")))
     if "products" in outcome:
-        return Guiding(key, str(label), True,
-                       value=str(_("%(n)s 种产品")) % {"n": outcome["products"]},
-                       target=str(_("达到或优于二级")), passed=outcome.get("pass"))
-    return Guiding(key, str(label), True, value=numbers.share(outcome.get("value")),
-                   target=f"≥ {numbers.share(outcome.get('target'))}",
-                   passed=outcome.get("pass"))
+        return Guiding(
+            key,
+            str(label),
+            True,
+            value=str(_("%(n)s 种产品")) % {"n": outcome["products"]},
+            target=str(_("达到或优于二级")),
+            passed=outcome.get("pass"),
+        )
+    return Guiding(
+        key,
+        str(label),
+        True,
+        value=numbers.share(outcome.get("value")),
+        target=f"≥ {numbers.share(outcome.get('target'))}",
+        passed=outcome.get("pass"),
+    )
 
 
 def assemble(
@@ -165,8 +177,7 @@ def assemble(
     core = judge_core(_decimal(result.get("energy_tce")), _decimal(emissions), rules)
     outcomes = result.get("guiding") or {}
     guiding = tuple(
-        _guiding_row(key, label, outcomes.get(key),
-                     (not_applicable.get(key) or "").strip() or None)
+        _guiding_row(key, label, outcomes.get(key), (not_applicable.get(key) or "").strip() or None)
         for key, label in GUIDING
     )
     return Sheet(year, core, guiding, tuple(projects), tuple(reports))

@@ -134,11 +134,14 @@ def save_revision_answers(application: Application, answers: dict[str, Any]) -> 
     for comment in revisions.comments_of(event):
         text = str(answers.get(comment.key) or "").strip()
         if "\x00" in text:  # PostgreSQL cannot store it
-            raise ServiceError(str(_("整改说明（%(title)s）：不能包含空字符（NUL）。"))
-                               % {"title": comment.title})
+            raise ServiceError(
+                str(_("整改说明（%(title)s）：不能包含空字符（NUL）。")) % {"title": comment.title}
+            )
         if len(text) > revisions.ANSWER_MAX:
-            raise ServiceError(str(_("整改说明（%(title)s）：不能超过 %(max)s 个字。"))
-                               % {"title": comment.title, "max": revisions.ANSWER_MAX})
+            raise ServiceError(
+                str(_("整改说明（%(title)s）：不能超过 %(max)s 个字。"))
+                % {"title": comment.title, "max": revisions.ANSWER_MAX}
+            )
         kept[comment.key] = text
     locked.revision_answers = {"event": event.pk, "answers": kept}
     locked.save(update_fields=["revision_answers", "updated_at"])
@@ -383,9 +386,13 @@ def submission_problems(application: Application) -> list[Problem]:
             problems.append(Problem(text, *CONDITION_SECTIONS.get(result.key, ("", ""))))
     for comment in revisions.open_comments(application):
         if not comment.answer.strip():
-            problems.append(Problem(
-                str(_("整改说明：请回复“%(title)s”的退回意见。")) % {"title": comment.title},
-                "answers", comment.field))
+            problems.append(
+                Problem(
+                    str(_("整改说明：请回复“%(title)s”的退回意见。")) % {"title": comment.title},
+                    "answers",
+                    comment.field,
+                )
+            )
     refusal = deadlines.submission_refusal(application)
     if refusal:
         problems.append(Problem(refusal))

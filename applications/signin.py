@@ -5,6 +5,7 @@ login page, the admin's login, anything calling ``authenticate`` with a request)
 attempt is not even checked, a failure is counted, a success clears the account's delay from
 that client. The forms only turn a refusal into its message.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -45,10 +46,17 @@ def refusal_message(refusal: throttle.Refusal) -> str:
     until = timezone.localtime(timezone.now() + timedelta(seconds=refusal.seconds))
     values = {"time": until.strftime("%H:%M:%S"), "seconds": refusal.seconds}
     if refusal.reason == "client":
-        return _("从您所在网络地址登录失败的次数过多，请于 %(time)s 之后（%(seconds)s 秒后）"
-                 "再试。") % values
-    return _("该账号从您这里连续登录失败，请于 %(time)s 之后（%(seconds)s 秒后）再试；"
-             "其他地点的登录不受影响。") % values
+        return (
+            _("从您所在网络地址登录失败的次数过多，请于 %(time)s 之后（%(seconds)s 秒后）再试。")
+            % values
+        )
+    return (
+        _(
+            "该账号从您这里连续登录失败，请于 %(time)s 之后（%(seconds)s 秒后）再试；"
+            "其他地点的登录不受影响。"
+        )
+        % values
+    )
 
 
 def request_refusal(request: HttpRequest | None) -> throttle.Refusal | None:

@@ -11,6 +11,7 @@ factor and has not used one in this session to the set-up page (no device yet) o
 verification page, from every page but those two, signing out and the public pages. An
 administrator resets a person's devices from the user list (applications/admin.py).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -29,8 +30,17 @@ REQUIRED_ROLES = (Role.NATIONAL, Role.EXPERT, Role.ADMIN)
 RECOVERY_CODES = 10
 # Reachable without the second factor: the two-factor pages themselves, signing out, the
 # language switch, and what needs no sign-in at all.
-OPEN_ROUTES = {"two_factor_setup", "two_factor_verify", "logout", "set_language", "login",
-               "letter_verify", "health", "metrics", "favicon"}
+OPEN_ROUTES = {
+    "two_factor_setup",
+    "two_factor_verify",
+    "logout",
+    "set_language",
+    "login",
+    "letter_verify",
+    "health",
+    "metrics",
+    "favicon",
+}
 
 
 def required_for(user) -> bool:
@@ -52,7 +62,8 @@ def is_verified(request: HttpRequest) -> bool:
 
 def safe_next(request: HttpRequest, value: str | None) -> str:
     if value and url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return value
     return reverse("home")
 

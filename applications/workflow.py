@@ -41,6 +41,7 @@ from .models import (
 if TYPE_CHECKING:
     from .models import User
 
+
 class WorkflowError(Exception):
     """A transition that cannot be made; `message` is meant for the user."""
 
@@ -233,8 +234,11 @@ def page_actions(user: User, application: Application) -> list[Transition]:
     """The transitions a page offers as buttons: a first recommendation is the province's act
     (`submit_recommendation`, its own page), not a button of one park; a park NDRC returned is
     recommended again on its own (D26)."""
-    return [t for t in available_actions(user, application)
-            if t.action != "recommend" or application.ever_recommended]
+    return [
+        t
+        for t in available_actions(user, application)
+        if t.action != "recommend" or application.ever_recommended
+    ]
 
 
 def _run(
@@ -387,35 +391,46 @@ def submit_recommendation(
     everything as it was."""
     with transaction.atomic():
         locked = ProvincialRecommendation.objects.select_for_update().get(pk=recommendation.pk)
-        if not (permissions.may(user, "recommend_batch")
-                and user.province_id == locked.province_id):
+        if not (
+            permissions.may(user, "recommend_batch") and user.province_id == locked.province_id
+        ):
             raise NotAllowed(str(_("只有本省的省级审核人员可以报送本省推荐。")))
         if locked.is_submitted:
-            raise WrongState(str(_("本省推荐已于%(date)s报送，不能再次报送。"))
-                             % {"date": deadlines.label(locked.submitted_at)})
+            raise WrongState(
+                str(_("本省推荐已于%(date)s报送，不能再次报送。"))
+                % {"date": deadlines.label(locked.submitted_at)}
+            )
         entries = list(locked.entries.order_by("position"))
         if not entries:
             raise WorkflowError(str(_("请至少选择一个推荐园区。")))
         if not locked.opinion.strip():
             raise CommentRequired(str(_("请填写省级推荐意见。")))
         parks = {
-            a.pk: a for a in Application.objects.select_for_update(of=("self",))
+            a.pk: a
+            for a in Application.objects.select_for_update(of=("self",))
             .select_related("park__province", "batch")
-            .filter(pk__in=[e.application_id for e in entries]).order_by("pk")
+            .filter(pk__in=[e.application_id for e in entries])
+            .order_by("pk")
         }
         missing = [
-            parks[e.application_id].park.name for e in entries
-            if recommendations.concerns(parks[e.application_id])
-            and not e.override_reason.strip()
+            parks[e.application_id].park.name
+            for e in entries
+            if recommendations.concerns(parks[e.application_id]) and not e.override_reason.strip()
         ]
         if missing:
             raise ReasonRequired(
                 str(_("%(parks)s不符合基本条件或核心指标，推荐须确认并说明理由。"))
-                % {"parks": "、".join(missing)})
+                % {"parks": "、".join(missing)}
+            )
         events = []
         for entry in entries:
-            event = _run(user, parks[entry.application_id], "recommend", locked.opinion,
-                         guard=_recommend_guard)
+            event = _run(
+                user,
+                parks[entry.application_id],
+                "recommend",
+                locked.opinion,
+                guard=_recommend_guard,
+            )
             entry.event = event
             entry.save(update_fields=["event"])
             events.append(event)
@@ -499,18 +514,20 @@ PROGRAMME_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
         _pt(
-            "request_self_assessment", ProgrammeStage.SELF_ASSESSMENT, False,
+            "request_self_assessment",
+            ProgrammeStage.SELF_ASSESSMENT,
+            False,
             confirm_text=_(
                 "将申请%(province)s发展改革委组织%(park)s的自评估，建设方案随即进入自评估阶段，"
                 "省级评审人员将收到通知。此操作不能撤销。"
             ),
-            success_text=_(
-                "已申请开展自评估，%(province)s发展改革委已收到通知，将组织自评估。"
-            ),
+            success_text=_("已申请开展自评估，%(province)s发展改革委已收到通知，将组织自评估。"),
             effects=("notify",),
         ),
         _pt(
-            "open_self_assessment", ProgrammeStage.SELF_ASSESSMENT, False,
+            "open_self_assessment",
+            ProgrammeStage.SELF_ASSESSMENT,
+            False,
             confirm_text=_(
                 "%(park)s建设期已满，将组织自评估，建设方案随即进入自评估阶段，园区将收到通知。"
                 "此操作不能撤销。"
@@ -519,7 +536,9 @@ PROGRAMME_TRANSITIONS: dict[str, Transition] = {
             effects=("notify",),
         ),
         _pt(
-            "put_forward", ProgrammeStage.ACCEPTANCE, True,
+            "put_forward",
+            ProgrammeStage.ACCEPTANCE,
+            True,
             confirm_text=_(
                 "将记录自评估结论和报告，并报请国家发展改革委对%(park)s开展评估验收；"
                 "园区和国家发展改革委评审人员将收到通知。此操作不能撤销。"
@@ -531,7 +550,9 @@ PROGRAMME_TRANSITIONS: dict[str, Transition] = {
             effects=("notify",),
         ),
         _pt(
-            "self_assessment_not_met", ProgrammeStage.BUILDING, True,
+            "self_assessment_not_met",
+            ProgrammeStage.BUILDING,
+            True,
             confirm_text=_(
                 "将记录自评估结论：%(park)s自评估不符合要求，不报请评估验收，建设方案回到建设阶段，"
                 "园区将收到通知。此操作不能撤销。"
@@ -540,7 +561,9 @@ PROGRAMME_TRANSITIONS: dict[str, Transition] = {
             effects=("notify",),
         ),
         _pt(
-            "accept", ProgrammeStage.DESIGNATED, True,
+            "accept",
+            ProgrammeStage.DESIGNATED,
+            True,
             confirm_text=_(
                 "将作出评估验收通过的决定：%(park)s正式成为国家级零碳园区，列入公开名录，"
                 "出具验收意见书和国家级零碳园区证书，园区将收到通知。这是最终决定，不能撤销。"
@@ -552,7 +575,9 @@ PROGRAMME_TRANSITIONS: dict[str, Transition] = {
             effects=("issue_letter", "issue_certificate", "notify"),
         ),
         _pt(
-            "accept_with_conditions", ProgrammeStage.DESIGNATED, True,
+            "accept_with_conditions",
+            ProgrammeStage.DESIGNATED,
+            True,
             confirm_text=_(
                 "将作出评估验收有条件通过的决定：%(park)s正式成为国家级零碳园区，列入公开名录，"
                 "所填条件写入验收意见书，并出具证书，园区将收到通知。这是最终决定，不能撤销。"
@@ -564,7 +589,9 @@ PROGRAMME_TRANSITIONS: dict[str, Transition] = {
             effects=("issue_letter", "issue_certificate", "notify"),
         ),
         _pt(
-            "not_accept", ProgrammeStage.NOT_PASSED, True,
+            "not_accept",
+            ProgrammeStage.NOT_PASSED,
+            True,
             confirm_text=_(
                 "将作出评估验收未通过的决定，出具验收意见书，%(park)s将收到通知。"
                 "这是最终决定，不能撤销。"
@@ -577,8 +604,7 @@ PROGRAMME_TRANSITIONS: dict[str, Transition] = {
 
 
 def available_programme_actions(user: User, programme: ConstructionProgramme) -> list[Transition]:
-    return [t for t in PROGRAMME_TRANSITIONS.values()
-            if permissions.may(user, t.action, programme)]
+    return [t for t in PROGRAMME_TRANSITIONS.values() if permissions.may(user, t.action, programme)]
 
 
 def _run_programme(
@@ -603,8 +629,7 @@ def _run_programme(
             .select_related("park__province", "batch")
             .get(pk=programme.application_id)
         )
-        locked = (ConstructionProgramme.objects.select_for_update(of=("self",))
-                  .get(pk=programme.pk))
+        locked = ConstructionProgramme.objects.select_for_update(of=("self",)).get(pk=programme.pk)
         locked.application = application
         verdict = permissions.verdict(user, action, locked)
         if verdict is permissions.Verdict.NOT_ALLOWED:
@@ -624,8 +649,12 @@ def _run_programme(
         locked.stage = transition.target
         locked.save(update_fields=["stage", "updated_at"])
         event = ApplicationEvent.objects.create(
-            application=application, actor=user, action=action,
-            from_status=application.status, to_status=application.status, comment=comment,
+            application=application,
+            actor=user,
+            action=action,
+            from_status=application.status,
+            to_status=application.status,
+            comment=comment,
         )
         if record:
             record(locked, event, extra)
@@ -634,36 +663,46 @@ def _run_programme(
     return event
 
 
-def request_self_assessment(user: User, programme: ConstructionProgramme,
-                            comment: str = "") -> ApplicationEvent:
+def request_self_assessment(
+    user: User, programme: ConstructionProgramme, comment: str = ""
+) -> ApplicationEvent:
     """The park asks its province to organise the self-assessment (before the period ends)."""
     return _run_programme(user, programme, "request_self_assessment", comment)
 
 
-def open_self_assessment(user: User, programme: ConstructionProgramme,
-                         comment: str = "") -> ApplicationEvent:
+def open_self_assessment(
+    user: User, programme: ConstructionProgramme, comment: str = ""
+) -> ApplicationEvent:
     """The province organises the self-assessment once the construction period has ended."""
 
     def guard(locked: ConstructionProgramme) -> dict:
         this_year = timezone.localdate().year
         if this_year <= locked.period_end:
-            raise WorkflowError(str(_(
-                "建设期至 %(end)s 年底结束，期满后方可组织自评估；期满前由园区申请开展。"
-            )) % {"end": locked.period_end})
+            raise WorkflowError(
+                str(_("建设期至 %(end)s 年底结束，期满后方可组织自评估；期满前由园区申请开展。"))
+                % {"end": locked.period_end}
+            )
         return {}
 
     return _run_programme(user, programme, "open_self_assessment", comment, guard=guard)
 
 
-def _conclude(user: User, programme: ConstructionProgramme, action: str, year: int,
-              report: str, override_reason: str = "") -> ApplicationEvent:
+def _conclude(
+    user: User,
+    programme: ConstructionProgramme,
+    action: str,
+    year: int,
+    report: str,
+    override_reason: str = "",
+) -> ApplicationEvent:
     override_reason = (override_reason or "").strip()
 
     def guard(locked: ConstructionProgramme) -> dict:
         if not (locked.period_start <= year <= timezone.localdate().year):
-            raise WorkflowError(str(_(
-                "评估年度须在建设期内（%(start)s 年起）且不晚于今年。"
-            )) % {"start": locked.period_start})
+            raise WorkflowError(
+                str(_("评估年度须在建设期内（%(start)s 年起）且不晚于今年。"))
+                % {"start": locked.period_start}
+            )
         sheet = acceptance.sheet_for(locked, year)
         if action == "put_forward" and not sheet.core_met and not override_reason:
             raise BelowCoreIndicator(acceptance.below_core_message(sheet))
@@ -672,29 +711,41 @@ def _conclude(user: User, programme: ConstructionProgramme, action: str, year: i
     def record(locked: ConstructionProgramme, event: ApplicationEvent, extra: dict) -> None:
         sheet = extra["sheet"]
         acceptance.record_self_assessment(
-            locked, event, sheet, put_forward=action == "put_forward",
-            override_reason=override_reason if not sheet.core_met else "")
+            locked,
+            event,
+            sheet,
+            put_forward=action == "put_forward",
+            override_reason=override_reason if not sheet.core_met else "",
+        )
 
     return _run_programme(user, programme, action, report, guard=guard, record=record)
 
 
-def put_forward(user: User, programme: ConstructionProgramme, *, year: int, report: str,
-                override_reason: str = "") -> ApplicationEvent:
+def put_forward(
+    user: User,
+    programme: ConstructionProgramme,
+    *,
+    year: int,
+    report: str,
+    override_reason: str = "",
+) -> ApplicationEvent:
     """The province concludes that the self-assessment meets the requirements and puts the park
     forward for acceptance. A park below the core indicator of `year` is put forward only with
     `override_reason`, recorded with the conclusion (Att.3: "原则上不得申请验收")."""
     return _conclude(user, programme, "put_forward", year, report, override_reason)
 
 
-def self_assessment_not_met(user: User, programme: ConstructionProgramme, *, year: int,
-                            report: str) -> ApplicationEvent:
+def self_assessment_not_met(
+    user: User, programme: ConstructionProgramme, *, year: int, report: str
+) -> ApplicationEvent:
     """The province concludes that the self-assessment does not meet the requirements: the
     park goes on building."""
     return _conclude(user, programme, "self_assessment_not_met", year, report)
 
 
-def _decide(user: User, programme: ConstructionProgramme, action: str,
-            comment: str) -> ApplicationEvent:
+def _decide(
+    user: User, programme: ConstructionProgramme, action: str, comment: str
+) -> ApplicationEvent:
     def record(locked: ConstructionProgramme, event: ApplicationEvent, extra: dict) -> None:
         if locked.stage == ProgrammeStage.DESIGNATED:
             acceptance.designate(locked, event)
@@ -707,8 +758,9 @@ def accept(user: User, programme: ConstructionProgramme, comment: str) -> Applic
     return _decide(user, programme, "accept", comment)
 
 
-def accept_with_conditions(user: User, programme: ConstructionProgramme,
-                           conditions: str) -> ApplicationEvent:
+def accept_with_conditions(
+    user: User, programme: ConstructionProgramme, conditions: str
+) -> ApplicationEvent:
     """NDRC: passes with conditions (required: they go into the acceptance letter)."""
     return _decide(user, programme, "accept_with_conditions", conditions)
 

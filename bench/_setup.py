@@ -4,6 +4,7 @@ The database is Django's test database of the configured one (SQLite in memory b
 `test_<name>` on PostgreSQL with DATABASE_URL), created and migrated here and dropped by
 `teardown()`, so the benchmarks never touch the dev data.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,5 +55,7 @@ def machine() -> str:
         import sqlite3
 
         database = f"SQLite {sqlite3.sqlite_version}"
-    return f"Python {platform.python_version()}, {database}, nproc {os.cpu_count()}, " \
-           f"{platform.processor() or platform.machine()}"
+    return (
+        f"Python {platform.python_version()}, {database}, nproc {os.cpu_count()}, "
+        f"{platform.processor() or platform.machine()}"
+    )

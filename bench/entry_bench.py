@@ -25,6 +25,7 @@ time, no network), then one more under CaptureQueriesContext for the SQL query c
 the `entry` section of bench/RESULTS.md (and its summary row) unless --no-write. Target: 200 ms
 server time (median and p95), the issue's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,8 +97,13 @@ def timed(call, requests: int) -> dict:
     with CaptureQueriesContext(connection) as captured:
         response = call(requests + 1)
     median, p95 = median_p95(durations)
-    return {"median": median, "p95": p95, "cpu": median_p95(cpu)[0], "queries": len(captured),
-            "bytes": len(response.content)}
+    return {
+        "median": median,
+        "p95": p95,
+        "cpu": median_p95(cpu)[0],
+        "queries": len(captured),
+        "bytes": len(response.content),
+    }
 
 
 def year() -> tuple:
@@ -108,23 +114,35 @@ def year() -> tuple:
     from applications.models import Park, Province, Role, User
 
     publishing.load_bundled_factor_sets()
-    park = Park.objects.create(name="录入页基准园区", province=Province.objects.get(code="32"),
-                               management_body="录入页基准园区管理委员会")
+    park = Park.objects.create(
+        name="录入页基准园区",
+        province=Province.objects.get(code="32"),
+        management_body="录入页基准园区管理委员会",
+    )
     applicant = User.objects.create(username="e_applicant", role=Role.APPLICANT, park=park)
-    reviewer = User.objects.create(username="e_provincial", role=Role.PROVINCIAL,
-                                   province=park.province)
+    reviewer = User.objects.create(
+        username="e_provincial", role=Role.PROVINCIAL, province=park.province
+    )
     code = "ZCP-2025-trial"
     started = time.perf_counter()
     parsed = importers.parse_upload(
-        None, park_id=park.pk, year=2025, park_name=park.name, filename="bench.xlsx",
-        content=workbook(), factor_set_code=code,
-        fuels=stored_factor_sets.resolve_factor_set(code).fuels)
+        None,
+        park_id=park.pk,
+        year=2025,
+        park_name=park.name,
+        filename="bench.xlsx",
+        content=workbook(),
+        factor_set_code=code,
+        fuels=stored_factor_sets.resolve_factor_set(code).fuels,
+    )
     data_entry.apply_upload(park, 2025, importers.load_parsed(park.pk, 2025, parsed.sha256), None)
     park_year = ParkYear.objects.get(park=park, year=2025)
     run = services.recalculate(park_year.pk)
     assert run.status == "succeeded", run.error
-    note = (f"{ENTERPRISES:,} enterprises × {MONTHS} months × 8 records imported and "
-            f"recalculated in {time.perf_counter() - started:.1f} s")
+    note = (
+        f"{ENTERPRISES:,} enterprises × {MONTHS} months × 8 records imported and "
+        f"recalculated in {time.perf_counter() - started:.1f} s"
+    )
     print(note)
     return park, park_year, applicant, reviewer, note
 
@@ -137,8 +155,9 @@ def cases(park, park_year, applicant, reviewer, requests: int) -> list:
 
     client = Client()
     client.force_login(applicant)
-    ids = list(Enterprise.objects.filter(park_year=park_year).order_by("name")
-               .values_list("pk", flat=True))
+    ids = list(
+        Enterprise.objects.filter(park_year=park_year).order_by("name").values_list("pk", flat=True)
+    )
 
     def url(kind: str) -> str:
         return reverse("accounting:records", args=[park.pk, park_year.year, kind])
@@ -148,26 +167,34 @@ def cases(park, park_year, applicant, reviewer, requests: int) -> list:
             response = c.get(url(kind), params)
             assert response.status_code == 200, (kind, params, response.status_code)
             return response
+
         return call
 
     results = [
         ("fuel page, first enterprise (60 of its 60 rows)", get(client, "fuels", {})),
         ("fuel page, 500th enterprise", get(client, "fuels", {"enterprise": ids[499]})),
-        ("electricity page, 500th enterprise", get(client, "electricity",
-                                                   {"enterprise": ids[499]})),
+        (
+            "electricity page, 500th enterprise",
+            get(client, "electricity", {"enterprise": ids[499]}),
+        ),
         ("enterprises page 9 of 17", get(client, "enterprises", {"page": 9})),
     ]
     reader = Client()
     reader.force_login(reviewer)
-    results.append(("fuel page, provincial reviewer (read only)",
-                    get(reader, "fuels", {"enterprise": ids[499]})))
+    results.append(
+        (
+            "fuel page, provincial reviewer (read only)",
+            get(reader, "fuels", {"enterprise": ids[499]}),
+        )
+    )
 
     page = FormData()
     page.feed(client.get(url("fuels"), {"enterprise": ids[499]}).content.decode())
     form = page.data
     assert int(form["fuels-INITIAL_FORMS"]) == 60, form["fuels-INITIAL_FORMS"]
-    ParkYear.objects.filter(pk=park_year.pk).update(recalc_queued_at=datetime.datetime.now(
-        datetime.UTC))
+    ParkYear.objects.filter(pk=park_year.pk).update(
+        recalc_queued_at=datetime.datetime.now(datetime.UTC)
+    )
 
     def save(i):
         data = dict(form, **{"fuels-0-quantity": f"{100 + i}.5"})
@@ -195,8 +222,9 @@ def cases(park, park_year, applicant, reviewer, requests: int) -> list:
             for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]:
                 print(query["time"], query["sql"][:300])
     measured = [(name, timed(call, requests)) for name, call in results]
-    measured.append(("**save** a full fuel page (63 rows posted, one changed)",
-                     timed(save, requests)))
+    measured.append(
+        ("**save** a full fuel page (63 rows posted, one changed)", timed(save, requests))
+    )
     measured += result_cases(park, park_year, client, requests)
     return measured
 
@@ -218,15 +246,17 @@ def result_cases(park, park_year, client, requests: int) -> list:
         assert response.status_code == 200, response.status_code
         return response
 
-    cases = [("result page, 1,000 enterprises (table by enterprise: 20 a page)",
-              timed(get, requests))]
+    cases = [
+        ("result page, 1,000 enterprises (table by enterprise: 20 a page)", timed(get, requests))
+    ]
     run = CalculationRun.objects.filter(park_year=park_year, status="succeeded").latest("id")
     run.result["breakdowns"]["emissions_t"]["by_enterprise"] = {
         f"企业{i:05d}": str(Decimal(i) / 7) for i in range(10_000)
     }
     run.save(update_fields=["result"])
-    cases.append(("result page, breakdown widened to 10,000 enterprises (20 a page)",
-                  timed(get, requests)))
+    cases.append(
+        ("result page, breakdown widened to 10,000 enterprises (20 a page)", timed(get, requests))
+    )
     return cases
 
 
@@ -240,40 +270,55 @@ def render(when: str, load_start, load_end, measured: list, note: str, args) -> 
     lines = [
         "## Monthly entry pages (bench/entry_bench.py)",
         "",
-        wrap(f"Run {when} with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks_ebench "
-             f".venv/bin/python bench/entry_bench.py`; **load average (1 min) "
-             f"{load_start[0]:.2f} when the measured requests began, {load_end[0]:.2f} at their "
-             f"end**; {machine()}."),
+        wrap(
+            f"Run {when} with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks_ebench "
+            f".venv/bin/python bench/entry_bench.py`; **load average (1 min) "
+            f"{load_start[0]:.2f} when the measured requests began, {load_end[0]:.2f} at their "
+            f"end**; {machine()}."
+        ),
         "",
-        wrap(f"A throwaway database (`test_zcparks_ebench`, created, migrated and dropped by the "
-             f"script): {note}. One enterprise's rows a page (60 rows), the enterprise picker "
-             f"listing the 1,000 enterprises with their row counts. Each case: one warm-up "
-             f"request, then {args.requests} requests through the Django test client (server "
-             f"time, no network), then one more for the SQL query count."),
+        wrap(
+            f"A throwaway database (`test_zcparks_ebench`, created, migrated and dropped by the "
+            f"script): {note}. One enterprise's rows a page (60 rows), the enterprise picker "
+            f"listing the 1,000 enterprises with their row counts. Each case: one warm-up "
+            f"request, then {args.requests} requests through the Django test client (server "
+            f"time, no network), then one more for the SQL query count."
+        ),
         "",
         "| request | median ms | p95 ms | Django CPU median ms | SQL queries | HTML KB |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in measured:
-        lines.append(f"| {name} | {r['median']:.1f} | {r['p95']:.1f} | {r['cpu']:.1f} "
-                     f"| {r['queries']} | {r['bytes'] / 1024:.0f} |")
-    lines += ["", f"Target ≤ {TARGET_MS} ms server time to show and to save: {verdict} (worst "
-                  f"p95 {worst:.1f} ms)."]
+        lines.append(
+            f"| {name} | {r['median']:.1f} | {r['p95']:.1f} | {r['cpu']:.1f} "
+            f"| {r['queries']} | {r['bytes'] / 1024:.0f} |"
+        )
+    lines += [
+        "",
+        f"Target ≤ {TARGET_MS} ms server time to show and to save: {verdict} (worst "
+        f"p95 {worst:.1f} ms).",
+    ]
     if load_start[0] > 2 * (os.cpu_count() or 1):
-        lines += ["", wrap(
-            f"The machine was shared (load {load_start[0]:.1f} on {os.cpu_count()} CPUs): the "
-            f"wall times are mostly waiting for a CPU. The Django CPU column (this process's "
-            f"own time per request) and the query counts are what the pages cost; re-run on a "
-            f"quiet machine to judge the target.")]
+        lines += [
+            "",
+            wrap(
+                f"The machine was shared (load {load_start[0]:.1f} on {os.cpu_count()} CPUs): the "
+                f"wall times are mostly waiting for a CPU. The Django CPU column (this process's "
+                f"own time per request) and the query counts are what the pages cost; re-run on a "
+                f"quiet machine to judge the target."
+            ),
+        ]
     save = next(r for n, r in measured if n.startswith("**save**"))
     shows = [r for n, r in measured if not n.startswith(("**save**", "result page"))]
-    summary = (f"{SUMMARY_ROW}1,000-enterprise year (96,000 rows) ({when}, load "
-               f"{load_start[0]:.1f}) | ≤ {TARGET_MS} ms server time to show and to save "
-               f"| show: worst median {max(r['median'] for r in shows):.0f} ms, worst p95 "
-               f"{max(r['p95'] for r in shows):.0f} ms; save of a full page: median "
-               f"{save['median']:.0f} ms, p95 {save['p95']:.0f} ms; result page with 10,000 "
-               f"enterprises in its breakdown: median {measured[-1][1]['median']:.0f} ms, "
-               f"{measured[-1][1]['bytes'] / 1024:.0f} KB | {verdict} |")
+    summary = (
+        f"{SUMMARY_ROW}1,000-enterprise year (96,000 rows) ({when}, load "
+        f"{load_start[0]:.1f}) | ≤ {TARGET_MS} ms server time to show and to save "
+        f"| show: worst median {max(r['median'] for r in shows):.0f} ms, worst p95 "
+        f"{max(r['p95'] for r in shows):.0f} ms; save of a full page: median "
+        f"{save['median']:.0f} ms, p95 {save['p95']:.0f} ms; result page with 10,000 "
+        f"enterprises in its breakdown: median {measured[-1][1]['median']:.0f} ms, "
+        f"{measured[-1][1]['bytes'] / 1024:.0f} KB | {verdict} |"
+    )
     return "\n".join(lines), summary
 
 
@@ -281,8 +326,9 @@ def write(section: str, summary: str) -> None:
     text = RESULTS.read_text(encoding="utf-8")
     block = f"{START}\n{section}\n{END}"
     if START in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: block, text,
-                      flags=re.S)
+        text = re.sub(
+            re.escape(START) + r".*?" + re.escape(END), lambda _m: block, text, flags=re.S
+        )
     else:
         text = text.rstrip("\n") + f"\n\n{block}\n"
     lines = [line for line in text.split("\n") if not line.startswith(SUMMARY_ROW)]

@@ -12,6 +12,7 @@ database to start over.
 
 Also importable: `generate(count, batch_name=...)` returns the batch (tests use it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,13 @@ STATES = [  # (status, weight, ever_recommended)
 TIERS = ["below_200k", "200k_1m", "1m_plus"]
 
 
-def generate(count: int, batch_name: str = "基准测试批次", year: int = 2025, seed: int = 5,
-             province_codes: list[str] | None = None):
+def generate(
+    count: int,
+    batch_name: str = "基准测试批次",
+    year: int = 2025,
+    seed: int = 5,
+    province_codes: list[str] | None = None,
+):
     from django.db import transaction
     from django.utils import timezone
 
@@ -55,8 +61,11 @@ def generate(count: int, batch_name: str = "基准测试批次", year: int = 202
     now = timezone.now()
     batch, created = Batch.objects.get_or_create(
         name=batch_name,
-        defaults={"year": year, "opens_at": now - datetime.timedelta(days=60),
-                  "deadline": now + datetime.timedelta(days=60)},
+        defaults={
+            "year": year,
+            "opens_at": now - datetime.timedelta(days=60),
+            "deadline": now + datetime.timedelta(days=60),
+        },
     )
     if not created and batch.applications.exists():
         print(f"batch {batch_name!r} already has applications; nothing generated", file=sys.stderr)
@@ -65,33 +74,51 @@ def generate(count: int, batch_name: str = "基准测试批次", year: int = 202
     if province_codes:
         provinces = [p for p in provinces if p.code in province_codes]
     reviewer, _ = User.objects.get_or_create(
-        username="bench_national", defaults={"role": Role.NATIONAL, "email": "bench@example.test"})
+        username="bench_national", defaults={"role": Role.NATIONAL, "email": "bench@example.test"}
+    )
     statuses = [s for s, weight, _r in STATES for _ in range(weight)]
     recommended = {s for s, _w, r in STATES if r}
     with transaction.atomic():
-        parks = Park.objects.bulk_create([
-            Park(name=f"{batch_name}园区{i:05d}", province=provinces[i % len(provinces)],
-                 management_body=f"{batch_name}园区{i:05d}管理委员会")
-            for i in range(count)
-        ], batch_size=2000)
+        parks = Park.objects.bulk_create(
+            [
+                Park(
+                    name=f"{batch_name}园区{i:05d}",
+                    province=provinces[i % len(provinces)],
+                    management_body=f"{batch_name}园区{i:05d}管理委员会",
+                )
+                for i in range(count)
+            ],
+            batch_size=2000,
+        )
         applications = []
         for i, park in enumerate(parks):
             status = statuses[rng.randrange(len(statuses))]
             intensity = Decimal(rng.randrange(50, 900)) / Decimal(1000)
-            applications.append(Application(
-                park=park, batch=batch, status=status, scope="whole",
-                management_body=park.management_body, submission_count=1,
-                submitted_at=now - datetime.timedelta(minutes=i),
-                ever_recommended=status in recommended,
-                tier=TIERS[i % 3], intensity=intensity,
-                core_pass=None if i % 17 == 0 else intensity <= Decimal("0.2"),
-                data={"basic": {"zone_level": park.zone_level}},
-            ))
+            applications.append(
+                Application(
+                    park=park,
+                    batch=batch,
+                    status=status,
+                    scope="whole",
+                    management_body=park.management_body,
+                    submission_count=1,
+                    submitted_at=now - datetime.timedelta(minutes=i),
+                    ever_recommended=status in recommended,
+                    tier=TIERS[i % 3],
+                    intensity=intensity,
+                    core_pass=None if i % 17 == 0 else intensity <= Decimal("0.2"),
+                    data={"basic": {"zone_level": park.zone_level}},
+                )
+            )
         applications = Application.objects.bulk_create(applications, batch_size=2000)
-        ReviewAssignment.objects.bulk_create([
-            ReviewAssignment(application=a, assignee=reviewer, assigned_by=reviewer)
-            for n, a in enumerate(x for x in applications if x.ever_recommended) if n % 5 == 0
-        ], batch_size=2000)
+        ReviewAssignment.objects.bulk_create(
+            [
+                ReviewAssignment(application=a, assignee=reviewer, assigned_by=reviewer)
+                for n, a in enumerate(x for x in applications if x.ever_recommended)
+                if n % 5 == 0
+            ],
+            batch_size=2000,
+        )
     return batch
 
 

@@ -9,6 +9,7 @@ workflow to national approval, then issues --runs new assessment letters and tim
 `letters.generate` (render, seal, write to a temp file, check %PDF and parse, link into place, hash)
 for each. Prints the median and the slowest; the target is a median under 1.5 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,15 +20,21 @@ import time
 from _setup import machine, median_p95, setup, teardown
 
 TARGET_SECONDS = 1.5
-LONG_COMMENT = ("请补充园区能源消费数据的计量依据和统计口径说明，核实外购电力、热力的计量点位与"
-                "结算凭证，并说明重点用能企业在线监测覆盖情况。")
+LONG_COMMENT = (
+    "请补充园区能源消费数据的计量依据和统计口径说明，核实外购电力、热力的计量点位与"
+    "结算凭证，并说明重点用能企业在线监测覆盖情况。"
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--comments", type=int, default=0,
-                        help="long public comments made before the decision (issue 18: 300)")
+    parser.add_argument(
+        "--comments",
+        type=int,
+        default=0,
+        help="long public comments made before the decision (issue 18: 300)",
+    )
     args = parser.parse_args()
     old = setup()
     try:
@@ -50,23 +57,30 @@ def main() -> None:
         park = ParkFactory(name="基准零碳产业园", province=province("32"))
 
         class Cast:
-            provincial_a = UserFactory(username="b_prov", role=Role.PROVINCIAL,
-                                       province=park.province)
+            provincial_a = UserFactory(
+                username="b_prov", role=Role.PROVINCIAL, province=park.province
+            )
             provincial_other = provincial_a
             national = UserFactory(username="b_nat", role=Role.NATIONAL)
 
         applicant = UserFactory(username="b_app", role=Role.APPLICANT, park=park)
         batch = open_batch()
         add_energy_data(park, batch.year - 1)
-        application = drive_to(complete_application(park, applicant, batch),
-                               "under_national_review", Cast)
+        application = drive_to(
+            complete_application(park, applicant, batch), "under_national_review", Cast
+        )
         from applications import workflow
         from applications.models import ReviewComment
 
         ReviewComment.objects.bulk_create(
-            ReviewComment(application=application, author=Cast.national, visibility="public",
-                          text=f"第{n}条：" + LONG_COMMENT * 4)
-            for n in range(1, args.comments + 1))
+            ReviewComment(
+                application=application,
+                author=Cast.national,
+                visibility="public",
+                text=f"第{n}条：" + LONG_COMMENT * 4,
+            )
+            for n in range(1, args.comments + 1)
+        )
         workflow.approve(Cast.national, application, "同意纳入建设名单。")
         event = application.events.get(action="approve")
         durations, cpu = [], []
@@ -81,10 +95,12 @@ def main() -> None:
         durations, cpu = durations[1:], cpu[1:]  # the first run loads fonts and templates
         median, p95 = median_p95(durations)
         sizes = list(Letter.objects.filter(status="ready").values_list("size", flat=True))
-        print(f"letters ({args.comments} comments): {args.runs} runs, median {median:.3f} s, "
-              f"slowest {max(durations):.3f} s,"
-              f" p95 {p95:.3f} s, PDF {min(sizes)}–{max(sizes)} bytes; target median < "
-              f"{TARGET_SECONDS} s: {'met' if median < TARGET_SECONDS else 'MISSED'}")
+        print(
+            f"letters ({args.comments} comments): {args.runs} runs, median {median:.3f} s, "
+            f"slowest {max(durations):.3f} s,"
+            f" p95 {p95:.3f} s, PDF {min(sizes)}–{max(sizes)} bytes; target median < "
+            f"{TARGET_SECONDS} s: {'met' if median < TARGET_SECONDS else 'MISSED'}"
+        )
         print(f"CPU time median {median_p95(cpu)[0]:.3f} s; load average {os.getloadavg()}")
         print(f"machine: {machine()}")
     finally:

@@ -13,6 +13,7 @@ signed-in users working, no log-in in the measured traffic), stops gunicorn and 
 figures. The figures and the machine they ran on replace the load-test section of
 bench/RESULTS.md; the other sections are kept. Everything runs on loopback only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -209,12 +210,18 @@ def sign_in(port: int, username: str) -> tuple[dict[str, str], float]:
         page = response.read().decode("utf-8", "replace")
         jar = cookies_of(response)
         token = CSRF_INPUT.search(page)
-        form = urllib.parse.urlencode({
-            "username": username, "password": PASSWORD, "next": "/",
-            "csrfmiddlewaretoken": token.group(1) if token else "",
-        })
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "Cookie": cookie_header(jar)}
+        form = urllib.parse.urlencode(
+            {
+                "username": username,
+                "password": PASSWORD,
+                "next": "/",
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            }
+        )
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie_header(jar),
+        }
         started = time.perf_counter()
         conn.request("POST", "/accounts/login/", body=form, headers=headers)
         response = conn.getresponse()
@@ -258,10 +265,18 @@ def sign_in_everyone(port: int, users: int, sessions_file: Path) -> Logins:
     if not all(sessions.values()):
         raise SystemExit("No session could be made for one of the roles; see above")
     sessions_file.write_text(json.dumps(sessions, indent=1), encoding="utf-8")
-    logins = Logins(len(times) + failures, failures, percentile(times, 0.50),
-                    percentile(times, 0.95), max(times), (load_before, load_after))
-    say(f"{logins.count} log-ins: median {logins.median:.0f} ms, p95 {logins.p95:.0f} ms, "
-        f"slowest {logins.slowest:.0f} ms, {logins.failures} failed")
+    logins = Logins(
+        len(times) + failures,
+        failures,
+        percentile(times, 0.50),
+        percentile(times, 0.95),
+        max(times),
+        (load_before, load_after),
+    )
+    say(
+        f"{logins.count} log-ins: median {logins.median:.0f} ms, p95 {logins.p95:.0f} ms, "
+        f"slowest {logins.slowest:.0f} ms, {logins.failures} failed"
+    )
     return logins
 
 
@@ -269,11 +284,26 @@ def sign_in_everyone(port: int, users: int, sessions_file: Path) -> Logins:
 
 
 def gunicorn_command(model: str, workers: int, threads: int, port: int) -> list[str]:
-    command = [str(VENV_BIN / "gunicorn"), "zcparks.wsgi:application", "--bind", f"{HOST}:{port}",
-               "--workers", str(workers), "--worker-class", model, "--access-logfile", "-",
-               "--error-logfile", "-", "--log-level", "warning", "--timeout", "60",
-               # Load Django once in the master, so that every worker is ready when it forks.
-               "--preload"]
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "zcparks.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        model,
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+        # Load Django once in the master, so that every worker is ready when it forks.
+        "--preload",
+    ]
     if model == "gthread":
         command += ["--threads", str(threads)]
     return command
@@ -286,27 +316,44 @@ def run_once(model: str, args: argparse.Namespace, env: dict[str, str]) -> Figur
     log = (OUT / f"gunicorn-{model}.log").open("w")
     say(f"Starting gunicorn ({model}) on {HOST}:{port}")
     print("$", shlex.join(command), flush=True)
-    server = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=log,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=server_env, stdout=log, stderr=log, start_new_session=True
+    )
     try:
         wait_until_serving(port, server)
         sessions_file = OUT / f"sessions-{model}.json"
         logins = sign_in_everyone(port, args.users, sessions_file)
         load_before = os.getloadavg()[0]
         prefix = OUT / f"locust-{model}"
-        locust = [str(VENV_BIN / "locust"), "-f", "bench/locustfile.py", "--headless",
-                  "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration,
-                  "--host", f"http://{HOST}:{port}", "--csv", str(prefix), "--only-summary",
-                  "--stop-timeout", "10"]
+        locust = [
+            str(VENV_BIN / "locust"),
+            "-f",
+            "bench/locustfile.py",
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            args.duration,
+            "--host",
+            f"http://{HOST}:{port}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+        ]
         print("$", shlex.join(locust), flush=True)
         # Locust exits with 1 when any request failed; the figures say how many, so go on.
-        subprocess.run(locust, cwd=ROOT, env={**env, "ZCP_BENCH_SESSIONS": str(sessions_file)},
-                       check=False)
+        subprocess.run(
+            locust, cwd=ROOT, env={**env, "ZCP_BENCH_SESSIONS": str(sessions_file)}, check=False
+        )
         load_after = os.getloadavg()[0]
     finally:
         stop(server)
         log.close()
-    described = " ".join(command[command.index("--workers"):command.index("--access-logfile")])
+    described = " ".join(command[command.index("--workers") : command.index("--access-logfile")])
     described += " --preload"
     if model == "gthread":
         described += f" --threads {args.threads}"
@@ -342,8 +389,12 @@ def read_figures(model: str, described: str, prefix: Path, logins: Logins) -> Fi
         p95=float(total["95%"]),
         p99=float(total["99%"]),
         slowest=[
-            (f"{row['Type']} {row['Name']}", int(row["Request Count"]), float(row["95%"]),
-             float(row["99%"]))
+            (
+                f"{row['Type']} {row['Name']}",
+                int(row["Request Count"]),
+                float(row["95%"]),
+                float(row["99%"]),
+            )
             for row in per_page
         ],
         logins=logins,
@@ -362,10 +413,16 @@ def machine(pg_version: str) -> list[str]:
     with contextlib.suppress(OSError):
         match = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
         memory = f"{int(match.group(1)) / 1024 / 1024:.1f} GiB" if match else memory
-    gunicorn = subprocess.run([str(VENV_BIN / "gunicorn"), "--version"], capture_output=True,
-                              text=True, check=False).stdout.strip()
-    locust = subprocess.run([str(VENV_BIN / "locust"), "--version"], capture_output=True,
-                            text=True, check=False).stdout.strip().splitlines()[0]
+    gunicorn = subprocess.run(
+        [str(VENV_BIN / "gunicorn"), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    locust = (
+        subprocess.run(
+            [str(VENV_BIN / "locust"), "--version"], capture_output=True, text=True, check=False
+        )
+        .stdout.strip()
+        .splitlines()[0]
+    )
     return [
         f"- nproc: {os.cpu_count()}; memory: {memory}; CPU: {cpu}",
         f"- Python {platform.python_version()}; PostgreSQL {pg_version}; {gunicorn}; {locust}",
@@ -380,16 +437,23 @@ def choose(figures: list[Figures]) -> Figures:
 
 
 def login_line(figures: list[Figures]) -> str:
-    parts = [f"`{f.model}`: {f.logins.count} log-ins, median {f.logins.median:.0f} ms, "
-             f"p95 {f.logins.p95:.0f} ms, slowest {f.logins.slowest:.0f} ms, "
-             f"{f.logins.failures} failed (load average {f.logins.load[0]:.1f} before, "
-             f"{f.logins.load[1]:.1f} after)" for f in figures]
-    return "**Log-in, measured apart** (sequential, before locust, time of the log-in POST): " + \
-        "; ".join(parts) + "."
+    parts = [
+        f"`{f.model}`: {f.logins.count} log-ins, median {f.logins.median:.0f} ms, "
+        f"p95 {f.logins.p95:.0f} ms, slowest {f.logins.slowest:.0f} ms, "
+        f"{f.logins.failures} failed (load average {f.logins.load[0]:.1f} before, "
+        f"{f.logins.load[1]:.1f} after)"
+        for f in figures
+    ]
+    return (
+        "**Log-in, measured apart** (sequential, before locust, time of the log-in POST): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
-def section(figures: list[Figures], args: argparse.Namespace, pg_version: str,
-            counts: dict[str, int]) -> str:
+def section(
+    figures: list[Figures], args: argparse.Namespace, pg_version: str, counts: dict[str, int]
+) -> str:
     best = choose(figures)
     lines = [
         START_MARK,
@@ -419,9 +483,11 @@ def section(figures: list[Figures], args: argparse.Namespace, pg_version: str,
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for f in figures:
-        lines.append(f"| `{f.model}` {f.gunicorn} | {f.requests} | {f.rps:.1f} | {f.p50:.0f} "
-                     f"| {f.p95:.0f} | {f.p99:.0f} | {f.failures} "
-                     f"| {f.load[0]:.1f} before, {f.load[1]:.1f} after |")
+        lines.append(
+            f"| `{f.model}` {f.gunicorn} | {f.requests} | {f.rps:.1f} | {f.p50:.0f} "
+            f"| {f.p95:.0f} | {f.p99:.0f} | {f.failures} "
+            f"| {f.load[0]:.1f} before, {f.load[1]:.1f} after |"
+        )
     lines += [
         "",
         login_line(figures) + " Log-in is measured apart from the working users because each "
@@ -455,11 +521,13 @@ def summary_row(figures: list[Figures]) -> str:
     best = choose(figures)
     met = best.p95 < P95_TARGET_MS and best.failures == 0
     logins = best.logins
-    return (f"| load test, {best.model} gunicorn, 50 signed-in users for 60 s "
-            f"| p95 < {P95_TARGET_MS} ms, no errors | {best.rps:.1f} req/s, p50 {best.p50:.0f} ms, "
-            f"p95 {best.p95:.0f} ms, p99 {best.p99:.0f} ms, {best.failures} errors; log-in "
-            f"measured apart: {logins.count} sequential, median {logins.median:.0f} ms, "
-            f"p95 {logins.p95:.0f} ms | {'met' if met else 'missed'} |")
+    return (
+        f"| load test, {best.model} gunicorn, 50 signed-in users for 60 s "
+        f"| p95 < {P95_TARGET_MS} ms, no errors | {best.rps:.1f} req/s, p50 {best.p50:.0f} ms, "
+        f"p95 {best.p95:.0f} ms, p99 {best.p99:.0f} ms, {best.failures} errors; log-in "
+        f"measured apart: {logins.count} sequential, median {logins.median:.0f} ms, "
+        f"p95 {logins.p95:.0f} ms | {'met' if met else 'missed'} |"
+    )
 
 
 def write_section(text: str, row: str) -> None:
@@ -484,17 +552,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=int, default=10)
     parser.add_argument("--duration", default="60s")
-    parser.add_argument("--models", default="sync,gthread",
-                        help="gunicorn worker classes to measure, comma-separated")
+    parser.add_argument(
+        "--models",
+        default="sync,gthread",
+        help="gunicorn worker classes to measure, comma-separated",
+    )
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--database", default="zcparks_bench")
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres",
-                        help="an admin connection used to drop and create the database")
+    parser.add_argument(
+        "--postgres",
+        default="postgres://postgres@127.0.0.1:5432/postgres",
+        help="an admin connection used to drop and create the database",
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--conn-max-age", type=int, default=60)
-    parser.add_argument("--generate-args", default="",
-                        help="arguments for bench/generate.py (quoted as one string)")
+    parser.add_argument(
+        "--generate-args", default="", help="arguments for bench/generate.py (quoted as one string)"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     return parser.parse_args(argv)
 
@@ -527,9 +602,11 @@ def main(argv: list[str]) -> int:
     say(f"Data: {counts}")
     figures = [run_once(model.strip(), args, env) for model in args.models.split(",")]
     for f in figures:
-        say(f"{f.model}: {f.requests} requests, {f.rps:.1f} req/s, p50 {f.p50:.0f} ms, "
+        say(
+            f"{f.model}: {f.requests} requests, {f.rps:.1f} req/s, p50 {f.p50:.0f} ms, "
             f"p95 {f.p95:.0f} ms, p99 {f.p99:.0f} ms, {f.failures} errors; log-ins: "
-            f"{f.logins.count}, median {f.logins.median:.0f} ms, p95 {f.logins.p95:.0f} ms")
+            f"{f.logins.count}, median {f.logins.median:.0f} ms, p95 {f.logins.p95:.0f} ms"
+        )
     if not args.no_write:
         write_section(section(figures, args, pg_version, counts), summary_row(figures))
     return 0

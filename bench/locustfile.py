@@ -19,6 +19,7 @@ cookies are marked Secure. A browser behind the TLS proxy would send them; here 
 to send Secure cookies over http too (client side only; the server is unchanged). requests builds a
 fresh cookie jar for each request, so this has to be the default policy of this process.
 """
+
 from __future__ import annotations
 
 import http.cookiejar

@@ -27,6 +27,7 @@ count. Prints a table and rewrites the `pages` section of bench/RESULTS.md (and 
 its summary) unless --no-write. The target compared against is the issue's page target for the
 queue: < 150 ms server time (median and p95).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,11 @@ from _setup import ROOT, machine, median_p95, setup, teardown
 TARGET_MS = 150
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
-SUMMARY_ROWS = ("| park's result page, ", "| review page (national reviewer), ",
-                "| public register of designated parks, ")
+SUMMARY_ROWS = (
+    "| park's result page, ",
+    "| review page (national reviewer), ",
+    "| public register of designated parks, ",
+)
 
 
 def measure(client, url: str, params: dict, requests: int) -> dict:
@@ -69,9 +73,15 @@ def measure(client, url: str, params: dict, requests: int) -> dict:
     median, p95 = median_p95(durations)
     # the context of the last response is kept only for the caller to read the page count; held
     # longer, its 15,000 trace dicts would slow the garbage collector in the cases that follow
-    return {"median": median, "p95": p95, "cpu": median_p95(cpu)[0],
-            "queries": len(captured), "bytes": len(response.content), "context": response.context,
-            "sql": [q["sql"] for q in captured.captured_queries]}
+    return {
+        "median": median,
+        "p95": p95,
+        "cpu": median_p95(cpu)[0],
+        "queries": len(captured),
+        "bytes": len(response.content),
+        "context": response.context,
+        "sql": [q["sql"] for q in captured.captured_queries],
+    }
 
 
 def result_park() -> tuple[str, object, str]:
@@ -84,23 +94,34 @@ def result_park() -> tuple[str, object, str]:
     from applications.models import Park, Province, Role, User
 
     publishing.load_bundled_factor_sets()
-    park = Park.objects.create(name="结果页基准园区", province=Province.objects.get(code="32"),
-                               management_body="结果页基准园区管理委员会")
+    park = Park.objects.create(
+        name="结果页基准园区",
+        province=Province.objects.get(code="32"),
+        management_body="结果页基准园区管理委员会",
+    )
     applicant = User.objects.create(username="p_applicant", role=Role.APPLICANT, park=park)
     code = "ZCP-2025-trial"
     started = time.perf_counter()
     parsed = importers.parse_upload(
-        None, park_id=park.pk, year=2025, park_name=park.name, filename="bench.xlsx",
-        content=workbook(), factor_set_code=code,
-        fuels=stored_factor_sets.resolve_factor_set(code).fuels)
+        None,
+        park_id=park.pk,
+        year=2025,
+        park_name=park.name,
+        filename="bench.xlsx",
+        content=workbook(),
+        factor_set_code=code,
+        fuels=stored_factor_sets.resolve_factor_set(code).fuels,
+    )
     data_entry.apply_upload(park, 2025, importers.load_parsed(park.pk, 2025, parsed.sha256), None)
     park_year = ParkYear.objects.get(park=park, year=2025)
     run = services.recalculate(park_year.pk)
     assert run.status == "succeeded", run.error
     trace_lines = run.trace_lines
-    setup_note = (f"{ENTERPRISES:,} enterprises × {MONTHS} months × 8 records imported and "
-                  f"recalculated in {time.perf_counter() - started:.1f} s; {trace_lines:,} trace "
-                  f"lines")
+    setup_note = (
+        f"{ENTERPRISES:,} enterprises × {MONTHS} months × 8 records imported and "
+        f"recalculated in {time.perf_counter() - started:.1f} s; {trace_lines:,} trace "
+        f"lines"
+    )
     print(setup_note)
     return reverse("accounting:result", args=[park.pk, 2025]), applicant, setup_note
 
@@ -130,19 +151,25 @@ def review_application(cast) -> tuple[str, str]:
     from tests.applications.builders import complete_application, drive_to, open_batch
     from tests.reviews.conftest import add_energy_data
 
-    park = Park.objects.create(name="评审页基准园区", province=Province.objects.get(code="32"),
-                               management_body="评审页基准园区管理委员会")
+    park = Park.objects.create(
+        name="评审页基准园区",
+        province=Province.objects.get(code="32"),
+        management_body="评审页基准园区管理委员会",
+    )
     applicant = User.objects.create(username="r_applicant", role=Role.APPLICANT, park=park)
     batch = open_batch()
     add_energy_data(park, batch.year - 1)
-    application = drive_to(complete_application(park, applicant, batch),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(park, applicant, batch), "under_national_review", cast
+    )
     snapshot = application.submissions.order_by("-number").first().snapshot
     calc = "calculations"
     assert snapshot.get(calc), sorted(snapshot)
-    note = (f"application {application.pk} under national review; its snapshot carries "
-            f"`{calc}` (the calculated {batch.year - 1} data of acceptance case "
-            f"01-green-medium)")
+    note = (
+        f"application {application.pk} under national review; its snapshot carries "
+        f"`{calc}` (the calculated {batch.year - 1} data of acceptance case "
+        f"01-green-medium)"
+    )
     print(note)
     return reverse("review_detail", args=[application.pk]), note
 
@@ -177,30 +204,75 @@ def register_parks(national) -> str:
         ProgrammeStage,
     )
 
-    approved = list(Application.objects.filter(status="approved", programme__isnull=True)
-                    .select_related("park")[:REGISTER_PARKS])
+    approved = list(
+        Application.objects.filter(status="approved", programme__isnull=True).select_related(
+            "park"
+        )[:REGISTER_PARKS]
+    )
     now = timezone.now()
-    programmes = ConstructionProgramme.objects.bulk_create([
-        ConstructionProgramme(application=a, park=a.park, period_start=2025, period_end=2028,
-                              stage=ProgrammeStage.DESIGNATED) for a in approved])
-    events = ApplicationEvent.objects.bulk_create([
-        ApplicationEvent(application=a, actor=national, action="accept", from_status="approved",
-                         to_status="approved", comment="同意通过评估验收。") for a in approved])
-    Designation.objects.bulk_create([
-        Designation(programme=p, event=e, year=2029 - i % 3, assessment_year=2028,
-                    tier="200k_1m" if i % 4 else "1m_plus",
-                    emissions_t=Decimal("60000") + i, energy_tce=Decimal("333000") + 7 * i,
-                    threshold=Decimal("0.2") if i % 4 else Decimal("0.3"),
-                    conditions="" if i % 5 else "一年内补充完善碳排放监测平台。")
-        for i, (p, e) in enumerate(zip(programmes, events, strict=True))])
-    Letter.objects.bulk_create([
-        Letter(application=a, event=e, kind=LetterKind.CERTIFICATE, year=2029, sequence=i + 1,
-               reference=f"零碳园证〔2029〕{i + 1:04d}号", issuer="国家发展和改革委员会",
-               decision="国家级零碳园区", issued_at=now, verification_code=f"bench-cert-{i}",
-               status=LetterStatus.READY)
-        for i, (a, e) in enumerate(zip(approved, events, strict=True))])
-    note = (f"{len(approved)} designated parks (programme, passing decision, register entry and "
-            f"certificate each), 50 a page")
+    programmes = ConstructionProgramme.objects.bulk_create(
+        [
+            ConstructionProgramme(
+                application=a,
+                park=a.park,
+                period_start=2025,
+                period_end=2028,
+                stage=ProgrammeStage.DESIGNATED,
+            )
+            for a in approved
+        ]
+    )
+    events = ApplicationEvent.objects.bulk_create(
+        [
+            ApplicationEvent(
+                application=a,
+                actor=national,
+                action="accept",
+                from_status="approved",
+                to_status="approved",
+                comment="同意通过评估验收。",
+            )
+            for a in approved
+        ]
+    )
+    Designation.objects.bulk_create(
+        [
+            Designation(
+                programme=p,
+                event=e,
+                year=2029 - i % 3,
+                assessment_year=2028,
+                tier="200k_1m" if i % 4 else "1m_plus",
+                emissions_t=Decimal("60000") + i,
+                energy_tce=Decimal("333000") + 7 * i,
+                threshold=Decimal("0.2") if i % 4 else Decimal("0.3"),
+                conditions="" if i % 5 else "一年内补充完善碳排放监测平台。",
+            )
+            for i, (p, e) in enumerate(zip(programmes, events, strict=True))
+        ]
+    )
+    Letter.objects.bulk_create(
+        [
+            Letter(
+                application=a,
+                event=e,
+                kind=LetterKind.CERTIFICATE,
+                year=2029,
+                sequence=i + 1,
+                reference=f"零碳园证〔2029〕{i + 1:04d}号",
+                issuer="国家发展和改革委员会",
+                decision="国家级零碳园区",
+                issued_at=now,
+                verification_code=f"bench-cert-{i}",
+                status=LetterStatus.READY,
+            )
+            for i, (a, e) in enumerate(zip(approved, events, strict=True))
+        ]
+    )
+    note = (
+        f"{len(approved)} designated parks (programme, passing decision, register entry and "
+        f"certificate each), 50 a page"
+    )
     print(note)
     return note
 
@@ -239,13 +311,15 @@ def result_breakdown(url: str, requests: int) -> str:
         presentation.trace_page(run, "1", {})
         load.append((middle - start) * 1000)
         fmt.append((time.perf_counter() - middle) * 1000)
-    return (f"Where the result page's time goes (the same steps timed alone, median of "
-            f"{requests}): loading the latest run with its result (`services.latest_result`; "
-            f"the {run.trace_lines:,}-line trace stays in its chunks) {median_p95(load)[0]:.0f} "
-            f"ms; `presentation.trace_page`, which reads the one 1,000-line chunk holding the "
-            f"page and formats its 200 lines, {median_p95(fmt)[0]:.0f} ms; the rest of the "
-            f"median is the template (200 trace lines and the result tables) and the "
-            f"middleware.")
+    return (
+        f"Where the result page's time goes (the same steps timed alone, median of "
+        f"{requests}): loading the latest run with its result (`services.latest_result`; "
+        f"the {run.trace_lines:,}-line trace stays in its chunks) {median_p95(load)[0]:.0f} "
+        f"ms; `presentation.trace_page`, which reads the one 1,000-line chunk holding the "
+        f"page and formats its 200 lines, {median_p95(fmt)[0]:.0f} ms; the rest of the "
+        f"median is the template (200 trace lines and the result tables) and the "
+        f"middleware."
+    )
 
 
 def wrap(text: str) -> str:
@@ -255,11 +329,15 @@ def wrap(text: str) -> str:
 
 
 def table(cases: list) -> list[str]:
-    lines = ["| request | median ms | p95 ms | Django CPU median ms | SQL queries | HTML KB |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| request | median ms | p95 ms | Django CPU median ms | SQL queries | HTML KB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, r in cases:
-        lines.append(f"| {name} | {r['median']:.1f} | {r['p95']:.1f} | {r['cpu']:.1f} "
-                     f"| {r['queries']} | {r['bytes'] / 1024:.0f} |")
+        lines.append(
+            f"| {name} | {r['median']:.1f} | {r['p95']:.1f} | {r['cpu']:.1f} "
+            f"| {r['queries']} | {r['bytes'] / 1024:.0f} |"
+        )
     return lines
 
 
@@ -272,52 +350,76 @@ def write_results(section: str, summary: list[str]) -> None:
     text = RESULTS.read_text(encoding="utf-8")
     block = f"{START}\n{section}\n{END}"
     if START in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: block, text,
-                      flags=re.S)
+        text = re.sub(
+            re.escape(START) + r".*?" + re.escape(END), lambda _m: block, text, flags=re.S
+        )
     else:
         text = text.replace("<!-- reviews:end -->", f"<!-- reviews:end -->\n\n{block}", 1)
     lines = [line for line in text.split("\n") if not line.startswith(SUMMARY_ROWS)]
     anchor = next(i for i, line in enumerate(lines) if line.startswith("| national queue page"))
-    lines[anchor + 1:anchor + 1] = summary
+    lines[anchor + 1 : anchor + 1] = summary
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
 
 
-def section(when: str, load_start, load_end, cases: list, result_note: str, review_note: str,
-            register_note: str, breakdown: str, args) -> str:
+def section(
+    when: str,
+    load_start,
+    load_end,
+    cases: list,
+    result_note: str,
+    review_note: str,
+    register_note: str,
+    breakdown: str,
+    args,
+) -> str:
     result_cases = [c for c in cases if c[0].startswith("result")]
     review_cases = [c for c in cases if c[0].startswith("review")]
     register_cases = [c for c in cases if c[0].startswith("register")]
-    return "\n".join([
-        "## Pages: the review page and a park's result page (bench/pages_bench.py)",
-        "",
-        wrap(f"Run {when} with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks_pbench "
-        f".venv/bin/python bench/pages_bench.py`; **load average (1 min) {load_start[0]:.2f} "
-        f"when the measured requests began, {load_end[0]:.2f} at their end** "
-        f"(5 and 15 min: {load_end[1]:.2f}, {load_end[2]:.2f}); {machine()}."),
-        "",
-        wrap(f"A throwaway database (`test_zcparks_pbench`, created, migrated and dropped by the "
-        f"script) holding {args.count:,} generated applications (bench/generate.py), then "
-        f"vacuumed and analysed. Result page: {result_note}. "
-        f"Review page: {review_note}. Public register: {register_note}. Each case: one "
-        f"warm-up request, then {args.requests} requests through the Django test client (server "
-        f"time, no network), then one more for the SQL query count (CaptureQueriesContext)."),
-        "",
-        *table(cases),
-        "",
-        wrap(f"Compared with the queue's page target (< {TARGET_MS} ms server time, median and "
-        f"p95): "
-        f"result page {verdict(result_cases)} (worst p95 "
-        f"{max(r['p95'] for _n, r in result_cases):.1f} ms), review page "
-        f"{verdict(review_cases)} (p95 {review_cases[0][1]['p95']:.1f} ms), public register "
-        f"{verdict(register_cases)} (worst p95 "
-        f"{max(r['p95'] for _n, r in register_cases):.1f} ms)."),
-        "",
-        wrap(breakdown),
-    ])
+    return "\n".join(
+        [
+            "## Pages: the review page and a park's result page (bench/pages_bench.py)",
+            "",
+            wrap(
+                f"Run {when} with "
+                f"`DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks_pbench "
+                f".venv/bin/python bench/pages_bench.py`; "
+                f"**load average (1 min) {load_start[0]:.2f} "
+                f"when the measured requests began, {load_end[0]:.2f} at their end** "
+                f"(5 and 15 min: {load_end[1]:.2f}, {load_end[2]:.2f}); {machine()}."
+            ),
+            "",
+            wrap(
+                f"A throwaway database (`test_zcparks_pbench`, created, migrated and dropped by "
+                f"the "
+                f"script) holding {args.count:,} generated applications (bench/generate.py), then "
+                f"vacuumed and analysed. Result page: {result_note}. "
+                f"Review page: {review_note}. Public register: {register_note}. Each case: one "
+                f"warm-up request, then {args.requests} requests through the Django test client "
+                f"(server time, no network), then one more for the SQL query count "
+                f"(CaptureQueriesContext)."
+            ),
+            "",
+            *table(cases),
+            "",
+            wrap(
+                f"Compared with the queue's page target (< {TARGET_MS} ms server time, median and "
+                f"p95): "
+                f"result page {verdict(result_cases)} (worst p95 "
+                f"{max(r['p95'] for _n, r in result_cases):.1f} ms), review page "
+                f"{verdict(review_cases)} (p95 {review_cases[0][1]['p95']:.1f} ms), "
+                f"public register "
+                f"{verdict(register_cases)} (worst p95 "
+                f"{max(r['p95'] for _n, r in register_cases):.1f} ms)."
+            ),
+            "",
+            wrap(breakdown),
+        ]
+    )
 
 
-def summary(when: str, load, result_cases: list, review_cases: list,
-            register_cases: list) -> list[str]:
+def summary(
+    when: str, load, result_cases: list, review_cases: list, register_cases: list
+) -> list[str]:
     first = result_cases[0][1]
     worst = max(result_cases, key=lambda c: c[1]["p95"])
     queries = sorted({r["queries"] for _n, r in result_cases})
@@ -364,15 +466,19 @@ def main() -> None:
         app.conf.task_always_eager = True  # letters and recalculations inline, as in the tests
         started = time.perf_counter()
         generate(args.count)
-        print(f"generated {Application.objects.count()} applications in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"generated {Application.objects.count()} applications in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         jiangsu, anhui = Province.objects.get(code="32"), Province.objects.get(code="34")
         cast = SimpleNamespace(
             national=User.objects.create(username="p_national", role=Role.NATIONAL),
-            provincial_a=User.objects.create(username="p_prov_js", role=Role.PROVINCIAL,
-                                             province=jiangsu),
-            provincial_other=User.objects.create(username="p_prov_ah", role=Role.PROVINCIAL,
-                                                 province=anhui),
+            provincial_a=User.objects.create(
+                username="p_prov_js", role=Role.PROVINCIAL, province=jiangsu
+            ),
+            provincial_other=User.objects.create(
+                username="p_prov_ah", role=Role.PROVINCIAL, province=anhui
+            ),
         )
         result_url, applicant, result_note = result_park()
         review_url, review_note = review_application(cast)
@@ -393,16 +499,28 @@ def main() -> None:
         print("\n".join(table(cases)))
         print(f"load average: {load_start[0]:.2f} at start, {load_end[0]:.2f} at the end")
         print(f"machine: {machine()}")
-        print(f"result page target p95 < {TARGET_MS} ms: {verdict(result_cases)}; "
-              f"review page: {verdict(review_cases)}")
+        print(
+            f"result page target p95 < {TARGET_MS} ms: {verdict(result_cases)}; "
+            f"review page: {verdict(review_cases)}"
+        )
         for name, r in cases:
             print(f"-- {name}: {r['queries']} queries")
         if not args.no_write:
             when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
             write_results(
-                section(when, load_start, load_end, cases, result_note, review_note,
-                        register_note, breakdown, args),
-                summary(when, load_end, result_cases, review_cases, register_cases))
+                section(
+                    when,
+                    load_start,
+                    load_end,
+                    cases,
+                    result_note,
+                    review_note,
+                    register_note,
+                    breakdown,
+                    args,
+                ),
+                summary(when, load_end, result_cases, review_cases, register_cases),
+            )
             print(f"wrote {RESULTS.relative_to(ROOT)}")
     finally:
         teardown(old)

@@ -10,6 +10,7 @@ filtered page (tier, core fail, name search) and a deep page, plus the CSV expor
 client's time is the server's time (no network). Prints median, p95 and the SQL query count of each;
 the target is a median and p95 under 150 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,16 +42,21 @@ def main() -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
-        print(f"generated {Application.objects.count()} applications in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"generated {Application.objects.count()} applications in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         national = User.objects.create(username="q_national", role=Role.NATIONAL)
         client = Client()
         client.force_login(national)
         queue = reverse("review_queue_national")
         cases = [
             ("first page", queue, {}),
-            ("filtered: tier + core fail + name", queue,
-             {"tier": "1m_plus", "core": "fail", "q": "园区0"}),
+            (
+                "filtered: tier + core fail + name",
+                queue,
+                {"tier": "1m_plus", "core": "fail", "q": "园区0"},
+            ),
             ("page 100, sorted by intensity", queue, {"page": "100", "sort": "intensity"}),
             ("assigned to me (bench_national)", reverse("review_queue_mine"), {}),
         ]
@@ -69,25 +75,37 @@ def main() -> None:
             with CaptureQueriesContext(connection) as captured:
                 client.get(url, params)
             median, p95 = median_p95(durations)
-            results.append((name, median, p95, len(captured),
-                            response.context["page"].paginator.count, median_p95(cpu)[0]))
+            results.append(
+                (
+                    name,
+                    median,
+                    p95,
+                    len(captured),
+                    response.context["page"].paginator.count,
+                    median_p95(cpu)[0],
+                )
+            )
         client.force_login(national)
         start = time.perf_counter()
         export = client.get(reverse("review_queue_export", args=["national", "csv"]))
         export_ms = (time.perf_counter() - start) * 1000
         rows = export.content.count(b"\n") - 1
-        print("| request | rows in queue | median ms | p95 ms | Django CPU median ms "
-              "| SQL queries |")
+        print(
+            "| request | rows in queue | median ms | p95 ms | Django CPU median ms | SQL queries |"
+        )
         print("|---|---:|---:|---:|---:|---:|")
         for name, median, p95, queries, count, cpu_median in results:
-            print(f"| {name} | {count} | {median:.1f} | {p95:.1f} | {cpu_median:.1f} "
-                  f"| {queries} |")
-        print(f"| CSV export of the whole national queue ({rows} rows), once | | "
-              f"{export_ms:.0f} | | | |")
+            print(f"| {name} | {count} | {median:.1f} | {p95:.1f} | {cpu_median:.1f} | {queries} |")
+        print(
+            f"| CSV export of the whole national queue ({rows} rows), once | | "
+            f"{export_ms:.0f} | | | |"
+        )
         print(f"load average during the run: {os.getloadavg()}")
         worst = max(r[2] for r in results)
-        print(f"target p95 < {TARGET_MS} ms: {'met' if worst < TARGET_MS else 'MISSED'} "
-              f"(worst p95 {worst:.1f} ms)")
+        print(
+            f"target p95 < {TARGET_MS} ms: {'met' if worst < TARGET_MS else 'MISSED'} "
+            f"(worst p95 {worst:.1f} ms)"
+        )
         print(f"machine: {machine()}")
     finally:
         teardown(old)

@@ -9,6 +9,7 @@ from async code must be lifted for these tests (the live server itself runs in i
 Without /usr/bin/chromium the tests are skipped loudly, except under CI (ZCP_REQUIRE_SERVICES=1),
 where a missing browser fails them: nobody downloads a browser here (no `playwright install`).
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_terminal_summary(terminalreporter) -> None:
     if _skipped_for_browser:
-        terminalreporter.section("SKIPPED: no chromium for the browser tests", sep="!", red=True,
-                                 bold=True)
+        terminalreporter.section(
+            "SKIPPED: no chromium for the browser tests", sep="!", red=True, bold=True
+        )
         for nodeid in _skipped_for_browser:
             terminalreporter.write_line(f"  {nodeid}")
 

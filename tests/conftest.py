@@ -1,5 +1,6 @@
 """The cast every test can use, built once per test: two parks in one province, a third province,
 and one person for each role and scope."""
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,12 @@ def _reference_data(request):
     """Provinces come from a data migration, but a transactional test's flush deletes them for
     every test that follows; put them back wherever a test uses the database."""
     names = request.fixturenames
-    if not (request.node.get_closest_marker("django_db") or "db" in names
-            or "transactional_db" in names or "live_server" in names):
+    if not (
+        request.node.get_closest_marker("django_db")
+        or "db" in names
+        or "transactional_db" in names
+        or "live_server" in names
+    ):
         return
     transactional = "transactional_db" in names or "live_server" in names
     request.getfixturevalue("transactional_db" if transactional else "db")

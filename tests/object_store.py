@@ -6,6 +6,7 @@ keys; `private_storage_settings(store)` is the `STORAGES["private"]` entry that
 zcparks/settings.py builds from the ZCP_S3_* variables, and `env(store)` those variables for a
 child process. Nothing is mocked in the client: boto3 speaks HTTP to the server.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,12 +31,20 @@ class ObjectStore:
     def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
 
     def keys(self, prefix: str = "") -> list[str]:
-        pages = self.client().get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=prefix)
+        pages = (
+            self.client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.bucket, Prefix=prefix)
+        )
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
     def read(self, key: str) -> bytes:
@@ -55,7 +64,10 @@ def moto_server(log_dir: Path, bucket: str = "zcparks-private") -> Iterator[Obje
     env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env)
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while True:
@@ -83,9 +95,13 @@ def moto_server(log_dir: Path, bucket: str = "zcparks-private") -> Iterator[Obje
 
 def env(store: ObjectStore) -> dict[str, str]:
     """The ZCP_S3_* variables that point a child process at the store."""
-    return {"ZCP_S3_BUCKET": store.bucket, "ZCP_S3_ENDPOINT_URL": store.endpoint,
-            "ZCP_S3_REGION": REGION, "ZCP_S3_ACCESS_KEY_ID": ACCESS_KEY,
-            "ZCP_S3_SECRET_ACCESS_KEY": SECRET_KEY}
+    return {
+        "ZCP_S3_BUCKET": store.bucket,
+        "ZCP_S3_ENDPOINT_URL": store.endpoint,
+        "ZCP_S3_REGION": REGION,
+        "ZCP_S3_ACCESS_KEY_ID": ACCESS_KEY,
+        "ZCP_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+    }
 
 
 def private_storage_settings(store: ObjectStore) -> dict:

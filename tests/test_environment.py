@@ -1,5 +1,6 @@
 """Every variable read from the environment is declared once (zcparks/environment.py), listed in
 the README with the same description, and parsed strictly: a mistyped value stops the start."""
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,14 @@ def test_each_description_is_one_line():
 
 def test_every_variable_the_code_reads_is_declared():
     read: dict[str, set[str]] = {}
-    paths = [ROOT / "dev.py", *[p for d in ("zcparks", "applications", "accounting", "tests")
-                                 for p in (ROOT / d).rglob("*.py")]]
+    paths = [
+        ROOT / "dev.py",
+        *[
+            p
+            for d in ("zcparks", "applications", "accounting", "tests")
+            for p in (ROOT / d).rglob("*.py")
+        ],
+    ]
     for path in paths:
         for match in READ.finditer(path.read_text(encoding="utf-8")):
             read.setdefault(match.group(1) or match.group(2), set()).add(path.name)
@@ -115,8 +122,15 @@ def test_a_mistyped_value_is_an_error_naming_the_variable(name, raw):
 def test_the_start_stops_on_a_mistyped_boolean_and_names_it():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ZCP_"))}
     env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", ZCP_PRODUCTION="yes-please")
-    done = subprocess.run([sys.executable, "-c", "import zcparks.settings"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", "import zcparks.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("django.core.exceptions.ImproperlyConfigured: ZCP_PRODUCTION=")

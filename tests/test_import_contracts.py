@@ -4,6 +4,7 @@
 as well. The second test adds one forbidden import to the real import graph and asks the
 contract that should notice it, so that a contract loosened into saying nothing fails here.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -26,8 +27,9 @@ TYPES = {
 
 def test_every_import_contract_is_kept():
     linter = Path(sys.executable).with_name("lint-imports")
-    done = subprocess.run([str(linter), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [str(linter), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
 
@@ -62,18 +64,36 @@ def _contract(configuration, name_start: str):
     [
         ("The accounting method imports no Django", "accounting.method.engine", "django"),
         ("The accounting method imports no Django", "accounting.method.case", "zcparks.numbers"),
-        ("No other accounting module is below the method", "accounting.method.rules",
-         "accounting.models"),
-        ("accounting imports from applications only", "accounting.views",
-         "applications.permissions"),
-        ("accounting imports from applications only", "accounting.models.data",
-         "applications.workflow"),
-        ("The park kernel and applications' models import no accounting",
-         "applications.kernel.scope", "accounting.services"),
-        ("applications' models import nothing else", "applications.models.applications",
-         "applications.views"),
-        ("The park kernel imports nothing else", "applications.kernel.tokens",
-         "applications.access"),
+        (
+            "No other accounting module is below the method",
+            "accounting.method.rules",
+            "accounting.models",
+        ),
+        (
+            "accounting imports from applications only",
+            "accounting.views",
+            "applications.permissions",
+        ),
+        (
+            "accounting imports from applications only",
+            "accounting.models.data",
+            "applications.workflow",
+        ),
+        (
+            "The park kernel and applications' models import no accounting",
+            "applications.kernel.scope",
+            "accounting.services",
+        ),
+        (
+            "applications' models import nothing else",
+            "applications.models.applications",
+            "applications.views",
+        ),
+        (
+            "The park kernel imports nothing else",
+            "applications.kernel.tokens",
+            "applications.access",
+        ),
         ("The shared package imports no app", "zcparks.numbers", "applications.models"),
         ("The shared package imports no app", "zcparks.api.errors", "accounting.api"),
         # A cycle closed by an import inside a function is still a cycle.
@@ -81,8 +101,9 @@ def _contract(configuration, name_start: str):
         ("No module cycles", "applications.permissions", "applications.workflow"),
     ],
 )
-def test_a_forbidden_import_breaks_its_contract(configuration, graph, contract_name, importer,
-                                                 imported):
+def test_a_forbidden_import_breaks_its_contract(
+    configuration, graph, contract_name, importer, imported
+):
     contract = _contract(configuration, contract_name)
     # Contracts may change the graph they check (lint-imports gives each a copy too).
     assert contract.check(deepcopy(graph), verbose=False).kept, "the real code keeps it"

@@ -20,16 +20,37 @@ VIEW_MODULES = sorted(
     ]
 )
 # Methods that write whatever they are called on (a model, a form, a formset, a queryset).
-WRITING_METHODS = frozenset({
-    "save", "delete", "create", "bulk_create", "bulk_update", "get_or_create",
-    "update_or_create", "_raw_delete", "save_m2m",
-})
+WRITING_METHODS = frozenset(
+    {
+        "save",
+        "delete",
+        "create",
+        "bulk_create",
+        "bulk_update",
+        "get_or_create",
+        "update_or_create",
+        "_raw_delete",
+        "save_m2m",
+    }
+)
 # ``update`` writes only on a queryset (``Model.objects.filter(...).update(...)``); on a dict or a
 # context it does not.
-QUERYSET_METHODS = frozenset({
-    "objects", "filter", "exclude", "all", "select_for_update", "select_related",
-    "prefetch_related", "order_by", "only", "defer", "annotate", "using",
-})
+QUERYSET_METHODS = frozenset(
+    {
+        "objects",
+        "filter",
+        "exclude",
+        "all",
+        "select_for_update",
+        "select_related",
+        "prefetch_related",
+        "order_by",
+        "only",
+        "defer",
+        "annotate",
+        "using",
+    }
+)
 
 
 def _is_queryset(node: ast.expr) -> bool:
@@ -60,19 +81,21 @@ def direct_writes(source: str, filename: str = "<views>") -> list[str]:
 
 
 def test_the_scan_finds_each_kind_of_direct_write_and_not_a_dict_update():
-    source = "\n".join([
-        "incident = form.save(commit=False)",
-        "incident.save()",
-        "Incident.objects.create(application=a)",
-        "get_object_or_404(Attachment, pk=1).delete()",
-        "Record.objects.bulk_create(rows)",
-        "ParkYear.objects.get_or_create(park=p, year=y)",
-        "Application.objects.filter(pk=1).update(status='draft')",
-        "for instance in formset.save(commit=False): pass",
-        "context.update(a=1)",
-        "digest.update(b'x')",
-        "services.save_section(application, key, content)",
-    ])
+    source = "\n".join(
+        [
+            "incident = form.save(commit=False)",
+            "incident.save()",
+            "Incident.objects.create(application=a)",
+            "get_object_or_404(Attachment, pk=1).delete()",
+            "Record.objects.bulk_create(rows)",
+            "ParkYear.objects.get_or_create(park=p, year=y)",
+            "Application.objects.filter(pk=1).update(status='draft')",
+            "for instance in formset.save(commit=False): pass",
+            "context.update(a=1)",
+            "digest.update(b'x')",
+            "services.save_section(application, key, content)",
+        ]
+    )
     writes = direct_writes(source)
     assert [w.split(": ", 1)[1] for w in writes] == [
         "form.save()",

@@ -62,8 +62,11 @@ class AdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, BoundedLookups):
-            admin_class = type(admin_class.__name__, (BoundedLookups, admin_class),
-                               {"__module__": admin_class.__module__})
+            admin_class = type(
+                admin_class.__name__,
+                (BoundedLookups, admin_class),
+                {"__module__": admin_class.__module__},
+            )
         super().register(model_or_iterable, admin_class, **options)
 
 

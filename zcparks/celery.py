@@ -1,4 +1,5 @@
 """The Celery application. Settings come from Django's settings under the CELERY_ namespace."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ Nothing personal beyond the user's numeric id: no name, e-mail, address or sessi
 id comes from the proxy's X-Request-ID when it is sane (so nginx's and ours match), otherwise it
 is made here, and it is echoed in the response's X-Request-ID for the person reporting a fault.
 """
+
 from __future__ import annotations
 
 import json

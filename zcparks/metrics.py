@@ -12,6 +12,7 @@ own registry answers.
 
 Shared code: no app is imported here (the scrape-time gauges of queues live in applications).
 """
+
 from __future__ import annotations
 
 import ipaddress

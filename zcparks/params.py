@@ -6,6 +6,7 @@ never a silent guess. Web pages show templates/400.html; the API answers in its 
 
 An absent or empty parameter is the default: ``?batch=`` is what a filter form sends for "all".
 """
+
 from __future__ import annotations
 
 import re
@@ -63,8 +64,15 @@ def _raw(params: Mapping[str, str], name: str, required: bool) -> str | None:
     return raw
 
 
-def int_param(params: Mapping[str, str], name: str, *, low: int = 1, high: int = MAX_ID,
-              default: int | None = None, required: bool = False) -> int | None:
+def int_param(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    low: int = 1,
+    high: int = MAX_ID,
+    default: int | None = None,
+    required: bool = False,
+) -> int | None:
     """A whole number written in ASCII digits between ``low`` and ``high``."""
     raw = _raw(params, name, required)
     if raw is None:
@@ -75,13 +83,20 @@ def int_param(params: Mapping[str, str], name: str, *, low: int = 1, high: int =
     if number is None or not low <= number <= high:
         if high == MAX_ID:
             raise BadParameter(name, _("须为不小于 %(low)s 的整数。") % {"low": low})
-        raise BadParameter(name, _("须为 %(low)s 至 %(high)s 的整数。")
-                           % {"low": low, "high": high})
+        raise BadParameter(
+            name, _("须为 %(low)s 至 %(high)s 的整数。") % {"low": low, "high": high}
+        )
     return number
 
 
-def choice_param(params: Mapping[str, str], name: str, choices: Collection[str], *,
-                 default: str = "", required: bool = False) -> str:
+def choice_param(
+    params: Mapping[str, str],
+    name: str,
+    choices: Collection[str],
+    *,
+    default: str = "",
+    required: bool = False,
+) -> str:
     """One of ``choices`` (the codes a select offers)."""
     raw = _raw(params, name, required)
     if raw is None:
@@ -101,8 +116,14 @@ def code_param(params: Mapping[str, str], name: str, pattern: str, *, default: s
     return raw
 
 
-def text_param(params: Mapping[str, str], name: str, *, max_length: int = MAX_TEXT,
-               default: str = "", required: bool = False) -> str:
+def text_param(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    max_length: int = MAX_TEXT,
+    default: str = "",
+    required: bool = False,
+) -> str:
     """Free text (a search), stripped; no NUL, at most ``max_length`` characters."""
     raw = _raw(params, name, required)
     if raw is None:

@@ -4,6 +4,7 @@ Pure functions of the values read from the environment: each failure is an Impro
 that names the variable to set, so the operator reading gunicorn's or Celery's first lines of
 output knows what to change.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

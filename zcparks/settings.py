@@ -7,6 +7,7 @@ the console. `DATABASE_URL` switches to PostgreSQL, `CELERY_BROKER_URL` to Redis
 address required and checked by zcparks/production.py, secure cookies, a cache shared by all
 processes).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,9 @@ ALLOWED_HOSTS = env["DJANGO_ALLOWED_HOSTS"]
 ZCP_PUBLIC_BASE_URL = production.public_base_url(env["ZCP_PUBLIC_BASE_URL"], production=PRODUCTION)
 if PRODUCTION:
     production.check_production(
-        secret_key=SECRET_KEY, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS,
+        secret_key=SECRET_KEY,
+        debug=DEBUG,
+        allowed_hosts=ALLOWED_HOSTS,
         public_base_url=ZCP_PUBLIC_BASE_URL,
     )
 CSRF_TRUSTED_ORIGINS = env["DJANGO_CSRF_TRUSTED_ORIGINS"]
@@ -370,8 +373,8 @@ SPECTACULAR_SETTINGS = {
         "读取核算结果与申报书状态。"
         "园区令牌（Authorization: Bearer zcp_…）只对本园区有效；"
         "国家级与省级人员用登录会话只读访问。"
-        "所有错误均为 {\"error\": {\"code\", \"message\", "
-        "\"fields\": [{\"field\", \"message\"}]}}。"
+        '所有错误均为 {"error": {"code", "message", '
+        '"fields": [{"field", "message"}]}}。'
     ),
     # The schema and its page are public (they hold no data); the data needs a token or session.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -17,6 +17,7 @@ own expiry only removes old keys and never decides a wait.
 When the cache cannot be reached, sign-in and the API go on without the throttle (a warning is
 logged): a lost counter must not lock everyone out.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,6 +53,7 @@ def _warn_unthrottled(error: Exception) -> None:
 
 # --- who is asking -------------------------------------------------------------------------------
 
+
 def _valid_address(text: str) -> str | None:
     try:
         return str(ipaddress.ip_address(text.strip()))
@@ -82,6 +84,7 @@ def _digest(text: str) -> str:
 
 # --- a refusal -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Refusal:
     """Why and for how long an attempt is refused; ``seconds`` goes to Retry-After."""
@@ -91,6 +94,7 @@ class Refusal:
 
 
 # --- per client: a fixed window ------------------------------------------------------------------
+
 
 def _window_key(kind: str, address: str, now: float) -> tuple[str, float]:
     window = settings.ZCP_THROTTLE_WINDOW_SECONDS
@@ -119,6 +123,7 @@ def _count_client_failure(kind: str, address: str) -> None:
 
 # --- per account and client: a doubling delay ----------------------------------------------------
 
+
 def _pair_keys(username: str, address: str) -> tuple[str, str]:
     pair = _digest(f"{username.strip().casefold()}\n{address}")
     return f"throttle:login:pair:{pair}:count", f"throttle:login:pair:{pair}:last"
@@ -146,12 +151,14 @@ def _pair_refusal(username: str, address: str) -> Refusal | None:
 
 # --- the doors -----------------------------------------------------------------------------------
 
+
 def login_refusal(request: HttpRequest, username: str) -> Refusal | None:
     """Whether this sign-in attempt must be refused before its password is even checked."""
     address = client_address(request)
     try:
-        return (_client_refusal("login", address, settings.ZCP_LOGIN_FAILURES_PER_CLIENT)
-                or _pair_refusal(username, address))
+        return _client_refusal(
+            "login", address, settings.ZCP_LOGIN_FAILURES_PER_CLIENT
+        ) or _pair_refusal(username, address)
     except CACHE_ERRORS as error:
         _warn_unthrottled(error)
         return None
@@ -186,8 +193,9 @@ def note_login_success(request: HttpRequest, username: str) -> None:
 def token_refusal(request: HttpRequest) -> Refusal | None:
     """Whether this client has presented too many unknown or revoked API tokens."""
     try:
-        return _client_refusal("token", client_address(request),
-                               settings.ZCP_API_TOKEN_FAILURES_PER_CLIENT)
+        return _client_refusal(
+            "token", client_address(request), settings.ZCP_API_TOKEN_FAILURES_PER_CLIENT
+        )
     except CACHE_ERRORS as error:
         _warn_unthrottled(error)
         return None

@@ -166,6 +166,7 @@ class _ChunkStream(io.RawIOBase):
 
 # --- XML ---------------------------------------------------------------------------------------
 
+
 def xml_records(chunks: Iterator[bytes], tags: frozenset[str]) -> Iterator[Any]:
     """The elements with one of ``tags`` (a sheet's rows, the shared strings), each whole when
     it ends and cleared once the caller has read it, from XML fed in bounded chunks.
@@ -230,6 +231,7 @@ def _check_encoding(start: bytes) -> None:
 
 
 # --- cell references ---------------------------------------------------------------------------
+
 
 def column_index(letters: str, where: str = "") -> int:
     """0-based index of column letters, refused past MAX_COLUMNS before any row is padded."""

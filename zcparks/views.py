@@ -1,4 +1,5 @@
 """Site-wide error pages."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse

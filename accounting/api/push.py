@@ -6,6 +6,7 @@ Two forms, both replacing the park-year's data all or nothing, exactly like an i
 - a whole ``zcp-case/1`` document (``push_case``, via ``case_upload.parse_case_file``).
 Errors come back as (field, message) pairs named after the JSON sent, e.g. ``fuels[2].quantity``.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,11 +48,13 @@ def _load(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(_("请求体不是有效的 JSON：%s") % exc,
-                       fields=[("body", _("不是有效的 JSON"))]) from None
+        raise ApiError(
+            _("请求体不是有效的 JSON：%s") % exc, fields=[("body", _("不是有效的 JSON"))]
+        ) from None
     except RecursionError:
-        raise ApiError(_("请求体不是有效的 JSON：嵌套层数过多"),
-                       fields=[("body", _("嵌套层数过多"))]) from None
+        raise ApiError(
+            _("请求体不是有效的 JSON：嵌套层数过多"), fields=[("body", _("嵌套层数过多"))]
+        ) from None
 
 
 def _structure(payload: Any) -> list[tuple[str, str]]:
@@ -84,8 +87,11 @@ def _structure(payload: Any) -> list[tuple[str, str]]:
         if not isinstance(guiding, dict):
             errors.append(("guiding", str(_("须为 JSON 对象"))))
         else:
-            errors += [(f"guiding.{item}", str(SCALAR_ONLY))
-                       for item, value in guiding.items() if not isinstance(value, SCALARS)]
+            errors += [
+                (f"guiding.{item}", str(SCALAR_ONLY))
+                for item, value in guiding.items()
+                if not isinstance(value, SCALARS)
+            ]
     return errors
 
 
@@ -96,13 +102,16 @@ def _tables(payload: dict[str, Any]) -> tuple[dict[str, list[tuple[int, list]]],
     for sheet in ROW_SHEETS:
         if sheet.key in payload:
             rows = [(1, sheet.headers)]
-            rows += [(index + 2, [row.get(c.key) for c in sheet.columns])
-                     for index, row in enumerate(payload[sheet.key])]
+            rows += [
+                (index + 2, [row.get(c.key) for c in sheet.columns])
+                for index, row in enumerate(payload[sheet.key])
+            ]
             tables[sheet.title] = rows
     items = list(payload.get("guiding") or {})
     if "guiding" in payload:
         tables[GUIDING.title] = [(1, GUIDING.headers)] + [
-            (index + 2, [item, None, payload["guiding"][item]]) for index, item in enumerate(items)]
+            (index + 2, [item, None, payload["guiding"][item]]) for index, item in enumerate(items)
+        ]
     return tables, items
 
 
@@ -144,13 +153,16 @@ def push_rows(user, park, year: int, body: bytes, *, source: str) -> ImportBatch
     tables, items = _tables(payload)
     code, fuels = _context(park, year)
     try:
-        data = importers.check_tables(tables, year=year, park_name=park.name,
-                                      factor_set_code=code, fuels=fuels)
+        data = importers.check_tables(
+            tables, year=year, park_name=park.name, factor_set_code=code, fuels=fuels
+        )
     except ImportInvalid as exc:
-        raise ApiError(NOTHING_WRITTEN,
-                       fields=[(field_of(e, items), e.message) for e in exc.errors]) from None
-    parsed = Parsed(importers.sha256_of(body), f"{source} rows.json",
-                    ImportBatch.Format.API_ROWS, data)
+        raise ApiError(
+            NOTHING_WRITTEN, fields=[(field_of(e, items), e.message) for e in exc.errors]
+        ) from None
+    parsed = Parsed(
+        importers.sha256_of(body), f"{source} rows.json", ImportBatch.Format.API_ROWS, data
+    )
     return _apply(user, park, year, parsed)
 
 
@@ -159,9 +171,10 @@ def push_case(user, park, year: int, body: bytes, *, source: str) -> ImportBatch
     try:
         data = parse_case_file(body, year=year)
     except ImportInvalid as exc:
-        raise ApiError(NOTHING_WRITTEN,
-                       fields=[(e.path or e.column or "body", e.message)
-                               for e in exc.errors]) from None
-    parsed = Parsed(importers.sha256_of(body), f"{source} zcp-case.json",
-                    ImportBatch.Format.CASE_JSON, data)
+        raise ApiError(
+            NOTHING_WRITTEN, fields=[(e.path or e.column or "body", e.message) for e in exc.errors]
+        ) from None
+    parsed = Parsed(
+        importers.sha256_of(body), f"{source} zcp-case.json", ImportBatch.Format.CASE_JSON, data
+    )
     return _apply(user, park, year, parsed)

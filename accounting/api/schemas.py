@@ -1,5 +1,6 @@
 """OpenAPI schemas of the two push bodies, built from the workbook layout so that the API
 documents exactly the columns the import checks."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,16 +8,22 @@ from typing import Any
 from accounting.method import case as method_case
 from accounting.sheets import GUIDING_ITEMS, SHEETS, Column
 
-NUMBER = {"anyOf": [{"type": "string", "example": "12.5"}, {"type": "number"}],
-          "description": "≥ 0, ≤ 10^15, ≤ 6 decimal places; a string keeps it exact"}
+NUMBER = {
+    "anyOf": [{"type": "string", "example": "12.5"}, {"type": "number"}],
+    "description": "≥ 0, ≤ 10^15, ≤ 6 decimal places; a string keeps it exact",
+}
 
 
 def _column(column: Column) -> dict[str, Any]:
     if column.kind == "number":
         schema: dict[str, Any] = dict(NUMBER)
     elif column.kind == "month":
-        schema = {"type": "integer", "minimum": 1, "maximum": 12,
-                  "description": "1–12; null or absent: the whole year"}
+        schema = {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 12,
+            "description": "1–12; null or absent: the whole year",
+        }
     elif column.kind == "bool":
         schema = {"type": "boolean"}
     else:
@@ -49,17 +56,24 @@ def rows_schema() -> dict[str, Any]:
     properties["guiding"] = {
         "type": "object",
         "description": "sheet “引导指标”: item code → value",
-        "properties": {code: ({"type": "string", "maxLength": method_case.MAX_LONG_TEXT} if is_text
-                              else {**NUMBER, "nullable": True})
-                       for code, (_field, _label, is_text) in GUIDING_ITEMS.items()},
+        "properties": {
+            code: (
+                {"type": "string", "maxLength": method_case.MAX_LONG_TEXT}
+                if is_text
+                else {**NUMBER, "nullable": True}
+            )
+            for code, (_field, _label, is_text) in GUIDING_ITEMS.items()
+        },
         "additionalProperties": False,
     }
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
 def _rows(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "object", "properties": properties,
-                                       "required": required}}
+    return {
+        "type": "array",
+        "items": {"type": "object", "properties": properties, "required": required},
+    }
 
 
 def case_schema() -> dict[str, Any]:
@@ -73,22 +87,50 @@ def case_schema() -> dict[str, Any]:
             "park": {"type": "object"},
             "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
             "factor_set": {"type": "string", "example": "ZCP-2025-trial"},
-            "fuels": _rows({"enterprise": text, "fuel": text, "use": {"type": "string"},
-                            "quantity": NUMBER, "ncv_gj_per_unit": {**NUMBER, "nullable": True},
-                            "carbon_tc_per_tj": {**NUMBER, "nullable": True}},
-                           ["enterprise", "fuel", "use", "quantity"]),
-            "electricity": _rows({"enterprise": text, "direction": {"type": "string"},
-                                  "kind": {"type": "string"}, "mwh": NUMBER},
-                                 ["direction", "kind", "mwh"]),
-            "generation": _rows({"enterprise": text, "source": text, "fossil": {"type": "boolean"},
-                                 "mwh": NUMBER}, ["source", "fossil", "mwh"]),
-            "heat": _rows({"enterprise": text, "direction": {"type": "string"},
-                           "kind": {"type": "string"}, "gj": NUMBER,
-                           "factor_tco2_per_gj": {**NUMBER, "nullable": True}},
-                          ["direction", "kind", "gj"]),
-            "processes": _rows({"enterprise": text, "product": text, "tonnes": NUMBER,
-                                "factor_tco2_per_t": NUMBER, "basis": {"type": "string"}},
-                               ["product", "tonnes", "factor_tco2_per_t", "basis"]),
+            "fuels": _rows(
+                {
+                    "enterprise": text,
+                    "fuel": text,
+                    "use": {"type": "string"},
+                    "quantity": NUMBER,
+                    "ncv_gj_per_unit": {**NUMBER, "nullable": True},
+                    "carbon_tc_per_tj": {**NUMBER, "nullable": True},
+                },
+                ["enterprise", "fuel", "use", "quantity"],
+            ),
+            "electricity": _rows(
+                {
+                    "enterprise": text,
+                    "direction": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "mwh": NUMBER,
+                },
+                ["direction", "kind", "mwh"],
+            ),
+            "generation": _rows(
+                {"enterprise": text, "source": text, "fossil": {"type": "boolean"}, "mwh": NUMBER},
+                ["source", "fossil", "mwh"],
+            ),
+            "heat": _rows(
+                {
+                    "enterprise": text,
+                    "direction": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "gj": NUMBER,
+                    "factor_tco2_per_gj": {**NUMBER, "nullable": True},
+                },
+                ["direction", "kind", "gj"],
+            ),
+            "processes": _rows(
+                {
+                    "enterprise": text,
+                    "product": text,
+                    "tonnes": NUMBER,
+                    "factor_tco2_per_t": NUMBER,
+                    "basis": {"type": "string"},
+                },
+                ["product", "tonnes", "factor_tco2_per_t", "basis"],
+            ),
             "guiding": {"type": "object"},
         },
     }

@@ -1,4 +1,5 @@
 """What the energy-data endpoints answer (and, for the schema, what they accept)."""
+
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
@@ -12,18 +13,36 @@ class RunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CalculationRun
-        fields = ["id", "status", "factor_set_code", "factor_set_version", "method_version",
-                  "input_digest", "inputs_as_of", "started_at", "finished_at", "duration_ms",
-                  "error"]
-        extra_kwargs = {"method_version": {"help_text": _(
-            "核算所用方法规则的版本（门槛、分档与目标值）；为空表示该次核算早于方法版本的记录")}}
+        fields = [
+            "id",
+            "status",
+            "factor_set_code",
+            "factor_set_version",
+            "method_version",
+            "input_digest",
+            "inputs_as_of",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "error",
+        ]
+        extra_kwargs = {
+            "method_version": {
+                "help_text": _(
+                    "核算所用方法规则的版本（门槛、分档与目标值）；为空表示该次核算早于方法版本的记录"
+                )
+            }
+        }
 
 
 class RunDetailSerializer(RunSerializer):
-    result = serializers.JSONField(allow_null=True, help_text=_(
-        "引擎的结果：各指标、分项排放与核算说明；数值均为精确的十进制字符串"))
-    trace = serializers.SerializerMethodField(help_text=_(
-        "计算过程（columns 与 rows），仅在 include_trace=true 时给出，否则为 null"))
+    result = serializers.JSONField(
+        allow_null=True,
+        help_text=_("引擎的结果：各指标、分项排放与核算说明；数值均为精确的十进制字符串"),
+    )
+    trace = serializers.SerializerMethodField(
+        help_text=_("计算过程（columns 与 rows），仅在 include_trace=true 时给出，否则为 null")
+    )
 
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "result", "trace"]

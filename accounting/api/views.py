@@ -5,6 +5,7 @@ scope; anything else is 404). Writing needs ``can_edit_park_data`` (403 otherwis
 through the import's own check and write (``accounting.api.push``), which queues the same
 recalculation as the import and the web forms.
 """
+
 from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -43,12 +44,22 @@ def park_in_scope(request: Request, park_id: int) -> Park:
 
 TAG = [_("能源数据与核算")]
 INCLUDE_TRACE = OpenApiParameter(
-    "include_trace", bool, OpenApiParameter.QUERY, required=False,
-    description=_("为 true 时同时给出计算过程（大园区可达上万行）"))
+    "include_trace",
+    bool,
+    OpenApiParameter.QUERY,
+    required=False,
+    description=_("为 true 时同时给出计算过程（大园区可达上万行）"),
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
-    HEADER, str, OpenApiParameter.HEADER, required=False,
-    description=_("幂等键（至多 255 个字符）：相同键与相同请求只写入一次，重复时返回首次的应答；"
-                  "相同键用于不同请求时返回 422。保留 24 小时。"))
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "幂等键（至多 255 个字符）：相同键与相同请求只写入一次，重复时返回首次的应答；"
+        "相同键用于不同请求时返回 422。保留 24 小时。"
+    ),
+)
 
 
 def _include_trace(request: Request) -> bool:
@@ -63,25 +74,42 @@ def _park_year(request: Request, park_id: int, year: int) -> ParkYear:
     return park_year
 
 
-@extend_schema(tags=TAG, parameters=[PARK_ID], summary=_("园区有数据的年度"),
-               responses={200: ParkYearSerializer(many=True), **error_responses(LIST_ERRORS)})
+@extend_schema(
+    tags=TAG,
+    parameters=[PARK_ID],
+    summary=_("园区有数据的年度"),
+    responses={200: ParkYearSerializer(many=True), **error_responses(LIST_ERRORS)},
+)
 class ParkYearList(generics.ListAPIView):
     serializer_class = ParkYearSerializer
 
     def get_queryset(self) -> QuerySet[ParkYear]:
         park = park_in_scope(self.request, self.kwargs["park_id"])
-        latest = CalculationRun.objects.filter(park_year=OuterRef("pk")).order_by(
-            "-started_at", "-id").values("pk")[:1]
-        return ParkYear.objects.filter(park=park).annotate(
-            latest_run_id=Subquery(latest)).order_by("-year")
+        latest = (
+            CalculationRun.objects.filter(park_year=OuterRef("pk"))
+            .order_by("-started_at", "-id")
+            .values("pk")[:1]
+        )
+        return (
+            ParkYear.objects.filter(park=park)
+            .annotate(latest_run_id=Subquery(latest))
+            .order_by("-year")
+        )
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         runs = CalculationRun.objects.defer("result", "trace_factors").in_bulk(
-            [py.latest_run_id for py in page if py.latest_run_id])
-        rows = [{"year": py.year, "factor_set_code": py.factor_set_code,
-                 "inputs_changed_at": py.inputs_changed_at,
-                 "latest_run": runs.get(py.latest_run_id)} for py in page]
+            [py.latest_run_id for py in page if py.latest_run_id]
+        )
+        rows = [
+            {
+                "year": py.year,
+                "factor_set_code": py.factor_set_code,
+                "inputs_changed_at": py.inputs_changed_at,
+                "latest_run": runs.get(py.latest_run_id),
+            }
+            for py in page
+        ]
         return self.get_paginated_response(ParkYearSerializer(rows, many=True).data)
 
 
@@ -100,74 +128,108 @@ class _Push(generics.GenericAPIView):
 
         def write() -> Response:
             batch = self.perform(request.user, park, year, body, source)
-            result = {"park_id": park.pk, "year": year, "batch": batch, "recalculation": "queued",
-                      "result_url": reverse("api:park-year-result", args=[park.pk, year])}
+            result = {
+                "park_id": park.pk,
+                "year": year,
+                "batch": batch,
+                "recalculation": "queued",
+                "result_url": reverse("api:park-year-result", args=[park.pk, year]),
+            }
             return Response(PushResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, body, write)
 
 
 PUSH_RESPONSES = {
-    201: OpenApiResponse(PushResultSerializer,
-                         description=_("已写入（替换了该年度的全部数据），核算已排队")),
+    201: OpenApiResponse(
+        PushResultSerializer, description=_("已写入（替换了该年度的全部数据），核算已排队")
+    ),
     **error_responses(WRITE_ERRORS),
 }
 
 
 @extend_schema(
-    tags=TAG, parameters=[PARK_ID, YEAR, IDEMPOTENCY_KEY],
+    tags=TAG,
+    parameters=[PARK_ID, YEAR, IDEMPOTENCY_KEY],
     summary=_("推送某年度的能源数据（按表行）"),
-    description=_("与导入 Excel 模板相同的各表（enterprises、fuels、electricity、generation、heat、"
-                  "processes、products）与引导指标（guiding），每行为以列名为键的对象。"
-                  "校验与导入完全相同；全部通过才替换该年度的全部数据，否则不写入任何内容，"
-                  "并在 fields 中逐项给出出错的字段（如 fuels[2].quantity）。"
-                  "同样的数据再次推送返回 409（already_imported）。"),
-    request={"application/json": rows_schema()}, responses=PUSH_RESPONSES)
+    description=_(
+        "与导入 Excel 模板相同的各表（enterprises、fuels、electricity、generation、heat、"
+        "processes、products）与引导指标（guiding），每行为以列名为键的对象。"
+        "校验与导入完全相同；全部通过才替换该年度的全部数据，否则不写入任何内容，"
+        "并在 fields 中逐项给出出错的字段（如 fuels[2].quantity）。"
+        "同样的数据再次推送返回 409（already_imported）。"
+    ),
+    request={"application/json": rows_schema()},
+    responses=PUSH_RESPONSES,
+)
 class PushRows(_Push):
     def perform(self, user, park, year, body, source):
         return push.push_rows(user, park, year, body, source=source)
 
 
 @extend_schema(
-    tags=TAG, parameters=[PARK_ID, YEAR, IDEMPOTENCY_KEY],
+    tags=TAG,
+    parameters=[PARK_ID, YEAR, IDEMPOTENCY_KEY],
     summary=_("推送某年度的能源数据（整份 zcp-case/1 文档）"),
-    description=_("与上传 zcp-case/1 JSON 文件相同：由核算引擎校验，year 须与路径中的年度一致；"
-                  "全部通过才替换该年度的全部数据。"),
-    request={"application/json": case_schema()}, responses=PUSH_RESPONSES)
+    description=_(
+        "与上传 zcp-case/1 JSON 文件相同：由核算引擎校验，year 须与路径中的年度一致；"
+        "全部通过才替换该年度的全部数据。"
+    ),
+    request={"application/json": case_schema()},
+    responses=PUSH_RESPONSES,
+)
 class PushCase(_Push):
     def perform(self, user, park, year, body, source):
         return push.push_case(user, park, year, body, source=source)
 
 
-@extend_schema(tags=TAG, parameters=[PARK_ID, YEAR, INCLUDE_TRACE], summary=_("最新核算结果"),
-               responses={200: LatestResultSerializer, **error_responses()})
+@extend_schema(
+    tags=TAG,
+    parameters=[PARK_ID, YEAR, INCLUDE_TRACE],
+    summary=_("最新核算结果"),
+    responses={200: LatestResultSerializer, **error_responses()},
+)
 class LatestResult(generics.GenericAPIView):
     serializer_class = LatestResultSerializer
 
     def get(self, request: Request, park_id: int, year: int) -> Response:
         park_year = _park_year(request, park_id, year)
         latest = services.latest_result(park_year.park, park_year.year)
-        body = {"park_id": park_year.park_id, "year": park_year.year, "pending": latest.pending,
-                "latest_run": latest.run, "result": latest.last_success}
+        body = {
+            "park_id": park_year.park_id,
+            "year": park_year.year,
+            "pending": latest.pending,
+            "latest_run": latest.run,
+            "result": latest.last_success,
+        }
         context = {"include_trace": _include_trace(request)}
         return Response(LatestResultSerializer(body, context=context).data)
 
 
-@extend_schema(tags=TAG, parameters=[PARK_ID, YEAR], summary=_("核算运行记录"),
-               responses={200: RunSerializer(many=True), **error_responses(LIST_ERRORS)})
+@extend_schema(
+    tags=TAG,
+    parameters=[PARK_ID, YEAR],
+    summary=_("核算运行记录"),
+    responses={200: RunSerializer(many=True), **error_responses(LIST_ERRORS)},
+)
 class RunList(generics.ListAPIView):
     serializer_class = RunSerializer
 
     def get_queryset(self) -> QuerySet[CalculationRun]:
         park_year = _park_year(self.request, self.kwargs["park_id"], self.kwargs["year"])
-        return CalculationRun.objects.filter(park_year=park_year).defer(
-            "result", "trace_factors").order_by("-started_at", "-id")
+        return (
+            CalculationRun.objects.filter(park_year=park_year)
+            .defer("result", "trace_factors")
+            .order_by("-started_at", "-id")
+        )
 
 
-@extend_schema(tags=TAG, parameters=[PARK_ID, YEAR, id_parameter("run_id", _("核算运行编号")),
-                                     INCLUDE_TRACE],
-               summary=_("一次核算运行及其结果"),
-               responses={200: RunDetailSerializer, **error_responses()})
+@extend_schema(
+    tags=TAG,
+    parameters=[PARK_ID, YEAR, id_parameter("run_id", _("核算运行编号")), INCLUDE_TRACE],
+    summary=_("一次核算运行及其结果"),
+    responses={200: RunDetailSerializer, **error_responses()},
+)
 class RunDetail(generics.GenericAPIView):
     serializer_class = RunDetailSerializer
 
@@ -176,5 +238,6 @@ class RunDetail(generics.GenericAPIView):
         run = CalculationRun.objects.filter(park_year=park_year, pk=check_id(run_id)).first()
         if run is None:
             raise Http404
-        return Response(RunDetailSerializer(run, context={
-            "include_trace": _include_trace(request)}).data)
+        return Response(
+            RunDetailSerializer(run, context={"include_trace": _include_trace(request)}).data
+        )

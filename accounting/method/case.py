@@ -350,9 +350,12 @@ def _fuels(case: Mapping[str, Any], fuels: Mapping | None, set_code: str) -> tup
     return tuple(
         FuelRow(*label, _quick_num(row, "fuels", i, "quantity"))
         if row.get("ncv_gj_per_unit") is None and row.get("carbon_tc_per_tj") is None
-        else FuelRow(*label, _quick_num(row, "fuels", i, "quantity"),
-                     _measured(row, f"fuels[{i}]", "ncv_gj_per_unit"),
-                     _measured(row, f"fuels[{i}]", "carbon_tc_per_tj"))  # fmt: skip
+        else FuelRow(
+            *label,
+            _quick_num(row, "fuels", i, "quantity"),
+            _measured(row, f"fuels[{i}]", "ncv_gj_per_unit"),
+            _measured(row, f"fuels[{i}]", "carbon_tc_per_tj"),
+        )  # fmt: skip
         for i, (row, label) in enumerate(rows)
     )
 

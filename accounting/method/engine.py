@@ -349,9 +349,7 @@ class _Calculation:
                 ncv_gj_per_unit=fuel.ncv_gj_per_unit if ncv is None else ncv,
                 carbon_tc_per_tj=fuel.carbon_tc_per_tj if carbon is None else carbon,
             )
-        ef = Factor(
-            f"{code}.emission_factor{suffix}", fuel.emission_factor(), "tCO2" + per, source
-        )
+        ef = Factor(f"{code}.emission_factor{suffix}", fuel.emission_factor(), "tCO2" + per, source)
         ef_100 = Factor(
             f"{code}.emission_factor_of100{suffix}", fuel.emission_factor(Decimal(1)),
             "tCO2" + per, source,

@@ -1,4 +1,5 @@
 """What the park and application endpoints answer."""
+
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
@@ -56,14 +57,25 @@ class ApplicationSerializer(serializers.ModelSerializer):
     park = ParkRefSerializer()
     batch = BatchSerializer()
     status = serializers.ChoiceField(choices=Status.choices)
-    status_label = serializers.CharField(source="get_status_display",
-                                         help_text=_("评审人员看到的状态名称"))
+    status_label = serializers.CharField(
+        source="get_status_display", help_text=_("评审人员看到的状态名称")
+    )
     applicant_status_label = serializers.CharField(help_text=_("园区看到的状态说明"))
 
     class Meta:
         model = Application
-        fields = ["id", "park", "batch", "status", "status_label", "applicant_status_label",
-                  "submitted_at", "submission_count", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "park",
+            "batch",
+            "status",
+            "status_label",
+            "applicant_status_label",
+            "submitted_at",
+            "submission_count",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -100,8 +112,9 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     role = serializers.ChoiceField(choices=Role.choices)
     park = ParkRefSerializer(allow_null=True)
-    token = TokenInfoSerializer(allow_null=True,
-                                help_text=_("用令牌调用时为该令牌，用登录会话时为 null"))
+    token = TokenInfoSerializer(
+        allow_null=True, help_text=_("用令牌调用时为该令牌，用登录会话时为 null")
+    )
     can_push_data = serializers.BooleanField(help_text=_("是否可以推送该园区的能源数据"))
 
 
@@ -114,27 +127,35 @@ class ProgrammeTargetSerializer(serializers.Serializer):
     indicator = serializers.ChoiceField(choices=Indicator.choices)
     label = serializers.CharField(source="get_indicator_display")
     year = serializers.IntegerField()
-    value = serializers.DecimalField(max_digits=16, decimal_places=6, allow_null=True,
-                                     coerce_to_string=True, help_text=DECIMAL_HELP)
+    value = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=6,
+        allow_null=True,
+        coerce_to_string=True,
+        help_text=DECIMAL_HELP,
+    )
     not_applicable = serializers.BooleanField()
     reason = serializers.CharField(help_text=_("不适用原因"))
-    source = serializers.ChoiceField(choices=TargetSource.choices,
-                                     help_text=_("申报书分年度目标，或申报书未填时取附件3的要求"))
+    source = serializers.ChoiceField(
+        choices=TargetSource.choices, help_text=_("申报书分年度目标，或申报书未填时取附件3的要求")
+    )
 
 
 class IndicatorResultSerializer(serializers.Serializer):
     indicator = serializers.ChoiceField(choices=Indicator.choices)
     target = serializers.CharField(allow_null=True, help_text=DECIMAL_HELP)
     actual = serializers.CharField(allow_null=True, help_text=DECIMAL_HELP)
-    reached = serializers.BooleanField(allow_null=True,
-                                       help_text=_("核心指标不高于目标、引导指标不低于目标为达到"))
+    reached = serializers.BooleanField(
+        allow_null=True, help_text=_("核心指标不高于目标、引导指标不低于目标为达到")
+    )
     not_applicable = serializers.BooleanField()
 
 
 class YearResultSerializer(serializers.Serializer):
     year = serializers.IntegerField()
-    run_id = serializers.IntegerField(allow_null=True,
-                                      help_text=_("当年最新成功核算的编号；无核算为空"))
+    run_id = serializers.IntegerField(
+        allow_null=True, help_text=_("当年最新成功核算的编号；无核算为空")
+    )
     indicators = IndicatorResultSerializer(many=True)
 
 

@@ -25,9 +25,7 @@ def _column(section: str, key: str):
 
 class BoundaryForm(forms.Form):
     scope = forms.ChoiceField(label=_label("scope"), choices=ParkScope.choices)
-    host_park_name = forms.CharField(
-        label=_label("host_park_name"), max_length=200, required=False
-    )
+    host_park_name = forms.CharField(label=_label("host_park_name"), max_length=200, required=False)
     management_body = forms.CharField(
         label=_label("management_body"), max_length=200, required=False
     )

@@ -130,8 +130,11 @@ class _TargetsChecks(SectionForm):
                 if year in seen:
                     row.add_error("year", _("%(year)s 年的目标重复填写了。") % {"year": year})
                 elif start and end and not start <= year <= end:
-                    row.add_error("year", _("目标年份须在建设期（%(start)s—%(end)s 年）之内。")
-                                  % {"start": start, "end": end})
+                    row.add_error(
+                        "year",
+                        _("目标年份须在建设期（%(start)s—%(end)s 年）之内。")
+                        % {"start": start, "end": end},
+                    )
                 seen.add(year)
         return data
 

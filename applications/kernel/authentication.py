@@ -5,6 +5,7 @@ who created it, for that park only, and stops working when it is revoked, when t
 deactivated or when they no longer belong to the park. National and provincial staff use the
 API with their browser session (read-only for them anyway); tokens are only for parks.
 """
+
 from __future__ import annotations
 
 from django.utils.translation import gettext as gettext_now
@@ -56,9 +57,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 def too_many_failures(refusal: throttle.Refusal) -> exceptions.Throttled:
     """429 with Retry-After, in the API's error shape (code "throttled")."""
     error = exceptions.Throttled(wait=refusal.seconds)
-    error.detail = ErrorDetail(gettext_now(
-        "从您的地址提交的无效令牌过多，请在 %(seconds)s 秒后再试。") % {"seconds": refusal.seconds},
-        code="throttled")
+    error.detail = ErrorDetail(
+        gettext_now("从您的地址提交的无效令牌过多，请在 %(seconds)s 秒后再试。")
+        % {"seconds": refusal.seconds},
+        code="throttled",
+    )
     return error
 
 
@@ -74,6 +77,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": str(_(
-                "园区申报人在“API 令牌”页面创建的令牌，形如 zcp_…，只对该园区有效。")),
+            "description": str(
+                _("园区申报人在“API 令牌”页面创建的令牌，形如 zcp_…，只对该园区有效。")
+            ),
         }

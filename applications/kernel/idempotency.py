@@ -7,6 +7,7 @@ fixing the data, or not) is safe and is simply checked again. Keys are kept for
 them. Two simultaneous requests with one key: the first claims the key (a row under a unique
 constraint); the second waits for it to commit, then answers with the stored response.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,15 +61,18 @@ def idempotent(request: Request, body: bytes, perform: Callable[[], Response]) -
     if key is None:
         return perform()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        raise ApiError(_("Idempotency-Key 须为 1 至 255 个可打印 ASCII 字符。"),
-                       fields=[(HEADER, _("格式不正确"))])
+        raise ApiError(
+            _("Idempotency-Key 须为 1 至 255 个可打印 ASCII 字符。"),
+            fields=[(HEADER, _("格式不正确"))],
+        )
     principal = _principal(request)
     fingerprint = _fingerprint(request, body)
     hours = getattr(settings, "ZCP_API_IDEMPOTENCY_HOURS", 24)
     records = IdempotentResponse.objects.filter(principal=principal, key=key)
     # Expired answers of this sender go on each keyed write, so the table stays bounded.
     IdempotentResponse.objects.filter(
-        principal=principal, created_at__lt=timezone.now() - timedelta(hours=hours)).delete()
+        principal=principal, created_at__lt=timezone.now() - timedelta(hours=hours)
+    ).delete()
     record = records.first()
     if record is not None:
         return _replay(record, fingerprint)
@@ -77,7 +81,8 @@ def idempotent(request: Request, body: bytes, perform: Callable[[], Response]) -
             # Claim the key first: a concurrent request with the same key waits on the unique
             # index until this one commits (then replays its answer) or rolls back (then runs).
             record = IdempotentResponse.objects.create(
-                principal=principal, key=key, fingerprint=fingerprint, status_code=0, body={})
+                principal=principal, key=key, fingerprint=fingerprint, status_code=0, body={}
+            )
             response = perform()
             if not 200 <= response.status_code < 300:
                 raise _NotStored(response)

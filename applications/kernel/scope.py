@@ -4,6 +4,7 @@ Parks by role: an applicant sees their own park, a provincial reviewer the parks
 province, national reviewers and administrators all (experts none: they work on applications).
 Energy data, applications and evidence are entered only by the park's own applicants.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -58,4 +59,3 @@ def get_park_for_user(user: User | AnonymousUser, park_id: int) -> Park:
 def require_park_editor(user: User | AnonymousUser, park: Park) -> None:
     if not can_edit_park_data(user, park):
         raise PermissionDenied
-

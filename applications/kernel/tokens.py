@@ -3,6 +3,7 @@
 A token reads ``zcp_<secret>``; the secret is ``secrets.token_urlsafe(32)`` (256 random bits).
 Only its SHA-256 is stored, with the first characters in clear as a lookup prefix.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,10 @@ class TokenLimitReached(Exception):
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        super().__init__(_("每个园区最多可同时持有 %(limit)s 个有效令牌；请先撤销不再使用的令牌，"
-                           "再创建新令牌。") % {"limit": limit})
+        super().__init__(
+            _("每个园区最多可同时持有 %(limit)s 个有效令牌；请先撤销不再使用的令牌，再创建新令牌。")
+            % {"limit": limit}
+        )
 
 
 def hash_secret(secret: str) -> str:
@@ -61,8 +64,11 @@ def issue_token(user: User, park: Park, name: str) -> IssuedToken:
             raise TokenLimitReached(limit)
         secret = secrets.token_urlsafe(32)
         token = ApiToken.objects.create(
-            park=park, created_by=user, name=name.strip()[:100],
-            prefix=secret[:TOKEN_PREFIX_LENGTH], key_hash=hash_secret(secret),
+            park=park,
+            created_by=user,
+            name=name.strip()[:100],
+            prefix=secret[:TOKEN_PREFIX_LENGTH],
+            key_hash=hash_secret(secret),
         )
     return IssuedToken(token, TOKEN_SCHEME + secret)
 
@@ -84,12 +90,15 @@ def find_token(presented: str) -> ApiToken | None:
     """The active token whose secret this is, with its park and creator; None otherwise."""
     if not presented.startswith(TOKEN_SCHEME):
         return None
-    secret = presented[len(TOKEN_SCHEME):]
+    secret = presented[len(TOKEN_SCHEME) :]
     if len(secret) < TOKEN_PREFIX_LENGTH or len(secret) > 100:
         return None
     digest = hash_secret(secret)
-    candidates = ApiToken.objects.active().select_related(
-        "park__province", "created_by").filter(prefix=secret[:TOKEN_PREFIX_LENGTH])
+    candidates = (
+        ApiToken.objects.active()
+        .select_related("park__province", "created_by")
+        .filter(prefix=secret[:TOKEN_PREFIX_LENGTH])
+    )
     for token in candidates:
         if hmac.compare_digest(token.key_hash, digest):
             return token

@@ -33,10 +33,18 @@ class _Record(models.Model):
 
 
 class SelfAssessment(_Record):
-    programme = models.ForeignKey(ConstructionProgramme, on_delete=models.PROTECT,
-                                  related_name="self_assessments", verbose_name=_("建设方案"))
-    event = models.OneToOneField(ApplicationEvent, on_delete=models.PROTECT,
-                                 related_name="self_assessment", verbose_name=_("对应流转"))
+    programme = models.ForeignKey(
+        ConstructionProgramme,
+        on_delete=models.PROTECT,
+        related_name="self_assessments",
+        verbose_name=_("建设方案"),
+    )
+    event = models.OneToOneField(
+        ApplicationEvent,
+        on_delete=models.PROTECT,
+        related_name="self_assessment",
+        verbose_name=_("对应流转"),
+    )
     year = models.PositiveSmallIntegerField(_("评估年度"))
     put_forward = models.BooleanField(_("推荐评估验收"))
     core_met = models.BooleanField(_("核心指标达标"))
@@ -58,10 +66,18 @@ class SelfAssessment(_Record):
 class Designation(_Record):
     """A national zero-carbon park (国家级零碳园区): what the public register shows."""
 
-    programme = models.OneToOneField(ConstructionProgramme, on_delete=models.PROTECT,
-                                     related_name="designation", verbose_name=_("建设方案"))
-    event = models.OneToOneField(ApplicationEvent, on_delete=models.PROTECT,
-                                 related_name="designation", verbose_name=_("验收决定"))
+    programme = models.OneToOneField(
+        ConstructionProgramme,
+        on_delete=models.PROTECT,
+        related_name="designation",
+        verbose_name=_("建设方案"),
+    )
+    event = models.OneToOneField(
+        ApplicationEvent,
+        on_delete=models.PROTECT,
+        related_name="designation",
+        verbose_name=_("验收决定"),
+    )
     year = models.PositiveSmallIntegerField(_("命名年份"), db_index=True)
     assessment_year = models.PositiveSmallIntegerField(_("评估年度"))
     tier = models.CharField(_("能耗规模"), max_length=16)

@@ -1,5 +1,6 @@
 """API access of a park's energy-carbon management platform (能碳管理平台): tokens and the
 stored answers of idempotent writes."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -28,7 +29,9 @@ class ApiToken(models.Model):
         Park, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("园区")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
         verbose_name=_("创建人"),
     )
     name = models.CharField(_("名称"), max_length=100)
@@ -38,8 +41,12 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("撤销人"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撤销人"),
     )
 
     objects = ApiTokenQuerySet.as_manager()

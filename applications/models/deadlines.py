@@ -24,17 +24,28 @@ class DeadlineKind(models.TextChoices):
 class DeadlineChange(models.Model):
     """A date set or moved: append-only, like the applications' events."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="deadline_changes",
-                              verbose_name=_("批次"))
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="deadline_changes", verbose_name=_("批次")
+    )
     # Empty for NDRC's date (it is the batch's, for every province).
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name=_("省份"))
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("省份"),
+    )
     kind = models.CharField(_("截止时间类型"), max_length=16, choices=DeadlineKind.choices)
     old_value = models.DateTimeField(_("原截止时间"), null=True, blank=True)
     new_value = models.DateTimeField(_("新截止时间"))
     reason = models.TextField(_("理由"), blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -61,12 +72,17 @@ class DeadlineReminder(models.Model):
     idempotent (a date moved later is a new date and is reminded again)."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+")
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(_("截止时间类型"), max_length=16, choices=DeadlineKind.choices)
     deadline = models.DateTimeField(_("截止时间"))
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="+", verbose_name=_("收件人"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("收件人"),
+    )
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:
@@ -76,7 +92,8 @@ class DeadlineReminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["batch", "province", "kind", "deadline", "recipient"],
-                nulls_distinct=False, name="deadline_reminder_once",
+                nulls_distinct=False,
+                name="deadline_reminder_once",
             ),
         ]
 

@@ -37,22 +37,62 @@ class EffectStatus(models.TextChoices):
 
 class PendingEffect(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=EffectKind.choices)
-    event = models.ForeignKey(ApplicationEvent, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="effects", verbose_name=_("对应流转"))
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="effects", verbose_name=_("正式文书"))
+    event = models.ForeignKey(
+        ApplicationEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="effects",
+        verbose_name=_("对应流转"),
+    )
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="effects",
+        verbose_name=_("正式文书"),
+    )
     # Gone when the assignment is removed before its mail went out: then nothing is sent.
-    assignment = models.ForeignKey(ReviewAssignment, on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="+", verbose_name=_("评审指派"))
-    conflict = models.ForeignKey(ConflictOfInterest, on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="+", verbose_name=_("利益冲突声明"))
-    report_event = models.ForeignKey(ReportEvent, on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="effects",
-                                     verbose_name=_("进展报告流转"))
-    reminder = models.ForeignKey(DeadlineReminder, on_delete=models.CASCADE, null=True,
-                                 blank=True, related_name="+", verbose_name=_("截止时间提醒"))
-    status = models.CharField(_("状态"), max_length=16, choices=EffectStatus.choices,
-                              default=EffectStatus.PENDING, db_index=True)
+    assignment = models.ForeignKey(
+        ReviewAssignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("评审指派"),
+    )
+    conflict = models.ForeignKey(
+        ConflictOfInterest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("利益冲突声明"),
+    )
+    report_event = models.ForeignKey(
+        ReportEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="effects",
+        verbose_name=_("进展报告流转"),
+    )
+    reminder = models.ForeignKey(
+        DeadlineReminder,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("截止时间提醒"),
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=EffectStatus.choices,
+        default=EffectStatus.PENDING,
+        db_index=True,
+    )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
@@ -66,28 +106,38 @@ class PendingEffect(models.Model):
         verbose_name_plural = _("待办后续操作")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind=EffectKind.RENDER_LETTER, letter__isnull=False)
-                           | Q(kind=EffectKind.NOTIFY, event__isnull=False)
-                           | Q(kind=EffectKind.NOTIFY_ASSIGNED)
-                           | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)
-                           | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)
-                           | Q(kind=EffectKind.NOTIFY_REPORT, report_event__isnull=False)
-                           | Q(kind=EffectKind.REMIND_DEADLINE, reminder__isnull=False)),
+                condition=(
+                    Q(kind=EffectKind.RENDER_LETTER, letter__isnull=False)
+                    | Q(kind=EffectKind.NOTIFY, event__isnull=False)
+                    | Q(kind=EffectKind.NOTIFY_ASSIGNED)
+                    | Q(kind=EffectKind.NOTIFY_CONFLICT, conflict__isnull=False)
+                    | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)
+                    | Q(kind=EffectKind.NOTIFY_REPORT, report_event__isnull=False)
+                    | Q(kind=EffectKind.REMIND_DEADLINE, reminder__isnull=False)
+                ),
                 name="pending_effect_has_its_subject",
             ),
             # One notification per event, ever; one open rendering per letter.
-            models.UniqueConstraint(fields=["event"], condition=Q(kind=EffectKind.NOTIFY),
-                                    name="pending_effect_one_notification_per_event"),
-            models.UniqueConstraint(fields=["event"],
-                                    condition=Q(kind=EffectKind.OPEN_PROGRAMME),
-                                    name="pending_effect_one_programme_per_event"),
-            models.UniqueConstraint(fields=["report_event"],
-                                    condition=Q(kind=EffectKind.NOTIFY_REPORT),
-                                    name="pending_effect_one_notification_per_report_event"),
-            models.UniqueConstraint(fields=["letter"],
-                                    condition=Q(kind=EffectKind.RENDER_LETTER,
-                                                status=EffectStatus.PENDING),
-                                    name="pending_effect_one_open_rendering_per_letter"),
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(kind=EffectKind.NOTIFY),
+                name="pending_effect_one_notification_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(kind=EffectKind.OPEN_PROGRAMME),
+                name="pending_effect_one_programme_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["report_event"],
+                condition=Q(kind=EffectKind.NOTIFY_REPORT),
+                name="pending_effect_one_notification_per_report_event",
+            ),
+            models.UniqueConstraint(
+                fields=["letter"],
+                condition=Q(kind=EffectKind.RENDER_LETTER, status=EffectStatus.PENDING),
+                name="pending_effect_one_open_rendering_per_letter",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,11 +30,17 @@ class EventAction(models.TextChoices):
 
 
 # The acts after approval: they change the construction programme's stage, not the status.
-AFTER_APPROVAL = frozenset({
-    EventAction.REQUEST_SELF_ASSESSMENT, EventAction.OPEN_SELF_ASSESSMENT, EventAction.PUT_FORWARD,
-    EventAction.SELF_ASSESSMENT_NOT_MET, EventAction.ACCEPT, EventAction.ACCEPT_WITH_CONDITIONS,
-    EventAction.NOT_ACCEPT,
-})
+AFTER_APPROVAL = frozenset(
+    {
+        EventAction.REQUEST_SELF_ASSESSMENT,
+        EventAction.OPEN_SELF_ASSESSMENT,
+        EventAction.PUT_FORWARD,
+        EventAction.SELF_ASSESSMENT_NOT_MET,
+        EventAction.ACCEPT,
+        EventAction.ACCEPT_WITH_CONDITIONS,
+        EventAction.NOT_ACCEPT,
+    }
+)
 
 
 class ImmutableRecord(PermissionDenied):

@@ -9,6 +9,7 @@ On PostgreSQL, triggers (migration 0018) refuse to delete a letter or change wha
 once written; only its rendering (pending → ready / failed, with file, digest and signer) and
 the one-time mark of its replacement may change.
 """
+
 from __future__ import annotations
 
 from django.db import models
@@ -56,8 +57,11 @@ class LetterCounter(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["kind", "year"], name="letter_counter_kind_year"),
-            models.UniqueConstraint(fields=["body", "year"], condition=~models.Q(body=""),
-                                    name="letter_counter_body_year"),
+            models.UniqueConstraint(
+                fields=["body", "year"],
+                condition=~models.Q(body=""),
+                name="letter_counter_body_year",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,8 +70,12 @@ class LetterCounter(models.Model):
 
 class Letter(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
-    event = models.ForeignKey(ApplicationEvent, on_delete=models.PROTECT, related_name="letters",
-                              verbose_name=_("对应流转"))
+    event = models.ForeignKey(
+        ApplicationEvent,
+        on_delete=models.PROTECT,
+        related_name="letters",
+        verbose_name=_("对应流转"),
+    )
     kind = models.CharField(_("文书类型"), max_length=16, choices=LetterKind.choices)
     year = models.PositiveIntegerField(_("年份"))
     sequence = models.PositiveIntegerField(_("序号"))
@@ -76,8 +84,13 @@ class Letter(models.Model):
     decision = models.CharField(_("结论"), max_length=100)
     issued_at = models.DateTimeField(_("出具时间"))
     verification_code = models.CharField(_("验证码"), max_length=32, unique=True)
-    status = models.CharField(_("状态"), max_length=16, choices=LetterStatus.choices,
-                              default=LetterStatus.PENDING, db_index=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=LetterStatus.choices,
+        default=LetterStatus.PENDING,
+        db_index=True,
+    )
     file = models.CharField(_("文件"), max_length=255, blank=True)  # name in private storage
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("大小"), default=0)
@@ -85,8 +98,14 @@ class Letter(models.Model):
     signer = models.CharField(_("签章单位"), max_length=100, null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="replaced_by", verbose_name=_("替代"))
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("替代"),
+    )
     replaced_at = models.DateTimeField(_("被替代时间"), null=True, blank=True)
     # Frozen at issue (applications/letters.py, "The record"): everything the letter states, in
     # the format named by content_version. The PDF, the verification page and a reissue read

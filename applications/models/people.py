@@ -1,4 +1,5 @@
 """Provinces, parks and the people who work on them."""
+
 from __future__ import annotations
 
 import csv
@@ -61,7 +62,9 @@ class Park(models.Model):
         _("建设范围"), max_length=16, choices=ParkScope.choices, default=ParkScope.WHOLE
     )
     host_park_name = models.CharField(
-        _("所在园区（园中园填写）"), max_length=200, blank=True,
+        _("所在园区（园中园填写）"),
+        max_length=200,
+        blank=True,
         help_text=_("园中园所依托的园区名称"),
     )
     zone_level = models.CharField(
@@ -102,11 +105,19 @@ class User(AbstractUser):
 
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.APPLICANT)
     park = models.ForeignKey(
-        Park, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        Park,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
         verbose_name=_("所属园区"),
     )
     province = models.ForeignKey(
-        Province, null=True, blank=True, on_delete=models.PROTECT, related_name="reviewers",
+        Province,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewers",
         verbose_name=_("所属省份"),
     )
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)

@@ -105,14 +105,14 @@ class ProgrammeTarget(models.Model):
     )
     indicator = models.CharField(_("指标"), max_length=32, choices=Indicator.choices)
     year = models.PositiveSmallIntegerField(_("年份"))
-    value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=6, null=True,
-                                blank=True)
+    value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=6, null=True, blank=True)
     not_applicable = models.BooleanField(_("不适用"), default=False)
     reason = models.TextField(_("不适用原因"), blank=True)
     # Where the value comes from: the application's target table, or Att.3's requirement where
     # the application gave none for that year.
-    source = models.CharField(_("来源"), max_length=16, choices=TargetSource.choices,
-                              default=TargetSource.APPLICATION)
+    source = models.CharField(
+        _("来源"), max_length=16, choices=TargetSource.choices, default=TargetSource.APPLICATION
+    )
 
     class Meta:
         ordering = ["year", "indicator"]

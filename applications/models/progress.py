@@ -46,18 +46,30 @@ class ProjectStatus(models.TextChoices):
 
 class ProgressReport(models.Model):
     programme = models.ForeignKey(
-        ConstructionProgramme, on_delete=models.PROTECT, related_name="reports",
+        ConstructionProgramme,
+        on_delete=models.PROTECT,
+        related_name="reports",
         verbose_name=_("建设方案"),
     )
     year = models.PositiveSmallIntegerField(_("报告年度"))
-    kind = models.CharField(_("类型"), max_length=16, choices=ReportKind.choices,
-                            default=ReportKind.ANNUAL)
-    status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices,
-                              default=ReportStatus.DRAFT, db_index=True)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=ReportKind.choices, default=ReportKind.ANNUAL
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=ReportStatus.choices,
+        default=ReportStatus.DRAFT,
+        db_index=True,
+    )
     # A report the province asked for: who asked, by when, and what for.
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("要求报告的省级人员"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("要求报告的省级人员"),
     )
     due_date = models.DateField(_("报送期限"), null=True, blank=True)
     request_note = models.TextField(_("报告要求"), blank=True)
@@ -78,8 +90,11 @@ class ProgressReport(models.Model):
         verbose_name = _("建设进展报告")
         verbose_name_plural = _("建设进展报告")
         constraints = [
-            models.UniqueConstraint(fields=["programme", "year"],
-                                    condition=Q(kind="annual"), name="one_annual_report_a_year"),
+            models.UniqueConstraint(
+                fields=["programme", "year"],
+                condition=Q(kind="annual"),
+                name="one_annual_report_a_year",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,14 +108,21 @@ class ProgressReport(models.Model):
 class ReportProject(models.Model):
     """A key project's progress in the report."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE,
-                               related_name="project_rows")
-    project = models.ForeignKey(KeyProject, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("重点项目"))
-    status = models.CharField(_("项目状态"), max_length=32, choices=ProjectStatus.choices,
-                              default=ProjectStatus.NOT_STARTED)
-    investment_made = models.DecimalField(_("累计完成投资（万元）"), max_digits=16,
-                                          decimal_places=2, null=True, blank=True)
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="project_rows"
+    )
+    project = models.ForeignKey(
+        KeyProject, on_delete=models.PROTECT, related_name="+", verbose_name=_("重点项目")
+    )
+    status = models.CharField(
+        _("项目状态"),
+        max_length=32,
+        choices=ProjectStatus.choices,
+        default=ProjectStatus.NOT_STARTED,
+    )
+    investment_made = models.DecimalField(
+        _("累计完成投资（万元）"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     commissioned_on = models.DateField(_("投运日期"), null=True, blank=True)
     note = models.TextField(_("进展说明"), blank=True)
 
@@ -119,10 +141,10 @@ class ReportProject(models.Model):
 class ReportPhase(models.Model):
     """A roadmap phase: reached or not by the report."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE,
-                               related_name="phase_rows")
-    phase = models.ForeignKey(RoadmapPhase, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("路线图阶段"))
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="phase_rows")
+    phase = models.ForeignKey(
+        RoadmapPhase, on_delete=models.PROTECT, related_name="+", verbose_name=_("路线图阶段")
+    )
     reached = models.BooleanField(_("已达到"), default=False)
     note = models.TextField(_("说明"), blank=True)
 
@@ -149,11 +171,16 @@ class ReportEvent(models.Model):
     """Append-only history of a report: who did what, when, with which comment."""
 
     report = models.ForeignKey(ProgressReport, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("操作人"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     action = models.CharField(_("操作"), max_length=16, choices=ReportAction.choices)
-    from_status = models.CharField(_("原状态"), max_length=16, choices=ReportStatus.choices,
-                                   blank=True)
+    from_status = models.CharField(
+        _("原状态"), max_length=16, choices=ReportStatus.choices, blank=True
+    )
     to_status = models.CharField(_("新状态"), max_length=16, choices=ReportStatus.choices)
     comment = models.TextField(_("意见"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)

@@ -33,20 +33,32 @@ class RecommendationStatus(models.TextChoices):
 
 
 class ProvincialRecommendation(models.Model):
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="recommendations",
-                              verbose_name=_("批次"))
-    province = models.ForeignKey(Province, on_delete=models.PROTECT,
-                                 related_name="recommendations", verbose_name=_("省份"))
-    status = models.CharField(_("状态"), max_length=16, choices=RecommendationStatus.choices,
-                              default=RecommendationStatus.DRAFT)
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("批次")
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("省份")
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=RecommendationStatus.choices,
+        default=RecommendationStatus.DRAFT,
+    )
     opinion = models.TextField(_("省级推荐意见"), blank=True)
     # 会同: the provincial departments the recommendation was made with, as text.
-    departments = models.CharField(_("会同部门"), max_length=300, default=DEFAULT_DEPARTMENTS,
-                                   blank=True)
+    departments = models.CharField(
+        _("会同部门"), max_length=300, default=DEFAULT_DEPARTMENTS, blank=True
+    )
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+",
-                                     verbose_name=_("报送人"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("报送人"),
+    )
     # Made from recommendations recorded one by one before this table existed (migration 0013).
     migrated = models.BooleanField(_("由逐个推荐记录迁移"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,8 +69,9 @@ class ProvincialRecommendation(models.Model):
         verbose_name = _("省级推荐")
         verbose_name_plural = _("省级推荐")
         constraints = [
-            models.UniqueConstraint(fields=["batch", "province"],
-                                    name="recommendation_one_per_province_batch"),
+            models.UniqueConstraint(
+                fields=["batch", "province"], name="recommendation_one_per_province_batch"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,8 +79,11 @@ class ProvincialRecommendation(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
-            stored = (ProvincialRecommendation.objects.filter(pk=self.pk)
-                      .values_list("status", flat=True).first())
+            stored = (
+                ProvincialRecommendation.objects.filter(pk=self.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
             if stored == RecommendationStatus.SUBMITTED:
                 raise RecommendationFrozen
         super().save(*args, **kwargs)
@@ -83,27 +99,38 @@ class ProvincialRecommendation(models.Model):
 class RecommendationEntry(models.Model):
     """A park put forward, in the province's order; frozen with its recommendation."""
 
-    recommendation = models.ForeignKey(ProvincialRecommendation, on_delete=models.PROTECT,
-                                       related_name="entries")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT,
-                                    related_name="recommendation_entries",
-                                    verbose_name=_("申报书"))
+    recommendation = models.ForeignKey(
+        ProvincialRecommendation, on_delete=models.PROTECT, related_name="entries"
+    )
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="recommendation_entries",
+        verbose_name=_("申报书"),
+    )
     position = models.PositiveSmallIntegerField(_("推荐顺序"))
     # Why the province recommends a park that fails a basic condition or the core indicator.
     override_reason = models.TextField(_("推荐理由（不符合基本条件或核心指标时）"), blank=True)
     # The recommend event the submission made for this park (its 推荐函 hangs off it).
-    event = models.OneToOneField(ApplicationEvent, on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="recommendation_entry")
+    event = models.OneToOneField(
+        ApplicationEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendation_entry",
+    )
 
     class Meta:
         ordering = ["recommendation", "position"]
         verbose_name = _("推荐园区")
         verbose_name_plural = _("推荐园区")
         constraints = [
-            models.UniqueConstraint(fields=["recommendation", "application"],
-                                    name="recommendation_entry_once"),
-            models.UniqueConstraint(fields=["recommendation", "position"],
-                                    name="recommendation_entry_position"),
+            models.UniqueConstraint(
+                fields=["recommendation", "application"], name="recommendation_entry_once"
+            ),
+            models.UniqueConstraint(
+                fields=["recommendation", "position"], name="recommendation_entry_position"
+            ),
         ]
 
     def __str__(self) -> str:

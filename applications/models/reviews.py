@@ -4,6 +4,7 @@ Scores: each criterion of the batch's rubric (models/rubric.py) is an integer fr
 (100 = fully meets the criterion); the sheet's weighted total is 0–100. A reviewer has one sheet
 per submission and may revise it until the decision.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -28,11 +29,14 @@ class ReviewAssignment(models.Model):
         Application, on_delete=models.CASCADE, related_name="assignments"
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_assignments",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
         verbose_name=_("被指派人"),
     )
-    kind = models.CharField(_("类型"), max_length=16, choices=AssignmentKind.choices,
-                            default=AssignmentKind.REVIEWER)
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=AssignmentKind.choices, default=AssignmentKind.REVIEWER
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -46,8 +50,9 @@ class ReviewAssignment(models.Model):
         verbose_name = _("评审指派")
         verbose_name_plural = _("评审指派")
         constraints = [
-            models.UniqueConstraint(fields=["application", "assignee"],
-                                    name="review_assignment_once"),
+            models.UniqueConstraint(
+                fields=["application", "assignee"], name="review_assignment_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,12 +71,19 @@ CONFLICT_DECLARATION = _(
 class ConflictOfInterest(models.Model):
     """An expert declared a conflict of interest: the assignment is gone, this record stays."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE,
-                                    related_name="conflicts")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("评审专家"))
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("指派人"))
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="conflicts")
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("评审专家"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("指派人"),
+    )
     assigned_at = models.DateTimeField(_("指派时间"))
     declared_at = models.DateTimeField(_("声明时间"), auto_now_add=True)
     reason = models.TextField(_("利益冲突说明"))
@@ -103,7 +115,9 @@ class ReviewScore(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("评审人"),
     )
     # The submission scored: a resubmission is a new document, scored afresh.
@@ -119,8 +133,10 @@ class ReviewScore(models.Model):
         verbose_name = _("评审打分")
         verbose_name_plural = _("评审打分")
         constraints = [
-            models.UniqueConstraint(fields=["application", "reviewer", "submission_number"],
-                                    name="review_score_once_per_submission"),
+            models.UniqueConstraint(
+                fields=["application", "reviewer", "submission_number"],
+                name="review_score_once_per_submission",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,14 +152,23 @@ class CommentVisibility(models.TextChoices):
 
 
 class ReviewComment(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE,
-                                    related_name="review_comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("评审人"))
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="review_comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("评审人"),
+    )
     text = models.TextField(_("评审意见"))
-    visibility = models.CharField(_("可见范围"), max_length=16,
-                                  choices=CommentVisibility.choices,
-                                  default=CommentVisibility.INTERNAL, db_index=True)
+    visibility = models.CharField(
+        _("可见范围"),
+        max_length=16,
+        choices=CommentVisibility.choices,
+        default=CommentVisibility.INTERNAL,
+        db_index=True,
+    )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:

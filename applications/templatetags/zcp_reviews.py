@@ -1,4 +1,5 @@
 """The review results the park may see on its own application page."""
+
 from __future__ import annotations
 
 from django import template

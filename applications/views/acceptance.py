@@ -30,8 +30,9 @@ YEAR_LOW, YEAR_HIGH = 2025, 2060
 
 
 def _year(params, programme) -> int:
-    return int_param(params, "year", low=YEAR_LOW, high=YEAR_HIGH,
-                     default=acceptance.default_year(programme))
+    return int_param(
+        params, "year", low=YEAR_LOW, high=YEAR_HIGH, default=acceptance.default_year(programme)
+    )
 
 
 @login_required
@@ -41,25 +42,32 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = workflow.available_programme_actions(request.user, programme)
     concluding = {t.action for t in actions} & {"put_forward", "self_assessment_not_met"}
     sheet = acceptance.sheet_for(programme, year) if concluding else None
-    letters = list(Letter.objects.filter(
-        application_id=programme.application_id,
-        kind__in=(LetterKind.ACCEPTANCE, LetterKind.CERTIFICATE)).order_by("pk"))
-    return render(request, "applications/programme/acceptance.html", {
-        "programme": programme,
-        "park": programme.park,
-        "application": programme.application,
-        "actions": actions,
-        "year": year,
-        "years": programme.years,
-        "sheet": sheet,
-        "below_core": acceptance.below_core_message(sheet) if sheet and not sheet.core_met
-        else "",
-        "assessments": list(programme.self_assessments.select_related("event__actor")),
-        "designation": Designation.objects.filter(programme=programme).first(),
-        "letters": letters,
-        "may_download": permissions.may(request.user, "download_letter",
-                                        programme.application),
-    })
+    letters = list(
+        Letter.objects.filter(
+            application_id=programme.application_id,
+            kind__in=(LetterKind.ACCEPTANCE, LetterKind.CERTIFICATE),
+        ).order_by("pk")
+    )
+    return render(
+        request,
+        "applications/programme/acceptance.html",
+        {
+            "programme": programme,
+            "park": programme.park,
+            "application": programme.application,
+            "actions": actions,
+            "year": year,
+            "years": programme.years,
+            "sheet": sheet,
+            "below_core": acceptance.below_core_message(sheet)
+            if sheet and not sheet.core_met
+            else "",
+            "assessments": list(programme.self_assessments.select_related("event__actor")),
+            "designation": Designation.objects.filter(programme=programme).first(),
+            "letters": letters,
+            "may_download": permissions.may(request.user, "download_letter", programme.application),
+        },
+    )
 
 
 @login_required
@@ -79,22 +87,36 @@ def acceptance_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if verdict is permissions.Verdict.NOT_ALLOWED:
             raise PermissionDenied
         if verdict is permissions.Verdict.WRONG_STATE:
-            messages.error(request, _("建设方案当前阶段为“%(stage)s”，不能执行“%(action)s”。")
-                           % {"stage": programme.get_stage_display(), "action": transition.label})
+            messages.error(
+                request,
+                _("建设方案当前阶段为“%(stage)s”，不能执行“%(action)s”。")
+                % {"stage": programme.get_stage_display(), "action": transition.label},
+            )
             return redirect(back)
-        return render(request, "applications/programme/acceptance_confirm.html", {
-            "programme": programme, "park": programme.park, "transition": transition,
-            "confirmation": transition.confirmation(programme.application),
-            "comment": comment, "override_reason": override, "year": year,
-            "post_url": request.path, "back_url": back,
-        })
+        return render(
+            request,
+            "applications/programme/acceptance_confirm.html",
+            {
+                "programme": programme,
+                "park": programme.park,
+                "transition": transition,
+                "confirmation": transition.confirmation(programme.application),
+                "comment": comment,
+                "override_reason": override,
+                "year": year,
+                "post_url": request.path,
+                "back_url": back,
+            },
+        )
     try:
         if action == "put_forward":
-            event = workflow.put_forward(request.user, programme, year=year, report=comment,
-                                         override_reason=override)
+            event = workflow.put_forward(
+                request.user, programme, year=year, report=comment, override_reason=override
+            )
         elif action == "self_assessment_not_met":
-            event = workflow.self_assessment_not_met(request.user, programme, year=year,
-                                                     report=comment)
+            event = workflow.self_assessment_not_met(
+                request.user, programme, year=year, report=comment
+            )
         else:
             event = workflow.PROGRAMME_ACTIONS[action](request.user, programme, comment)
     except workflow.NotAllowed:
@@ -104,9 +126,11 @@ def acceptance_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect(f"{back}?year={year}" if year else back)
     messages.success(request, transition.success(programme.application))
     if effects.will_follow(event):
-        messages.warning(request, _(
-            "“%(action)s”已保存。正式文书和通知邮件暂时无法排队，系统将自动补发，无需重复操作。"
-        ) % {"action": transition.label})
+        messages.warning(
+            request,
+            _("“%(action)s”已保存。正式文书和通知邮件暂时无法排队，系统将自动补发，无需重复操作。")
+            % {"action": transition.label},
+        )
     return redirect(back)
 
 

@@ -125,9 +125,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "last_return": last_return,
             # What the park answers before resubmitting (整改说明), with its drafted answers.
             "revision_comments": revisions.comments_of(
-                last_return, revisions.drafted_answers(application, last_return))
-            if last_return and application.status == Status.RETURNED
-            and access.can_edit_application(request.user, application) else [],
+                last_return, revisions.drafted_answers(application, last_return)
+            )
+            if last_return
+            and application.status == Status.RETURNED
+            and access.can_edit_application(request.user, application)
+            else [],
             "submissions": list(application.submissions.all()),
             "data_changes": services.data_changes_since_submission(application),
             "sections": SECTIONS,
@@ -180,12 +183,8 @@ def book_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     submissions = application.submissions.order_by("-number")
     number = int_param(request.GET, "submission")
-    submission = (
-        get_object_or_404(submissions, number=number) if number else submissions.first()
-    )
-    response = HttpResponse(
-        book_pdf.pdf(application, submission), content_type="application/pdf"
-    )
+    submission = get_object_or_404(submissions, number=number) if number else submissions.first()
+    response = HttpResponse(book_pdf.pdf(application, submission), content_type="application/pdf")
     name = book_pdf.filename(application, submission)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -89,22 +89,38 @@ def revision_answers(request: HttpRequest, pk: int) -> HttpResponse:
             services.save_revision_answers(application, answers)
         except services.ServiceError as refused:
             error = str(refused)
-            comments = [revisions.RevisionComment(c.key, c.title, c.comment, answers[c.key])
-                        for c in comments]
+            comments = [
+                revisions.RevisionComment(c.key, c.title, c.comment, answers[c.key])
+                for c in comments
+            ]
         else:
             missing = sum(1 for text in answers.values() if not text.strip())
-            messages.success(request, _("整改说明已保存。") if not missing else
-                             _("整改说明已保存；还有 %(n)s 条意见未回复，重新提交前须全部回复。")
-                             % {"n": missing})
+            messages.success(
+                request,
+                _("整改说明已保存。")
+                if not missing
+                else _("整改说明已保存；还有 %(n)s 条意见未回复，重新提交前须全部回复。")
+                % {"n": missing},
+            )
             return redirect("application_answers", pk=pk)
-    application = (Application.objects.prefetch_related("incidents", "attachments")
-                   .select_related("park__province", "batch").get(pk=application.pk))
-    return render(request, "applications/answers_form.html", {
-        "application": application, "comments": comments, "error": error,
-        "answer_max": revisions.ANSWER_MAX, "answers_page": True,
-        "section_statuses": services.section_statuses(application),
-        "eligibility": services.eligibility_results(application),
-    })
+    application = (
+        Application.objects.prefetch_related("incidents", "attachments")
+        .select_related("park__province", "batch")
+        .get(pk=application.pk)
+    )
+    return render(
+        request,
+        "applications/answers_form.html",
+        {
+            "application": application,
+            "comments": comments,
+            "error": error,
+            "answer_max": revisions.ANSWER_MAX,
+            "answers_page": True,
+            "section_statuses": services.section_statuses(application),
+            "eligibility": services.eligibility_results(application),
+        },
+    )
 
 
 @login_required

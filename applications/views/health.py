@@ -1,4 +1,5 @@
 """/health/ for monitors: JSON, no login, 200 when every check passes and 503 otherwise."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse

@@ -1,4 +1,5 @@
 """The start page of each role and the park pages."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required

@@ -1,6 +1,7 @@
 """Letter download, retry and reissue; the dossier download. Access: whoever may see the
 application (access.get_application_for_user), otherwise 404; retry and reissue as the permission
 table says."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -32,8 +33,12 @@ def letter_download(request: HttpRequest, pk: int, letter_id: int) -> FileRespon
         handle = letters.open_pdf(letter)
     except (letters.LetterError, FileNotFoundError):
         raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=f"{letter.reference}.pdf",
-                        content_type="application/pdf")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{letter.reference}.pdf",
+        content_type="application/pdf",
+    )
 
 
 def _back(request: HttpRequest, letter: Letter) -> HttpResponse:
@@ -66,31 +71,43 @@ def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpRespons
     letter = _letter(request, pk, letter_id)
     names = {"kind": letter.get_kind_display(), "reference": letter.reference}
     if not letters.may_reissue(request.user, letter):
-        messages.error(request, _("只有出具单位（%(issuer)s）的评审人员可以重新出具该文书。")
-                       % {"issuer": letter.issuer})
+        messages.error(
+            request,
+            _("只有出具单位（%(issuer)s）的评审人员可以重新出具该文书。")
+            % {"issuer": letter.issuer},
+        )
         return _back(request, letter)
     reason = request.POST.get("reason", "").strip()
     if request.POST.get("confirmed_act") != "1" or not reason:
-        return render(request, "applications/confirm.html", {
-            "application": letter.application,
-            "act_key": "reissue_letter",
-            "act_label": REISSUE_LABEL,
-            "confirmation": letters.reissue_confirmation(letter),
-            "post_url": request.path,
-            "back_url": _back(request, letter).url,
-            "reason_field": True,
-            "reason": reason,
-            "reason_missing": request.POST.get("confirmed_act") == "1",
-            "reason_max": letters.REASON_MAX_LENGTH,
-        })
+        return render(
+            request,
+            "applications/confirm.html",
+            {
+                "application": letter.application,
+                "act_key": "reissue_letter",
+                "act_label": REISSUE_LABEL,
+                "confirmation": letters.reissue_confirmation(letter),
+                "post_url": request.path,
+                "back_url": _back(request, letter).url,
+                "reason_field": True,
+                "reason": reason,
+                "reason_missing": request.POST.get("confirmed_act") == "1",
+                "reason_max": letters.REASON_MAX_LENGTH,
+            },
+        )
     try:
         new = effects.reissue_letter(request.user, letter, reason)
     except letters.LetterError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _(
-            "已重新出具%(kind)s，新文号为%(reference)s，PDF 正在生成，稍后刷新即可下载；"
-            "原文书已标记为“已被替代”。") % {**names, "reference": new.reference})
+        messages.success(
+            request,
+            _(
+                "已重新出具%(kind)s，新文号为%(reference)s，PDF 正在生成，稍后刷新即可下载；"
+                "原文书已标记为“已被替代”。"
+            )
+            % {**names, "reference": new.reference},
+        )
     return _back(request, letter)
 
 
@@ -99,5 +116,9 @@ def letter_reissue(request: HttpRequest, pk: int, letter_id: int) -> HttpRespons
 def dossier_download(request: HttpRequest, pk: int) -> FileResponse:
     application = access.get_application_for_user(request.user, pk)
     handle = dossier.build(request.user, application)
-    return FileResponse(handle, as_attachment=True, content_type="application/zip",
-                        filename=dossier.filename(application))
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        content_type="application/zip",
+        filename=dossier.filename(application),
+    )

@@ -1,5 +1,6 @@
 """/metrics for Prometheus: only from the addresses in ZCP_METRICS_ALLOWED_IPS, a 404 for
 everyone else (the route is not shown to exist)."""
+
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed

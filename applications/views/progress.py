@@ -25,8 +25,12 @@ from .programme import load_programme
 
 def load_report(request: HttpRequest, pk: int, key: str = "view_report") -> ProgressReport:
     """The report if the user sees it (else 404) and holds `key` on it (else 403)."""
-    report = (progress.visible_reports(request.user)
-              .select_related("programme__application", "requested_by").filter(pk=pk).first())
+    report = (
+        progress.visible_reports(request.user)
+        .select_related("programme__application", "requested_by")
+        .filter(pk=pk)
+        .first()
+    )
     if report is None:
         raise Http404
     if not permissions.may(request.user, key, report):
@@ -39,43 +43,82 @@ def load_report(request: HttpRequest, pk: int, key: str = "view_report") -> Prog
 
 class ProjectRowForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("项目状态"), choices=ProjectStatus.choices)
-    investment_made = forms.DecimalField(label=gettext_lazy("累计完成投资（万元）"), required=False,
-                                         max_digits=16, decimal_places=2, min_value=0)
-    commissioned_on = forms.DateField(label=gettext_lazy("投运日期"), required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=gettext_lazy("进展说明"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    investment_made = forms.DecimalField(
+        label=gettext_lazy("累计完成投资（万元）"),
+        required=False,
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+    )
+    commissioned_on = forms.DateField(
+        label=gettext_lazy("投运日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("进展说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class PhaseRowForm(forms.Form):
     reached = forms.BooleanField(label=gettext_lazy("已达到"), required=False)
-    note = forms.CharField(label=gettext_lazy("说明"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=gettext_lazy("说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ReportForm(forms.Form):
-    problems = forms.CharField(label=gettext_lazy("存在的问题"), required=False, max_length=10000,
-                               widget=forms.Textarea(attrs={"rows": 4}))
-    support_needed = forms.CharField(label=gettext_lazy("需要的支持"), required=False,
-                                     max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
+    problems = forms.CharField(
+        label=gettext_lazy("存在的问题"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    support_needed = forms.CharField(
+        label=gettext_lazy("需要的支持"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 def _forms(report: ProgressReport, data=None):
     projects = list(report.project_rows.select_related("project"))
     phases = list(report.phase_rows.select_related("phase"))
     project_forms = [
-        (row, ProjectRowForm(data, prefix=f"project-{row.pk}", initial={
-            "status": row.status, "investment_made": row.investment_made,
-            "commissioned_on": row.commissioned_on, "note": row.note}))
+        (
+            row,
+            ProjectRowForm(
+                data,
+                prefix=f"project-{row.pk}",
+                initial={
+                    "status": row.status,
+                    "investment_made": row.investment_made,
+                    "commissioned_on": row.commissioned_on,
+                    "note": row.note,
+                },
+            ),
+        )
         for row in projects
     ]
     phase_forms = [
-        (row, PhaseRowForm(data, prefix=f"phase-{row.pk}",
-                           initial={"reached": row.reached, "note": row.note}))
+        (
+            row,
+            PhaseRowForm(
+                data, prefix=f"phase-{row.pk}", initial={"reached": row.reached, "note": row.note}
+            ),
+        )
         for row in phases
     ]
-    main = ReportForm(data, initial={"problems": report.problems,
-                                     "support_needed": report.support_needed})
+    main = ReportForm(
+        data, initial={"problems": report.problems, "support_needed": report.support_needed}
+    )
     return main, project_forms, phase_forms
 
 
@@ -85,16 +128,24 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     main, project_forms, phase_forms = _forms(report, data)
     if data is not None:
-        valid = [main.is_valid(), *(f.is_valid() for _r, f in project_forms),
-                 *(f.is_valid() for _r, f in phase_forms)]
+        valid = [
+            main.is_valid(),
+            *(f.is_valid() for _r, f in project_forms),
+            *(f.is_valid() for _r, f in phase_forms),
+        ]
         if all(valid):
             try:
                 progress.save_report(
-                    request.user, report,
-                    projects={row.pk: progress.ProjectProgress(**f.cleaned_data)
-                              for row, f in project_forms},
-                    phases={row.pk: (f.cleaned_data["reached"], f.cleaned_data["note"])
-                            for row, f in phase_forms},
+                    request.user,
+                    report,
+                    projects={
+                        row.pk: progress.ProjectProgress(**f.cleaned_data)
+                        for row, f in project_forms
+                    },
+                    phases={
+                        row.pk: (f.cleaned_data["reached"], f.cleaned_data["note"])
+                        for row, f in phase_forms
+                    },
                     problems=main.cleaned_data["problems"],
                     support_needed=main.cleaned_data["support_needed"],
                 )
@@ -105,10 +156,17 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("report_detail", pk=report.pk)
         else:
             messages.error(request, _("有填写不正确的内容，请按提示修改。"))
-    return render(request, "applications/progress/edit.html", {
-        "report": report, "programme": report.programme, "form": main,
-        "project_forms": project_forms, "phase_forms": phase_forms,
-    })
+    return render(
+        request,
+        "applications/progress/edit.html",
+        {
+            "report": report,
+            "programme": report.programme,
+            "form": main,
+            "project_forms": project_forms,
+            "phase_forms": phase_forms,
+        },
+    )
 
 
 # --- Pages ---------------------------------------------------------------------------------------
@@ -126,25 +184,37 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         calculation = live.calculation
     series = progress.trend(programme)
     acts = progress.available_acts(request.user, report)
-    return render(request, "applications/progress/detail.html", {
-        "report": report,
-        "programme": programme,
-        "park": programme.park,
-        "live": live,
-        "problems": progress.submission_problems(report) if report.is_editable else [],
-        "indicators": progress.indicator_rows(report, calculation),
-        "calculation": calculation,
-        "series": series,
-        "chart_data": {s.indicator: {"label": s.label, "unit": s.unit, "years": s.years,
-                                     "actual": s.actual, "target": s.target,
-                                     "actual_name": _("实际值"), "target_name": _("目标值")}
-                       for s in series},
-        "projects": list(report.project_rows.select_related("project")),
-        "phases": list(report.phase_rows.select_related("phase")),
-        "events": list(report.events.select_related("actor")),
-        "acts": [(act, progress.confirmation(act.key, report)) for act in acts],
-        "may_edit": permissions.may(request.user, "edit_report", report),
-    })
+    return render(
+        request,
+        "applications/progress/detail.html",
+        {
+            "report": report,
+            "programme": programme,
+            "park": programme.park,
+            "live": live,
+            "problems": progress.submission_problems(report) if report.is_editable else [],
+            "indicators": progress.indicator_rows(report, calculation),
+            "calculation": calculation,
+            "series": series,
+            "chart_data": {
+                s.indicator: {
+                    "label": s.label,
+                    "unit": s.unit,
+                    "years": s.years,
+                    "actual": s.actual,
+                    "target": s.target,
+                    "actual_name": _("实际值"),
+                    "target_name": _("目标值"),
+                }
+                for s in series
+            },
+            "projects": list(report.project_rows.select_related("project")),
+            "phases": list(report.phase_rows.select_related("phase")),
+            "events": list(report.events.select_related("actor")),
+            "acts": [(act, progress.confirmation(act.key, report)) for act in acts],
+            "may_edit": permissions.may(request.user, "edit_report", report),
+        },
+    )
 
 
 @login_required
@@ -152,7 +222,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if not permissions.may(request.user, "list_reports"):
         raise PermissionDenied
     reports = progress.visible_reports(request.user).order_by(
-        "programme__park__province__code", "programme__park__name", "-year", "-pk")
+        "programme__park__province__code", "programme__park__name", "-year", "-pk"
+    )
     province = code_param(request.GET, "province", r"[0-9]{2}")
     if province:
         reports = reports.filter(programme__park__province__code=province)
@@ -163,29 +234,46 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if year:
         reports = reports.filter(year=year)
     provinces = Province.objects.filter(
-        parks__programmes__reports__in=progress.visible_reports(request.user)).distinct()
+        parks__programmes__reports__in=progress.visible_reports(request.user)
+    ).distinct()
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
-    return render(request, "applications/progress/list.html", {
-        "page": page, "province": province, "provinces": provinces.order_by("code"),
-        "status": status, "statuses": ReportStatus.choices, "year": year,
-    })
+    return render(
+        request,
+        "applications/progress/list.html",
+        {
+            "page": page,
+            "province": province,
+            "provinces": provinces.order_by("code"),
+            "status": status,
+            "statuses": ReportStatus.choices,
+            "year": year,
+        },
+    )
 
 
 # --- Acts ----------------------------------------------------------------------------------------
 
 
 def _confirm_page(request, report, act, comment: str) -> HttpResponse:
-    return render(request, "applications/progress/confirm.html", {
-        "report": report, "act": act, "confirmation": progress.confirmation(act.key, report),
-        "comment": comment, "post_url": request.path,
-        "back_url": reverse("report_detail", args=[report.pk]),
-    })
+    return render(
+        request,
+        "applications/progress/confirm.html",
+        {
+            "report": report,
+            "act": act,
+            "confirmation": progress.confirmation(act.key, report),
+            "comment": comment,
+            "post_url": request.path,
+            "back_url": reverse("report_detail", args=[report.pk]),
+        },
+    )
 
 
 def _follow_up(request, event) -> None:
     if outbox.report_waiting(event):
-        messages.warning(request, _(
-            "操作已保存。通知邮件暂时无法排队，系统将自动补发，无需重复操作。"))
+        messages.warning(
+            request, _("操作已保存。通知邮件暂时无法排队，系统将自动补发，无需重复操作。")
+        )
 
 
 @login_required
@@ -233,10 +321,12 @@ def report_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 class RequestForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("报告年度"), min_value=2000, max_value=2100)
-    due_date = forms.DateField(label=gettext_lazy("报送期限"),
-                               widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=gettext_lazy("报告要求"), max_length=4000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(
+        label=gettext_lazy("报送期限"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=gettext_lazy("报告要求"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 @login_required
@@ -250,10 +340,16 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, f"{label}：{'；'.join(errors)}")
         return redirect("programme_detail", pk=programme.pk)
     if request.POST.get("confirmed_act") != "1":
-        return render(request, "applications/progress/request_confirm.html", {
-            "programme": programme, "form": form, "post_url": request.path,
-            "confirmation": progress.request_confirmation(programme),
-        })
+        return render(
+            request,
+            "applications/progress/request_confirm.html",
+            {
+                "programme": programme,
+                "form": form,
+                "post_url": request.path,
+                "confirmation": progress.request_confirmation(programme),
+            },
+        )
     try:
         report = progress.request(request.user, programme, **form.cleaned_data)
     except progress.NotAllowed as error:
@@ -261,10 +357,10 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
     except progress.ReportError as error:
         messages.error(request, error.message)
         return redirect("programme_detail", pk=programme.pk)
-    messages.success(request, _(
-        "已要求%(park)s在 %(date)s 前报送 %(year)s 年度进展报告，园区已收到通知。")
-                     % {"park": programme.park.name, "date": report.due_date.isoformat(),
-                        "year": report.year})
+    messages.success(
+        request,
+        _("已要求%(park)s在 %(date)s 前报送 %(year)s 年度进展报告，园区已收到通知。")
+        % {"park": programme.park.name, "date": report.due_date.isoformat(), "year": report.year},
+    )
     _follow_up(request, report.events.last())
     return redirect("programme_detail", pk=programme.pk)
-

@@ -1,5 +1,6 @@
 """The province's recommendation page: assemble (parks in order, opinion, co-operating
 departments, construction plans) with the quota in view, save the draft, submit it once."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -17,13 +18,18 @@ from ..models import Batch
 
 def _chosen(post) -> list[tuple[int, str]]:
     """[(application id, reason)] in the province's order (order_<id>, then as listed)."""
-    picked = [pk for pk in (int_param({"park": value}, "park") for value in post.getlist("park"))
-              if pk is not None]
+    picked = [
+        pk
+        for pk in (int_param({"park": value}, "park") for value in post.getlist("park"))
+        if pk is not None
+    ]
     ordered = sorted(
-        picked,
-        key=lambda pk: (int_param(post, f"order_{pk}", high=99) or 99, picked.index(pk)))
-    return [(pk, text_param(post, f"reason_{pk}", max_length=recommendations.MAX_TEXT))
-            for pk in ordered]
+        picked, key=lambda pk: (int_param(post, f"order_{pk}", high=99) or 99, picked.index(pk))
+    )
+    return [
+        (pk, text_param(post, f"reason_{pk}", max_length=recommendations.MAX_TEXT))
+        for pk in ordered
+    ]
 
 
 @login_required
@@ -41,12 +47,14 @@ def recommendation_page(request: HttpRequest, batch_id: int) -> HttpResponse:
         chosen = _chosen(request.POST)
         try:
             recommendations.save_draft(
-                request.user, recommendation,
-                opinion=text_param(request.POST, "opinion",
-                                   max_length=recommendations.MAX_TEXT),
-                departments=text_param(request.POST, "departments",
-                                       max_length=recommendations.MAX_DEPARTMENTS),
-                chosen=chosen)
+                request.user,
+                recommendation,
+                opinion=text_param(request.POST, "opinion", max_length=recommendations.MAX_TEXT),
+                departments=text_param(
+                    request.POST, "departments", max_length=recommendations.MAX_DEPARTMENTS
+                ),
+                chosen=chosen,
+            )
         except recommendations.RecommendationError as error:
             messages.error(request, error.message)
             error_field = error.field
@@ -59,8 +67,9 @@ def recommendation_page(request: HttpRequest, batch_id: int) -> HttpResponse:
             else:
                 return _submit(request, recommendation)
         recommendation.refresh_from_db()
-    return _render(request, recommendation, error_field, confirming,
-                   status=400 if error_field else 200)
+    return _render(
+        request, recommendation, error_field, confirming, status=400 if error_field else 200
+    )
 
 
 def _submit(request: HttpRequest, recommendation) -> HttpResponse:
@@ -72,33 +81,44 @@ def _submit(request: HttpRequest, recommendation) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("province_recommendation", batch_id=recommendation.batch_id)
     names = "、".join(e.application.park.name for e in events)
-    messages.success(request, _(
-        "本省推荐已报送：%(parks)s已进入“省级已推荐”，推荐函已出具，园区和国家发展改革委评审人员"
-        "已收到通知；下一步由国家发展改革委开展评审。未推荐的园区仍待本省决定。")
-        % {"parks": names})
+    messages.success(
+        request,
+        _(
+            "本省推荐已报送：%(parks)s已进入“省级已推荐”，推荐函已出具，园区和国家发展改革委评审人员"
+            "已收到通知；下一步由国家发展改革委开展评审。未推荐的园区仍待本省决定。"
+        )
+        % {"parks": names},
+    )
     if any(effects.will_follow(e) for e in events):
-        messages.warning(request, _(
-            "推荐函和通知邮件暂未能排队发送，系统恢复后将自动补发，请勿重复操作。"))
+        messages.warning(
+            request, _("推荐函和通知邮件暂未能排队发送，系统恢复后将自动补发，请勿重复操作。")
+        )
     return redirect("province_recommendation", batch_id=recommendation.batch_id)
 
 
-def _render(request, recommendation, error_field: str, confirming: bool,
-            status: int = 200) -> HttpResponse:
+def _render(
+    request, recommendation, error_field: str, confirming: bool, status: int = 200
+) -> HttpResponse:
     batch = recommendation.batch
     candidates = recommendations.candidates(recommendation)
     quota = recommendations.quota(batch.pk, recommendation.province_id)
     dates = deadlines.shown([batch], recommendation.province_id)
-    return render(request, "applications/recommendation.html", {
-        "recommendation": recommendation,
-        "batch": batch,
-        "candidates": candidates,
-        "plans": recommendations.plans([c.application.pk for c in candidates]),
-        "quota": quota,
-        "positions": range(1, max(quota.left, 1) + 1),
-        "deadline": dates[0],
-        "deadline_rows": dates,
-        "with_province": True,
-        "error_field": error_field,
-        "confirming": confirming,
-        "frozen": recommendation.is_submitted,
-    }, status=status)
+    return render(
+        request,
+        "applications/recommendation.html",
+        {
+            "recommendation": recommendation,
+            "batch": batch,
+            "candidates": candidates,
+            "plans": recommendations.plans([c.application.pk for c in candidates]),
+            "quota": quota,
+            "positions": range(1, max(quota.left, 1) + 1),
+            "deadline": dates[0],
+            "deadline_rows": dates,
+            "with_province": True,
+            "error_field": error_field,
+            "confirming": confirming,
+            "frozen": recommendation.is_submitted,
+        },
+        status=status,
+    )

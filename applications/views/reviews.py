@@ -3,6 +3,7 @@
 Views parse, call a service (queues, reviews, workflow) and render; every page loads what it
 shows in a fixed number of queries.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -64,27 +65,38 @@ def review_queue(request: HttpRequest, queue: str) -> HttpResponse:
     counts = queues.status_counts(request.user, queue, filters)
     paginator = Paginator(rows, queues.PAGE_SIZE)
     # The per-status counts already hold the total: spare the paginator its COUNT query.
-    paginator.count = sum(n for value, _label, n in counts
-                          if not filters.status or value == filters.status)
+    paginator.count = sum(
+        n for value, _label, n in counts if not filters.status or value == filters.status
+    )
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     choices = queues.filter_choices(request.user, queue)
     # The current batches' dates and quotas, from the batches the filter already loaded.
     batches = [batch for batch in choices["batches"] if batch.is_active]
-    return render(request, "applications/reviews/queue.html", {
-        "queue": queue, "queue_title": queues.QUEUES[queue], "page": page, "filters": filters,
-        "counts": counts,
-        "choices": choices,
-        "query": params.urlencode(), "tiers": dict(queues.TIERS),
-        # NDRC's date on every queue; the province's own date on the provincial one.
-        "deadline_rows": deadlines.shown(
-            batches, request.user.province_id if queue == "provincial" else None),
-        "with_province": queue == "provincial" and request.user.province_id is not None,
-        "deadlines_link": permissions.may(request.user, "set_submission_deadline"),
-        "recommendation_rows": _recommendation_rows(request.user, batches)
-        if queue == "provincial" else [],
-    })
+    return render(
+        request,
+        "applications/reviews/queue.html",
+        {
+            "queue": queue,
+            "queue_title": queues.QUEUES[queue],
+            "page": page,
+            "filters": filters,
+            "counts": counts,
+            "choices": choices,
+            "query": params.urlencode(),
+            "tiers": dict(queues.TIERS),
+            # NDRC's date on every queue; the province's own date on the provincial one.
+            "deadline_rows": deadlines.shown(
+                batches, request.user.province_id if queue == "provincial" else None
+            ),
+            "with_province": queue == "provincial" and request.user.province_id is not None,
+            "deadlines_link": permissions.may(request.user, "set_submission_deadline"),
+            "recommendation_rows": _recommendation_rows(request.user, batches)
+            if queue == "provincial"
+            else [],
+        },
+    )
 
 
 def _recommendation_rows(user, batches) -> list[tuple]:
@@ -92,8 +104,12 @@ def _recommendation_rows(user, batches) -> list[tuple]:
     (three queries, whatever the number of batches)."""
     if not recommendations.may_assemble(user) or not batches:
         return []
-    made = {r.batch_id: r for r in ProvincialRecommendation.objects.filter(
-        province_id=user.province_id, batch__in=batches)}
+    made = {
+        r.batch_id: r
+        for r in ProvincialRecommendation.objects.filter(
+            province_id=user.province_id, batch__in=batches
+        )
+    }
     quotas = recommendations.quotas([b.pk for b in batches], user.province_id)
     return [(batch, quotas[batch.pk], made.get(batch.pk)) for batch in batches]
 
@@ -109,15 +125,18 @@ def review_queue_export(request: HttpRequest, queue: str, fmt: str) -> HttpRespo
     filters = queues.QueueFilters.from_query(request.GET)
     # In chunks: the prefetch of assignees runs per 1,000 rows instead of one huge IN list.
     rows = queues.queue_rows(request.user, queue, filters)[: exports.MAX_ROWS].iterator(
-        chunk_size=1000)
+        chunk_size=1000
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        response = HttpResponse(exports.to_csv(rows, assignees=assignees),
-                                content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            exports.to_csv(rows, assignees=assignees), content_type="text/csv; charset=utf-8"
+        )
     elif fmt == "xlsx":
         response = HttpResponse(
             exports.to_xlsx(rows, assignees=assignees),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="queue-{queue}-{stamp}.{fmt}"'
@@ -130,8 +149,7 @@ def _score_table(request: HttpRequest) -> score_table.ScoreTable:
     if not permissions.may(request.user, "score_table"):
         raise Http404
     batch_id = int_param(request.GET, "batch")
-    batch = (Batch.objects.filter(pk=batch_id).first() if batch_id
-             else score_table.default_batch())
+    batch = Batch.objects.filter(pk=batch_id).first() if batch_id else score_table.default_batch()
     if batch is None:
         raise Http404
     return score_table.build(request.user, batch)
@@ -141,9 +159,14 @@ def _score_table(request: HttpRequest) -> score_table.ScoreTable:
 @cache_control(private=True, no_store=True)  # NDRC's internal material
 def score_table_view(request: HttpRequest) -> HttpResponse:
     table = _score_table(request)
-    return render(request, "applications/reviews/score_table.html", {
-        "table": table, "batches": Batch.objects.order_by("-year", "-pk"),
-    })
+    return render(
+        request,
+        "applications/reviews/score_table.html",
+        {
+            "table": table,
+            "batches": Batch.objects.order_by("-year", "-pk"),
+        },
+    )
 
 
 @login_required
@@ -158,10 +181,12 @@ def score_table_export(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         response = HttpResponse(
             exports.rows_to_xlsx(rows, _("专家评分汇总")),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (
-        f'attachment; filename="scores-batch{table.batch.pk}-{stamp}.{fmt}"')
+        f'attachment; filename="scores-batch{table.batch.pk}-{stamp}.{fmt}"'
+    )
     return response
 
 
@@ -171,7 +196,10 @@ def _load(request: HttpRequest, pk: int) -> Application:
     scoped = access.reviewable_applications(request.user).select_related("park__province", "batch")
     try:
         return scoped.prefetch_related(
-            "incidents", "attachments", "letters", "batch__criteria",
+            "incidents",
+            "attachments",
+            "letters",
+            "batch__criteria",
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
             Prefetch("submissions", queryset=Submission.objects.order_by("number")),
             Prefetch("scores", queryset=ReviewScore.objects.select_related("reviewer")),
@@ -183,13 +211,20 @@ def _load(request: HttpRequest, pk: int) -> Application:
         raise Http404 from None
 
 
-def _declaration_page(request: HttpRequest, application: Application,
-                      reason: str = "", confirming: bool = False) -> HttpResponse:
+def _declaration_page(
+    request: HttpRequest, application: Application, reason: str = "", confirming: bool = False
+) -> HttpResponse:
     """All an expert sees before declaring: the park, its province, and the declaration."""
-    return render(request, "applications/reviews/declare.html", {
-        "application": application, "declaration": CONFLICT_DECLARATION, "reason": reason,
-        "confirming": confirming,
-    })
+    return render(
+        request,
+        "applications/reviews/declare.html",
+        {
+            "application": application,
+            "declaration": CONFLICT_DECLARATION,
+            "reason": reason,
+            "confirming": confirming,
+        },
+    )
 
 
 @login_required
@@ -198,15 +233,21 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if permissions.may(request.user, "declare_conflict", application):
         return _declaration_page(request, application)
     context = review_context(request.user, application)
-    context.update({
-        "score_limits": SCORE_LIMITS, "sections": SECTIONS,
-        "actions": [t for t in workflow.page_actions(request.user, application)
-                    if t.action != "submit"],
-        # A first recommendation is made in the province's recommendation of the batch.
-        "recommend_via_act": (recommendations.may_assemble(request.user)
-                              and not application.ever_recommended
-                              and permissions.may(request.user, "recommend", application)),
-    })
+    context.update(
+        {
+            "score_limits": SCORE_LIMITS,
+            "sections": SECTIONS,
+            "actions": [
+                t for t in workflow.page_actions(request.user, application) if t.action != "submit"
+            ],
+            # A first recommendation is made in the province's recommendation of the batch.
+            "recommend_via_act": (
+                recommendations.may_assemble(request.user)
+                and not application.ever_recommended
+                and permissions.may(request.user, "recommend", application)
+            ),
+        }
+    )
     return render(request, "applications/reviews/review.html", context)
 
 
@@ -229,8 +270,12 @@ def review_score(request: HttpRequest, pk: int) -> HttpResponse:
 def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
     application = access.get_reviewable_application(request.user, pk)
     try:
-        reviews.add_comment(request.user, application, request.POST.get("text", ""),
-                            request.POST.get("visibility", CommentVisibility.INTERNAL))
+        reviews.add_comment(
+            request.user,
+            application,
+            request.POST.get("text", ""),
+            request.POST.get("visibility", CommentVisibility.INTERNAL),
+        )
     except reviews.ReviewError as error:
         messages.error(request, str(error))
     return redirect("review_detail", pk=pk)

@@ -1,4 +1,5 @@
 """The login page: Django's, with the throttle's refusal answered 429 and Retry-After."""
+
 from __future__ import annotations
 
 from django.contrib.auth.views import LoginView

@@ -1,5 +1,6 @@
 """The park's API tokens page: an applicant creates tokens for the park's energy-carbon
 management platform (shown once, stored hashed) and revokes them."""
+
 from __future__ import annotations
 
 from django import forms
@@ -19,7 +20,8 @@ from ..models import ApiToken
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label=gettext_lazy("名称"), max_length=100,
+        label=gettext_lazy("名称"),
+        max_length=100,
         help_text=gettext_lazy("用途或平台名称，便于日后识别，如“园区能碳管理平台（正式）”"),
     )
 
@@ -52,10 +54,17 @@ def token_list(request: HttpRequest, park_id: int) -> HttpResponse:
             form.add_error(None, str(limit))
         else:
             form = TokenForm()
-    return render(request, "applications/api_tokens.html", {
-        "park": park, "form": form, "issued": issued,
-        "tokens": tokens.tokens_of(park),
-    }, status=400 if request.method == "POST" and issued is None else 200)
+    return render(
+        request,
+        "applications/api_tokens.html",
+        {
+            "park": park,
+            "form": form,
+            "issued": issued,
+            "tokens": tokens.tokens_of(park),
+        },
+        status=400 if request.method == "POST" and issued is None else 200,
+    )
 
 
 @login_required
@@ -66,6 +75,7 @@ def token_revoke(request: HttpRequest, park_id: int, token_id: int) -> HttpRespo
     if token is None:
         raise Http404
     tokens.revoke_token(request.user, token)
-    messages.success(request, _("令牌“%(name)s”已撤销，使用它的调用将被拒绝。")
-                     % {"name": token.name})
+    messages.success(
+        request, _("令牌“%(name)s”已撤销，使用它的调用将被拒绝。") % {"name": token.name}
+    )
     return redirect("api_tokens", park_id=park.pk)

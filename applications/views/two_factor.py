@@ -1,4 +1,5 @@
 """The two-factor pages (applications/two_factor.py): set up a TOTP app, and verify a session."""
+
 from __future__ import annotations
 
 import qrcode
@@ -18,9 +19,12 @@ from .. import two_factor
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=gettext_lazy("验证码"), max_length=16, strip=True,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                         "inputmode": "text"}))
+    code = forms.CharField(
+        label=gettext_lazy("验证码"),
+        max_length=16,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
@@ -42,16 +46,24 @@ def setup(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["code"]):
             codes = two_factor.confirm(user, device)
             otp_login(request, device)
-            return render(request, "registration/two_factor_codes.html", {
-                "codes": codes, "next": two_factor.safe_next(request, form.cleaned_data["next"])})
+            return render(
+                request,
+                "registration/two_factor_codes.html",
+                {"codes": codes, "next": two_factor.safe_next(request, form.cleaned_data["next"])},
+            )
         form.add_error("code", _("验证码不正确或已过期，请输入验证器应用中当前显示的 6 位数字。"))
     secret = device.config_url.split("secret=", 1)[1].split("&", 1)[0]
-    return render(request, "registration/two_factor_setup.html", {
-        "form": form, "qr": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - our own SVG
-        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "has_device": two_factor.has_device(user),
-        "required": two_factor.required_for(user),
-    })
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - our own SVG
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "has_device": two_factor.has_device(user),
+            "required": two_factor.required_for(user),
+        },
+    )
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Parks after approval: approved with real calculation results, their construction programme
 opened by the approval's effect, and yearly data whose core indicator sits exactly where a test
 needs it."""
+
 from __future__ import annotations
 
 import json
@@ -29,19 +30,31 @@ def enter_year(park: Park, year: int, grid_mwh: str) -> None:
     """Park data of `year`: grid and green-certificate power only, and the guiding data."""
     publishing.load_bundled_factor_sets()
     case = {
-        "schema": "zcp-case/1", "park": {"name": park.name, "province": park.province.name_zh},
-        "year": year, "factor_set": "ZCP-2025-trial", "fuels": [],
-        "electricity": [{"direction": "import", "kind": "grid", "mwh": "GRID"},
-                        {"direction": "import", "kind": "green_certificate", "mwh": "GREEN"}],
-        "generation": [], "heat": [], "processes": [],
-        "guiding": {"solid_waste": {"generated_t": 1000, "utilized_t": 900},
-                    "waste_energy": {"not_applicable": "园区无余热余压资源"},
-                    "water": {"fresh_m3": 1000, "reused_m3": 1000},
-                    "product_energy": {"not_applicable": "园区无纳入能耗限额标准的产品"}},
+        "schema": "zcp-case/1",
+        "park": {"name": park.name, "province": park.province.name_zh},
+        "year": year,
+        "factor_set": "ZCP-2025-trial",
+        "fuels": [],
+        "electricity": [
+            {"direction": "import", "kind": "grid", "mwh": "GRID"},
+            {"direction": "import", "kind": "green_certificate", "mwh": "GREEN"},
+        ],
+        "generation": [],
+        "heat": [],
+        "processes": [],
+        "guiding": {
+            "solid_waste": {"generated_t": 1000, "utilized_t": 900},
+            "waste_energy": {"not_applicable": "园区无余热余压资源"},
+            "water": {"fresh_m3": 1000, "reused_m3": 1000},
+            "product_energy": {"not_applicable": "园区无纳入能耗限额标准的产品"},
+        },
     }
     # The quantities go in as JSON numbers written exactly (the file's own decimals).
-    text = json.dumps(case, ensure_ascii=False).replace('"GRID"', grid_mwh).replace(
-        '"GREEN"', GREEN_MWH)
+    text = (
+        json.dumps(case, ensure_ascii=False)
+        .replace('"GRID"', grid_mwh)
+        .replace('"GREEN"', GREEN_MWH)
+    )
     data = parse_case_file(text.encode(), year=year)
     park_year, _created = ParkYear.objects.get_or_create(park=park, year=year)
     replace_data(park_year, data)
@@ -60,7 +73,8 @@ def approved_programme(cast):
     def make(park=None, applicant=None) -> ConstructionProgramme:
         opened = builders.approved_programme(cast, park=park, applicant=applicant)
         return ConstructionProgramme.objects.select_related(
-            "application__park__province", "park__province").get(pk=opened.pk)
+            "application__park__province", "park__province"
+        ).get(pk=opened.pk)
 
     return make
 

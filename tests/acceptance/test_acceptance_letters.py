@@ -1,6 +1,7 @@
 """The acceptance letter and the certificate of a national zero-carbon park are official letters
 like the others: numbered, rendered once, sealed whole by NDRC (validated with pyHanko directly,
 against the test session's authority), downloadable by the park and verifiable in public."""
+
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,8 @@ WORDS = {
 
 
 def test_the_acceptance_letter_and_the_certificate_are_sealed_whole_by_ndrc(
-        client, cast, designated):
+    client, cast, designated
+):
     # One designated park for both documents (rendering is the expensive part).
     for kind, words in WORDS.items():
         _check(client, cast, designated, kind, words)
@@ -70,7 +72,8 @@ def _check(client, cast, designated, kind, words) -> None:
     assert hashlib.sha256(pdf).hexdigest() == letter.sha256
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace(
-        " ", "")  # the certificate spaces its title
+        " ", ""
+    )  # the certificate spaces its title
     for word in (designated.park.name, *words):
         assert word in text, word
 

@@ -1,5 +1,6 @@
 """The self-assessment and acceptance page, its acts (asked before they are made), and the public
 register: in Chinese, labels rather than codes, a fixed number of queries."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_province_sees_the_sheet_and_is_asked_before_concluding(
-        client, cast, approved_programme, django_assert_max_num_queries):
+    client, cast, approved_programme, django_assert_max_num_queries
+):
     programme = approved_programme()
     enter_year(cast.park_a, 2025, ABOVE_THRESHOLD_GRID_MWH)
     workflow.request_self_assessment(cast.applicant_a, programme)
@@ -34,12 +36,20 @@ def test_the_province_sees_the_sheet_and_is_asked_before_concluding(
     assert asked.status_code == 200 and "报请国家发展改革委" in asked.content.decode()
     assert not SelfAssessment.objects.exists()
     # Confirmed without the reason: refused with the gate's message, nothing written.
-    refused = client.post(act, {"year": "2025", "comment": "自评估报告", "confirmed_act": "1"},
-                          follow=True)
+    refused = client.post(
+        act, {"year": "2025", "comment": "自评估报告", "confirmed_act": "1"}, follow=True
+    )
     assert "原则上不得申请验收" in refused.content.decode()
     assert not SelfAssessment.objects.exists()
-    client.post(act, {"year": "2025", "comment": "自评估报告", "override_reason": "差距极小",
-                      "confirmed_act": "1"})
+    client.post(
+        act,
+        {
+            "year": "2025",
+            "comment": "自评估报告",
+            "override_reason": "差距极小",
+            "confirmed_act": "1",
+        },
+    )
     assert ConstructionProgramme.objects.get(pk=programme.pk).stage == ProgrammeStage.ACCEPTANCE
     assert SelfAssessment.objects.get().override_reason == "差距极小"
 
@@ -52,7 +62,8 @@ def test_a_bad_year_is_refused_naming_the_parameter(client, cast, approved_progr
 
 
 def test_the_register_is_public_and_empty_until_a_park_passes(
-        client, django_assert_max_num_queries):
+    client, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(5):
         page = client.get(reverse("register"))
     assert page.status_code == 200

@@ -1,5 +1,6 @@
 """The demo holds parks in self-assessment, in acceptance and designated, and loading it again
 changes nothing."""
+
 from __future__ import annotations
 
 import io
@@ -17,16 +18,25 @@ def test_the_demo_has_a_park_at_each_stage_after_construction_and_loads_twice_th
     call_command("load_demo", stdout=io.StringIO())
     stages = set(ConstructionProgramme.objects.values_list("stage", flat=True))
     assert {"self_assessment", "acceptance", "designated"} <= stages
-    counts = (ConstructionProgramme.objects.count(), SelfAssessment.objects.count(),
-              Designation.objects.count())
+    counts = (
+        ConstructionProgramme.objects.count(),
+        SelfAssessment.objects.count(),
+        Designation.objects.count(),
+    )
     call_command("load_demo", stdout=io.StringIO())
-    assert (ConstructionProgramme.objects.count(), SelfAssessment.objects.count(),
-            Designation.objects.count()) == counts
+    assert (
+        ConstructionProgramme.objects.count(),
+        SelfAssessment.objects.count(),
+        Designation.objects.count(),
+    ) == counts
     designated = Designation.objects.select_related("programme__park").get()
     # The designated demo park meets its core indicator; the one put forward below it carries
     # the province's reason.
     assert designated.emissions_t <= designated.threshold * designated.energy_tce
-    assert SelfAssessment.objects.filter(core_met=False, put_forward=True).exclude(
-        override_reason="").exists()
+    assert (
+        SelfAssessment.objects.filter(core_met=False, put_forward=True)
+        .exclude(override_reason="")
+        .exists()
+    )
     page = client.get(reverse("register")).content.decode()
     assert designated.programme.park.name in page

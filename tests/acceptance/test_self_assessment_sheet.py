@@ -14,21 +14,25 @@ def _result(energy: str, emissions: str, guiding: dict | None = None) -> dict:
     return {"energy_tce": energy, "emissions_t": {"total": emissions}, "guiding": guiding or {}}
 
 
-@pytest.mark.parametrize(("energy", "emissions", "tier", "passed"), [
-    # Exactly at the threshold meets it; the smallest stored unit more does not.
-    ("500000", "100000", "200k_1m", True),
-    ("500000", "100000.0001", "200k_1m", False),
-    # Exactly 1,000,000 tce is the upper tier (D2): 0.3.
-    ("1000000", "300000", "1m_plus", True),
-    ("1000000", "300000.0001", "1m_plus", False),
-    ("999999.9999", "200000", "200k_1m", False),
-    ("999999.9999", "199999.99998", "200k_1m", True),
-    # Below 200,000 tce: 0.2, provisional (D1).
-    ("100000", "20000", "below_200k", True),
-    ("100000", "20000.0001", "below_200k", False),
-])
+@pytest.mark.parametrize(
+    ("energy", "emissions", "tier", "passed"),
+    [
+        # Exactly at the threshold meets it; the smallest stored unit more does not.
+        ("500000", "100000", "200k_1m", True),
+        ("500000", "100000.0001", "200k_1m", False),
+        # Exactly 1,000,000 tce is the upper tier (D2): 0.3.
+        ("1000000", "300000", "1m_plus", True),
+        ("1000000", "300000.0001", "1m_plus", False),
+        ("999999.9999", "200000", "200k_1m", False),
+        ("999999.9999", "199999.99998", "200k_1m", True),
+        # Below 200,000 tce: 0.2, provisional (D1).
+        ("100000", "20000", "below_200k", True),
+        ("100000", "20000.0001", "below_200k", False),
+    ],
+)
 def test_the_core_indicator_is_met_exactly_up_to_the_threshold_of_its_tier(
-        energy, emissions, tier, passed):
+    energy, emissions, tier, passed
+):
     core = judge_core(Decimal(energy), Decimal(emissions))
     assert (core.tier, core.passed) == (tier, passed)
 
@@ -56,11 +60,15 @@ def test_guiding_indicators_declared_not_applicable_are_left_out_with_their_reas
         "water": {"value": "0.5", "target": "0.8", "pass": False},
         "product_energy": {"products": 2, "pass": True},
     }
-    sheet = assemble(2027, _result("500000", "90000", guiding),
-                     {"solid_waste": "园区无工业固废产生企业", "waste_energy": "  "})
+    sheet = assemble(
+        2027,
+        _result("500000", "90000", guiding),
+        {"solid_waste": "园区无工业固废产生企业", "waste_energy": "  "},
+    )
     assert [g.key for g in sheet.guiding] == list(GUIDING_KEYS)
     assert [(g.key, g.reason) for g in sheet.not_applicable] == [
-        ("solid_waste", "园区无工业固废产生企业")]
+        ("solid_waste", "园区无工业固废产生企业")
+    ]
     rows = {g.key: g for g in sheet.required_guiding}
     assert rows["clean_energy"].passed is True and rows["clean_energy"].value == "95.0%"
     assert rows["water"].passed is False

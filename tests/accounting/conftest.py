@@ -94,8 +94,15 @@ def case_rows(case: dict[str, Any], months: bool = True) -> dict[str, list[list]
                 names.setdefault(row["enterprise"])
     rows: dict[str, list[list]] = {"enterprises": [[n, None, None] for n in names]}
     rows["fuels"] = [
-        [r["enterprise"], m, r["fuel"], r["use"], q, _text(r.get("ncv_gj_per_unit")),
-         _text(r.get("carbon_tc_per_tj"))]
+        [
+            r["enterprise"],
+            m,
+            r["fuel"],
+            r["use"],
+            q,
+            _text(r.get("ncv_gj_per_unit")),
+            _text(r.get("carbon_tc_per_tj")),
+        ]
         for r in case.get("fuels", [])
         for m, q in _months(r["quantity"], months)
     ]
@@ -230,8 +237,15 @@ def enter_case_by_forms(client, park, case: dict[str, Any], year: int = 2025) ->
             year,
             "fuels",
             [
-                {"enterprise": ent(e), "month": m, "fuel": f, "use": u, "quantity": q,
-                 "ncv_gj_per_unit": n, "carbon_tc_per_tj": c}
+                {
+                    "enterprise": ent(e),
+                    "month": m,
+                    "fuel": f,
+                    "use": u,
+                    "quantity": q,
+                    "ncv_gj_per_unit": n,
+                    "carbon_tc_per_tj": c,
+                }
                 for e, m, f, u, q, n, c in rows["fuels"]
             ],
         )

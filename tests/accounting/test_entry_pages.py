@@ -76,12 +76,26 @@ def year(cast):
     small = Enterprise.objects.create(park_year=park_year, name="乙材料")
     FuelRecord.objects.bulk_create(
         [
-            FuelRecord(park_year=park_year, enterprise=big, month=i % 12 + 1, fuel="diesel",
-                       use="end_use", quantity=Decimal(i + 1))
+            FuelRecord(
+                park_year=park_year,
+                enterprise=big,
+                month=i % 12 + 1,
+                fuel="diesel",
+                use="end_use",
+                quantity=Decimal(i + 1),
+            )
             for i in range(PAGE_ROWS + 5)
         ]
-        + [FuelRecord(park_year=park_year, enterprise=small, month=1, fuel="natural_gas",
-                      use="end_use", quantity=Decimal("7"))]
+        + [
+            FuelRecord(
+                park_year=park_year,
+                enterprise=small,
+                month=1,
+                fuel="natural_gas",
+                use="end_use",
+                quantity=Decimal("7"),
+            )
+        ]
     )
     return park_year, big, small
 
@@ -148,9 +162,15 @@ def test_a_full_page_posted_as_shown_saves_and_says_what_changed(client, cast, y
     data["fuels-1-DELETE"] = "on"
     row = data["fuels-TOTAL_FORMS"]
     # A row added at the end, as "添加一行" and the user would
-    data.update({f"fuels-{row}-enterprise": str(big.pk), f"fuels-{row}-fuel": "diesel",
-                 f"fuels-{row}-use": "end_use", f"fuels-{row}-month": "5",
-                 f"fuels-{row}-quantity": "12"})
+    data.update(
+        {
+            f"fuels-{row}-enterprise": str(big.pk),
+            f"fuels-{row}-fuel": "diesel",
+            f"fuels-{row}-use": "end_use",
+            f"fuels-{row}-month": "5",
+            f"fuels-{row}-quantity": "12",
+        }
+    )
     data["fuels-TOTAL_FORMS"] = str(int(row) + 1)
 
     response = client.post(url(park_year, enterprise=big.pk), data, follow=True)
@@ -171,8 +191,11 @@ def test_a_full_page_posted_as_shown_saves_and_says_what_changed(client, cast, y
 def test_an_enterprise_name_taken_on_another_page_is_refused(client, cast, year):
     park_year, _big, _small = year
     client.force_login(cast.applicant_a)
-    data = {"enterprises-TOTAL_FORMS": "1", "enterprises-INITIAL_FORMS": "0",
-            "enterprises-0-name": "乙材料"}
+    data = {
+        "enterprises-TOTAL_FORMS": "1",
+        "enterprises-INITIAL_FORMS": "0",
+        "enterprises-0-name": "乙材料",
+    }
 
     response = client.post(url(park_year, "enterprises"), data)
 

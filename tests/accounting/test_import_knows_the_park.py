@@ -35,8 +35,7 @@ def test_a_file_of_another_park_is_named_and_needs_acknowledgement(
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert (
-        "文件所属园区“鄂尔多斯零碳产业园”（内蒙古自治区）与当前园区“甲园区”（江苏省）不一致"
-        in page
+        "文件所属园区“鄂尔多斯零碳产业园”（内蒙古自治区）与当前园区“甲园区”（江苏省）不一致" in page
     )
     assert 'name="acknowledge"' in page
 

@@ -75,8 +75,12 @@ def test_the_preview_compares_each_energy_kind_with_the_data_it_replaces(
         row = " ".join(
             [
                 labels.energy_label(kind, fuels),
-                numbers.tonnes(a), numbers.tonnes(b), sign(b - a),
-                numbers.tonnes(c), numbers.tonnes(d), sign(d - c),
+                numbers.tonnes(a),
+                numbers.tonnes(b),
+                sign(b - a),
+                numbers.tonnes(c),
+                numbers.tonnes(d),
+                sign(d - c),
             ]
         )
         assert row in text, row

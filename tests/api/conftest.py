@@ -1,5 +1,6 @@
 """Fixtures of the API tests: a token of park A, an API client holding it, the trial factor set,
 and each request's on-commit callbacks run (so the recalculation happens, eagerly)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Who may call, and every refusal in the one error shape."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,12 +20,15 @@ def test_a_call_without_credentials_is_refused_with_401_and_a_challenge(anonymou
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer zcp_not-a-real-token-at-all-xxxxxxxxxxxxxxx",
-    "Bearer something-else",
-    "Bearer ",
-    "Token zcp_a b",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer zcp_not-a-real-token-at-all-xxxxxxxxxxxxxxx",
+        "Bearer something-else",
+        "Bearer ",
+        "Token zcp_a b",
+    ],
+)
 def test_a_wrong_token_is_refused_with_401(anonymous, header):
     anonymous.credentials(HTTP_AUTHORIZATION=header)
     assert_error(anonymous.get("/api/v1/parks/"), 401, "authentication_failed")
@@ -67,8 +71,9 @@ def test_provincial_staff_list_the_parks_of_their_province(cast):
 def test_national_staff_cannot_push_data(cast):
     client = APIClient(enforce_csrf_checks=False)
     client.force_login(cast.national)
-    response = client.put(f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/", ROWS,
-                          content_type="application/json")
+    response = client.put(
+        f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/", ROWS, content_type="application/json"
+    )
     assert_error(response, 403)
     assert not ImportBatch.objects.exists()
 
@@ -76,8 +81,9 @@ def test_national_staff_cannot_push_data(cast):
 def test_a_session_write_needs_the_csrf_token(cast):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(cast.applicant_a)
-    response = client.put(f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/", ROWS,
-                          content_type="application/json")
+    response = client.put(
+        f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/", ROWS, content_type="application/json"
+    )
     assert_error(response, 403)
     assert not ImportBatch.objects.exists()
 
@@ -97,8 +103,11 @@ def test_a_method_the_endpoint_does_not_have_is_a_405_in_the_same_shape(api):
 
 
 def test_a_body_that_is_not_json_is_refused_with_415(api, cast):
-    response = api.put(f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/", "name=x",
-                       content_type="application/x-www-form-urlencoded")
+    response = api.put(
+        f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/",
+        "name=x",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert_error(response, 415, "unsupported_media_type")
 
 
@@ -116,8 +125,10 @@ def test_the_rate_limit_is_counted_per_token(api, cast, settings):
 
     settings.ZCP_API_RATE = "2/min"
     other = APIClient()
-    other.credentials(HTTP_AUTHORIZATION="Bearer " + tokens.issue_token(
-        cast.applicant_b, cast.park_b, "乙平台").plaintext)
+    other.credentials(
+        HTTP_AUTHORIZATION="Bearer "
+        + tokens.issue_token(cast.applicant_b, cast.park_b, "乙平台").plaintext
+    )
     for _ in range(2):
         assert api.get("/api/v1/me/").status_code == 200
     assert api.get("/api/v1/me/").status_code == 429

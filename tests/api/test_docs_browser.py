@@ -1,6 +1,7 @@
 """The documentation page in a real browser: Swagger UI (vendored) starts under the CSP without
 any console error, lists every operation, and a signed-in reviewer can try a read with the
 session."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,7 @@ pytestmark = [
 OPERATIONS = 10  # the endpoints under /api/v1/, one method each
 
 
-def test_the_docs_page_renders_every_operation_and_tries_a_read_with_the_session(
-        site, cast):
+def test_the_docs_page_renders_every_operation_and_tries_a_read_with_the_session(site, cast):
     page = site.login("national")
     page.goto(site.url("/api/docs/"))
     page.locator(".swagger-ui .opblock").first.wait_for()

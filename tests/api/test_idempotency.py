@@ -1,5 +1,6 @@
 """Writes with an Idempotency-Key: a repeat is answered from the store and writes nothing; the
 same key with another body is refused."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_repeated_push_with_the_same_key_writes_once_and_gets_the_same_answer(
-        api, cast, trial_set, on_commit):
+    api, cast, trial_set, on_commit
+):
     first = put(api, rows_url(cast.park_a), GOOD, HTTP_IDEMPOTENCY_KEY="push-2025-01")
     assert first.status_code == 201
     runs = CalculationRun.objects.count()
@@ -33,12 +35,16 @@ def test_a_repeated_push_with_the_same_key_writes_once_and_gets_the_same_answer(
 
 
 def test_the_same_key_with_a_different_body_is_refused_and_writes_nothing(
-        api, cast, trial_set, on_commit):
+    api, cast, trial_set, on_commit
+):
     assert put(api, rows_url(cast.park_a), GOOD, HTTP_IDEMPOTENCY_KEY="k1").status_code == 201
     other = json.loads(json.dumps(GOOD))
     other["fuels"][0]["quantity"] = "7"
-    fields = assert_error(put(api, rows_url(cast.park_a), other, HTTP_IDEMPOTENCY_KEY="k1"),
-                          422, "idempotency_key_reused")
+    fields = assert_error(
+        put(api, rows_url(cast.park_a), other, HTTP_IDEMPOTENCY_KEY="k1"),
+        422,
+        "idempotency_key_reused",
+    )
     assert "Idempotency-Key" in fields
     assert ImportBatch.objects.count() == 1
 
@@ -60,8 +66,10 @@ def test_a_refused_write_is_not_stored_and_may_be_sent_again_fixed(api, cast, tr
 def test_keys_belong_to_their_token(api, cast, trial_set, on_commit):
     assert put(api, rows_url(cast.park_a), GOOD, HTTP_IDEMPOTENCY_KEY="shared").status_code == 201
     other = APIClient()
-    other.credentials(HTTP_AUTHORIZATION="Bearer " + tokens.issue_token(
-        cast.applicant_b, cast.park_b, "乙平台").plaintext)
+    other.credentials(
+        HTTP_AUTHORIZATION="Bearer "
+        + tokens.issue_token(cast.applicant_b, cast.park_b, "乙平台").plaintext
+    )
     response = put(other, rows_url(cast.park_b), GOOD, HTTP_IDEMPOTENCY_KEY="shared")
     assert response.status_code == 201
     assert "Idempotent-Replayed" not in response
@@ -76,7 +84,8 @@ def test_an_expired_key_may_be_used_again(api, cast, trial_set, on_commit, setti
 
 
 def test_an_unusable_key_is_refused_by_name(api, cast, trial_set):
-    fields = assert_error(put(api, rows_url(cast.park_a), GOOD, HTTP_IDEMPOTENCY_KEY="x" * 256),
-                          400)
+    fields = assert_error(
+        put(api, rows_url(cast.park_a), GOOD, HTTP_IDEMPOTENCY_KEY="x" * 256), 400
+    )
     assert "Idempotency-Key" in fields
     assert not ImportBatch.objects.exists()

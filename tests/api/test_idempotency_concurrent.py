@@ -1,5 +1,6 @@
 """Two platforms' retries arriving at the same moment with one Idempotency-Key: one write, and
 both get the same answer (PostgreSQL, real transactions)."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,12 @@ def test_simultaneous_requests_with_one_key_write_once_and_answer_alike(cast):
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
         start.wait()
         try:
-            response = client.put(rows_url(cast.park_a), body, content_type="application/json",
-                                  HTTP_IDEMPOTENCY_KEY="same-moment")
+            response = client.put(
+                rows_url(cast.park_a),
+                body,
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY="same-moment",
+            )
             answers.append((response.status_code, response.json()))
         finally:
             connections.close_all()

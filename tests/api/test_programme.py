@@ -1,5 +1,6 @@
 """A park platform reads its construction programme: the targets per indicator and year, and
 each year's calculated indicators against them, the year's data pushed through the same API."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The API's rate limit counts in Redis; with that Redis gone the API serves without the limit
 (documented in the README) instead of answering 500."""
+
 from __future__ import annotations
 
 import pytest

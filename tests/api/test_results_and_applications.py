@@ -1,5 +1,6 @@
 """Reading: a park-year's latest result and its runs, the park's applications and their status,
 and national staff's read-only listings."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,7 +40,8 @@ def test_the_trace_comes_only_when_asked_for(api, cast, pushed):
 
 
 def test_runs_are_listed_newest_first_and_each_can_be_read(
-        api, cast, pushed, django_assert_max_num_queries):
+    api, cast, pushed, django_assert_max_num_queries
+):
     again = dict(GOOD, fuels=GOOD["fuels"][:1])
     assert put(api, rows_url(cast.park_a), again).status_code == 201
     with django_assert_max_num_queries(8):
@@ -51,7 +53,8 @@ def test_runs_are_listed_newest_first_and_each_can_be_read(
 
 
 def test_the_years_of_a_park_show_their_latest_run(
-        api, cast, pushed, django_assert_max_num_queries):
+    api, cast, pushed, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(8):
         body = api.get(f"/api/v1/parks/{cast.park_a.pk}/years/").json()
     [row] = body["results"]
@@ -68,11 +71,17 @@ def test_a_token_cannot_read_another_parks_results(cast, pushed):
     from applications.kernel import tokens
 
     other = APIClient()
-    other.credentials(HTTP_AUTHORIZATION="Bearer " + tokens.issue_token(
-        cast.applicant_b, cast.park_b, "乙平台").plaintext)
+    other.credentials(
+        HTTP_AUTHORIZATION="Bearer "
+        + tokens.issue_token(cast.applicant_b, cast.park_b, "乙平台").plaintext
+    )
     base = f"/api/v1/parks/{cast.park_a.pk}/years"
-    for url in (f"{base}/", f"{base}/2025/result/", f"{base}/2025/runs/",
-                f"{base}/2025/runs/{pushed.pk}/"):
+    for url in (
+        f"{base}/",
+        f"{base}/2025/result/",
+        f"{base}/2025/runs/",
+        f"{base}/2025/runs/{pushed.pk}/",
+    ):
         assert_error(other.get(url), 404)
 
 
@@ -95,6 +104,7 @@ def test_provincial_staff_of_another_province_do_not_see_the_park(cast, pushed):
 
 
 # --- applications --------------------------------------------------------------------------------
+
 
 def test_a_park_reads_its_applications_and_their_status(api, cast, django_assert_max_num_queries):
     own = drive_to(complete_application(cast.park_a, cast.applicant_a), "returned", cast)

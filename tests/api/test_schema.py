@@ -1,5 +1,6 @@
 """The OpenAPI schema is served and every endpoint answers within it (schemathesis), and the
 documentation page is served from our own files in the page's language."""
+
 from __future__ import annotations
 
 import re
@@ -55,11 +56,9 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_endpoint_answers_within_its_schema(case, api_data):
-    case.call_and_validate(headers={"Authorization": f"Bearer {api_data.plaintext}"},
-                           checks=CHECKS)
+    case.call_and_validate(headers={"Authorization": f"Bearer {api_data.plaintext}"}, checks=CHECKS)
 
 
 def test_the_reads_with_real_data_answer_within_the_schema(api_data, cast):
@@ -70,19 +69,23 @@ def test_the_reads_with_real_data_answer_within_the_schema(api_data, cast):
     assert Application.objects.count() == 1
     run_id = CalculationRun.objects.get(park_year__park=cast.park_a, park_year__year=2025).pk
     calls = [
-        ("/api/v1/me/", {}), ("/api/v1/parks/", {}),
+        ("/api/v1/me/", {}),
+        ("/api/v1/parks/", {}),
         ("/api/v1/parks/{park_id}/years/", {"park_id": cast.park_a.pk}),
         ("/api/v1/parks/{park_id}/years/{year}/result/", {"park_id": cast.park_a.pk, "year": 2025}),
         ("/api/v1/parks/{park_id}/years/{year}/runs/", {"park_id": cast.park_a.pk, "year": 2025}),
-        ("/api/v1/parks/{park_id}/years/{year}/runs/{run_id}/",
-         {"park_id": cast.park_a.pk, "year": 2025, "run_id": run_id}),
+        (
+            "/api/v1/parks/{park_id}/years/{year}/runs/{run_id}/",
+            {"park_id": cast.park_a.pk, "year": 2025, "run_id": run_id},
+        ),
         ("/api/v1/applications/", {}),
         ("/api/v1/applications/{application_id}/", {"application_id": application.pk}),
     ]
     for path, parameters in calls:
         case = schema[path]["GET"].Case(path_parameters=parameters, query={})
         response = case.call_and_validate(
-            headers={"Authorization": f"Bearer {api_data.plaintext}"}, checks=CHECKS)
+            headers={"Authorization": f"Bearer {api_data.plaintext}"}, checks=CHECKS
+        )
         assert response.status_code == 200, path
 
 

@@ -1,5 +1,6 @@
 """Failed token authentication is throttled per client, and a park holds at most
 ZCP_API_TOKENS_PER_PARK active tokens."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,7 @@ def test_failed_token_authentication_is_answered_429_after_its_limit(token_a, se
     assert settings.ZCP_API_TOKEN_FAILURES_PER_CLIENT == 20
     with freeze_time("2026-12-03 02:00:00") as clock:
         for index in range(20):
-            assert_error(call_me(f"zcp_guess{index:040d}", ATTACKER), 401,
-                         "authentication_failed")
+            assert_error(call_me(f"zcp_guess{index:040d}", ATTACKER), 401, "authentication_failed")
 
         refused = call_me("zcp_guess-21", ATTACKER)
 
@@ -62,8 +62,10 @@ def test_a_valid_token_never_counts_as_a_failure(token_a, settings):
 
 # --- the cap on tokens per park ------------------------------------------------------------------
 
-def test_the_tenth_token_is_created_and_the_eleventh_refused_naming_the_limit(client, cast,
-                                                                              settings):
+
+def test_the_tenth_token_is_created_and_the_eleventh_refused_naming_the_limit(
+    client, cast, settings
+):
     assert settings.ZCP_API_TOKENS_PER_PARK == 10
     client.force_login(cast.applicant_a)
     url = reverse("api_tokens", args=[cast.park_a.pk])

@@ -1,5 +1,6 @@
 """The park's API tokens page: created by the park's applicant, shown once, stored hashed,
 revoked for good."""
+
 from __future__ import annotations
 
 import hashlib
@@ -57,16 +58,18 @@ def test_token_page_refuses_a_token_without_a_name_and_creates_nothing(client, c
 def test_another_parks_applicant_cannot_open_the_token_page(client, cast):
     client.force_login(cast.applicant_b)
     assert client.get(reverse("api_tokens", args=[cast.park_a.pk])).status_code == 404
-    assert client.post(reverse("api_tokens", args=[cast.park_a.pk]),
-                       {"name": "x"}).status_code == 404
+    assert (
+        client.post(reverse("api_tokens", args=[cast.park_a.pk]), {"name": "x"}).status_code == 404
+    )
     assert not ApiToken.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["provincial_a", "national", "admin"])
 def test_staff_cannot_create_tokens_for_a_park(client, cast, who):
     client.force_login(getattr(cast, who))
-    assert client.post(reverse("api_tokens", args=[cast.park_a.pk]),
-                       {"name": "x"}).status_code == 403
+    assert (
+        client.post(reverse("api_tokens", args=[cast.park_a.pk]), {"name": "x"}).status_code == 403
+    )
     assert not ApiToken.objects.exists()
 
 
@@ -78,7 +81,8 @@ def test_my_tokens_leads_the_applicant_to_their_parks_page(client, cast):
 
 
 def test_token_page_lists_tokens_in_a_fixed_number_of_queries(
-        client, cast, django_assert_max_num_queries):
+    client, cast, django_assert_max_num_queries
+):
     for n in range(5):
         tokens.issue_token(cast.applicant_a, cast.park_a, f"平台{n}")
     client.force_login(cast.applicant_a)

@@ -199,5 +199,6 @@ def answer_return(application: Application, text: str = "已按意见修改。")
     from applications import revisions, services
 
     services.save_revision_answers(
-        application, {c.key: text for c in revisions.open_comments(application)})
+        application, {c.key: text for c in revisions.open_comments(application)}
+    )
     return application

@@ -1,4 +1,5 @@
 """Application tests assert on Chinese, the default language, whatever an earlier test activated."""
+
 from __future__ import annotations
 
 import pytest

@@ -122,8 +122,7 @@ def test_a_park_applies_and_is_approved_after_one_revision_round(client, cast):
     assert _post_section(client, app, "economics", fields).status_code == 302
     # Each comment of the return is answered (整改说明) before resubmitting.
     answers = {"answer_general": "已补充", "answer_economics": "已补充回收期测算"}
-    assert client.post(reverse("application_answers", args=[app.pk]),
-                       answers).status_code == 302
+    assert client.post(reverse("application_answers", args=[app.pk]), answers).status_code == 302
     _act(client, app, "submit")
     app.refresh_from_db()
     assert app.status == Status.SUBMITTED and app.submission_count == 2

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 
 def ring(vertices: int, places: int) -> list[list[float]]:
     points = [
-        [round(120 + 0.05 * math.cos(2 * math.pi * i / (vertices - 1)), places),
-         round(31 + 0.05 * math.sin(2 * math.pi * i / (vertices - 1)), places)]
+        [
+            round(120 + 0.05 * math.cos(2 * math.pi * i / (vertices - 1)), places),
+            round(31 + 0.05 * math.sin(2 * math.pi * i / (vertices - 1)), places),
+        ]
         for i in range(vertices - 1)
     ]
     return points + [points[0]]
@@ -39,8 +41,12 @@ def polygon(vertices: int, places: int = 9) -> str:
 @pytest.fixture
 def application(cast) -> Application:
     now = timezone.now()
-    batch = Batch.objects.create(name="2025年第一批", year=2025, opens_at=now - timedelta(days=1),
-                                 deadline=now + timedelta(days=30))
+    batch = Batch.objects.create(
+        name="2025年第一批",
+        year=2025,
+        opens_at=now - timedelta(days=1),
+        deadline=now + timedelta(days=30),
+    )
     return services.start_application(cast.applicant_a, batch)
 
 

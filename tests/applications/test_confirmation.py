@@ -86,13 +86,13 @@ def test_a_confirmed_post_acts_and_says_what_comes_next(
         complete_application(cast.park_a, cast.applicant_a, open_batch()), state, cast
     )
     client.force_login(getattr(cast, who))
-    url = reverse("review_decide" if who != "applicant_a" else "application_transition",
-                  args=[application.pk, action])
+    url = reverse(
+        "review_decide" if who != "applicant_a" else "application_transition",
+        args=[application.pk, action],
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            url, {"comment": comment, "confirmed_act": "1", "declaration": "1"}
-        )
+        response = client.post(url, {"comment": comment, "confirmed_act": "1", "declaration": "1"})
 
     assert response.status_code == 302
     application.refresh_from_db()
@@ -135,8 +135,9 @@ def test_the_confirmation_page_sends_the_act_with_what_was_typed(client, cast):
     assert f'action="{url}"' in body
     assert 'name="section_comment_basic" value="补充四至"' in body
 
-    client.post(url, {"comment": "请补充", "section_comment_basic": "补充四至",
-                      "confirmed_act": "1"})
+    client.post(
+        url, {"comment": "请补充", "section_comment_basic": "补充四至", "confirmed_act": "1"}
+    )
 
     event = ApplicationEvent.objects.filter(application=application).last()
     assert event.action == "return_for_revision"

@@ -1,6 +1,7 @@
 """The two deadlines where the notice puts them (applications/deadlines.py): NDRC's date for the
 provinces' recommendations, each province's date for its parks' first submissions; enforced with
 the date named, shown on the pages that need them, moved only with a record, reminded once."""
+
 from __future__ import annotations
 
 import datetime
@@ -37,8 +38,9 @@ def _past(batch: Batch, days: int = 1) -> Batch:
 
 def test_a_province_recommending_after_ndrcs_date_is_refused_with_the_date_named(cast):
     batch = open_batch()
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, batch),
-                           "submitted", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, batch), "submitted", cast
+    )
     batch = _past(batch)
 
     with pytest.raises(workflow.DeadlinePassed) as refused:
@@ -53,13 +55,17 @@ def test_a_province_recommending_after_ndrcs_date_is_refused_with_the_date_named
 
 def test_the_refusal_reaches_the_province_on_the_page_with_the_date(client, cast):
     batch = open_batch()
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, batch),
-                           "submitted", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, batch), "submitted", cast
+    )
     batch = _past(batch)
     client.force_login(cast.provincial_a)
 
-    response = client.post(reverse("review_decide", args=[application.pk, "recommend"]),
-                           {"confirmed_act": "1"}, follow=True)
+    response = client.post(
+        reverse("review_decide", args=[application.pk, "recommend"]),
+        {"confirmed_act": "1"},
+        follow=True,
+    )
 
     assert deadlines.label(batch.deadline) in response.content.decode()
     application.refresh_from_db()
@@ -68,8 +74,9 @@ def test_the_refusal_reaches_the_province_on_the_page_with_the_date(client, cast
 
 def test_a_park_ndrc_returned_after_the_date_resubmits_and_is_recommended_again(cast):
     batch = open_batch()
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, batch),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, batch), "under_national_review", cast
+    )
     _past(batch)
     workflow.return_for_revision(cast.national, application, "请补充建设方案")
     answer_return(application)
@@ -85,28 +92,32 @@ def test_a_parks_first_submission_after_its_provinces_date_is_refused_naming_it(
     batch = open_batch()
     first = complete_application(cast.park_a, cast.applicant_a, batch)
     other = complete_application(cast.park_c, cast.applicant_c, batch)  # another province
-    deadlines.set_submission_deadline(cast.provincial_a, batch, cast.park_a.province,
-                                      timezone.now() + DAY)
+    deadlines.set_submission_deadline(
+        cast.provincial_a, batch, cast.park_a.province, timezone.now() + DAY
+    )
     ProvinceBatchQuota.objects.filter(batch=batch).update(
-        submission_deadline=timezone.now() - DAY)  # time passes
+        submission_deadline=timezone.now() - DAY
+    )  # time passes
 
     with pytest.raises(workflow.IncompleteApplication) as refused:
         workflow.submit(cast.applicant_a, first, declaration=workflow.DECLARATION)
 
     quota = ProvinceBatchQuota.objects.get(batch=batch, province=cast.park_a.province)
-    assert any(deadlines.label(quota.submission_deadline) in str(p)
-               for p in refused.value.problems)
+    assert any(deadlines.label(quota.submission_deadline) in str(p) for p in refused.value.problems)
     # Anhui set no date: NDRC's date, still ahead, binds its park.
     workflow.submit(cast.applicant_c, other, declaration=workflow.DECLARATION)
 
 
 def test_a_park_returned_after_its_provinces_date_still_resubmits(cast):
     batch = open_batch()
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, batch),
-                           "returned", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, batch), "returned", cast
+    )
     ProvinceBatchQuota.objects.update_or_create(
-        batch=batch, province=cast.park_a.province,
-        defaults={"submission_deadline": timezone.now() - DAY})
+        batch=batch,
+        province=cast.park_a.province,
+        defaults={"submission_deadline": timezone.now() - DAY},
+    )
     answer_return(application)
 
     workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
@@ -119,14 +130,14 @@ def test_the_province_sets_its_own_date_only_and_never_after_ndrcs(cast):
     batch = open_batch()
     jiangsu, anhui = cast.park_a.province, cast.park_c.province
     with pytest.raises(deadlines.DeadlineError, match="不能晚于"):
-        deadlines.set_submission_deadline(cast.provincial_a, batch, jiangsu,
-                                          batch.deadline + DAY)
+        deadlines.set_submission_deadline(cast.provincial_a, batch, jiangsu, batch.deadline + DAY)
     with pytest.raises(deadlines.PermissionDenied):
         deadlines.set_submission_deadline(cast.provincial_a, batch, anhui, timezone.now() + DAY)
     with pytest.raises(deadlines.PermissionDenied):
         deadlines.set_submission_deadline(cast.national, batch, jiangsu, timezone.now() + DAY)
-    change = deadlines.set_submission_deadline(cast.provincial_a, batch, jiangsu,
-                                               timezone.now() + DAY)
+    change = deadlines.set_submission_deadline(
+        cast.provincial_a, batch, jiangsu, timezone.now() + DAY
+    )
     assert (change.actor, change.old_value, change.province) == (cast.provincial_a, None, jiangsu)
     assert DeadlineChange.objects.count() == 1
 
@@ -141,13 +152,19 @@ def test_an_administrator_extends_ndrcs_date_with_a_reason_recorded(cast):
     with pytest.raises(deadlines.DeadlineError, match="晚于原截止时间"):
         deadlines.extend_recommendation_deadline(cast.admin, batch, old - DAY, "提前")
 
-    change = deadlines.extend_recommendation_deadline(cast.admin, batch, old + 3 * DAY,
-                                                      "部分省份申请延期")
+    change = deadlines.extend_recommendation_deadline(
+        cast.admin, batch, old + 3 * DAY, "部分省份申请延期"
+    )
 
     batch.refresh_from_db()
     assert batch.deadline == old + 3 * DAY
     assert (change.kind, change.actor, change.old_value, change.new_value, change.reason) == (
-        DeadlineKind.RECOMMENDATION, cast.admin, old, old + 3 * DAY, "部分省份申请延期")
+        DeadlineKind.RECOMMENDATION,
+        cast.admin,
+        old,
+        old + 3 * DAY,
+        "部分省份申请延期",
+    )
     with pytest.raises(Exception, match="不能修改"):
         DeadlineChange.objects.update(reason="改")
 
@@ -171,11 +188,13 @@ def test_reminders_go_out_once_per_date_and_person(cast, settings):
     for effect in owed:
         outbox.run(effect.pk, tasks.HANDLERS)
     assert len(mail.outbox) == 2
-    assert all("截止时间提醒" in m.subject and deadlines.label(
-        Batch.objects.get(pk=batch.pk).deadline) in m.subject for m in mail.outbox)
+    assert all(
+        "截止时间提醒" in m.subject
+        and deadlines.label(Batch.objects.get(pk=batch.pk).deadline) in m.subject
+        for m in mail.outbox
+    )
     # A date moved later is a new date: reminded again when it comes near.
-    deadlines.extend_recommendation_deadline(cast.admin, batch,
-                                             timezone.now() + 4 * DAY, "延期")
+    deadlines.extend_recommendation_deadline(cast.admin, batch, timezone.now() + 4 * DAY, "延期")
     assert len(deadlines.remind()) == 2
     assert PendingEffect.objects.filter(kind=EffectKind.REMIND_DEADLINE).count() == 4
 
@@ -188,10 +207,12 @@ def test_no_reminder_far_from_the_date(cast):
 
 def test_the_dates_are_on_the_parks_page_and_both_queues(client, cast):
     batch = open_batch()
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, batch),
-                           "submitted", cast)
-    deadlines.set_submission_deadline(cast.provincial_a, batch, cast.park_a.province,
-                                      timezone.now() + 5 * DAY)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, batch), "submitted", cast
+    )
+    deadlines.set_submission_deadline(
+        cast.provincial_a, batch, cast.park_a.province, timezone.now() + 5 * DAY
+    )
     ndrc = deadlines.label(batch.deadline)
     own = deadlines.label(deadlines.dates_for(batch, cast.park_a.province_id).submission)
     pages = [
@@ -213,13 +234,17 @@ def test_the_deadlines_page_sets_a_date_and_names_a_bad_one(client, cast):
     assert client.get(reverse("deadlines")).status_code == 200
     value = timezone.localtime(timezone.now() + 2 * DAY).strftime("%Y-%m-%dT%H:%M")
 
-    done = client.post(reverse("deadlines"), {"batch": batch.pk, "kind": "submission",
-                                              "value": value}, follow=True)
+    done = client.post(
+        reverse("deadlines"), {"batch": batch.pk, "kind": "submission", "value": value}, follow=True
+    )
     late = timezone.localtime(batch.deadline + DAY).strftime("%Y-%m-%dT%H:%M")
-    refused = client.post(reverse("deadlines"), {"batch": batch.pk, "kind": "submission",
-                                                 "value": late})
-    stranger = client.post(reverse("deadlines"), {"batch": batch.pk, "kind": "recommendation",
-                                                  "value": late, "reason": "想延期"})
+    refused = client.post(
+        reverse("deadlines"), {"batch": batch.pk, "kind": "submission", "value": late}
+    )
+    stranger = client.post(
+        reverse("deadlines"),
+        {"batch": batch.pk, "kind": "recommendation", "value": late, "reason": "想延期"},
+    )
 
     assert "变更已记录" in done.content.decode()
     assert refused.status_code == 400 and "不能晚于" in refused.content.decode()

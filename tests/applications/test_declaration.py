@@ -85,8 +85,11 @@ def test_a_submission_from_before_declarations_says_none_was_asked(client, cast,
     event = workflow.submit(cast.applicant_a, draft, declaration=DECLARATION)
     # A submission as they were made before: the record itself cannot be changed afterwards.
     legacy = Submission.objects.create(
-        application=draft, number=2, submitted_by=cast.applicant_a,
-        submitted_at=event.submission.submitted_at, snapshot=event.submission.snapshot,
+        application=draft,
+        number=2,
+        submitted_by=cast.applicant_a,
+        submitted_at=event.submission.submitted_at,
+        snapshot=event.submission.snapshot,
         snapshot_sha256=event.submission.snapshot_sha256,
     )
     client.force_login(cast.applicant_a)

@@ -40,9 +40,25 @@ from applications.models import (
 )
 
 COUNTED = (
-    Park, User, ParkYear, Enterprise, FuelRecord, ElectricityRecord, GenerationRecord, HeatRecord,
-    ProcessRecord, GuidingInputs, CalculationRun, Batch, Application, Submission, ApplicationEvent,
-    Attachment, ReviewAssignment, ReviewScore, ReviewComment,
+    Park,
+    User,
+    ParkYear,
+    Enterprise,
+    FuelRecord,
+    ElectricityRecord,
+    GenerationRecord,
+    HeatRecord,
+    ProcessRecord,
+    GuidingInputs,
+    CalculationRun,
+    Batch,
+    Application,
+    Submission,
+    ApplicationEvent,
+    Attachment,
+    ReviewAssignment,
+    ReviewScore,
+    ReviewComment,
 )
 
 
@@ -65,8 +81,9 @@ def correct_a_fuel_row(client, record: FuelRecord, quantity: str) -> None:
     client.force_login(User.objects.get(username="park_subei"))
     prefix = "fuels-0-"
     response = client.post(
-        reverse("accounting:records", args=[record.park_year.park_id, record.park_year.year,
-                                            "fuels"]),
+        reverse(
+            "accounting:records", args=[record.park_year.park_id, record.park_year.year, "fuels"]
+        ),
         {
             "fuels-TOTAL_FORMS": "1",
             "fuels-INITIAL_FORMS": "1",

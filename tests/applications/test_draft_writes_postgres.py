@@ -18,8 +18,12 @@ from .builders import complete_application, open_batch
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-INCIDENT = {"occurred_on": datetime.date(2024, 3, 5), "kind": "safety", "severity": "general",
-            "description": "仓库叉车碰撞，一人轻伤。"}
+INCIDENT = {
+    "occurred_on": datetime.date(2024, 3, 5),
+    "kind": "safety",
+    "severity": "general",
+    "description": "仓库叉车碰撞，一人轻伤。",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -49,8 +53,11 @@ def test_an_incident_added_during_the_submission_is_refused_not_left_out_of_the_
 
     def submit():
         try:
-            workflow.submit(cast.applicant_a, Application.objects.get(pk=draft.pk),
-                            declaration=workflow.DECLARATION)
+            workflow.submit(
+                cast.applicant_a,
+                Application.objects.get(pk=draft.pk),
+                declaration=workflow.DECLARATION,
+            )
             outcomes.append("submitted")
         finally:
             connection.close()

@@ -93,8 +93,12 @@ def test_no_service_or_model_write_changes_a_submitted_application(cast, submitt
     with pytest.raises(ApplicationFrozen):
         services.add_incident(
             submitted,
-            {"occurred_on": "2025-01-01", "kind": "safety", "severity": "major",
-             "description": "x"},
+            {
+                "occurred_on": "2025-01-01",
+                "kind": "safety",
+                "severity": "major",
+                "description": "x",
+            },
         )
     with pytest.raises(ApplicationFrozen):
         services.delete_attachment(submitted.attachments.first())

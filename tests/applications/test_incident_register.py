@@ -13,8 +13,12 @@ from applications.models import Incident
 
 from .builders import open_batch
 
-INCIDENT = {"occurred_on": "2024-03-05", "kind": "safety", "severity": "general",
-            "description": "仓库叉车碰撞，一人轻伤。"}
+INCIDENT = {
+    "occurred_on": "2024-03-05",
+    "kind": "safety",
+    "severity": "general",
+    "description": "仓库叉车碰撞，一人轻伤。",
+}
 
 
 @pytest.fixture
@@ -43,9 +47,7 @@ def test_an_incident_in_the_future_is_refused_naming_the_date(client, cast, draf
     assert not Incident.objects.exists()
 
 
-def test_the_applicant_removes_an_incident_but_not_one_of_another_application(
-    client, cast, draft
-):
+def test_the_applicant_removes_an_incident_but_not_one_of_another_application(client, cast, draft):
     other = services.start_application(cast.applicant_b, draft.batch)
     mine = services.add_incident(draft, {**INCIDENT, "occurred_on": datetime.date(2024, 3, 5)})
     theirs = services.add_incident(other, {**INCIDENT, "occurred_on": datetime.date(2024, 3, 5)})

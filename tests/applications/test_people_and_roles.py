@@ -1,4 +1,5 @@
 """People, roles and scope, seen through the pages each role uses."""
+
 from __future__ import annotations
 
 import re
@@ -135,8 +136,11 @@ def test_password_change_applies_the_validators(client, cast):
     response = client.post(url, weak)
     assert response.status_code == 200
     assert "new_password2" in response.context["form"].errors
-    strong = {"old_password": TEST_PASSWORD, "new_password1": "Green-Park-Tree-77",
-              "new_password2": "Green-Park-Tree-77"}
+    strong = {
+        "old_password": TEST_PASSWORD,
+        "new_password1": "Green-Park-Tree-77",
+        "new_password2": "Green-Park-Tree-77",
+    }
     assert client.post(url, strong).status_code == 302
     cast.applicant_a.refresh_from_db()
     assert cast.applicant_a.check_password("Green-Park-Tree-77")
@@ -200,4 +204,3 @@ def test_park_page_lists_the_parks_applications_with_names_for_each_audience(cli
     client.force_login(cast.national)
     html = client.get(reverse("park_detail", args=[cast.park_a.pk])).content.decode()
     assert reverse("application_detail", args=[application.pk]) not in html
-

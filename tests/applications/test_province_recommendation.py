@@ -1,6 +1,7 @@
 """The province's act (三(二)): one recommendation per batch — parks in order, the provincial
 opinion, the co-operating departments, the construction plans — submitted once through the
 workflow, with the quota in view before acting."""
+
 from __future__ import annotations
 
 import datetime
@@ -36,14 +37,21 @@ def three(cast):
     applicant_d = UserFactory(username="applicant_d", role=Role.APPLICANT, park=park_d)
     return batch, [
         drive_to(complete_application(park, applicant, batch), "submitted", cast)
-        for park, applicant in ((cast.park_a, cast.applicant_a), (cast.park_b, cast.applicant_b),
-                                (park_d, applicant_d))
+        for park, applicant in (
+            (cast.park_a, cast.applicant_a),
+            (cast.park_b, cast.applicant_b),
+            (park_d, applicant_d),
+        )
     ]
 
 
 def _post(client, batch, chosen, **extra):
-    data = {"park": [a.pk for a, _reason in chosen], "opinion": "同意推荐，建设方案可行。",
-            "departments": "江苏省工业和信息化厅、江苏省能源局", **extra}
+    data = {
+        "park": [a.pk for a, _reason in chosen],
+        "opinion": "同意推荐，建设方案可行。",
+        "departments": "江苏省工业和信息化厅、江苏省能源局",
+        **extra,
+    }
     for n, (application, reason) in enumerate(chosen, start=1):
         data[f"order_{application.pk}"] = str(n)
         data[f"reason_{application.pk}"] = reason
@@ -65,8 +73,9 @@ def test_the_quota_in_use_is_shown_before_acting(client, cast, three):
     assert reverse("province_recommendation", args=[batch.pk]) in queue
 
 
-def test_the_recommendation_is_submitted_as_one_act(client, cast, three,
-                                                     django_capture_on_commit_callbacks):
+def test_the_recommendation_is_submitted_as_one_act(
+    client, cast, three, django_capture_on_commit_callbacks
+):
     batch, (a, b, d) = three
     client.force_login(cast.provincial_a)
     # Both parks have no calculation result: the core indicator asks for a reason.
@@ -75,8 +84,9 @@ def test_the_recommendation_is_submitted_as_one_act(client, cast, three,
     assert Letter.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=False):
-        done = _post(client, batch, [(b, "园区示范性突出"), (a, "省内减碳潜力最大")],
-                     confirmed_act="1")
+        done = _post(
+            client, batch, [(b, "园区示范性突出"), (a, "省内减碳潜力最大")], confirmed_act="1"
+        )
 
     assert "本省推荐已报送" in done.content.decode()
     recommendation = ProvincialRecommendation.objects.get(batch=batch)
@@ -94,6 +104,7 @@ def test_the_recommendation_is_submitted_as_one_act(client, cast, three,
     assert d.status == Status.SUBMITTED  # not put forward: still the province's to decide
     # The 推荐函 carries the recommendation: departments, the parks in order, this park's place.
     from applications import letters
+
     context = letters.letter_context(a.letters.get())
     assert context["recommendation_parks"] == ["乙园区", "甲园区"]
     assert context["recommendation_position"] == 2
@@ -136,8 +147,13 @@ def test_more_parks_than_the_quota_are_refused_before_anything_is_written(client
 def test_after_ndrcs_date_the_act_is_refused_with_the_date_and_changes_nothing(cast, three):
     batch, (a, b, d) = three
     recommendation = recommendations.for_user(cast.provincial_a, batch)
-    recommendations.save_draft(cast.provincial_a, recommendation, opinion="同意推荐",
-                               departments="省能源局", chosen=[(a.pk, "理由"), (b.pk, "理由")])
+    recommendations.save_draft(
+        cast.provincial_a,
+        recommendation,
+        opinion="同意推荐",
+        departments="省能源局",
+        chosen=[(a.pk, "理由"), (b.pk, "理由")],
+    )
     Batch.objects.filter(pk=batch.pk).update(deadline=timezone.now() - datetime.timedelta(1))
     batch.refresh_from_db()
 
@@ -155,15 +171,17 @@ def test_only_the_provinces_own_reviewer_assembles_it(client, cast, three):
     batch, (a, _b, _d) = three
     recommendation = recommendations.for_user(cast.provincial_a, batch)
     with pytest.raises(recommendations.PermissionDenied):
-        recommendations.save_draft(cast.provincial_other, recommendation, opinion="x",
-                                   departments="", chosen=[(a.pk, "")])
+        recommendations.save_draft(
+            cast.provincial_other, recommendation, opinion="x", departments="", chosen=[(a.pk, "")]
+        )
     with pytest.raises(workflow.NotAllowed):
         workflow.submit_recommendation(cast.national, recommendation)
     # Another province's park cannot be slipped in.
     c = drive_to(complete_application(cast.park_c, cast.applicant_c, batch), "submitted", cast)
     with pytest.raises(recommendations.RecommendationError):
-        recommendations.save_draft(cast.provincial_a, recommendation, opinion="x",
-                                   departments="", chosen=[(c.pk, "")])
+        recommendations.save_draft(
+            cast.provincial_a, recommendation, opinion="x", departments="", chosen=[(c.pk, "")]
+        )
     for user in (cast.applicant_a, cast.national, cast.expert):
         client.force_login(user)
         assert client.get(reverse("province_recommendation", args=[batch.pk])).status_code == 404
@@ -187,7 +205,8 @@ def test_one_by_one_recommendations_are_gathered_by_the_migration(cast, three):
     workflow.recommend(cast.provincial_a, b, "先推荐乙")
     workflow.recommend(cast.provincial_a, a, "再推荐甲")
     migration = importlib.import_module(
-        "applications.migrations.0017_deadlines_and_provincial_recommendation")
+        "applications.migrations.0017_deadlines_and_provincial_recommendation"
+    )
 
     migration.gather_recommendations(django_apps, None)
 

@@ -1,6 +1,7 @@
 """Answering a return (整改说明): the comments appear on the sections they concern, the park
 answers each one before resubmitting, the answers are frozen with the submission, and
 reviewers read them beside the changes."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,12 +26,14 @@ def returned(cast) -> Application:
 
 
 def _submit(client, application):
-    return client.post(reverse("application_transition", args=[application.pk, "submit"]),
-                       {"confirmed_act": "1", "declaration": "1"}, follow=True)
+    return client.post(
+        reverse("application_transition", args=[application.pk, "submit"]),
+        {"confirmed_act": "1", "declaration": "1"},
+        follow=True,
+    )
 
 
-def test_the_comment_shows_on_the_section_it_concerns_with_a_way_to_answer(client, cast,
-                                                                          returned):
+def test_the_comment_shows_on_the_section_it_concerns_with_a_way_to_answer(client, cast, returned):
     client.force_login(cast.applicant_a)
     page = client.get(reverse("application_section", args=[returned.pk, "energy"]))
     body = page.content.decode()
@@ -40,11 +43,14 @@ def test_the_comment_shows_on_the_section_it_concerns_with_a_way_to_answer(clien
     assert 'data-testid="section-return-comment"' not in other.content.decode()
 
 
-def test_resubmitting_without_every_answer_is_refused_naming_each_comment_once(client, cast,
-                                                                               returned):
+def test_resubmitting_without_every_answer_is_refused_naming_each_comment_once(
+    client, cast, returned
+):
     client.force_login(cast.applicant_a)
-    client.post(reverse("application_answers", args=[returned.pk]),
-                {"answer_general": "已补充。", "answer_energy": "已分列。"})
+    client.post(
+        reverse("application_answers", args=[returned.pk]),
+        {"answer_general": "已补充。", "answer_energy": "已分列。"},
+    )
     response = _submit(client, returned)
     body = response.content.decode()
     assert body.count("整改说明：请回复“经济性分析”的退回意见。") == 1
@@ -55,18 +61,23 @@ def test_resubmitting_without_every_answer_is_refused_naming_each_comment_once(c
 
 
 def test_the_answers_are_frozen_with_the_submission_and_shown_beside_the_changes(
-        client, cast, returned):
+    client, cast, returned
+):
     client.force_login(cast.applicant_a)
-    answers = {"answer_general": "已补充数据。", "answer_energy": "已分列外购电力和自供电力。",
-               "answer_economics": "已补充测算表。"}
-    response = client.post(reverse("application_answers", args=[returned.pk]), answers,
-                           follow=True)
+    answers = {
+        "answer_general": "已补充数据。",
+        "answer_energy": "已分列外购电力和自供电力。",
+        "answer_economics": "已补充测算表。",
+    }
+    response = client.post(reverse("application_answers", args=[returned.pk]), answers, follow=True)
     assert "整改说明已保存。" in response.content.decode()
     assert _submit(client, returned).status_code == 200
     submission = Submission.objects.get(application=returned, number=2)
     assert [(i["key"], i["answer"]) for i in submission.revision_answers["items"]] == [
-        ("general", "已补充数据。"), ("energy", "已分列外购电力和自供电力。"),
-        ("economics", "已补充测算表。")]
+        ("general", "已补充数据。"),
+        ("energy", "已分列外购电力和自供电力。"),
+        ("economics", "已补充测算表。"),
+    ]
     assert submission.revision_answers["items"][1]["comment"] == COMMENTS["energy"]
     # The draft is answered: nothing left to answer until the next return.
     assert revisions.open_comments(Application.objects.get(pk=returned.pk)) == []
@@ -83,21 +94,27 @@ def test_the_answers_are_frozen_with_the_submission_and_shown_beside_the_changes
 def test_answers_to_an_earlier_return_do_not_answer_a_later_one(cast, returned):
     answer_return(returned)
     workflow.submit(cast.applicant_a, returned, declaration=workflow.DECLARATION)
-    workflow.return_for_revision(cast.provincial_a, returned, "仍需补充。",
-                                 {"energy": "请补充分月数据。"})
+    workflow.return_for_revision(
+        cast.provincial_a, returned, "仍需补充。", {"energy": "请补充分月数据。"}
+    )
     returned.refresh_from_db()
     assert [(c.key, c.answer) for c in revisions.open_comments(returned)] == [
-        ("general", ""), ("energy", "")]
+        ("general", ""),
+        ("energy", ""),
+    ]
     with pytest.raises(workflow.IncompleteApplication):
         workflow.submit(cast.applicant_a, returned, declaration=workflow.DECLARATION)
 
 
 @pytest.mark.parametrize("text", ["含\x00空字符", "长" * (revisions.ANSWER_MAX + 1)])
-def test_a_bad_answer_is_refused_naming_the_comment_and_nothing_is_written(client, cast,
-                                                                         returned, text):
+def test_a_bad_answer_is_refused_naming_the_comment_and_nothing_is_written(
+    client, cast, returned, text
+):
     client.force_login(cast.applicant_a)
-    response = client.post(reverse("application_answers", args=[returned.pk]),
-                           {"answer_general": "好", "answer_energy": text})
+    response = client.post(
+        reverse("application_answers", args=[returned.pk]),
+        {"answer_general": "好", "answer_energy": text},
+    )
     assert response.status_code == 200
     assert "整改说明（能源供应、消费及碳排放）" in response.context["error"]
     assert Application.objects.get(pk=returned.pk).revision_answers == {}

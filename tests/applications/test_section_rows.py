@@ -38,8 +38,9 @@ def _url(application: Application, key: str) -> str:
     return reverse("application_section", args=[application.pk, key])
 
 
-def _formset(prefix: str, rows: list[dict], initial: int, deleted: tuple[int, ...],
-             max_num: int) -> dict:
+def _formset(
+    prefix: str, rows: list[dict], initial: int, deleted: tuple[int, ...], max_num: int
+) -> dict:
     """The POST data of a formset: its management form, its rows, DELETE ticked on some."""
     data = {
         f"{prefix}-TOTAL_FORMS": str(len(rows)),
@@ -55,9 +56,13 @@ def _formset(prefix: str, rows: list[dict], initial: int, deleted: tuple[int, ..
 
 
 def _targets(phases: list[dict], initial: int, deleted: tuple[int, ...] = ()) -> dict:
-    return {"period_start": "2026", "period_end": "2030", "targets": "降碳",
-            **_formset("indicator_targets", [], 0, (), 40),
-            **_formset("roadmap", phases, initial, deleted, 20)}
+    return {
+        "period_start": "2026",
+        "period_end": "2030",
+        "targets": "降碳",
+        **_formset("indicator_targets", [], 0, (), 40),
+        **_formset("roadmap", phases, initial, deleted, 20),
+    }
 
 
 def _projects(rows: list[dict], initial: int, deleted: tuple[int, ...] = ()) -> dict:

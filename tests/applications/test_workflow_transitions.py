@@ -52,9 +52,7 @@ EVERYONE = [
 
 
 def _act(action, user, app):
-    return workflow.perform(
-        action, user, app, comment="意见", declaration=workflow.DECLARATION
-    )
+    return workflow.perform(action, user, app, comment="意见", declaration=workflow.DECLARATION)
 
 
 @pytest.fixture

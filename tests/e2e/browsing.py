@@ -2,6 +2,7 @@
 
 The checks are plain functions over a Playwright page so that a journey can call them on any page
 it reaches."""
+
 from __future__ import annotations
 
 import json
@@ -112,7 +113,8 @@ def assert_fits_narrow(page, name: str) -> None:
         page.wait_for_function(f"() => window.innerWidth === {NARROW['width']}")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= NARROW["width"], (
-            f"{name} ({page.url}) is {width} px wide at 390 px; too wide: {too_wide(page)}")
+            f"{name} ({page.url}) is {width} px wide at 390 px; too wide: {too_wide(page)}"
+        )
         assert page.locator(".navbar-toggler").is_visible(), f"{name}: no navigation button"
         assert not page.locator("#mainnav").is_visible(), f"{name}: navigation did not collapse"
     finally:

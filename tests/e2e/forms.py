@@ -3,6 +3,7 @@
 The section forms are many and grow; rather than name every field, the filler reads the form in
 the page and fills what is empty, with a few fields given exact values where a rule needs them
 (years in order, a zone level that passes)."""
+
 from __future__ import annotations
 
 import re

@@ -16,8 +16,7 @@ pytestmark = [
 ]
 
 
-def test_the_province_submits_its_recommendation_only_after_confirming_in_the_dialog(
-        site, cast):
+def test_the_province_submits_its_recommendation_only_after_confirming_in_the_dialog(site, cast):
     """The province's act: the quota in use is on the page before acting; the park is chosen,
     the reason its missing calculation needs is given, the opinion written; the dialog says what
     will happen and the quota; cancelling changes nothing, confirming recommends the park."""
@@ -74,8 +73,9 @@ def test_the_dialog_does_not_open_before_a_required_comment_is_written(site, cas
     form.locator("dialog").wait_for(state="visible")
 
 
-def test_without_javascript_the_act_is_confirmed_on_a_page(browser, live_server, e2e_settings,
-                                                           cast):
+def test_without_javascript_the_act_is_confirmed_on_a_page(
+    browser, live_server, e2e_settings, cast
+):
     from tests.e2e.browsing import Site
 
     application = drive_to(
@@ -145,8 +145,7 @@ def test_a_refused_submission_shows_one_alert_whose_links_lead_to_the_sections(s
     assert page.locator("[role=alert]").count() == 1
     refused = page.locator("[data-testid=submission-refused]")
     links = refused.locator("a[data-problem-section]")
-    assert links.count() == len([p for p in services.submission_problems(application)
-                                 if p.section])
+    assert links.count() == len([p for p in services.submission_problems(application) if p.section])
     check_page(page, "submit-refused")
     refused.locator("a[data-problem-section=basic]").click()
     page.wait_for_load_state()

@@ -19,8 +19,9 @@ def test_the_entry_pages_are_accessible_and_a_row_is_added_with_the_keyboard(sit
     publishing.load_bundled_factor_sets()
     park_year = ParkYear.objects.create(park=cast.park_a, year=2025)
     firm = Enterprise.objects.create(park_year=park_year, name="甲化工")
-    FuelRecord.objects.create(park_year=park_year, enterprise=firm, month=1, fuel="diesel",
-                              use="end_use", quantity="100")
+    FuelRecord.objects.create(
+        park_year=park_year, enterprise=firm, month=1, fuel="diesel", use="end_use", quantity="100"
+    )
     base = f"/energy/{cast.park_a.pk}/2025/records/"
     page = site.login("applicant_a")
     for kind in ("enterprises", "electricity", "heat", "processes", "products", "fuels"):

@@ -11,6 +11,7 @@ downloads the assessment letter; the public verification page confirms the lette
 
 Each person uses an own browser context (own cookies, own language); every key page is checked
 with axe-core and at 390 px, and a screenshot of it is written to var/screenshots/."""
+
 from __future__ import annotations
 
 import io
@@ -49,8 +50,10 @@ ENERGY_YEAR = 2025
 REVISED_PROJECT = "屋顶分布式光伏 12 MW，年发电约 1300 万千瓦时。"
 RETURN_COMMENT = "请补充园区分布式光伏项目的并网容量和年发电量。"
 SECTION_COMMENT = "重点项目表中光伏项目的建设内容过于笼统。"
-ANSWERS = {"general": "已补充并网容量 12 MW 和年发电量 1300 万千瓦时。",
-           "key_tasks": "已在重点项目表中写明装机容量和年发电量。"}
+ANSWERS = {
+    "general": "已补充并网容量 12 MW 和年发电量 1300 万千瓦时。",
+    "key_tasks": "已在重点项目表中写明装机容量和年发电量。",
+}
 SELF_ASSESSMENT_REPORT = "园区已完成建设方案确定的重点任务，申请评估验收。"
 OVERRIDE_REASON = "本年度数据尚在核算，上一年度已达标，建议评估验收时重点核查。"
 
@@ -59,19 +62,25 @@ OVERRIDE_REASON = "本年度数据尚在核算，上一年度已达标，建议�
 def open_batch(cast) -> Batch:
     call_command("load_reference", stdout=io.StringIO())
     now = timezone.now()
-    return Batch.objects.create(name="2026年第一批", year=2026, opens_at=now - timedelta(days=1),
-                                deadline=now + timedelta(days=30))
+    return Batch.objects.create(
+        name="2026年第一批",
+        year=2026,
+        opens_at=now - timedelta(days=1),
+        deadline=now + timedelta(days=30),
+    )
 
 
 class Person:
     """One person in the journey: an own browser context, logged in, in the chosen language."""
 
     def __init__(self, site, browser, username: str, language: str, tag: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                           locale="zh-CN", accept_downloads=True)
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
+        )
         self.context.set_default_timeout(15_000)
-        self.site = type(site)(context=self.context, base_url=site.base_url,
-                               console_errors=site.console_errors)
+        self.site = type(site)(
+            context=self.context, base_url=site.base_url, console_errors=site.console_errors
+        )
         self.page = self.site.login(username)
         self.tag = tag
         # axe-core's rules do not depend on the language; the English run checks widths only
@@ -178,21 +187,27 @@ def fill_sections(park: Person, application: Application) -> None:
         fill_form(form)
         submit_and_settle(park.page, form)
         assert park.page.locator(f"[data-complete={key}]").count() == 1, (
-            f"section {key} is not complete after saving: {page_text(park.page)}")
+            f"section {key} is not complete after saving: {page_text(park.page)}"
+        )
         if key == "basic":
             park.check("section-basic")
 
 
-def fill_boundary(park: Person, application: Application, management_body: str,
-                  draw: bool = True) -> None:
+def fill_boundary(
+    park: Person, application: Application, management_body: str, draw: bool = True
+) -> None:
     park.go(f"/applications/{application.pk}/boundary/")
     if draw:
         draw_boundary(park.page, park.site.console_errors)
     form = park.page.locator("main form[method=post]")
     form.locator("select[name=scope]").select_option("whole")
     form.locator("[name=management_body]").fill(management_body)
-    for side, text in (("east", "至东环路"), ("south", "至南河"), ("west", "至西山路"),
-                       ("north", "至北外环")):
+    for side, text in (
+        ("east", "至东环路"),
+        ("south", "至南河"),
+        ("west", "至西山路"),
+        ("north", "至北外环"),
+    ):
         form.locator(f"[name=boundary_{side}]").fill(text)
     submit_and_settle(park.page, form)
     assert "Polygon" in park.page.locator("[data-boundary-input]").input_value()
@@ -212,7 +227,8 @@ def register_incident(park: Person, application: Application) -> None:
     park.page.wait_for_load_state()
     assert park.page.locator("[data-testid=incidents] tbody tr").count() == 1
     confirm = park.page.locator("main form[method=post]").filter(
-        has=park.page.locator("[name=confirmed]"))
+        has=park.page.locator("[name=confirmed]")
+    )
     confirm.locator("[name=confirmed]").check()
     confirm.locator("button[name=confirm]").click()
     park.page.wait_for_load_state()
@@ -226,7 +242,8 @@ def upload_evidence(park: Person, application: Application) -> None:
         form.locator("[name=title]").fill(f"证明材料 {section}")
         form.locator("select[name=section]").select_option(section)
         form.locator("input[type=file]").set_input_files(
-            {"name": f"{section}.png", "mimeType": "image/png", "buffer": png_bytes()})
+            {"name": f"{section}.png", "mimeType": "image/png", "buffer": png_bytes()}
+        )
         form.locator("button[type=submit]").click()
         park.page.wait_for_load_state()
     assert park.page.locator("[data-testid=attachments] tbody tr").count() == 4
@@ -239,11 +256,13 @@ def import_energy(park: Person, cast) -> None:
     before = park.page.locator("[data-testid=core-indicator]").count()
     park.go(f"/energy/{park_id}/{ENERGY_YEAR}/import/")
     park.check("energy-import")
-    park.page.locator("main input[type=file]").set_input_files({
-        "name": "能源数据.xlsx",
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "buffer": energy_workbook(),
-    })
+    park.page.locator("main input[type=file]").set_input_files(
+        {
+            "name": "能源数据.xlsx",
+            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "buffer": energy_workbook(),
+        }
+    )
     park.page.locator("main form[enctype='multipart/form-data'] button[type=submit]").click()
     park.page.locator("[data-testid=preview-outcome]").wait_for()
     park.check("energy-preview")
@@ -274,8 +293,9 @@ def confirm_act(person: Person, form, name: str | None = None) -> None:
 
 def submit(park: Person, application: Application, check: bool = False) -> None:
     park.go(f"/applications/{application.pk}/")
-    confirm_act(park, park.page.locator("form[data-action=submit]"),
-                "submit-confirm" if check else None)
+    confirm_act(
+        park, park.page.locator("form[data-action=submit]"), "submit-confirm" if check else None
+    )
     assert status_of(application) == Status.SUBMITTED, page_text(park.page)
     assert park.page.locator(".alert-success").count() == 1, page_text(park.page)
 
@@ -293,8 +313,9 @@ def open_from_queue(reviewer: Person, nav_key: str, application: Application, na
     reviewer.check(f"review-{name}")
 
 
-def decide(reviewer: Person, action: str, comment: str = "",
-           section_comments: dict[str, str] | None = None) -> None:
+def decide(
+    reviewer: Person, action: str, comment: str = "", section_comments: dict[str, str] | None = None
+) -> None:
     form = reviewer.page.locator(f"form[data-action={action}]")
     if comment:
         form.locator("textarea[name=comment]").fill(comment)
@@ -317,8 +338,9 @@ def answer_comments(park: Person, application: Application) -> None:
     park.check("answers")
 
 
-def expert_scores(site, browser, cast, national: Person, application: Application,
-                  language: str, tag: str) -> None:
+def expert_scores(
+    site, browser, cast, national: Person, application: Application, language: str, tag: str
+) -> None:
     """NDRC assigns the expert, who declares no conflict of interest and scores by the rubric."""
     assign = national.page.locator("form[action$='/assign/']")
     assign.locator("select[name=assignee]").select_option(str(cast.expert.pk))
@@ -331,8 +353,9 @@ def expert_scores(site, browser, cast, national: Person, application: Applicatio
     expert.page.locator("[data-testid=declare-no-conflict] button[type=submit]").click()
     expert.page.wait_for_load_state()
     sheet = expert.page.locator("[data-testid=score-form]")
-    for value, field in zip((80, 70, 90, 60), sheet.locator("input[type=number]").all(),
-                            strict=True):
+    for value, field in zip(
+        (80, 70, 90, 60), sheet.locator("input[type=number]").all(), strict=True
+    ):
         field.fill(str(value))
     sheet.locator("button[type=submit]").click()
     expert.page.wait_for_load_state()
@@ -403,8 +426,7 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
     assert RETURN_COMMENT in park.page.locator("[data-testid=return-comments]").inner_text()
     park.check("returned")
     park.go(f"/applications/{application.pk}/sections/key_tasks/")
-    assert SECTION_COMMENT in park.page.locator(
-        "[data-testid=section-return-comment]").inner_text()
+    assert SECTION_COMMENT in park.page.locator("[data-testid=section-return-comment]").inner_text()
     form = park.page.locator("main form[method=post]").last
     form.locator("[name='projects-0-content']").fill(REVISED_PROJECT)
     form.locator("button[type=submit]").click()
@@ -415,7 +437,8 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
 
     province.go(f"/review/{application.pk}/")
     answered = province.page.locator(
-        "[data-testid=answered-comment][data-section=key_tasks]").inner_text()
+        "[data-testid=answered-comment][data-section=key_tasks]"
+    ).inner_text()
     assert SECTION_COMMENT in answered and ANSWERS["key_tasks"] in answered
     province.check("answered")
     recommend_in_the_provinces_act(province, application)
@@ -439,7 +462,8 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
         narrow_open_nav(national.page)
         national.page.locator("a[data-nav=score_table]").click()
         row = national.page.locator(
-            f"[data-testid=score-table] tr[data-application='{application.pk}']")
+            f"[data-testid=score-table] tr[data-application='{application.pk}']"
+        )
         assert "78.00" in row.inner_text() and "86.00" in row.inner_text()
         national.check("score-table")
         national.go(f"/review/{application.pk}/")
@@ -447,8 +471,7 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
     assert status_of(application) == Status.APPROVED
     national.page.reload()
     assessment = application.letters.get(kind=LetterKind.ASSESSMENT, status=LetterStatus.READY)
-    link = national.page.locator(
-        f"[data-testid=letters] a[href$='/letters/{assessment.pk}/']")
+    link = national.page.locator(f"[data-testid=letters] a[href$='/letters/{assessment.pk}/']")
     link.wait_for()
     national.check("approved")
     with national.page.expect_download() as download_info:
@@ -473,8 +496,16 @@ def test_an_application_goes_from_the_park_to_an_approved_letter_that_verifies(
     assert site.console_errors == [], "\n".join(site.console_errors)
 
 
-def after_approval(park: Person, province: Person, national: Person, application: Application,
-                   site, browser, cast, tag: str) -> None:
+def after_approval(
+    park: Person,
+    province: Person,
+    national: Person,
+    application: Application,
+    site,
+    browser,
+    cast,
+    tag: str,
+) -> None:
     """The programme the approval opened: the park asks for its self-assessment, the province
     puts it forward (the assessment year has no data yet, so only with a recorded reason), NDRC
     passes it, and it appears on the public register with its certificate."""

@@ -2,6 +2,7 @@
 
 Every page reachable from a role's navigation must pass axe-core (no serious or critical violation)
 and fit a 390 px wide screen, so pages added later by any feature are checked here too."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,9 +44,7 @@ def test_a_wrong_password_keeps_the_user_on_the_login_page(site, cast):
     assert page.locator("[data-testid=current-user]").count() == 0
 
 
-@pytest.mark.parametrize(
-    "username", ["applicant_a", "prov_js", "national", "expert_a", "admin"]
-)
+@pytest.mark.parametrize("username", ["applicant_a", "prov_js", "national", "expert_a", "admin"])
 def test_every_page_in_a_roles_navigation_is_accessible_and_fits_a_phone(site, cast, username):
     page = site.login(username)
     links = nav_links(page)

@@ -1,6 +1,7 @@
 """A national reviewer's first sign-in in a real browser: the password leads to the two-factor
 set-up page (QR code and key), the app's code turns it on and shows the recovery codes once,
 then the site opens. Chinese, no CSP or script error, no serious axe violation."""
+
 from __future__ import annotations
 
 import base64

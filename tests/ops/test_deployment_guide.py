@@ -1,6 +1,7 @@
 """The deployment guide's files cannot go stale: every variable the settings read is in the
 environment file (and nothing it lists is read by no one), the file as shipped passes the
 production start-up checks, and nginx, gunicorn and the units agree with the settings."""
+
 from __future__ import annotations
 
 import json
@@ -40,10 +41,13 @@ os.environ = Recorder(os.environ)
 import zcparks.settings
 print(json.dumps(sorted(Recorder.seen)))
 """
-PRODUCTION = {"ZCP_PRODUCTION": "1", "DJANGO_SECRET_KEY": "k" * 60,
-              "DJANGO_ALLOWED_HOSTS": "zcparks.example.cn",
-              "ZCP_PUBLIC_BASE_URL": "https://zcparks.example.cn",
-              "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+PRODUCTION = {
+    "ZCP_PRODUCTION": "1",
+    "DJANGO_SECRET_KEY": "k" * 60,
+    "DJANGO_ALLOWED_HOSTS": "zcparks.example.cn",
+    "ZCP_PUBLIC_BASE_URL": "https://zcparks.example.cn",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
 # Names read in zcparks/*.py, also on branches the two imports below do not take.
 READ_IN_SOURCE = re.compile(
     r"(?:environ\.get|environ\.setdefault|getenv|env_\w+)\(\s*\"([A-Z][A-Z0-9_]+)\""
@@ -52,16 +56,25 @@ READ_IN_SOURCE = re.compile(
 
 
 def clean_env(**variables: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "ZCP_", "CELERY_", "EMAIL_", "DATABASE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "ZCP_", "CELERY_", "EMAIL_", "DATABASE_"))
+    }
     env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", PATH=os.environ.get("PATH", ""))
     env.update(variables)
     return env
 
 
 def names_read_on_import(env: dict[str, str]) -> set[str]:
-    result = subprocess.run([sys.executable, "-c", RECORDER], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", RECORDER],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
 
@@ -86,8 +99,13 @@ def names_in_env_file() -> dict[str, str | None]:
 
 def test_every_variable_the_settings_read_is_in_the_environment_file():
     read = names_read_by_the_settings()
-    assert {"ZCP_PUBLIC_BASE_URL", "DJANGO_ALLOWED_HOSTS", "ZCP_HEALTH_TIMEOUT_SECONDS",
-            "ZCP_LOG_JSON", "DATABASE_URL"} <= read  # the recorder sees what it should
+    assert {
+        "ZCP_PUBLIC_BASE_URL",
+        "DJANGO_ALLOWED_HOSTS",
+        "ZCP_HEALTH_TIMEOUT_SECONDS",
+        "ZCP_LOG_JSON",
+        "DATABASE_URL",
+    } <= read  # the recorder sees what it should
     missing = read - set(names_in_env_file())
     assert not missing, f"add to deploy/zcparks.env: {sorted(missing)}"
 
@@ -101,16 +119,26 @@ def test_the_environment_file_as_shipped_passes_the_production_checks():
     values = {name: value for name, value in names_in_env_file().items() if value is not None}
     assert values["ZCP_PRODUCTION"] == "1"
     code = "import zcparks.settings as s; print(s.ZCP_PUBLIC_BASE_URL, s.DEBUG)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean_env(**values),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(**values),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["https://zcparks.example.cn", "False"]
 
 
 def test_nginx_passes_the_proxy_headers_and_allows_the_largest_request():
     site = NGINX.read_text(encoding="utf-8")
-    for header in ("X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme",
-                   "X-Request-ID $request_id", "Host $host"):
+    for header in (
+        "X-Forwarded-For $proxy_add_x_forwarded_for",
+        "X-Forwarded-Proto $scheme",
+        "X-Request-ID $request_id",
+        "Host $host",
+    ):
         assert f"proxy_set_header {header};" in site
     megabytes = int(re.search(r"client_max_body_size (\d+)m;", site).group(1))
     assert megabytes * 1024 * 1024 > settings.ZCP_MAX_REQUEST_BYTES
@@ -127,7 +155,10 @@ def test_each_unit_reads_the_environment_file_and_runs_from_the_checkout(unit):
 
 def test_there_is_a_unit_for_the_web_the_worker_and_beat():
     assert [unit.name for unit in UNITS] == [
-        "zcparks-beat.service", "zcparks-web.service", "zcparks-worker.service"]
+        "zcparks-beat.service",
+        "zcparks-web.service",
+        "zcparks-worker.service",
+    ]
 
 
 def test_the_guide_names_every_deployment_file_and_the_readme_links_it():

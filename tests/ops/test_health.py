@@ -1,6 +1,7 @@
 """/health/: a JSON answer for monitors, 200 when every part answers and 503 naming the part
 that does not; public, so it shows statuses and counts and nothing about parks, people or
 servers."""
+
 from __future__ import annotations
 
 import datetime
@@ -53,8 +54,12 @@ def test_all_parts_answering_is_200_and_says_how_tasks_run(client, cast):
     assert checks["celery"]["status"] == "inline"
     assert checks["redis"]["status"] == "skipped"
     assert checks["pending"] == {
-        "status": "ok", "older_than_minutes": 15, "recalculations": 0, "effects": 0,
-        "letters": 0, "ms": checks["pending"]["ms"],
+        "status": "ok",
+        "older_than_minutes": 15,
+        "recalculations": 0,
+        "effects": 0,
+        "letters": 0,
+        "ms": checks["pending"]["ms"],
     }
 
 
@@ -76,7 +81,9 @@ def test_a_cache_redis_that_does_not_answer_is_503_naming_redis(client, settings
     assert status == 503
     assert answer["status"] == "failing" and answer["failing"] == ["redis"]
     assert answer["checks"]["redis"] == {
-        "status": "failing", "error": "ConnectionError", "server": "cache",
+        "status": "failing",
+        "error": "ConnectionError",
+        "server": "cache",
         "ms": answer["checks"]["redis"]["ms"],
     }
 
@@ -100,7 +107,9 @@ def test_a_broker_that_does_not_answer_fails_redis_and_celery_without_revealing_
 
 @pytest.mark.redis
 def test_a_broker_with_no_worker_is_503_naming_celery(
-    client, settings, celery_broker_url  # noqa: F811
+    client,
+    settings,
+    celery_broker_url,  # noqa: F811
 ):
     settings.CELERY_BROKER_URL = celery_broker_url
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -151,7 +160,8 @@ def test_a_letter_still_rendering_past_the_limit_is_503_naming_pending(client, c
     # nothing hands them over: they stay pending as with a dead worker and a dead sweep.
     application = drive_to(
         complete_application(cast.park_a, cast.applicant_a, open_batch()),
-        "under_national_review", cast,
+        "under_national_review",
+        cast,
     )
     PendingEffect.objects.update(status=EffectStatus.DONE)
     workflow.approve(cast.national, application, "同意纳入建设名单")

@@ -1,5 +1,6 @@
 """/health/ against a Redis the test starts and a real Celery worker: healthy while both run,
 503 naming celery when the worker stops, naming redis (and celery) when Redis stops."""
+
 from __future__ import annotations
 
 import json

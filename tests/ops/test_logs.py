@@ -1,6 +1,7 @@
 """Log lines carry the request id, the user's id and the task id, and nothing more about the
 person; production writes them as JSON lines. The request id is the proxy's when sane, else ours,
 and comes back in the response."""
+
 from __future__ import annotations
 
 import io
@@ -46,8 +47,18 @@ def test_a_sane_request_id_from_the_proxy_is_kept_and_echoed(client):
     assert response["X-Request-ID"] == "7f3c2a9e-proxy-0001"
 
 
-@pytest.mark.parametrize("presented", [None, "", "short", "a b c d e f g h", "x" * 129,
-                                       "abc123456\nInjected: yes", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "presented",
+    [
+        None,
+        "",
+        "short",
+        "a b c d e f g h",
+        "x" * 129,
+        "abc123456\nInjected: yes",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_one(client, presented):
     headers = {} if presented is None else {"HTTP_X_REQUEST_ID": presented}
     response = client.get("/health/", **headers)
@@ -72,8 +83,16 @@ def test_a_log_line_of_a_request_carries_its_id_and_the_users_id_and_nothing_per
     assert line["user_id"] == cast.applicant_a.pk
     assert line["task_id"] is None
     assert line["level"] == "WARNING" and line["message"].startswith("Not Found")
-    assert set(line) == {"time", "level", "logger", "message", "request_id", "user_id",
-                         "task_id", "process"}
+    assert set(line) == {
+        "time",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "user_id",
+        "task_id",
+        "process",
+    }
     text = json.dumps(line, ensure_ascii=False)
     assert cast.applicant_a.username not in text and cast.park_c.name not in text
 
@@ -87,8 +106,9 @@ def test_an_anonymous_request_logs_no_user(client, json_lines):
 def test_an_api_token_request_logs_the_tokens_user(client, cast, json_lines):
     issued = tokens.issue_token(cast.applicant_a, cast.park_a, "平台")
     # Another park's years: 404, logged by Django.
-    client.get(f"/api/v1/parks/{cast.park_c.pk}/years/",
-               HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+    client.get(
+        f"/api/v1/parks/{cast.park_c.pk}/years/", HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}"
+    )
     lines = [entry for entry in json_lines() if entry["logger"] == "django.request"]
     assert lines and lines[-1]["user_id"] == cast.applicant_a.pk
 
@@ -126,19 +146,28 @@ def test_a_tasks_log_lines_carry_its_id_and_it_is_cleared_after(json_lines):
 
 
 def run_configured(env_overrides: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("DJANGO_") and k not in {"ZCP_LOG_JSON", "ZCP_PRODUCTION"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DJANGO_") and k not in {"ZCP_LOG_JSON", "ZCP_PRODUCTION"}
+    }
     env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", **env_overrides)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
-DJANGO_LOGS = ("import django, logging; django.setup(); "
-               "logging.getLogger('zcparks.check').warning('控制台 line')")
-PRODUCTION = {"ZCP_PRODUCTION": "1", "DJANGO_SECRET_KEY": "k" * 60,
-              "DJANGO_ALLOWED_HOSTS": "zcparks.example.cn",
-              "ZCP_PUBLIC_BASE_URL": "https://zcparks.example.cn",
-              "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+DJANGO_LOGS = (
+    "import django, logging; django.setup(); "
+    "logging.getLogger('zcparks.check').warning('控制台 line')"
+)
+PRODUCTION = {
+    "ZCP_PRODUCTION": "1",
+    "DJANGO_SECRET_KEY": "k" * 60,
+    "DJANGO_ALLOWED_HOSTS": "zcparks.example.cn",
+    "ZCP_PUBLIC_BASE_URL": "https://zcparks.example.cn",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
 
 
 def test_production_logs_json_lines_by_default():
@@ -155,9 +184,11 @@ def test_json_lines_can_be_turned_off_in_production_and_on_in_development():
 
 
 def test_the_celery_workers_own_log_handlers_write_json_lines_too():
-    code = ("import django, logging; django.setup(); from zcparks.celery import app; "
-            "app.log.setup(loglevel='WARNING'); "
-            "logging.getLogger('zcparks.check').warning('worker line')")
+    code = (
+        "import django, logging; django.setup(); from zcparks.celery import app; "
+        "app.log.setup(loglevel='WARNING'); "
+        "logging.getLogger('zcparks.check').warning('worker line')"
+    )
     result = run_configured(PRODUCTION, code)
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["message"] == "worker line" and "task_id" in line

@@ -1,6 +1,7 @@
 """/metrics: Prometheus' text format, only for the allowed addresses; requests counted by route
 name and status class and timed, task outcomes counted through Celery's signals, and the queues
 (the Redis broker's lists, the outbox's pending rows) measured at the scrape."""
+
 from __future__ import annotations
 
 import pytest
@@ -104,8 +105,9 @@ def test_tasks_run_inline_count_success_failure_and_retry_by_name(client):
 
     def grew(task: str, outcome: str) -> float:
         name = "zcparks_celery_tasks_total"
-        return (value(after, name, task=task, outcome=outcome)
-                - value(before, name, task=task, outcome=outcome))
+        return value(after, name, task=task, outcome=outcome) - value(
+            before, name, task=task, outcome=outcome
+        )
 
     assert grew("tests.metrics.succeeds", "success") == 1
     assert grew("tests.metrics.succeeds", "failure") == 0
@@ -119,7 +121,8 @@ def test_pending_effects_are_read_from_the_database_at_the_scrape(client, cast):
     assert value(scrape(client), "zcparks_pending_effects") == 0
     application = drive_to(
         complete_application(cast.park_a, cast.applicant_a, open_batch()),
-        "under_national_review", cast,
+        "under_national_review",
+        cast,
     )
     PendingEffect.objects.update(status=EffectStatus.DONE)
     # The test's transaction never commits, so the letter and the mail stay pending.

@@ -2,6 +2,7 @@
 PROMETHEUS_MULTIPROC_DIR each writes its counts there and /metrics, in whichever process it is
 asked, adds up all of them. Start-up refuses a folder that is not there and an address list
 that is not addresses."""
+
 from __future__ import annotations
 
 import os
@@ -34,15 +35,19 @@ assert in_a_process.delay().get() == 1
 
 
 def child_env(**variables: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "CELERY_", "PROMETHEUS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "CELERY_", "PROMETHEUS_"))
+    }
     env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", **variables)
     return env
 
 
 def run(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.django_db
@@ -66,8 +71,10 @@ def test_the_scrape_adds_up_the_counts_of_every_process(client, settings, tmp_pa
     assert samples[("zcparks_http_request_duration_seconds_count", (("route", "login"),))] == 4
     task = (("outcome", "success"), ("task", "tests.metrics.in_a_process"))
     assert samples[("zcparks_celery_tasks_total", task)] == 2
-    assert ("zcparks_http_requests_total",
-            (("method", "GET"), ("route", "metrics"), ("status", "2xx"))) not in samples
+    assert (
+        "zcparks_http_requests_total",
+        (("method", "GET"), ("route", "metrics"), ("status", "2xx")),
+    ) not in samples
 
 
 def test_start_up_refuses_a_multiprocess_folder_that_is_not_there(tmp_path):
@@ -79,8 +86,10 @@ def test_start_up_refuses_a_multiprocess_folder_that_is_not_there(tmp_path):
 
 
 def test_start_up_refuses_an_allowed_address_that_is_not_one():
-    result = run("import zcparks.settings",
-                 child_env(ZCP_METRICS_ALLOWED_IPS="127.0.0.1,prometheus.internal"))
+    result = run(
+        "import zcparks.settings",
+        child_env(ZCP_METRICS_ALLOWED_IPS="127.0.0.1,prometheus.internal"),
+    )
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert "ZCP_METRICS_ALLOWED_IPS" in last and "prometheus.internal" in last

@@ -2,6 +2,7 @@
 
 Settings are read at import, so each case imports them in a fresh interpreter with its own
 environment (as gunicorn or a Celery worker would start)."""
+
 from __future__ import annotations
 
 import json
@@ -19,15 +20,23 @@ SHOWN = ("ZCP_PUBLIC_BASE_URL", "ALLOWED_HOSTS", "DEBUG")
 
 
 def environment(*, production: bool = True, **variables: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "EMAIL_"))
-           and k not in {"ZCP_CACHE_URL", "ZCP_PUBLIC_BASE_URL"}}
-    env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", ZCP_PRODUCTION="1" if production else "0",
-               CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "EMAIL_"))
+        and k not in {"ZCP_CACHE_URL", "ZCP_PUBLIC_BASE_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="zcparks.settings",
+        ZCP_PRODUCTION="1" if production else "0",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
     if production:
-        env.update(DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
-                   DJANGO_ALLOWED_HOSTS="zcparks.example.cn",
-                   ZCP_PUBLIC_BASE_URL="https://zcparks.example.cn")
+        env.update(
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+            DJANGO_ALLOWED_HOSTS="zcparks.example.cn",
+            ZCP_PUBLIC_BASE_URL="https://zcparks.example.cn",
+        )
     for name, value in variables.items():
         if value is None:
             env.pop(name, None)
@@ -37,10 +46,13 @@ def environment(*, production: bool = True, **variables: str | None) -> dict[str
 
 
 def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = ("import json, zcparks.settings as s; "
-            f"print(json.dumps({{k: getattr(s, k) for k in {SHOWN!r}}}))")
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    code = (
+        "import json, zcparks.settings as s; "
+        f"print(json.dumps({{k: getattr(s, k) for k in {SHOWN!r}}}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def started(env: dict[str, str]) -> dict:
@@ -73,16 +85,24 @@ def test_production_refuses_an_empty_public_base_url():
     assert "ZCP_PUBLIC_BASE_URL" in refused(environment(ZCP_PUBLIC_BASE_URL=" "))
 
 
-@pytest.mark.parametrize("url", ["http://zcparks.example.cn", "zcparks.example.cn",
-                                 "https://", "ftp://zcparks.example.cn"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://zcparks.example.cn", "zcparks.example.cn", "https://", "ftp://zcparks.example.cn"],
+)
 def test_production_refuses_a_public_base_url_that_is_not_https_with_a_host(url):
     message = refused(environment(ZCP_PUBLIC_BASE_URL=url))
     assert "ZCP_PUBLIC_BASE_URL must be a https://" in message
 
 
-@pytest.mark.parametrize("url", ["https://zcparks.example.cn/zcp", "https://zcparks.example.cn/verify/",
-                                 "https://zcparks.example.cn/?lang=en",
-                                 "https://zcparks.example.cn#top"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://zcparks.example.cn/zcp",
+        "https://zcparks.example.cn/verify/",
+        "https://zcparks.example.cn/?lang=en",
+        "https://zcparks.example.cn#top",
+    ],
+)
 def test_a_public_base_url_with_a_path_query_or_fragment_is_refused(url):
     message = refused(environment(ZCP_PUBLIC_BASE_URL=url))
     assert "ZCP_PUBLIC_BASE_URL must be the scheme and host only" in message
@@ -114,7 +134,9 @@ def test_production_refuses_a_public_address_its_hosts_would_refuse():
 
 
 def test_allowed_hosts_may_cover_the_public_host_by_a_domain_pattern():
-    env = environment(DJANGO_ALLOWED_HOSTS=".example.cn", ZCP_PUBLIC_BASE_URL="https://zcp.example.cn")
+    env = environment(
+        DJANGO_ALLOWED_HOSTS=".example.cn", ZCP_PUBLIC_BASE_URL="https://zcp.example.cn"
+    )
     assert started(env)["ZCP_PUBLIC_BASE_URL"] == "https://zcp.example.cn"
 
 
@@ -137,19 +159,22 @@ def test_development_refuses_a_path_mistake_too():
     assert "ZCP_PUBLIC_BASE_URL" in refused(env)
 
 
-MAIL = ("import zcparks.settings as s; print(s.EMAIL_BACKEND, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT)")
+MAIL = "import zcparks.settings as s; print(s.EMAIL_BACKEND, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT)"
 
 
 def mail_settings(env: dict[str, str]) -> list[str]:
-    result = subprocess.run([sys.executable, "-c", MAIL], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", MAIL], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
 
 def test_production_sends_mail_by_smtp_with_a_timeout_and_development_prints_it():
-    smtp, console = "django.core.mail.backends.smtp.EmailBackend", (
-        "django.core.mail.backends.console.EmailBackend")
+    smtp, console = (
+        "django.core.mail.backends.smtp.EmailBackend",
+        ("django.core.mail.backends.console.EmailBackend"),
+    )
     assert mail_settings(environment()) == [smtp, "False", "30"]
     assert mail_settings(environment(production=False))[0] == console
     assert mail_settings(environment(EMAIL_USE_TLS="1", EMAIL_TIMEOUT="5"))[1:] == ["True", "5"]

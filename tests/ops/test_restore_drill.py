@@ -2,6 +2,7 @@
 the test database and the private files, restored into a fresh database, where every letter's
 SHA-256 and seal, every submission's snapshot SHA-256 and every evidence file's SHA-256 verify;
 a letter altered in the backup makes the drill fail and name it."""
+
 from __future__ import annotations
 
 import os
@@ -27,16 +28,28 @@ ROOT = Path(django_settings.BASE_DIR)
 
 def run(script: str, *args: str, settings) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "ZCP_S3_"))}
-    env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", PYTHON=sys.executable,
-               DATABASE_URL=database_url(django_settings.DATABASES["default"]),
-               ZCP_PRIVATE_STORAGE_ROOT=str(settings.PRIVATE_STORAGE_ROOT),
-               ZCP_SIGNING_DIR=str(settings.ZCP_SIGNING_DIR))
-    return subprocess.run([str(ROOT / "deploy" / script), *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    env.update(
+        DJANGO_SETTINGS_MODULE="zcparks.settings",
+        PYTHON=sys.executable,
+        DATABASE_URL=database_url(django_settings.DATABASES["default"]),
+        ZCP_PRIVATE_STORAGE_ROOT=str(settings.PRIVATE_STORAGE_ROOT),
+        ZCP_SIGNING_DIR=str(settings.ZCP_SIGNING_DIR),
+    )
+    return subprocess.run(
+        [str(ROOT / "deploy" / script), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_backup_restores_into_a_fresh_database_where_every_record_verifies(
-        approved_letter, settings, tmp_path):  # noqa: F811
+    approved_letter,  # noqa: F811 (the fixture)
+    settings,
+    tmp_path,
+):
     backup = tmp_path / "backup"
     made = run("backup", str(backup), settings=settings)
     assert made.returncode == 0, made.stderr

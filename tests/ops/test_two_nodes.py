@@ -7,6 +7,7 @@ it, byte for byte what the store holds and what its SHA-256 says. A recalculatio
 node A is taken by a worker that is then killed (SIGKILL) in the middle of it: the sweep, run
 here as beat would run it, hands it to the other worker.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,11 +50,27 @@ class Node:
         self.folder = folder
         self.log = (folder / "gunicorn.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--pythonpath", str(ROOT), "--bind",
-             f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "60",
-             "--name", name, "zcparks.wsgi:application"],
-            cwd=folder, stdout=self.log, stderr=subprocess.STDOUT,
-            env={**env, "ZCP_PRIVATE_STORAGE_ROOT": str(folder / "private")})
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--pythonpath",
+                str(ROOT),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "60",
+                "--name",
+                name,
+                "zcparks.wsgi:application",
+            ],
+            cwd=folder,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**env, "ZCP_PRIVATE_STORAGE_ROOT": str(folder / "private")},
+        )
 
     def wait(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -84,8 +101,10 @@ def signed_in(user) -> requests.Session:
     client = Client()
     client.force_login(user)
     browser = requests.Session()
-    browser.cookies.set(django_settings.SESSION_COOKIE_NAME,
-                        client.cookies[django_settings.SESSION_COOKIE_NAME].value)
+    browser.cookies.set(
+        django_settings.SESSION_COOKIE_NAME,
+        client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+    )
     return browser
 
 
@@ -94,9 +113,13 @@ def post(browser: requests.Session, node: Node, path: str, data: dict) -> reques
     if "csrftoken" not in browser.cookies:
         browser.get(f"{node.url}/accounts/login/", timeout=30)
     token = browser.cookies["csrftoken"]
-    return browser.post(f"{node.url}{path}", data={**data, "csrfmiddlewaretoken": token},
-                        headers={"Referer": f"{node.url}{path}"}, timeout=60,
-                        allow_redirects=False)
+    return browser.post(
+        f"{node.url}{path}",
+        data={**data, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{node.url}{path}"},
+        timeout=60,
+        allow_redirects=False,
+    )
 
 
 def until(predicate, timeout: float, beat=None):
@@ -125,8 +148,9 @@ def machines(cast, tmp_path, settings, celery_broker_url, monkeypatch):  # noqa:
     # (a calculation, mail) runs here, inline, and leaves the workers nothing of it to do.
     batch = open_batch()
     add_energy_data(cast.park_a, batch.year - 1)
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, batch),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, batch), "under_national_review", cast
+    )
     monkeypatch.setenv("CELERY_BROKER_URL", celery_broker_url)
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     settings.CELERY_BROKER_URL = celery_broker_url
@@ -139,8 +163,11 @@ def machines(cast, tmp_path, settings, celery_broker_url, monkeypatch):  # noqa:
     started: list = []
     with moto_server(tmp_path) as store:
         env = {
-            **{k: v for k, v in os.environ.items()
-               if not k.startswith(("CELERY_", "PROMETHEUS_", "ZCP_S3_"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("CELERY_", "PROMETHEUS_", "ZCP_S3_"))
+            },
             "DJANGO_SETTINGS_MODULE": "zcparks.settings",
             "DATABASE_URL": database_url(django_settings.DATABASES["default"]),
             "CELERY_BROKER_URL": celery_broker_url,
@@ -154,13 +181,20 @@ def machines(cast, tmp_path, settings, celery_broker_url, monkeypatch):  # noqa:
             nodes = [Node(name, tmp_path / name, env) for name in ("node-a", "node-b")]
             started.extend(nodes)
             workers += [
-                CeleryWorker(env={**env, "ZCP_PRIVATE_STORAGE_ROOT": str(tmp_path / "w1"),
-                                  "ZCP_TEST_TASK_DELAY_SECONDS": str(HELD_SECONDS)},
-                             log_path=tmp_path / "worker-1.log",
-                             name=f"zcp-w1-{os.getpid()}-{time.monotonic_ns()}@localhost"),
-                CeleryWorker(env={**env, "ZCP_PRIVATE_STORAGE_ROOT": str(tmp_path / "w2")},
-                             log_path=tmp_path / "worker-2.log",
-                             name=f"zcp-w2-{os.getpid()}-{time.monotonic_ns()}@localhost"),
+                CeleryWorker(
+                    env={
+                        **env,
+                        "ZCP_PRIVATE_STORAGE_ROOT": str(tmp_path / "w1"),
+                        "ZCP_TEST_TASK_DELAY_SECONDS": str(HELD_SECONDS),
+                    },
+                    log_path=tmp_path / "worker-1.log",
+                    name=f"zcp-w1-{os.getpid()}-{time.monotonic_ns()}@localhost",
+                ),
+                CeleryWorker(
+                    env={**env, "ZCP_PRIVATE_STORAGE_ROOT": str(tmp_path / "w2")},
+                    log_path=tmp_path / "worker-2.log",
+                    name=f"zcp-w2-{os.getpid()}-{time.monotonic_ns()}@localhost",
+                ),
             ]
             for worker in workers:
                 worker.start()
@@ -186,13 +220,23 @@ def test_two_nodes_and_two_workers_share_the_database_the_broker_and_the_files(c
 
     # A decision on node A owes a letter: whichever worker takes it renders it into the store,
     # and node B serves it.
-    response = post(national, node_a, reverse("review_decide", args=[application.pk, "approve"]),
-                    {"comment": "同意纳入建设名单", "confirmed_act": "1"})
+    response = post(
+        national,
+        node_a,
+        reverse("review_decide", args=[application.pk, "approve"]),
+        {"comment": "同意纳入建设名单", "confirmed_act": "1"},
+    )
     assert response.status_code == 302, response.text
-    letter = until(lambda: Letter.objects.filter(
-        application=application, kind="assessment", status=LetterStatus.READY).first(), 40, beat)
+    letter = until(
+        lambda: Letter.objects.filter(
+            application=application, kind="assessment", status=LetterStatus.READY
+        ).first(),
+        40,
+        beat,
+    )
     response = national.get(
-        f"{node_b.url}{reverse('letter_download', args=[application.pk, letter.pk])}", timeout=60)
+        f"{node_b.url}{reverse('letter_download', args=[application.pk, letter.pk])}", timeout=60
+    )
     assert response.status_code == 200
     assert response.content == store.read(letter.file)
     assert hashlib.sha256(response.content).hexdigest() == letter.sha256
@@ -200,18 +244,21 @@ def test_two_nodes_and_two_workers_share_the_database_the_broker_and_the_files(c
     # Worker 2 goes down for a moment, so worker 1 takes the recalculation asked for on node A,
     # starts it (the task clears its queued marker first) and dies in the middle of it.
     worker_2.stop()
-    response = post(park, node_a, reverse("accounting:recalculate", args=[cast.park_a.pk, year]),
-                    {})
+    response = post(
+        park, node_a, reverse("accounting:recalculate", args=[cast.park_a.pk, year]), {}
+    )
     assert response.status_code == 302, response.text
     assert ParkYear.objects.filter(pk=park_year.pk, recalc_queued_at__isnull=False).exists()
-    until(lambda: ParkYear.objects.filter(pk=park_year.pk, recalc_queued_at__isnull=True).exists(),
-          30)
+    until(
+        lambda: ParkYear.objects.filter(pk=park_year.pk, recalc_queued_at__isnull=True).exists(), 30
+    )
     worker_1.kill()
     assert CalculationRun.objects.filter(park_year=park_year).count() == runs_before
     # Worker 2 is back; the sweep hands it what the dead worker held.
     worker_2.start()
-    until(lambda: CalculationRun.objects.filter(park_year=park_year).count() > runs_before,
-          40, beat)
+    until(
+        lambda: CalculationRun.objects.filter(park_year=park_year).count() > runs_before, 40, beat
+    )
     park_year.refresh_from_db()
     latest = CalculationRun.objects.filter(park_year=park_year).latest("started_at", "pk")
     assert latest.inputs_as_of >= park_year.inputs_changed_at

@@ -1,5 +1,6 @@
 """The migration that gives experts their own role: an account that was only ever assigned as an
 expert becomes an expert; any account that decided, assigned or was a reviewer stays national."""
+
 from __future__ import annotations
 
 import importlib
@@ -17,17 +18,26 @@ migration = importlib.import_module("applications.migrations.0008_expert_role")
 
 
 def test_only_accounts_that_were_only_ever_experts_become_experts(cast):
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()),
+        "under_national_review",
+        cast,
+    )
     only_expert = UserFactory(username="old_expert", role=Role.NATIONAL)
     also_reviewer = UserFactory(username="old_both", role=Role.NATIONAL)
-    other = drive_to(complete_application(cast.park_b, cast.applicant_b, open_batch()),
-                     "under_national_review", cast)
-    for app, person, kind in ((application, only_expert, "expert"),
-                              (application, also_reviewer, "expert"),
-                              (other, also_reviewer, "reviewer")):
-        ReviewAssignment.objects.create(application=app, assignee=person, kind=kind,
-                                        assigned_by=cast.national)
+    other = drive_to(
+        complete_application(cast.park_b, cast.applicant_b, open_batch()),
+        "under_national_review",
+        cast,
+    )
+    for app, person, kind in (
+        (application, only_expert, "expert"),
+        (application, also_reviewer, "expert"),
+        (other, also_reviewer, "reviewer"),
+    ):
+        ReviewAssignment.objects.create(
+            application=app, assignee=person, kind=kind, assigned_by=cast.national
+        )
 
     migration.experts_become_their_own_role(apps, None)
 

@@ -12,6 +12,7 @@ have a line of policy and a door here, and for every permission × person × sta
 Loosening a rule of the table ("national reviewers may score in any state", "experts may decide")
 makes the first fail; a door that stops asking the table makes the second fail.
 """
+
 from __future__ import annotations
 
 import io
@@ -57,13 +58,31 @@ pytestmark = pytest.mark.django_db
 
 # The columns of the grids. "returned_by_ndrc" is a returned application that NDRC had before it
 # (the province's own return is "returned"): NDRC keeps seeing it.
-STATES = ("draft", "submitted", "returned", "returned_by_ndrc", "recommended", "not_recommended",
-          "under_national_review", "approved", "rejected")
+STATES = (
+    "draft",
+    "submitted",
+    "returned",
+    "returned_by_ndrc",
+    "recommended",
+    "not_recommended",
+    "under_national_review",
+    "approved",
+    "rejected",
+)
 # The people: A's applicant and B's (same province), A's province and another one, a national
 # reviewer, the expert assigned to the application (who declared no conflict of interest), one
 # assigned who has not declared yet, one who is not assigned, an administrator.
-ACTORS = ("applicant_a", "applicant_b", "provincial_a", "provincial_other", "national", "expert",
-          "expert_new", "expert_other", "admin")
+ACTORS = (
+    "applicant_a",
+    "applicant_b",
+    "provincial_a",
+    "provincial_other",
+    "national",
+    "expert",
+    "expert_new",
+    "expert_other",
+    "admin",
+)
 
 #                  draft sub ret retN rec notR under appr rej
 _SEES = """
@@ -154,8 +173,7 @@ POLICY: dict[str, str] = {
 
 ROLE_POLICY: dict[str, set[str]] = {
     "workbench": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN},
-    "list_applications": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT,
-                          Role.ADMIN},
+    "list_applications": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN},
     "start_application": {Role.APPLICANT},
     "browse_parks": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
     "own_park": {Role.APPLICANT},
@@ -201,8 +219,9 @@ class World:
     provincial_letter: Letter | None  # ready, issued by park A's provincial DRC
 
 
-def _letter(application: Application, status: str, n: int,
-            issuer: str = "国家发展和改革委员会") -> Letter | None:
+def _letter(
+    application: Application, status: str, n: int, issuer: str = "国家发展和改革委员会"
+) -> Letter | None:
     """A letter of the latest event that issues one (None if none did: a draft, a first
     submission, a refusal by the province), its PDF in private storage."""
     event = application.events.filter(action__in=letters.KIND_BY_ACTION).order_by("pk").last()
@@ -214,19 +233,29 @@ def _letter(application: Application, status: str, n: int,
     (Path(settings.PRIVATE_STORAGE_ROOT) / name).write_bytes(PDF_BYTES)
     sequence = 9000 + application.pk * 10 + n
     return Letter.objects.create(
-        application=application, event=event, kind=letters.KIND_BY_ACTION[event.action],
-        year=2025, sequence=sequence, reference=f"零碳评〔2025〕{sequence}号",
-        issuer=issuer, decision="纳入", issued_at=timezone.now(),
+        application=application,
+        event=event,
+        kind=letters.KIND_BY_ACTION[event.action],
+        year=2025,
+        sequence=sequence,
+        reference=f"零碳评〔2025〕{sequence}号",
+        issuer=issuer,
+        decision="纳入",
+        issued_at=timezone.now(),
         verification_code=f"code-{application.pk}-{n}",
-        status=status, file=name if status == LetterStatus.READY else "",
+        status=status,
+        file=name if status == LetterStatus.READY else "",
     )
 
 
 @pytest.fixture
 def people(cast) -> dict[str, User]:
     """The cast by the names of ACTORS, with a second expert who is assigned to nothing."""
-    found = {actor: getattr(cast, actor) for actor in ACTORS
-             if actor not in ("expert_new", "expert_other")}
+    found = {
+        actor: getattr(cast, actor)
+        for actor in ACTORS
+        if actor not in ("expert_new", "expert_other")
+    }
     found["expert_new"] = UserFactory(username="expert_new", role=Role.EXPERT)
     found["expert_other"] = UserFactory(username="expert_other", role=Role.EXPERT)
     found["spare"] = UserFactory(username="expert_spare", role=Role.EXPERT)
@@ -243,32 +272,56 @@ def build_world(cast, people: dict[str, User], state: str, batch: str = "2025年
     if state.startswith("returned"):  # answered, so that the park may resubmit (整改说明)
         answer_return(application)
     application = Application.objects.select_related("park__province", "batch").get(
-        pk=application.pk)
+        pk=application.pk
+    )
     # Arranged directly, in every state (a draft too): the rules must hold whatever exists.
-    ReviewAssignment.objects.create(application=application, assignee=cast.expert,
-                                    kind=AssignmentKind.EXPERT, assigned_by=cast.national,
-                                    declared_at=timezone.now())
-    ReviewAssignment.objects.create(application=application, assignee=people["expert_new"],
-                                    kind=AssignmentKind.EXPERT, assigned_by=cast.national)
-    ReviewComment.objects.create(application=application, author=cast.provincial_a,
-                                 text=PROVINCE_NOTE, visibility=CommentVisibility.INTERNAL)
-    ReviewComment.objects.create(application=application, author=cast.expert, text=NDRC_NOTE,
-                                 visibility=CommentVisibility.INTERNAL)
+    ReviewAssignment.objects.create(
+        application=application,
+        assignee=cast.expert,
+        kind=AssignmentKind.EXPERT,
+        assigned_by=cast.national,
+        declared_at=timezone.now(),
+    )
+    ReviewAssignment.objects.create(
+        application=application,
+        assignee=people["expert_new"],
+        kind=AssignmentKind.EXPERT,
+        assigned_by=cast.national,
+    )
+    ReviewComment.objects.create(
+        application=application,
+        author=cast.provincial_a,
+        text=PROVINCE_NOTE,
+        visibility=CommentVisibility.INTERNAL,
+    )
+    ReviewComment.objects.create(
+        application=application,
+        author=cast.expert,
+        text=NDRC_NOTE,
+        visibility=CommentVisibility.INTERNAL,
+    )
     criteria = rubric.default_criteria()
     for reviewer in (cast.provincial_a, cast.expert):
-        ReviewScore.objects.create(application=application, reviewer=reviewer,
-                                   submission_number=application.submission_count,
-                                   criteria=[c.as_stored() for c in criteria],
-                                   values={c.key: 50 for c in criteria},
-                                   weighted_total=Decimal("50.00"))
+        ReviewScore.objects.create(
+            application=application,
+            reviewer=reviewer,
+            submission_number=application.submission_count,
+            criteria=[c.as_stored() for c in criteria],
+            values={c.key: 50 for c in criteria},
+            weighted_total=Decimal("50.00"),
+        )
     return World(
         application=application,
         people=people,
         spare_expert=people["spare"],
         letter=_letter(application, LetterStatus.READY, 1),
         failed_letter=_letter(application, LetterStatus.FAILED, 2),
-        provincial_letter=_letter(application, LetterStatus.READY, 3,
-                                  letters.provincial_issuer(cast.park_a.province.name_zh)),
+        provincial_letter=_letter(
+            application,
+            LetterStatus.READY,
+            3,
+            letters.provincial_issuer(cast.park_a.province.name_zh),
+        ),
     )
 
 
@@ -282,7 +335,8 @@ def undone() -> Iterator[None]:
 
 def fresh(world: World) -> Application:
     return Application.objects.select_related("park__province", "batch").get(
-        pk=world.application.pk)
+        pk=world.application.pk
+    )
 
 
 # --- The doors -----------------------------------------------------------------------------------
@@ -299,10 +353,10 @@ def _get(client, user, url) -> int:
 
 def _page_status(url_name: str, **extra) -> Door:
     def door(client, world, user):
-        status = _get(client, user, reverse(url_name, kwargs={"pk": world.application.pk,
-                                                               **extra}))
+        status = _get(client, user, reverse(url_name, kwargs={"pk": world.application.pk, **extra}))
         assert status in (200, 403, 404), f"{url_name}: {status}"
         return status == 200
+
     return door
 
 
@@ -321,6 +375,7 @@ def _transition(action: str) -> Door:
                 made = False
         assert offered == made, f"{action}: offered on the page={offered}, made={made}"
         return made
+
     return door
 
 
@@ -332,6 +387,7 @@ def _service(call: Callable[[User, Application, World], object]) -> Door:
             except reviews.ReviewError:
                 return False
         return True
+
     return door
 
 
@@ -347,8 +403,11 @@ def _shown(client, world: World, user: User) -> tuple[set[str], set[str]]:
         body = response.content.decode()
         notes |= {note for note in (PROVINCE_NOTE, NDRC_NOTE) if note in body}
         if response.status_code == 200 and "summaries" in (response.context or {}):
-            sheets |= {s.reviewer.username for _title, summary in response.context["summaries"]
-                       for s in summary.sheets}
+            sheets |= {
+                s.reviewer.username
+                for _title, summary in response.context["summaries"]
+                for s in summary.sheets
+            }
     response = client.get(reverse("application_dossier", args=[pk]))
     if response.status_code == 200:
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
@@ -362,8 +421,10 @@ def _reads(note: str, author: str) -> Door:
     def door(client, world, user):
         notes, sheets = _shown(client, world, user)
         assert (note in notes) == (author in sheets), (
-            f"the {author} side's comment and score sheet are shown to different people")
+            f"the {author} side's comment and score sheet are shown to different people"
+        )
         return note in notes
+
     return door
 
 
@@ -374,17 +435,22 @@ def _letter_post(url_name: str, which: str, changed: Callable[[Letter], bool]) -
             return None
         client.force_login(user)
         with undone():
-            client.post(reverse(url_name, args=[world.application.pk, letter.pk]),
-                        {"confirmed_act": "1", "reason": "更正"})
+            client.post(
+                reverse(url_name, args=[world.application.pk, letter.pk]),
+                {"confirmed_act": "1", "reason": "更正"},
+            )
             return changed(letter)
+
     return door
 
 
 def _download_letter(client, world, user):
     if world.letter is None:
         return None
-    return _get(client, user, reverse("letter_download",
-                                      args=[world.application.pk, world.letter.pk])) == 200
+    return (
+        _get(client, user, reverse("letter_download", args=[world.application.pk, world.letter.pk]))
+        == 200
+    )
 
 
 DOORS: dict[str, Door] = {
@@ -398,25 +464,40 @@ DOORS: dict[str, Door] = {
     "approve": _transition("approve"),
     "reject": _transition("reject"),
     "open_review": _page_status("review_detail"),
-    "score": _service(lambda user, app, w: reviews.save_score(
-        user, app, {"representativeness": 80, "demonstration": 80, "reduction_potential": 80,
-                    "feasibility": 80})),
+    "score": _service(
+        lambda user, app, w: reviews.save_score(
+            user,
+            app,
+            {
+                "representativeness": 80,
+                "demonstration": 80,
+                "reduction_potential": 80,
+                "feasibility": 80,
+            },
+        )
+    ),
     "comment": _service(lambda user, app, w: reviews.add_comment(user, app, "内部", "internal")),
-    "comment_to_park": _service(lambda user, app, w: reviews.add_comment(user, app, "公开",
-                                                                         "public")),
+    "comment_to_park": _service(
+        lambda user, app, w: reviews.add_comment(user, app, "公开", "public")
+    ),
     "declare_conflict": _service(lambda user, app, w: reviews.declare_no_conflict(user, app)),
     "assign": _service(lambda user, app, w: reviews.assign(user, app, w.spare_expert)),
     "read_province_material": _reads(PROVINCE_NOTE, "prov_js"),
     "read_ndrc_material": _reads(NDRC_NOTE, "expert_a"),
     "download_letter": _download_letter,
     "retry_letter": _letter_post(
-        "letter_retry", "failed_letter",
-        lambda letter: Letter.objects.get(pk=letter.pk).status == LetterStatus.PENDING),
+        "letter_retry",
+        "failed_letter",
+        lambda letter: Letter.objects.get(pk=letter.pk).status == LetterStatus.PENDING,
+    ),
     "reissue_letter": _letter_post(
-        "letter_reissue", "letter", lambda letter: Letter.objects.filter(replaces=letter).exists()),
+        "letter_reissue", "letter", lambda letter: Letter.objects.filter(replaces=letter).exists()
+    ),
     "reissue_provincial_letter": _letter_post(
-        "letter_reissue", "provincial_letter",
-        lambda letter: Letter.objects.filter(replaces=letter).exists()),
+        "letter_reissue",
+        "provincial_letter",
+        lambda letter: Letter.objects.filter(replaces=letter).exists(),
+    ),
     "download_dossier": _page_status("application_dossier"),
     "download_book": _page_status("application_book"),
 }
@@ -428,8 +509,11 @@ DOORS: dict[str, Door] = {
 def application_permissions() -> list[str]:
     """The permissions on an application (those on a construction programme have their own
     grids: tests/permissions/test_programme_permissions.py)."""
-    return sorted(k for k, p in permissions.PERMISSIONS.items()
-                  if p.on_application and p.subject == permissions.Subject.APPLICATION)
+    return sorted(
+        k
+        for k, p in permissions.PERMISSIONS.items()
+        if p.on_application and p.subject == permissions.Subject.APPLICATION
+    )
 
 
 def role_permissions() -> list[str]:
@@ -446,7 +530,8 @@ def test_every_permission_of_the_table_has_a_written_policy_and_a_door():
 
 @pytest.mark.parametrize("state", STATES)
 def test_every_permission_answers_every_person_in_this_state_as_the_policy_says(
-        client, cast, people, state):
+    client, cast, people, state
+):
     world = build_world(cast, people, state)
     failures: list[str] = []
     for key in application_permissions():
@@ -458,48 +543,69 @@ def test_every_permission_answers_every_person_in_this_state_as_the_policy_says(
                 failures.append(f"table: {key} for {actor} in {state} should be {expected}")
             through = DOORS[key](client, world, user)
             if through is not None and through != expected:
-                failures.append(f"door: {key} for {actor} in {state} let through={through}, "
-                                f"policy says {expected}")
+                failures.append(
+                    f"door: {key} for {actor} in {state} let through={through}, "
+                    f"policy says {expected}"
+                )
     assert not failures, "\n".join(failures)
 
 
 def test_the_list_of_each_permission_is_what_the_table_allows_one_by_one(cast, people):
     """`permitted` (lists, queues, the API) and `may` (one application) never disagree."""
-    worlds = [build_world(cast, people, state, batch=f"2025年第{n}批")
-              for n, state in enumerate(("submitted", "returned_by_ndrc", "approved"), start=1)]
+    worlds = [
+        build_world(cast, people, state, batch=f"2025年第{n}批")
+        for n, state in enumerate(("submitted", "returned_by_ndrc", "approved"), start=1)
+    ]
     for key in application_permissions():
         for actor in ACTORS:
             user = people[actor]
             listed = set(permissions.permitted(user, key).values_list("pk", flat=True))
-            one_by_one = {w.application.pk for w in worlds
-                          if permissions.may(user, key, fresh(w))}
+            one_by_one = {w.application.pk for w in worlds if permissions.may(user, key, fresh(w))}
             assert listed == one_by_one, f"{key} for {actor}"
 
 
-NAV_KEYS = {"workbench": "home", "list_applications": "applications", "browse_parks": "parks",
-            "own_park": "my_park", "enter_energy_data": "energy", "manage_api_tokens": "api_tokens",
-            "read_api_docs": "api_docs", "list_programmes": "programmes",
-            "list_reports": "reports",
-            "queue_provincial": "review_provincial",
-            "queue_national": "review_national", "queue_mine": "review_mine",
-            "score_table": "score_table",
-            "set_submission_deadline": "deadlines"}
-QUEUE_URLS = {"queue_provincial": "review_queue_provincial",
-              "queue_national": "review_queue_national", "queue_mine": "review_queue_mine"}
+NAV_KEYS = {
+    "workbench": "home",
+    "list_applications": "applications",
+    "browse_parks": "parks",
+    "own_park": "my_park",
+    "enter_energy_data": "energy",
+    "manage_api_tokens": "api_tokens",
+    "read_api_docs": "api_docs",
+    "list_programmes": "programmes",
+    "list_reports": "reports",
+    "queue_provincial": "review_provincial",
+    "queue_national": "review_national",
+    "queue_mine": "review_mine",
+    "score_table": "score_table",
+    "set_submission_deadline": "deadlines",
+}
+QUEUE_URLS = {
+    "queue_provincial": "review_queue_provincial",
+    "queue_national": "review_queue_national",
+    "queue_mine": "review_queue_mine",
+}
 
 
 def test_every_role_permission_answers_every_role_as_the_policy_says(client, cast):
     import re
 
     open_batch()
-    people = {Role.APPLICANT: cast.applicant_a, Role.PROVINCIAL: cast.provincial_a,
-              Role.NATIONAL: cast.national, Role.EXPERT: cast.expert, Role.ADMIN: cast.admin}
+    people = {
+        Role.APPLICANT: cast.applicant_a,
+        Role.PROVINCIAL: cast.provincial_a,
+        Role.NATIONAL: cast.national,
+        Role.EXPERT: cast.expert,
+        Role.ADMIN: cast.admin,
+    }
     failures: list[str] = []
     for role, user in people.items():
         client.force_login(user)
         nav = set(re.findall(r'data-nav="([a-z_]+)"', client.get(reverse("home")).content.decode()))
-        exports = {client.get(reverse("review_queue_export", args=[queue, "csv"])).status_code
-                   for queue in ("provincial", "national", "mine")}
+        exports = {
+            client.get(reverse("review_queue_export", args=[queue, "csv"])).status_code
+            for queue in ("provincial", "national", "mine")
+        }
         with undone():
             client.post(reverse("application_start"), {"batch": open_batch().pk})
             started = Application.objects.filter(park=cast.park_a).exists()
@@ -521,31 +627,46 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
                 doors.append(("deadlines page", page == 200))
             if key == "recommend_batch":
                 with undone():
-                    page = client.get(reverse("province_recommendation",
-                                              args=[open_batch().pk])).status_code
+                    page = client.get(
+                        reverse("province_recommendation", args=[open_batch().pk])
+                    ).status_code
                 doors.append(("recommendation page", page == 200))
             if key == "extend_deadline":
                 with undone():
-                    client.post(reverse("deadlines"), {
-                        "batch": open_batch().pk, "kind": "recommendation", "reason": "延期",
-                        "value": (open_batch().deadline + timedelta(days=1)).strftime(
-                            "%Y-%m-%dT%H:%M")})
+                    client.post(
+                        reverse("deadlines"),
+                        {
+                            "batch": open_batch().pk,
+                            "kind": "recommendation",
+                            "reason": "延期",
+                            "value": (open_batch().deadline + timedelta(days=1)).strftime(
+                                "%Y-%m-%dT%H:%M"
+                            ),
+                        },
+                    )
                     extended = DeadlineChange.objects.exists()
                 doors.append(("extend", extended))
             if key == "own_park":
-                doors.append(("my park", client.get(reverse("my_park"))["Location"]
-                              != reverse("park_list")))
+                doors.append(
+                    ("my park", client.get(reverse("my_park"))["Location"] != reverse("park_list"))
+                )
             if key == "manage_api_tokens":
                 doors.append(("tokens", client.get(reverse("api_tokens_mine")).status_code == 302))
             assert doors, f"{key} has no door in this test"
-            failures += [f"door: {key} ({name}) for {role} let through={got}, policy says "
-                         f"{expected}" for name, got in doors if got != expected]
+            failures += [
+                f"door: {key} ({name}) for {role} let through={got}, policy says {expected}"
+                for name, got in doors
+                if got != expected
+            ]
     assert not failures, "\n".join(failures)
 
 
 def test_an_expert_assigned_as_a_reviewer_or_a_reviewer_as_an_expert_is_refused(cast):
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()),
+        "under_national_review",
+        cast,
+    )
     with pytest.raises(reviews.ReviewError, match="类型"):
         reviews.assign(cast.national, application, cast.expert, AssignmentKind.REVIEWER)
     with pytest.raises(reviews.ReviewError, match="类型"):
@@ -555,8 +676,11 @@ def test_an_expert_assigned_as_a_reviewer_or_a_reviewer_as_an_expert_is_refused(
 
 
 def test_an_experts_comment_never_goes_to_the_park_directly(cast):
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()),
+        "under_national_review",
+        cast,
+    )
     reviews.assign(cast.national, application, cast.expert)
     reviews.declare_no_conflict(cast.expert, application)
     with pytest.raises(reviews.ReviewError, match="可见范围"):
@@ -567,8 +691,9 @@ def test_an_experts_comment_never_goes_to_the_park_directly(cast):
 
 
 def test_letters_reissue_is_refused_to_the_expert_through_the_service(cast):
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "approved", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "approved", cast
+    )
     reviews.assign(cast.national, application, cast.expert)
     letter = _letter(application, LetterStatus.READY, 7)
     with pytest.raises(letters.LetterError):

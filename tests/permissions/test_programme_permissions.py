@@ -5,6 +5,7 @@ As tests/permissions/test_permission_table.py does for applications: every progr
 of the table must have a policy grid and a door here; for every permission × person × stage the
 table (`may`) and the door answer as the grid says.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -29,8 +30,15 @@ from tests.reviews.conftest import add_energy_data
 pytestmark = pytest.mark.django_db
 
 STAGES = tuple(ProgrammeStage.values)
-ACTORS = ("applicant_a", "applicant_b", "provincial_a", "provincial_other", "national", "expert",
-          "admin")
+ACTORS = (
+    "applicant_a",
+    "applicant_b",
+    "provincial_a",
+    "provincial_other",
+    "national",
+    "expert",
+    "admin",
+)
 
 #                  building self accept designated not_passed
 _FOLLOW = """
@@ -116,6 +124,7 @@ def _service(call: Callable) -> Callable:
             except (progress.NotAllowed, progress.WrongState):
                 return False
         return True
+
     return door
 
 
@@ -128,6 +137,7 @@ def _page(url_name: str) -> Door:
         status = client.get(reverse(url_name, args=[programme.pk])).status_code
         assert status in (200, 403, 404), f"{url_name}: {status}"
         return status == 200
+
     return door
 
 
@@ -141,10 +151,12 @@ def _act(action: str) -> Door:
 
     def door(client, programme, user):
         # A fresh copy each time: a successful act moves the caller's instance along.
-        programme = ConstructionProgramme.objects.select_related(
-            "application__park__province").get(pk=programme.pk)
-        offered = action in {t.action for t in
-                             workflow.available_programme_actions(user, programme)}
+        programme = ConstructionProgramme.objects.select_related("application__park__province").get(
+            pk=programme.pk
+        )
+        offered = action in {
+            t.action for t in workflow.available_programme_actions(user, programme)
+        }
         act = workflow.PROGRAMME_ACTIONS[action]
         with transaction.atomic():
             try:
@@ -163,6 +175,7 @@ def _act(action: str) -> Door:
             transaction.set_rollback(True)
         assert offered == made, f"{action}: offered={offered}, made={made}"
         return made
+
     return door
 
 
@@ -171,8 +184,9 @@ DOORS: dict[str, Door] = {
     "view_acceptance": _page("acceptance_detail"),
     **{action: _act(action) for action in workflow.PROGRAMME_TRANSITIONS},
     "start_report": _service(lambda user, programme: progress.start(user, programme, 2026)),
-    "request_report": _service(lambda user, programme: progress.request(
-        user, programme, 2026, DUE, "请报送")),
+    "request_report": _service(
+        lambda user, programme: progress.request(user, programme, 2026, DUE, "请报送")
+    ),
 }
 REPORT_DOORS: dict[str, Door] = {
     "view_report": _page("report_detail"),
@@ -184,13 +198,15 @@ REPORT_DOORS: dict[str, Door] = {
 
 
 def programme_permissions() -> list[str]:
-    return sorted(k for k, p in permissions.PERMISSIONS.items()
-                  if p.subject == permissions.Subject.PROGRAMME)
+    return sorted(
+        k for k, p in permissions.PERMISSIONS.items() if p.subject == permissions.Subject.PROGRAMME
+    )
 
 
 def report_permissions() -> list[str]:
-    return sorted(k for k, p in permissions.PERMISSIONS.items()
-                  if p.subject == permissions.Subject.REPORT)
+    return sorted(
+        k for k, p in permissions.PERMISSIONS.items() if p.subject == permissions.Subject.REPORT
+    )
 
 
 def test_every_programme_permission_has_a_written_policy_and_a_door():
@@ -209,7 +225,8 @@ def test_every_report_permission_answers_every_person_in_every_state(client, cas
     for state in REPORT_STATES:
         ProgressReport.objects.filter(pk=report.pk).update(status=state)
         current = ProgressReport.objects.select_related(
-            "programme__application__park__province").get(pk=report.pk)
+            "programme__application__park__province"
+        ).get(pk=report.pk)
         for key in report_permissions():
             policy = grid(REPORT_POLICY[key], REPORT_STATES)
             for actor, user in people.items():
@@ -232,8 +249,9 @@ def test_every_programme_permission_answers_every_person_in_every_stage(client, 
     for stage in STAGES:
         # Arranged directly: the rules must hold in every stage, however it was reached.
         ConstructionProgramme.objects.filter(pk=programme.pk).update(stage=stage)
-        current = ConstructionProgramme.objects.select_related(
-            "application__park__province").get(pk=programme.pk)
+        current = ConstructionProgramme.objects.select_related("application__park__province").get(
+            pk=programme.pk
+        )
         for key in programme_permissions():
             policy = grid(POLICY[key])
             for actor, user in people.items():

@@ -38,8 +38,9 @@ def _effects_inline():
 
 def test_approving_opens_the_programme_after_commit_once(cast, django_capture_on_commit_callbacks):
     application = complete_application(cast.park_a, cast.applicant_a, open_batch())
-    services.save_section(application, "targets", {**SECTION_CONTENT["targets"],
-                                                    "indicator_targets": TARGET_ROWS})
+    services.save_section(
+        application, "targets", {**SECTION_CONTENT["targets"], "indicator_targets": TARGET_ROWS}
+    )
     drive_to(application, "under_national_review", cast)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         event = workflow.approve(cast.national, application, "纳入")
@@ -83,10 +84,19 @@ def test_targets_come_from_the_table_and_fill_in_from_att3(cast):
 def test_att3_fills_what_the_table_leaves_and_not_applicable_is_kept():
     snapshot = {
         "sections": {"targets": {"indicator_targets": [{"year": 2026, "intensity": "0.25"}]}},
-        "calculations": [{"year": 2024, "status": "succeeded", "result": {
-            "threshold": "0.3",
-            "guiding": {"clean_energy": {"value": "0.5", "target": "0.9", "pass": False},
-                        "water": {"not_applicable": "园区无工业用水"}}}}],
+        "calculations": [
+            {
+                "year": 2024,
+                "status": "succeeded",
+                "result": {
+                    "threshold": "0.3",
+                    "guiding": {
+                        "clean_energy": {"value": "0.5", "target": "0.9", "pass": False},
+                        "water": {"not_applicable": "园区无工业用水"},
+                    },
+                },
+            }
+        ],
     }
     rows = programme.plan_targets(snapshot, [2025, 2026])
     by_key = {(r["indicator"], r["year"]): r for r in rows}
@@ -112,10 +122,15 @@ def test_the_target_table_refuses_a_year_outside_the_period_and_twice(cast):
     from applications.forms.sections import TargetsForm
 
     def post(rows):
-        data = {"period_start": "2025", "period_end": "2028", "targets": "说明",
-                "roadmap-TOTAL_FORMS": "0", "roadmap-INITIAL_FORMS": "0",
-                "indicator_targets-TOTAL_FORMS": str(len(rows)),
-                "indicator_targets-INITIAL_FORMS": "0"}
+        data = {
+            "period_start": "2025",
+            "period_end": "2028",
+            "targets": "说明",
+            "roadmap-TOTAL_FORMS": "0",
+            "roadmap-INITIAL_FORMS": "0",
+            "indicator_targets-TOTAL_FORMS": str(len(rows)),
+            "indicator_targets-INITIAL_FORMS": "0",
+        }
         for n, row in enumerate(rows):
             data.update({f"indicator_targets-{n}-{k}": v for k, v in row.items()})
         return TargetsForm(data, content={})
@@ -133,16 +148,29 @@ def test_the_target_table_refuses_a_year_outside_the_period_and_twice(cast):
     form = post([{"year": "2026", "intensity": "0.2", "clean_energy": "50"}])
     assert form.is_valid(), form.errors
     assert form.to_content()["indicator_targets"] == [
-        {"year": 2026, "intensity": Decimal("0.2"), "clean_energy": Decimal("50"),
-         "solid_waste": None, "waste_energy": None, "water": None}]
+        {
+            "year": 2026,
+            "intensity": Decimal("0.2"),
+            "clean_energy": Decimal("50"),
+            "solid_waste": None,
+            "waste_energy": None,
+            "water": None,
+        }
+    ]
 
 
 def test_the_programme_page_for_the_park_its_province_and_ndrc_only(client, cast):
     opened = programme.open_for(approved_application(cast))
     url = reverse("programme_detail", args=[opened.pk])
-    for user, status in ((cast.applicant_a, 200), (cast.provincial_a, 200), (cast.national, 200),
-                         (cast.admin, 200), (cast.applicant_b, 404),
-                         (cast.provincial_other, 404), (cast.expert, 404)):
+    for user, status in (
+        (cast.applicant_a, 200),
+        (cast.provincial_a, 200),
+        (cast.national, 200),
+        (cast.admin, 200),
+        (cast.applicant_b, 404),
+        (cast.provincial_other, 404),
+        (cast.expert, 404),
+    ):
         client.force_login(user)
         response = client.get(url)
         assert response.status_code == status, user.username

@@ -49,15 +49,21 @@ def programme(cast):
 def _fill(cast, report, status=ProjectStatus.UNDER_CONSTRUCTION, commissioned=None):
     row = report.project_rows.get()
     phase = report.phase_rows.get()
-    progress.save_report(cast.applicant_a, report,
-                  projects={row.pk: progress.ProjectProgress(status, Decimal("12500.50"),
-                                                             commissioned, "一期完成")},
-                  phases={phase.pk: (True, "绿电直连已投运")},
-                  problems="并网审批周期长", support_needed="协调电网企业")
+    progress.save_report(
+        cast.applicant_a,
+        report,
+        projects={
+            row.pk: progress.ProjectProgress(status, Decimal("12500.50"), commissioned, "一期完成")
+        },
+        phases={phase.pk: (True, "绿电直连已投运")},
+        problems="并网审批周期长",
+        support_needed="协调电网企业",
+    )
 
 
-def test_a_report_from_draft_through_return_to_acceptance(cast, programme,
-                                                           django_capture_on_commit_callbacks):
+def test_a_report_from_draft_through_return_to_acceptance(
+    cast, programme, django_capture_on_commit_callbacks
+):
     report = progress.start(cast.applicant_a, programme, 2025)
     assert report.status == ReportStatus.DRAFT and report.kind == ReportKind.ANNUAL
     # Starting again gives the same report: one annual report a year.
@@ -108,8 +114,9 @@ def test_a_report_from_draft_through_return_to_acceptance(cast, programme,
         progress.return_report(cast.provincial_a, report, "请补充项目投资凭证")
     report.refresh_from_db()
     assert report.status == ReportStatus.RETURNED
-    assert any(cast.applicant_a.email in m.to and "请补充项目投资凭证" in m.body
-               for m in mail.outbox)
+    assert any(
+        cast.applicant_a.email in m.to and "请补充项目投资凭证" in m.body for m in mail.outbox
+    )
     with pytest.raises(progress.WrongState):
         progress.accept(cast.provincial_a, report)
 
@@ -119,15 +126,20 @@ def test_a_report_from_draft_through_return_to_acceptance(cast, programme,
     progress.accept(cast.provincial_a, report, "同意")
     report.refresh_from_db()
     assert report.status == ReportStatus.ACCEPTED and report.accepted_at
-    for act in (lambda: progress.accept(cast.provincial_a, report),
-                lambda: progress.return_report(cast.provincial_a, report, "再改"),
-                lambda: progress.submit(cast.applicant_a, report),
-                lambda: _fill(cast, report)):
+    for act in (
+        lambda: progress.accept(cast.provincial_a, report),
+        lambda: progress.return_report(cast.provincial_a, report, "再改"),
+        lambda: progress.submit(cast.applicant_a, report),
+        lambda: _fill(cast, report),
+    ):
         with pytest.raises(progress.WrongState):
             act()
     assert list(report.events.values_list("action", "to_status")) == [
-        ("submit", "submitted"), ("return", "returned"), ("submit", "submitted"),
-        ("accept", "accepted")]
+        ("submit", "submitted"),
+        ("return", "returned"),
+        ("submit", "submitted"),
+        ("accept", "accepted"),
+    ]
     # Each act owes its notification, once.
     assert PendingEffect.objects.filter(kind=EffectKind.NOTIFY_REPORT).count() == 4
 
@@ -142,7 +154,8 @@ def test_the_year_must_lie_in_the_period_and_a_pending_calculation_blocks(cast, 
     from accounting.models import ParkYear
 
     ParkYear.objects.filter(park=cast.park_a, year=2026).update(
-        inputs_changed_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+        inputs_changed_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
+    )
     assert any("排队" in p for p in progress.submission_problems(report))
 
 
@@ -152,8 +165,13 @@ def test_the_province_asks_for_a_report_with_a_due_date(cast, programme, client)
         with pytest.raises(progress.NotAllowed):
             progress.request(person, programme, 2025, due, "请报送光伏项目进展")
     with pytest.raises(progress.ReportError, match="期限"):
-        progress.request(cast.provincial_a, programme, 2025,
-                         datetime.date.today() - datetime.timedelta(days=1), "过期")
+        progress.request(
+            cast.provincial_a,
+            programme,
+            2025,
+            datetime.date.today() - datetime.timedelta(days=1),
+            "过期",
+        )
     report = progress.request(cast.provincial_a, programme, 2025, due, "请报送光伏项目进展")
     assert report.kind == ReportKind.REQUESTED and report.due_date == due
     assert ReportEvent.objects.get(report=report).action == "request"
@@ -181,8 +199,11 @@ def test_the_report_page_shows_actual_against_target_and_the_trend(cast, program
     client.force_login(cast.applicant_a)
     page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
     # Target 0.2800 (the application's table) against the year's calculated intensity.
-    result = CalculationRun.objects.filter(park_year__park=cast.park_a,
-                                           park_year__year=2025).latest("pk").result
+    result = (
+        CalculationRun.objects.filter(park_year__park=cast.park_a, park_year__year=2025)
+        .latest("pk")
+        .result
+    )
 
     assert "0.2800" in page and numbers.intensity(result["intensity"]) in page
     assert 'data-testid="trend-table"' in page and "progress-chart-data" in page
@@ -202,8 +223,7 @@ def test_the_report_page_shows_actual_against_target_and_the_trend(cast, program
     client.force_login(cast.national)
     listing = client.get(reverse("report_list"), {"province": "32"}).content.decode()
     assert "甲园区" in listing
-    assert "甲园区" not in client.get(reverse("report_list"),
-                                     {"province": "34"}).content.decode()
+    assert "甲园区" not in client.get(reverse("report_list"), {"province": "34"}).content.decode()
     assert client.get(reverse("report_list"), {"year": "abc"}).status_code == 400
     client.force_login(cast.applicant_a)
     assert client.get(reverse("report_list")).status_code == 403

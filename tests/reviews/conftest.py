@@ -1,5 +1,6 @@
 """Fixtures of the review tests: applications with real calculation results, taken through the
 workflow, and letters rendered by the (eager) task."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def _tasks_run_inline(request, settings):
 def submitted_with_energy(cast):
     """Park A's complete application with a calculated last history year."""
 
-    def make(park=None, applicant=None, status="under_national_review",
-             case_file="01-green-medium.json") -> Application:
+    def make(
+        park=None, applicant=None, status="under_national_review", case_file="01-green-medium.json"
+    ) -> Application:
         park = park or cast.park_a
         applicant = applicant or cast.applicant_a
         batch = open_batch()

@@ -1,6 +1,7 @@
 """An assigned expert declares conflicts of interest before reading anything of an application:
 no conflict opens the material and the score sheet; a conflict removes the assignment for good,
 leaves a record NDRC's reviewers read, and tells whoever assigned the expert."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,16 +14,23 @@ from tests.applications.builders import complete_application, drive_to, open_bat
 
 pytestmark = pytest.mark.django_db
 
-SHEET = {"representativeness": "80", "demonstration": "70", "reduction_potential": "90",
-         "feasibility": "61"}
+SHEET = {
+    "representativeness": "80",
+    "demonstration": "70",
+    "reduction_potential": "90",
+    "feasibility": "61",
+}
 MATERIAL_MARK = 'data-testid="review-status"'  # the review page proper, not the declaration
 
 
 @pytest.fixture
 def assigned(cast, django_capture_on_commit_callbacks):
     """Park A under national review, the expert just assigned (mail of the drive cleared)."""
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()),
+        "under_national_review",
+        cast,
+    )
     tasks.run_due_here()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -57,8 +65,9 @@ def test_an_undeclared_expert_sees_only_the_park_and_the_declaration(client, cas
 def test_an_undeclared_expert_cannot_score_or_comment(client, cast, assigned):
     client.force_login(cast.expert)
     client.post(reverse("review_score", args=[assigned.pk]), SHEET)
-    client.post(reverse("review_comment", args=[assigned.pk]),
-                {"text": "意见", "visibility": "internal"})
+    client.post(
+        reverse("review_comment", args=[assigned.pk]), {"text": "意见", "visibility": "internal"}
+    )
     assert not ReviewScore.objects.exists()
     assert not assigned.review_comments.exists()
     with pytest.raises(reviews.ReviewError):
@@ -80,15 +89,18 @@ def test_after_declaring_no_conflict_the_expert_reads_and_scores(client, cast, a
         reviews.declare_no_conflict(cast.expert, assigned)
     # NDRC's reviewers see when the expert declared.
     client.force_login(cast.national)
-    assert "声明无利益冲突" in client.get(
-        reverse("review_detail", args=[assigned.pk])).content.decode()
+    assert (
+        "声明无利益冲突"
+        in client.get(reverse("review_detail", args=[assigned.pk])).content.decode()
+    )
 
 
-def test_a_conflict_without_confirmation_asks_on_a_page_and_changes_nothing(
-        client, cast, assigned):
+def test_a_conflict_without_confirmation_asks_on_a_page_and_changes_nothing(client, cast, assigned):
     client.force_login(cast.expert)
-    response = client.post(reverse("review_declare", args=[assigned.pk]),
-                           {"conflict": "1", "reason": "三年内曾为该园区编制规划"})
+    response = client.post(
+        reverse("review_declare", args=[assigned.pk]),
+        {"conflict": "1", "reason": "三年内曾为该园区编制规划"},
+    )
     page = response.content.decode()
     assert response.status_code == 200 and 'data-testid="confirm-conflict"' in page
     assert "三年内曾为该园区编制规划" in page and 'name="confirmed_act"' in page
@@ -98,27 +110,34 @@ def test_a_conflict_without_confirmation_asks_on_a_page_and_changes_nothing(
 
 def test_a_conflict_needs_a_reason(client, cast, assigned):
     client.force_login(cast.expert)
-    response = client.post(reverse("review_declare", args=[assigned.pk]),
-                           {"conflict": "1", "reason": "  ", "confirmed_act": "1"})
+    response = client.post(
+        reverse("review_declare", args=[assigned.pk]),
+        {"conflict": "1", "reason": "  ", "confirmed_act": "1"},
+    )
     assert "利益冲突说明" in response.content.decode()
     assert ReviewAssignment.objects.filter(assignee=cast.expert).exists()
     assert not ConflictOfInterest.objects.exists()
 
 
 def test_declaring_a_conflict_removes_the_assignment_and_tells_who_assigned(
-        client, cast, assigned, django_capture_on_commit_callbacks):
+    client, cast, assigned, django_capture_on_commit_callbacks
+):
     tasks.run_due_here()
     mail.outbox.clear()
     client.force_login(cast.expert)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("review_declare", args=[assigned.pk]),
-                               {"conflict": "1", "reason": "三年内曾为该园区编制规划",
-                                "confirmed_act": "1"})
+        response = client.post(
+            reverse("review_declare", args=[assigned.pk]),
+            {"conflict": "1", "reason": "三年内曾为该园区编制规划", "confirmed_act": "1"},
+        )
     assert response.status_code == 302
     assert not ReviewAssignment.objects.filter(assignee=cast.expert).exists()
     conflict = ConflictOfInterest.objects.get()
     assert (conflict.application, conflict.expert, conflict.assigned_by) == (
-        assigned, cast.expert, cast.national)
+        assigned,
+        cast.expert,
+        cast.national,
+    )
     assert conflict.reason == "三年内曾为该园区编制规划" and conflict.declared_at
     # The expert can no longer open it, nor score.
     assert client.get(reverse("review_detail", args=[assigned.pk])).status_code == 404
@@ -143,8 +162,11 @@ def test_the_conflict_record_is_not_shown_to_the_province(client, cast, assigned
 
 
 def test_an_expert_removed_before_the_mail_went_gets_none(cast):
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()),
+        "under_national_review",
+        cast,
+    )
     reviews.assign(cast.national, application, cast.expert)  # its mail still owed
     reviews.unassign(cast.national, application.assignments.get())
     tasks.run_due_here()

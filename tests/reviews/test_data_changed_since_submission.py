@@ -13,8 +13,9 @@ from accounting.models import ElectricityRecord, ParkYear
 BANNER = 'data-testid="data-changed-since-submission"'
 
 
-def test_a_changed_year_is_named_on_the_review_and_the_park_pages(cast, client,
-                                                                   submitted_with_energy):
+def test_a_changed_year_is_named_on_the_review_and_the_park_pages(
+    cast, client, submitted_with_energy
+):
     application = submitted_with_energy(status="submitted")
     year = application.batch.year - 1
     review = reverse("review_detail", args=[application.pk])

@@ -1,6 +1,7 @@
 """A transition's effects are listed in its row of the table, written with its event, and never
 lost or doubled: the broker failing at commit delays them until the sweep, a lost message is sent
 again, and a second run does nothing. (tests/services covers the same with a real Redis.)"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,17 +75,18 @@ def test_submitting_copies_the_indicators_in_the_same_transaction(cast, submitte
     assert application.tier and application.intensity is not None
 
 
-def test_approving_writes_the_letter_and_the_owed_work_with_the_event(
-    cast, submitted_with_energy
-):
+def test_approving_writes_the_letter_and_the_owed_work_with_the_event(cast, submitted_with_energy):
     application = submitted_with_energy()
     event = workflow.approve(cast.national, application, "同意纳入建设名单")
     # The test's transaction has not committed: nothing was handed to the broker yet.
     letter = Letter.objects.get(event=event)
     assert letter.kind == "assessment" and letter.status == LetterStatus.PENDING
     owed = sorted((e.kind, e.event_id, e.letter_id) for e in _owed(event))
-    assert owed == [("notify", event.pk, None), ("open_programme", event.pk, None),
-                    ("render_letter", None, letter.pk)]
+    assert owed == [
+        ("notify", event.pk, None),
+        ("open_programme", event.pk, None),
+        ("render_letter", None, letter.pk),
+    ]
     assert all(e.status == EffectStatus.PENDING and e.dispatched_at is None for e in _owed(event))
     assert mail.outbox == []
 
@@ -211,9 +213,7 @@ def test_a_pending_letter_that_owes_no_rendering_gets_one_from_the_sweep(
     assert PendingEffect.objects.filter(letter=letter, status=EffectStatus.DONE).count() == 1
 
 
-def test_an_effect_run_twice_renders_one_file_and_sends_each_mail_once(
-    cast, submitted_with_energy
-):
+def test_an_effect_run_twice_renders_one_file_and_sends_each_mail_once(cast, submitted_with_energy):
     application = _settled(submitted_with_energy())
     event = workflow.approve(cast.national, application, "同意")
     owed = _owed(event)

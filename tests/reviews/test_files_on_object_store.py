@@ -1,6 +1,7 @@
 """With ZCP_S3_* set, evidence, letters, books, dossiers and import previews live in an
 S3-compatible bucket, not on this machine's disk: tested against a real server (moto in server
 mode, a separate process; tests/object_store.py), through the views."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,15 +42,25 @@ def _body(response) -> bytes:
 
 
 def test_evidence_and_letters_are_stored_in_the_bucket_and_served_from_it(
-        client, cast, store, django_capture_on_commit_callbacks, settings):
+    client, cast, store, django_capture_on_commit_callbacks, settings
+):
     batch = open_batch()
     add_energy_data(cast.park_a, batch.year - 1)
     application = complete_application(cast.park_a, cast.applicant_a, batch)  # 4 evidence files
     evidence = PDF_BYTES + b"% uploaded through the page\n"
     client.force_login(cast.applicant_a)
     page = reverse("application_attachments", args=[application.pk])
-    assert client.post(page, {"title": "补充证明", "section": "other", "file": SimpleUploadedFile(
-        "补充.pdf", evidence, content_type="application/pdf")}).status_code == 302
+    assert (
+        client.post(
+            page,
+            {
+                "title": "补充证明",
+                "section": "other",
+                "file": SimpleUploadedFile("补充.pdf", evidence, content_type="application/pdf"),
+            },
+        ).status_code
+        == 302
+    )
     uploaded = Attachment.objects.filter(application=application).latest("pk")
     assert store.read(uploaded.file.name) == evidence
     response = client.get(reverse("application_attachment", args=[application.pk, uploaded.pk]))
@@ -66,8 +77,9 @@ def test_evidence_and_letters_are_stored_in_the_bucket_and_served_from_it(
     downloaded = _body(client.get(reverse("letter_download", args=[application.pk, letter.pk])))
     assert downloaded == stored and downloaded.startswith(b"%PDF-")
     client.force_login(cast.national)
-    dossier = zipfile.ZipFile(io.BytesIO(_body(
-        client.get(reverse("application_dossier", args=[application.pk])))))
+    dossier = zipfile.ZipFile(
+        io.BytesIO(_body(client.get(reverse("application_dossier", args=[application.pk]))))
+    )
     assert dossier.read(f"letters/{letter.reference}.pdf") == stored
     assert sum(n.startswith("attachments/") for n in dossier.namelist()) == 5
     # The printed book of the submission was kept in the bucket when the dossier was built.
@@ -80,7 +92,8 @@ def test_evidence_and_letters_are_stored_in_the_bucket_and_served_from_it(
 
 
 def test_a_letter_already_in_the_bucket_is_kept_not_rendered_again(
-        cast, store, submitted_with_energy, django_capture_on_commit_callbacks):
+    cast, store, submitted_with_energy, django_capture_on_commit_callbacks
+):
     application = submitted_with_energy()
     with django_capture_on_commit_callbacks(execute=False):  # its rendering not run yet
         workflow.approve(cast.national, application, "同意。")

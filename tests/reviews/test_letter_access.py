@@ -1,4 +1,5 @@
 """Who may fetch a letter or a dossier, and the public verification page."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_park_downloads_its_own_letter(client, cast, approved_letter):
     client.force_login(cast.applicant_a)
-    response = client.get(reverse("letter_download",
-                                  args=[approved_letter.application_id, approved_letter.pk]))
+    response = client.get(
+        reverse("letter_download", args=[approved_letter.application_id, approved_letter.pk])
+    )
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
@@ -29,10 +31,10 @@ def test_park_cannot_fetch_another_parks_letter(client, cast, approved_letter):
     assert client.get(url).status_code == 404
 
 
-def test_letter_id_under_another_application_is_not_found(client, cast, approved_letter,
-                                                          submitted_with_energy):
-    other = submitted_with_energy(park=cast.park_b, applicant=cast.applicant_b,
-                                  status="submitted")
+def test_letter_id_under_another_application_is_not_found(
+    client, cast, approved_letter, submitted_with_energy
+):
+    other = submitted_with_energy(park=cast.park_b, applicant=cast.applicant_b, status="submitted")
     client.force_login(cast.applicant_b)
     url = reverse("letter_download", args=[other.pk, approved_letter.pk])
     assert client.get(url).status_code == 404
@@ -57,8 +59,7 @@ def _dossier(client, user, application_id) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
-def test_dossier_holds_snapshot_runs_letters_attachments_and_events(client, cast,
-                                                                     approved_letter):
+def test_dossier_holds_snapshot_runs_letters_attachments_and_events(client, cast, approved_letter):
     archive = _dossier(client, cast.national, approved_letter.application_id)
     names = archive.namelist()
     assert "submissions/1.json" in names
@@ -74,14 +75,20 @@ def test_dossier_holds_snapshot_runs_letters_attachments_and_events(client, cast
     assert archive.read(f"letters/{approved_letter.reference}.pdf").startswith(b"%PDF-")
 
 
-def test_parks_dossier_leaves_out_internal_comments_and_scores(client, cast,
-                                                               submitted_with_energy):
+def test_parks_dossier_leaves_out_internal_comments_and_scores(client, cast, submitted_with_energy):
     application = submitted_with_energy()
     reviews.add_comment(cast.national, application, "内部：产值数据存疑", "internal")
     reviews.add_comment(cast.national, application, "请补充绿电合同", "public")
-    reviews.save_score(cast.national, application, {
-        "representativeness": 80, "demonstration": 70, "reduction_potential": 90,
-        "feasibility": 60})
+    reviews.save_score(
+        cast.national,
+        application,
+        {
+            "representativeness": 80,
+            "demonstration": 70,
+            "reduction_potential": 90,
+            "feasibility": 60,
+        },
+    )
     park = json.loads(_dossier(client, cast.applicant_a, application.pk).read("reviews.json"))
     assert [c["text"] for c in park["comments"]] == ["请补充绿电合同"]
     assert "scores" not in park
@@ -106,7 +113,8 @@ def test_verification_page_says_clearly_that_a_wrong_code_is_unknown(client, app
 
 
 def test_reissue_makes_a_new_letter_and_marks_the_old_one_replaced(
-        client, cast, approved_letter, django_capture_on_commit_callbacks):
+    client, cast, approved_letter, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         new = effects.reissue_letter(cast.national, approved_letter, "原文书附件页码有误")
     new.refresh_from_db()
@@ -116,8 +124,9 @@ def test_reissue_makes_a_new_letter_and_marks_the_old_one_replaced(
     assert old.is_replaced and old.sha256 == approved_letter.sha256  # old file untouched
     page = client.get(reverse("letter_verify", args=[old.verification_code])).content.decode()
     assert "已被替代" in page and new.reference in page
-    text = "".join(p.extract_text() for p in __import__("pypdf").PdfReader(
-        letters.open_pdf(new)).pages)
+    text = "".join(
+        p.extract_text() for p in __import__("pypdf").PdfReader(letters.open_pdf(new)).pages
+    )
     assert old.reference in text  # the new letter says what it replaces
     assert "原文书附件页码有误" in text  # and why
 

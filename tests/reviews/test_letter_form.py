@@ -2,6 +2,7 @@
 a long name, 30 comments on each letter; page images made of each kind, the signature block never
 alone on a page, the QR code decoded to the configured public address, PDF/A with metadata and a
 valid pyHanko seal over it, reference numbers per issuing body without zero padding."""
+
 from __future__ import annotations
 
 import re
@@ -23,14 +24,19 @@ pytestmark = pytest.mark.django_db
 
 LONG_NAME = "某某省某某市国家级经济技术开发区零碳产业示范园区（含高新技术产业园中园及综合保税区）"
 PUBLIC = "https://zcp.example.gov.cn"
-COMMENT = ("第{n}条：请补充园区能源消费数据的计量依据和统计口径说明，核实外购电力、热力的"
-           "计量点位与结算凭证，并说明重点用能企业在线监测覆盖情况。")
+COMMENT = (
+    "第{n}条：请补充园区能源消费数据的计量依据和统计口径说明，核实外购电力、热力的"
+    "计量点位与结算凭证，并说明重点用能企业在线监测覆盖情况。"
+)
 
 
 def _comment(application, author, count: int) -> None:
     ReviewComment.objects.bulk_create(
-        ReviewComment(application=application, author=author, visibility="public",
-                      text=COMMENT.format(n=n)) for n in range(1, count + 1))
+        ReviewComment(
+            application=application, author=author, visibility="public", text=COMMENT.format(n=n)
+        )
+        for n in range(1, count + 1)
+    )
 
 
 @pytest.fixture
@@ -48,18 +54,30 @@ def three_letters(cast, settings, django_capture_on_commit_callbacks):
     _comment(b, cast.provincial_a, 30)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.recommend(cast.provincial_a, a, "该园区产业代表性强，同意推荐。")
-        workflow.return_for_revision(cast.provincial_a, b, "请按意见补充材料。",
-                                     section_comments={"energy": "补充近三年能源消费数据。"})
+        workflow.return_for_revision(
+            cast.provincial_a,
+            b,
+            "请按意见补充材料。",
+            section_comments={"energy": "补充近三年能源消费数据。"},
+        )
         workflow.start_national_review(cast.national, a)
     _comment(a, cast.national, 30)
     a.refresh_from_db()
-    values = {"representativeness": 85, "demonstration": 80, "reduction_potential": 78,
-              "feasibility": 90}
+    values = {
+        "representativeness": 85,
+        "demonstration": 80,
+        "reduction_potential": 78,
+        "feasibility": 90,
+    }
     criteria = rubric.default_criteria()
-    ReviewScore.objects.create(application=a, reviewer=cast.national,
-                               submission_number=a.submission_count,
-                               criteria=[c.as_stored() for c in criteria], values=values,
-                               weighted_total=rubric.weighted_total(criteria, values))
+    ReviewScore.objects.create(
+        application=a,
+        reviewer=cast.national,
+        submission_number=a.submission_count,
+        criteria=[c.as_stored() for c in criteria],
+        values=values,
+        weighted_total=rubric.weighted_total(criteria, values),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         workflow.approve(cast.national, a, "同意纳入建设名单。")
     found = {letter.kind: letter for letter in Letter.objects.filter(status="ready")}
@@ -68,25 +86,60 @@ def three_letters(cast, settings, django_capture_on_commit_callbacks):
 
 
 def _pages(pdf: Path) -> list[str]:
-    count = int(next(line.split()[-1] for line in subprocess.run(
-        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()
-        if line.startswith("Pages:")))
-    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
-                           capture_output=True, text=True, check=True).stdout
-            for n in range(1, count + 1)]
+    count = int(
+        next(
+            line.split()[-1]
+            for line in subprocess.run(
+                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+            ).stdout.splitlines()
+            if line.startswith("Pages:")
+        )
+    )
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, count + 1)
+    ]
 
 
-SIGNATURE_ONLY = set("国家发展和改革委员会江苏省年月日★扫码核验地址：0123456789 /-_.:"
-                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ—")
+SIGNATURE_ONLY = set(
+    "国家发展和改革委员会江苏省年月日★扫码核验地址：0123456789 /-_.:"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ—"
+)
 
 
 def test_each_kind_says_what_it_must_in_official_form_with_no_page_holding_only_the_signature(
-        three_letters, tmp_path):
+    three_letters, tmp_path
+):
     says = {
-        "assessment": ["发改环资〔2025〕910号", "评分情况", "产业代表性", "85.0", "81.9",
-                       "吨标准煤", "档", "建设期", "工作指导", "自评估", "评估验收", "第30条"],
-        "recommendation": ["会同", "工业和信息化", "能源主管部门", "推荐顺序", "不超过 2 个",
-                           "省级意见", "同意推荐", "第30条"],
+        "assessment": [
+            "发改环资〔2025〕910号",
+            "评分情况",
+            "产业代表性",
+            "85.0",
+            "81.9",
+            "吨标准煤",
+            "档",
+            "建设期",
+            "工作指导",
+            "自评估",
+            "评估验收",
+            "第30条",
+        ],
+        "recommendation": [
+            "会同",
+            "工业和信息化",
+            "能源主管部门",
+            "推荐顺序",
+            "不超过 2 个",
+            "省级意见",
+            "同意推荐",
+            "第30条",
+        ],
         "revision": ["1. 【能源供应、消费及碳排放】", "总体意见", "前完成整改", "第30条"],
     }
     for kind, letter in three_letters.items():
@@ -94,8 +147,9 @@ def test_each_kind_says_what_it_must_in_official_form_with_no_page_holding_only_
         with letters.open_pdf(letter) as handle:
             path.write_bytes(handle.read())
         # Page images of each kind, to look at (kept under the test's tmp_path).
-        subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / kind)],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / kind)], check=True
+        )
         pages = _pages(path)
         text = "".join(pages).replace("\n", "").replace(" ", "")
         for words in says[kind]:
@@ -103,26 +157,54 @@ def test_each_kind_says_what_it_must_in_official_form_with_no_page_holding_only_
         assert "0001号" not in text and letter.reference in text
         assert re.search(r"—\s*1\s*—", pages[0]) and re.search(rf"—\s*{len(pages)}\s*—", pages[-1])
         for number, page in enumerate(pages, start=1):
-            body = [line for line in page.splitlines()
-                    if line.strip() and not set(line.strip()) <= SIGNATURE_ONLY
-                    and letter.verification_code not in line and LONG_NAME not in line]
+            body = [
+                line
+                for line in page.splitlines()
+                if line.strip()
+                and not set(line.strip()) <= SIGNATURE_ONLY
+                and letter.verification_code not in line
+                and LONG_NAME not in line
+            ]
             assert body, f"{kind}: page {number} holds only the signature block:\n{page}"
         assert len(pages) > 1, kind  # 30 comments do cross a page break
 
 
-def test_the_qr_code_of_each_kind_reads_as_the_configured_public_address(
-        three_letters, tmp_path):
+def test_the_qr_code_of_each_kind_reads_as_the_configured_public_address(three_letters, tmp_path):
     for kind, letter in three_letters.items():
         path = tmp_path / f"{kind}.pdf"
         with letters.open_pdf(letter) as handle:
             path.write_bytes(handle.read())
-        subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1000", str(path),
-                        str(tmp_path / f"{kind}-hi")], check=False)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "150",
+                "-png",
+                "-f",
+                "1000",
+                str(path),
+                str(tmp_path / f"{kind}-hi"),
+            ],
+            check=False,
+        )
         images = sorted(tmp_path.glob(f"{kind}-hi*.png")) or []
         if not images:  # -f beyond the last page renders nothing: take the last page itself
             count = len(_pages(path))
-            subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(count), "-l", str(count),
-                            str(path), str(tmp_path / f"{kind}-hi")], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "150",
+                    "-png",
+                    "-f",
+                    str(count),
+                    "-l",
+                    str(count),
+                    str(path),
+                    str(tmp_path / f"{kind}-hi"),
+                ],
+                check=True,
+            )
             images = sorted(tmp_path.glob(f"{kind}-hi*.png"))
         found = [code.text for code in zxingcpp.read_barcodes(Image.open(images[-1]))]
         assert found == [f"{PUBLIC}/verify/{letter.verification_code}/"], kind

@@ -1,6 +1,7 @@
 """A letter is a record: what it states is frozen at issue (Letter.content), a reissue states
 the same with its reason and what it replaces, only the issuing side reissues, and on
 PostgreSQL the database refuses to change issued letters, submissions and events."""
+
 from __future__ import annotations
 
 import pypdf
@@ -19,8 +20,21 @@ from tests.applications.builders import (
 
 pytestmark = pytest.mark.django_db
 
-STATED = ("kind", "title", "issuer", "decision", "park", "batch", "submission", "eligibility",
-          "calculation", "indicators", "comment", "section_comments", "comments")
+STATED = (
+    "kind",
+    "title",
+    "issuer",
+    "decision",
+    "park",
+    "batch",
+    "submission",
+    "eligibility",
+    "calculation",
+    "indicators",
+    "comment",
+    "section_comments",
+    "comments",
+)
 
 
 def _pdf_text(letter: Letter) -> str:
@@ -29,14 +43,19 @@ def _pdf_text(letter: Letter) -> str:
 
 
 def test_renaming_the_park_and_commenting_after_issue_change_neither_the_verification_page_nor_a_reissue(  # noqa: E501
-        client, cast, approved_letter, django_capture_on_commit_callbacks):
+    client, cast, approved_letter, django_capture_on_commit_callbacks
+):
     stated = {key: approved_letter.content[key] for key in STATED}
     assert stated["park"]["name"] == "甲园区"
     assert approved_letter.content_version == letters.CONTENT_VERSION
     Park.objects.filter(pk=cast.park_a.pk).update(name="改名后的园区")
     # (after approval the page no longer takes comments: written straight into the table)
-    ReviewComment.objects.create(application=approved_letter.application, author=cast.national,
-                                 text="出具之后才写的意见", visibility="public")
+    ReviewComment.objects.create(
+        application=approved_letter.application,
+        author=cast.national,
+        text="出具之后才写的意见",
+        visibility="public",
+    )
 
     page = client.get(reverse("letter_verify", args=[approved_letter.verification_code]))
     text = page.content.decode()
@@ -60,9 +79,11 @@ def test_renaming_the_park_and_commenting_after_issue_change_neither_the_verific
 
 
 def test_a_reissued_revision_notice_states_the_submission_it_was_written_on(
-        cast, django_capture_on_commit_callbacks):
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "returned", cast)
+    cast, django_capture_on_commit_callbacks
+):
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "returned", cast
+    )
     notice = application.letters.get(kind=LetterKind.REVISION)
     assert notice.content["submission"]["number"] == 1
     answer_return(application)
@@ -74,8 +95,11 @@ def test_a_reissued_revision_notice_states_the_submission_it_was_written_on(
 
 
 def test_only_the_issuing_side_reissues_a_letter(cast, django_capture_on_commit_callbacks):
-    application = drive_to(complete_application(cast.park_a, cast.applicant_a, open_batch()),
-                           "under_national_review", cast)
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()),
+        "under_national_review",
+        cast,
+    )
     recommendation = application.letters.get(kind=LetterKind.RECOMMENDATION)
     for outsider in (cast.national, cast.admin, cast.provincial_other, cast.applicant_a):
         with pytest.raises(letters.LetterError):
@@ -96,8 +120,9 @@ def test_the_reissue_page_asks_for_a_reason_before_reissuing(client, cast, appro
     assert not Letter.objects.filter(replaces=approved_letter).exists()
 
 
-needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql",
-                                    reason="the triggers are PostgreSQL's")
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the triggers are PostgreSQL's"
+)
 
 
 def _refused(sql: str, params: list) -> None:
@@ -122,8 +147,9 @@ def test_the_database_refuses_to_change_or_delete_an_issued_letter(approved_lett
 def test_the_database_refuses_to_change_or_delete_submissions_and_events(approved_letter):
     application = approved_letter.application
     submission, event = application.submissions.first(), application.events.first()
-    _refused("UPDATE applications_submission SET snapshot = '{}'::jsonb WHERE id = %s",
-             [submission.pk])
+    _refused(
+        "UPDATE applications_submission SET snapshot = '{}'::jsonb WHERE id = %s", [submission.pk]
+    )
     _refused("DELETE FROM applications_submission WHERE id = %s", [submission.pk])
     _refused("UPDATE applications_applicationevent SET comment = 'x' WHERE id = %s", [event.pk])
     _refused("DELETE FROM applications_applicationevent WHERE id = %s", [event.pk])

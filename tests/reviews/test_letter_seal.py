@@ -3,6 +3,7 @@
 The signatures are validated here with pyHanko directly, against the demo authority of the test
 session, not through the application's own checking code.
 """
+
 from __future__ import annotations
 
 import copy
@@ -50,7 +51,8 @@ def _validate(pdf: bytes):
     signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     assert len(signatures) == 1
     return signatures[0], validate_pdf_signature(
-        signatures[0], ValidationContext(trust_roots=[root]))
+        signatures[0], ValidationContext(trust_roots=[root])
+    )
 
 
 @pytest.fixture
@@ -60,19 +62,20 @@ def letter_of_each_kind(cast, submitted_with_energy, django_capture_on_commit_ca
     approved = submitted_with_energy()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.approve(cast.national, approved, "同意纳入建设名单。")
-    returned = submitted_with_energy(park=cast.park_b, applicant=cast.applicant_b,
-                                     status="returned")
+    returned = submitted_with_energy(
+        park=cast.park_b, applicant=cast.applicant_b, status="returned"
+    )
     return {
         "assessment": (_rendered(approved, "assessment"), cast.applicant_a, NDRC),
-        "recommendation": (_rendered(approved, "recommendation"), cast.applicant_a,
-                           JIANGSU_DRC),
+        "recommendation": (_rendered(approved, "recommendation"), cast.applicant_a, JIANGSU_DRC),
         "revision": (_rendered(returned, "revision"), cast.applicant_b, JIANGSU_DRC),
     }
 
 
 @pytest.mark.parametrize("kind", ["assessment", "recommendation", "revision"])
 def test_each_kind_of_letter_downloaded_is_sealed_whole_by_its_issuing_body(
-        client, letter_of_each_kind, kind):
+    client, letter_of_each_kind, kind
+):
     letter, reader, body = letter_of_each_kind[kind]
     pdf = _download(client, reader, letter)
 
@@ -89,14 +92,18 @@ def test_each_kind_of_letter_downloaded_is_sealed_whole_by_its_issuing_body(
 
 
 def test_the_seal_is_a_visible_field_on_the_page_with_the_issuer_and_date(
-        client, cast, letter_of_each_kind):
+    client, cast, letter_of_each_kind
+):
     from pypdf import PdfReader
 
     letter, reader, body = letter_of_each_kind["assessment"]
     pdf = PdfReader(io.BytesIO(_download(client, reader, letter)))
-    widgets = [(number, annot.get_object()) for number, page in enumerate(pdf.pages)
-               for annot in page.get("/Annots") or []
-               if annot.get_object().get("/FT") == "/Sig"]
+    widgets = [
+        (number, annot.get_object())
+        for number, page in enumerate(pdf.pages)
+        for annot in page.get("/Annots") or []
+        if annot.get_object().get("/FT") == "/Sig"
+    ]
     assert len(widgets) == 1
     number, widget = widgets[0]
     left, bottom, right, top = (float(v) for v in widget["/Rect"])
@@ -107,14 +114,18 @@ def test_the_seal_is_a_visible_field_on_the_page_with_the_issuer_and_date(
     assert body in text and f"{date.year}年{date.month}月{date.day}日" in text
     # The signature block keeps company: the page holds some of the letter's text too.
     seal_and_block = set(body) | set("★ /0123456789年月日")  # arc, star, date, page number
-    rest = [line for line in text.splitlines()
-            if not set(line) <= seal_and_block and line != body and "核验" not in line
-            and letter.verification_code not in line]
+    rest = [
+        line
+        for line in text.splitlines()
+        if not set(line) <= seal_and_block
+        and line != body
+        and "核验" not in line
+        and letter.verification_code not in line
+    ]
     assert sum(len(line) for line in rest) >= 10, text
 
 
-def test_verification_page_says_the_seal_is_valid_with_signer_and_time(
-        client, letter_of_each_kind):
+def test_verification_page_says_the_seal_is_valid_with_signer_and_time(client, letter_of_each_kind):
     letter, _reader, body = letter_of_each_kind["recommendation"]
     client.logout()
     page = client.get(reverse("letter_verify", args=[letter.verification_code]))
@@ -122,14 +133,12 @@ def test_verification_page_says_the_seal_is_valid_with_signer_and_time(
     assert page.status_code == 200
     assert "电子签章有效" in html and "电子签章无效" not in html
     assert f"由{body}签章" in html
-    _signature, status = _validate(
-        (Path(settings.PRIVATE_STORAGE_ROOT) / letter.file).read_bytes())
+    _signature, status = _validate((Path(settings.PRIVATE_STORAGE_ROOT) / letter.file).read_bytes())
     signed = letters.timezone.localtime(status.signer_reported_dt)
     assert signed.strftime("%Y-%m-%d %H:%M") in html
 
 
-def test_a_tampered_file_is_reported_invalid_on_the_verification_page(
-        client, letter_of_each_kind):
+def test_a_tampered_file_is_reported_invalid_on_the_verification_page(client, letter_of_each_kind):
     letter, _reader, _body = letter_of_each_kind["assessment"]
     path = Path(settings.PRIVATE_STORAGE_ROOT) / letter.file
     original = path.read_bytes()
@@ -140,23 +149,31 @@ def test_a_tampered_file_is_reported_invalid_on_the_verification_page(
     _signature, status = _validate(path.read_bytes())
     assert not status.intact  # the test's tampering really breaks the signature
 
-    html = client.get(reverse("letter_verify", args=[letter.verification_code])
-                      ).content.decode()
+    html = client.get(reverse("letter_verify", args=[letter.verification_code])).content.decode()
     assert "电子签章无效" in html and "电子签章有效" not in html
     assert 'data-testid="digest-mismatch"' in html
     assert "该文书真实有效" not in html
 
 
 def test_a_body_without_its_key_gets_no_letter_until_the_key_is_there(
-        client, cast, settings, tmp_path, signing_dir, submitted_with_energy,
-        django_capture_on_commit_callbacks, caplog):
+    client,
+    cast,
+    settings,
+    tmp_path,
+    signing_dir,
+    submitted_with_energy,
+    django_capture_on_commit_callbacks,
+    caplog,
+):
     keys = tmp_path / "keys"
     shutil.copytree(signing_dir, keys)
     (keys / "ndrc.key").unlink()
     settings.ZCP_SIGNING_DIR = str(keys)
     application = submitted_with_energy()
-    with caplog.at_level(logging.ERROR, logger="applications.seals"), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        caplog.at_level(logging.ERROR, logger="applications.seals"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         workflow.approve(cast.national, application, "同意")
     letter = application.letters.get(kind="assessment")
     assert letter.status == LetterStatus.FAILED  # 生成失败, never an unsealed file
@@ -181,8 +198,9 @@ def test_make_demo_seals_gives_every_body_a_key_and_never_replaces_one(tmp_path)
     stems = {body for body, _name in issuing_bodies()}
     assert len(stems) == 1 + len(read_provinces())
     assert {"ndrc", "drc-32", "drc-65"} <= stems
-    assert all((folder / f"{stem}.key").is_file() and (folder / f"{stem}.crt").is_file()
-               for stem in stems)
+    assert all(
+        (folder / f"{stem}.key").is_file() and (folder / f"{stem}.crt").is_file() for stem in stems
+    )
     before = {path.name: path.read_bytes() for path in folder.iterdir()}
     (folder / "drc-65.key").unlink()
     (folder / "drc-65.crt").unlink()
@@ -193,7 +211,8 @@ def test_make_demo_seals_gives_every_body_a_key_and_never_replaces_one(tmp_path)
     assert "drc-65" in out.getvalue()
     assert after["drc-65.key"] != before["drc-65.key"]  # only the missing body is made anew
     assert {k: v for k, v in after.items() if not k.startswith("drc-65")} == {
-        k: v for k, v in before.items() if not k.startswith("drc-65")}
+        k: v for k, v in before.items() if not k.startswith("drc-65")
+    }
     assert oct((folder / "ndrc.key").stat().st_mode & 0o777) == "0o600"
 
     out = io.StringIO()
@@ -202,7 +221,8 @@ def test_make_demo_seals_gives_every_body_a_key_and_never_replaces_one(tmp_path)
 
 
 def test_the_signature_block_never_stands_alone_on_the_last_page(
-        cast, submitted_with_energy, django_capture_on_commit_callbacks):
+    cast, submitted_with_energy, django_capture_on_commit_callbacks
+):
     """A long park name and one more public comment at a time push the end of the letter
     across a page break somewhere between 1 and 30 comments; at no count may the last page
     hold only the signature block, the seal and the verification lines."""
@@ -226,15 +246,21 @@ def test_the_signature_block_never_stands_alone_on_the_last_page(
         pdf = PdfReader(io.BytesIO(letters.render_pdf(variant)))
         pages_seen.add(len(pdf.pages))
         last = pdf.pages[-1].extract_text()
-        rest = [line for line in last.splitlines()
-                if not set(line) <= block and line != NDRC and "核验" not in line
-                and letter.verification_code not in line]
+        rest = [
+            line
+            for line in last.splitlines()
+            if not set(line) <= block
+            and line != NDRC
+            and "核验" not in line
+            and letter.verification_code not in line
+        ]
         assert rest, (count, last)
     assert len(pages_seen) > 1  # the scan really crossed a page break
 
 
 def test_a_key_filed_under_the_wrong_body_seals_nothing(
-        settings, tmp_path, signing_dir, letter_of_each_kind):
+    settings, tmp_path, signing_dir, letter_of_each_kind
+):
     keys = tmp_path / "keys"
     shutil.copytree(signing_dir, keys)
     for suffix in ("key", "crt"):  # Anhui's key and certificate filed as Jiangsu's
@@ -245,21 +271,25 @@ def test_a_key_filed_under_the_wrong_body_seals_nothing(
         letters.render_pdf(letter)
 
 
-def test_a_file_sealed_validly_by_another_body_is_not_this_letter(
-        client, letter_of_each_kind):
+def test_a_file_sealed_validly_by_another_body_is_not_this_letter(client, letter_of_each_kind):
     from weasyprint import HTML
 
     letter, _reader, _body = letter_of_each_kind["recommendation"]  # issued by Jiangsu
-    document = HTML(string='<p>江苏省发展和改革委员会</p><div id="seal" '
-                           'style="width:40mm;height:40mm"></div>').render()
-    forged = seals.sign(document.write_pdf(), "drc-34", letters._seal_box(document),
-                        "test", "安徽省发展和改革委员会")
+    document = HTML(
+        string='<p>江苏省发展和改革委员会</p><div id="seal" style="width:40mm;height:40mm"></div>'
+    ).render()
+    forged = seals.sign(
+        document.write_pdf(),
+        "drc-34",
+        letters._seal_box(document),
+        "test",
+        "安徽省发展和改革委员会",
+    )
     _signature, status = _validate(forged)
     assert status.bottom_line  # a good seal, of Anhui
     (Path(settings.PRIVATE_STORAGE_ROOT) / letter.file).write_bytes(forged)
 
-    html = client.get(reverse("letter_verify", args=[letter.verification_code])
-                      ).content.decode()
+    html = client.get(reverse("letter_verify", args=[letter.verification_code])).content.decode()
     assert "电子签章无效" in html and "电子签章有效" not in html
 
 
@@ -270,12 +300,12 @@ def test_sealing_and_checking_work_where_an_event_loop_is_running(signing_dir):
 
     from weasyprint import HTML
 
-    document = HTML(string=f'<p>{NDRC}</p><div id="seal" style="width:40mm;height:40mm">'
-                           '</div>').render()
+    document = HTML(
+        string=f'<p>{NDRC}</p><div id="seal" style="width:40mm;height:40mm"></div>'
+    ).render()
 
     async def inside_a_loop():
-        sealed = seals.sign(document.write_pdf(), "ndrc", letters._seal_box(document), "test",
-                            NDRC)
+        sealed = seals.sign(document.write_pdf(), "ndrc", letters._seal_box(document), "test", NDRC)
         return sealed, seals.check(sealed, NDRC)
 
     sealed, result = asyncio.run(inside_a_loop())

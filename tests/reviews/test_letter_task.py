@@ -1,4 +1,5 @@
 """The rendering task: retried on failure, never leaving a partial or broken PDF behind."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,7 +26,8 @@ def _approve(cast, application, capture) -> Letter:
 
 
 def test_a_broken_render_is_retried_and_leaves_no_partial_file(
-        cast, submitted_with_energy, django_capture_on_commit_callbacks, monkeypatch):
+    cast, submitted_with_energy, django_capture_on_commit_callbacks, monkeypatch
+):
     application = submitted_with_energy()
     real = letters.render_pdf
     calls = []
@@ -45,7 +47,8 @@ def test_a_broken_render_is_retried_and_leaves_no_partial_file(
 
 
 def test_a_letter_that_keeps_failing_is_marked_failed_with_no_file_and_can_be_retried(
-        client, cast, submitted_with_energy, django_capture_on_commit_callbacks, monkeypatch):
+    client, cast, submitted_with_energy, django_capture_on_commit_callbacks, monkeypatch
+):
     application = submitted_with_energy()
     real = letters.render_pdf
 

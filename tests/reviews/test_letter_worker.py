@@ -1,4 +1,5 @@
 """A real Celery worker (Redis, PostgreSQL) renders the letter of a national decision."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,13 +17,19 @@ from tests.services.conftest import celery_broker_url, celery_worker, wait_for  
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_renders_the_assessment_letter_after_approval(
-        celery_worker, cast, submitted_with_energy):  # noqa: F811
+    celery_worker,  # noqa: F811 (the fixture)
+    cast,
+    submitted_with_energy,
+):
     application = submitted_with_energy()
     workflow.approve(cast.national, application, "同意纳入建设名单")  # commits: queued for real
+
     def ready():
         letter = Letter.objects.filter(application=application, kind="assessment").first()
         assert letter is None or letter.status != LetterStatus.FAILED, (
-            letter.error, celery_worker.log())
+            letter.error,
+            celery_worker.log(),
+        )
         return letter if letter and letter.is_ready else None
 
     letter = wait_for(ready, timeout=60)

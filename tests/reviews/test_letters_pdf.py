@@ -1,4 +1,5 @@
 """The assessment letter as a PDF: its text, its fonts, its storage."""
+
 from __future__ import annotations
 
 import subprocess
@@ -48,10 +49,12 @@ def test_reference_numbers_run_per_issuing_body_and_year_with_its_agency_code(ap
 
 
 def test_letter_embeds_a_noto_cjk_font(approved_letter):
-    listing = subprocess.run(["pdffonts", str(_pdf_path(approved_letter))], capture_output=True,
-                             text=True, check=True).stdout
-    cjk = [line for line in listing.splitlines()
-           if "Noto-Serif-CJK" in line or "Noto-Sans-CJK" in line]
+    listing = subprocess.run(
+        ["pdffonts", str(_pdf_path(approved_letter))], capture_output=True, text=True, check=True
+    ).stdout
+    cjk = [
+        line for line in listing.splitlines() if "Noto-Serif-CJK" in line or "Noto-Sans-CJK" in line
+    ]
     assert cjk, listing
     assert all(" yes " in line for line in cjk), listing  # embedded (column "emb")
 
@@ -62,8 +65,21 @@ def test_first_page_shows_the_issuers_chinese_heading_in_ink(approved_letter, tm
     pdffonts (test above) would not list Noto; both together fail without the fonts."""
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1",
-                    str(_pdf_path(approved_letter)), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(_pdf_path(approved_letter)),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
     heading = page.crop((0, 65, page.width, 125)).tobytes()  # 天头 37 mm, then the mark
     dark = sum(1 for v in heading if v < 160)
@@ -85,8 +101,9 @@ def test_stored_letter_has_its_hash_and_is_never_rewritten(approved_letter):
     assert path.read_bytes() == content
 
 
-def test_letter_carries_public_comments_only(cast, submitted_with_energy,
-                                             django_capture_on_commit_callbacks):
+def test_letter_carries_public_comments_only(
+    cast, submitted_with_energy, django_capture_on_commit_callbacks
+):
     from applications import reviews, workflow
 
     application = submitted_with_energy()
@@ -102,13 +119,15 @@ def test_letter_carries_public_comments_only(cast, submitted_with_energy,
 
 
 def test_revision_notice_lists_the_section_comments_under_their_titles(
-        cast, submitted_with_energy, django_capture_on_commit_callbacks):
+    cast, submitted_with_energy, django_capture_on_commit_callbacks
+):
     from applications import workflow
 
     application = submitted_with_energy(status="submitted")
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.return_for_revision(cast.provincial_a, application, "请按意见整改。",
-                                     {"energy": "补充分品种能源消费数据"})
+        workflow.return_for_revision(
+            cast.provincial_a, application, "请按意见整改。", {"energy": "补充分品种能源消费数据"}
+        )
     letter = application.letters.get(kind="revision")
     text = _text(letter)
     assert "整改意见" in text and "江苏省发展和改革委员会" in text

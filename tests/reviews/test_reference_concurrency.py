@@ -1,4 +1,5 @@
 """Reference numbers under concurrency: the counter row is locked, so no number is issued twice."""
+
 from __future__ import annotations
 
 import threading

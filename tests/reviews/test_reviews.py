@@ -1,4 +1,5 @@
 """Score sheets and their average, comments and who sees them, assignments, decisions."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,12 +13,17 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SHEET = {"representativeness": "80", "demonstration": "70", "reduction_potential": "90",
-         "feasibility": "61"}
+SHEET = {
+    "representativeness": "80",
+    "demonstration": "70",
+    "reduction_potential": "90",
+    "feasibility": "61",
+}
 
 
-def test_review_page_shows_each_reviewers_scores_and_the_average(client, cast,
-                                                                submitted_with_energy):
+def test_review_page_shows_each_reviewers_scores_and_the_average(
+    client, cast, submitted_with_energy
+):
     application = submitted_with_energy()
     expert = UserFactory(username="expert", role=Role.EXPERT)
     reviews.assign(cast.national, application, expert)
@@ -25,9 +31,15 @@ def test_review_page_shows_each_reviewers_scores_and_the_average(client, cast,
     client.force_login(cast.national)
     client.post(reverse("review_score", args=[application.pk]), SHEET)
     client.force_login(expert)
-    client.post(reverse("review_score", args=[application.pk]),
-                {"representativeness": "60", "demonstration": "75", "reduction_potential": "80",
-                 "feasibility": "70"})
+    client.post(
+        reverse("review_score", args=[application.pk]),
+        {
+            "representativeness": "60",
+            "demonstration": "75",
+            "reduction_potential": "80",
+            "feasibility": "70",
+        },
+    )
     response = client.get(reverse("review_detail", args=[application.pk]))
     [(_title, summary)] = response.context["summaries"]  # both are NDRC's
     assert summary.count == 2
@@ -35,8 +47,7 @@ def test_review_page_shows_each_reviewers_scores_and_the_average(client, cast,
     assert summary.averages["demonstration"] == Decimal("72.5")
     assert summary.averages["feasibility"] == Decimal("65.5")
     # The default rubric weighs 30/30/30/10: 78.10 and 71.50.
-    assert sorted(s.weighted_total for s in summary.sheets) == [Decimal("71.50"),
-                                                                  Decimal("78.10")]
+    assert sorted(s.weighted_total for s in summary.sheets) == [Decimal("71.50"), Decimal("78.10")]
     assert summary.spread.mean == Decimal("74.80")
     assert 'data-testid="score-average"' in response.content.decode()
 
@@ -48,8 +59,9 @@ def test_a_reviewer_revises_their_own_sheet_instead_of_adding_one(cast, submitte
     assert ReviewScore.objects.get(application=application).values["feasibility"] == 99
 
 
-def test_a_score_out_of_range_is_refused_by_name_and_nothing_is_written(cast,
-                                                                      submitted_with_energy):
+def test_a_score_out_of_range_is_refused_by_name_and_nothing_is_written(
+    cast, submitted_with_energy
+):
     application = submitted_with_energy()
     with pytest.raises(reviews.ReviewError, match="碳减排潜力"):
         reviews.save_score(cast.national, application, {**SHEET, "reduction_potential": "101"})
@@ -68,10 +80,14 @@ def test_province_cannot_score_once_it_has_recommended(cast, submitted_with_ener
 def test_internal_comments_are_never_shown_to_the_park(client, cast, submitted_with_energy):
     application = submitted_with_energy()
     client.force_login(cast.national)
-    client.post(reverse("review_comment", args=[application.pk]),
-                {"text": "内部意见：规模偏小", "visibility": "internal"})
-    client.post(reverse("review_comment", args=[application.pk]),
-                {"text": "请补充绿电直供协议", "visibility": "public"})
+    client.post(
+        reverse("review_comment", args=[application.pk]),
+        {"text": "内部意见：规模偏小", "visibility": "internal"},
+    )
+    client.post(
+        reverse("review_comment", args=[application.pk]),
+        {"text": "请补充绿电直供协议", "visibility": "public"},
+    )
     assert ReviewComment.objects.count() == 2
     client.force_login(cast.applicant_a)
     page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
@@ -93,10 +109,13 @@ def test_national_staff_assign_a_reviewer_and_an_expert(client, cast, submitted_
     application = submitted_with_energy()
     expert = UserFactory(username="expert", role=Role.EXPERT)
     client.force_login(cast.national)
-    client.post(reverse("review_assign", args=[application.pk]),
-                {"assignee": expert.pk, "kind": "expert"})
-    client.post(reverse("review_assign", args=[application.pk]),
-                {"assignee": cast.national.pk, "kind": "reviewer"})
+    client.post(
+        reverse("review_assign", args=[application.pk]), {"assignee": expert.pk, "kind": "expert"}
+    )
+    client.post(
+        reverse("review_assign", args=[application.pk]),
+        {"assignee": cast.national.pk, "kind": "reviewer"},
+    )
     kinds = dict(ReviewAssignment.objects.values_list("assignee__username", "kind"))
     assert kinds == {"expert": "expert", "national": "reviewer"}
     client.force_login(expert)
@@ -119,7 +138,8 @@ def test_only_national_accounts_can_be_assigned(cast, submitted_with_energy):
 
 
 def test_decision_on_the_review_page_goes_through_the_workflow(
-        client, cast, submitted_with_energy, django_capture_on_commit_callbacks):
+    client, cast, submitted_with_energy, django_capture_on_commit_callbacks
+):
     application = submitted_with_energy(status="submitted")
     client.force_login(cast.provincial_a)
     url = reverse("review_decide", args=[application.pk, "recommend"])
@@ -146,7 +166,8 @@ def test_another_province_cannot_decide(client, cast, submitted_with_energy):
 
 
 def test_return_for_revision_issues_a_revision_notice_from_whoever_returned_it(
-        cast, submitted_with_energy, django_capture_on_commit_callbacks):
+    cast, submitted_with_energy, django_capture_on_commit_callbacks
+):
     from applications import workflow
 
     application = submitted_with_energy()
@@ -163,8 +184,10 @@ def test_the_review_page_reads_the_application_once_whatever_it_holds(
     application = submitted_with_energy()
     client.force_login(cast.national)
     client.post(reverse("review_score", args=[application.pk]), SHEET)
-    client.post(reverse("review_comment", args=[application.pk]),
-                {"body": "请补充", "visibility": "internal"})
+    client.post(
+        reverse("review_comment", args=[application.pk]),
+        {"body": "请补充", "visibility": "internal"},
+    )
     url = reverse("review_detail", args=[application.pk])
     client.get(url)  # warm: session and translations
     from django.db import connection
@@ -181,7 +204,8 @@ def test_the_review_page_reads_the_application_once_whatever_it_holds(
 
 
 def test_a_province_reads_its_own_internal_notes_but_not_ndrcs_nor_the_experts_scores(
-        client, cast, submitted_with_energy):
+    client, cast, submitted_with_energy
+):
     application = submitted_with_energy(status="submitted")
     reviews.add_comment(cast.provincial_a, application, "省内意见：建议推荐", "internal")
     reviews.save_score(cast.provincial_a, application, SHEET)
@@ -199,8 +223,9 @@ def test_a_province_reads_its_own_internal_notes_but_not_ndrcs_nor_the_experts_s
     page = response.content.decode()
     assert "省内意见：建议推荐" in page
     assert "国家内部：规模偏小" not in page
-    assert [s.reviewer for _title, summary in response.context["summaries"]
-            for s in summary.sheets] == [cast.provincial_a]
+    assert [
+        s.reviewer for _title, summary in response.context["summaries"] for s in summary.sheets
+    ] == [cast.provincial_a]
     assert "expert_a" not in page and 'data-testid="assignments"' not in page
 
     client.force_login(cast.national)

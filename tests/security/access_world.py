@@ -4,6 +4,7 @@ Park A (province 32) has an approved application with its letters, a submitted o
 with an incident and evidence; energy data with a calculation run; an API token. Everyone in the
 cast then tries every URL on A's objects.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,10 +58,14 @@ def build_world(cast) -> World:
     approved = drive_to(complete_application(park, applicant, first), "approved", cast)
     submitted = drive_to(complete_application(park, applicant, second), "submitted", cast)
     draft = complete_application(park, applicant, third)
-    returned = drive_to(complete_application(park, applicant, open_batch("2025年退回修改批")),
-                        "returned", cast)
+    returned = drive_to(
+        complete_application(park, applicant, open_batch("2025年退回修改批")), "returned", cast
+    )
     incident = Incident.objects.create(
-        application=draft, occurred_on="2024-03-01", kind="safety", severity="general",
+        application=draft,
+        occurred_on="2024-03-01",
+        kind="safety",
+        severity="general",
         description="轻微设备故障",
     )
     attachment = services.add_attachment(
@@ -95,8 +100,9 @@ def finish_world(world: World) -> World:
     world.letter = world.approved.letters.get(kind="assessment")
     # Opened by the approval's effect, after commit.
     world.programme = ConstructionProgramme.objects.get(application=world.approved)
-    world.report = progress.start(world.approved.park.members.filter(role=Role.APPLICANT).first(),
-                                  world.programme, 2025)
+    world.report = progress.start(
+        world.approved.park.members.filter(role=Role.APPLICANT).first(), world.programme, 2025
+    )
     return world
 
 
@@ -111,8 +117,9 @@ def sign_in(client, user) -> None:
     client.force_login(user)
     if not two_factor.required_for(user):
         return
-    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
-              or TOTPDevice.objects.create(user=user, name="matrix", confirmed=True))
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name="matrix", confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -4,6 +4,7 @@ The URLs come from the URL configuration, so a new view cannot escape: a route w
 RULES fails the test. Each entry names A's object to point at and the status each person must get.
 No park ever reads or changes another park's objects; a province sees only its own.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -17,8 +18,16 @@ from django.utils import timezone
 
 from .access_world import World, build_world, finish_world, sign_in
 
-ACTORS = ("anonymous", "applicant_a", "applicant_b", "provincial_a", "provincial_other",
-          "national", "expert", "admin")
+ACTORS = (
+    "anonymous",
+    "applicant_a",
+    "applicant_b",
+    "provincial_a",
+    "provincial_other",
+    "national",
+    "expert",
+    "admin",
+)
 
 
 def iter_routes(resolver=None, namespace: str = ""):
@@ -47,8 +56,13 @@ def park_year(**extra):
     return lambda w: {"park_id": w.park_year.park_id, "year": w.park_year.year, **extra}
 
 
-SCORES = {"representativeness": "80", "demonstration": "85", "reduction_potential": "90",
-          "feasibility": "75", "comment": "评分意见"}
+SCORES = {
+    "representativeness": "80",
+    "demonstration": "85",
+    "reduction_potential": "90",
+    "feasibility": "75",
+    "comment": "评分意见",
+}
 
 # Every named route, with what to point it at. Mutating routes are probed with a valid POST.
 PROBES: dict[str, Probe] = {
@@ -75,47 +89,60 @@ PROBES: dict[str, Probe] = {
     # The park's API tokens.
     "api_tokens_mine": Probe(),
     "api_tokens": Probe(lambda w: {"park_id": w.token.park_id}),
-    "api_tokens_revoke": Probe(lambda w: {"park_id": w.token.park_id, "token_id": w.token.pk},
-                               method="post"),
+    "api_tokens_revoke": Probe(
+        lambda w: {"park_id": w.token.park_id, "token_id": w.token.pk}, method="post"
+    ),
     # Applications.
     "application_list": Probe(),
     "application_start": Probe(),
     "application_detail": Probe(app("submitted")),
     "application_submission": Probe(lambda w: {"pk": w.submitted.pk, "number": 1}),
-    "application_transition": Probe(lambda w: {"pk": w.submitted.pk, "action": "recommend"},
-                                    method="post",
-                                    data=lambda w: {"comment": "推荐", "confirmed_act": "1"}),
+    "application_transition": Probe(
+        lambda w: {"pk": w.submitted.pk, "action": "recommend"},
+        method="post",
+        data=lambda w: {"comment": "推荐", "confirmed_act": "1"},
+    ),
     "application_section": Probe(lambda w: {"pk": w.draft.pk, "key": "basic"}),
     "application_answers": Probe(app("returned")),
     "application_boundary": Probe(app("draft")),
-    "application_eligibility_preview": Probe(lambda w: {"pk": w.draft.pk, "key": "basic"},
-                                             method="post"),
+    "application_eligibility_preview": Probe(
+        lambda w: {"pk": w.draft.pk, "key": "basic"}, method="post"
+    ),
     "application_incidents": Probe(app("draft")),
     "application_incident_delete": Probe(
-        lambda w: {"pk": w.draft.pk, "incident_id": w.incident.pk}, method="post"),
+        lambda w: {"pk": w.draft.pk, "incident_id": w.incident.pk}, method="post"
+    ),
     "application_attachments": Probe(app("draft")),
-    "application_attachment": Probe(lambda w: {"pk": w.draft.pk,
-                                               "attachment_id": w.attachment_id}),
+    "application_attachment": Probe(lambda w: {"pk": w.draft.pk, "attachment_id": w.attachment_id}),
     "application_attachment_delete": Probe(
-        lambda w: {"pk": w.draft.pk, "attachment_id": w.attachment_id}, method="post"),
+        lambda w: {"pk": w.draft.pk, "attachment_id": w.attachment_id}, method="post"
+    ),
     "application_dossier": Probe(app("approved")),
     "application_book": Probe(app("approved")),
     # After approval.
     "programme_list": Probe(),
     "programme_detail": Probe(app("programme")),
     "acceptance_detail": Probe(app("programme")),
-    "acceptance_act": Probe(lambda w: {"pk": w.programme.pk, "action": "request_self_assessment"},
-                            method="post", data=lambda w: {"confirmed_act": "1"}),
+    "acceptance_act": Probe(
+        lambda w: {"pk": w.programme.pk, "action": "request_self_assessment"},
+        method="post",
+        data=lambda w: {"confirmed_act": "1"},
+    ),
     "register": Probe(),
     "report_start": Probe(app("programme"), method="post", data=lambda w: {"year": "2026"}),
-    "report_request": Probe(app("programme"), method="post",
-                            data=lambda w: {"year": "2026", "due_date": "2099-01-01",
-                                            "note": "请报送"}),
+    "report_request": Probe(
+        app("programme"),
+        method="post",
+        data=lambda w: {"year": "2026", "due_date": "2099-01-01", "note": "请报送"},
+    ),
     "report_list": Probe(),
     "report_detail": Probe(app("report")),
     "report_edit": Probe(app("report")),
-    "report_act": Probe(lambda w: {"pk": w.report.pk, "act": "submit_report"}, method="post",
-                        data=lambda w: {"confirmed_act": "1"}),
+    "report_act": Probe(
+        lambda w: {"pk": w.report.pk, "act": "submit_report"},
+        method="post",
+        data=lambda w: {"confirmed_act": "1"},
+    ),
     # Reviews and letters.
     "review_queue_provincial": Probe(),
     "review_queue_national": Probe(),
@@ -126,32 +153,51 @@ PROBES: dict[str, Probe] = {
     "score_table_export": Probe(lambda w: {"fmt": "csv"}),
     "review_detail": Probe(app("submitted")),
     "review_score": Probe(app("submitted"), method="post", data=lambda w: SCORES),
-    "review_comment": Probe(app("submitted"), method="post",
-                            data=lambda w: {"text": "意见", "visibility": "internal"}),
-    "review_assign": Probe(app("approved"), method="post",
-                           data=lambda w: {"assignee": w.expert.pk, "kind": "expert"}),
+    "review_comment": Probe(
+        app("submitted"), method="post", data=lambda w: {"text": "意见", "visibility": "internal"}
+    ),
+    "review_assign": Probe(
+        app("approved"), method="post", data=lambda w: {"assignee": w.expert.pk, "kind": "expert"}
+    ),
     "review_declare": Probe(app("approved"), method="post", data=lambda w: {"conflict": "0"}),
-    "review_unassign": Probe(lambda w: {"pk": w.approved.pk,
-                                        "assignment_id": w.assignment.pk}, method="post"),
-    "review_decide": Probe(lambda w: {"pk": w.submitted.pk, "action": "recommend"},
-                           method="post",
-                           data=lambda w: {"comment": "推荐", "confirmed_act": "1"}),
+    "review_unassign": Probe(
+        lambda w: {"pk": w.approved.pk, "assignment_id": w.assignment.pk}, method="post"
+    ),
+    "review_decide": Probe(
+        lambda w: {"pk": w.submitted.pk, "action": "recommend"},
+        method="post",
+        data=lambda w: {"comment": "推荐", "confirmed_act": "1"},
+    ),
     "letter_download": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk}),
-    "letter_retry": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
-                          method="post"),
-    "letter_reissue": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
-                            method="post",
-                            data=lambda w: {"reason": "更正文字", "confirmed_act": "1"}),
+    "letter_retry": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk}, method="post"),
+    "letter_reissue": Probe(
+        lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk},
+        method="post",
+        data=lambda w: {"reason": "更正文字", "confirmed_act": "1"},
+    ),
     # The batches' deadlines: a province sets its own date (an administrator names the province).
-    "deadlines": Probe(method="post", data=lambda w: {
-        "batch": w.submitted.batch_id, "kind": "submission", "province": "32",
-        "value": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}),
+    "deadlines": Probe(
+        method="post",
+        data=lambda w: {
+            "batch": w.submitted.batch_id,
+            "kind": "submission",
+            "province": "32",
+            "value": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    ),
     # The province's recommendation of a batch: a draft saved with A's submitted application.
     "province_recommendation": Probe(
-        lambda w: {"batch_id": w.submitted.batch_id}, method="post",
-        data=lambda w: {"park": w.submitted.pk, f"order_{w.submitted.pk}": "1",
-                        f"reason_{w.submitted.pk}": "理由", "opinion": "同意推荐",
-                        "departments": "省能源局", "act": "save"}),
+        lambda w: {"batch_id": w.submitted.batch_id},
+        method="post",
+        data=lambda w: {
+            "park": w.submitted.pk,
+            f"order_{w.submitted.pk}": "1",
+            f"reason_{w.submitted.pk}": "理由",
+            "opinion": "同意推荐",
+            "departments": "省能源局",
+            "act": "save",
+        },
+    ),
     # Energy data and results.
     "accounting:mine": Probe(),
     "accounting:overview": Probe(lambda w: {"park_id": w.park_year.park_id}),
@@ -418,16 +464,19 @@ def test_every_url_answers_every_role_as_expected(client, cast, world, capsys):
                 counts["writes tried"] += 1
                 should_change = actor in WRITERS.get(name, set())
                 if outcome.changed != should_change:
-                    failures.append(f"{name} as {actor}: changed={outcome.changed}, "
-                                    f"expected {should_change}")
+                    failures.append(
+                        f"{name} as {actor}: changed={outcome.changed}, expected {should_change}"
+                    )
             # The public verification page names the park to anyone holding the code.
             if actor in OUTSIDERS and outcome.leaked and name != "letter_verify":
                 failures.append(f"{name} as {actor}: the page names park A")
 
     with capsys.disabled():
-        print(f"\naccess matrix: {len(site)} routes x {len(ACTORS)} people = "
-              f"{counts['requests']} requests, {counts['writes tried']} of them writes; "
-              + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k.startswith("status")))
+        print(
+            f"\naccess matrix: {len(site)} routes x {len(ACTORS)} people = "
+            f"{counts['requests']} requests, {counts['writes tried']} of them writes; "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k.startswith("status"))
+        )
     assert not failures, "\n".join(failures)
 
 
@@ -452,9 +501,19 @@ def test_admin_site_answers_only_administrators(client, cast, world, capsys):
             kwargs = {"object_id": obj.pk}
         elif name == "admin:app_list":
             kwargs = {"app_label": "applications"}
-        elif name in ("admin:view_on_site", "admin:password_change_done", "admin:logout",
-                      "admin:login", "admin:password_change", "admin:jsi18n",
-                      "admin:autocomplete") or "password" in name:
+        elif (
+            name
+            in (
+                "admin:view_on_site",
+                "admin:password_change_done",
+                "admin:logout",
+                "admin:login",
+                "admin:password_change",
+                "admin:jsi18n",
+                "admin:autocomplete",
+            )
+            or "password" in name
+        ):
             continue
         url = reverse(name, kwargs=kwargs)
         for actor in ACTORS:
@@ -484,15 +543,19 @@ def test_the_expert_is_refused_on_every_decision_route_even_where_assigned(clien
 
     under_review = drive_to(
         complete_application(cast.park_a, cast.applicant_a, open_batch("2025年第四批")),
-        "under_national_review", cast)
+        "under_national_review",
+        cast,
+    )
     reviews.assign(cast.national, under_review, cast.expert)
     reviews.declare_no_conflict(cast.expert, under_review)
     assignment = under_review.assignments.get()
     sign_in(client, cast.expert)
     decision = {"comment": "专家决定", "confirmed_act": "1"}
-    tries = [(reverse(route, args=[under_review.pk, action]), decision)
-             for action in workflow.TRANSITIONS
-             for route in ("review_decide", "application_transition")]
+    tries = [
+        (reverse(route, args=[under_review.pk, action]), decision)
+        for action in workflow.TRANSITIONS
+        for route in ("review_decide", "application_transition")
+    ]
     tries += [
         (reverse("review_assign", args=[under_review.pk]), {"assignee": world.expert.pk}),
         (reverse("review_unassign", args=[under_review.pk, assignment.pk]), {}),
@@ -531,8 +594,10 @@ def test_no_page_without_the_second_factor(client, cast, world):
             spec = PROBES[name]
             url = reverse(name, kwargs=spec.kwargs(world))
             response = getattr(client, spec.method)(url, spec.data(world))  # writes too
-            if not (response.status_code == 302
-                    and response["Location"].startswith("/accounts/two-factor/")):
+            if not (
+                response.status_code == 302
+                and response["Location"].startswith("/accounts/two-factor/")
+            ):
                 failures.append(f"{name} as {actor}: {response.status_code}")
         for name in ("admin:index", "admin:applications_user_changelist"):
             location = client.get(reverse(name)).get("Location", "")

@@ -67,8 +67,11 @@ def test_section_texts_are_escaped_on_the_form_the_overview_and_the_submitted_ve
     assert_shown_escaped(applicant.get(url), SCRIPT, IMG)
     assert_shown_escaped(applicant.get(reverse("application_detail", args=[application.pk])))
 
-    workflow.submit(cast.applicant_a, Application.objects.get(pk=application.pk),
-                    declaration=workflow.DECLARATION)
+    workflow.submit(
+        cast.applicant_a,
+        Application.objects.get(pk=application.pk),
+        declaration=workflow.DECLARATION,
+    )
     client.force_login(cast.provincial_a)
     assert_shown_escaped(client.get(reverse("application_detail", args=[application.pk])))
     assert_shown_escaped(
@@ -153,8 +156,11 @@ def test_a_refused_files_name_in_the_error_is_escaped(applicant, application) ->
 
 
 def test_reviewer_comments_are_escaped_for_the_park(applicant, application, cast, client):
-    workflow.submit(cast.applicant_a, Application.objects.get(pk=application.pk),
-                    declaration=workflow.DECLARATION)
+    workflow.submit(
+        cast.applicant_a,
+        Application.objects.get(pk=application.pk),
+        declaration=workflow.DECLARATION,
+    )
     client.force_login(cast.provincial_a)
 
     response = client.post(

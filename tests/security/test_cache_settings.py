@@ -1,6 +1,7 @@
 """Production shares one cache across processes (the API's rate limit counts per token, not per
 gunicorn worker); development keeps its in-process cache. Settings are read at import, so each
 case imports them in a fresh interpreter with its own environment; no Redis is needed."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,8 @@ def settings_env(*, production: bool, **variables: str) -> dict[str, str]:
     env.update(DJANGO_SETTINGS_MODULE="zcparks.settings", ZCP_PRODUCTION="1" if production else "0")
     if production:
         env.update(
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(60), DJANGO_ALLOWED_HOSTS="zcparks.example.cn",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+            DJANGO_ALLOWED_HOSTS="zcparks.example.cn",
             ZCP_PUBLIC_BASE_URL="https://zcparks.example.cn",
         )
     env.update(variables)
@@ -75,7 +77,9 @@ def test_cache_url_wins_over_the_broker_in_production():
 def test_cache_url_alone_is_enough_for_production():
     env = settings_env(production=True, ZCP_CACHE_URL="redis://cache.internal:6379/5")
     assert default_cache(env) == {
-        "BACKEND": REDIS_CACHE, "LOCATION": "redis://cache.internal:6379/5", "KEY_PREFIX": "zcparks"
+        "BACKEND": REDIS_CACHE,
+        "LOCATION": "redis://cache.internal:6379/5",
+        "KEY_PREFIX": "zcparks",
     }
 
 

@@ -97,8 +97,10 @@ def test_the_api_refuses_a_19_character_credit_code_naming_its_json_path(cast):
     url = f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/"
 
     def push(code: str):
-        body = {"enterprises": [{"name": "甲公司", "credit_code": code}],
-                "electricity": [{"direction": "import", "kind": "grid", "mwh": "10"}]}
+        body = {
+            "enterprises": [{"name": "甲公司", "credit_code": code}],
+            "electricity": [{"direction": "import", "kind": "grid", "mwh": "10"}],
+        }
         return client.put(url, json.dumps(body), content_type="application/json")
 
     fields = assert_error(push("9" * 19), 400)
@@ -107,4 +109,3 @@ def test_the_api_refuses_a_19_character_credit_code_naming_its_json_path(cast):
     response = push("9" * 18)
     assert response.status_code != 500
     assert "enterprises[0].credit_code" not in response.content.decode()
-

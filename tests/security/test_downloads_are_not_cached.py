@@ -1,5 +1,6 @@
 """Letters, dossiers, exports and downloads are served `Cache-Control: private,
 no-store`, so neither a shared proxy nor the browser's cache keeps a copy of a park's record."""
+
 from __future__ import annotations
 
 from django.urls import reverse
@@ -18,12 +19,16 @@ def test_every_download_is_private_and_not_stored(client, cast, world):  # noqa:
     downloads = [
         (cast.applicant_a, reverse("letter_download", args=[world.approved.pk, world.letter.pk])),
         (cast.applicant_a, reverse("application_dossier", args=[world.approved.pk])),
-        (cast.applicant_a, reverse("application_attachment",
-                                   args=[world.draft.pk, world.attachment_id])),
+        (
+            cast.applicant_a,
+            reverse("application_attachment", args=[world.draft.pk, world.attachment_id]),
+        ),
         (cast.national, reverse("review_queue_export", args=["national", "csv"])),
         (cast.national, reverse("review_queue_export", args=["national", "xlsx"])),
-        *[(cast.applicant_a, reverse("accounting:download", kwargs={**park_year, "what": what}))
-          for what in ("data.xlsx", "template.xlsx", "template.zip")],
+        *[
+            (cast.applicant_a, reverse("accounting:download", kwargs={**park_year, "what": what}))
+            for what in ("data.xlsx", "template.xlsx", "template.zip")
+        ],
     ]
     for user, url in downloads:
         sign_in(client, user)

@@ -1,4 +1,5 @@
 """Hardening: production settings, headers and CSP (the login throttle has its own)."""
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,11 @@ def production_env() -> dict[str, str]:
 def test_check_deploy_with_production_settings_reports_nothing():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -43,7 +48,11 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     del env["DJANGO_SECRET_KEY"]
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
@@ -56,7 +65,11 @@ def test_production_cookies_are_secure_and_debug_is_off():
     )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.stdout.split() == ["False", "True", "True", "True"], result.stderr
 
@@ -77,8 +90,9 @@ def test_no_template_has_inline_script_or_style_attributes():
     offenders = []
     for path in (ROOT / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
-        for match in re.finditer(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>",
-                                 text):
+        for match in re.finditer(
+            r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", text
+        ):
             offenders.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
         if re.search(r"\sstyle=\"", text):
             offenders.append(f"{path.relative_to(ROOT)}: style attribute")

@@ -6,6 +6,7 @@ Here every registered model's change list, and its add form, gets each hostile v
 parameter the admin reads: search, order, page, `_to_field`, `_popup`, the show-all switch and
 every filter the model admin declares. No answer may be a 500.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,14 @@ def filter_parameters(model_admin) -> set[str]:
         else:  # a SimpleListFilter class
             names.add(spec.parameter_name)
             continue
-        names |= {f"{field}__exact", f"{field}__id__exact", f"{field}__isnull",
-                  f"{field}__gte", f"{field}__lt", f"{field}__in"}
+        names |= {
+            f"{field}__exact",
+            f"{field}__id__exact",
+            f"{field}__isnull",
+            f"{field}__gte",
+            f"{field}__lt",
+            f"{field}__in",
+        }
     return names
 
 
@@ -52,8 +59,10 @@ def test_no_admin_page_answers_500_to_a_hostile_parameter(client, cast, capsys, 
     for model, model_admin in admin.site._registry.items():
         meta = model._meta
         changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
-        probes = [(changelist, name) for name in sorted(
-            set(BASE_PARAMETERS) | filter_parameters(model_admin))]
+        probes = [
+            (changelist, name)
+            for name in sorted(set(BASE_PARAMETERS) | filter_parameters(model_admin))
+        ]
         if model_admin.has_add_permission(request):
             add = reverse(f"admin:{meta.app_label}_{meta.model_name}_add")
             probes += [(add, "_to_field"), (add, "_popup"), (add, "_changelist_filters")]
@@ -67,8 +76,10 @@ def test_no_admin_page_answers_500_to_a_hostile_parameter(client, cast, capsys, 
             if response.status_code >= 500:
                 failures.append(f"{url}?{name}={value[:20]!r}: {response.status_code}")
     with capsys.disabled():
-        print(f"\nhostile admin parameters: {len(admin.site._registry)} models, {turn} requests; "
-              + ", ".join(f"status {k}: {v}" for k, v in sorted(statuses.items())))
+        print(
+            f"\nhostile admin parameters: {len(admin.site._registry)} models, {turn} requests; "
+            + ", ".join(f"status {k}: {v}" for k, v in sorted(statuses.items()))
+        )
     assert turn > 10 * len(HOSTILE)
     assert statuses[200] > turn / 2  # the pages were reached, not refused at the door
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:60])

@@ -36,6 +36,7 @@ def _in_chinese():
     with translation.override("zh-hans"):
         yield
 
+
 WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -153,14 +154,15 @@ def test_a_row_with_more_cells_than_columns_is_refused_as_it_opens() -> None:
     exact = "".join(cell("A1") for _ in range(untrusted.MAX_COLUMNS))
 
     assert read_workbook(xlsx(f'<row r="1">{exact}</row>'))["企业"][0][1] == ["x"]
-    refused(within_memory(lambda: read_workbook(xlsx(f'<row r="1">{crowded}</row>'))),
-            "MAX_COLUMNS")
+    refused(
+        within_memory(lambda: read_workbook(xlsx(f'<row r="1">{crowded}</row>'))), "MAX_COLUMNS"
+    )
 
 
 def test_a_sheet_of_rows_past_the_limit_in_a_few_kb_is_refused(monkeypatch) -> None:
     # The limit lowered tenfold to keep the test quick; the file is the same kind at any size.
     monkeypatch.setattr(untrusted, "MAX_ROWS", 20_000)
-    rows = (f'<row>{cell("A1")}</row>' * 1000).encode()
+    rows = (f"<row>{cell('A1')}</row>" * 1000).encode()
     content = zipped(
         {
             "xl/workbook.xml": WORKBOOK.encode(),
@@ -187,8 +189,9 @@ def test_rows_at_their_limit_are_read_and_one_more_is_refused(monkeypatch) -> No
 
     assert len(read_workbook(xlsx(six))["企业"]) == 6
     refused(within_memory(lambda: read_workbook(xlsx(six + seventh))), "MAX_ROWS")
-    refused(within_memory(lambda: read_workbook(xlsx(f'<row r="99">{cell("A99")}</row>'))),
-            "MAX_ROWS")
+    refused(
+        within_memory(lambda: read_workbook(xlsx(f'<row r="99">{cell("A99")}</row>'))), "MAX_ROWS"
+    )
 
 
 def test_a_cell_at_the_character_limit_is_read_and_one_more_is_refused() -> None:
@@ -218,8 +221,10 @@ def test_a_text_run_of_hundreds_of_mb_is_cut_off_while_small() -> None:
 
 
 def test_a_zip_bomb_member_is_refused_by_its_declared_size() -> None:
-    content = zipped({"xl/worksheets/sheet1.xml": zeros(untrusted.MAX_MEMBER_BYTES + 1)},
-                     method=zipfile.ZIP_BZIP2)
+    content = zipped(
+        {"xl/worksheets/sheet1.xml": zeros(untrusted.MAX_MEMBER_BYTES + 1)},
+        method=zipfile.ZIP_BZIP2,
+    )
     assert len(content) < 4096
 
     message = refused(within_memory(lambda: read_workbook(content)), "MAX_MEMBER_BYTES")
@@ -263,8 +268,13 @@ def test_a_workbook_with_a_dtd_is_refused() -> None:
         '<sheetData><row><c t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData>'
         "</worksheet>"
     )
-    content = zipped({"xl/workbook.xml": WORKBOOK.encode(), "xl/_rels/workbook.xml.rels":
-                      RELS.encode(), "xl/worksheets/sheet1.xml": bomb.encode()})
+    content = zipped(
+        {
+            "xl/workbook.xml": WORKBOOK.encode(),
+            "xl/_rels/workbook.xml.rels": RELS.encode(),
+            "xl/worksheets/sheet1.xml": bomb.encode(),
+        }
+    )
 
     assert isinstance(within_memory(lambda: read_workbook(content)), XlsxError)
 
@@ -272,25 +282,40 @@ def test_a_workbook_with_a_dtd_is_refused() -> None:
 @pytest.mark.parametrize(
     "sheet",
     [
-        ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'
-         + SHEET_HEAD[38:] + SHEET_TAIL).encode("utf-16"),
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'
+            + SHEET_HEAD[38:]
+            + SHEET_TAIL
+        ).encode("utf-16"),
         ('<?xml version="1.0" encoding="cp037"?>' + SHEET_HEAD[38:] + SHEET_TAIL).encode("cp037"),
         ('<?xml version="1.0" encoding="ISO-8859-1"?>' + SHEET_HEAD[38:] + SHEET_TAIL).encode(),
     ],
     ids=["utf-16 with a DTD", "ebcdic", "latin-1"],
 )
 def test_a_workbook_part_in_another_encoding_is_refused(sheet) -> None:
-    content = zipped({"xl/workbook.xml": WORKBOOK.encode(), "xl/_rels/workbook.xml.rels":
-                      RELS.encode(), "xl/worksheets/sheet1.xml": sheet})
+    content = zipped(
+        {
+            "xl/workbook.xml": WORKBOOK.encode(),
+            "xl/_rels/workbook.xml.rels": RELS.encode(),
+            "xl/worksheets/sheet1.xml": sheet,
+        }
+    )
 
     assert isinstance(within_memory(lambda: read_workbook(content)), XlsxError)
 
 
 def test_a_utf8_part_with_a_byte_order_mark_is_read() -> None:
-    sheet = b"\xef\xbb\xbf" + (SHEET_HEAD + f'<row r="1">{cell("A1", "甲")}</row>' + SHEET_TAIL
-                                ).encode()
-    content = zipped({"xl/workbook.xml": WORKBOOK.encode(), "xl/_rels/workbook.xml.rels":
-                      RELS.encode(), "xl/worksheets/sheet1.xml": sheet})
+    sheet = (
+        b"\xef\xbb\xbf"
+        + (SHEET_HEAD + f'<row r="1">{cell("A1", "甲")}</row>' + SHEET_TAIL).encode()
+    )
+    content = zipped(
+        {
+            "xl/workbook.xml": WORKBOOK.encode(),
+            "xl/_rels/workbook.xml.rels": RELS.encode(),
+            "xl/worksheets/sheet1.xml": sheet,
+        }
+    )
 
     assert read_workbook(content)["企业"] == [(1, ["甲"])]
 
@@ -338,8 +363,9 @@ def test_a_4kb_csv_zip_with_a_huge_member_is_refused_naming_the_limit(applicant,
 
 @pytest.mark.django_db
 def test_a_200000_character_csv_cell_is_refused_naming_the_cell_not_a_500(applicant, cast) -> None:
-    content = zipped({"enterprises.csv": ("企业名称,统一社会信用代码,行业\n" + "甲" * 200_000
-                                          + ",,\n").encode()})
+    content = zipped(
+        {"enterprises.csv": ("企业名称,统一社会信用代码,行业\n" + "甲" * 200_000 + ",,\n").encode()}
+    )
 
     response = upload(applicant, cast.park_a, content, "data.zip")
 
@@ -402,8 +428,14 @@ def test_a_flood_of_bad_cells_stops_at_a_bounded_list_of_errors(cast) -> None:
 
     def act():
         return importers.parse_upload(
-            None, park_id=1, year=2025, park_name="甲", filename="d.zip", content=content,
-            factor_set_code=code, fuels=fuels,
+            None,
+            park_id=1,
+            year=2025,
+            park_name="甲",
+            filename="d.zip",
+            content=content,
+            factor_set_code=code,
+            fuels=fuels,
         )
 
     outcome = within_memory(act)
@@ -443,8 +475,10 @@ def test_json_values_and_size_at_their_limits(monkeypatch) -> None:
     at_limit = json.dumps([0] * 999).encode()  # the array and its 999 numbers
 
     untrusted.check_json(at_limit)
-    refused(within_memory(lambda: untrusted.check_json(json.dumps([0] * 1000).encode())),
-            "MAX_JSON_VALUES")
+    refused(
+        within_memory(lambda: untrusted.check_json(json.dumps([0] * 1000).encode())),
+        "MAX_JSON_VALUES",
+    )
     monkeypatch.setattr(untrusted, "MAX_JSON_BYTES", 2000)
     untrusted.check_json(b" " * 2000)
     refused(within_memory(lambda: untrusted.check_json(b" " * 2001)), "MAX_JSON_BYTES")
@@ -465,8 +499,10 @@ def test_the_api_refuses_a_deeply_nested_body_naming_the_depth(cast) -> None:
     client = APIClient()
     issued = tokens.issue_token(cast.applicant_a, cast.park_a, "平台A")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
-    for url in (f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/",
-                f"/api/v1/parks/{cast.park_a.pk}/years/2025/case/"):
+    for url in (
+        f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/",
+        f"/api/v1/parks/{cast.park_a.pk}/years/2025/case/",
+    ):
         response = client.put(url, nested(50_000), content_type="application/json")
 
         assert response.status_code == 400, response.content
@@ -480,8 +516,10 @@ def test_the_api_refuses_a_deeply_nested_body_naming_the_depth(cast) -> None:
 def ring(vertices: int) -> list[list[float]]:
     """A closed ring around (120, 31) with ``vertices`` positions (the last repeats the first)."""
     points = [
-        [120 + 0.05 * math.cos(2 * math.pi * i / (vertices - 1)),
-         31 + 0.05 * math.sin(2 * math.pi * i / (vertices - 1))]
+        [
+            120 + 0.05 * math.cos(2 * math.pi * i / (vertices - 1)),
+            31 + 0.05 * math.sin(2 * math.pi * i / (vertices - 1)),
+        ]
         for i in range(vertices - 1)
     ]
     return points + [points[0]]
@@ -508,7 +546,10 @@ def test_a_boundary_at_its_vertex_limit_is_measured_and_one_more_is_refused(monk
 
 def test_boundary_text_with_brackets_in_its_properties_is_not_counted_as_vertices(monkeypatch):
     monkeypatch.setattr(untrusted, "MAX_BOUNDARY_VERTICES", 50)
-    feature = {"type": "Feature", "properties": {"name": "[" * 5000},
-               "geometry": {"type": "Polygon", "coordinates": [ring(50)]}}
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "[" * 5000},
+        "geometry": {"type": "Polygon", "coordinates": [ring(50)]},
+    }
 
     assert parse_boundary(json.dumps(feature)).area_km2 > 0

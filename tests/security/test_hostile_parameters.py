@@ -8,6 +8,7 @@ GET and, where the route takes it, by POST, sent in turn by the roles whose requ
 answer may be a 500 (nor an exception escaping the view), nor an empty page, and a 400 page must
 say which parameter it refused.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -49,8 +50,10 @@ class Reads:
 
     @contextmanager
     def recording(self, monkeypatch):
-        originals = {name: getattr(QueryDict, name)
-                     for name in ("get", "__getitem__", "getlist", "__contains__")}
+        originals = {
+            name: getattr(QueryDict, name)
+            for name in ("get", "__getitem__", "getlist", "__contains__")
+        }
 
         def wrap(name):
             original = originals[name]
@@ -58,6 +61,7 @@ class Reads:
             def recorded(querydict, key, *args, **kwargs):
                 self.keys.add(key)
                 return original(querydict, key, *args, **kwargs)
+
             return recorded
 
         with monkeypatch.context() as patch:
@@ -83,8 +87,13 @@ def discover(client, monkeypatch, method: str, url: str, data: dict) -> tuple[in
     return status, reads.keys - IGNORED
 
 
-def test_no_route_answers_500_to_a_hostile_parameter(client, cast, world, monkeypatch,  # noqa: F811
-                                                     capsys):
+def test_no_route_answers_500_to_a_hostile_parameter(
+    client,
+    cast,
+    world,  # noqa: F811 (the fixture)
+    monkeypatch,
+    capsys,
+):
     routes = [name for name in sorted(set(iter_routes())) if not name.startswith("admin:")]
     assert [name for name in routes if name not in PROBES] == []
     failures: list[str] = []
@@ -112,8 +121,9 @@ def test_no_route_answers_500_to_a_hostile_parameter(client, cast, world, monkey
                 try:
                     status, keys = discover(client, monkeypatch, method, url, probe.data(world))
                 except Exception as error:  # noqa: BLE001 - the test client re-raises
-                    failures.append(f"{target} as {actor}, clean: {type(error).__name__}: "
-                                    f"{error}"[:300])
+                    failures.append(
+                        f"{target} as {actor}, clean: {type(error).__name__}: {error}"[:300]
+                    )
                     keys = set()
                 if name == "logout":
                     login(actor)
@@ -152,12 +162,13 @@ def test_no_route_answers_500_to_a_hostile_parameter(client, cast, world, monkey
 
     probed = {target: set(keys) for target, keys in readers.items()}
     with capsys.disabled():
-        print(f"\nhostile parameters: {len(routes)} routes x {len(ROLES)} roles; "
-              f"{sum(len(k) for k in probed.values())} parameters read on {len(probed)} "
-              f"route/method pairs, each sent {len(HOSTILE)} hostile values: "
-              f"{counts['requests']} requests; "
-              + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())
-                          if k.startswith("status")))
+        print(
+            f"\nhostile parameters: {len(routes)} routes x {len(ROLES)} roles; "
+            f"{sum(len(k) for k in probed.values())} parameters read on {len(probed)} "
+            f"route/method pairs, each sent {len(HOSTILE)} hostile values: "
+            f"{counts['requests']} requests; "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k.startswith("status"))
+        )
     # The discovery must find what the views read, or the test proves nothing.
     assert {"batch", "assignee", "province", "q", "sort"} <= probed["GET review_queue_national"]
     assert "batch" in probed["POST application_start"]
@@ -167,6 +178,7 @@ def test_no_route_answers_500_to_a_hostile_parameter(client, cast, world, monkey
 
 
 # What the probe from outside found, one by one.
+
 
 def test_a_superscript_digit_in_a_queue_filter_is_a_400_naming_it(client, cast):
     client.force_login(cast.national)
@@ -181,8 +193,10 @@ def test_a_superscript_digit_in_a_queue_filter_is_a_400_naming_it(client, cast):
 def test_nul_in_the_province_filter_is_a_400_on_the_page_and_the_export(client, cast):
     client.force_login(cast.national)
     page = client.get(reverse("review_queue_national") + "?province=%00%00")
-    export = client.get(reverse("review_queue_export", args=["national", "csv"]),
-                        {"province": "\x00\x00", "batch": "1"})
+    export = client.get(
+        reverse("review_queue_export", args=["national", "csv"]),
+        {"province": "\x00\x00", "batch": "1"},
+    )
 
     assert page.status_code == 400
     assert "省份" in page.content.decode()
@@ -193,8 +207,10 @@ def test_nul_in_the_province_filter_is_a_400_on_the_page_and_the_export(client, 
 def test_a_queue_filter_with_plain_values_still_filters(client, cast):
     client.force_login(cast.national)
 
-    response = client.get(reverse("review_queue_national"),
-                          {"province": "32", "batch": "", "sort": "park", "q": " 甲 "})
+    response = client.get(
+        reverse("review_queue_national"),
+        {"province": "32", "batch": "", "sort": "park", "q": " 甲 "},
+    )
 
     assert response.status_code == 200
     filters = response.context["filters"]
@@ -203,7 +219,8 @@ def test_a_queue_filter_with_plain_values_still_filters(client, cast):
 
 @pytest.mark.parametrize("value", ["abc", "", "²", "-1"])
 def test_starting_an_application_with_a_malformed_batch_is_a_400_writing_nothing(
-        client, cast, value):
+    client, cast, value
+):
     client.force_login(cast.applicant_a)
 
     response = client.post(reverse("application_start"), {"batch": value})
@@ -232,15 +249,19 @@ def test_the_api_names_a_malformed_include_trace(client, cast):
     response = client.get(url, {"include_trace": "\x00"})
 
     assert response.status_code == 400
-    assert response.json()["error"] == {"code": "invalid", "message": "请求有误。", "fields": [
-        {"field": "include_trace", "message": "含有无效字符。"}]}
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": "请求有误。",
+        "fields": [{"field": "include_trace", "message": "含有无效字符。"}],
+    }
 
 
 def test_the_400_page_names_the_parameter_in_english_too(client, cast):
     client.force_login(cast.national)
 
-    response = client.get(reverse("review_queue_national"), {"batch": "abc"},
-                          HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(
+        reverse("review_queue_national"), {"batch": "abc"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     text = " ".join(response.content.decode().split())
     assert response.status_code == 400

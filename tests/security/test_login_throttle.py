@@ -5,6 +5,7 @@ doubling delay after five); nothing a client does delays the account's owner at 
 Behind trusted proxies the address is the proxy's report in X-Forwarded-For; without them the
 header is ignored.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,9 @@ OWNER = "203.0.113.5"
 PROXY = "10.0.0.1"
 
 
-def sign_in(client: Client, username: str, password: str, address: str,
-            forwarded: str | None = None):
+def sign_in(
+    client: Client, username: str, password: str, address: str, forwarded: str | None = None
+):
     extra = {"REMOTE_ADDR": address}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
@@ -69,9 +71,7 @@ def test_failures_from_one_client_do_not_stop_the_owner_signing_in_from_another(
 
 
 @pytest.mark.parametrize("failures", [5, 20])
-def test_behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for(
-    cast, settings, failures
-):
+def test_behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for(cast, settings, failures):
     settings.ZCP_TRUSTED_PROXY_COUNT = 1
     with freeze_time("2026-12-03 02:00:00") as clock:
         fail(failures, "admin", PROXY, clock, forwarded=ATTACKER)
@@ -126,8 +126,9 @@ def test_behind_one_proxy_addresses_the_client_prepends_are_ignored(cast, settin
         # The proxy appends the address it saw; what the client sent stays on the left.
         sign_in(Client(), "applicant_a", "wrong", PROXY, forwarded=f"192.0.2.{index}, {ATTACKER}")
 
-    response = sign_in(Client(), "applicant_a", TEST_PASSWORD, PROXY,
-                       forwarded=f"{OWNER}, {ATTACKER}")
+    response = sign_in(
+        Client(), "applicant_a", TEST_PASSWORD, PROXY, forwarded=f"{OWNER}, {ATTACKER}"
+    )
 
     assert response.status_code == 429
     owner = sign_in(Client(), "applicant_a", TEST_PASSWORD, PROXY, forwarded=OWNER)
@@ -137,8 +138,9 @@ def test_behind_one_proxy_addresses_the_client_prepends_are_ignored(cast, settin
 def test_the_accounts_delay_doubles_up_to_its_cap_and_a_success_clears_it(cast):
     client = Client()
     with freeze_time("2026-12-03 02:00:00") as clock:
-        assert [sign_in(client, "applicant_a", "wrong", ATTACKER).status_code
-                for _ in range(5)] == [200] * 5
+        assert [
+            sign_in(client, "applicant_a", "wrong", ATTACKER).status_code for _ in range(5)
+        ] == [200] * 5
 
         waits = []
         for _ in range(8):
@@ -177,9 +179,11 @@ def test_the_admin_login_passes_the_same_throttle(cast):
     for index in range(20):
         assert sign_in(Client(), f"nobody{index}", "wrong", ATTACKER).status_code == 200
 
-    response = Client().post(reverse("admin:login"),
-                             {"username": "admin", "password": TEST_PASSWORD},
-                             REMOTE_ADDR=ATTACKER)
+    response = Client().post(
+        reverse("admin:login"),
+        {"username": "admin", "password": TEST_PASSWORD},
+        REMOTE_ADDR=ATTACKER,
+    )
 
     assert response.status_code == 200
     assert "登录失败的次数过多" in response.content.decode()
@@ -187,12 +191,22 @@ def test_the_admin_login_passes_the_same_throttle(cast):
 
 
 @pytest.mark.parametrize("proxies", [1, 3])
-@pytest.mark.parametrize("header", [
-    "", "garbage", ",,,", "999.1.1.1", "1.2.3.4, zz", "\x00", "²", "1.2.3.4:5678",
-    "a" * 10000, ", ".join(["203.0.113.9"] * 2000),
-])
-def test_malformed_forwarded_for_falls_back_to_the_remote_address(cast, settings, proxies,
-                                                                   header):
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "garbage",
+        ",,,",
+        "999.1.1.1",
+        "1.2.3.4, zz",
+        "\x00",
+        "²",
+        "1.2.3.4:5678",
+        "a" * 10000,
+        ", ".join(["203.0.113.9"] * 2000),
+    ],
+)
+def test_malformed_forwarded_for_falls_back_to_the_remote_address(cast, settings, proxies, header):
     settings.ZCP_TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=header)
     address = throttle.client_address(request)
@@ -206,7 +220,8 @@ def test_malformed_forwarded_for_falls_back_to_the_remote_address(cast, settings
 def test_the_nth_address_from_the_right_is_the_client(settings):
     settings.ZCP_TRUSTED_PROXY_COUNT = 2
     request = RequestFactory().get(
-        "/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5 , 10.0.0.2")
+        "/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5 , 10.0.0.2"
+    )
     assert throttle.client_address(request) == OWNER
 
     settings.ZCP_TRUSTED_PROXY_COUNT = 0
@@ -216,11 +231,16 @@ def test_the_nth_address_from_the_right_is_the_client(settings):
 def test_with_its_cache_down_login_still_works_and_warns(cast, caplog, monkeypatch):
     monkeypatch.setattr(throttle, "_last_warning", {})
     # Nothing listens on port 1: every cache call fails to connect.
-    unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                               "LOCATION": "redis://127.0.0.1:1/0"}}
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
     with override_settings(CACHES=unreachable):
-        assert [sign_in(Client(), "applicant_a", "wrong", ATTACKER).status_code
-                for _ in range(6)] == [200] * 6
+        assert [
+            sign_in(Client(), "applicant_a", "wrong", ATTACKER).status_code for _ in range(6)
+        ] == [200] * 6
         client = Client()
         assert sign_in(client, "applicant_a", TEST_PASSWORD, ATTACKER).status_code == 302
         assert signed_in_as(client) == cast.applicant_a

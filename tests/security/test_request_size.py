@@ -22,8 +22,13 @@ class Unreadable(io.RawIOBase):
 
 def declared(client, url: str, length: int, body=None, **extra):
     return client.generic(
-        "POST", url, b"", content_type="application/octet-stream",
-        CONTENT_LENGTH=str(length), **({"wsgi.input": body} if body is not None else {}), **extra,
+        "POST",
+        url,
+        b"",
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(length),
+        **({"wsgi.input": body} if body is not None else {}),
+        **extra,
     )
 
 
@@ -40,8 +45,9 @@ def test_a_300_mib_upload_is_refused_before_it_is_read(client, cast, settings) -
 
 
 def test_the_api_answers_413_in_its_error_shape(client, cast) -> None:
-    response = declared(client, f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/",
-                        10**12, Unreadable())
+    response = declared(
+        client, f"/api/v1/parks/{cast.park_a.pk}/years/2025/data/", 10**12, Unreadable()
+    )
 
     assert response.status_code == 413
     error = response.json()["error"]
@@ -74,8 +80,13 @@ def test_a_chunked_body_without_a_declared_length_is_never_read(client, cast) ->
     url = reverse("accounting:upload", args=[cast.park_a.pk, 2025])
 
     response = client.generic(
-        "POST", url, b"", content_type="multipart/form-data; boundary=x",
-        CONTENT_LENGTH="", HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": Unreadable()},
+        "POST",
+        url,
+        b"",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": Unreadable()},
     )
 
     assert response.status_code < 500

@@ -4,6 +4,7 @@ An uploader's name (`report.hta`, `scan.pdf.lnk`, a `.bat` whose content starts 
 never the name of a dossier entry or a download, which a reviewer's desktop might run; it is kept
 only as text in the dossier's attachments.json.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,15 +36,18 @@ def uploaded(client, cast) -> tuple[Application, dict[str, Attachment]]:
     client.force_login(cast.applicant_a)
     stored = {}
     for name, content in HOSTILE_NAMES.items():
-        response = client.post(reverse("application_attachments", args=[application.pk]), {
-            "title": "证明材料", "section": "other", "file": SimpleUploadedFile(name, content)})
+        response = client.post(
+            reverse("application_attachments", args=[application.pk]),
+            {"title": "证明材料", "section": "other", "file": SimpleUploadedFile(name, content)},
+        )
         assert response.status_code == 302, name
         stored[name] = Attachment.objects.latest("pk")
     return application, stored
 
 
 def test_dossier_entries_are_named_by_checked_type_and_the_manifest_keeps_the_names(
-        client, cast, uploaded):
+    client, cast, uploaded
+):
     application, stored = uploaded
     client.force_login(cast.applicant_a)
 
@@ -70,10 +74,12 @@ def test_an_evidence_download_is_named_by_its_checked_type(client, cast, uploade
     client.force_login(cast.applicant_a)
     for name, attachment in stored.items():
         response = client.get(
-            reverse("application_attachment", args=[application.pk, attachment.pk]))
+            reverse("application_attachment", args=[application.pk, attachment.pk])
+        )
 
         extension = "png" if name == "照片.jpg.scr" else "pdf"
         assert response["Content-Disposition"] == (
-            f'attachment; filename="evidence-{attachment.pk}.{extension}"')
+            f'attachment; filename="evidence-{attachment.pk}.{extension}"'
+        )
         assert response["Content-Type"] == attachment.content_type
         assert response["X-Content-Type-Options"] == "nosniff"

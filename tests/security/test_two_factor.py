@@ -1,6 +1,7 @@
 """Two-factor sign-in: a national reviewer sets up a TOTP app (QR code, key) at the first
 sign-in, gets ten recovery codes, signs in later with the app's code or a recovery code (once);
 an administrator resets the device; an applicant needs none."""
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,8 @@ def code_of(device: TOTPDevice) -> str:
 
 
 def test_a_national_reviewer_sets_up_the_app_and_then_signs_in_with_it_or_a_recovery_code(
-        client, cast):
+    client, cast
+):
     client.force_login(cast.national)
     response = client.get(reverse("park_list"))
     assert response.status_code == 302
@@ -49,8 +51,10 @@ def test_a_national_reviewer_sets_up_the_app_and_then_signs_in_with_it_or_a_reco
     client.logout()
     client.force_login(cast.national)
     assert client.get(reverse("home"))["Location"].startswith(reverse("two_factor_verify"))
-    assert client.post(reverse("two_factor_verify"), {"code": codes[0], "next": "/parks/"}
-                       )["Location"] == "/parks/"
+    assert (
+        client.post(reverse("two_factor_verify"), {"code": codes[0], "next": "/parks/"})["Location"]
+        == "/parks/"
+    )
     assert client.get(reverse("park_list")).status_code == 200
     client.logout()
     client.force_login(cast.national)
@@ -61,8 +65,13 @@ def test_a_national_reviewer_sets_up_the_app_and_then_signs_in_with_it_or_a_reco
     device.refresh_from_db()
     device.last_t = -1
     device.save()
-    assert client.post(reverse("two_factor_verify"), {
-        "code": code_of(device), "next": "https://elsewhere.example/"})["Location"] == "/"
+    assert (
+        client.post(
+            reverse("two_factor_verify"),
+            {"code": code_of(device), "next": "https://elsewhere.example/"},
+        )["Location"]
+        == "/"
+    )
     assert client.get(reverse("home")).status_code == 200
 
 
@@ -72,8 +81,11 @@ def test_an_administrator_resets_a_reviewers_device(client, cast):
     admin_device = TOTPDevice.objects.create(user=cast.admin, name="admin", confirmed=True)
     client.force_login(cast.admin)
     client.post(reverse("two_factor_verify"), {"code": code_of(admin_device)})
-    response = client.post(reverse("admin:applications_user_changelist"), {
-        "action": "reset_two_factor", "_selected_action": [cast.national.pk]}, follow=True)
+    response = client.post(
+        reverse("admin:applications_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [cast.national.pk]},
+        follow=True,
+    )
     assert "已重置 1 位用户的两步验证" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=cast.national).exists()
     assert not StaticDevice.objects.filter(user=cast.national).exists()

@@ -39,11 +39,13 @@ def api(cast) -> APIClient:
 def push(api, park, enterprises: int, extra_rows: int = 0):
     body = {
         "enterprises": [{"name": f"企业{n}"} for n in range(enterprises)],
-        "electricity": [{"direction": "import", "kind": "grid", "mwh": "10"}]
-        * (1 + extra_rows),
+        "electricity": [{"direction": "import", "kind": "grid", "mwh": "10"}] * (1 + extra_rows),
     }
-    return api.put(f"/api/v1/parks/{park.pk}/years/2025/data/", json.dumps(body),
-                   content_type="application/json")
+    return api.put(
+        f"/api/v1/parks/{park.pk}/years/2025/data/",
+        json.dumps(body),
+        content_type="application/json",
+    )
 
 
 def test_an_api_push_of_200000_enterprises_is_refused_naming_the_limit(api, cast) -> None:

@@ -213,8 +213,17 @@ class RedisServer:
         assert self.process is None or self.process.poll() is not None, "redis already running"
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no"],
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

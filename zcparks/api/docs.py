@@ -1,6 +1,7 @@
 """The API documentation page: Swagger UI, vendored, started by static/js/api-docs.js (no inline
 script), on the schema in the page's language. ``?lang=en`` (or ``zh-hans``) picks the language
 for this page; otherwise it follows the language switch."""
+
 from __future__ import annotations
 
 from django.conf import settings

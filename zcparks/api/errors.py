@@ -6,6 +6,7 @@
 ``fields`` is empty when no single field is at fault. ``handle_exception`` is DRF's
 EXCEPTION_HANDLER; ``ApiError`` and its subclasses are what the API code raises itself.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -30,8 +31,9 @@ class ApiError(exceptions.APIException):
     default_code = "invalid"
     default_detail = _("请求有误。")
 
-    def __init__(self, message: Any = None, *, code: str | None = None,
-                 fields: Iterable[FieldError] = ()) -> None:
+    def __init__(
+        self, message: Any = None, *, code: str | None = None, fields: Iterable[FieldError] = ()
+    ) -> None:
         super().__init__(message or self.default_detail, code or self.default_code)
         self.code = code or self.default_code
         self.fields = [(str(name), str(text)) for name, text in fields]
@@ -56,15 +58,28 @@ class Unprocessable(ApiError):
 
 
 CODES = {
-    400: "invalid", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
-    415: "unsupported_media_type", 422: "unprocessable", 429: "throttled",
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "throttled",
 }
 
 
 def error_body(code: str, message: str, fields: Iterable[FieldError] = ()) -> dict[str, Any]:
-    return {"error": {"code": code, "message": str(message),
-                      "fields": [{"field": f, "message": m} for f, m in fields]}}
+    return {
+        "error": {
+            "code": code,
+            "message": str(message),
+            "fields": [{"field": f, "message": m} for f, m in fields],
+        }
+    }
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[FieldError]:
@@ -120,15 +135,19 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 
 # --- for the schema ------------------------------------------------------------------------------
 
+
 class FieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField(help_text=_("出错的字段，如 electricity[0].mwh"))
     message = serializers.CharField()
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_(
-        "invalid, not_authenticated, authentication_failed, permission_denied, not_found, "
-        "conflict, already_imported, idempotency_key_reused, throttled …"))
+    code = serializers.CharField(
+        help_text=_(
+            "invalid, not_authenticated, authentication_failed, permission_denied, not_found, "
+            "conflict, already_imported, idempotency_key_reused, throttled …"
+        )
+    )
     message = serializers.CharField()
     fields = FieldErrorSerializer(many=True)
 
@@ -155,5 +174,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 413, 415, 422, 429)
 
 
 def error_responses(codes: Iterable[int] = READ_ERRORS) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
-            for code in codes}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }

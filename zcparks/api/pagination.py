@@ -1,4 +1,5 @@
 """Pagination of every list endpoint: strict ``limit`` and ``offset``."""
+
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _

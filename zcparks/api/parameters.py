@@ -1,4 +1,5 @@
 """Path parameters (ids, years) and the raw JSON body, as every endpoint reads them."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -15,13 +16,21 @@ YEARS = (2000, 2100)  # the years the web pages accept
 
 
 def id_parameter(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                            OpenApiParameter.PATH, description=description)
+    return OpenApiParameter(
+        name,
+        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        OpenApiParameter.PATH,
+        description=description,
+    )
 
 
 PARK_ID = id_parameter("park_id", _("园区编号"))
-YEAR = OpenApiParameter("year", {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]},
-                        OpenApiParameter.PATH, description=_("核算年度"))
+YEAR = OpenApiParameter(
+    "year",
+    {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]},
+    OpenApiParameter.PATH,
+    description=_("核算年度"),
+)
 
 
 def check_id(value: int) -> int:
@@ -44,8 +53,9 @@ def json_body(request: Request) -> bytes:
     if media != "application/json":
         raise exceptions.UnsupportedMediaType(media or "-")
     limit = settings.ZCP_MAX_IMPORT_BYTES
-    too_large = PayloadTooLarge(_("请求体超过 %(limit)s 字节。") % {"limit": limit},
-                                fields=[("body", _("过大"))])
+    too_large = PayloadTooLarge(
+        _("请求体超过 %(limit)s 字节。") % {"limit": limit}, fields=[("body", _("过大"))]
+    )
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -8,6 +8,7 @@ The counts live in the shared cache (Redis in production). When it cannot be rea
 serves without the limit rather than failing every call: the API's data lives in PostgreSQL, and
 a lost counter must not turn into an outage for every park's platform. The gap is logged.
 """
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,5 +1,6 @@
 """Create an API token for a park applicant's platform and print it (once), e.g. to set up a
 platform or try the API against the demo data: ``manage.py create_api_token applicant_a 平台``."""
+
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
@@ -24,9 +25,11 @@ class Command(BaseCommand):
             issued = tokens.issue_token(user, user.park, options["name"])
         except PermissionDenied:
             raise CommandError(
-                "username: only an active applicant of the park may own a token") from None
+                "username: only an active applicant of the park may own a token"
+            ) from None
         except tokens.TokenLimitReached as limit:
             raise CommandError(
-                f"the park already holds {limit.limit} active tokens; revoke one first") from None
+                f"the park already holds {limit.limit} active tokens; revoke one first"
+            ) from None
         self.stdout.write(f"Token for {user.park.name} ({issued.token.name}); shown once:")
         self.stdout.write(issued.plaintext)

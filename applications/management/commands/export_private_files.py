@@ -1,5 +1,6 @@
 """Copy every private file (evidence, import previews, letters, kept books) into a local folder,
 from the folder or the object store alike: the files half of a backup (deploy/backup)."""
+
 from __future__ import annotations
 
 import shutil

@@ -3,6 +3,7 @@
 Safe to run again: each loader adds what is missing and leaves what exists, so nothing a user
 changed (energy data, applications, names, passwords) is overwritten.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -50,6 +51,11 @@ class Command(BaseCommand):
 def demo_loaders() -> list[Callable[[dict[str, Park]], object]]:
     """Each feature adds its demo here, in the order they depend on each other; each is given
     the demo parks by demo key."""
-    return [load_demo_energy_data, load_demo_applications, load_demo_reviews,
-            lambda parks: programme.open_missing(), load_demo_progress,
-            load_demo_acceptance]
+    return [
+        load_demo_energy_data,
+        load_demo_applications,
+        load_demo_reviews,
+        lambda parks: programme.open_missing(),
+        load_demo_progress,
+        load_demo_acceptance,
+    ]

@@ -1,6 +1,7 @@
 """Load (or refresh) the reference data: provinces and the bundled factor sets.
 
 Safe to run again."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
@@ -23,4 +24,3 @@ class Command(BaseCommand):
         self.stdout.write(f"provinces: {Province.objects.count()}")
         for line in load_bundled_factor_sets():
             self.stdout.write(line)
-

@@ -1,4 +1,5 @@
 """Make the demo certificate authority and a signing key for NDRC and every provincial DRC."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--dir", type=Path, default=None,
-                            help="folder to write into (default: ZCP_SIGNING_DIR)")
+        parser.add_argument(
+            "--dir", type=Path, default=None, help="folder to write into (default: ZCP_SIGNING_DIR)"
+        )
 
     def handle(self, *args, **options) -> None:
         if not (options["dir"] or settings.ZCP_SIGNING_DIR):

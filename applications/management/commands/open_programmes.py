@@ -18,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         opened = programme.open_missing()
         for item in opened:
-            self.stdout.write(f"opened programme {item.pk}: {item.park.name} "
-                              f"{item.period_start}-{item.period_end}")
+            self.stdout.write(
+                f"opened programme {item.pk}: {item.park.name} "
+                f"{item.period_start}-{item.period_end}"
+            )
         self.stdout.write(f"{len(opened)} programme(s) opened")

@@ -1,5 +1,6 @@
 """Check that letters, submissions and evidence still prove themselves (applications/integrity.py):
 after a restore (deploy/restore-drill runs it), or at any time. Exit status 1 names each problem."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,8 +9,10 @@ from applications import integrity
 
 
 class Command(BaseCommand):
-    help = ("Verify every ready letter (file, SHA-256, seal), submission snapshot (SHA-256) and "
-            "evidence file (SHA-256).")
+    help = (
+        "Verify every ready letter (file, SHA-256, seal), submission snapshot (SHA-256) and "
+        "evidence file (SHA-256)."
+    )
 
     def handle(self, *args, **options) -> None:
         report = integrity.verify()
