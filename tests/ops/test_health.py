@@ -156,7 +156,7 @@ def test_a_database_that_does_not_answer_is_503_naming_it(client):
 
 
 def test_a_letter_still_rendering_past_the_limit_is_503_naming_pending(client, cast):
-    # The approval's letter and mail are recorded; the test's transaction never commits, so
+    # The approval's letter, mail and programme are recorded; the test's transaction never commits, so
     # nothing hands them over: they stay pending as with a dead worker and a dead sweep.
     application = drive_to(
         complete_application(cast.park_a, cast.applicant_a, open_batch()),
@@ -168,7 +168,7 @@ def test_a_letter_still_rendering_past_the_limit_is_503_naming_pending(client, c
     letter = Letter.objects.get(application=application, kind="assessment")
     assert letter.status == LetterStatus.PENDING
     owed = PendingEffect.objects.filter(status=EffectStatus.PENDING).count()
-    assert owed == 2  # the rendering and the mail
+    assert owed == 3  # the rendering, the mail and the construction programme it opens
     # With the province's recommendation letter before it, also never rendered.
     rendering = Letter.objects.filter(status=LetterStatus.PENDING).count()
     assert rendering == 2

@@ -125,10 +125,11 @@ def test_pending_effects_are_read_from_the_database_at_the_scrape(client, cast):
         cast,
     )
     PendingEffect.objects.update(status=EffectStatus.DONE)
-    # The test's transaction never commits, so the letter and the mail stay pending.
+    # The test's transaction never commits, so the letter, the mail and the opening of the
+    # construction programme stay pending.
     workflow.approve(cast.national, application, "同意纳入建设名单")
 
-    assert value(scrape(client), "zcparks_pending_effects") == 2
+    assert value(scrape(client), "zcparks_pending_effects") == 3
 
 
 @pytest.mark.redis
