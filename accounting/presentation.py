@@ -40,7 +40,9 @@ def kind_table(park_year: ParkYear | None, kind: str, rows=None) -> dict[str, An
     show (accounting/entry.py), else the first 1,000."""
     form_class, _label = KINDS[kind]
     model = KIND_MODELS[kind]
-    names = form_class._meta.fields
+    # The stored columns: a form's own field (the process form's product_choice) is how the
+    # form asks for a column, not a column of its own.
+    names = [n for n in form_class._meta.fields if n not in form_class.declared_fields]
     headers = [model._meta.get_field(n).verbose_name for n in names]
     if park_year is None:
         return {"headers": headers, "rows": [], "more": 0}
