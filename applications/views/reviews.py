@@ -158,6 +158,11 @@ def _score_table(request: HttpRequest) -> score_table.ScoreTable:
 @login_required
 @cache_control(private=True, no_store=True)  # NDRC's internal material
 def score_table_view(request: HttpRequest) -> HttpResponse:
+    if not request.GET.get("batch") and score_table.default_batch() is None:
+        # Reached from the menu before any batch exists: the page says so rather than a 404.
+        if not permissions.may(request.user, "score_table"):
+            raise Http404
+        return render(request, "applications/reviews/score_table.html", {"table": None})
     table = _score_table(request)
     return render(
         request,
