@@ -96,7 +96,11 @@ def test_an_approval_while_redis_is_down_succeeds_and_its_letter_and_mail_follow
     letter = Letter.objects.get(application=application, kind="assessment")
     assert letter.status == LetterStatus.PENDING
     owed = PendingEffect.objects.filter(status=EffectStatus.PENDING)
-    assert sorted(owed.values_list("kind", flat=True)) == ["notify", "render_letter"]
+    assert sorted(owed.values_list("kind", flat=True)) == [
+        "notify",
+        "open_programme",
+        "render_letter",
+    ]
     assert not owed.filter(dispatched_at__isnull=False).exists()
 
     # Redis comes back empty; the worker and the periodic sweep (as beat sends it) catch up.
@@ -132,7 +136,7 @@ def test_a_letter_queued_before_redis_restarted_empty_is_rendered_by_the_sweep(
     assert letter.get_status_display() == "生成中"  # stuck, as it was before the sweep
 
     settings.ZCP_EFFECT_RETRY_SECONDS = 0  # instead of waiting five minutes
-    assert len(tasks.sweep()) == 2
+    assert len(tasks.sweep()) == 3  # the rendering, the mail and the programme's opening
     _approved_letter(application)
     wait_for(_all_done, timeout=60)
     _assert_issued_once(application, celery_worker)
