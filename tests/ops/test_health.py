@@ -156,8 +156,8 @@ def test_a_database_that_does_not_answer_is_503_naming_it(client):
 
 
 def test_a_letter_still_rendering_past_the_limit_is_503_naming_pending(client, cast):
-    # The approval's letter, mail and programme are recorded; the test's transaction never commits, so
-    # nothing hands them over: they stay pending as with a dead worker and a dead sweep.
+    # The approval's letter, mail and programme are recorded; the test's transaction never
+    # commits, so nothing hands them over: they stay pending as with a dead worker and sweep.
     application = drive_to(
         complete_application(cast.park_a, cast.applicant_a, open_batch()),
         "under_national_review",

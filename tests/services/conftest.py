@@ -174,15 +174,23 @@ def celery_worker(transactional_db, settings, celery_broker_url, tmp_path, monke
         app.conf.task_always_eager = saved["task_always_eager"]
 
 
-def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
-    """Poll ``predicate`` until it returns something truthy; return it (or fail after timeout)."""
+def wait_for(predicate, timeout: float = 30, interval: float = 0.2, beat=None, explain=None):
+    """Poll ``predicate`` until it returns something truthy; return it (or fail after timeout).
+
+    ``beat``: called every 5 s meanwhile, as Celery beat calls the sweeps; ``explain``: what to
+    print when the time is up (a worker's log, say)."""
     deadline = time.monotonic() + timeout
+    next_beat = time.monotonic() + 5
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
+        if beat is not None and time.monotonic() >= next_beat:
+            beat()
+            next_beat = time.monotonic() + 5
         time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
+    detail = f"\n{explain()}" if explain is not None else ""
+    pytest.fail(f"condition not met within {timeout} s{detail}")
 
 
 # --- A Redis server the test owns ---------------------------------------------------------------
