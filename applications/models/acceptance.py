@@ -13,26 +13,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .events import AppendOnlyQuerySet, ApplicationEvent, ImmutableRecord
+from .events import AppendOnlyRecord, ApplicationEvent
 from .programme import ConstructionProgramme
 
 
-class _Record(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise ImmutableRecord(str(_("历史记录不能修改。")))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecord(str(_("历史记录不能删除。")))
-
-
-class SelfAssessment(_Record):
+class SelfAssessment(AppendOnlyRecord):
     programme = models.ForeignKey(
         ConstructionProgramme,
         on_delete=models.PROTECT,
@@ -63,7 +48,7 @@ class SelfAssessment(_Record):
         return f"{self.programme} · {self.year}"
 
 
-class Designation(_Record):
+class Designation(AppendOnlyRecord):
     """A national zero-carbon park (国家级零碳园区): what the public register shows."""
 
     programme = models.OneToOneField(

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .batches import Batch
-from .events import AppendOnlyQuerySet, ImmutableRecord
+from .events import AppendOnlyRecord
 from .people import Province
 
 
@@ -21,7 +21,7 @@ class DeadlineKind(models.TextChoices):
     SUBMISSION = "submission", _("本省园区申报截止时间")
 
 
-class DeadlineChange(models.Model):
+class DeadlineChange(AppendOnlyRecord):
     """A date set or moved: append-only, like the applications' events."""
 
     batch = models.ForeignKey(
@@ -48,8 +48,6 @@ class DeadlineChange(models.Model):
     )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("截止时间变更记录")
@@ -57,14 +55,6 @@ class DeadlineChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} · {self.get_kind_display()} → {self.new_value:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise ImmutableRecord(str(_("历史记录不能修改。")))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecord(str(_("历史记录不能删除。")))
 
 
 class DeadlineReminder(models.Model):

@@ -55,7 +55,25 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise ImmutableRecord(str(_("历史记录不能删除。")))
 
 
-class ApplicationEvent(models.Model):
+class AppendOnlyRecord(models.Model):
+    """A row written once: never updated nor deleted, one by one or in bulk (PostgreSQL's
+    triggers hold the same for events and submissions, migration 0018)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ImmutableRecord(str(_("历史记录不能修改。")))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord(str(_("历史记录不能删除。")))
+
+
+class ApplicationEvent(AppendOnlyRecord):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,8 +96,6 @@ class ApplicationEvent(models.Model):
     )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("流转记录")
@@ -87,11 +103,3 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise ImmutableRecord(str(_("历史记录不能修改。")))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecord(str(_("历史记录不能删除。")))

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .events import AppendOnlyQuerySet, ImmutableRecord
+from .events import AppendOnlyRecord
 from .programme import ConstructionProgramme, KeyProject, RoadmapPhase
 
 
@@ -167,7 +167,7 @@ class ReportAction(models.TextChoices):
     ACCEPT = "accept", _("审核通过")
 
 
-class ReportEvent(models.Model):
+class ReportEvent(AppendOnlyRecord):
     """Append-only history of a report: who did what, when, with which comment."""
 
     report = models.ForeignKey(ProgressReport, on_delete=models.PROTECT, related_name="events")
@@ -185,8 +185,6 @@ class ReportEvent(models.Model):
     comment = models.TextField(_("意见"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("进展报告流转记录")
@@ -194,11 +192,3 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.from_status} → {self.to_status}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise ImmutableRecord(str(_("历史记录不能修改。")))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecord(str(_("历史记录不能删除。")))
