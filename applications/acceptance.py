@@ -3,7 +3,8 @@ what their pages read (the acts themselves are in workflow.py, the door of every
 
 - `sheet_for(programme, year)`: the self-assessment sheet of the assessment year, assembled from
   the year's stored calculation, the guiding indicators the programme carries as not applicable
-  (declared at application) and the key projects (applications/self_assessment.py);
+  (declared at application), the progress reports the park sent and the key projects' completion
+  as the latest received report says (applications/self_assessment.py);
 - `record_self_assessment` / `designate`: the records the province's conclusion and NDRC's
   passing decision write with their event;
 - `register()`: the public register of national zero-carbon parks.
@@ -28,9 +29,11 @@ from .models import (
     Letter,
     LetterKind,
     ProgrammeStage,
+    ProjectStatus,
+    ReportStatus,
     SelfAssessment,
 )
-from .self_assessment import Project, Sheet, assemble
+from .self_assessment import Project, Report, Sheet, assemble
 
 # The stages from which the programme's self-assessment and acceptance page has something to show.
 FROM_SELF_ASSESSMENT = frozenset(
@@ -48,14 +51,46 @@ def declared_not_applicable(programme: ConstructionProgramme) -> dict[str, str]:
     return {t.indicator: t.reason for t in programme.targets.all() if t.not_applicable}
 
 
-def _projects(programme: ConstructionProgramme) -> list[Project]:
-    # Completion comes from the progress reports; until one says, it is unknown (None).
-    return [Project(p.name, _completed(p)) for p in programme.projects.all()]
+# The reports a self-assessment reads: those the province has received (not a draft, and not
+# one returned for correction, whose content the park is changing).
+_RECEIVED = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
 
-def _completed(project: Any) -> bool | None:
-    status = getattr(project, "completed", None)
-    return status if isinstance(status, bool) else None
+def _reports_and_projects(
+    programme: ConstructionProgramme, year: int
+) -> tuple[list[Report], list[Project]]:
+    """The progress reports the park sent on the years up to `year`, and each key project's
+    completion as the latest received report says (in operation = completed); without one,
+    unknown. Three queries."""
+    sent = list(
+        programme.reports.filter(year__lte=year)
+        .exclude(status=ReportStatus.DRAFT)
+        .order_by("year", "pk")
+    )
+    received = [r for r in sent if r.status in _RECEIVED]
+    latest = received[-1] if received else None
+    rows = {row.project_id: row for row in latest.project_rows.all()} if latest is not None else {}
+    projects = []
+    for project in programme.projects.all():
+        row = rows.get(project.pk)
+        projects.append(
+            Project(
+                project.name,
+                None if row is None else row.status == ProjectStatus.IN_OPERATION,
+                row.get_status_display() if row is not None else "",
+            )
+        )
+    reports = [
+        Report(
+            r.pk,
+            r.year,
+            r.get_kind_display(),
+            r.get_status_display(),
+            counted=latest is not None and r.pk == latest.pk,
+        )
+        for r in sent
+    ]
+    return reports, projects
 
 
 def default_year(programme: ConstructionProgramme) -> int:
@@ -68,7 +103,8 @@ def default_year(programme: ConstructionProgramme) -> int:
 def sheet_for(programme: ConstructionProgramme, year: int) -> Sheet:
     latest = accounting_services.latest_result(programme.park, year)
     result = latest.last_success.result if latest.last_success else None
-    return assemble(year, result, declared_not_applicable(programme), _projects(programme))
+    reports, projects = _reports_and_projects(programme, year)
+    return assemble(year, result, declared_not_applicable(programme), projects, reports)
 
 
 def below_core_message(sheet: Sheet) -> str:
@@ -117,7 +153,20 @@ def frozen(sheet: Sheet) -> dict[str, Any]:
             }
             for g in sheet.guiding
         ],
-        "projects": [{"name": p.name, "completed": p.completed} for p in sheet.projects],
+        "projects": [
+            {"name": p.name, "completed": p.completed, "status": p.status} for p in sheet.projects
+        ],
+        "projects_completed": sheet.projects_completed,
+        "reports": [
+            {
+                "id": r.pk,
+                "year": r.year,
+                "kind": r.kind,
+                "status": r.status,
+                "counted": r.counted,
+            }
+            for r in sheet.reports
+        ],
     }
 
 

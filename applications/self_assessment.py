@@ -1,9 +1,10 @@
 """The self-assessment sheet of a park at the end of its construction period (notice 三(四)).
 
 Pure: plain data in (the stored result of the assessment year's calculation, the guiding
-indicators the application declared not applicable with their reasons, the key projects and the
-progress reports), a `Sheet` out. The province reads the sheet, records its conclusion and its
-report; the workflow asks `Sheet.core_met` before the park may be put forward for acceptance.
+indicators the application declared not applicable with their reasons, the progress reports the
+park sent and the key projects' completion as the latest received report says), a `Sheet` out.
+The province reads the sheet, records its conclusion and its report; the workflow asks
+`Sheet.core_met` before the park may be put forward for acceptance.
 
 The core indicator is judged again here from the year's stored quantities, in exact arithmetic
 (D2; D17 in accounting/method/DECISIONS.md): the tier from the energy consumption, then
@@ -84,6 +85,18 @@ class Guiding:
 class Project:
     name: str
     completed: bool | None  # None: no progress report says yet
+    status: str = ""  # as the report that says shows it (已投运, 建设中, …)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A progress report the park sent, as the sheet lists it."""
+
+    pk: int
+    year: int
+    kind: str  # labels, as shown
+    status: str
+    counted: bool = False  # the report the projects' completion is read from
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,7 @@ class Sheet:
     core: Core
     guiding: tuple[Guiding, ...]
     projects: tuple[Project, ...] = ()
-    reports: tuple[Any, ...] = field(default=())
+    reports: tuple[Report, ...] = field(default=())
 
     @property
     def core_met(self) -> bool:
@@ -102,6 +115,11 @@ class Sheet:
     @property
     def projects_completed(self) -> int:
         return sum(1 for p in self.projects if p.completed)
+
+    @property
+    def counted_report(self) -> Report | None:
+        """The report the projects' completion is read from (None: no report says yet)."""
+        return next((r for r in self.reports if r.counted), None)
 
     @property
     def required_guiding(self) -> tuple[Guiding, ...]:
@@ -166,7 +184,7 @@ def assemble(
     result: Mapping[str, Any] | None,
     not_applicable: Mapping[str, str],
     projects: Iterable[Project] = (),
-    reports: Iterable[Any] = (),
+    reports: Iterable[Report] = (),
     rules: Rules = DEFAULT_RULES,
 ) -> Sheet:
     """The sheet of the assessment `year` from its stored calculation `result` (the JSON of a
