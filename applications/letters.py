@@ -40,7 +40,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounting import labels
-from accounting.labels import TIER_LABELS
 from zcparks import numbers
 from zcparks.storage import private_storage
 
@@ -68,7 +67,8 @@ from .sections import SECTIONS_BY_KEY
 
 LETTER_DIR = "letters"
 # The format of Letter.content written now (build_content); templates read every version kept.
-CONTENT_VERSION = 2  # 1: without scores, core indicator, programme, recommendations, items
+CONTENT_VERSION = 3  # 1: without scores, core indicator, programme, recommendations, items;
+# 2: the acceptance letter and the certificate without their own record ("acceptance")
 # The notice the letters rest on, and the time a park has to resubmit after a 整改意见 (D27).
 BASIS = (
     "《国家发展改革委 工业和信息化部 国家能源局关于开展零碳园区建设的通知》"
@@ -100,12 +100,11 @@ DECISIONS = {
 }
 # What the certificate states, whichever passing decision it follows.
 CERTIFICATE_DECISION = _("国家级零碳园区")
-# The kinds after construction, whose templates read the self-assessment and register entry
-# (templates/letters/<kind>.html, like every kind).
-TEMPLATES = {
-    LetterKind.ACCEPTANCE: "letters/acceptance.html",
-    LetterKind.CERTIFICATE: "letters/certificate.html",
-}
+# The kinds after construction: their record adds the self-assessment that put the park forward,
+# the acceptance decision and the register entry ("acceptance", `acceptance_content`).
+AFTER_CONSTRUCTION = frozenset({LetterKind.ACCEPTANCE, LetterKind.CERTIFICATE})
+# The indicator system acceptance is judged on (notice Att.3).
+INDICATOR_SYSTEM = "《国家级零碳园区建设指标体系（试行）》"
 
 
 class LetterError(Exception):
@@ -203,7 +202,7 @@ def _new_letter(
     year = timezone.localtime(now).year
     if replaces is not None:
         # A reissue states what the letter it replaces stated, in that issuer's name.
-        stated = replaces.content or build_content(replaces.event, replaces.kind, replaces.issuer)
+        stated = record(replaces)
         issuer, decision = replaces.issuer, replaces.decision
     else:
         issuer = issuer_for(event.actor, application)
@@ -472,6 +471,135 @@ def _core(calculation: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _passed(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _stated_core(year: int, core: dict[str, Any]) -> dict[str, Any]:
+    """The core indicator of a self-assessment sheet (exact numbers stored as strings), in the
+    shape of `_core`: what the acceptance letter and the certificate state of it."""
+    energy = numbers.to_decimal(core.get("energy_tce"))
+    emissions = numbers.to_decimal(core.get("emissions_t"))
+    tier = core.get("tier") or ""
+    return {
+        "year": year,
+        "energy_tce": numbers.tonnes(energy),
+        "emissions_t": numbers.tonnes(emissions),
+        "intensity": numbers.intensity(
+            emissions / energy if energy and emissions is not None else None
+        ),
+        "tier": str(labels.TIER_LABELS.get(tier, "—")),
+        "threshold": numbers.intensity(core.get("threshold")),
+        "provisional": tier == "below_200k",  # D1
+        "pass": _passed(core.get("passed")),
+    }
+
+
+def acceptance_content(event: ApplicationEvent, kind: str) -> dict[str, Any]:
+    """What the acceptance letter and the certificate of `event` (NDRC's acceptance decision)
+    state beyond every letter's record: the programme's period, the self-assessment that put
+    the park forward (its frozen sheet: assessment year, core indicator with energy use, tier
+    and threshold, guiding indicators, projects, the province's report), the decision with its
+    conditions or opinion, and the register entry it made. The core indicator and the indicator
+    rows are the assessment year's (replacing the application's); call in the letter's
+    language."""
+    programme = ConstructionProgramme.objects.filter(application_id=event.application_id).first()
+    assessment = (
+        SelfAssessment.objects.filter(
+            programme=programme, put_forward=True, created_at__lte=event.created_at
+        )
+        .select_related("event")
+        .order_by("-created_at", "-pk")
+        .first()
+        if programme is not None
+        else None
+    )
+    designation = Designation.objects.filter(event_id=event.pk).first()
+    sheet = assessment.sheet if assessment else {}
+    core = _stated_core(assessment.year, sheet.get("core") or {}) if assessment else None
+    guiding = [
+        {
+            "label": str(labels.GUIDING_LABELS.get(g.get("key"), g.get("label") or "")),
+            "required": bool(g.get("required")),
+            "reason": g.get("reason") or "",
+            "value": g.get("value") or "—",
+            "target": g.get("target") or "—",
+            "pass": _passed(g.get("passed")),
+        }
+        for g in sheet.get("guiding") or []
+    ]
+    conditions = event.comment if event.action == "accept_with_conditions" else ""
+    # The certificate names the acceptance letter of the same decision, which states the
+    # conditions in full (issued just before it, by the same transition).
+    letter = (
+        Letter.objects.filter(event_id=event.pk, kind=LetterKind.ACCEPTANCE).order_by("pk").first()
+        if kind == LetterKind.CERTIFICATE
+        else None
+    )
+    return {
+        "core": core,
+        "indicators": []
+        if core is None
+        else [
+            {
+                "label": str(_("单位能耗碳排放（tCO2/tce）")),
+                "core": True,
+                "value": core["intensity"],
+                "target": f"≤ {core['threshold']}",
+                "pass": core["pass"],
+            },
+            *(
+                {
+                    "label": g["label"],
+                    "core": False,
+                    "value": g["value"] if g["required"] else str(_("不适用")),
+                    "target": g["target"] if g["required"] else "—",
+                    "pass": g["pass"],
+                }
+                for g in guiding
+            ),
+        ],
+        "acceptance": {
+            "basis": INDICATOR_SYSTEM,
+            "period_start": programme.period_start if programme else None,
+            "period_end": programme.period_end if programme else None,
+            "assessment": None
+            if assessment is None
+            else {
+                "year": assessment.year,
+                "concluded_on": timezone.localtime(assessment.created_at).date().isoformat(),
+                "report": assessment.report,
+                "override_reason": assessment.override_reason,
+                "core_met": assessment.core_met,
+                "guiding": guiding,
+                "projects": [
+                    {"name": p.get("name") or "", "completed": _passed(p.get("completed"))}
+                    for p in sheet.get("projects") or []
+                ],
+            },
+            "outcome": event.action,
+            "passed": event.action in ("accept", "accept_with_conditions"),
+            "conditions": conditions,
+            "condition_items": [line.strip() for line in conditions.splitlines() if line.strip()],
+            "opinion": "" if conditions else event.comment,
+            "letter": None
+            if letter is None
+            else {"title": str(LetterKind.ACCEPTANCE.label), "reference": letter.reference},
+            "designation": None
+            if designation is None
+            else {
+                "year": designation.year,
+                "assessment_year": designation.assessment_year,
+                "tier": str(labels.TIER_LABELS.get(designation.tier, "—")),
+                "energy_tce": numbers.tonnes(designation.energy_tce),
+                "intensity": numbers.intensity(designation.intensity),
+                "threshold": numbers.intensity(designation.threshold),
+                "conditions": designation.conditions,
+            },
+        },
+    }
+
+
 def _recommended(event: ApplicationEvent) -> list[dict[str, Any]]:
     """The parks the province had recommended in this batch when it made this recommendation,
     in the order it recommended them."""
@@ -531,8 +659,9 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
     sections = snapshot.get("sections") or {}
     boundary = sections.get("boundary") or {}
     calculation = latest_calculation(snapshot)
+    after_construction = kind in AFTER_CONSTRUCTION
     with translation.override(settings.LANGUAGE_CODE):
-        return {
+        content = {
             "kind": kind,
             "title": str(LetterKind(kind).label),
             "issuer": issuer,
@@ -590,10 +719,14 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
                 [str(SECTIONS_BY_KEY[key].title) if key in SECTIONS_BY_KEY else key, text]
                 for key, text in (event.section_comments or {}).items()
             ],
-            "comments": _stated_comments(event, issuer == NATIONAL_ISSUER),
+            "comments": []
+            if after_construction
+            else _stated_comments(event, issuer == NATIONAL_ISSUER),
             "decided_on": timezone.localtime(event.created_at).date().isoformat(),
             "basis": BASIS,
-            "scores": _stated_scores(event, submission, issuer == NATIONAL_ISSUER),
+            "scores": None
+            if after_construction
+            else _stated_scores(event, submission, issuer == NATIONAL_ISSUER),
             "core": _core(calculation),
             "programme": {
                 "period_start": (sections.get("targets") or {}).get("period_start"),
@@ -609,12 +742,19 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
             if kind == LetterKind.REVISION
             else None,
         }
+        if after_construction:
+            content.update(acceptance_content(event, kind))
+    return content
 
 
 def record(letter: Letter) -> dict[str, Any]:
     """What the letter states: its frozen record (a letter issued before records existed is
-    read from the live data, as it was then)."""
+    read from the live data, as it was then; so is the acceptance part of an acceptance letter
+    or certificate issued before it had one, format 2)."""
     if letter.content is not None:
+        if letter.kind in AFTER_CONSTRUCTION and "acceptance" not in letter.content:
+            with translation.override(settings.LANGUAGE_CODE):
+                return {**letter.content, **acceptance_content(letter.event, letter.kind)}
         return letter.content
     content = build_content(letter.event, letter.kind, letter.issuer)
     return {
@@ -631,53 +771,15 @@ def record(letter: Letter) -> dict[str, Any]:
 def letter_context(letter: Letter) -> dict[str, Any]:
     content = record(letter)
     url = verification_url(letter)
-    # The acceptance letter and the certificate (TEMPLATES) also read the self-assessment and
-    # register entry, and the park as it is now.
-    extra = (
-        _after_construction(letter)
-        | {
-            "application": letter.application,
-            "park": letter.application.park,
-            "event": letter.event,
-        }
-        if letter.kind in TEMPLATES
-        else {}
-    )
-    return (
-        extra
-        | recommendation_context(letter.event)
-        | {
-            "letter": letter,
-            "c": content,
-            "title": content["title"],
-            "issued_on": date.fromisoformat(content["issued_on"]),
-            "seal_arc": seal_arc(letter.issuer),
-            "verify_url": url,
-            "qr": qr_data_uri(url),
-            "css": _css(letter.kind in TEMPLATES) + seal_arc_css(letter.issuer),
-        }
-    )
-
-
-def _after_construction(letter: Letter) -> dict[str, Any]:
-    """What the acceptance letter and the certificate add: the self-assessment that put the park
-    forward (its frozen sheet) and the register entry."""
-    if letter.kind not in TEMPLATES:
-        return {}
-    programme = ConstructionProgramme.objects.filter(application_id=letter.application_id).first()
-    if programme is None:
-        return {}
-    assessment = (
-        SelfAssessment.objects.filter(programme=programme, put_forward=True).order_by("-pk").first()
-    )
-    designation = Designation.objects.filter(programme=programme).first()
-    return {
-        "programme": programme,
-        "assessment": assessment,
-        "sheet": assessment.sheet if assessment else {},
-        "designation": designation,
-        "designation_intensity": numbers.intensity(designation.intensity) if designation else "",
-        "designation_tier": TIER_LABELS.get(designation.tier, "—") if designation else "",
+    return recommendation_context(letter.event) | {
+        "letter": letter,
+        "c": content,
+        "title": content["title"],
+        "issued_on": date.fromisoformat(content["issued_on"]),
+        "seal_arc": seal_arc(letter.issuer),
+        "verify_url": url,
+        "qr": qr_data_uri(url),
+        "css": _css(letter.kind == LetterKind.CERTIFICATE) + seal_arc_css(letter.issuer),
     }
 
 
@@ -707,11 +809,11 @@ def recommendation_context(event: ApplicationEvent) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=2)
-def _css(after_construction: bool = False) -> str:
-    """official.css (GB/T 9704) for the letters of the review; the acceptance letter and the
-    certificate keep their own letter.css."""
-    name = "letter.css" if after_construction else "official.css"
-    return (Path(settings.BASE_DIR) / "templates" / "letters" / name).read_text(encoding="utf-8")
+def _css(certificate: bool = False) -> str:
+    """official.css (GB/T 9704) for every letter; the certificate adds its own layout on it."""
+    names = ["official.css", "certificate.css"] if certificate else ["official.css"]
+    folder = Path(settings.BASE_DIR) / "templates" / "letters"
+    return "".join((folder / name).read_text(encoding="utf-8") for name in names)
 
 
 def seal_arc(issuer: str) -> list[tuple[str, str]]:
