@@ -573,8 +573,16 @@ def acceptance_content(event: ApplicationEvent, kind: str) -> dict[str, Any]:
                 "core_met": assessment.core_met,
                 "guiding": guiding,
                 "projects": [
-                    {"name": p.get("name") or "", "completed": _passed(p.get("completed"))}
+                    {
+                        "name": p.get("name") or "",
+                        "completed": _passed(p.get("completed")),
+                        "status": p.get("status") or "",
+                    }
                     for p in sheet.get("projects") or []
+                ],
+                "reports": [
+                    {"year": r.get("year"), "kind": r.get("kind") or ""}
+                    for r in sheet.get("reports") or []
                 ],
             },
             "outcome": event.action,
