@@ -229,6 +229,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("west", _("西至"), TEXT, in_form=False),
         Field("north", _("北至"), TEXT, in_form=False),
         Field("area_km2", _("面积（平方公里）"), AREA, in_form=False),
+        Field("declared_area_km2", _("规划面积（平方公里）"), AREA, in_form=False),
         Field("geojson", _("边界范围"), HIDDEN, in_form=False),
     ),
     "industry": (

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from pyproj import Geod
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, shape
 from shapely.validation import explain_validity
 
 from zcparks import untrusted
@@ -149,3 +149,53 @@ def parse_boundary(source: str | bytes | dict[str, Any]) -> Boundary:
         "coordinates": [[[float(x), float(y)] for x, y in ring] for ring in rings],
     }
     return Boundary(geojson=geojson, area_km2=area_km2, perimeter_km=perimeter_km)
+
+
+def check_place(boundary: Boundary, province_code: str, division_code: str = "") -> None:
+    """The boundary must lie within its province (and the city or county named, if any).
+
+    Raises BoundaryError naming the place, and the province where the part outside it lies."""
+    from . import admin_areas  # the outlines are read on the first check only
+
+    polygon = shape(boundary.geojson)
+    codes = [province_code]
+    if division_code and division_code[:2] == province_code:
+        codes.append(division_code)
+    for code in codes:
+        widened = admin_areas.widened(code)
+        if widened is None or widened.contains(polygon):
+            continue
+        division = admin_areas.division(code)
+        assert division is not None
+        place = admin_areas.place_name(code)
+        elsewhere = admin_areas.province_at(polygon.difference(division.outline))
+        if elsewhere and elsewhere != province_code:
+            raise BoundaryError(
+                _("边界超出%(place)s范围：超出部分位于%(other)s，请检查坐标。")
+                % {"place": place, "other": admin_areas.place_name(elsewhere)}
+            )
+        raise BoundaryError(
+            _("边界超出%(place)s范围（允许误差约 2 公里），请检查坐标。") % {"place": place}
+        )
+
+
+# A drawn area that differs from the declared one by more than this share of it is questioned.
+AREA_QUESTION_SHARE = Decimal("0.2")
+
+
+class AreaQuestion(BoundaryError):
+    """The drawn area is far from the declared one: saved only once the park confirms it."""
+
+
+def question_area(area_km2: Decimal, declared_km2: Decimal | None) -> None:
+    """Raise AreaQuestion when the boundary's area is far from the declared area (D29)."""
+    if not declared_km2 or abs(area_km2 - declared_km2) <= AREA_QUESTION_SHARE * declared_km2:
+        return
+    share = (abs(area_km2 - declared_km2) / declared_km2 * 100).quantize(Decimal("1"))
+    raise AreaQuestion(
+        _(
+            "按边界计算的面积为 %(area)s 平方公里，与填报的规划面积 %(declared)s 平方公里"
+            "相差 %(share)s%%。请核对边界或规划面积；确认无误请勾选“确认面积差异”后再保存。"
+        )
+        % {"area": area_km2, "declared": format(declared_km2.normalize(), "f"), "share": share}
+    )

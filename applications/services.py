@@ -150,22 +150,31 @@ def save_revision_answers(application: Application, answers: dict[str, Any]) -> 
 
 @transaction.atomic
 def save_boundary(application: Application, fields: dict[str, Any]) -> None:
-    """Scope, four sides and polygon; the polygon is validated and measured by geo.py."""
+    """Scope, four sides, declared area and polygon; the polygon is validated, placed and measured
+    by geo.py. Raises geo.BoundaryError (the polygon) or geo.AreaQuestion (the declared area,
+    unless ``area_difference_confirmed``), and then nothing is saved."""
     from . import geo  # deferred: geo loads pyproj and shapely, which most requests never need
 
     locked = _lock_editable(application)
     for name in BOUNDARY_TEXT_FIELDS:
         setattr(locked, name, fields.get(name, "") or "")
+    locked.declared_area_km2 = fields.get("declared_area_km2") or None
     geometry = fields.get("boundary_geojson")
     if geometry:
         boundary = geo.parse_boundary(geometry)
+        # Where the park is (D29): its province, and its city or county if the park names one.
+        park = application.park
+        geo.check_place(boundary, park.province.code, park.division_code)
+        if not fields.get("area_difference_confirmed"):
+            geo.question_area(boundary.area_km2, locked.declared_area_km2)
         locked.boundary_geojson = boundary.geojson
         locked.boundary_area_km2 = boundary.area_km2
     else:
         locked.boundary_geojson = None
         locked.boundary_area_km2 = None
     locked.save()
-    for name in (*BOUNDARY_TEXT_FIELDS, "boundary_geojson", "boundary_area_km2"):
+    saved = ("boundary_geojson", "boundary_area_km2", "declared_area_km2")
+    for name in (*BOUNDARY_TEXT_FIELDS, *saved):
         setattr(application, name, getattr(locked, name))
 
 
@@ -513,6 +522,11 @@ def build_snapshot(application: Application, at: datetime.datetime) -> dict[str,
                 "area_km2": (
                     str(application.boundary_area_km2)
                     if application.boundary_area_km2 is not None
+                    else None
+                ),
+                "declared_area_km2": (
+                    str(application.declared_area_km2)
+                    if application.declared_area_km2 is not None
                     else None
                 ),
             }

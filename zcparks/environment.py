@@ -341,8 +341,8 @@ VARIABLES: tuple[Variable, ...] = (
         text,
         "",
         "map tiles under the boundary map, e.g. `https://tiles.example/{z}/{x}/{y}.png` "
-        "(its host must be allowed in the CSP's img-src); default none: boundary and "
-        "graticule only",
+        "(its host must be allowed in the CSP's img-src); default none: the offline "
+        "province, city and county outlines and a graticule only",
     ),
     Variable(
         "ZCP_SIGNING_DIR",

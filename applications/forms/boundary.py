@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -33,6 +34,17 @@ class BoundaryForm(forms.Form):
     boundary_south = forms.CharField(label=_label("south"), max_length=300, required=False)
     boundary_west = forms.CharField(label=_label("west"), max_length=300, required=False)
     boundary_north = forms.CharField(label=_label("north"), max_length=300, required=False)
+    declared_area_km2 = forms.DecimalField(
+        label=_label("declared_area_km2"),
+        required=False,
+        min_value=Decimal("0.0001"),
+        max_digits=12,
+        decimal_places=4,
+        help_text=_("批复或规划文件中的园区面积；与按边界计算的面积相差超过20%时须确认。"),
+    )
+    area_difference_confirmed = forms.BooleanField(
+        label=_("确认面积差异（边界与规划面积不一致属实）"), required=False
+    )
     boundary_geojson = forms.CharField(
         label=_("边界范围（GeoJSON）"),
         required=False,
@@ -71,6 +83,8 @@ class BoundaryForm(forms.Form):
         data = self.cleaned_data
         fields = {k: data.get(k, "") for k in BOUNDARY_TEXT_FIELDS}
         fields["boundary_geojson"] = data["boundary"].geojson if data.get("boundary") else None
+        fields["declared_area_km2"] = data.get("declared_area_km2")
+        fields["area_difference_confirmed"] = bool(data.get("area_difference_confirmed"))
         return fields
 
     @staticmethod
@@ -80,6 +94,7 @@ class BoundaryForm(forms.Form):
             "host_park_name": application.host_park_name,
             "management_body": application.management_body,
             **{f"boundary_{k}": v for k, v in application.four_sides.items()},
+            "declared_area_km2": application.declared_area_km2,
             "boundary_geojson": (
                 json.dumps(application.boundary_geojson) if application.boundary_geojson else ""
             ),

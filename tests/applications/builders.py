@@ -17,6 +17,21 @@ SQUARE = {
         [[118.70, 32.00], [118.75, 32.00], [118.75, 32.04], [118.70, 32.04], [118.70, 32.00]]
     ],
 }
+
+
+def square_in(province_code: str) -> dict:
+    """SQUARE (in Nanjing) for a Jiangsu park, a square of the same size inside any other
+    province: a boundary must lie in its park's province (D29)."""
+    if province_code == "32":
+        return SQUARE
+    from applications import admin_areas
+
+    point = admin_areas.provinces()[province_code].outline.representative_point()
+    west, south = round(point.x, 3), round(point.y, 3)
+    ring = [[west, south], [west + 0.05, south], [west + 0.05, south + 0.04]]
+    return {"type": "Polygon", "coordinates": [[*ring, [west, south + 0.04], [west, south]]]}
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -129,7 +144,7 @@ def complete_application(park: Park, applicant: User, batch: Batch | None = None
             "boundary_south": "南环路",
             "boundary_west": "西环路",
             "boundary_north": "北环路",
-            "boundary_geojson": SQUARE,
+            "boundary_geojson": square_in(park.province.code),
         },
     )
     services.set_incident_register_confirmed(application, True)

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 def ring(vertices: int, places: int) -> list[list[float]]:
     points = [
         [
-            round(120 + 0.05 * math.cos(2 * math.pi * i / (vertices - 1)), places),
-            round(31 + 0.05 * math.sin(2 * math.pi * i / (vertices - 1)), places),
+            round(120.6 + 0.05 * math.cos(2 * math.pi * i / (vertices - 1)), places),
+            round(31.3 + 0.05 * math.sin(2 * math.pi * i / (vertices - 1)), places),
         ]
         for i in range(vertices - 1)
     ]

@@ -1,5 +1,6 @@
-"""The boundary map in a real browser, with no tile server: the polygon, the graticule, the scale
-and the drawing tools show, the Content-Security-Policy is respected, and a drawn polygon ends up
+"""The boundary map in a real browser, with no tile server: the province, city and county
+outlines of the base layer, the polygon, the graticule, the scale and the drawing tools (in
+Chinese) show, the Content-Security-Policy is respected, and a drawn polygon ends up
 in the form and is saved with its area."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ pytestmark = [
 ]
 
 
-def test_the_map_shows_the_saved_boundary_without_any_tiles(site, cast):
+def test_the_map_shows_the_saved_boundary_over_the_outlines_without_any_tiles(site, cast):
     app = services.start_application(cast.applicant_a, open_batch())
     services.save_boundary(
         app, {"scope": "whole", "management_body": "管委会", "boundary_geojson": SQUARE}
@@ -31,6 +32,12 @@ def test_the_map_shows_the_saved_boundary_without_any_tiles(site, cast):
     # The boundary and at least two graticule lines are drawn as vector paths.
     assert page.locator("path.leaflet-interactive").count() >= 1
     assert page.locator("path:not(.leaflet-interactive)").count() >= 2
+    # The base layer: every province's outline, and Jiangsu's cities; its counties close up.
+    page.wait_for_selector("#boundary-map[data-base-layer=ready]")
+    outlines = page.locator(".leaflet-admin-pane path")
+    assert outlines.count() >= 34 + 13
+    page.wait_for_selector("#boundary-map[data-counties=ready]")  # the park is close up
+    assert outlines.count() > 34 + 13
     assert site.console_errors == []
 
 
@@ -39,9 +46,19 @@ def test_a_polygon_drawn_on_the_map_is_saved_with_its_area(site, cast):
     page = site.login("applicant_a")
     page.goto(site.url(f"/applications/{app.pk}/boundary/"))
     page.wait_for_selector(".leaflet-container")
-    page.locator("[title='Draw Polygons'], .leaflet-pm-icon-polygon").first.click()
+    # With no boundary yet the map opens on the park's province (Jiangsu).
+    page.wait_for_selector("#boundary-map[data-base-layer=ready]")
+    # The drawing tools speak Chinese.
+    assert page.locator("#boundary-map [title='绘制多边形边界']").count() == 1
+    assert page.locator("#boundary-map [title='删除边界']").count() == 1
+    for _ in range(5):  # closer in, so that the drawn park lies well inside the province
+        page.locator("#boundary-map .leaflet-control-zoom-in").click()
+        page.wait_for_timeout(350)  # a click during the zoom animation is ignored
+    page.locator("[title='绘制多边形边界'] .leaflet-pm-icon-polygon").click()
     box = page.locator("#boundary-map").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    assert "放置边界的第一个顶点" in page.locator(".leaflet-tooltip").first.inner_text()
     for dx, dy in ((-60, -40), (60, -40), (60, 40), (-60, 40)):
         page.mouse.click(x + dx, y + dy)
     page.mouse.click(x - 60, y - 40)  # back on the first vertex closes the ring

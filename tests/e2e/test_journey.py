@@ -123,7 +123,9 @@ def draw_boundary(page, errors: list[str]) -> None:
         tool.wait_for(timeout=5_000)
     except Exception as error:
         raise AssertionError(f"no polygon tool on the map; page errors: {errors}") from error
-    # Zoom in from the whole country to a town, as a person would, so that the park is small.
+    # The map opens on the park's province once its outlines have loaded.
+    page.wait_for_selector("#boundary-map[data-base-layer=ready]")
+    # Zoom in from the province to a town, as a person would, so that the park is small.
     zoom_in = page.locator("#boundary-map .leaflet-control-zoom-in")
     for _ in range(7):
         zoom_in.click()
