@@ -103,7 +103,7 @@ def main() -> None:
         )
         decision = programme.application.events.get(action="accept_with_conditions")
         _time(letters, Letter, decision, LetterKind.ACCEPTANCE, args, "with conditions")
-        _time(letters, Letter, decision, LetterKind.CERTIFICATE, args, "")
+        _time(letters, Letter, decision, LetterKind.CERTIFICATE, args, "one page")
         print(f"machine: {machine()}")
     finally:
         teardown(old)

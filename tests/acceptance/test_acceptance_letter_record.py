@@ -13,6 +13,7 @@ import subprocess
 import pytest
 import zxingcpp
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from PIL import Image
@@ -105,6 +106,14 @@ def issued_once(django_db_setup, django_db_blocker, module_files, signing_dir):
         }
         for letter in found.values():
             assert letter.is_ready, letter.error
+        # Park B does not pass: its letter is issued (its rendering left owed).
+        other = builders.approved_programme(cast, park=cast.park_b, applicant=cast.applicant_b)
+        enter_year(cast.park_b, YEAR, AT_THRESHOLD_GRID_MWH)
+        workflow.request_self_assessment(cast.applicant_b, other)
+        workflow.put_forward(cast.provincial_a, other, year=YEAR, report="自评估报告")
+        with TestCase.captureOnCommitCallbacks(execute=False):
+            workflow.not_accept(cast.national, other, "重点项目未按期建成，不予通过。")
+        cast.not_passed = other.application.letters.get(kind=LetterKind.ACCEPTANCE)
         yield cast, programme, found[LetterKind.ACCEPTANCE], found[LetterKind.CERTIFICATE]
         transaction.set_rollback(True)
     app.conf.task_always_eager = eager
@@ -261,3 +270,17 @@ def test_the_long_acceptance_letter_has_page_numbers_and_no_page_holding_only_th
             and LONG_NAME not in line
         ]
         assert body, f"page {number} holds only the signature block:\n{page}"
+
+
+def test_a_letter_of_not_passing_states_the_conclusion_and_no_register_entry(issued):
+    cast, _programme, _letter, _certificate = issued
+    letter = cast.not_passed
+    stated = letter.content["acceptance"]
+    assert letter.decision == "未通过评估验收" and not stated["passed"]
+    assert stated["designation"] is None and stated["conditions"] == ""
+    assert stated["opinion"] == "重点项目未按期建成，不予通过。"
+    assert letter.content["core"]["year"] == YEAR and letter.content["core"]["pass"] is True
+    assert not letter.application.letters.filter(kind=LetterKind.CERTIFICATE).exists()
+    html = render_to_string("letters/acceptance.html", letters.letter_context(letter))
+    assert "未通过评估验收。重点项目未按期建成" in html and "列入国家级零碳园区名录" not in html
+    assert "乙园区" in html and "指导园区对照评估验收意见继续推进建设" in html
