@@ -109,11 +109,19 @@ def status_of(application: Application) -> str:
 
 def submit_and_settle(page, form) -> None:
     """Submit once the page's own requests (the live eligibility check runs as fields change)
-    have finished, and wait for the next page's to finish too: on SQLite the live server's
-    threads share one in-memory database, which refuses overlapping writes ("table is locked")."""
+    have finished: on SQLite the live server's threads share one in-memory database, which
+    refuses overlapping writes ("table is locked"). The next page sends nothing of its own until
+    a field changes, so its load is waited for, not a further half second of network quiet."""
     page.wait_for_load_state("networkidle")
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
+# The scale bar's label and width: both change with every zoom level.
+SCALE_JS = """() => {
+    const line = document.querySelector('#boundary-map .leaflet-control-scale-line');
+    return line.textContent + '|' + line.style.width;
+}"""
 
 
 def draw_boundary(page, errors: list[str]) -> None:
@@ -128,8 +136,11 @@ def draw_boundary(page, errors: list[str]) -> None:
     # Zoom in from the province to a town, as a person would, so that the park is small.
     zoom_in = page.locator("#boundary-map .leaflet-control-zoom-in")
     for _ in range(7):
+        before = page.evaluate(SCALE_JS)
         zoom_in.click()
-        page.wait_for_timeout(350)  # a click during the zoom animation is ignored
+        # A click during the zoom animation is ignored; Leaflet redraws the scale bar when the
+        # animation has ended, so the next click waits for that rather than a fixed pause.
+        page.wait_for_function(f"before => ({SCALE_JS})() !== before", arg=before)
     tool.click()
     box = page.locator("#boundary-map").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
