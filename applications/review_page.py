@@ -152,4 +152,7 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "may_download_book": permissions.may(user, "download_book", application),
         "assignable": list(reviews.assignable_users()) if can_assign else [],
         "tile_url": getattr(settings, "ZCP_MAP_TILE_URL", ""),
+        # The base layer under the submitted boundary: provinces, the province's cities, counties.
+        "admin_cities": f"cities/{application.park.province.code}.geojson",
+        "admin_counties": f"counties/{application.park.province.code}.geojson",
     }

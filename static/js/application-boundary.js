@@ -10,7 +10,9 @@
   var input = document.querySelector("[data-boundary-input]");
   if (!el || !input || typeof L === "undefined") { return; }
 
-  var map = L.map(el, { zoomControl: true, attributionControl: false, minZoom: 3 });
+  var chinese = (document.documentElement.lang || "").slice(0, 2) === "zh";
+  var map = L.map(el, { zoomControl: false, attributionControl: false, minZoom: 3 });
+  L.control.zoom(chinese ? { zoomInTitle: "放大", zoomOutTitle: "缩小" } : {}).addTo(map);
   // The outlines lie under the park's polygon and never take a click meant for drawing.
   map.createPane("admin").style.zIndex = 350;
   var COUNTY_ZOOM = 8;
@@ -29,7 +31,7 @@
     var b = map.getBounds();
     var s = step(map.getZoom());
     var style = {
-      color: "#8a9aa9", weight: 0.6, opacity: 0.7, interactive: false,
+      color: "#8a9aa9", weight: 0.6, opacity: 0.4, interactive: false,
       pmIgnore: true, snapIgnore: true
     };
     for (var lon = Math.floor(b.getWest() / s) * s; lon <= b.getEast(); lon += s) {
@@ -136,7 +138,7 @@
   showCounties();
 
   if (map.pm) {
-    if ((document.documentElement.lang || "").slice(0, 2) === "zh") {
+    if (chinese) {
       map.pm.setLang("zh", {
         tooltips: {
           firstVertex: "单击地图，放置边界的第一个顶点",

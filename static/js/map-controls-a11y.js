@@ -3,7 +3,12 @@
    readers announce it (axe-core rule link-name). Load after the script that adds the controls. */
 (function () {
   "use strict";
+  var vertex = (document.documentElement.lang || "").slice(0, 2) === "zh" ? "边界顶点" : "Boundary vertex";
   function label(root) {
+    // While drawing or editing, Geoman's vertex and cursor markers are focusable buttons too.
+    root.querySelectorAll(".leaflet-marker-icon[role=button]:not([aria-label])").forEach(
+      function (marker) { marker.setAttribute("aria-label", vertex); }
+    );
     root.querySelectorAll(".leaflet-buttons-control-button").forEach(function (button) {
       var holder = button.closest("[title]");
       if (holder && !button.hasAttribute("aria-label")) {

@@ -41,6 +41,21 @@ def test_the_map_shows_the_saved_boundary_over_the_outlines_without_any_tiles(si
     assert site.console_errors == []
 
 
+def test_the_reviewer_sees_the_submitted_boundary_over_the_outlines(site, cast):
+    from tests.applications.builders import complete_application, drive_to
+
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
+    )
+    page = site.login("prov_js")
+    page.goto(site.url(f"/review/{application.pk}/"))
+    page.wait_for_selector("#review-map[data-base-layer=ready]")
+    assert page.locator("#review-map .leaflet-admin-pane path").count() >= 34 + 13
+    assert page.locator("#review-map path.leaflet-interactive").count() == 1  # the boundary
+    assert page.locator("#review-map [title='放大']").count() == 1
+    assert site.console_errors == []
+
+
 def test_a_polygon_drawn_on_the_map_is_saved_with_its_area(site, cast):
     app = services.start_application(cast.applicant_a, open_batch())
     page = site.login("applicant_a")
