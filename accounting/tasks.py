@@ -4,7 +4,8 @@ Celery task runs ``services.recalculate``, and the periodic sweep re-queues what
 The removal of import previews left unconfirmed runs here too.
 
 Public doors: ``request_recalculation(park_year)`` (every data change calls it),
-``request_recalculation_for_factor_set(version)`` (a newly published set), ``sweep()``.
+``request_recalculation_for_factor_set(version)`` (a newly published set: one UPDATE in the
+publishing request, the queueing in a task after commit), ``sweep()``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from accounting.models import CalculationRun, FactorSetVersion, ParkYear
 logger = logging.getLogger(__name__)
 
 RECALC_COUNTDOWN_SECONDS = 3
+FACTOR_SET_CHUNK = 500  # park-years claimed and queued per transaction after a publication
 STALE_QUEUE_SECONDS = 600  # a queued marker older than this is taken as a lost task
 
 
@@ -58,6 +60,19 @@ def sweep_recalculations() -> list[int]:
     return sweep()
 
 
+@shared_task(name="accounting.queue_factor_set_recalculations", acks_late=True)
+def queue_factor_set_recalculations(version_id: int) -> int:
+    """Queue the recalculation of every park-year a newly published set applies to, in chunks:
+    each chunk claims its park-years' queued markers in one transaction, then sends their tasks.
+    A crash part-way leaves the rest marked as changed and unclaimed, for the sweep."""
+    version = FactorSetVersion.objects.get(pk=version_id)
+    ids = list(_applies_to(version).order_by("pk").values_list("pk", flat=True))
+    sent = 0
+    for start in range(0, len(ids), FACTOR_SET_CHUNK):
+        sent += _queue_chunk(ids[start : start + FACTOR_SET_CHUNK])
+    return sent
+
+
 @shared_task(name="accounting.remove_expired_previews")
 def remove_expired_previews() -> int:
     return importers.remove_expired_previews()
@@ -83,18 +98,59 @@ def request_recalculation(park_year: ParkYear | int) -> None:
         transaction.on_commit(lambda: _send(park_year_id))
 
 
-def request_recalculation_for_factor_set(version: FactorSetVersion) -> None:
-    """A newly published version: recalculate the park-years of its year and those naming it."""
-    ids = ParkYear.objects.filter(Q(year=version.year) | Q(factor_set_code=version.code))
-    for park_year_id in ids.values_list("pk", flat=True):
-        request_recalculation(park_year_id)
+def request_recalculation_for_factor_set(version: FactorSetVersion) -> int:
+    """A newly published version: recalculate the park-years of its year and those naming it.
+
+    Inside the publishing transaction only one UPDATE marks them all as changed (so the
+    publication and the marks commit together); after commit one task claims and queues them in
+    chunks (`queue_factor_set_recalculations`). If that task cannot be sent or dies, the marked
+    park-years are behind their latest run, which is what the sweep looks for. Returns how many
+    park-years were marked."""
+    marked = _applies_to(version).update(inputs_changed_at=timezone.now())
+    if marked:
+        version_id = version.pk
+        transaction.on_commit(lambda: _send_factor_set(version_id))
+    return marked
 
 
-def _send(park_year_id: int, countdown: int | None = None) -> bool:
+def _applies_to(version: FactorSetVersion):
+    return ParkYear.objects.filter(Q(year=version.year) | Q(factor_set_code=version.code))
+
+
+def _send_factor_set(version_id: int) -> None:
+    try:
+        queue_factor_set_recalculations.apply_async((version_id,))
+    except Exception:
+        # The publication is committed and its park-years are marked: the sweep queues them.
+        logger.exception("could not queue the recalculations of factor set %s", version_id)
+
+
+def _queue_chunk(ids: list[int]) -> int:
+    """Claim the queued markers of these park-years that have none (one running or queued
+    already will read the new set) and send their tasks once the claim is committed."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            ParkYear.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, recalc_queued_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        ParkYear.objects.filter(pk__in=claimed).update(recalc_queued_at=now)
+    try:
+        # One producer (one broker connection) for the chunk, not one acquired per message.
+        with recalculate_park_year.app.producer_or_acquire() as producer:
+            return sum(_send(pk, countdown=0, producer=producer) for pk in claimed)
+    except Exception:
+        # No broker: release this chunk's claims at once so the sweep need not wait them out.
+        ParkYear.objects.filter(pk__in=claimed, recalc_queued_at=now).update(recalc_queued_at=None)
+        raise
+
+
+def _send(park_year_id: int, countdown: int | None = None, producer=None) -> bool:
     if countdown is None:
         countdown = getattr(settings, "ZCP_RECALC_COUNTDOWN_SECONDS", RECALC_COUNTDOWN_SECONDS)
     try:
-        recalculate_park_year.apply_async((park_year_id,), countdown=countdown)
+        recalculate_park_year.apply_async((park_year_id,), countdown=countdown, producer=producer)
     except Exception:
         # The data is saved; the broker is not reachable. Release the marker so the next edit
         # or the periodic sweep sends it again.

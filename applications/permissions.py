@@ -41,6 +41,7 @@ from .models import (
     NATIONAL_STAGE,
     PROVINCIAL_STAGE,
     REACHED_NDRC,
+    REACHED_NDRC_Q,
     REPORT_EDITABLE,
     SUBMITTED_ONCE,
     Application,
@@ -435,7 +436,7 @@ def scope_q(user: User, scope: Scope, prefix: str = "") -> Q:
     if scope == Scope.OWN_PROVINCE:
         return Q(park__province_id=user.province_id) if user.province_id else Q(pk__in=[])
     if scope == Scope.REACHED_NDRC:
-        return Q(status__in=REACHED_NDRC) | Q(ever_recommended=True)
+        return REACHED_NDRC_Q
     if scope == Scope.ASSIGNED:
         return _assignments(user)
     if scope == Scope.DECLARED:

@@ -133,14 +133,19 @@ def queue_rows(user: User, queue: str, filters: QueueFilters) -> QuerySet[Applic
 
 def status_counts(user: User, queue: str, filters: QueueFilters) -> list[tuple[str, str, int]]:
     """(status, label, count) of the queue under every filter but the status, in one query."""
-    rows = (
+    counts = {row["status"]: row["n"] for row in status_count_rows(user, queue, filters)}
+    return [(value, label, counts[value]) for value, label in Status.choices if value in counts]
+
+
+def status_count_rows(user: User, queue: str, filters: QueueFilters) -> QuerySet:
+    """The query of `status_counts`. COUNT(*), not COUNT(id): the national queue's counts then
+    read its status index alone (an index-only scan of application_ndrc_status)."""
+    return (
         filtered(access.review_queue(user, queue), _own(user, filters), with_status=False)
         .order_by()
         .values("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
-    counts = {row["status"]: row["n"] for row in rows}
-    return [(value, label, counts[value]) for value, label in Status.choices if value in counts]
 
 
 def filter_choices(user: User, queue: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from .batches import Batch
 from .people import Park, ParkScope
-from .states import APPLICANT_LABELS, EDITABLE_STATES, Status
+from .states import APPLICANT_LABELS, EDITABLE_STATES, REACHED_NDRC_Q, Status
 
 # The only fields that may be written while the application is frozen, and only by the workflow.
 WORKFLOW_FIELDS = frozenset(
@@ -112,6 +112,19 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["park", "batch"], name="application_one_per_park_batch"
+            ),
+        ]
+        indexes = [
+            # The national queue's first page (newest first) walks this index and stops after
+            # a page, instead of sorting every row NDRC sees; its status counts read the second
+            # index only. Partial: only what the national queue holds (REACHED_NDRC_Q).
+            models.Index(
+                fields=["-submitted_at", "-id"],
+                condition=REACHED_NDRC_Q,
+                name="application_ndrc_newest",
+            ),
+            models.Index(
+                fields=["status"], condition=REACHED_NDRC_Q, name="application_ndrc_status"
             ),
         ]
 

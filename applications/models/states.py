@@ -8,6 +8,7 @@ builds its rules from these sets, so that a set changed here changes every rule 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,11 @@ NATIONAL_STAGE = frozenset({Status.RECOMMENDED, Status.UNDER_NATIONAL_REVIEW})
 DECIDED_BY_NDRC = frozenset({Status.APPROVED, Status.REJECTED})
 # The province recommended it and it has not been returned since: it is NDRC's application.
 REACHED_NDRC = NATIONAL_STAGE | DECIDED_BY_NDRC
+# What NDRC sees: reached it now, or recommended once (a park NDRC returned stays in its queue).
+# One filter for the national queue and the partial indexes that serve it (Application.Meta):
+# PostgreSQL uses a partial index only for a query whose filter implies the index's condition,
+# so both are built here, with the states in a fixed order.
+REACHED_NDRC_Q = Q(status__in=sorted(REACHED_NDRC)) | Q(ever_recommended=True)
 # States that take one of the province's recommendations of a batch (a park returned by NDRC
 # gives its place back until the province recommends it again).
 COUNTS_AGAINST_QUOTA = REACHED_NDRC
