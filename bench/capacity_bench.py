@@ -18,7 +18,8 @@ every figure. --rounds repeats the whole sequence; the summary takes each page's
 The database (`--database`, dropped and made again unless --reuse) is migrated and seeded by this
 script in a child process with the same settings: the reference data, --count generated
 applications (bench/generate.py), the result page's park-year and the review page's application
-(bench/pages_bench.py), then VACUUM ANALYZE. Sessions are made on the server side as a log-in
+(bench/pages_bench.py), then VACUUM ANALYZE; the static files are collected (the production
+settings serve hashed names from the manifest). Sessions are made on the server side as a log-in
 would (django-otp's device in the session for the national reviewer), so the measured traffic has
 no log-in in it. Everything runs on loopback only; each wrk run stops after --duration seconds.
 Writes the `capacity` section of bench/RESULTS.md unless --no-write.
@@ -327,19 +328,21 @@ def section(rounds: list[dict], data: dict, args: argparse.Namespace, versions: 
         "warm-up, on the same 2 cores as the server; the ceiling measured at the start and the "
         "end of every round, each page's fraction taken against their mean.",
         "",
-        "| round | case | req/s | fraction of the ceiling | p50 ms | p99 ms | non-2xx/3xx "
-        "| load avg (1 min) |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "| round | case | requests | req/s | fraction of the ceiling | p50 ms | p99 ms "
+        "| non-2xx/3xx | load avg (1 min) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for number, r in enumerate(rounds, 1):
         for c in r["ceilings"]:
             lines.append(
-                f"| {number} | {LABELS['redirect']} | {c['rps']:.0f} | 1 | {c['p50']:.1f} "
+                f"| {number} | {LABELS['redirect']} | {c['requests']} | {c['rps']:.1f} | 1 "
+                f"| {c['p50']:.1f} "
                 f"| {c['p99']:.1f} | {c['bad']} | {c['load'][0]:.1f} → {c['load'][1]:.1f} |"
             )
         for name, p in r["pages"].items():
             lines.append(
-                f"| {number} | {LABELS[name]} | {p['rps']:.0f} | {p['fraction']:.1%} "
+                f"| {number} | {LABELS[name]} | {p['requests']} | {p['rps']:.1f} "
+                f"| {p['fraction']:.1%} "
                 f"| {p['p50']:.1f} | {p['p99']:.1f} | {p['bad']} "
                 f"| {p['load'][0]:.1f} → {p['load'][1]:.1f} |"
             )
@@ -445,6 +448,13 @@ def main(argv: list[str]) -> int:
             check=True,
         )
     data = json.loads(seeded.read_text(encoding="utf-8"))
+    # The production settings serve hashed static file names from collectstatic's manifest.
+    subprocess.run(
+        [str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     port = free_port()
     server = start_gunicorn(env, port, args.workers)
     try:
