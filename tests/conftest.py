@@ -72,6 +72,45 @@ def _reference_data(request):
         Province.objects.bulk_create(Province(**row) for row in read_provinces())
 
 
+def _cheap_flush() -> None:
+    """A transactional test ends with Django's flush, which on PostgreSQL TRUNCATEs every table:
+    a new file for each table and index, some seconds per test on a busy machine. The tables are
+    nearly empty, so deleting their rows is far cheaper; with session_replication_role=replica
+    (a superuser's setting, as the test database's owner is here) no trigger fires, neither the
+    append-only guards nor the foreign keys, just as TRUNCATE fires none. Anything else (another
+    user, sequences to reset, CASCADE) keeps Django's TRUNCATE."""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no psycopg: the suite runs on SQLite
+        return
+    truncate = DatabaseOperations.sql_flush
+    superuser: dict[str, bool] = {}
+
+    def is_superuser(connection) -> bool:
+        if connection.alias not in superuser:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                row = cursor.fetchone()
+            superuser[connection.alias] = bool(row and row[0])
+        return superuser[connection.alias]
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if not tables or reset_sequences or allow_cascade or not is_superuser(self.connection):
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        # SET LOCAL: execute_sql_flush runs these in one transaction, and the setting ends with it.
+        return [
+            "SET LOCAL session_replication_role = replica",
+            *(f"DELETE FROM {self.quote_name(table)}" for table in tables),  # noqa: S608 - model tables
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_cheap_flush()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     """Uploaded and generated files go to a temporary folder, never into the working tree."""
