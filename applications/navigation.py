@@ -30,6 +30,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("applications", _("申报书"), "application_list", "list_applications"),
     NavItem("programmes", _("建设方案"), "programme_list", "list_programmes"),
     NavItem("reports", _("进展报告"), "report_list", "list_reports"),
+    NavItem("guidance", _("省级指导"), "guidance_list", "list_guidance"),
     # The park platform's API tokens, and the API documentation.
     NavItem("api_tokens", _("API 令牌"), "api_tokens_mine", "manage_api_tokens"),
     NavItem("api_docs", _("接口文档"), "api:docs", "read_api_docs"),

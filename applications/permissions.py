@@ -366,6 +366,20 @@ PERMISSIONS: dict[str, Permission] = {
         ),
         # NDRC's list of every province's reports (and the province's own).
         _roles("list_reports", _("进展报告列表"), P, N, ADMIN),
+        # --- Provincial guidance of a park in construction (applications/guidance.py) ---
+        # The park reads its own (and answers a problem), its province records, NDRC reads all.
+        _programme("view_guidance", _("查看省级指导记录"), *_FOLLOW),
+        _programme(
+            "record_guidance",
+            _("记录指导和发现的问题"),
+            Rule(P, Scope.OWN_PROVINCE, _BUILDING),
+        ),
+        # A problem raised while building may be solved, or answered, in a later stage too.
+        _programme("solve_problem", _("记录问题解决情况"), Rule(P, Scope.OWN_PROVINCE)),
+        _programme("respond_problem", _("反馈指导中发现的问题"), Rule(A, Scope.OWN_PARK)),
+        _roles("list_guidance", _("省级指导情况"), P, N, ADMIN),
+        # Closing a batch publishes its construction list: NDRC's decision, like approving.
+        _roles("close_batch", _("关闭批次并发布建设名单"), N),
         # The province's recommendation of a batch, assembled and submitted as one act.
         _roles("recommend_batch", _("编制和报送本省推荐"), P),
         # --- Deadlines (applications/deadlines.py) ---

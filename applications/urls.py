@@ -2,6 +2,8 @@ from django.urls import path
 
 from .views import acceptance as acceptance_views
 from .views import applications, deadlines, editing, home, recommendations
+from .views import construction_list as construction_list_views
+from .views import guidance as guidance_views
 from .views import health as health_views
 from .views import letters as letter_views
 from .views import metrics as metrics_views
@@ -95,6 +97,36 @@ urlpatterns = [
         name="acceptance_act",
     ),
     path("register/", acceptance_views.register, name="register"),
+    # The published construction lists (建设名单): public; NDRC closes a batch to publish its list.
+    path(
+        "construction-list/",
+        construction_list_views.construction_list_page,
+        name="construction_list",
+    ),
+    path(
+        "construction-list/export.<slug:fmt>",
+        construction_list_views.construction_list_export,
+        name="construction_list_export",
+    ),
+    path("batches/<int:batch_id>/close/", construction_list_views.batch_close, name="batch_close"),
+    # Provincial guidance of a park in construction (applications/guidance.py).
+    path("guidance/", guidance_views.guidance_list, name="guidance_list"),
+    path("programmes/<int:pk>/guidance/", guidance_views.guidance_detail, name="guidance_detail"),
+    path(
+        "programmes/<int:pk>/guidance/visits/",
+        guidance_views.guidance_visit,
+        name="guidance_visit",
+    ),
+    path(
+        "programmes/<int:pk>/guidance/problems/<int:problem_id>/solve/",
+        guidance_views.guidance_solve,
+        name="guidance_solve",
+    ),
+    path(
+        "programmes/<int:pk>/guidance/problems/<int:problem_id>/respond/",
+        guidance_views.guidance_respond,
+        name="guidance_respond",
+    ),
     path("programmes/<int:pk>/reports/start/", progress_views.report_start, name="report_start"),
     path(
         "programmes/<int:pk>/reports/request/", progress_views.report_request, name="report_request"

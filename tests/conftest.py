@@ -32,6 +32,11 @@ class Cast:
 
 @pytest.fixture
 def cast(db) -> Cast:
+    return make_cast()
+
+
+def make_cast() -> Cast:
+    """The cast itself (for data built once per module: tests/programme/module_data.py)."""
     jiangsu, anhui = province("32"), province("34")
     park_a = ParkFactory(name="甲园区", province=jiangsu)
     park_b = ParkFactory(name="乙园区", province=jiangsu)

@@ -5,9 +5,17 @@ from .api import ApiToken, IdempotentResponse
 from .applications import Application, ApplicationFrozen
 from .attachments import Attachment, AttachmentSection
 from .batches import RECOMMENDATIONS_PER_PROVINCE, Batch, ProvinceBatchQuota
+from .construction_list import BatchClosure
 from .deadlines import DeadlineChange, DeadlineKind, DeadlineReminder
 from .effects import EffectKind, EffectStatus, PendingEffect
 from .events import AFTER_APPROVAL, ApplicationEvent, EventAction, ImmutableRecord
+from .guidance import (
+    GuidanceForm,
+    GuidanceProblem,
+    GuidanceVisit,
+    ProblemResponse,
+    ProblemStatus,
+)
 from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
 from .letters import REFERENCE_PREFIX, Letter, LetterCounter, LetterKind, LetterStatus
 from .people import Park, ParkScope, Province, Role, User, ZoneLevel
@@ -141,6 +149,12 @@ __all__ = [
     "EffectStatus",
     "PendingEffect",
     # After approval.
+    "BatchClosure",
+    "GuidanceForm",
+    "GuidanceProblem",
+    "GuidanceVisit",
+    "ProblemResponse",
+    "ProblemStatus",
     "ALL_STAGES",
     "CORE_INDICATOR",
     "GUIDING_INDICATORS",

@@ -78,6 +78,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "request_text": progress.request_confirmation(programme) if may_request else "",
             "programme": programme,
             "park": programme.park,
+            "open_problems": programme.guidance_problems.filter(status="open").count(),
             "years": programme.years,
             "targets": programmes.target_table(programme),
             "projects": list(programme.projects.all()),

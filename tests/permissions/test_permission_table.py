@@ -35,6 +35,8 @@ from applications import letters, permissions, reviews, rubric, workflow
 from applications.models import (
     Application,
     AssignmentKind,
+    Batch,
+    BatchClosure,
     CommentVisibility,
     DeadlineChange,
     Letter,
@@ -191,6 +193,10 @@ ROLE_POLICY: dict[str, set[str]] = {
     "set_submission_deadline": {Role.PROVINCIAL, Role.ADMIN},
     "recommend_batch": {Role.PROVINCIAL},
     "extend_deadline": {Role.ADMIN},
+    # Provincial guidance by province: the provinces (their own) and NDRC (all).
+    "list_guidance": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
+    # Closing a batch publishes its construction list: NDRC's decision, like approving.
+    "close_batch": {Role.NATIONAL},
 }
 
 
@@ -574,6 +580,7 @@ NAV_KEYS = {
     "read_api_docs": "api_docs",
     "list_programmes": "programmes",
     "list_reports": "reports",
+    "list_guidance": "guidance",
     "queue_provincial": "review_provincial",
     "queue_national": "review_national",
     "queue_mine": "review_mine",
@@ -646,6 +653,15 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
                     )
                     extended = DeadlineChange.objects.exists()
                 doors.append(("extend", extended))
+            if key == "close_batch":
+                with undone():
+                    batch = open_batch("2024年已截止批次")
+                    Batch.objects.filter(pk=batch.pk).update(
+                        deadline=timezone.now() - timedelta(days=1)
+                    )
+                    client.post(reverse("batch_close", args=[batch.pk]), {"confirmed_act": "1"})
+                    closed = BatchClosure.objects.exists()
+                doors.append(("close batch", closed))
             if key == "own_park":
                 doors.append(
                     ("my park", client.get(reverse("my_park"))["Location"] != reverse("park_list"))

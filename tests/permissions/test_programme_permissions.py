@@ -16,9 +16,11 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from applications import permissions, progress, workflow
+from applications import guidance, permissions, progress, workflow
 from applications.models import (
     ConstructionProgramme,
+    GuidanceProblem,
+    GuidanceVisit,
     ProgrammeStage,
     ProgressReport,
     ReportStatus,
@@ -71,6 +73,12 @@ POLICY: dict[str, str] = {
     # The park reports yearly while it builds; its province asks for reports then.
     "start_report": f"applicant_a {_BUILDING_ONLY}",
     "request_report": f"provincial_a {_BUILDING_ONLY}",
+    # Provincial guidance: the province records while the park builds; a problem raised then is
+    # solved by the province, or answered by the park, in any stage; all who follow it read it.
+    "view_guidance": _FOLLOW,
+    "record_guidance": f"provincial_a {_BUILDING_ONLY}",
+    "solve_problem": "provincial_a x x x x x",
+    "respond_problem": "applicant_a x x x x x",
 }
 
 # The progress report's permissions, by the report's state.
@@ -131,6 +139,32 @@ def _service(call: Callable) -> Callable:
 Door = Callable[[object, ConstructionProgramme, User], bool]
 
 
+def _guidance(call: Callable) -> Door:
+    def door(client, programme, user):
+        programme = ConstructionProgramme.objects.get(pk=programme.pk)
+        with undone():
+            try:
+                call(user, programme)
+            except (guidance.NotAllowed, guidance.WrongState):
+                return False
+        return True
+
+    return door
+
+
+def _open_problem(programme: ConstructionProgramme) -> GuidanceProblem:
+    """An open problem of the programme, written directly (the door under test is the next)."""
+    visit = GuidanceVisit.objects.create(
+        programme=programme,
+        visited_on=datetime.date.today(),
+        form="on_site",
+        participants="省发展改革委",
+        content="现场指导",
+        recorded_by=User.objects.filter(role="provincial").first(),
+    )
+    return GuidanceProblem.objects.create(programme=programme, visit=visit, description="问题")
+
+
 def _page(url_name: str) -> Door:
     def door(client, programme, user):
         client.force_login(user)
@@ -186,6 +220,26 @@ DOORS: dict[str, Door] = {
     "start_report": _service(lambda user, programme: progress.start(user, programme, 2026)),
     "request_report": _service(
         lambda user, programme: progress.request(user, programme, 2026, DUE, "请报送")
+    ),
+    "view_guidance": _page("guidance_detail"),
+    "record_guidance": _guidance(
+        lambda user, programme: guidance.record_visit(
+            user,
+            programme,
+            visited_on=datetime.date.today(),
+            form="on_site",
+            participants="省发展改革委",
+            content="现场指导",
+            problems=["问题"],
+        )
+    ),
+    "solve_problem": _guidance(
+        lambda user, programme: guidance.solve(
+            user, _open_problem(programme), solved_on=datetime.date.today(), solution="已解决"
+        )
+    ),
+    "respond_problem": _guidance(
+        lambda user, programme: guidance.respond(user, _open_problem(programme), "园区反馈")
     ),
 }
 REPORT_DOORS: dict[str, Door] = {

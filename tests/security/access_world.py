@@ -7,24 +7,29 @@ cast then tries every URL on A's objects.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounting.models import CalculationRun, ParkYear
-from applications import progress, reviews, services
+from applications import guidance, progress, reviews, services
 from applications.kernel import tokens
 from applications.models import (
     ApiToken,
     Application,
+    Batch,
     ConstructionProgramme,
+    GuidanceProblem,
     Incident,
     Letter,
     ProgressReport,
     ReviewAssignment,
     Role,
+    User,
 )
 from tests.applications.builders import PDF_BYTES, complete_application, drive_to, open_batch
 from tests.factories import UserFactory
@@ -49,6 +54,8 @@ class World:
     reset_token: str
     programme: ConstructionProgramme | None = None
     report: ProgressReport | None = None  # the park's draft report of 2025
+    problem: GuidanceProblem | None = None  # raised by A's province at a guidance visit
+    closable: Batch | None = None  # past the provinces' date, nothing awaiting NDRC
 
 
 def build_world(cast) -> World:
@@ -102,6 +109,20 @@ def finish_world(world: World) -> World:
     world.programme = ConstructionProgramme.objects.get(application=world.approved)
     world.report = progress.start(
         world.approved.park.members.filter(role=Role.APPLICANT).first(), world.programme, 2025
+    )
+    visit = guidance.record_visit(
+        User.objects.get(role=Role.PROVINCIAL, province=world.approved.park.province),
+        world.programme,
+        visited_on=datetime.date.today(),
+        form="on_site",
+        participants="省发展改革委",
+        content="现场指导",
+        problems=["储能项目并网滞后"],
+    )
+    world.problem = visit.problems.get()
+    world.closable = open_batch("2024年已截止批次")
+    Batch.objects.filter(pk=world.closable.pk).update(
+        deadline=timezone.now() - datetime.timedelta(days=1)
     )
     return world
 

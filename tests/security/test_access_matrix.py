@@ -129,6 +129,39 @@ PROBES: dict[str, Probe] = {
         data=lambda w: {"confirmed_act": "1"},
     ),
     "register": Probe(),
+    "construction_list": Probe(),
+    "construction_list_export": Probe(lambda w: {"fmt": "csv"}),
+    "batch_close": Probe(
+        lambda w: {"batch_id": w.closable.pk}, method="post", data=lambda w: {"confirmed_act": "1"}
+    ),
+    "guidance_list": Probe(),
+    "guidance_detail": Probe(app("programme")),
+    "guidance_visit": Probe(
+        app("programme"),
+        method="post",
+        data=lambda w: {
+            "visited_on": timezone.localdate().isoformat(),
+            "form": "meeting",
+            "participants": "省发展改革委",
+            "content": "座谈",
+            "problems": "用地指标不足",
+            "confirmed_act": "1",
+        },
+    ),
+    "guidance_solve": Probe(
+        lambda w: {"pk": w.programme.pk, "problem_id": w.problem.pk},
+        method="post",
+        data=lambda w: {
+            "solved_on": timezone.localdate().isoformat(),
+            "solution": "已并网",
+            "confirmed_act": "1",
+        },
+    ),
+    "guidance_respond": Probe(
+        lambda w: {"pk": w.programme.pk, "problem_id": w.problem.pk},
+        method="post",
+        data=lambda w: {"text": "正在协调", "confirmed_act": "1"},
+    ),
     "report_start": Probe(app("programme"), method="post", data=lambda w: {"year": "2026"}),
     "report_request": Probe(
         app("programme"),
@@ -282,6 +315,17 @@ EXPECTED: dict[str, str] = {
     "acceptance_act": "302 302 404 403 404 403 404 403",
     # The public register of national zero-carbon parks.
     "register": "200 200 200 200 200 200 200 200",
+    # The published construction lists and their export: public. Closing a batch: NDRC's.
+    "construction_list": "200 200 200 200 200 200 200 200",
+    "construction_list_export": "200 200 200 200 200 200 200 200",
+    "batch_close": "302 403 403 403 403 302 403 403",
+    # Provincial guidance: the provinces (their own parks) and NDRC list it; the park reads its
+    # own; only its province records and solves, only the park answers.
+    "guidance_list": "302 403 403 200 200 200 403 200",
+    "guidance_detail": "302 200 404 200 404 200 404 200",
+    "guidance_visit": "302 403 404 302 404 403 404 403",
+    "guidance_solve": "302 403 404 302 404 403 404 403",
+    "guidance_respond": "302 302 404 403 404 403 404 403",
     # The park starts its report; its province asks for one (the probe, unconfirmed, gets the
     # confirmation page); a draft report is the park's alone; NDRC and the provinces list them.
     "report_start": "302 302 404 403 404 403 404 403",
@@ -343,6 +387,10 @@ WRITERS: dict[str, set[str]] = {
     "api_tokens_revoke": {"applicant_a"},
     "application_transition": {"provincial_a"},
     "acceptance_act": {"applicant_a"},
+    "batch_close": {"national"},
+    "guidance_visit": {"provincial_a"},
+    "guidance_solve": {"provincial_a"},
+    "guidance_respond": {"applicant_a"},
     "application_incident_delete": {"applicant_a"},
     "application_attachment_delete": {"applicant_a"},
     "review_score": {"provincial_a"},
@@ -366,9 +414,13 @@ def fingerprint() -> tuple:
         ApiToken,
         ApplicationEvent,
         Attachment,
+        BatchClosure,
         DeadlineChange,
+        GuidanceProblem,
+        GuidanceVisit,
         Incident,
         Letter,
+        ProblemResponse,
         RecommendationEntry,
         ReviewAssignment,
         ReviewComment,
@@ -387,6 +439,10 @@ def fingerprint() -> tuple:
         CalculationRun.objects.count(),
         DeadlineChange.objects.count(),
         RecommendationEntry.objects.count(),
+        BatchClosure.objects.count(),
+        GuidanceVisit.objects.count(),
+        GuidanceProblem.objects.filter(status="solved").count(),
+        ProblemResponse.objects.count(),
         sorted(ParkYearState.values()),
     )
 
