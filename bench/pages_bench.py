@@ -51,7 +51,11 @@ SUMMARY_ROWS = (
     "| park's result page, ",
     "| review page (national reviewer), ",
     "| public register of designated parks, ",
+    "| progress reports (list and one report), ",
+    "| construction list (建设名单) and its export, ",
+    "| provincial guidance (by province and one park), ",
 )
+AFTER_APPROVAL_CASES = ("progress report", "guidance", "construction list")
 
 
 def measure(client, url: str, params: dict, requests: int) -> dict:
@@ -293,6 +297,161 @@ def measure_register(requests: int) -> list:
     return cases
 
 
+REPORT_PROGRAMMES = 600  # construction programmes in building with two reports each
+
+
+def progress_world(cast) -> tuple[dict, str]:
+    """Progress reports at scale: the review page's application approved (its programme opened
+    by the approval, as in use), a year of its data calculated, its annual report filled,
+    submitted and accepted through progress.py; then REPORT_PROGRAMMES generated approved
+    applications made programmes in building (rows written directly), each with an accepted
+    2025 report and a submitted 2026 one carrying the real report's calculation, and a guidance
+    visit with an open problem. Returns the URLs to measure and a note."""
+    from django.urls import reverse
+
+    from applications import guidance, progress, workflow
+    from applications.models import (
+        Application,
+        ConstructionProgramme,
+        GuidanceProblem,
+        GuidanceVisit,
+        ProgressReport,
+        User,
+    )
+    from tests.reviews.conftest import add_energy_data
+
+    application = Application.objects.get(park__name="评审页基准园区")
+    workflow.approve(cast.national, application, "纳入建设名单")
+    programme = ConstructionProgramme.objects.get(application=application)
+    applicant = User.objects.get(username="r_applicant")
+    add_energy_data(programme.park, programme.period_start)
+    report = progress.start(applicant, programme, programme.period_start)
+    progress.submit(applicant, report)
+    progress.accept(cast.provincial_a, report, "同意")
+    guidance.record_visit(
+        cast.provincial_a,
+        programme,
+        visited_on=programme.opened_at.date(),
+        form="on_site",
+        participants="省发展改革委环资处",
+        content="现场指导",
+        problems=["储能项目并网滞后"],
+    )
+    approved = list(
+        Application.objects.filter(status="approved", programme__isnull=True).select_related(
+            "park"
+        )[:REPORT_PROGRAMMES]
+    )
+    programmes = ConstructionProgramme.objects.bulk_create(
+        [
+            ConstructionProgramme(application=a, park=a.park, period_start=2025, period_end=2028)
+            for a in approved
+        ]
+    )
+    ProgressReport.objects.bulk_create(
+        [
+            ProgressReport(
+                programme=p,
+                year=year,
+                status=status,
+                calculation=report.calculation,
+                submitted_at=report.submitted_at,
+            )
+            for p in programmes
+            for year, status in ((2025, "accepted"), (2026, "submitted"))
+        ]
+    )
+    visits = GuidanceVisit.objects.bulk_create(
+        [
+            GuidanceVisit(
+                programme=p,
+                visited_on=programme.opened_at.date(),
+                form="meeting",
+                participants="省发展改革委",
+                content="座谈",
+                recorded_by=cast.provincial_a,
+            )
+            for p in programmes
+        ]
+    )
+    GuidanceProblem.objects.bulk_create(
+        [GuidanceProblem(programme=v.programme, visit=v, description="融资困难") for v in visits]
+    )
+    urls = {
+        "report_list": reverse("report_list"),
+        "report_detail": reverse("report_detail", args=[report.pk]),
+        "guidance_list": reverse("guidance_list"),
+        "guidance_detail": reverse("guidance_detail", args=[programme.pk]),
+    }
+    note = (
+        f"{ProgressReport.objects.count():,} progress reports of "
+        f"{ConstructionProgramme.objects.count():,} programmes; the report measured is the "
+        f"approved review application's {report.year} report (its calculation from acceptance "
+        f"case 01-green-medium), filled, submitted and accepted through progress.py; "
+        f"{len(visits) + 1:,} guidance visits each with an open problem"
+    )
+    print(note)
+    return urls, note
+
+
+def measure_progress(urls: dict, cast, requests: int) -> list:
+    from django.test import Client
+
+    from applications.models import User
+
+    cases = []
+    national, provincial = Client(), Client()
+    national.force_login(cast.national)
+    provincial.force_login(cast.provincial_a)
+    applicant = Client()
+    applicant.force_login(User.objects.get(username="r_applicant"))
+    for name, client, url in (
+        ("progress report list, national reviewer, page 1", national, urls["report_list"]),
+        ("progress report list, provincial reviewer, page 1", provincial, urls["report_list"]),
+        ("progress report, national reviewer", national, urls["report_detail"]),
+        ("progress report, park applicant", applicant, urls["report_detail"]),
+        ("guidance by province, national reviewer, page 1", national, urls["guidance_list"]),
+        ("guidance of one park, provincial reviewer", provincial, urls["guidance_detail"]),
+    ):
+        result = measure(client, url, {}, requests)
+        result.pop("context")
+        cases.append((name, result))
+    return cases
+
+
+def construction_list_world(national) -> str:
+    """The generated batch closed as NDRC closes one (its record written directly): its
+    approved applications, about a tenth of all, form the published construction list, far
+    more than a real batch (at most two parks a province) would hold."""
+    from applications.models import Application, Batch, BatchClosure
+
+    batch = Batch.objects.get(name="基准测试批次")
+    BatchClosure.objects.create(batch=batch, actor=national, comment="基准")
+    count = Application.objects.filter(batch=batch, status="approved").count()
+    note = f"the generated batch closed: {count:,} approved parks on its list, on one page"
+    print(note)
+    return note
+
+
+def measure_construction_list(requests: int) -> list:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()  # public: nobody signed in
+    cases = []
+    for name, url in (
+        ("construction list (建设名单), public", reverse("construction_list")),
+        (
+            "construction list export (CSV), public",
+            reverse("construction_list_export", args=["csv"]),
+        ),
+    ):
+        result = measure(client, url, {}, requests)
+        result.pop("context")
+        cases.append((name, result))
+    return cases
+
+
 def result_breakdown(url: str, requests: int) -> str:
     """Time the view's two data steps on their own: loading the latest run (its result; the
     trace stays in its chunks) and reading and formatting one page of the trace."""
@@ -371,6 +530,7 @@ def section(
     register_note: str,
     breakdown: str,
     args,
+    after_approval_note: str = "",
 ) -> str:
     result_cases = [c for c in cases if c[0].startswith("result")]
     review_cases = [c for c in cases if c[0].startswith("review")]
@@ -393,7 +553,8 @@ def section(
                 f"the "
                 f"script) holding {args.count:,} generated applications (bench/generate.py), then "
                 f"vacuumed and analysed. Result page: {result_note}. "
-                f"Review page: {review_note}. Public register: {register_note}. Each case: one "
+                f"Review page: {review_note}. Public register: {register_note}. "
+                f"{after_approval_note}. Each case: one "
                 f"warm-up request, then {args.requests} requests through the Django test client "
                 f"(server time, no network), then one more for the SQL query count "
                 f"(CaptureQueriesContext)."
@@ -409,7 +570,13 @@ def section(
                 f"{verdict(review_cases)} (p95 {review_cases[0][1]['p95']:.1f} ms), "
                 f"public register "
                 f"{verdict(register_cases)} (worst p95 "
-                f"{max(r['p95'] for _n, r in register_cases):.1f} ms)."
+                f"{max(r['p95'] for _n, r in register_cases):.1f} ms); "
+                + "; ".join(
+                    f"{name} {verdict([(name, r)])} (p95 {r['p95']:.1f} ms)"
+                    for name, r in cases
+                    if name.startswith(AFTER_APPROVAL_CASES)
+                )
+                + "."
             ),
             "",
             wrap(breakdown),
@@ -442,6 +609,29 @@ def summary(
         f"{register_cases[0][1]['p95']:.0f} ms; worst p95 "
         f"{max(r['p95'] for _n, r in register_cases):.0f} ms; "
         f"{register_cases[0][1]['queries']} queries | {verdict(register_cases)} |",
+    ]
+
+
+def after_approval_summary(when: str, load, progress_cases: list, list_cases: list) -> list:
+    def row(title: str, cases: list) -> str:
+        worst = max(cases, key=lambda c: c[1]["p95"])
+        medians = ", ".join(
+            f"{name.split(', ', 1)[1] if ', ' in name else name}: {r['median']:.0f} ms "
+            f"({r['queries']} queries)"
+            for name, r in cases
+        )
+        return (
+            f"| {title}, 10,000 applications ({when}, load {load[0]:.1f}) | < {TARGET_MS} ms "
+            f"server time (the queue's target) | median {medians}; worst p95 "
+            f"{worst[1]['p95']:.0f} ms | {verdict(cases)} |"
+        )
+
+    reports = [c for c in progress_cases if c[0].startswith("progress report")]
+    guidance = [c for c in progress_cases if c[0].startswith("guidance")]
+    return [
+        row("progress reports (list and one report)", reports),
+        row("construction list (建设名单) and its export", list_cases),
+        row("provincial guidance (by province and one park)", guidance),
     ]
 
 
@@ -492,9 +682,17 @@ def main() -> None:
         result_cases = measure_result(result_url, applicant, cast.national, args.requests)
         review_cases = measure_review(review_url, cast.national, args.requests)
         register_cases = measure_register(args.requests)
+        # Built after the review page was measured: its application is approved here.
+        progress_urls, progress_note = progress_world(cast)
+        list_note = construction_list_world(cast.national)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("VACUUM ANALYZE")
+        progress_cases = measure_progress(progress_urls, cast, args.requests)
+        list_cases = measure_construction_list(args.requests)
         breakdown = result_breakdown(result_url, args.requests)
         print(breakdown)
-        cases = result_cases + review_cases + register_cases
+        cases = result_cases + review_cases + register_cases + progress_cases + list_cases
         load_end = os.getloadavg()
         print("\n".join(table(cases)))
         print(f"load average: {load_start[0]:.2f} at start, {load_end[0]:.2f} at the end")
@@ -518,8 +716,10 @@ def main() -> None:
                     register_note,
                     breakdown,
                     args,
+                    f"Progress and guidance: {progress_note}. Construction list: {list_note}",
                 ),
-                summary(when, load_end, result_cases, review_cases, register_cases),
+                summary(when, load_end, result_cases, review_cases, register_cases)
+                + after_approval_summary(when, load_end, progress_cases, list_cases),
             )
             print(f"wrote {RESULTS.relative_to(ROOT)}")
     finally:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zcparks import numbers
 from zcparks.params import int_param, text_param
 
-from .. import acceptance, effects, permissions, workflow
+from .. import acceptance, effects, guidance, permissions, workflow
 from ..models import Designation, Letter, LetterKind
 from .programme import load_programme
 
@@ -59,6 +59,8 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "year": year,
             "years": programme.years,
             "sheet": sheet,
+            # What the province still has open with the park, beside the sheet it concludes on.
+            "open_problems": guidance.open_problems(programme) if sheet else [],
             "below_core": acceptance.below_core_message(sheet)
             if sheet and not sheet.core_met
             else "",

@@ -227,3 +227,15 @@ def test_ndrc_sees_every_province_and_a_province_only_its_own(
     assert cast.park_a.name not in client.get(reverse("guidance_list")).content.decode()
     client.force_login(cast.applicant_a)
     assert client.get(reverse("guidance_list")).status_code == 403
+
+
+def test_the_self_assessment_sheet_shows_the_problems_still_open(client, cast, programme):
+    problem = _visit(cast, programme).problems.first()
+    guidance.solve(cast.provincial_a, problem, solved_on=TODAY, solution="已解决")
+    ConstructionProgramme.objects.filter(pk=programme.pk).update(
+        stage=ProgrammeStage.SELF_ASSESSMENT
+    )
+    client.force_login(cast.provincial_a)
+    page = client.get(reverse("acceptance_detail", args=[programme.pk])).content.decode()
+    section = page[page.index('data-testid="sheet-open-problems"') :]
+    assert "碳排放监测平台未接入企业数据" in section and "储能项目并网滞后" not in section
