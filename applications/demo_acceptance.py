@@ -1,5 +1,6 @@
-"""Demo parks after construction: one in self-assessment, one in evaluation and acceptance, one
-designated national zero-carbon park (on the public register, with its certificate).
+"""Demo parks after construction: one in self-assessment, one in evaluation and acceptance (with
+NDRC's expert's score sheet), one designated national zero-carbon park (on the public register,
+with its certificate).
 
 They come from a batch of their own (the first construction list, approved earlier), each
 application made whole and driven through the workflow functions — submitted, recommended,
@@ -18,16 +19,22 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from . import acceptance, programme, workflow
+from . import acceptance, acceptance_experts, programme, workflow
 from .demo import DEMO_USERS
 from .demo_applications import _complete
-from .models import Application, Batch, Park, User
+from .models import DEFAULT_ACCEPTANCE_RUBRIC, Application, Batch, Park, User
 
 ACCEPTANCE_BATCH = "2025年首批国家级零碳园区建设名单（评估验收演示）"
 YEAR = 2025
 REPORT = "园区已完成建设方案确定的重点任务，能碳管理平台运行稳定，申请评估验收。"
 DECISION = "园区重点任务全部完成，同意通过评估验收。"
 OVERRIDE = "园区单位能耗碳排放与要求差距较小，次年已安排整改项目，建议评估验收时重点核查。"
+# The demo expert's sheet on the park in acceptance (D32's criteria, in order) and opinion.
+EXPERT_SCORES = (72, 85, 80, 78, 88)
+EXPERT_OPINION = (
+    "重点项目已全部建成投运，清洁能源消费占比提升明显；评估年度单位能耗碳排放略高于要求，"
+    "建议核查次年整改项目的实施效果后再作结论。"
+)
 # park key → how far after approval (the province's reviewer decides at self-assessment). The
 # designated park meets the core indicator in 2025; the one in acceptance does not, and was put
 # forward with the province's recorded reason (DECISIONS.md D24).
@@ -64,7 +71,12 @@ def load_demo_acceptance(parks: dict[str, Park]) -> None:
     users = {
         u.username: u
         for u in User.objects.filter(
-            username__in=[*applicants.values(), *(p for *_r, p in PLAN), "ndrc_reviewer"]
+            username__in=[
+                *applicants.values(),
+                *(p for *_r, p in PLAN),
+                "ndrc_reviewer",
+                "ndrc_expert",
+            ]
         )
     }
     ndrc = users.get("ndrc_reviewer")
@@ -95,6 +107,22 @@ def load_demo_acceptance(parks: dict[str, Park]) -> None:
                     year=YEAR,
                     report=REPORT,
                     override_reason="" if met else OVERRIDE,
+                )
+            expert = users.get("ndrc_expert")
+            if stage == "acceptance" and expert is not None:
+                # NDRC's expert declared no conflict and scored; NDRC has not decided yet.
+                acceptance_experts.assign(ndrc, opened, expert)
+                acceptance_experts.declare_no_conflict(expert, opened)
+                acceptance_experts.save_score(
+                    expert,
+                    opened,
+                    {
+                        key: str(score)
+                        for (key, *_rest), score in zip(
+                            DEFAULT_ACCEPTANCE_RUBRIC, EXPERT_SCORES, strict=True
+                        )
+                    },
+                    EXPERT_OPINION,
                 )
             if stage == "designated":
                 workflow.accept(ndrc, opened, DECISION)

@@ -38,6 +38,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("review_provincial", _("省级审核"), "review_queue_provincial", "queue_provincial"),
     NavItem("review_national", _("国家评审"), "review_queue_national", "queue_national"),
     NavItem("review_mine", _("指派给我"), "review_queue_mine", "queue_mine"),
+    NavItem("acceptance_mine", _("验收评审"), "acceptance_queue_mine", "queue_acceptance_mine"),
     NavItem("score_table", _("评分汇总"), "score_table", "score_table"),
     NavItem("deadlines", _("截止时间"), "deadlines", "set_submission_deadline"),
 ]

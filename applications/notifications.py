@@ -14,6 +14,8 @@ from .deadlines import label
 from .models import (
     AFTER_APPROVAL,
     APPLICANT_LABELS,
+    AcceptanceAssignment,
+    AcceptanceConflict,
     ApplicationEvent,
     ConflictOfInterest,
     DeadlineKind,
@@ -91,6 +93,54 @@ def send_for_conflict(conflict_id: int) -> int:
                 _("说明：%(reason)s") % {"reason": conflict.reason},
                 _("请另行指派专家：%(link)s")
                 % {"link": _link("review_detail", conflict.application_id)},
+            ],
+        )
+
+
+def send_for_acceptance_assignment(assignment_id: int | None) -> int:
+    """Tell the expert they were assigned to a park's evaluation and acceptance, with the link
+    to declare (nothing if the assignment has been removed since)."""
+    assignment = (
+        AcceptanceAssignment.objects.select_related("programme__park__province", "expert")
+        .filter(pk=assignment_id)
+        .first()
+        if assignment_id
+        else None
+    )
+    if assignment is None:
+        return 0
+    park = assignment.programme.park
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send_one(
+            assignment.expert,
+            str(_("【零碳园区建设】评估验收专家指派：%(park)s") % {"park": park.name}),
+            [
+                _("您已被指派为 %(park)s（%(province)s）国家级零碳园区评估验收的专家。")
+                % {"park": park.name, "province": park.province},
+                _(
+                    "查看验收材料前，请先声明与该园区有无利益冲突，再按验收评分标准评分并填写意见：%(link)s"
+                )
+                % {"link": _link("acceptance_review", assignment.programme_id)},
+            ],
+        )
+
+
+def send_for_acceptance_conflict(conflict_id: int) -> int:
+    """Tell whoever assigned the expert that the expert declared a conflict and left."""
+    conflict = AcceptanceConflict.objects.select_related(
+        "programme__park", "expert", "assigned_by"
+    ).get(pk=conflict_id)
+    park = conflict.programme.park
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send_one(
+            conflict.assigned_by,
+            str(_("【零碳园区建设】验收专家声明利益冲突：%(park)s") % {"park": park.name}),
+            [
+                _("验收专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出该园区的评估验收。")
+                % {"expert": conflict.expert, "park": park.name},
+                _("说明：%(reason)s") % {"reason": conflict.reason},
+                _("请另行指派专家：%(link)s")
+                % {"link": _link("acceptance_detail", conflict.programme_id)},
             ],
         )
 

@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import (
+    AcceptanceAssignment,
+    AcceptanceConflict,
     ApplicationEvent,
     ConflictOfInterest,
     DeadlineReminder,
@@ -69,6 +71,8 @@ def record(
     conflict: ConflictOfInterest | None = None,
     report_event: ReportEvent | None = None,
     reminder: DeadlineReminder | None = None,
+    acceptance_assignment: AcceptanceAssignment | None = None,
+    acceptance_conflict: AcceptanceConflict | None = None,
 ) -> PendingEffect:
     """Owe an effect; the caller's transaction commits it with the change it belongs to."""
     return PendingEffect.objects.create(
@@ -79,6 +83,8 @@ def record(
         conflict=conflict,
         report_event=report_event,
         reminder=reminder,
+        acceptance_assignment=acceptance_assignment,
+        acceptance_conflict=acceptance_conflict,
     )
 
 

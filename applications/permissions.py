@@ -10,7 +10,9 @@ holds (the named sets of applications/models/states.py) and a scope:
 - `assigned`: what NDRC assigned to the user;
 - `declared`: assigned, and the user declared no conflict of interest (an expert reads nothing of
   an application before that);
-- `undeclared`: assigned, and the user has not declared yet (all they may do is declare).
+- `undeclared`: assigned, and the user has not declared yet (all they may do is declare);
+- `acceptance_declared`, `acceptance_undeclared`: the same of an expert NDRC assigned to a
+  park's evaluation and acceptance (programme permissions only).
 
 Everything asks the table, never a role: `may(user, key, application)` for one application
 (without an application: whether the role holds the permission anywhere), `permitted(user, key)`
@@ -44,6 +46,7 @@ from .models import (
     REACHED_NDRC_Q,
     REPORT_EDITABLE,
     SUBMITTED_ONCE,
+    AcceptanceAssignment,
     Application,
     ConstructionProgramme,
     EventAction,
@@ -73,6 +76,12 @@ class Scope(StrEnum):
     ASSIGNED = "assigned"
     DECLARED = "declared"
     UNDECLARED = "undeclared"
+    # An expert of a programme's evaluation and acceptance (AcceptanceAssignment).
+    ACCEPTANCE_DECLARED = "acceptance_declared"
+    ACCEPTANCE_UNDECLARED = "acceptance_undeclared"
+
+
+_ACCEPTANCE_SCOPES = frozenset({Scope.ACCEPTANCE_DECLARED, Scope.ACCEPTANCE_UNDECLARED})
 
 
 class Subject(StrEnum):
@@ -192,6 +201,10 @@ _REPORT_SENT = ALL_REPORT_STATES - {ReportStatus.DRAFT}
 _BUILDING = frozenset({ProgrammeStage.BUILDING})
 _SELF_ASSESSMENT = frozenset({ProgrammeStage.SELF_ASSESSMENT})
 _ACCEPTANCE = frozenset({ProgrammeStage.ACCEPTANCE})
+# From the acceptance on: what the experts scored stays readable after NDRC's decision.
+_FROM_ACCEPTANCE = frozenset(
+    {ProgrammeStage.ACCEPTANCE, ProgrammeStage.DESIGNATED, ProgrammeStage.NOT_PASSED}
+)
 _FOLLOW = (
     Rule(A, Scope.OWN_PARK),
     Rule(P, Scope.OWN_PROVINCE),
@@ -328,6 +341,45 @@ PERMISSIONS: dict[str, Permission] = {
         _programme(
             "not_accept", EventAction.NOT_ACCEPT.label, Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE)
         ),
+        # The experts of the evaluation and acceptance (applications/acceptance_experts.py), as in
+        # the review: NDRC assigns; the expert declares before reading anything, then scores the
+        # acceptance rubric (D32); the sheets are NDRC's material; NDRC decides (above).
+        _programme(
+            "assign_acceptance_experts",
+            _("指派验收专家"),
+            Rule(N, Scope.REACHED_NDRC, _ACCEPTANCE),
+            Rule(ADMIN, Scope.ANY, _ACCEPTANCE),
+        ),
+        _programme(
+            "declare_acceptance_conflict",
+            _("声明与验收园区有无利益冲突"),
+            Rule(E, Scope.ACCEPTANCE_UNDECLARED, _ACCEPTANCE),
+        ),
+        # The expert's page: before declaring it shows the park's name and the declaration only
+        # (while the acceptance lasts); once declared, also after NDRC's decision.
+        _programme(
+            "open_acceptance_review",
+            _("进入验收评审页"),
+            Rule(E, Scope.ACCEPTANCE_UNDECLARED, _ACCEPTANCE),
+            Rule(E, Scope.ACCEPTANCE_DECLARED, _FROM_ACCEPTANCE),
+        ),
+        _programme(
+            "read_acceptance_material",
+            _("阅读验收材料"),
+            Rule(E, Scope.ACCEPTANCE_DECLARED, _FROM_ACCEPTANCE),
+        ),
+        _programme(
+            "score_acceptance",
+            _("验收评分"),
+            Rule(E, Scope.ACCEPTANCE_DECLARED, _ACCEPTANCE),
+        ),
+        _programme(
+            "read_acceptance_scores",
+            _("阅读验收专家评分和指派"),
+            Rule(N, Scope.REACHED_NDRC, _FROM_ACCEPTANCE),
+            Rule(ADMIN, Scope.ANY, _FROM_ACCEPTANCE),
+        ),
+        _roles("queue_acceptance_mine", _("指派给我的评估验收"), E),
         _roles("list_programmes", _("建设方案列表"), A, P, N, ADMIN),
         # The park starts its yearly report while it builds; the province asks for one.
         _programme(
@@ -418,7 +470,21 @@ def _assignments(user: User, declared: bool | None = None) -> Q:
     return Q(Exists(mine))
 
 
-def _in_scope(user: User, scope: Scope, application: Application) -> bool:
+def _acceptance_assignment(user: User, programme: ConstructionProgramme):
+    cached = getattr(programme, "_prefetched_objects_cache", {}).get("expert_assignments")
+    if cached is not None:
+        return next((a for a in cached if a.expert_id == user.pk), None)
+    return AcceptanceAssignment.objects.filter(programme_id=programme.pk, expert_id=user.pk).first()
+
+
+def _in_scope(user: User, scope: Scope, application: Application, subject=None) -> bool:
+    if scope in _ACCEPTANCE_SCOPES:
+        if not isinstance(subject, ConstructionProgramme):
+            return False
+        assignment = _acceptance_assignment(user, subject)
+        if assignment is None:
+            return False
+        return (assignment.declared_at is not None) == (scope == Scope.ACCEPTANCE_DECLARED)
     if scope == Scope.ANY:
         return True
     if scope == Scope.OWN_PARK:
@@ -438,6 +504,16 @@ def _in_scope(user: User, scope: Scope, application: Application) -> bool:
 def scope_q(user: User, scope: Scope, prefix: str = "") -> Q:
     """The scope as a filter on applications (for lists and queues); `prefix` reaches the
     application from another model (`application__` from a programme)."""
+    if scope in _ACCEPTANCE_SCOPES:
+        # Only of a programme: its own assignments, not its application's.
+        if prefix != _SUBJECT_PREFIX[Subject.PROGRAMME]:
+            return Q(pk__in=[])
+        mine = AcceptanceAssignment.objects.filter(
+            programme=OuterRef("pk"),
+            expert_id=user.pk,
+            declared_at__isnull=scope == Scope.ACCEPTANCE_UNDECLARED,
+        )
+        return Q(Exists(mine))
     if prefix:
         if scope in (Scope.ASSIGNED, Scope.DECLARED, Scope.UNDECLARED):
             assigned = Application.objects.filter(scope_q(user, scope))
@@ -501,7 +577,9 @@ def verdict(user: User | AnonymousUser | None, key: str, subject) -> Verdict:
     """`subject`: the application, or the construction programme for a programme permission."""
     application, state = _application_and_state(key, subject)
     permission = PERMISSIONS[key]
-    in_scope = [rule for rule in _rules(user, key) if _in_scope(user, rule.scope, application)]
+    in_scope = [
+        rule for rule in _rules(user, key) if _in_scope(user, rule.scope, application, subject)
+    ]
     if not in_scope:
         return Verdict.NOT_ALLOWED
     if any(state in permission.states_of(rule) for rule in in_scope):

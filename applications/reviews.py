@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -184,7 +184,8 @@ def unassign(user: User, assignment: ReviewAssignment) -> None:
 # --- Scores ------------------------------------------------------------------------------------
 
 
-def _parse_score(label: str, raw: Any) -> int:
+def parse_score(label: str, raw: Any) -> int:
+    """One criterion's score: a whole number within SCORE_LIMITS; the message names it."""
     low, high = SCORE_LIMITS
     text = "" if raw is None else str(raw).strip()
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
@@ -209,7 +210,7 @@ def save_score(user: User, application: Application, values: dict[str, Any]) -> 
     if not permissions.may(user, "score", application):
         raise ReviewError(str(_("您当前不能为该申报书打分。")))
     criteria = rubric.criteria_of(application.batch)
-    parsed = {c.key: _parse_score(c.name, values.get(c.key)) for c in criteria}
+    parsed = {c.key: parse_score(c.name, values.get(c.key)) for c in criteria}
     score, _created = ReviewScore.objects.update_or_create(
         application=application,
         reviewer=user,
@@ -232,10 +233,6 @@ class ScoreSummary:
     count: int
     spread: rubric.Spread
     outliers: frozenset[int]  # reviewer ids whose weighted total is an outlier (D22)
-
-
-def _average(values: list[int]) -> Decimal:
-    return (Decimal(sum(values)) / Decimal(len(values))).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _columns(sheets: list[ReviewScore], fallback: list[rubric.Criterion]) -> list[rubric.Criterion]:
@@ -261,7 +258,7 @@ def score_summary(
     for c in columns:
         given = [s.values[c.key] for s in sheets if c.key in s.values]
         if given:
-            averages[c.key] = _average(given)
+            averages[c.key] = rubric.average(given)
     spread = rubric.spread([s.weighted_total for s in sheets])
     outliers = frozenset(sheets[i].reviewer_id for i in spread.outliers)
     return ScoreSummary(sheets, columns, averages, len(sheets), spread, outliers)

@@ -98,6 +98,11 @@ def check_criteria(criteria: Sequence[Criterion]) -> None:
         )
 
 
+def average(values: Sequence[int]) -> Decimal:
+    """The panel's average of one criterion, to one place (half up)."""
+    return (Decimal(sum(values)) / Decimal(len(values))).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def weighted_total(criteria: Sequence[Criterion], values: Mapping[str, int | Decimal]) -> Decimal:
     total = sum((Decimal(values[c.key]) * c.weight for c in criteria), Decimal(0))
     return (total / WEIGHT_TOTAL).quantize(TWO_PLACES, ROUND_HALF_UP)

@@ -59,6 +59,18 @@ HANDLERS: dict[str, outbox.Handler] = {
         run=lambda effect: programme.open_for_event(effect.event_id),
         max_attempts=NOTIFY_ATTEMPTS,
     ),
+    EffectKind.ACCEPTANCE_ASSIGNED: outbox.Handler(
+        run=lambda effect: notifications.send_for_acceptance_assignment(
+            effect.acceptance_assignment_id
+        ),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+    EffectKind.ACCEPTANCE_CONFLICT: outbox.Handler(
+        run=lambda effect: notifications.send_for_acceptance_conflict(
+            effect.acceptance_conflict_id
+        ),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
     EffectKind.REMIND_DEADLINE: outbox.Handler(
         run=lambda effect: notifications.send_for_reminder(effect.reminder_id),
         max_attempts=NOTIFY_ATTEMPTS,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import acceptance as acceptance_views
+from .views import acceptance_experts as acceptance_expert_views
 from .views import applications, deadlines, editing, home, recommendations
 from .views import construction_list as construction_list_views
 from .views import guidance as guidance_views
@@ -90,6 +91,32 @@ urlpatterns = [
         "programmes/<int:pk>/acceptance/",
         acceptance_views.acceptance_detail,
         name="acceptance_detail",
+    ),
+    # The experts of the evaluation and acceptance (before the acts' catch-all).
+    path(
+        "programmes/acceptance/mine/",
+        acceptance_expert_views.acceptance_queue_mine,
+        name="acceptance_queue_mine",
+    ),
+    path(
+        "programmes/<int:pk>/acceptance/expert/",
+        acceptance_expert_views.acceptance_review,
+        name="acceptance_review",
+    ),
+    path(
+        "programmes/<int:pk>/acceptance/expert/declare/",
+        acceptance_expert_views.acceptance_declare,
+        name="acceptance_declare",
+    ),
+    path(
+        "programmes/<int:pk>/acceptance/expert/score/",
+        acceptance_expert_views.acceptance_score,
+        name="acceptance_score",
+    ),
+    path(
+        "programmes/<int:pk>/acceptance/experts/assign/",
+        acceptance_expert_views.acceptance_assign,
+        name="acceptance_assign",
     ),
     path(
         "programmes/<int:pk>/acceptance/<slug:action>/",

@@ -1,6 +1,13 @@
 """Models of the applications app, one module per concern."""
 
 from .acceptance import Designation, SelfAssessment
+from .acceptance_experts import (
+    ACCEPTANCE_CONFLICT_DECLARATION,
+    DEFAULT_ACCEPTANCE_RUBRIC,
+    AcceptanceAssignment,
+    AcceptanceConflict,
+    AcceptanceScore,
+)
 from .api import ApiToken, IdempotentResponse
 from .applications import Application, ApplicationFrozen
 from .attachments import Attachment, AttachmentSection
@@ -79,6 +86,11 @@ from .states import (
 from .submissions import DECLARATION, Submission
 
 __all__ = [
+    "ACCEPTANCE_CONFLICT_DECLARATION",
+    "DEFAULT_ACCEPTANCE_RUBRIC",
+    "AcceptanceAssignment",
+    "AcceptanceConflict",
+    "AcceptanceScore",
     "AFTER_APPROVAL",
     "Designation",
     "SelfAssessment",

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .acceptance_experts import AcceptanceAssignment, AcceptanceConflict
 from .deadlines import DeadlineReminder
 from .events import ApplicationEvent
 from .letters import Letter
@@ -27,6 +28,8 @@ class EffectKind(models.TextChoices):
     OPEN_PROGRAMME = "open_programme", _("建立建设方案")
     NOTIFY_REPORT = "notify_report", _("发送进展报告通知邮件")
     REMIND_DEADLINE = "remind_deadline", _("截止时间提醒")
+    ACCEPTANCE_ASSIGNED = "accept_assigned", _("通知被指派的验收专家")
+    ACCEPTANCE_CONFLICT = "accept_conflict", _("通知验收专家的利益冲突声明")
 
 
 class EffectStatus(models.TextChoices):
@@ -86,6 +89,23 @@ class PendingEffect(models.Model):
         related_name="+",
         verbose_name=_("截止时间提醒"),
     )
+    # An acceptance's expert: gone with the assignment (then nothing is sent), or their conflict.
+    acceptance_assignment = models.ForeignKey(
+        AcceptanceAssignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("验收专家指派"),
+    )
+    acceptance_conflict = models.ForeignKey(
+        AcceptanceConflict,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("验收专家利益冲突声明"),
+    )
     status = models.CharField(
         _("状态"),
         max_length=16,
@@ -114,6 +134,8 @@ class PendingEffect(models.Model):
                     | Q(kind=EffectKind.OPEN_PROGRAMME, event__isnull=False)
                     | Q(kind=EffectKind.NOTIFY_REPORT, report_event__isnull=False)
                     | Q(kind=EffectKind.REMIND_DEADLINE, reminder__isnull=False)
+                    | Q(kind=EffectKind.ACCEPTANCE_ASSIGNED)
+                    | Q(kind=EffectKind.ACCEPTANCE_CONFLICT, acceptance_conflict__isnull=False)
                 ),
                 name="pending_effect_has_its_subject",
             ),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zcparks import numbers
 from zcparks.params import int_param, text_param
 
-from .. import acceptance, effects, guidance, permissions, workflow
+from .. import acceptance, acceptance_experts, effects, guidance, permissions, workflow
 from ..models import Designation, Letter, LetterKind
 from .programme import load_programme
 
@@ -48,6 +48,7 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             kind__in=(LetterKind.ACCEPTANCE, LetterKind.CERTIFICATE),
         ).order_by("pk")
     )
+    experts = _experts_panel(request.user, programme)
     return render(
         request,
         "applications/programme/acceptance.html",
@@ -68,8 +69,26 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "designation": Designation.objects.filter(programme=programme).first(),
             "letters": letters,
             "may_download": permissions.may(request.user, "download_letter", programme.application),
+            "experts": experts,
         },
     )
+
+
+def _experts_panel(user, programme) -> dict | None:
+    """NDRC's view of the experts: assignments, declared conflicts, each sheet with the spread
+    and outliers, and whom it may still assign (None for whoever may not read them)."""
+    if not permissions.may(user, "read_acceptance_scores", programme):
+        return None
+    scores = programme.expert_scores.select_related("expert")
+    may_assign = permissions.may(user, "assign_acceptance_experts", programme)
+    return {
+        "assignments": list(programme.expert_assignments.select_related("expert", "assigned_by")),
+        "conflicts": list(programme.expert_conflicts.select_related("expert")),
+        "summary": acceptance_experts.summary(scores),
+        "criteria": acceptance_experts.criteria(),
+        "may_assign": may_assign,
+        "assignable": acceptance_experts.assignable_experts(programme) if may_assign else [],
+    }
 
 
 @login_required

@@ -9,7 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from applications.models import ConstructionProgramme, Designation, SelfAssessment
+from applications.models import (
+    AcceptanceScore,
+    ConstructionProgramme,
+    Designation,
+    SelfAssessment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +27,18 @@ def test_the_demo_has_a_park_at_each_stage_after_construction_and_loads_twice_th
         ConstructionProgramme.objects.count(),
         SelfAssessment.objects.count(),
         Designation.objects.count(),
+        AcceptanceScore.objects.count(),
     )
     call_command("load_demo", stdout=io.StringIO())
     assert (
         ConstructionProgramme.objects.count(),
         SelfAssessment.objects.count(),
         Designation.objects.count(),
+        AcceptanceScore.objects.count(),
     ) == counts
+    # The park in acceptance carries the demo expert's sheet.
+    sheet = AcceptanceScore.objects.select_related("programme", "expert").get()
+    assert sheet.programme.stage == "acceptance" and sheet.expert.username == "ndrc_expert"
     designated = Designation.objects.select_related("programme__park").get()
     # The designated demo park meets its core indicator; the one put forward below it carries
     # the province's reason.

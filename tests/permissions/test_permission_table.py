@@ -197,6 +197,8 @@ ROLE_POLICY: dict[str, set[str]] = {
     "list_guidance": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
     # Closing a batch publishes its construction list: NDRC's decision, like approving.
     "close_batch": {Role.NATIONAL},
+    # The acceptances NDRC assigned to the expert.
+    "queue_acceptance_mine": {Role.EXPERT},
 }
 
 
@@ -586,11 +588,13 @@ NAV_KEYS = {
     "queue_mine": "review_mine",
     "score_table": "score_table",
     "set_submission_deadline": "deadlines",
+    "queue_acceptance_mine": "acceptance_mine",
 }
 QUEUE_URLS = {
     "queue_provincial": "review_queue_provincial",
     "queue_national": "review_queue_national",
     "queue_mine": "review_queue_mine",
+    "queue_acceptance_mine": "acceptance_queue_mine",
 }
 
 

@@ -16,16 +16,19 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from applications import guidance, permissions, progress, workflow
+from applications import acceptance_experts, guidance, permissions, progress, workflow
 from applications.models import (
+    AcceptanceAssignment,
     ConstructionProgramme,
     GuidanceProblem,
     GuidanceVisit,
     ProgrammeStage,
     ProgressReport,
     ReportStatus,
+    Role,
     User,
 )
+from tests.factories import UserFactory
 from tests.programme.builders import approved_programme
 from tests.reviews.conftest import add_energy_data
 
@@ -39,8 +42,12 @@ ACTORS = (
     "provincial_other",
     "national",
     "expert",
+    "expert_new",
+    "expert_other",
     "admin",
 )
+# On the programmes' grids: "expert" is assigned to the park's acceptance and declared no
+# conflict, "expert_new" is assigned and has not declared, "expert_other" is not assigned.
 
 #                  building self accept designated not_passed
 _FOLLOW = """
@@ -71,6 +78,29 @@ POLICY: dict[str, str] = {
     "accept_with_conditions": _NDRC_DECIDES,
     "not_accept": _NDRC_DECIDES,
     # The park reports yearly while it builds; its province asks for reports then.
+    # The acceptance's experts, as in the review: NDRC assigns while it evaluates; the assigned
+    # expert declares first, then reads and scores; the sheets are NDRC's material.
+    "assign_acceptance_experts": """
+    national         .        .    x      .          .
+    admin            .        .    x      .          .
+    """,
+    "declare_acceptance_conflict": """
+    expert_new       .        .    x      .          .
+    """,
+    "open_acceptance_review": """
+    expert           .        .    x      x          x
+    expert_new       .        .    x      .          .
+    """,
+    "read_acceptance_material": """
+    expert           .        .    x      x          x
+    """,
+    "score_acceptance": """
+    expert           .        .    x      .          .
+    """,
+    "read_acceptance_scores": """
+    national         .        .    x      x          x
+    admin            .        .    x      x          x
+    """,
     "start_report": f"applicant_a {_BUILDING_ONLY}",
     "request_report": f"provincial_a {_BUILDING_ONLY}",
     # Provincial guidance: the province records while the park builds; a problem raised then is
@@ -213,7 +243,58 @@ def _act(action: str) -> Door:
     return door
 
 
+def _expert_act(call: Callable) -> Door:
+    """An act of applications/acceptance_experts.py, tried for real and rolled back."""
+
+    def door(client, programme, user):
+        programme = ConstructionProgramme.objects.select_related("application__park__province").get(
+            pk=programme.pk
+        )
+        with undone():
+            try:
+                call(user, programme)
+            except (acceptance_experts.NotAllowed, acceptance_experts.WrongState):
+                return False
+        return True
+
+    return door
+
+
+def _expert_page(testid: str | None = None) -> Door:
+    """The expert's acceptance page; with `testid`, only when it shows that part."""
+
+    def door(client, programme, user):
+        client.force_login(user)
+        response = client.get(reverse("acceptance_review", args=[programme.pk]))
+        assert response.status_code in (200, 404)
+        if testid is None:
+            return response.status_code == 200
+        return response.status_code == 200 and f'data-testid="{testid}"' in response.text
+
+    return door
+
+
+def _scores_shown(client, programme, user) -> bool:
+    client.force_login(user)
+    response = client.get(reverse("acceptance_detail", args=[programme.pk]))
+    return response.status_code == 200 and 'data-testid="acceptance-experts"' in response.text
+
+
+SCORES = {key: "80" for key, *_rest in acceptance_experts.DEFAULT_ACCEPTANCE_RUBRIC}
+
 DOORS: dict[str, Door] = {
+    "assign_acceptance_experts": _expert_act(
+        lambda user, programme: acceptance_experts.assign(
+            user, programme, User.objects.get(username="expert_spare")
+        )
+    ),
+    "declare_acceptance_conflict": _expert_act(acceptance_experts.declare_no_conflict),
+    "open_acceptance_review": _expert_page(),
+    "read_acceptance_material": _expert_page("acceptance-material"),
+    "score_acceptance": _expert_act(
+        lambda user, programme: acceptance_experts.save_score(user, programme, SCORES, "意见")
+    ),
+    "read_acceptance_scores": _scores_shown,
     "view_programme": _page("programme_detail"),
     "view_acceptance": _page("acceptance_detail"),
     **{action: _act(action) for action in workflow.PROGRAMME_TRANSITIONS},
@@ -274,7 +355,7 @@ def test_every_report_permission_answers_every_person_in_every_state(client, cas
     programme = approved_programme(cast)
     add_energy_data(cast.park_a, 2025)  # so that a permitted submission goes through
     report = progress.start(cast.applicant_a, programme, 2025)
-    people = {actor: getattr(cast, actor) for actor in ACTORS}
+    people = {actor: user for actor, user in _people(cast).items() if user is not None}
     failures: list[str] = []
     for state in REPORT_STATES:
         ProgressReport.objects.filter(pk=report.pk).update(status=state)
@@ -296,9 +377,29 @@ def test_every_report_permission_answers_every_person_in_every_state(client, cas
     assert not failures, "\n".join(failures)
 
 
+def _experts(cast, programme) -> dict[str, User]:
+    """The cast's expert assigned (declared), one assigned (undeclared), one not assigned, and a
+    spare one for NDRC to assign."""
+    new, other = (UserFactory(username=n, role=Role.EXPERT) for n in ("expert_new", "expert_other"))
+    UserFactory(username="expert_spare", role=Role.EXPERT)
+    for expert, declared in ((cast.expert, True), (new, False)):
+        AcceptanceAssignment.objects.create(
+            programme=programme,
+            expert=expert,
+            assigned_by=cast.national,
+            declared_at=datetime.datetime.now(datetime.UTC) if declared else None,
+        )
+    return {"expert_new": new, "expert_other": other}
+
+
+def _people(cast, experts: dict[str, User] | None = None) -> dict[str, User]:
+    experts = experts or {}
+    return {actor: experts.get(actor) or getattr(cast, actor, None) for actor in ACTORS}
+
+
 def test_every_programme_permission_answers_every_person_in_every_stage(client, cast):
     programme = approved_programme(cast)
-    people = {actor: getattr(cast, actor) for actor in ACTORS}
+    people = _people(cast, _experts(cast, programme))
     failures: list[str] = []
     for stage in STAGES:
         # Arranged directly: the rules must hold in every stage, however it was reached.

@@ -16,7 +16,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounting.models import CalculationRun, ParkYear
-from applications import guidance, progress, reviews, services
+from applications import acceptance_experts, guidance, progress, reviews, services, workflow
+from applications import programme as programmes
 from applications.kernel import tokens
 from applications.models import (
     ApiToken,
@@ -56,6 +57,9 @@ class World:
     report: ProgressReport | None = None  # the park's draft report of 2025
     problem: GuidanceProblem | None = None  # raised by A's province at a guidance visit
     closable: Batch | None = None  # past the provinces' date, nothing awaiting NDRC
+    # Another approved application of park A whose programme is in evaluation and acceptance,
+    # with the cast's expert assigned to it (declared no conflict).
+    accepting: ConstructionProgramme | None = None
 
 
 def build_world(cast) -> World:
@@ -81,6 +85,16 @@ def build_world(cast) -> World:
     assignment = reviews.assign(cast.national, approved, cast.national)
     reviews.assign(cast.national, approved, cast.expert)
     reviews.declare_no_conflict(cast.expert, approved)
+    accepted = drive_to(
+        complete_application(park, applicant, open_batch("2025年验收批")), "approved", cast
+    )
+    accepting = programmes.open_for(accepted)  # as the approval's effect does, after commit
+    workflow.request_self_assessment(applicant, accepting)
+    workflow.put_forward(
+        cast.provincial_a, accepting, year=2025, report="自评估报告", override_reason="理由"
+    )
+    acceptance_experts.assign(cast.national, accepting, cast.expert)
+    acceptance_experts.declare_no_conflict(cast.expert, accepting)
     expert = UserFactory(username="expert", role=Role.EXPERT)  # not yet assigned
     park_year = ParkYear.objects.get(park=park, year=first.year - 1)
     issued = tokens.issue_token(applicant, park, "能碳平台")
@@ -99,6 +113,7 @@ def build_world(cast) -> World:
         expert=expert,
         reset_uid=urlsafe_base64_encode(force_bytes(applicant.pk)),
         reset_token=default_token_generator.make_token(applicant),
+        accepting=accepting,
     )
 
 

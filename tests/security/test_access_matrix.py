@@ -16,6 +16,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from applications.models import DEFAULT_ACCEPTANCE_RUBRIC
+
 from .access_world import World, build_world, finish_world, sign_in
 
 ACTORS = (
@@ -63,6 +65,8 @@ SCORES = {
     "feasibility": "75",
     "comment": "评分意见",
 }
+
+ACCEPTANCE_SCORES = {key: "85" for key, *_rest in DEFAULT_ACCEPTANCE_RUBRIC}
 
 # Every named route, with what to point it at. Mutating routes are probed with a valid POST.
 PROBES: dict[str, Probe] = {
@@ -161,6 +165,20 @@ PROBES: dict[str, Probe] = {
         lambda w: {"pk": w.programme.pk, "problem_id": w.problem.pk},
         method="post",
         data=lambda w: {"text": "正在协调", "confirmed_act": "1"},
+    ),
+    # The experts of the evaluation and acceptance (A's second programme, in acceptance).
+    "acceptance_queue_mine": Probe(),
+    "acceptance_review": Probe(app("accepting")),
+    "acceptance_declare": Probe(app("accepting"), method="post", data=lambda w: {"conflict": "0"}),
+    "acceptance_score": Probe(
+        app("accepting"),
+        method="post",
+        data=lambda w: {**ACCEPTANCE_SCORES, "comment": "验收意见"},
+    ),
+    "acceptance_assign": Probe(
+        app("accepting"),
+        method="post",
+        data=lambda w: {"expert": w.expert.pk, "confirmed_act": "1"},
     ),
     "report_start": Probe(app("programme"), method="post", data=lambda w: {"year": "2026"}),
     "report_request": Probe(
@@ -326,6 +344,13 @@ EXPECTED: dict[str, str] = {
     "guidance_visit": "302 403 404 302 404 403 404 403",
     "guidance_solve": "302 403 404 302 404 403 404 403",
     "guidance_respond": "302 302 404 403 404 403 404 403",
+    # Only the expert NDRC assigned reaches their page and scores; having declared, they cannot
+    # declare again; NDRC assigns (the park and its province, who follow the programme, may not).
+    "acceptance_queue_mine": "302 404 404 404 404 404 200 404",
+    "acceptance_review": "302 404 404 404 404 404 200 404",
+    "acceptance_declare": "302 404 404 404 404 404 403 404",
+    "acceptance_score": "302 404 404 404 404 404 302 404",
+    "acceptance_assign": "302 403 404 403 404 302 404 302",
     # The park starts its report; its province asks for one (the probe, unconfirmed, gets the
     # confirmation page); a draft report is the park's alone; NDRC and the provinces list them.
     "report_start": "302 302 404 403 404 403 404 403",
@@ -391,6 +416,8 @@ WRITERS: dict[str, set[str]] = {
     "guidance_visit": {"provincial_a"},
     "guidance_solve": {"provincial_a"},
     "guidance_respond": {"applicant_a"},
+    "acceptance_score": {"expert"},
+    "acceptance_assign": {"national", "admin"},
     "application_incident_delete": {"applicant_a"},
     "application_attachment_delete": {"applicant_a"},
     "review_score": {"provincial_a"},
@@ -411,6 +438,9 @@ def fingerprint() -> tuple:
     """What a successful POST of any probe changes, as numbers that cannot all stay equal."""
     from accounting.models import CalculationRun
     from applications.models import (
+        AcceptanceAssignment,
+        AcceptanceConflict,
+        AcceptanceScore,
         ApiToken,
         ApplicationEvent,
         Attachment,
@@ -443,6 +473,9 @@ def fingerprint() -> tuple:
         GuidanceVisit.objects.count(),
         GuidanceProblem.objects.filter(status="solved").count(),
         ProblemResponse.objects.count(),
+        AcceptanceAssignment.objects.count(),
+        AcceptanceConflict.objects.count(),
+        AcceptanceScore.objects.count(),
         sorted(ParkYearState.values()),
     )
 
