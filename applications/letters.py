@@ -495,6 +495,36 @@ def _stated_core(year: int, core: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _acceptance_scores(programme: ConstructionProgramme | None, event: ApplicationEvent) -> dict:
+    """The experts' score sheets of the acceptance as NDRC had them when it decided (on the
+    acceptance rubric each was scored on, applications/acceptance_experts.py): each criterion's
+    average and weight, the average weighted total and how many sheets; in the shape of the
+    review letters' `scores`."""
+    sheets = (
+        list(programme.expert_scores.filter(updated_at__lte=event.created_at))
+        if programme is not None
+        else []
+    )
+    if not sheets:
+        return {"sheets": 0, "rows": [], "total": None}
+    columns: dict[str, rubric.Criterion] = {}
+    for sheet in sheets:
+        for criterion in rubric.stored_criteria(sheet.criteria):
+            columns.setdefault(criterion.key, criterion)
+    rows = []
+    for criterion in columns.values():
+        given = [s.values[criterion.key] for s in sheets if criterion.key in s.values]
+        rows.append(
+            {
+                "label": criterion.name,
+                "weight": numbers.number(criterion.weight, 0),
+                "average": numbers.number(rubric.average(given), 1) if given else "—",
+            }
+        )
+    total = sum((Decimal(s.weighted_total) for s in sheets), Decimal(0)) / len(sheets)
+    return {"sheets": len(sheets), "rows": rows, "total": numbers.number(total, 1)}
+
+
 def acceptance_content(event: ApplicationEvent, kind: str) -> dict[str, Any]:
     """What the acceptance letter and the certificate of `event` (NDRC's acceptance decision)
     state beyond every letter's record: the programme's period, the self-assessment that put
@@ -538,6 +568,7 @@ def acceptance_content(event: ApplicationEvent, kind: str) -> dict[str, Any]:
     )
     return {
         "core": core,
+        "scores": _acceptance_scores(programme, event),
         "indicators": []
         if core is None
         else [

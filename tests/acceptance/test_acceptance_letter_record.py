@@ -19,7 +19,7 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
-from applications import effects, letters, workflow
+from applications import acceptance_experts, effects, letters, workflow
 from applications.models import ConstructionProgramme, Letter, LetterKind, Park, Province, Role
 from applications.models.people import read_provinces
 from tests.conftest import Cast
@@ -98,6 +98,11 @@ def issued_once(django_db_setup, django_db_blocker, module_files, signing_dir):
         enter_year(cast.park_a, YEAR, AT_THRESHOLD_GRID_MWH)
         workflow.request_self_assessment(cast.applicant_a, programme)
         workflow.put_forward(cast.provincial_a, programme, year=YEAR, report=REPORT)
+        # One expert scores the acceptance (through the experts' door) before NDRC decides.
+        acceptance_experts.assign(cast.national, programme, cast.expert)
+        acceptance_experts.declare_no_conflict(cast.expert, programme)
+        values = {c.key: 80 + n for n, c in enumerate(acceptance_experts.criteria())}
+        acceptance_experts.save_score(cast.expert, programme, values, "同意通过。")
         with TestCase.captureOnCommitCallbacks(execute=True):
             workflow.accept_with_conditions(cast.national, programme, CONDITIONS)
         found = {
@@ -152,6 +157,9 @@ def test_renaming_the_park_and_changing_its_data_after_issue_change_neither_page
     assert stated["letter"]["core"]["energy_tce"] == "333,000.00"
     assert stated["letter"]["acceptance"]["conditions"] == CONDITIONS
     assert stated["certificate"]["acceptance"]["designation"]["intensity"] == "0.2000"
+    scores = letter.content["scores"]
+    assert scores["sheets"] == 1 and scores["rows"][0]["average"] == "80.0"
+    assert len(scores["rows"]) == len(acceptance_experts.criteria())
     before = {one.pk: _stored(one) for one in (letter, certificate)}
 
     # After issue: the park renamed, the programme's period moved, the year's data changed.
@@ -256,6 +264,8 @@ def test_the_long_acceptance_letter_has_page_numbers_and_no_page_holding_only_th
         "有条件通过评估验收",
         "通过条件",
         "省级自评估",
+        "专家评分",
+        "核心指标达成",
         "特此函告",
     ):
         assert words in text, words
