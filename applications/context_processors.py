@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 
+from . import inbox, permissions
 from .navigation import items_for
 
 
@@ -20,4 +21,18 @@ def navigation(request: HttpRequest) -> dict:
         }
         for item in items_for(user)
     ]
-    return {"nav_items": items}
+    return {"nav_items": items, "inbox_unread": _unread(user)}
+
+
+def _unread(user):
+    """The nav badge's count: one query, made only when a page shows it, at most once."""
+    if not user.is_authenticated or not permissions.may(user, "read_inbox"):
+        return None
+    counted: list[int] = []
+
+    def count() -> int:
+        if not counted:
+            counted.append(inbox.unread_count(user))
+        return counted[0]
+
+    return count

@@ -30,7 +30,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import outbox, permissions
+from zcparks.dates import label
+
+from . import inbox, permissions
 from .models import (
     Application,
     Batch,
@@ -60,14 +62,6 @@ class DeadlineError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def label(value: datetime.datetime | None) -> str:
-    """A date as the pages and messages name it: 2026年8月22日 24:00 reads 2026年8月23日 00:00."""
-    if value is None:
-        return _("未设定")
-    local = timezone.localtime(value)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -290,7 +284,7 @@ def remind(now: datetime.datetime | None = None) -> list[PendingEffect]:
                 reminder = DeadlineReminder.objects.create(
                     batch=batch, province_id=province_id, kind=kind, deadline=date, recipient=person
                 )
-                effects.append(outbox.record(EffectKind.REMIND_DEADLINE, reminder=reminder))
+                effects.append(inbox.owe(EffectKind.REMIND_DEADLINE, reminder=reminder))
         except IntegrityError:
             continue  # reminded already (this run or an earlier one)
     return effects

@@ -10,7 +10,7 @@ broker or a worker loses it. So a decision and everything it owes are saved toge
 | copy_indicators | the submission's tier, core pass and intensity onto the application | — |
 | issue_letter | the letter row, numbered (`letters.issue_for_event`) | its PDF is rendered |
 | issue_certificate | a designated park's certificate (`letters.issue_certificate`) | rendered |
-| notify | — | the people concerned are mailed (`notifications`) |
+| notify | each person concerned gets an inbox item (`inbox.owe`) | mailed (`notifications`) |
 | open_programme | — | the approved application's construction programme is opened (`programme`) |
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import letters, outbox, reviews, tasks
+from . import inbox, letters, outbox, reviews, tasks
 from .models import ApplicationEvent, EffectKind, EffectStatus, Letter, PendingEffect, User
 
 
@@ -56,7 +56,7 @@ def _issue_certificate(event: ApplicationEvent) -> list[PendingEffect]:
 
 
 def _notify(event: ApplicationEvent) -> list[PendingEffect]:
-    return [outbox.record(EffectKind.NOTIFY, event=event)]
+    return [inbox.owe(EffectKind.NOTIFY, event=event)]
 
 
 def _open_programme(event: ApplicationEvent) -> list[PendingEffect]:

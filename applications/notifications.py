@@ -1,8 +1,11 @@
-"""The e-mails of a transition: who is told, and what (sent by the `notify` effect); and the
-e-mails of an expert's assignment (to the expert, with the link to declare) and of a declared
-conflict of interest (to whoever assigned the expert)."""
+"""What the system tells people, composed once for two ways out: the e-mails (sent after commit by
+the effects: a transition's `notify`, an expert's assignment, a declared conflict of interest, a
+progress report's act, a deadline reminder) and the in-app inbox (`applications/inbox.py`, written
+with the act). Each `*_notices` function says who is told what; each `send_for_*` mails it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -10,7 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .deadlines import label
+from zcparks.dates import label
+
 from .models import (
     AFTER_APPROVAL,
     APPLICANT_LABELS,
@@ -30,18 +34,67 @@ from .models import (
 )
 
 
-def _link(name: str, pk: int) -> str:
-    return settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(name, args=[pk])
+@dataclass(frozen=True)
+class Notice:
+    """One person told one thing: a subject, its lines, and the page it concerns."""
+
+    person: User
+    subject: str
+    lines: tuple[str, ...]
+    path: str
+    # How the mail gives the page's address (the inbox links to it instead).
+    link_line: str = ""
+
+    def mail(self) -> tuple[str, str, str, list[str]]:
+        link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + self.path
+        line = (self.link_line or _("查看：%(link)s")) % {"link": link}
+        return (
+            self.subject,
+            "\n".join([*self.lines, line]),
+            settings.DEFAULT_FROM_EMAIL,
+            [self.person.email],
+        )
 
 
-def _send_one(person: User, subject: str, lines: list[str]) -> int:
-    if not person.email or not person.is_active:
-        return 0
-    send_mass_mail(
-        [(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [person.email])],
-        fail_silently=False,
-    )
-    return 1
+def _send(notices: list[Notice]) -> int:
+    """Mail the notices whose person has an address and is active; returns how many went."""
+    messages = [n.mail() for n in notices if n.person.email and n.person.is_active]
+    if messages:
+        send_mass_mail(messages, fail_silently=False)
+    return len(messages)
+
+
+def _in_language(compose):
+    """Notices are written in the system's language (Chinese), whatever the actor's."""
+
+    def composed(*args, **kwargs) -> list[Notice]:
+        with translation.override(settings.LANGUAGE_CODE):
+            return compose(*args, **kwargs)
+
+    composed.__doc__ = compose.__doc__
+    return composed
+
+
+@_in_language
+def assignment_notices(assignment: ReviewAssignment) -> list[Notice]:
+    """The expert learns they were assigned, with the way to declare."""
+    park = assignment.application.park
+    return [
+        Notice(
+            assignment.assignee,
+            str(_("【零碳园区申报】评审指派：%(park)s") % {"park": park.name}),
+            (
+                _("您已被指派为 %(park)s（%(province)s）申报书（%(batch)s）的评审专家。")
+                % {
+                    "park": park.name,
+                    "province": park.province,
+                    "batch": assignment.application.batch,
+                },
+            ),
+            reverse("review_detail", args=[assignment.application_id]),
+            _("查看申报材料前，请先声明与该园区有无利益冲突：%(link)s"),
+        )
+    ]
 
 
 def send_for_assignment(assignment_id: int | None) -> int:
@@ -58,22 +111,26 @@ def send_for_assignment(assignment_id: int | None) -> int:
     )
     if assignment is None:
         return 0
-    park = assignment.application.park
-    with translation.override(settings.LANGUAGE_CODE):
-        return _send_one(
-            assignment.assignee,
-            str(_("【零碳园区申报】评审指派：%(park)s") % {"park": park.name}),
-            [
-                _("您已被指派为 %(park)s（%(province)s）申报书（%(batch)s）的评审专家。")
-                % {
-                    "park": park.name,
-                    "province": park.province,
-                    "batch": assignment.application.batch,
-                },
-                _("查看申报材料前，请先声明与该园区有无利益冲突：%(link)s")
-                % {"link": _link("review_detail", assignment.application_id)},
-            ],
+    return _send(assignment_notices(assignment))
+
+
+@_in_language
+def conflict_notices(conflict: ConflictOfInterest) -> list[Notice]:
+    """Whoever assigned the expert learns that the expert declared a conflict and left."""
+    park = conflict.application.park
+    return [
+        Notice(
+            conflict.assigned_by,
+            str(_("【零碳园区申报】专家声明利益冲突：%(park)s") % {"park": park.name}),
+            (
+                _("评审专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出对该申报书的评审。")
+                % {"expert": conflict.expert, "park": park.name},
+                _("说明：%(reason)s") % {"reason": conflict.reason},
+            ),
+            reverse("review_detail", args=[conflict.application_id]),
+            _("请另行指派专家：%(link)s"),
         )
+    ]
 
 
 def send_for_conflict(conflict_id: int) -> int:
@@ -81,20 +138,35 @@ def send_for_conflict(conflict_id: int) -> int:
     conflict = ConflictOfInterest.objects.select_related(
         "application__park", "expert", "assigned_by"
     ).get(pk=conflict_id)
-    park = conflict.application.park
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【零碳园区申报】专家声明利益冲突：%(park)s") % {"park": park.name}
-        return _send_one(
-            conflict.assigned_by,
-            str(subject),
-            [
-                _("评审专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出对该申报书的评审。")
-                % {"expert": conflict.expert, "park": park.name},
-                _("说明：%(reason)s") % {"reason": conflict.reason},
-                _("请另行指派专家：%(link)s")
-                % {"link": _link("review_detail", conflict.application_id)},
-            ],
+    return _send(conflict_notices(conflict))
+
+
+@_in_language
+def reminder_notices(reminder: DeadlineReminder) -> list[Notice]:
+    """Remind one person of a date that comes within the week (applications/deadlines.py)."""
+    person = reminder.recipient
+    date = label(reminder.deadline)
+    kind = DeadlineKind(reminder.kind).label
+    if person.role == Role.PROVINCIAL:
+        what = _("请在截止前完成本省推荐，将推荐园区名单及建设方案报送国家发展改革委。")
+        path = reverse("review_queue_provincial")
+    else:
+        what = _("本园区的申报书尚未提交，请在截止前完成填写并提交。")
+        path = reverse("application_list")
+    return [
+        Notice(
+            person,
+            str(
+                _("【零碳园区申报】截止时间提醒：%(kind)s %(date)s") % {"kind": kind, "date": date}
+            ),
+            (
+                _("%(batch)s的%(kind)s为%(date)s。")
+                % {"batch": reminder.batch, "kind": kind, "date": date},
+                what,
+            ),
+            path,
         )
+    ]
 
 
 def send_for_acceptance_assignment(assignment_id: int | None) -> int:
@@ -156,38 +228,13 @@ def send_for_reminder(reminder_id: int | None) -> int:
     )
     if reminder is None:
         return 0
-    person = reminder.recipient
-    with translation.override(settings.LANGUAGE_CODE):
-        date = label(reminder.deadline)
-        if person.role == Role.PROVINCIAL:
-            what = _("请在截止前完成本省推荐，将推荐园区名单及建设方案报送国家发展改革委。")
-            link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse("review_queue_provincial")
-        else:
-            what = _("本园区的申报书尚未提交，请在截止前完成填写并提交。")
-            link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse("application_list")
-        subject = _("【零碳园区申报】截止时间提醒：%(kind)s %(date)s") % {
-            "kind": DeadlineKind(reminder.kind).label,
-            "date": date,
-        }
-        return _send_one(
-            person,
-            str(subject),
-            [
-                _("%(batch)s的%(kind)s为%(date)s。")
-                % {
-                    "batch": reminder.batch,
-                    "kind": DeadlineKind(reminder.kind).label,
-                    "date": date,
-                },
-                what,
-                _("查看：%(link)s") % {"link": link},
-            ],
-        )
+    return _send(reminder_notices(reminder))
 
 
-def recipients_for(event: ApplicationEvent) -> list[User]:
-    """The people concerned: the park's applicants always; the province's reviewers when the
-    application arrives at them; national reviewers when it is recommended to them."""
+def people_for(event: ApplicationEvent) -> list[User]:
+    """The people concerned, the actor aside: the park's applicants always; the province's
+    reviewers when the application arrives at them; national reviewers when it is recommended
+    to them."""
     application = event.application
     people = list(
         User.objects.filter(role=Role.APPLICANT, park_id=application.park_id, is_active=True)
@@ -202,30 +249,27 @@ def recipients_for(event: ApplicationEvent) -> list[User]:
         people += User.objects.filter(
             role=Role.PROVINCIAL, province_id=application.park.province_id, is_active=True
         )
-    return [p for p in people if p.email and p.pk != event.actor_id]
+    return [p for p in people if p.pk != event.actor_id]
 
 
-def send_for_event(event_id: int) -> int:
-    """Mail everyone concerned by the event; returns how many messages went out."""
-    # Mail goes out in the system's language (Chinese), whatever the actor's interface language.
-    with translation.override(settings.LANGUAGE_CODE):
-        return _send_for_event(event_id)
+def recipients_for(event: ApplicationEvent) -> list[User]:
+    """Those of `people_for` who are mailed: the ones with an address."""
+    return [p for p in people_for(event) if p.email]
 
 
-def _send_for_event(event_id: int) -> int:
-    event = ApplicationEvent.objects.select_related("application__park__province", "actor").get(
-        pk=event_id
-    )
+@_in_language
+def event_notices(event: ApplicationEvent) -> list[Notice]:
+    """A transition's notices, one per person concerned."""
     application = event.application
     # After approval the acts concern the programme's stage: the act itself says what happened.
     after_approval = event.action in AFTER_APPROVAL
-    link = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + (
+    path = (
         reverse("acceptance_detail", args=[application.programme.pk])
         if after_approval
         else reverse("application_detail", args=[application.pk])
     )
-    messages = []
-    for person in recipients_for(event):
+    notices = []
+    for person in people_for(event):
         if after_approval:
             state = EventAction(event.action).label
         else:
@@ -234,35 +278,40 @@ def _send_for_event(event_id: int) -> int:
                 if person.role == Role.APPLICANT
                 else Status(event.to_status).label
             )
-        subject = _("【零碳园区申报】%(park)s：%(state)s") % {
-            "park": application.park.name,
-            "state": state,
-        }
-        body = "\n".join(
-            filter(
-                None,
-                [
-                    (
-                        _("%(park)s 的零碳园区建设：%(state)s。")
-                        if after_approval
-                        else _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。")
-                    )
-                    % {"park": application.park.name, "batch": application.batch, "state": state},
-                    _("意见：%(comment)s") % {"comment": event.comment} if event.comment else "",
-                    _("查看：%(link)s") % {"link": link},
-                ],
+        values = {"park": application.park.name, "batch": application.batch, "state": state}
+        lines = [
+            (
+                _("%(park)s 的零碳园区建设：%(state)s。")
+                if after_approval
+                else _("%(park)s 的申报书（%(batch)s）状态已更新为：%(state)s。")
+            )
+            % values
+        ]
+        if event.comment:
+            lines.append(_("意见：%(comment)s") % {"comment": event.comment})
+        notices.append(
+            Notice(
+                person,
+                str(_("【零碳园区申报】%(park)s：%(state)s") % values),
+                tuple(str(line) for line in lines),
+                path,
             )
         )
-        messages.append((str(subject), body, settings.DEFAULT_FROM_EMAIL, [person.email]))
-    if messages:
-        send_mass_mail(messages, fail_silently=False)
-    return len(messages)
+    return notices
 
 
-def send_for_report_event(event_id: int) -> int:
+def send_for_event(event_id: int) -> int:
+    """Mail everyone concerned by the event; returns how many messages went out."""
+    event = ApplicationEvent.objects.select_related(
+        "application__park__province", "application__batch", "actor"
+    ).get(pk=event_id)
+    return _send(event_notices(event))
+
+
+@_in_language
+def report_notices(event: ReportEvent) -> list[Notice]:
     """A progress report's act: the province's reviewers are told of a submission; the park's
     people of a request, a return (with the comments) and an acceptance."""
-    event = ReportEvent.objects.select_related("report__programme__park__province").get(pk=event_id)
     report = event.report
     park = report.programme.park
     if event.action == ReportAction.SUBMIT:
@@ -271,30 +320,34 @@ def send_for_report_event(event_id: int) -> int:
         )
     else:
         people = User.objects.filter(role=Role.APPLICANT, park_id=park.pk, is_active=True)
-    people = [p for p in people if p.email and p.pk != event.actor_id]
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【零碳园区建设】%(park)s %(year)s 年度进展报告：%(act)s") % {
+    subject = _("【零碳园区建设】%(park)s %(year)s 年度进展报告：%(act)s") % {
+        "park": park.name,
+        "year": report.year,
+        "act": event.get_action_display(),
+    }
+    lines = [
+        _("%(park)s 的 %(year)s 年度进展报告（%(kind)s）：%(act)s，当前状态为“%(state)s”。")
+        % {
             "park": park.name,
             "year": report.year,
+            "kind": report.get_kind_display(),
             "act": event.get_action_display(),
-        }
-        lines = [
-            _("%(park)s 的 %(year)s 年度进展报告（%(kind)s）：%(act)s，当前状态为“%(state)s”。")
-            % {
-                "park": park.name,
-                "year": report.year,
-                "kind": report.get_kind_display(),
-                "act": event.get_action_display(),
-                "state": report.get_status_display(),
-            },
-        ]
-        if report.due_date and event.action == ReportAction.REQUEST:
-            lines.append(_("报送期限：%(date)s") % {"date": report.due_date.isoformat()})
-        if event.comment:
-            lines.append(_("意见：%(comment)s") % {"comment": event.comment})
-        lines.append(_("查看：%(link)s") % {"link": _link("report_detail", report.pk)})
-        body = "\n".join(str(line) for line in lines)
-        messages = [(str(subject), body, settings.DEFAULT_FROM_EMAIL, [p.email]) for p in people]
-    if messages:
-        send_mass_mail(messages, fail_silently=False)
-    return len(messages)
+            "state": report.get_status_display(),
+        },
+    ]
+    if report.due_date and event.action == ReportAction.REQUEST:
+        lines.append(_("报送期限：%(date)s") % {"date": report.due_date.isoformat()})
+    if event.comment:
+        lines.append(_("意见：%(comment)s") % {"comment": event.comment})
+    path = reverse("report_detail", args=[report.pk])
+    return [
+        Notice(p, str(subject), tuple(str(line) for line in lines), path)
+        for p in people
+        if p.pk != event.actor_id
+    ]
+
+
+def send_for_report_event(event_id: int) -> int:
+    """Mail the people a progress report's act concerns."""
+    event = ReportEvent.objects.select_related("report__programme__park__province").get(pk=event_id)
+    return _send(report_notices(event))

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from accounting import services as accounting
 from zcparks import numbers
 
-from . import outbox, permissions, tasks
+from . import inbox, permissions, tasks
 from .models import (
     CORE_INDICATOR,
     ConstructionProgramme,
@@ -158,7 +158,7 @@ def _record(
         to_status=report.status,
         comment=comment,
     )
-    tasks.dispatch_after_commit([outbox.record(EffectKind.NOTIFY_REPORT, report_event=event)])
+    tasks.dispatch_after_commit([inbox.owe(EffectKind.NOTIFY_REPORT, report_event=event)])
     return event
 
 

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import outbox, permissions, rubric, tasks
+from . import inbox, permissions, rubric, tasks
 from .models import (
     SCORE_LIMITS,
     Application,
@@ -119,7 +119,7 @@ def assign(
             if kind == AssignmentKind.EXPERT:
                 # The expert learns of it by mail, with the link to declare.
                 tasks.dispatch_after_commit(
-                    [outbox.record(EffectKind.NOTIFY_ASSIGNED, assignment=assignment)]
+                    [inbox.owe(EffectKind.NOTIFY_ASSIGNED, assignment=assignment)]
                 )
             return assignment
     except IntegrityError:
@@ -171,7 +171,7 @@ def declare_conflict(user: User, application: Application, reason: str) -> Confl
         reason=reason,
     )
     assignment.delete()
-    tasks.dispatch_after_commit([outbox.record(EffectKind.NOTIFY_CONFLICT, conflict=conflict)])
+    tasks.dispatch_after_commit([inbox.owe(EffectKind.NOTIFY_CONFLICT, conflict=conflict)])
     return conflict
 
 

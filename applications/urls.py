@@ -2,7 +2,7 @@ from django.urls import path
 
 from .views import acceptance as acceptance_views
 from .views import acceptance_experts as acceptance_expert_views
-from .views import applications, deadlines, editing, home, recommendations
+from .views import applications, deadlines, editing, home, inbox, recommendations
 from .views import construction_list as construction_list_views
 from .views import guidance as guidance_views
 from .views import health as health_views
@@ -24,6 +24,11 @@ urlpatterns = [
     path("health/", health_views.health_view, name="health"),
     # Prometheus' default path, without the slash; allowed addresses only (else 404).
     path("metrics", metrics_views.metrics_view, name="metrics"),
+    # The in-app inbox: the notices the system also mails.
+    path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/read-all/", inbox.inbox_mark_all_read, name="inbox_mark_all_read"),
+    path("inbox/<int:item_id>/", inbox.inbox_open, name="inbox_open"),
+    path("inbox/<int:item_id>/read/", inbox.inbox_mark_read, name="inbox_mark_read"),
     path("parks/", home.park_list, name="park_list"),
     path("parks/mine/", home.my_park, name="my_park"),
     path("parks/<int:park_id>/", home.park_detail, name="park_detail"),

@@ -23,6 +23,7 @@ from .guidance import (
     ProblemResponse,
     ProblemStatus,
 )
+from .inbox import InboxItem
 from .incidents import MAJOR_SEVERITIES, Incident, IncidentKind, Severity
 from .letters import REFERENCE_PREFIX, Letter, LetterCounter, LetterKind, LetterStatus
 from .people import Park, ParkScope, Province, Role, User, ZoneLevel
@@ -112,6 +113,7 @@ __all__ = [
     "DeadlineChange",
     "DeadlineKind",
     "DeadlineReminder",
+    "InboxItem",
     "DEFAULT_DEPARTMENTS",
     "ProvincialRecommendation",
     "RecommendationEntry",

@@ -175,6 +175,7 @@ POLICY: dict[str, str] = {
 
 ROLE_POLICY: dict[str, set[str]] = {
     "workbench": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN},
+    "read_inbox": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN},
     "list_applications": {Role.APPLICANT, Role.PROVINCIAL, Role.NATIONAL, Role.EXPERT, Role.ADMIN},
     "start_application": {Role.APPLICANT},
     "browse_parks": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
@@ -672,6 +673,8 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
                 )
             if key == "manage_api_tokens":
                 doors.append(("tokens", client.get(reverse("api_tokens_mine")).status_code == 302))
+            if key == "read_inbox":
+                doors.append(("inbox", client.get(reverse("inbox")).status_code == 200))
             assert doors, f"{key} has no door in this test"
             failures += [
                 f"door: {key} ({name}) for {role} let through={got}, policy says {expected}"

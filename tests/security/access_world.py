@@ -25,6 +25,7 @@ from applications.models import (
     Batch,
     ConstructionProgramme,
     GuidanceProblem,
+    InboxItem,
     Incident,
     Letter,
     ProgressReport,
@@ -60,6 +61,7 @@ class World:
     # Another approved application of park A whose programme is in evaluation and acceptance,
     # with the cast's expert assigned to it (declared no conflict).
     accepting: ConstructionProgramme | None = None
+    inbox_item: InboxItem | None = None  # A's applicant's one unread notice
 
 
 def build_world(cast) -> World:
@@ -122,8 +124,12 @@ def finish_world(world: World) -> World:
     world.letter = world.approved.letters.get(kind="assessment")
     # Opened by the approval's effect, after commit.
     world.programme = ConstructionProgramme.objects.get(application=world.approved)
-    world.report = progress.start(
-        world.approved.park.members.filter(role=Role.APPLICANT).first(), world.programme, 2025
+    applicant = world.approved.park.members.filter(role=Role.APPLICANT).first()
+    world.report = progress.start(applicant, world.programme, 2025)
+    # Everything the drive told people is read; A's applicant has one unread notice.
+    InboxItem.objects.update(read_at=timezone.now())
+    world.inbox_item = InboxItem.objects.create(
+        recipient=applicant, title="通知", body="内容", link="/applications/"
     )
     visit = guidance.record_visit(
         User.objects.get(role=Role.PROVINCIAL, province=world.approved.park.province),

@@ -84,6 +84,11 @@ PROBES: dict[str, Probe] = {
     "set_language": Probe(method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
     "letter_verify": Probe(lambda w: {"code": w.letter.verification_code}),
     "home": Probe(),
+    # The inbox: A's applicant's one unread notice.
+    "inbox": Probe(),
+    "inbox_open": Probe(lambda w: {"item_id": w.inbox_item.pk}),
+    "inbox_mark_read": Probe(lambda w: {"item_id": w.inbox_item.pk}, method="post"),
+    "inbox_mark_all_read": Probe(method="post"),
     "favicon": Probe(),
     "health": Probe(),
     "metrics": Probe(),
@@ -298,6 +303,11 @@ EXPECTED: dict[str, str] = {
     "set_language": "302 302 302 302 302 302 302 302",
     "letter_verify": "200 200 200 200 200 200 200 200",
     "home": "302 200 200 200 200 200 200 200",
+    # Everyone reads their own notices; nobody opens or marks another's (404).
+    "inbox": "302 200 200 200 200 200 200 200",
+    "inbox_open": "302 302 404 404 404 404 404 404",
+    "inbox_mark_read": "302 302 404 404 404 404 404 404",
+    "inbox_mark_all_read": "302 302 302 302 302 302 302 302",
     "favicon": "302 302 302 302 302 302 302 302",
     "health": "200 200 200 200 200 200 200 200",
     # The test client comes from 127.0.0.1, an allowed address; others get 404 (tests/ops).
@@ -409,6 +419,8 @@ EXPECTED: dict[str, str] = {
 
 # Who actually changes something with the probe's POST (a 302 alone may carry a refusal).
 WRITERS: dict[str, set[str]] = {
+    "inbox_mark_read": {"applicant_a"},
+    "inbox_mark_all_read": {"applicant_a"},
     "api_tokens_revoke": {"applicant_a"},
     "application_transition": {"provincial_a"},
     "acceptance_act": {"applicant_a"},
@@ -448,6 +460,7 @@ def fingerprint() -> tuple:
         DeadlineChange,
         GuidanceProblem,
         GuidanceVisit,
+        InboxItem,
         Incident,
         Letter,
         ProblemResponse,
@@ -476,6 +489,7 @@ def fingerprint() -> tuple:
         AcceptanceAssignment.objects.count(),
         AcceptanceConflict.objects.count(),
         AcceptanceScore.objects.count(),
+        InboxItem.objects.filter(read_at__isnull=True).count(),
         sorted(ParkYearState.values()),
     )
 

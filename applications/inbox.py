@@ -1,0 +1,128 @@
+"""The in-app inbox's one door: notices written with the act, read and marked read by their owner.
+
+`owe(kind, …)` is how an act says that people are to be told: in the act's transaction it records
+the mail owed after commit (`outbox.record`) and writes each person's inbox item from the same
+composed notices (`notifications`), so the act, its mail and its inbox items are saved together or
+not at all. Items reach everyone concerned who is active, with or without an e-mail address.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import notifications, outbox
+from .models import (
+    ApplicationEvent,
+    ConflictOfInterest,
+    DeadlineReminder,
+    EffectKind,
+    InboxItem,
+    PendingEffect,
+    ReportEvent,
+    ReviewAssignment,
+    User,
+)
+
+TITLE_MAX = 300
+# The mail's subject tag (【零碳园区申报】): in the app's own inbox it says nothing.
+SUBJECT_TAG = re.compile(r"^【[^】]*】")
+PAGE_SIZE = 20
+
+
+def _notices(
+    kind: str,
+    *,
+    event: ApplicationEvent | None,
+    assignment: ReviewAssignment | None,
+    conflict: ConflictOfInterest | None,
+    report_event: ReportEvent | None,
+    reminder: DeadlineReminder | None,
+) -> list[notifications.Notice]:
+    if kind == EffectKind.NOTIFY:
+        return notifications.event_notices(event)
+    if kind == EffectKind.NOTIFY_ASSIGNED:
+        return notifications.assignment_notices(assignment)
+    if kind == EffectKind.NOTIFY_CONFLICT:
+        return notifications.conflict_notices(conflict)
+    if kind == EffectKind.NOTIFY_REPORT:
+        return notifications.report_notices(report_event)
+    if kind == EffectKind.REMIND_DEADLINE:
+        return notifications.reminder_notices(reminder)
+    raise ValueError(f"{kind} tells nobody")
+
+
+def owe(
+    kind: str,
+    *,
+    event: ApplicationEvent | None = None,
+    assignment: ReviewAssignment | None = None,
+    conflict: ConflictOfInterest | None = None,
+    report_event: ReportEvent | None = None,
+    reminder: DeadlineReminder | None = None,
+) -> PendingEffect:
+    """Tell the people concerned: their inbox items now, their mail after commit. Call inside
+    the act's transaction; the caller hands the returned effect to `tasks.dispatch_after_commit`."""
+    subject = {
+        "event": event,
+        "assignment": assignment,
+        "conflict": conflict,
+        "report_event": report_event,
+        "reminder": reminder,
+    }
+    with transaction.atomic():
+        effect = outbox.record(kind, **subject)
+        InboxItem.objects.bulk_create(
+            InboxItem(
+                recipient=notice.person,
+                title=SUBJECT_TAG.sub("", notice.subject)[:TITLE_MAX],
+                body="\n".join(notice.lines),
+                link=notice.path,
+            )
+            for notice in _notices(kind, **subject)
+            if notice.person.is_active
+        )
+    return effect
+
+
+# --- The reader's side ---------------------------------------------------------------------------
+
+
+def items(user: User, *, unread_only: bool = False) -> QuerySet[InboxItem]:
+    """The user's own items, newest first."""
+    found = InboxItem.objects.filter(recipient=user)
+    if unread_only:
+        found = found.filter(read_at__isnull=True)
+    return found.order_by("-created_at", "-pk")
+
+
+def unread_count(user: User) -> int:
+    return InboxItem.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def open_item(user: User, item_id: int) -> InboxItem | None:
+    """The user's item, marked read on opening; None when it is not theirs (or not there)."""
+    item = InboxItem.objects.filter(recipient=user, pk=item_id).first()
+    if item is not None and item.read_at is None:
+        item.read_at = timezone.now()
+        item.save(update_fields=["read_at"])
+    return item
+
+
+def mark_read(user: User, item_id: int) -> bool:
+    """Mark one of the user's items read; False when it is not theirs."""
+    found = InboxItem.objects.filter(recipient=user, pk=item_id)
+    if not found.exists():
+        return False
+    found.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return True
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread item of the user read; returns how many."""
+    return InboxItem.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
