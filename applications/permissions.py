@@ -72,6 +72,8 @@ class Scope(StrEnum):
     ANY = "any"
     OWN_PARK = "own_park"
     OWN_PROVINCE = "own_province"
+    # The province's own park that has been recommended before (NDRC returned it since).
+    OWN_PROVINCE_RECOMMENDED_BEFORE = "own_province_recommended_before"
     REACHED_NDRC = "reached_ndrc"
     ASSIGNED = "assigned"
     DECLARED = "declared"
@@ -225,10 +227,18 @@ PERMISSIONS: dict[str, Permission] = {
             Rule(P, Scope.OWN_PROVINCE, PROVINCIAL_STAGE),
             Rule(N, Scope.REACHED_NDRC, NATIONAL_STAGE),
         ),
+        # A first recommendation is the province's one act (`recommend_batch`, D26): "recommend"
+        # is the step that act makes for each of its parks, offered on no page and no route of
+        # one park. On its own, one park is recommended only again, once NDRC returned it.
         _p(
             "recommend",
             EventAction.RECOMMEND.label,
             Rule(P, Scope.OWN_PROVINCE, frozenset({Status.SUBMITTED})),
+        ),
+        _p(
+            "recommend_again",
+            _("再次推荐国家退回的园区"),
+            Rule(P, Scope.OWN_PROVINCE_RECOMMENDED_BEFORE, frozenset({Status.SUBMITTED})),
         ),
         _p(
             "not_recommend",
@@ -293,6 +303,8 @@ PERMISSIONS: dict[str, Permission] = {
         # The experts' scores side by side for the decision meeting: NDRC's material, so its
         # rows are those the reader may read_ndrc_material on.
         _roles("score_table", _("专家评分汇总表"), N, ADMIN),
+        # The batch's rubric (criteria, weights, guidance): NDRC sets what its experts score on.
+        _roles("edit_rubric", _("修改评分标准"), N, ADMIN),
         # --- Queues and the menu ---
         _roles("workbench", _("工作台"), A, P, N, E, ADMIN),
         # Everyone reads their own notices (applications/inbox.py keeps to the owner's items).
@@ -493,6 +505,8 @@ def _in_scope(user: User, scope: Scope, application: Application, subject=None) 
         return user.park_id is not None and user.park_id == application.park_id
     if scope == Scope.OWN_PROVINCE:
         return user.province_id is not None and user.province_id == application.park.province_id
+    if scope == Scope.OWN_PROVINCE_RECOMMENDED_BEFORE:
+        return application.ever_recommended and _in_scope(user, Scope.OWN_PROVINCE, application)
     if scope == Scope.REACHED_NDRC:
         return application.status in REACHED_NDRC or application.ever_recommended
     if scope in (Scope.ASSIGNED, Scope.DECLARED, Scope.UNDECLARED):
@@ -527,6 +541,8 @@ def scope_q(user: User, scope: Scope, prefix: str = "") -> Q:
         return Q(park_id=user.park_id) if user.park_id else Q(pk__in=[])
     if scope == Scope.OWN_PROVINCE:
         return Q(park__province_id=user.province_id) if user.province_id else Q(pk__in=[])
+    if scope == Scope.OWN_PROVINCE_RECOMMENDED_BEFORE:
+        return scope_q(user, Scope.OWN_PROVINCE) & Q(ever_recommended=True)
     if scope == Scope.REACHED_NDRC:
         return REACHED_NDRC_Q
     if scope == Scope.ASSIGNED:

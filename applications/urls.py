@@ -11,6 +11,7 @@ from .views import metrics as metrics_views
 from .views import programme as programme_views
 from .views import progress as progress_views
 from .views import reviews as review_views
+from .views import rubric as rubric_views
 from .views import tokens as token_views
 from .views import transitions as transition_views
 from .views import two_factor as two_factor_views
@@ -29,6 +30,7 @@ urlpatterns = [
     path("inbox/read-all/", inbox.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("inbox/<int:item_id>/", inbox.inbox_open, name="inbox_open"),
     path("inbox/<int:item_id>/read/", inbox.inbox_mark_read, name="inbox_mark_read"),
+    path("batches/<int:batch_id>/rubric/", rubric_views.rubric_page, name="batch_rubric"),
     path("parks/", home.park_list, name="park_list"),
     path("parks/mine/", home.my_park, name="my_park"),
     path("parks/<int:park_id>/", home.park_detail, name="park_detail"),

@@ -228,20 +228,33 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# The permission a page's button and the route of one park ask for a transition, where it is not
+# the transition's own: one park is recommended on its own only again, after NDRC returned it; a
+# first recommendation is the province's act (`submit_recommendation`, D26, D30).
+ROUTE_PERMISSIONS = {"recommend": "recommend_again"}
+
+
+def route_permission(action: str) -> str:
+    return ROUTE_PERMISSIONS.get(action, action)
+
+
 def available_actions(user: User, application: Application) -> list[Transition]:
-    """The transitions this user may make now (the functions check again)."""
-    return [t for t in TRANSITIONS.values() if permissions.may(user, t.action, application)]
-
-
-def page_actions(user: User, application: Application) -> list[Transition]:
-    """The transitions a page offers as buttons: a first recommendation is the province's act
-    (`submit_recommendation`, its own page), not a button of one park; a park NDRC returned is
-    recommended again on its own (D26)."""
+    """The transitions this user may make now on this one application, as the pages offer them
+    and `perform` makes them (the functions check again)."""
     return [
         t
-        for t in available_actions(user, application)
-        if t.action != "recommend" or application.ever_recommended
+        for t in TRANSITIONS.values()
+        if permissions.may(user, route_permission(t.action), application)
     ]
+
+
+page_actions = available_actions
+
+
+def first_recommendation(user: User, application: Application) -> bool:
+    """Whether recommending this park now would be its first recommendation, which the user
+    makes only in the province's act (`submit_recommendation`)."""
+    return not application.ever_recommended and permissions.may(user, "recommend", application)
 
 
 def _run(
@@ -251,7 +264,10 @@ def _run(
     comment: str = "",
     section_comments: dict[str, str] | None = None,
     guard: Callable[[Application], dict] | None = None,
+    permission: str | None = None,
 ) -> ApplicationEvent:
+    """Make the transition `action`; who may is the permission of the same name unless
+    `permission` names another (the route of one park's recommendation)."""
     transition = TRANSITIONS[action]
     comment = (comment or "").strip()
     section_comments = {
@@ -269,7 +285,7 @@ def _run(
             .select_related("park__province", "batch")
             .get(pk=application.pk)
         )
-        verdict = permissions.verdict(user, action, locked)
+        verdict = permissions.verdict(user, permission or action, locked)
         if verdict is permissions.Verdict.NOT_ALLOWED:
             raise NotAllowed(
                 str(_("您无权对该申报书执行“%(action)s”。") % {"action": transition.label})
@@ -378,9 +394,22 @@ def _recommend_guard(locked: Application) -> dict:
 
 def recommend(user: User, application: Application, comment: str = "") -> ApplicationEvent:
     """One park's recommendation: the step the province's recommendation makes for each of its
-    parks (`submit_recommendation`), and on its own the way a park NDRC returned is recommended
-    again (D26). The pages offer a first recommendation only through the province's act."""
+    parks (`submit_recommendation`). No page or route calls it for one park (D30): they call
+    `recommend_again`."""
     return _run(user, application, "recommend", comment, guard=_recommend_guard)
+
+
+def recommend_again(user: User, application: Application, comment: str = "") -> ApplicationEvent:
+    """One park recommended on its own: only a park recommended before, which NDRC returned and
+    the park resubmitted (D26). A first recommendation is refused here: it is the province's act."""
+    return _run(
+        user,
+        application,
+        "recommend",
+        comment,
+        guard=_recommend_guard,
+        permission="recommend_again",
+    )
 
 
 def submit_recommendation(
@@ -467,7 +496,7 @@ def reject(user: User, application: Application, comment: str) -> ApplicationEve
 ACTIONS: dict[str, Callable[..., ApplicationEvent]] = {
     "submit": submit,
     "return_for_revision": return_for_revision,
-    "recommend": recommend,
+    "recommend": recommend_again,
     "not_recommend": not_recommend,
     "start_national_review": start_national_review,
     "approve": approve,

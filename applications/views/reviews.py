@@ -170,6 +170,7 @@ def score_table_view(request: HttpRequest) -> HttpResponse:
         {
             "table": table,
             "batches": Batch.objects.order_by("-year", "-pk"),
+            "may_edit_rubric": permissions.may(request.user, "edit_rubric"),
         },
     )
 

@@ -44,6 +44,16 @@ def transition(request: HttpRequest, pk: int, action: str, page: str) -> HttpRes
     application = load(request.user, pk)
     if action not in workflow.TRANSITIONS:
         raise Http404
+    if action == "recommend" and workflow.first_recommendation(request.user, application):
+        # The old way of one park's first recommendation leads to the province's one act.
+        messages.error(
+            request,
+            _(
+                "首次推荐须在本省推荐中一次报送（推荐名单、推荐意见、会同部门和建设方案），"
+                "不能逐个园区推荐。请在下方编制并报送本省推荐。"
+            ),
+        )
+        return redirect("province_recommendation", batch_id=application.batch_id)
     section_comments = {
         section.key: request.POST.get(f"section_comment_{section.key}", "") for section in SECTIONS
     }
@@ -96,7 +106,7 @@ def _confirmation_page(
     may not make the act is refused here as on the act itself; the workflow checks again."""
     transition = workflow.TRANSITIONS[action]
     answer = PAGES[page][1]
-    verdict = permissions.verdict(request.user, action, application)
+    verdict = permissions.verdict(request.user, workflow.route_permission(action), application)
     if verdict is permissions.Verdict.NOT_ALLOWED:
         raise PermissionDenied
     if verdict is permissions.Verdict.WRONG_STATE:

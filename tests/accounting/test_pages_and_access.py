@@ -81,8 +81,8 @@ def test_result_page_shows_core_guiding_flags_breakdowns_charts_and_trace(
     import_case(client, cast.park_a, load_case(VALID_CASES[1]))  # fails the core indicator
     client.force_login(cast.provincial_a)
     url = reverse("accounting:result", args=[cast.park_a.pk, 2025])
-    # 8: the run's factor set names its fuels (one query).
-    with django_assert_max_num_queries(8):
+    # 9: the run's factor set names its fuels (one query); the nav's inbox badge counts (one).
+    with django_assert_max_num_queries(9):
         response = client.get(url)
     page = response.content.decode()
     assert "未达标" in page and "门槛 ≤ 0.2" in page
@@ -106,8 +106,8 @@ def test_result_page_query_count_does_not_grow_with_runs(
     client.force_login(cast.applicant_a)
     for path in VALID_CASES:
         import_case(client, cast.park_a, load_case(path))
-    # 8: the run's factor set names its fuels (one query).
-    with django_assert_max_num_queries(8):
+    # 9: the run's factor set names its fuels (one query); the nav's inbox badge counts (one).
+    with django_assert_max_num_queries(9):
         assert (
             client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).status_code == 200
         )

@@ -201,10 +201,18 @@ def drive_to(application: Application, status: str, cast) -> Application:
         *steps["under_national_review"],
         lambda: workflow.reject(cast.national, application, "不同意"),
     ]
+    # NDRC returned it and the park answered and resubmitted: the province may recommend it
+    # again on its own (a first recommendation is the province's act, D26).
+    steps["resubmitted_after_ndrc"] = [
+        *steps["under_national_review"],
+        lambda: workflow.return_for_revision(cast.national, application, "请补充"),
+        lambda: answer_return(application),
+        lambda: workflow.submit(applicant, application, declaration=workflow.DECLARATION),
+    ]
     for step in steps[status]:
         step()
     application.refresh_from_db()
-    assert application.status == status
+    assert application.status == {"resubmitted_after_ndrc": "submitted"}.get(status, status)
     return application
 
 

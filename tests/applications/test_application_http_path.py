@@ -131,7 +131,11 @@ def test_a_park_applies_and_is_approved_after_one_revision_round(client, cast):
     page = client.get(reverse("application_submission", args=[app.pk, 2])).content.decode()
     assert 'data-changed-section="economics"' in page
     assert 'data-changed-section="basic"' not in page
-    _act(client, app, "recommend")
+    # The province recommends in its one act: the list, its opinion, then submitted once.
+    act = reverse("province_recommendation", args=[batch.pk])
+    recommendation = {"park": app.pk, "opinion": "同意推荐", "departments": "省能源局"}
+    assert client.post(act, {**recommendation, "act": "save"}).status_code == 302
+    assert client.post(act, {**recommendation, "confirmed_act": "1"}).status_code == 302
     client.force_login(cast.national)
     _act(client, app, "start_national_review")
     _act(client, app, "approve", comment="纳入首批建设名单")

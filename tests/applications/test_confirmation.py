@@ -17,7 +17,8 @@ from .builders import complete_application, drive_to, open_batch
 STARTS = {
     "submit": ("draft", "applicant_a", ""),
     "return_for_revision": ("submitted", "provincial_a", "请补充光伏并网容量。"),
-    "recommend": ("submitted", "provincial_a", ""),
+    # One park on its own is recommended only again (a first recommendation is the act's).
+    "recommend": ("resubmitted_after_ndrc", "provincial_a", ""),
     "not_recommend": ("submitted", "provincial_a", "核心指标未达标。"),
     "start_national_review": ("recommended", "national", ""),
     "approve": ("under_national_review", "national", "同意纳入。"),
@@ -72,7 +73,7 @@ def test_a_post_without_confirmation_changes_nothing_and_asks(action, client, ca
     assert 'name="confirmed_act" value="1"' in page
     if action != "submit":
         assert comment in page  # what was typed goes along
-    assert Application.objects.get(pk=application.pk).status == state
+    assert application.status == Application.objects.get(pk=application.pk).status
     assert _counts() == before
     assert mail.outbox == []
 
@@ -110,6 +111,25 @@ def test_the_confirmation_page_is_refused_to_whoever_may_not_act(client, cast):
     response = client.post(reverse("application_transition", args=[application.pk, "recommend"]))
     assert response.status_code == 403
     assert Application.objects.get(pk=application.pk).status == "submitted"
+
+
+def test_a_first_recommendation_of_one_park_leads_to_the_provinces_act(client, cast):
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
+    )
+    before = _counts()
+    client.force_login(cast.provincial_a)
+    for route in ("application_transition", "review_decide"):
+        for confirmed in ({}, {"confirmed_act": "1"}):
+            response = client.post(reverse(route, args=[application.pk, "recommend"]), confirmed)
+            assert response.status_code == 302
+            assert response["Location"] == reverse(
+                "province_recommendation", args=[application.batch_id]
+            )
+    assert Application.objects.get(pk=application.pk).status == "submitted"
+    assert _counts() == before
+    page = client.get(reverse("review_detail", args=[application.pk])).content.decode()
+    assert 'data-action="recommend"' not in page
 
 
 def test_the_confirmation_page_of_an_act_no_longer_possible_says_why(client, cast):

@@ -82,7 +82,7 @@ def test_a_park_ndrc_returned_after_the_date_resubmits_and_is_recommended_again(
     answer_return(application)
 
     workflow.submit(cast.applicant_a, application, declaration=workflow.DECLARATION)
-    workflow.recommend(cast.provincial_a, application)
+    workflow.recommend_again(cast.provincial_a, application)
 
     application.refresh_from_db()
     assert application.status == Status.RECOMMENDED

@@ -20,7 +20,8 @@ from .builders import complete_application, drive_to, open_batch
 # action → (who may, the state it starts from, comment)
 RULES = {
     "submit": ("applicant_a", "draft"),
-    "recommend": ("provincial_a", "submitted"),
+    # One park on its own only again, after NDRC returned it (a first one is the act's, D26).
+    "recommend": ("provincial_a", "resubmitted_after_ndrc"),
     "not_recommend": ("provincial_a", "submitted"),
     "return_for_revision": ("provincial_a", "submitted"),
     "start_national_review": ("national", "recommended"),
@@ -72,6 +73,7 @@ def test_each_transition_refuses_everyone_but_its_role_and_scope(cast, app_in, a
         for w in EVERYONE
         if w != allowed and not (action == "return_for_revision" and w == "national")
     ]
+    state = {"resubmitted_after_ndrc": "submitted"}.get(state, state)
     for who in others:
         with pytest.raises(workflow.NotAllowed):
             _act(action, getattr(cast, who), app)
@@ -242,11 +244,15 @@ def test_events_are_append_only(cast, app_in):
 
 def test_available_actions_offer_each_role_only_what_it_may_do(cast, app_in):
     app = app_in("submitted")
+    # A first recommendation is the province's act, not one park's (D26).
     assert {t.action for t in workflow.available_actions(cast.provincial_a, app)} == {
-        "recommend",
         "not_recommend",
         "return_for_revision",
     }
+    with pytest.raises(workflow.NotAllowed):
+        _act("recommend", cast.provincial_a, app)
+    again = app_in("resubmitted_after_ndrc")
+    assert "recommend" in {t.action for t in workflow.available_actions(cast.provincial_a, again)}
     assert workflow.available_actions(cast.provincial_other, app) == []
     assert workflow.available_actions(cast.applicant_a, app) == []
     assert workflow.available_actions(cast.national, app) == []

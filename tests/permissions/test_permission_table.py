@@ -125,9 +125,13 @@ POLICY: dict[str, str] = {
     provincial_a     .    x   .   .    .   .    .     .    .
     national         .    .   .   .    x   .    x     .    .
     """,
+    # The step of the province's act, for each of its parks (the act's own tests).
     "recommend": """
     provincial_a     .    x   .   .    .   .    .     .    .
     """,
+    # One park on its own: only again, resubmitted after NDRC returned it, a state none of
+    # these columns is (tests/applications/test_province_recommendation.py tries it).
+    "recommend_again": "",
     "not_recommend": """
     provincial_a     .    x   .   .    .   .    .     .    .
     """,
@@ -191,6 +195,7 @@ ROLE_POLICY: dict[str, set[str]] = {
     "export_queue": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
     # The experts' scores side by side: NDRC's internal material.
     "score_table": {Role.NATIONAL, Role.ADMIN},
+    "edit_rubric": {Role.NATIONAL, Role.ADMIN},
     "set_submission_deadline": {Role.PROVINCIAL, Role.ADMIN},
     "recommend_batch": {Role.PROVINCIAL},
     "extend_deadline": {Role.ADMIN},
@@ -388,6 +393,20 @@ def _transition(action: str) -> Door:
     return door
 
 
+def _step(call: Callable[[User, Application], object]) -> Door:
+    """A workflow step that no page offers on its own (the province's act makes it)."""
+
+    def door(client, world, user):
+        with undone():
+            try:
+                call(user, fresh(world))
+            except (workflow.NotAllowed, workflow.WrongState):
+                return False
+        return True
+
+    return door
+
+
 def _service(call: Callable[[User, Application, World], object]) -> Door:
     def door(client, world, user):
         with undone():
@@ -467,7 +486,8 @@ DOORS: dict[str, Door] = {
     "edit_application": _page_status("application_section", key="basic"),
     "submit": _transition("submit"),
     "return_for_revision": _transition("return_for_revision"),
-    "recommend": _transition("recommend"),
+    "recommend": _step(workflow.recommend),
+    "recommend_again": _transition("recommend"),
     "not_recommend": _transition("not_recommend"),
     "start_national_review": _transition("start_national_review"),
     "approve": _transition("approve"),
@@ -673,6 +693,9 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
                 )
             if key == "manage_api_tokens":
                 doors.append(("tokens", client.get(reverse("api_tokens_mine")).status_code == 302))
+            if key == "edit_rubric":
+                page = client.get(reverse("batch_rubric", args=[open_batch().pk])).status_code
+                doors.append(("rubric page", page == 200))
             if key == "read_inbox":
                 doors.append(("inbox", client.get(reverse("inbox")).status_code == 200))
             assert doors, f"{key} has no door in this test"

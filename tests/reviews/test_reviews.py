@@ -142,16 +142,15 @@ def test_decision_on_the_review_page_goes_through_the_workflow(
 ):
     application = submitted_with_energy(status="submitted")
     client.force_login(cast.provincial_a)
-    url = reverse("review_decide", args=[application.pk, "recommend"])
+    url = reverse("review_decide", args=[application.pk, "return_for_revision"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"comment": "示范性强", "confirmed_act": "1"})
+        client.post(url, {"comment": "请补充计量说明", "confirmed_act": "1"})
     application.refresh_from_db()
-    assert application.status == "recommended"
+    assert application.status == "returned"
     assert application.events.last().actor == cast.provincial_a
     letter = application.letters.get()
-    assert letter.kind == "recommendation" and letter.is_ready
+    assert letter.kind == "revision" and letter.is_ready
     assert letter.issuer == "江苏省发展和改革委员会"
-    assert letter.reference.startswith("苏发改环资〔")
 
 
 def test_another_province_cannot_decide(client, cast, submitted_with_energy):
@@ -198,9 +197,9 @@ def test_the_review_page_reads_the_application_once_whatever_it_holds(
     # One query for the application (scope included), none again for the access check.
     reads = [q["sql"] for q in queries if 'FROM "applications_application"' in q["sql"]]
     assert len(reads) == 1, reads
-    # 16, the batch's rubric, and the current runs of the history years (data changed since
-    # submission, services.data_changes_since_submission)
-    assert len(queries) <= 18
+    # 16, the batch's rubric, the current runs of the history years (data changed since
+    # submission, services.data_changes_since_submission), and the inbox badge's count
+    assert len(queries) <= 19
 
 
 def test_a_province_reads_its_own_internal_notes_but_not_ndrcs_nor_the_experts_scores(

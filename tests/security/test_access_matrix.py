@@ -107,9 +107,9 @@ PROBES: dict[str, Probe] = {
     "application_detail": Probe(app("submitted")),
     "application_submission": Probe(lambda w: {"pk": w.submitted.pk, "number": 1}),
     "application_transition": Probe(
-        lambda w: {"pk": w.submitted.pk, "action": "recommend"},
+        lambda w: {"pk": w.submitted.pk, "action": "not_recommend"},
         method="post",
-        data=lambda w: {"comment": "推荐", "confirmed_act": "1"},
+        data=lambda w: {"comment": "不予推荐", "confirmed_act": "1"},
     ),
     "application_section": Probe(lambda w: {"pk": w.draft.pk, "key": "basic"}),
     "application_answers": Probe(app("returned")),
@@ -206,6 +206,21 @@ PROBES: dict[str, Probe] = {
     "review_queue": Probe(lambda w: {"queue": "national"}),
     "review_queue_export": Probe(lambda w: {"queue": "national", "fmt": "csv"}),
     "score_table": Probe(),
+    # The batch's rubric, set anew (nobody has scored on the submitted one's batch).
+    "batch_rubric": Probe(
+        lambda w: {"batch_id": w.submitted.batch_id},
+        method="post",
+        data=lambda w: {
+            "c-TOTAL_FORMS": "2",
+            "c-INITIAL_FORMS": "0",
+            "c-0-key": "representativeness",
+            "c-0-name": "产业代表性",
+            "c-0-weight": "60",
+            "c-1-key": "demonstration",
+            "c-1-name": "综合示范性",
+            "c-1-weight": "40",
+        },
+    ),
     "score_table_export": Probe(lambda w: {"fmt": "csv"}),
     "review_detail": Probe(app("submitted")),
     "review_score": Probe(app("submitted"), method="post", data=lambda w: SCORES),
@@ -220,9 +235,9 @@ PROBES: dict[str, Probe] = {
         lambda w: {"pk": w.approved.pk, "assignment_id": w.assignment.pk}, method="post"
     ),
     "review_decide": Probe(
-        lambda w: {"pk": w.submitted.pk, "action": "recommend"},
+        lambda w: {"pk": w.submitted.pk, "action": "not_recommend"},
         method="post",
-        data=lambda w: {"comment": "推荐", "confirmed_act": "1"},
+        data=lambda w: {"comment": "不予推荐", "confirmed_act": "1"},
     ),
     "letter_download": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk}),
     "letter_retry": Probe(lambda w: {"pk": w.approved.pk, "letter_id": w.letter.pk}, method="post"),
@@ -308,6 +323,8 @@ EXPECTED: dict[str, str] = {
     "inbox_open": "302 302 404 404 404 404 404 404",
     "inbox_mark_read": "302 302 404 404 404 404 404 404",
     "inbox_mark_all_read": "302 302 302 302 302 302 302 302",
+    # NDRC sets its experts' rubric; nobody else opens the page.
+    "batch_rubric": "302 404 404 404 404 302 404 302",
     "favicon": "302 302 302 302 302 302 302 302",
     "health": "200 200 200 200 200 200 200 200",
     # The test client comes from 127.0.0.1, an allowed address; others get 404 (tests/ops).
@@ -421,6 +438,7 @@ EXPECTED: dict[str, str] = {
 WRITERS: dict[str, set[str]] = {
     "inbox_mark_read": {"applicant_a"},
     "inbox_mark_all_read": {"applicant_a"},
+    "batch_rubric": {"national", "admin"},
     "api_tokens_revoke": {"applicant_a"},
     "application_transition": {"provincial_a"},
     "acceptance_act": {"applicant_a"},
@@ -468,6 +486,7 @@ def fingerprint() -> tuple:
         ReviewAssignment,
         ReviewComment,
         ReviewScore,
+        RubricCriterion,
     )
 
     return (
@@ -490,6 +509,7 @@ def fingerprint() -> tuple:
         AcceptanceConflict.objects.count(),
         AcceptanceScore.objects.count(),
         InboxItem.objects.filter(read_at__isnull=True).count(),
+        RubricCriterion.objects.count(),
         sorted(ParkYearState.values()),
     )
 
