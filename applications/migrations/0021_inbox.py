@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0019_letter_counter_per_issuer'),
+        ('applications', '0020_boundary_place'),
     ]
 
     operations = [
