@@ -133,7 +133,12 @@ def test_a_park_applies_and_is_approved_after_one_revision_round(client, cast):
     assert 'data-changed-section="basic"' not in page
     # The province recommends in its one act: the list, its opinion, then submitted once.
     act = reverse("province_recommendation", args=[batch.pk])
-    recommendation = {"park": app.pk, "opinion": "同意推荐", "departments": "省能源局"}
+    recommendation = {
+        "park": app.pk,
+        f"reason_{app.pk}": "核心指标待核算，仍予推荐",  # no energy data in this test
+        "opinion": "同意推荐",
+        "departments": "省能源局",
+    }
     assert client.post(act, {**recommendation, "act": "save"}).status_code == 302
     assert client.post(act, {**recommendation, "confirmed_act": "1"}).status_code == 302
     client.force_login(cast.national)

@@ -251,7 +251,11 @@ def test_available_actions_offer_each_role_only_what_it_may_do(cast, app_in):
     }
     with pytest.raises(workflow.NotAllowed):
         _act("recommend", cast.provincial_a, app)
-    again = app_in("resubmitted_after_ndrc")
+    again = drive_to(
+        complete_application(cast.park_b, cast.applicant_b, open_batch("2025年第二批")),
+        "resubmitted_after_ndrc",
+        cast,
+    )
     assert "recommend" in {t.action for t in workflow.available_actions(cast.provincial_a, again)}
     assert workflow.available_actions(cast.provincial_other, app) == []
     assert workflow.available_actions(cast.applicant_a, app) == []
