@@ -56,6 +56,21 @@ class Notice:
         )
 
 
+def _link(name: str, pk: int) -> str:
+    return settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(name, args=[pk])
+
+
+def _send_one(person: User, subject: str, lines: list[str]) -> int:
+    """Mail one person (the acceptance experts' mails, which have no inbox item yet)."""
+    if not person.email or not person.is_active:
+        return 0
+    send_mass_mail(
+        [(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [person.email])],
+        fail_silently=False,
+    )
+    return 1
+
+
 def _send(notices: list[Notice]) -> int:
     """Mail the notices whose person has an address and is active; returns how many went."""
     messages = [n.mail() for n in notices if n.person.email and n.person.is_active]

@@ -230,7 +230,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 # The permission a page's button and the route of one park ask for a transition, where it is not
 # the transition's own: one park is recommended on its own only again, after NDRC returned it; a
-# first recommendation is the province's act (`submit_recommendation`, D26, D32).
+# first recommendation is the province's act (`submit_recommendation`, D26, D33).
 ROUTE_PERMISSIONS = {"recommend": "recommend_again"}
 
 
@@ -394,7 +394,7 @@ def _recommend_guard(locked: Application) -> dict:
 
 def recommend(user: User, application: Application, comment: str = "") -> ApplicationEvent:
     """One park's recommendation: the step the province's recommendation makes for each of its
-    parks (`submit_recommendation`). No page or route calls it for one park (D32): they call
+    parks (`submit_recommendation`). No page or route calls it for one park (D33): they call
     `recommend_again`."""
     return _run(user, application, "recommend", comment, guard=_recommend_guard)
 

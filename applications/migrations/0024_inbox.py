@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0022_guidance_and_construction_list'),
+        ('applications', '0023_acceptance_experts'),
     ]
 
     operations = [
