@@ -309,6 +309,8 @@ PERMISSIONS: dict[str, Permission] = {
         _roles("workbench", _("工作台"), A, P, N, E, ADMIN),
         # Everyone reads their own notices (applications/inbox.py keeps to the owner's items).
         _roles("read_inbox", _("站内消息"), A, P, N, E, ADMIN),
+        # NDRC's workbench: counts by province, state, tier and core indicator, the parks' map.
+        _roles("national_statistics", _("全国统计和园区分布图"), N, ADMIN),
         _roles("start_application", _("发起申报"), A),
         _roles("list_applications", _("申报书列表"), A, P, N, E, ADMIN),
         _roles("queue_provincial", _("省级审核队列"), P, ADMIN),

@@ -10,14 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounting import labels
 from zcparks.params import choice_param, code_param, int_param, text_param
 
 from . import access, permissions
-from .models import Application, Batch, Province, ReviewAssignment, Status, User
+from .models import (
+    NATIONAL_STAGE,
+    Application,
+    AssignmentKind,
+    Batch,
+    Province,
+    ReviewAssignment,
+    ReviewScore,
+    Status,
+    User,
+)
 
 QUEUES = {
     "provincial": _("省级审核"),
@@ -37,6 +47,13 @@ SORTS = {
 }
 DEFAULT_SORT = "-submitted"
 CORE_CHOICES = ("pass", "fail", "unknown")
+CORE_LABELS = {"pass": _("达标"), "fail": _("未达标"), "unknown": _("无核算结果")}
+# What an assignee still owes: the declaration of (no) conflict of interest, or a score sheet on
+# the current submission while NDRC reviews: the reader's own, or for NDRC the `assignee` filter's.
+AWAITING = {
+    "declaration": _("待声明利益冲突"),
+    "score": _("待评分"),
+}
 PAGE_SIZE = 25
 
 
@@ -48,6 +65,8 @@ class QueueFilters:
     tier: str = ""
     core: str = ""  # "pass" | "fail" | "unknown"
     assignee: int | None = None
+    awaiting: str = ""  # a key of AWAITING
+    awaiting_for: int | None = None  # whose assignments `awaiting` reads (set by `_own`)
     q: str = ""
     sort: str = DEFAULT_SORT
     active: dict[str, Any] = field(default_factory=dict)
@@ -62,6 +81,7 @@ class QueueFilters:
             tier=choice_param(params, "tier", TIERS),
             core=choice_param(params, "core", CORE_CHOICES),
             assignee=int_param(params, "assignee"),
+            awaiting=choice_param(params, "awaiting", AWAITING),
             q=text_param(params, "q", max_length=100),
             sort=choice_param(params, "sort", SORTS, default=DEFAULT_SORT),
         )
@@ -74,6 +94,7 @@ class QueueFilters:
                 ("tier", found.tier),
                 ("core", found.core),
                 ("assignee", found.assignee),
+                ("awaiting", found.awaiting),
                 ("q", found.q),
             )
             if v not in ("", None)
@@ -100,9 +121,28 @@ def filtered(
         queryset = queryset.filter(core_pass__isnull=True)
     if filters.assignee:
         queryset = queryset.filter(assignments__assignee_id=filters.assignee)
+    if filters.awaiting and filters.awaiting_for:
+        queryset = queryset.filter(awaited(filters.awaiting, filters.awaiting_for))
     if filters.q:
         queryset = queryset.filter(park__name__icontains=filters.q)
     return queryset
+
+
+def awaited(what: str, assignee_id: int) -> Exists:
+    """The applications on which this assignee still owes `what` (a key of AWAITING)."""
+    mine = ReviewAssignment.objects.filter(application=OuterRef("pk"), assignee_id=assignee_id)
+    if what == "declaration":
+        return Exists(mine.filter(declared_at__isnull=True))
+    scored = ReviewScore.objects.filter(
+        application=OuterRef("application_id"),
+        reviewer_id=assignee_id,
+        submission_number=OuterRef("application__submission_count"),
+    )
+    return Exists(
+        mine.filter(application__status__in=NATIONAL_STAGE)
+        .exclude(kind=AssignmentKind.EXPERT, declared_at__isnull=True)
+        .filter(~Exists(scored))
+    )
 
 
 def _sees_assignments(user: User) -> bool:
@@ -111,9 +151,20 @@ def _sees_assignments(user: User) -> bool:
 
 
 def _own(user: User, filters: QueueFilters) -> QueueFilters:
+    """The filters this reader may use: whom NDRC assigned only for NDRC; `awaiting` reads the
+    reader's own assignments, or the named assignee's for NDRC (its workbench's links)."""
     if filters.assignee and not _sees_assignments(user):
-        return replace(filters, assignee=None)
-    return filters
+        filters = replace(filters, assignee=None)
+    whose = filters.assignee if permissions.may(user, "national_statistics") else None
+    return replace(filters, awaiting_for=whose or user.pk)
+
+
+def narrowed(
+    user: User, queryset: QuerySet[Application], filters: QueueFilters
+) -> QuerySet[Application]:
+    """Any list of applications (the application list) narrowed by the queue's filters, as far
+    as this reader may use them."""
+    return filtered(queryset, _own(user, filters))
 
 
 def queue_rows(user: User, queue: str, filters: QueueFilters) -> QuerySet[Application]:
@@ -163,5 +214,6 @@ def filter_choices(user: User, queue: str) -> dict[str, Any]:
         else [],
         "statuses": Status.choices,
         "tiers": list(TIERS.items()),
+        "awaiting": list(AWAITING.items()) if queue != "provincial" else [],
         "sorts": SORTS,
     }

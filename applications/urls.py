@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/two-factor/", two_factor_views.setup, name="two_factor_setup"),
     path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
     path("", home.home, name="home"),
+    path("workbench/map.json", home.workbench_map, name="workbench_map"),
     path("favicon.ico", home.favicon, name="favicon"),
     path("health/", health_views.health_view, name="health"),
     # Prometheus' default path, without the slash; allowed addresses only (else 404).

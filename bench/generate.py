@@ -10,7 +10,9 @@ if missing). Everything goes in with bulk_create (a few seconds for 10,000). Run
 the same batch name does nothing: submitted applications cannot be deleted, so use a throwaway
 database to start over.
 
-Also importable: `generate(count, batch_name=...)` returns the batch (tests use it).
+Also importable: `generate(count, batch_name=...)` returns the batch (tests use it);
+`boundaries=True` gives every application a drawn boundary (a 40-vertex outline of about 2 km
+somewhere in China), as NDRC's workbench map reads them.
 """
 
 from __future__ import annotations
@@ -37,12 +39,28 @@ STATES = [  # (status, weight, ever_recommended)
 TIERS = ["below_200k", "200k_1m", "1m_plus"]
 
 
+def _outline(rng, vertices: int = 40) -> dict:
+    """A closed polygon of about 2 km across at a random point of eastern and central China."""
+    import math
+
+    lng, lat = 105 + rng.random() * 16, 22 + rng.random() * 18
+    ring = [
+        [
+            round(lng + 0.01 * (1 + 0.2 * rng.random()) * math.cos(2 * math.pi * i / vertices), 6),
+            round(lat + 0.01 * (1 + 0.2 * rng.random()) * math.sin(2 * math.pi * i / vertices), 6),
+        ]
+        for i in range(vertices)
+    ]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
 def generate(
     count: int,
     batch_name: str = "基准测试批次",
     year: int = 2025,
     seed: int = 5,
     province_codes: list[str] | None = None,
+    boundaries: bool = False,
 ):
     from django.db import transaction
     from django.utils import timezone
@@ -108,6 +126,7 @@ def generate(
                     intensity=intensity,
                     core_pass=None if i % 17 == 0 else intensity <= Decimal("0.2"),
                     data={"basic": {"zone_level": park.zone_level}},
+                    boundary_geojson=_outline(rng) if boundaries else None,
                 )
             )
         applications = Application.objects.bulk_create(applications, batch_size=2000)

@@ -16,6 +16,12 @@ and dropped at the end (bench/_setup.py); uploaded files go to a temporary folde
 - the public register of national zero-carbon parks (`register`, no login): 300 of the generated
   approved applications made designated parks (programme, passing decision, register entry and
   certificate written directly), 50 a page, the first and the last page;
+- each role's workbench (`home`, applications/workbench.py): a park applicant with a draft and
+  three calculated years, the provincial reviewer of Jiangsu, a national reviewer and an
+  administrator (NDRC's statistics over everything they see, with the charts' data), an expert
+  with 60 assignments; and NDRC's map data (`workbench_map`: the outlines of every application
+  NDRC sees, each generated with a 40-vertex boundary). `--only workbench` measures these alone
+  (no 96,000-row import) and rewrites only their section;
 - the review page (`review_detail`): a complete application with calculated energy data taken
   through the workflow to national review by the test builders (tests/applications/builders.py
   `complete_application`, `drive_to`; tests/reviews/conftest.py `add_energy_data`), so its
@@ -45,6 +51,9 @@ from types import SimpleNamespace
 from _setup import ROOT, machine, median_p95, setup, teardown
 
 TARGET_MS = 150
+WB_START, WB_END = "<!-- workbench:start -->", "<!-- workbench:end -->"
+WB_SUMMARY = "| role workbenches (home page), "
+EXPERT_ASSIGNED = 60
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
 SUMMARY_ROWS = (
@@ -452,6 +461,164 @@ def measure_construction_list(requests: int) -> list:
     return cases
 
 
+def workbench_people(cast) -> tuple[list, str]:
+    """(label, user) of the workbenches measured: a park with a draft in the generated batch and
+    three calculated years (runs written directly: the page reads them), the provincial and
+    national reviewers of the cast, an administrator, an expert with EXPERT_ASSIGNED of the
+    generated applications under NDRC's review (half declared)."""
+    from django.utils import timezone
+
+    from accounting.models import CalculationRun, ParkYear, RunStatus
+    from applications import services
+    from applications.models import (
+        Application,
+        AssignmentKind,
+        Batch,
+        Park,
+        Province,
+        ReviewAssignment,
+        Role,
+        User,
+    )
+
+    park = Park.objects.create(
+        name="工作台基准园区",
+        province=Province.objects.get(code="32"),
+        management_body="工作台基准园区管理委员会",
+    )
+    applicant = User.objects.create(username="w_applicant", role=Role.APPLICANT, park=park)
+    services.start_application(applicant, Batch.objects.get(name="基准测试批次"))
+    now = timezone.now()
+    for year in (2022, 2023, 2024):
+        CalculationRun.objects.create(
+            park_year=ParkYear.objects.create(park=park, year=year),
+            status=RunStatus.SUCCEEDED,
+            result={"tier": "200k_1m", "core_pass": True, "intensity": "0.15", "threshold": "0.2"},
+            started_at=now,
+            finished_at=now,
+            duration_ms=1,
+        )
+    expert = User.objects.create(username="w_expert", role=Role.EXPERT)
+    national = cast.national
+    ReviewAssignment.objects.bulk_create(
+        [
+            ReviewAssignment(
+                application=a,
+                assignee=expert,
+                assigned_by=national,
+                kind=AssignmentKind.EXPERT,
+                declared_at=now if i % 2 else None,
+            )
+            for i, a in enumerate(
+                Application.objects.filter(
+                    status__in=["recommended", "under_national_review"]
+                ).order_by("pk")[:EXPERT_ASSIGNED]
+            )
+        ]
+    )
+    admin = User.objects.create(username="w_admin", role=Role.ADMIN, is_staff=True)
+    people = [
+        ("park applicant (draft, 3 calculated years)", applicant),
+        ("provincial reviewer (Jiangsu)", cast.provincial_a),
+        ("national reviewer", national),
+        ("administrator (every application)", admin),
+        (f"expert ({EXPERT_ASSIGNED} assigned, half declared)", expert),
+    ]
+    with_boundary = Application.objects.filter(boundary_geojson__isnull=False).count()
+    note = (
+        f"{with_boundary:,} applications with a 40-vertex boundary; the expert's "
+        f"{EXPERT_ASSIGNED} assignments among the applications under NDRC's review; the park's "
+        f"three years with a stored calculation run each"
+    )
+    print(note)
+    return people, note
+
+
+def measure_workbench(people: list, national, requests: int) -> list:
+    from django.test import Client
+    from django.urls import reverse
+
+    cases = []
+    for who, user in people:
+        client = Client()
+        client.force_login(user)
+        result = measure(client, reverse("home"), {}, requests)
+        result.pop("context")
+        cases.append((f"workbench, {who}", result))
+    client = Client()
+    client.force_login(national)
+    result = measure(client, reverse("workbench_map"), {}, requests)
+    result.pop("context")
+    cases.append(("workbench map data (JSON, loaded by the page), national reviewer", result))
+    return cases
+
+
+def workbench_section(when: str, load_start, load_end, cases: list, note: str, args) -> str:
+    pages = [c for c in cases if c[0].startswith("workbench,")]
+    only = " --only workbench" if args.only == "workbench" else ""
+    return "\n".join(
+        [
+            "## Workbenches: each role's home page (bench/pages_bench.py)",
+            "",
+            wrap(
+                f"Run {when} with `DATABASE_URL=postgres://postgres@127.0.0.1:5432/zcparks_pbench "
+                f".venv/bin/python bench/pages_bench.py{only}`; "
+                f"**load average (1 min) {load_start[0]:.2f} when the measured requests began, "
+                f"{load_end[0]:.2f} at their end** (5 and 15 min: {load_end[1]:.2f}, "
+                f"{load_end[2]:.2f}); {machine()}."
+            ),
+            "",
+            wrap(
+                f"The same throwaway database of {args.count:,} generated applications (bench/"
+                f"generate.py, every one with a drawn boundary), vacuumed and analysed; {note}. "
+                f"Each case: one warm-up request, then {args.requests} requests through the Django "
+                f"test client (server time, no network), then one more for the SQL query count. "
+                f"The map's outlines are not in the page: the page fetches them from "
+                f"`workbench/map.json` once it shows (decision D35), measured as its own row."
+            ),
+            "",
+            *table(cases),
+            "",
+            wrap(
+                f"Target ≤ {TARGET_MS} ms server time (the page benchmarks' target, issue 14): "
+                f"workbench pages {verdict(pages)} (worst p95 "
+                f"{max(r['p95'] for _n, r in pages):.1f} ms, worst median "
+                f"{max(r['median'] for _n, r in pages):.1f} ms)."
+            ),
+        ]
+    )
+
+
+def write_workbench(section_text: str, summary_row: str) -> None:
+    text = RESULTS.read_text(encoding="utf-8")
+    block = f"{WB_START}\n{section_text}\n{WB_END}"
+    if WB_START in text:
+        text = re.sub(
+            re.escape(WB_START) + r".*?" + re.escape(WB_END), lambda _m: block, text, flags=re.S
+        )
+    else:
+        text = text.replace(END, f"{END}\n\n{block}", 1)
+    lines = [line for line in text.split("\n") if not line.startswith(WB_SUMMARY)]
+    anchor = next(i for i, line in enumerate(lines) if line.startswith("| national queue page"))
+    lines[anchor + 1 : anchor + 1] = [summary_row]
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+
+
+def workbench_summary(when: str, load, cases: list) -> str:
+    pages = [c for c in cases if c[0].startswith("workbench,")]
+    worst = max(pages, key=lambda c: c[1]["p95"])
+    queries = sorted({r["queries"] for _n, r in pages})
+    map_case = next(r for n, r in cases if n.startswith("workbench map"))
+    return (
+        f"{WB_SUMMARY}park, province, NDRC (national, admin), expert; 10,000 applications "
+        f"({when}, load {load[0]:.1f}) | ≤ {TARGET_MS} ms server time | worst median "
+        f"{max(r['median'] for _n, r in pages):.0f} ms, worst p95 {worst[1]['p95']:.0f} ms "
+        f"({worst[0].split(', ', 1)[1]}); {queries[0]}–{queries[-1]} queries; map data "
+        f"(separate JSON) median {map_case['median']:.0f} ms, "
+        f"{map_case['bytes'] / 1024:.0f} KB | {verdict(pages)} |"
+    )
+
+
 def result_breakdown(url: str, requests: int) -> str:
     """Time the view's two data steps on their own: loading the latest run (its result; the
     trace stays in its chunks) and reading and formatting one page of the trace."""
@@ -640,6 +807,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    parser.add_argument(
+        "--only", choices=("all", "workbench"), default="all", help="measure the workbenches only"
+    )
     args = parser.parse_args()
     files = Path(tempfile.mkdtemp(prefix="zcp-pbench-"))
     os.environ["ZCP_PRIVATE_STORAGE_ROOT"] = str(files / "private")
@@ -655,7 +825,7 @@ def main() -> None:
         settings.MEDIA_ROOT = files / "media"
         app.conf.task_always_eager = True  # letters and recalculations inline, as in the tests
         started = time.perf_counter()
-        generate(args.count)
+        generate(args.count, boundaries=True)
         print(
             f"generated {Application.objects.count()} applications in "
             f"{time.perf_counter() - started:.1f} s"
@@ -670,15 +840,32 @@ def main() -> None:
                 username="p_prov_ah", role=Role.PROVINCIAL, province=anhui
             ),
         )
-        result_url, applicant, result_note = result_park()
-        review_url, review_note = review_application(cast)
-        register_note = register_parks(cast.national)
+        people, workbench_note = workbench_people(cast)
+        if args.only == "all":
+            result_url, applicant, result_note = result_park()
+            review_url, review_note = review_application(cast)
+            register_note = register_parks(cast.national)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # VACUUM too, so that autovacuum of the freshly loaded tables does not run
                 # during the measured requests
                 cursor.execute("VACUUM ANALYZE")
         load_start = os.getloadavg()
+        workbench_cases = measure_workbench(people, cast.national, args.requests)
+        print("\n".join(table(workbench_cases)))
+        if args.only == "workbench":
+            load_end = os.getloadavg()
+            print(f"load average: {load_start[0]:.2f} at start, {load_end[0]:.2f} at the end")
+            if not args.no_write:
+                when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                write_workbench(
+                    workbench_section(
+                        when, load_start, load_end, workbench_cases, workbench_note, args
+                    ),
+                    workbench_summary(when, load_end, workbench_cases),
+                )
+                print(f"wrote {RESULTS.relative_to(ROOT)}")
+            return
         result_cases = measure_result(result_url, applicant, cast.national, args.requests)
         review_cases = measure_review(review_url, cast.national, args.requests)
         register_cases = measure_register(args.requests)
@@ -720,6 +907,12 @@ def main() -> None:
                 ),
                 summary(when, load_end, result_cases, review_cases, register_cases)
                 + after_approval_summary(when, load_end, progress_cases, list_cases),
+            )
+            write_workbench(
+                workbench_section(
+                    when, load_start, load_end, workbench_cases, workbench_note, args
+                ),
+                workbench_summary(when, load_end, workbench_cases),
             )
             print(f"wrote {RESULTS.relative_to(ROOT)}")
     finally:

@@ -6,6 +6,8 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from accounting import labels
+
 from .. import letters, permissions
 from ..models import DECLARATION
 
@@ -24,6 +26,12 @@ def section_url(application_pk: int, key: str) -> str:
     if key in _OWN_PAGES:
         return reverse(_OWN_PAGES[key], args=[application_pk])
     return reverse("application_section", args=[application_pk, key])
+
+
+@register.filter
+def tier_label(code: str) -> str:
+    """The tier's label (accounting/labels.py); "" for none."""
+    return str(labels.TIER_LABELS.get(code or "", ""))
 
 
 @register.filter

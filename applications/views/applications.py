@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from zcparks.params import choice_param, int_param
+from zcparks.params import int_param
 
 from .. import (
     access,
@@ -21,29 +21,35 @@ from .. import (
     deadlines,
     letters,
     permissions,
+    queues,
     revisions,
     sections,
     services,
     workflow,
 )
-from ..models import ApplicationEvent, Batch, Role, Status, Submission
+from ..models import ApplicationEvent, Batch, Province, Role, Status, Submission
 from ..sections import SECTIONS
 from .transitions import REFUSED_TAG
 
 
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
-    applications = access.visible_applications(request.user).order_by(
-        "-batch__year", "park__province__code", "park__name"
+    visible = access.visible_applications(request.user)
+    # The queues' filters (the workbench's counts link here with them): state, province, batch,
+    # tier, core indicator, park name.
+    filters = queues.QueueFilters.from_query(request.GET)
+    applications = (
+        queues.narrowed(request.user, visible, filters)
+        .defer("data", "boundary_geojson")
+        .order_by("-batch__year", "park__province__code", "park__name", "pk")
     )
-    status = choice_param(request.GET, "status", Status.values)
-    if status:
-        applications = applications.filter(status=status)
     page = Paginator(applications, 25).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
     open_batches = []
     if permissions.may(request.user, "start_application"):
         now = timezone.now()
-        taken = set(applications.values_list("batch_id", flat=True))
+        taken = set(visible.values_list("batch_id", flat=True))
         open_batches = [
             b
             for b in Batch.objects.filter(is_active=True, opens_at__lte=now, deadline__gte=now)
@@ -54,12 +60,33 @@ def application_list(request: HttpRequest) -> HttpResponse:
         "applications/application_list.html",
         {
             "page": page,
-            "status": status,
+            "status": filters.status,
             "statuses": Status.choices,
+            "filters": filters,
+            "filter_labels": _filter_labels(filters),
+            "page_query": params.urlencode(),
             "open_batches": open_batches,
             "is_applicant": request.user.role == Role.APPLICANT,
         },
     )
+
+
+def _filter_labels(filters: queues.QueueFilters) -> list[str]:
+    """What the list is narrowed to, in words (the workbench's links arrive with these)."""
+    shown = []
+    if filters.province:
+        province = Province.objects.filter(code=filters.province).first()
+        shown.append(str(province) if province else filters.province)
+    if filters.batch:
+        batch = Batch.objects.filter(pk=filters.batch).first()
+        shown.append(str(batch) if batch else str(filters.batch))
+    if filters.tier:
+        shown.append(str(queues.TIERS[filters.tier]))
+    if filters.core:
+        shown.append(str(queues.CORE_LABELS[filters.core]))
+    if filters.q:
+        shown.append(filters.q)
+    return shown
 
 
 @login_required

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 
 from zcparks.params import text_param
 
-from .. import access, permissions, services
+from .. import access, permissions, services, workbench
 from ..kernel import scope
 from ..models import Role
 
@@ -23,14 +24,27 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The workbench of the signed-in person's role (applications/workbench.py)."""
     user = request.user
-    parks = scope.visible_parks(user)
-    context = {
-        "role": user.role,
-        "park_count": parks.count(),
-        "parks": parks[:10] if user.role != Role.APPLICANT else parks,
-    }
+    context: dict = {"role": user.role}
+    if user.role == Role.APPLICANT:
+        context.update(workbench.park_bench(user))
+    elif user.role == Role.PROVINCIAL:
+        context.update(workbench.province_bench(user))
+    elif user.role == Role.EXPERT:
+        context.update(workbench.expert_bench(user))
+    if permissions.may(user, "national_statistics"):
+        context.update(workbench.ndrc_bench(user))
     return render(request, "applications/home.html", context)
+
+
+@login_required
+@cache_control(private=True, max_age=60)
+def workbench_map(request: HttpRequest) -> JsonResponse:
+    """The parks' outlines for NDRC's workbench map, loaded by the page after it shows."""
+    if not permissions.may(request.user, "national_statistics"):
+        raise Http404
+    return JsonResponse(workbench.map_outlines(request.user))
 
 
 @login_required

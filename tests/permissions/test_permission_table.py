@@ -196,6 +196,8 @@ ROLE_POLICY: dict[str, set[str]] = {
     # The experts' scores side by side: NDRC's internal material.
     "score_table": {Role.NATIONAL, Role.ADMIN},
     "edit_rubric": {Role.NATIONAL, Role.ADMIN},
+    # NDRC's workbench: national statistics and the parks' map.
+    "national_statistics": {Role.NATIONAL, Role.ADMIN},
     "set_submission_deadline": {Role.PROVINCIAL, Role.ADMIN},
     "recommend_batch": {Role.PROVINCIAL},
     "extend_deadline": {Role.ADMIN},
@@ -654,6 +656,9 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
                 doors.append(("export", 200 in exports))
             if key == "start_application":
                 doors.append(("start", started))
+            if key == "national_statistics":
+                page = client.get(reverse("workbench_map")).status_code
+                doors.append(("workbench map", page == 200))
             if key == "set_submission_deadline":
                 page = client.get(reverse("deadlines")).status_code
                 doors.append(("deadlines page", page == 200))

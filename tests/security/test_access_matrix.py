@@ -89,6 +89,7 @@ PROBES: dict[str, Probe] = {
     "inbox_open": Probe(lambda w: {"item_id": w.inbox_item.pk}),
     "inbox_mark_read": Probe(lambda w: {"item_id": w.inbox_item.pk}, method="post"),
     "inbox_mark_all_read": Probe(method="post"),
+    "workbench_map": Probe(),
     "favicon": Probe(),
     "health": Probe(),
     "metrics": Probe(),
@@ -325,6 +326,8 @@ EXPECTED: dict[str, str] = {
     "inbox_mark_all_read": "302 302 302 302 302 302 302 302",
     # NDRC sets its experts' rubric; nobody else opens the page.
     "batch_rubric": "302 404 404 404 404 302 404 302",
+    # NDRC's workbench map: the parks' outlines, NDRC only.
+    "workbench_map": "302 404 404 404 404 200 404 200",
     "favicon": "302 302 302 302 302 302 302 302",
     "health": "200 200 200 200 200 200 200 200",
     # The test client comes from 127.0.0.1, an allowed address; others get 404 (tests/ops).

@@ -1,0 +1,75 @@
+// NDRC's workbench: the charts of the counts and the map of the parks' outlines.
+// The counts come from the json_script element "workbench-chart-data" (the CSP forbids inline
+// script); the tables beside each chart hold the same numbers, each linked to its filtered list,
+// and a click on a bar or slice opens the same list. The outlines are loaded from the page's
+// JSON endpoint (data-url) after the page shows; no tile server: the outlines on a plain
+// background, fitted to their bounds.
+(function () {
+  "use strict";
+  var COLOURS = ["#198754", "#0d6efd", "#fd7e14", "#6f42c1", "#dc3545", "#20c997", "#6c757d",
+                 "#ffc107", "#0dcaf0", "#d63384"];
+  var source = document.getElementById("workbench-chart-data");
+  if (source && typeof Chart !== "undefined") {
+    var data = JSON.parse(source.textContent);
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var key = canvas.getAttribute("data-chart");
+      var series = data[key];
+      if (!series) { return; }
+      var round = key === "tier" || key === "core";
+      var colours = series.values.map(function (_v, i) { return COLOURS[i % COLOURS.length]; });
+      if (key === "core") { colours = series.labels.map(function (_l, i) { return ["#198754", "#dc3545", "#6c757d"][i] || "#6c757d"; }); }
+      new Chart(canvas, {
+        type: round ? "doughnut" : "bar",
+        data: {
+          labels: series.labels,
+          datasets: [{ label: data.count_label, data: series.values, backgroundColor: round ? colours : "#198754" }]
+        },
+        options: {
+          maintainAspectRatio: false,
+          plugins: { legend: { display: round, position: "bottom" } },
+          scales: round ? {} : { y: { beginAtZero: true, ticks: { precision: 0 } } },
+          onClick: function (_event, elements) {
+            if (elements.length && series.urls[elements[0].index]) {
+              window.location.href = series.urls[elements[0].index];
+            }
+          }
+        }
+      });
+    });
+  }
+
+  var holder = document.getElementById("workbench-map");
+  var status = document.getElementById("workbench-map-status");
+  if (!holder || typeof L === "undefined") { return; }
+  var map = L.map(holder, { scrollWheelZoom: false, zoomSnap: 0.25, preferCanvas: true });
+  L.control.scale({ imperial: false }).addTo(map);
+  map.setView([35.0, 105.0], 4);
+  function say(text) { if (status) { status.textContent = text; } }
+  fetch(holder.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    })
+    .then(function (payload) {
+      var parks = payload.parks || [];
+      if (!parks.length) { say(holder.getAttribute("data-empty")); return; }
+      var group = L.featureGroup();
+      parks.forEach(function (park) {
+        var polygon = L.polygon(park.outline, { color: "#198754", weight: 1, fillOpacity: 0.3 });
+        var link = document.createElement("a");
+        link.href = payload.link.replace("/0/", "/" + park.id + "/");
+        link.textContent = park.name;
+        var box = document.createElement("div");
+        box.appendChild(link);
+        box.appendChild(document.createElement("br"));
+        box.appendChild(document.createTextNode(park.state));
+        polygon.bindPopup(box);
+        group.addLayer(polygon);
+      });
+      group.addTo(map);
+      map.fitBounds(group.getBounds(), { padding: [16, 16] });
+      holder.setAttribute("data-parks", String(parks.length));
+      say(holder.getAttribute("data-loaded") + String(parks.length));
+    })
+    .catch(function () { say(holder.getAttribute("data-failed")); });
+}());
