@@ -35,6 +35,7 @@ QUEUES = {
     "mine": _("指派给我"),
 }
 TIERS = labels.TIER_LABELS
+NO_TIER = "none"  # the tier filter's value for "no calculation result, so no tier"
 SORTS = {
     "park": ("park__name", "pk"),
     "-park": ("-park__name", "-pk"),
@@ -78,7 +79,7 @@ class QueueFilters:
             province=code_param(params, "province", r"[0-9]{2}"),
             batch=int_param(params, "batch"),
             status=choice_param(params, "status", Status.values),
-            tier=choice_param(params, "tier", TIERS),
+            tier=choice_param(params, "tier", [*TIERS, NO_TIER]),
             core=choice_param(params, "core", CORE_CHOICES),
             assignee=int_param(params, "assignee"),
             awaiting=choice_param(params, "awaiting", AWAITING),
@@ -112,7 +113,7 @@ def filtered(
     if with_status and filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.tier:
-        queryset = queryset.filter(tier=filters.tier)
+        queryset = queryset.filter(tier="" if filters.tier == NO_TIER else filters.tier)
     if filters.core == "pass":
         queryset = queryset.filter(core_pass=True)
     elif filters.core == "fail":
@@ -213,7 +214,7 @@ def filter_choices(user: User, queue: str) -> dict[str, Any]:
         if _sees_assignments(user)
         else [],
         "statuses": Status.choices,
-        "tiers": list(TIERS.items()),
+        "tiers": [*TIERS.items(), (NO_TIER, CORE_LABELS["unknown"])],
         "awaiting": list(AWAITING.items()) if queue != "provincial" else [],
         "sorts": SORTS,
     }

@@ -9,7 +9,7 @@ its own province only, NDRC what reached it, an expert what it was assigned.
 
 The map of the parks is not in the page: the page loads `map_outlines` from a JSON endpoint
 (decision D35), so the workbench stays within the page target however many parks have drawn a
-boundary.
+boundary; the outlines are simplified (`OUTLINE_VERTICES`, `OUTLINE_PLACES`) and compressed.
 """
 
 from __future__ import annotations
@@ -54,9 +54,10 @@ if TYPE_CHECKING:
 
 # A list on the workbench shows this many items; the link beside it opens the whole list.
 SHOWN = 10
-# Map outlines: at most this many vertices a ring, coordinates to this many decimals (~10 m).
-OUTLINE_VERTICES = 48
-OUTLINE_PLACES = 4
+# Map outlines: at most this many vertices a ring, coordinates to this many decimals (~100 m; a
+# park is kilometres across, and the map shows all of China first).
+OUTLINE_VERTICES = 16
+OUTLINE_PLACES = 3
 
 
 def link(name: str, **params: Any) -> str:
@@ -382,10 +383,14 @@ def statistics(queryset) -> Statistics:
         if key in tiers
     ]
     if tiers.get(""):
-        # No tier yet (never calculated): the list cannot filter "no tier", so it links nowhere
-        # narrower than the core indicator's "no result".
+        # No tier: never calculated when submitted (or a draft).
         by_tier.append(
-            Tally("", _("无核算结果"), tiers[""], link("application_list", core="unknown"))
+            Tally(
+                queues.NO_TIER,
+                _("无核算结果"),
+                tiers[""],
+                link("application_list", tier=queues.NO_TIER),
+            )
         )
     return Statistics(
         total=sum(states.values()),
@@ -587,31 +592,24 @@ def _outer_ring(geojson: Any) -> list[Any] | None:
 
 
 def map_outlines(user: User) -> dict[str, Any]:
-    """The outlines of the parks of the applications this reader sees, with the park and state:
-    one query, the boundary column read only here. Each park's review page is `link` with its
-    id in place of 0 (one reverse, not one per park)."""
+    """The outlines of the parks of the applications this reader sees: one query, the boundary
+    column read only here. Compact, as there may be thousands: each park is [application id,
+    park name, state code, outline]; the states' labels are given once, and each park's review
+    page is `link` with its id in place of 0 (one reverse, not one per park)."""
     rows = (
         access.visible_applications(user)
         .filter(boundary_geojson__isnull=False)
         .order_by("park__province__code", "park__name", "pk")
         .values_list("pk", "park__name", "status", "boundary_geojson")
     )
-    labels_by_state = dict(Status.choices)
     parks = []
     for pk, name, status, geojson in rows.iterator(chunk_size=2000):
         ring = _outer_ring(geojson)
-        if not ring:
-            continue
-        outline = _ring(ring)
-        if len(outline) < 3:
-            continue
-        parks.append(
-            {
-                "id": pk,
-                "name": name,
-                "state": str(labels_by_state.get(status, status)),
-                "status": status,
-                "outline": outline,
-            }
-        )
-    return {"link": reverse("review_detail", args=[0]), "parks": parks}
+        outline = _ring(ring) if ring else []
+        if len(outline) >= 3:
+            parks.append([pk, name, status, outline])
+    return {
+        "link": reverse("review_detail", args=[0]),
+        "states": {value: str(label) for value, label in Status.choices},
+        "parks": parks,
+    }

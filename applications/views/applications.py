@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zcparks.params import int_param
@@ -81,7 +82,7 @@ def _filter_labels(filters: queues.QueueFilters) -> list[str]:
         batch = Batch.objects.filter(pk=filters.batch).first()
         shown.append(str(batch) if batch else str(filters.batch))
     if filters.tier:
-        shown.append(str(queues.TIERS[filters.tier]))
+        shown.append(str(queues.TIERS.get(filters.tier, _("无核算结果"))))
     if filters.core:
         shown.append(str(queues.CORE_LABELS[filters.core]))
     if filters.q:

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
+from django.views.decorators.gzip import gzip_page
 
 from zcparks.params import text_param
 
@@ -40,11 +41,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @cache_control(private=True, max_age=60)
+@gzip_page  # thousands of outlines; nothing in it reflects the request or is a secret (BREACH)
 def workbench_map(request: HttpRequest) -> JsonResponse:
     """The parks' outlines for NDRC's workbench map, loaded by the page after it shows."""
     if not permissions.may(request.user, "national_statistics"):
         raise Http404
-    return JsonResponse(workbench.map_outlines(request.user))
+    return JsonResponse(
+        workbench.map_outlines(request.user),
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
 
 
 @login_required

@@ -25,6 +25,7 @@
           datasets: [{ label: data.count_label, data: series.values, backgroundColor: round ? colours : "#198754" }]
         },
         options: {
+          animation: false,
           maintainAspectRatio: false,
           plugins: { legend: { display: round, position: "bottom" } },
           scales: round ? {} : { y: { beginAtZero: true, ticks: { precision: 0 } } },
@@ -51,20 +52,28 @@
       return response.json();
     })
     .then(function (payload) {
+      // each park: [application id, park name, state code, [[lat, lng], ...]]
       var parks = payload.parks || [];
       if (!parks.length) { say(holder.getAttribute("data-empty")); return; }
       var group = L.featureGroup();
       parks.forEach(function (park) {
-        var polygon = L.polygon(park.outline, { color: "#198754", weight: 1, fillOpacity: 0.3 });
+        var polygon = L.polygon(park[3], { color: "#198754", weight: 1, fillOpacity: 0.3 });
         var link = document.createElement("a");
-        link.href = payload.link.replace("/0/", "/" + park.id + "/");
-        link.textContent = park.name;
+        link.href = payload.link.replace("/0/", "/" + park[0] + "/");
+        link.textContent = park[1];
         var box = document.createElement("div");
         box.appendChild(link);
         box.appendChild(document.createElement("br"));
-        box.appendChild(document.createTextNode(park.state));
+        box.appendChild(document.createTextNode(payload.states[park[2]] || park[2]));
         polygon.bindPopup(box);
         group.addLayer(polygon);
+        // a park is a few kilometres across: at the scale of China its outline is a speck, so a
+        // small marker at its centre shows where it is
+        var marker = L.circleMarker(polygon.getBounds().getCenter(), {
+          radius: 4, color: "#146c43", weight: 1, fillColor: "#198754", fillOpacity: 0.8
+        });
+        marker.bindPopup(box);
+        group.addLayer(marker);
       });
       group.addTo(map);
       map.fitBounds(group.getBounds(), { padding: [16, 16] });

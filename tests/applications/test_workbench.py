@@ -176,6 +176,16 @@ def test_ndrc_workbench_counts_by_province_state_tier_and_core_and_links_filter(
     assert "统计园区0submitted" not in html
 
 
+def test_administrator_counts_every_application_and_those_without_a_tier(client, world):
+    html = _page(client, world.cast.admin)
+    # Seven seeded and park A's draft; four of them never calculated (no tier).
+    assert "申报书统计（共 8 份）" in html
+    n, url = _count(html, "ndrc-by-tier", "none")
+    assert n == 4 and "tier=none" in url
+    assert _listed(client, url) == _names(world, "32-submitted", "34-submitted")
+    assert "甲园区" in client.get(url).content.decode()
+
+
 def test_ndrc_workbench_shows_what_awaits_each_reviewer_and_expert(client, world):
     cast = world.cast
     html = _page(client, cast.national)
@@ -263,13 +273,18 @@ def test_park_workbench_says_what_to_do_next_with_dates_and_results(client, worl
 def test_map_outlines_are_ndrc_only_and_simplified(client, world):
     cast = world.cast
     client.force_login(cast.national)
-    payload = client.get(reverse("workbench_map")).json()
-    names = {p["name"] for p in payload["parks"]}
+    response = client.get(reverse("workbench_map"), HTTP_ACCEPT_ENCODING="identity")
+    payload = response.json()
+    names = {name for _pk, name, _state, _outline in payload["parks"]}
     assert names == _names(
         world, "32-recommended", "32-under_national_review", "34-recommended", "34-approved"
     )
-    assert all(3 <= len(p["outline"]) <= 50 for p in payload["parks"])
-    assert payload["parks"][0]["state"] in ("省级已推荐", "国家级评审中")
+    # 200 vertices drawn, at most 17 sent (every k-th and the closing one)
+    assert all(3 <= len(outline) <= 17 for *_rest, outline in payload["parks"])
+    assert payload["states"]["under_national_review"] == "国家级评审中"
+    assert payload["link"].replace("/0/", f"/{payload['parks'][0][0]}/") == reverse(
+        "review_detail", args=[payload["parks"][0][0]]
+    )
     for who in (cast.applicant_a, cast.provincial_a, cast.expert):
         client.force_login(who)
         assert client.get(reverse("workbench_map")).status_code == 404
@@ -279,4 +294,4 @@ def test_outline_keeps_a_small_polygon_whole(world):
     from applications.workbench import _ring
 
     ring = SQUARE["coordinates"][0]
-    assert _ring(ring) == [[lat, lng] for lng, lat in ring]
+    assert _ring(ring) == [[round(lat, 3), round(lng, 3)] for lng, lat in ring]
