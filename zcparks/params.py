@@ -24,6 +24,7 @@ LABELS = {
     "status": gettext_lazy("状态"),
     "tier": gettext_lazy("能耗规模"),
     "core": gettext_lazy("核心指标"),
+    "awaiting": gettext_lazy("待办"),
     "sort": gettext_lazy("排序"),
     "q": gettext_lazy("搜索"),
     "run": gettext_lazy("计算记录"),
