@@ -3,8 +3,8 @@ declarations and score sheets, and what NDRC reads of them before it decides.
 
 Each act is a door like those of workflow.py: the programme row is locked, the permission of the
 same name in applications/permissions.py is asked on the locked row (a wrong person is told apart
-from a wrong stage), the act is written, and the mail it owes is recorded in the outbox and sent
-after commit. The acts, and who may make them:
+from a wrong stage), the act is written, and the people it tells get their inbox item with it
+and their mail after commit (`inbox.owe`). The acts, and who may make them:
 
 - `assign` (`assign_acceptance_experts`: NDRC's reviewers, administrators; in acceptance): puts an
   expert on the acceptance and mails them the link to declare;
@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import outbox, permissions, reviews, rubric, tasks
+from . import inbox, permissions, reviews, rubric, tasks
 from .models import (
     DEFAULT_ACCEPTANCE_RUBRIC,
     AcceptanceAssignment,
@@ -124,7 +124,7 @@ def assign(user: User, programme: ConstructionProgramme, expert: User) -> Accept
         except IntegrityError:
             raise ExpertError(str(_("验收专家：%(name)s 已被指派。")) % {"name": expert}) from None
         tasks.dispatch_after_commit(
-            [outbox.record(EffectKind.ACCEPTANCE_ASSIGNED, acceptance_assignment=assignment)]
+            [inbox.owe(EffectKind.ACCEPTANCE_ASSIGNED, acceptance_assignment=assignment)]
         )
         return assignment
 
@@ -174,7 +174,7 @@ def declare_conflict(
         )
         assignment.delete()
         tasks.dispatch_after_commit(
-            [outbox.record(EffectKind.ACCEPTANCE_CONFLICT, acceptance_conflict=conflict)]
+            [inbox.owe(EffectKind.ACCEPTANCE_CONFLICT, acceptance_conflict=conflict)]
         )
         return conflict
 

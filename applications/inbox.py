@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from . import notifications, outbox
 from .models import (
+    AcceptanceAssignment,
+    AcceptanceConflict,
     ApplicationEvent,
     ConflictOfInterest,
     DeadlineReminder,
@@ -41,6 +43,8 @@ def _notices(
     conflict: ConflictOfInterest | None,
     report_event: ReportEvent | None,
     reminder: DeadlineReminder | None,
+    acceptance_assignment: AcceptanceAssignment | None,
+    acceptance_conflict: AcceptanceConflict | None,
 ) -> list[notifications.Notice]:
     if kind == EffectKind.NOTIFY:
         return notifications.event_notices(event)
@@ -52,6 +56,10 @@ def _notices(
         return notifications.report_notices(report_event)
     if kind == EffectKind.REMIND_DEADLINE:
         return notifications.reminder_notices(reminder)
+    if kind == EffectKind.ACCEPTANCE_ASSIGNED:
+        return notifications.acceptance_assignment_notices(acceptance_assignment)
+    if kind == EffectKind.ACCEPTANCE_CONFLICT:
+        return notifications.acceptance_conflict_notices(acceptance_conflict)
     raise ValueError(f"{kind} tells nobody")
 
 
@@ -63,6 +71,8 @@ def owe(
     conflict: ConflictOfInterest | None = None,
     report_event: ReportEvent | None = None,
     reminder: DeadlineReminder | None = None,
+    acceptance_assignment: AcceptanceAssignment | None = None,
+    acceptance_conflict: AcceptanceConflict | None = None,
 ) -> PendingEffect:
     """Tell the people concerned: their inbox items now, their mail after commit. Call inside
     the act's transaction; the caller hands the returned effect to `tasks.dispatch_after_commit`."""
@@ -72,6 +82,8 @@ def owe(
         "conflict": conflict,
         "report_event": report_event,
         "reminder": reminder,
+        "acceptance_assignment": acceptance_assignment,
+        "acceptance_conflict": acceptance_conflict,
     }
     with transaction.atomic():
         effect = outbox.record(kind, **subject)

@@ -56,21 +56,6 @@ class Notice:
         )
 
 
-def _link(name: str, pk: int) -> str:
-    return settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(name, args=[pk])
-
-
-def _send_one(person: User, subject: str, lines: list[str]) -> int:
-    """Mail one person (the acceptance experts' mails, which have no inbox item yet)."""
-    if not person.email or not person.is_active:
-        return 0
-    send_mass_mail(
-        [(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [person.email])],
-        fail_silently=False,
-    )
-    return 1
-
-
 def _send(notices: list[Notice]) -> int:
     """Mail the notices whose person has an address and is active; returns how many went."""
     messages = [n.mail() for n in notices if n.person.email and n.person.is_active]
@@ -184,6 +169,27 @@ def reminder_notices(reminder: DeadlineReminder) -> list[Notice]:
     ]
 
 
+@_in_language
+def acceptance_assignment_notices(assignment: AcceptanceAssignment) -> list[Notice]:
+    """The expert learns they were assigned to a park's evaluation and acceptance, with the way
+    to declare."""
+    park = assignment.programme.park
+    return [
+        Notice(
+            assignment.expert,
+            str(_("【零碳园区建设】评估验收专家指派：%(park)s") % {"park": park.name}),
+            (
+                _("您已被指派为 %(park)s（%(province)s）国家级零碳园区评估验收的专家。")
+                % {"park": park.name, "province": park.province},
+            ),
+            reverse("acceptance_review", args=[assignment.programme_id]),
+            _(
+                "查看验收材料前，请先声明与该园区有无利益冲突，再按验收评分标准评分并填写意见：%(link)s"
+            ),
+        )
+    ]
+
+
 def send_for_acceptance_assignment(assignment_id: int | None) -> int:
     """Tell the expert they were assigned to a park's evaluation and acceptance, with the link
     to declare (nothing if the assignment has been removed since)."""
@@ -196,20 +202,26 @@ def send_for_acceptance_assignment(assignment_id: int | None) -> int:
     )
     if assignment is None:
         return 0
-    park = assignment.programme.park
-    with translation.override(settings.LANGUAGE_CODE):
-        return _send_one(
-            assignment.expert,
-            str(_("【零碳园区建设】评估验收专家指派：%(park)s") % {"park": park.name}),
-            [
-                _("您已被指派为 %(park)s（%(province)s）国家级零碳园区评估验收的专家。")
-                % {"park": park.name, "province": park.province},
-                _(
-                    "查看验收材料前，请先声明与该园区有无利益冲突，再按验收评分标准评分并填写意见：%(link)s"
-                )
-                % {"link": _link("acceptance_review", assignment.programme_id)},
-            ],
+    return _send(acceptance_assignment_notices(assignment))
+
+
+@_in_language
+def acceptance_conflict_notices(conflict: AcceptanceConflict) -> list[Notice]:
+    """Whoever assigned the expert learns that the expert declared a conflict and left."""
+    park = conflict.programme.park
+    return [
+        Notice(
+            conflict.assigned_by,
+            str(_("【零碳园区建设】验收专家声明利益冲突：%(park)s") % {"park": park.name}),
+            (
+                _("验收专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出该园区的评估验收。")
+                % {"expert": conflict.expert, "park": park.name},
+                _("说明：%(reason)s") % {"reason": conflict.reason},
+            ),
+            reverse("acceptance_detail", args=[conflict.programme_id]),
+            _("请另行指派专家：%(link)s"),
         )
+    ]
 
 
 def send_for_acceptance_conflict(conflict_id: int) -> int:
@@ -217,19 +229,7 @@ def send_for_acceptance_conflict(conflict_id: int) -> int:
     conflict = AcceptanceConflict.objects.select_related(
         "programme__park", "expert", "assigned_by"
     ).get(pk=conflict_id)
-    park = conflict.programme.park
-    with translation.override(settings.LANGUAGE_CODE):
-        return _send_one(
-            conflict.assigned_by,
-            str(_("【零碳园区建设】验收专家声明利益冲突：%(park)s") % {"park": park.name}),
-            [
-                _("验收专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出该园区的评估验收。")
-                % {"expert": conflict.expert, "park": park.name},
-                _("说明：%(reason)s") % {"reason": conflict.reason},
-                _("请另行指派专家：%(link)s")
-                % {"link": _link("acceptance_detail", conflict.programme_id)},
-            ],
-        )
+    return _send(acceptance_conflict_notices(conflict))
 
 
 def send_for_reminder(reminder_id: int | None) -> int:

@@ -17,6 +17,7 @@ from applications.models import (
     AcceptanceAssignment,
     AcceptanceConflict,
     AcceptanceScore,
+    InboxItem,
     ProgrammeStage,
     Role,
 )
@@ -75,6 +76,12 @@ def test_experts_declare_score_and_ndrc_decides(
         and cast.park_a.name in m.subject
         for m in mail.outbox
     )
+    # Each expert also finds the assignment in the app's inbox, linked to the declaration.
+    for expert in (cast.expert, second, third):
+        item = InboxItem.objects.get(
+            recipient=expert, link=reverse("acceptance_review", args=[programme.pk])
+        )
+        assert cast.park_a.name in item.title and item.read_at is None
     with pytest.raises(acceptance_experts.ExpertError, match="已被指派"):
         acceptance_experts.assign(cast.national, programme, second)
 
@@ -104,6 +111,9 @@ def test_experts_declare_score_and_ndrc_decides(
     assert not AcceptanceAssignment.objects.filter(expert=third).exists()
     assert AcceptanceConflict.objects.get(expert=third).reason == "本人配偶在园区企业任职"
     assert [m.to for m in mail.outbox] == [[cast.national.email]]
+    told = InboxItem.objects.get(recipient=cast.national, title__contains="利益冲突")
+    assert told.link == reverse("acceptance_detail", args=[programme.pk])
+    assert "本人配偶在园区企业任职" in told.body
     assert client.get(reverse("acceptance_review", args=[programme.pk])).status_code == 404
     with pytest.raises(acceptance_experts.ExpertError, match="利益冲突"):
         acceptance_experts.assign(cast.national, programme, third)
