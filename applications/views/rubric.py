@@ -38,7 +38,7 @@ def rubric_page(request: HttpRequest, batch_id: int) -> HttpResponse:
                 if f.cleaned_data and not f.cleaned_data.get("DELETE")
             ]
             try:
-                rubric_editing.save(request.user, batch, rows)
+                rubric_editing.save_criteria(request.user, batch, rows)
             except PermissionDenied:
                 raise
             except rubric.RubricError as failure:

@@ -237,7 +237,7 @@ def test_an_api_push_queues_the_recalculation_once_after_commit(
 
     sent = []
     monkeypatch.setattr(
-        tasks.recalculate_park_year, "apply_async", lambda args, countdown=None: sent.append(args)
+        tasks.recalculate_park_year, "apply_async", lambda args, **options: sent.append(args)
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert put(api, rows_url(cast.park_a), GOOD).status_code == 201

@@ -50,7 +50,7 @@ def test_queue_pages_use_the_same_number_of_queries_for_3_and_30_applications(
     generate(30, batch_name="大批次", province_codes=["32"])
     large = _queries(client, reverse(url_name))
     assert small == large
-    assert large <= 10
+    assert large <= 11  # the inbox badge's unread count is one of them
 
 
 def test_review_page_uses_the_same_number_of_queries_whatever_the_number_of_applications(
