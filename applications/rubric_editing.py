@@ -56,7 +56,9 @@ def _same_but_guidance(old: list[rubric.Criterion], new: list[rubric.Criterion])
 
 
 @transaction.atomic
-def save_criteria(user: User, batch: Batch, criteria: list[rubric.Criterion]) -> list[rubric.Criterion]:
+def save_criteria(
+    user: User, batch: Batch, criteria: list[rubric.Criterion]
+) -> list[rubric.Criterion]:
     """Replace the batch's criteria by these, in this order. Refused (RubricError, its message
     naming the field) when they do not add up, and, once anyone has scored on the batch, when
     more than the guidance changes."""
