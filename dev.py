@@ -468,6 +468,12 @@ def cmd_test(pytest_args: list[str]) -> int:
     browser = ensure_browser("chromium" in missing_optional)
 
     results: list[tuple[str, str]] = []
+    if not pytest_args:
+        # The whole suite: one pytest-xdist worker a core (at least two, at most four), each test
+        # file on one worker (its module-wide data built once); each worker has its own test
+        # database and Redis database (tests/conftest.py).
+        workers = max(2, min(os.cpu_count() or 2, 4))
+        pytest_args = ["-n", str(workers), "--dist", "loadfile"]
     status, closing = run_pytest(pytest_args)
     results.append(("pytest", status))
     code = call([VENV_BIN / "ruff", "check", "."])

@@ -97,7 +97,7 @@ def _subject_name(cert) -> str:
 T = TypeVar("T")
 
 
-def _off_loop(work: Callable[[], T]) -> T:
+def off_loop(work: Callable[[], T]) -> T:
     """pyHanko's synchronous calls run their own event loop (asyncio.run), which fails in a
     thread that already has one running (an async server, a browser test's thread): there the
     work goes to a thread of its own."""
@@ -161,7 +161,7 @@ def sign(pdf: bytes, body: str, box: SealBox, reason: str, issuer: str) -> bytes
     # widget over it has no appearance of its own, so the seal is what a reader shows.
     style = StaticStampStyle(background=None, border_width=0)
     pdf_signer = signers.PdfSigner(metadata, signer, stamp_style=style)
-    return _off_loop(lambda: pdf_signer.sign_pdf(writer)).getvalue()
+    return off_loop(lambda: pdf_signer.sign_pdf(writer)).getvalue()
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ def check(pdf: bytes, issuer: str) -> SealCheck:
         if len(signatures) != 1:
             return SealCheck(False, problem=f"{len(signatures)} signatures")
         context = ValidationContext(trust_roots=roots)
-        status = _off_loop(lambda: validate_pdf_signature(signatures[0], context))
+        status = off_loop(lambda: validate_pdf_signature(signatures[0], context))
     except Exception as exc:  # a file that does not parse is not validly sealed
         return SealCheck(False, problem=f"{type(exc).__name__}: {exc}")
     name = _subject_name(status.signing_cert) if status.signing_cert else ""

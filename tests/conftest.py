@@ -12,6 +12,25 @@ from applications.models import Park, Role, User
 
 from .factories import ParkFactory, UserFactory, province
 
+
+def _own_redis_database() -> None:
+    """The whole suite runs on pytest-xdist workers (dev.py test), which may both start Celery
+    workers at once: each takes its own Redis database (gw0 the one configured, gw1 the one below
+    it, …), so that no worker of one test takes the tasks of another's. Their PostgreSQL test
+    databases are apart already (pytest-django names them after the worker)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("ZCP_TEST_REDIS_URL", "")
+    if not worker.startswith("gw") or not url:
+        return
+    base, _, database = url.rpartition("/")
+    if not database.isdigit() or "//" not in base:
+        return
+    own = (int(database) - int(worker[2:])) % 16
+    os.environ["ZCP_TEST_REDIS_URL"] = f"{base}/{own}"
+
+
+_own_redis_database()
+
 pytest_plugins = ["tests.browser"]
 
 
@@ -137,6 +156,17 @@ def signing_dir(tmp_path_factory):
 def _signing_keys(settings, signing_dir):
     """Letters are sealed with the session's demo keys, never with a working tree's."""
     settings.ZCP_SIGNING_DIR = str(signing_dir)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the system's language, whatever language a test before it in the same
+    worker left active."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

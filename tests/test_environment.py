@@ -21,8 +21,9 @@ READ = re.compile(
     r"(?:environ\.get|environ\.setdefault|environ\.pop|getenv)\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']"
     r"|environ\[\s*[\"']([A-Z][A-Z0-9_]+)[\"']\s*\]"
 )
-# Read by Django, the shell or a library, not settings of this project; bench/ has its own README.
-NOT_OURS = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "PATH"}
+# Read by Django, the shell, pytest-xdist or a library, not settings of this project; bench/ has its
+# own README.
+NOT_OURS = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "PATH", "PYTEST_XDIST_WORKER"}
 
 
 def readme_table() -> list[tuple[str, str]]:
