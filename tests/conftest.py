@@ -202,6 +202,18 @@ def service_available(name: str) -> bool:
     return False
 
 
+@pytest.hookimpl(trylast=True)  # after schemathesis has named its items
+def pytest_collection_modifyitems(items):
+    """Schemathesis makes one test an API operation under one shared id; pytest-xdist keys tests
+    by id and would run only the first. Each gets its own id, the operation's (as its name)."""
+    for item in items:
+        path, _, name = item.nodeid.rpartition("::")
+        if path and name != item.name:
+            from _pytest.nodeid import coerce_node_id  # pytest 9 keeps the id as a NodeId
+
+            item._id = coerce_node_id(f"{path}::{item.name}")
+
+
 def pytest_runtest_setup(item):
     for name in SERVICE_MARKERS:
         if item.get_closest_marker(name) and not service_available(name):
