@@ -18,6 +18,7 @@ from zcparks.params import choice_param, code_param, int_param, text_param
 
 from . import access, permissions
 from .models import (
+    COUNTS_AGAINST_QUOTA,
     NATIONAL_STAGE,
     Application,
     AssignmentKind,
@@ -55,6 +56,11 @@ AWAITING = {
     "declaration": _("待声明利益冲突"),
     "score": _("待评分"),
 }
+# A group of states as one filter: "quota" = those that take one of the province's
+# recommendations (the province workbench's 已用 count links with it).
+STAGES = {
+    "quota": _("占用推荐名额（已推荐及之后）"),
+}
 PAGE_SIZE = 25
 
 
@@ -63,6 +69,7 @@ class QueueFilters:
     province: str = ""
     batch: int | None = None
     status: str = ""
+    stage: str = ""  # a key of STAGES
     tier: str = ""
     core: str = ""  # "pass" | "fail" | "unknown"
     assignee: int | None = None
@@ -79,6 +86,7 @@ class QueueFilters:
             province=code_param(params, "province", r"[0-9]{2}"),
             batch=int_param(params, "batch"),
             status=choice_param(params, "status", Status.values),
+            stage=choice_param(params, "stage", STAGES),
             tier=choice_param(params, "tier", [*TIERS, NO_TIER]),
             core=choice_param(params, "core", CORE_CHOICES),
             assignee=int_param(params, "assignee"),
@@ -92,6 +100,7 @@ class QueueFilters:
                 ("province", found.province),
                 ("batch", found.batch),
                 ("status", found.status),
+                ("stage", found.stage),
                 ("tier", found.tier),
                 ("core", found.core),
                 ("assignee", found.assignee),
@@ -112,6 +121,8 @@ def filtered(
         queryset = queryset.filter(batch_id=filters.batch)
     if with_status and filters.status:
         queryset = queryset.filter(status=filters.status)
+    if filters.stage == "quota":
+        queryset = queryset.filter(status__in=COUNTS_AGAINST_QUOTA)
     if filters.tier:
         queryset = queryset.filter(tier="" if filters.tier == NO_TIER else filters.tier)
     if filters.core == "pass":

@@ -494,6 +494,7 @@ class BatchQuota:
     waiting: int  # its parks awaiting the province's decision in this batch
     url: str
     waiting_url: str
+    taken_url: str  # the applications that take a recommendation (the 已用 count)
 
 
 def province_bench(user: User, now: datetime.datetime | None = None) -> dict[str, Any]:
@@ -528,6 +529,7 @@ def province_bench(user: User, now: datetime.datetime | None = None) -> dict[str
                 waiting.get(b.pk, 0),
                 reverse("province_recommendation", args=[b.pk]),
                 link("review_queue_provincial", batch=b.pk, status=Status.SUBMITTED),
+                link("application_list", batch=b.pk, stage="quota"),
             )
             for b in current
         ],

@@ -81,6 +81,8 @@ def _filter_labels(filters: queues.QueueFilters) -> list[str]:
     if filters.batch:
         batch = Batch.objects.filter(pk=filters.batch).first()
         shown.append(str(batch) if batch else str(filters.batch))
+    if filters.stage:
+        shown.append(str(queues.STAGES[filters.stage]))
     if filters.tier:
         shown.append(str(queues.TIERS.get(filters.tier, _("无核算结果"))))
     if filters.core:

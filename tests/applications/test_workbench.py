@@ -141,6 +141,13 @@ def _count(html: str, testid: str, key: str, attribute: str = "data-key") -> tup
     return int(n), unescape(href)
 
 
+def _quota_link(html: str, key: str) -> tuple[int, str]:
+    """The province's quota figure `key` (taken, waiting) and the list it links to."""
+    table = html.split('data-testid="province-quotas"', 1)[1].split("</table>", 1)[0]
+    href, n = re.search(rf'href="([^"]+)" data-count="{key}">(\d+)<', table).groups()
+    return int(n), unescape(href)
+
+
 def _listed(client, url: str) -> set[str]:
     """The park names a filtered list shows."""
     html = client.get(url).content.decode()
@@ -229,6 +236,24 @@ def test_province_workbench_counts_its_province_only(client, world):
     html = _page(client, cast.provincial_other)
     assert _count(html, "province-states", "submitted")[0] == 1
     assert "统计园区0" not in html and "统计园区3" not in html
+
+
+def test_province_quota_figures_link_to_the_lists_they_count(client, world):
+    """已用 opens the province's applications that take a recommendation in that batch, 待审核
+    those awaiting it: each list shows exactly the count beside its link."""
+    cast = world.cast
+    html = _page(client, cast.provincial_a)
+    taken, taken_url = _quota_link(html, "taken")
+    assert taken == 2
+    assert _listed(client, taken_url) == _names(world, "32-recommended", "32-under_national_review")
+    page = client.get(taken_url).content.decode()
+    assert "占用推荐名额" in page  # the filter is named on the list
+    waiting, waiting_url = _quota_link(html, "waiting")
+    assert waiting == 2 and _listed(client, waiting_url) == _names(world, "32-submitted")
+    # Anhui's province counts and lists its own.
+    html = _page(client, cast.provincial_other)
+    taken, taken_url = _quota_link(html, "taken")
+    assert taken == 2 and _listed(client, taken_url) == _names(world, "34-recommended", "34-approved")
 
 
 def test_expert_workbench_lists_what_awaits_declaration_and_score(client, world):
