@@ -253,7 +253,9 @@ def test_province_quota_figures_link_to_the_lists_they_count(client, world):
     # Anhui's province counts and lists its own.
     html = _page(client, cast.provincial_other)
     taken, taken_url = _quota_link(html, "taken")
-    assert taken == 2 and _listed(client, taken_url) == _names(world, "34-recommended", "34-approved")
+    assert taken == 2 and _listed(client, taken_url) == _names(
+        world, "34-recommended", "34-approved"
+    )
 
 
 def test_expert_workbench_lists_what_awaits_declaration_and_score(client, world):
