@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import inbox, permissions, reviews, rubric, tasks
+from . import experts, inbox, permissions, rubric, tasks
 from .models import (
     DEFAULT_ACCEPTANCE_RUBRIC,
     AcceptanceAssignment,
@@ -45,7 +45,7 @@ from .models import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-REASON_MAX = reviews.REASON_MAX
+REASON_MAX = experts.REASON_MAX
 COMMENT_MAX = 5000
 
 
@@ -155,24 +155,18 @@ def declare_conflict(
 ) -> AcceptanceConflict:
     """The expert declares a conflict: the assignment is removed for good (NDRC may assign
     someone else), the declaration is kept and whoever assigned the expert is mailed."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ExpertError(str(_("利益冲突说明：请说明存在何种利益冲突。")))
-    if "\x00" in reason:  # PostgreSQL cannot store it
-        raise ExpertError(str(_("利益冲突说明：不能包含空字符（NUL）。")))
-    if len(reason) > REASON_MAX:
-        raise ExpertError(str(_("利益冲突说明：不能超过 %(max)s 个字。")) % {"max": REASON_MAX})
+    reason = experts.clean_reason(
+        reason,
+        str(_("利益冲突说明")),
+        ExpertError,
+        missing=str(_("利益冲突说明：请说明存在何种利益冲突。")),
+    )
     with transaction.atomic():
         locked = _locked(user, programme, "declare_acceptance_conflict")
         assignment = _own_undeclared(user, locked)
-        conflict = AcceptanceConflict.objects.create(
-            programme=locked,
-            expert=user,
-            assigned_by_id=assignment.assigned_by_id,
-            assigned_at=assignment.assigned_at,
-            reason=reason,
+        conflict = experts.record_conflict(
+            assignment, AcceptanceConflict, reason, programme=locked, expert=user
         )
-        assignment.delete()
         tasks.dispatch_after_commit(
             [inbox.owe(EffectKind.ACCEPTANCE_CONFLICT, acceptance_conflict=conflict)]
         )
@@ -187,10 +181,7 @@ def save_score(
     with transaction.atomic():
         locked = _locked(user, programme, "score_acceptance")
         columns = criteria()
-        try:
-            parsed = {c.key: reviews.parse_score(c.name, values.get(c.key)) for c in columns}
-        except reviews.ReviewError as error:  # names the criterion
-            raise ExpertError(str(error)) from None
+        parsed = experts.parse_scores(columns, values, ExpertError)
         comment = (comment or "").strip()
         if not comment:
             raise ExpertError(str(_("专家意见：请填写评估验收意见。")))
@@ -201,12 +192,7 @@ def save_score(
         score, _created = AcceptanceScore.objects.update_or_create(
             programme=locked,
             expert=user,
-            defaults={
-                "criteria": [c.as_stored() for c in columns],
-                "values": parsed,
-                "weighted_total": rubric.weighted_total(columns, parsed),
-                "comment": comment,
-            },
+            defaults={**experts.sheet_fields(columns, parsed), "comment": comment},
         )
         return score
 
@@ -235,17 +221,5 @@ class Summary:
 def summary(scores: Iterable[AcceptanceScore]) -> Summary:
     """The sheets (experts selected with them), each criterion's average and the spread of the
     weighted totals with its outliers, as the review computes them (no query)."""
-    sheets = list(scores)
-    columns: dict[str, rubric.Criterion] = {}
-    for sheet in sheets:
-        for criterion in rubric.stored_criteria(sheet.criteria):
-            columns.setdefault(criterion.key, criterion)
-    shown = list(columns.values()) or criteria()
-    averages = {}
-    for c in shown:
-        given = [s.values[c.key] for s in sheets if c.key in s.values]
-        if given:
-            averages[c.key] = rubric.average(given)
-    spread = rubric.spread([s.weighted_total for s in sheets])
-    outliers = frozenset(sheets[i].expert_id for i in spread.outliers)
-    return Summary(sheets, shown, averages, spread, outliers)
+    found = experts.panel(list(scores), criteria, lambda sheet: sheet.expert_id)
+    return Summary(found.sheets, found.criteria, found.averages, found.spread, found.outliers)

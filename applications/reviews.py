@@ -23,9 +23,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import inbox, permissions, rubric, tasks
+from . import experts, inbox, permissions, rubric, tasks
 from .models import (
-    SCORE_LIMITS,
     Application,
     AssignmentKind,
     CommentVisibility,
@@ -148,29 +147,23 @@ def declare_no_conflict(user: User, application: Application) -> ReviewAssignmen
     return assignment
 
 
-REASON_MAX = 2000
+REASON_MAX = experts.REASON_MAX
 
 
 @transaction.atomic
 def declare_conflict(user: User, application: Application, reason: str) -> ConflictOfInterest:
     """The expert declares a conflict: the assignment is removed (for good; NDRC may assign
     someone else), the declaration is recorded and whoever assigned the expert is mailed."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReviewError(str(_("利益冲突说明：请说明存在何种利益冲突。")))
-    if "\x00" in reason:  # PostgreSQL cannot store it
-        raise ReviewError(str(_("利益冲突说明：不能包含空字符（NUL）。")))
-    if len(reason) > REASON_MAX:
-        raise ReviewError(str(_("利益冲突说明：不能超过 %(max)s 个字。")) % {"max": REASON_MAX})
-    assignment = _own_undeclared_assignment(user, application)
-    conflict = ConflictOfInterest.objects.create(
-        application=application,
-        expert=user,
-        assigned_by_id=assignment.assigned_by_id,
-        assigned_at=assignment.assigned_at,
-        reason=reason,
+    reason = experts.clean_reason(
+        reason,
+        str(_("利益冲突说明")),
+        ReviewError,
+        missing=str(_("利益冲突说明：请说明存在何种利益冲突。")),
     )
-    assignment.delete()
+    assignment = _own_undeclared_assignment(user, application)
+    conflict = experts.record_conflict(
+        assignment, ConflictOfInterest, reason, application=application, expert=user
+    )
     tasks.dispatch_after_commit([inbox.owe(EffectKind.NOTIFY_CONFLICT, conflict=conflict)])
     return conflict
 
@@ -186,20 +179,7 @@ def unassign(user: User, assignment: ReviewAssignment) -> None:
 
 def parse_score(label: str, raw: Any) -> int:
     """One criterion's score: a whole number within SCORE_LIMITS; the message names it."""
-    low, high = SCORE_LIMITS
-    text = "" if raw is None else str(raw).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        raise ReviewError(
-            str(_("%(field)s：请填写 %(low)s–%(high)s 的整数。"))
-            % {"field": label, "low": low, "high": high}
-        )
-    value = int(text)
-    if not low <= value <= high:
-        raise ReviewError(
-            str(_("%(field)s：分值须在 %(low)s–%(high)s 之间。"))
-            % {"field": label, "low": low, "high": high}
-        )
-    return value
+    return experts.parse_score(label, raw, ReviewError)
 
 
 @transaction.atomic
@@ -210,17 +190,12 @@ def save_score(user: User, application: Application, values: dict[str, Any]) -> 
     if not permissions.may(user, "score", application):
         raise ReviewError(str(_("您当前不能为该申报书打分。")))
     criteria = rubric.criteria_of(application.batch)
-    parsed = {c.key: parse_score(c.name, values.get(c.key)) for c in criteria}
+    parsed = experts.parse_scores(criteria, values, ReviewError)
     score, _created = ReviewScore.objects.update_or_create(
         application=application,
         reviewer=user,
         submission_number=application.submission_count,
-        defaults={
-            "values": parsed,
-            "criteria": [c.as_stored() for c in criteria],
-            "weighted_total": rubric.weighted_total(criteria, parsed),
-            "legacy": False,
-        },
+        defaults={**experts.sheet_fields(criteria, parsed), "legacy": False},
     )
     return score
 
@@ -235,14 +210,6 @@ class ScoreSummary:
     outliers: frozenset[int]  # reviewer ids whose weighted total is an outlier (D22)
 
 
-def _columns(sheets: list[ReviewScore], fallback: list[rubric.Criterion]) -> list[rubric.Criterion]:
-    seen: dict[str, rubric.Criterion] = {}
-    for sheet in sheets:
-        for criterion in rubric.stored_criteria(sheet.criteria):
-            seen.setdefault(criterion.key, criterion)
-    return list(seen.values()) or fallback
-
-
 def score_summary(
     application: Application,
     scores: Iterable[ReviewScore],
@@ -251,17 +218,14 @@ def score_summary(
     """Sheets for the current submission, the average of every criterion, and the spread of
     their weighted totals (no query: pass the scores, and the batch's criteria if known)."""
     sheets = [s for s in scores if s.submission_number == application.submission_count]
-    columns = _columns(
-        sheets, criteria if criteria is not None else rubric.criteria_of(application.batch)
+    found = experts.panel(
+        sheets,
+        lambda: criteria if criteria is not None else rubric.criteria_of(application.batch),
+        lambda sheet: sheet.reviewer_id,
     )
-    averages: dict[str, Decimal] = {}
-    for c in columns:
-        given = [s.values[c.key] for s in sheets if c.key in s.values]
-        if given:
-            averages[c.key] = rubric.average(given)
-    spread = rubric.spread([s.weighted_total for s in sheets])
-    outliers = frozenset(sheets[i].reviewer_id for i in spread.outliers)
-    return ScoreSummary(sheets, columns, averages, len(sheets), spread, outliers)
+    return ScoreSummary(
+        sheets, found.criteria, found.averages, len(sheets), found.spread, found.outliers
+    )
 
 
 # --- Comments ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .experts import ExpertAssignmentBase, ExpertConflictBase, ScoreSheetBase
 from .programme import ConstructionProgramme
 
 # What an expert declares before the acceptance material is shown to them (the review's
@@ -24,7 +25,7 @@ ACCEPTANCE_CONFLICT_DECLARATION = _(
 )
 
 
-class AcceptanceAssignment(models.Model):
+class AcceptanceAssignment(ExpertAssignmentBase):
     """NDRC puts an expert on a park's evaluation and acceptance."""
 
     programme = models.ForeignKey(
@@ -39,16 +40,8 @@ class AcceptanceAssignment(models.Model):
         related_name="acceptance_assignments",
         verbose_name=_("验收专家"),
     )
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    assigned_at = models.DateTimeField(_("指派时间"), auto_now_add=True)
-    # Empty until the expert declared no conflict of interest (a declared conflict removes the
-    # assignment and leaves an AcceptanceConflict).
-    declared_at = models.DateTimeField(_("声明无利益冲突时间"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["assigned_at", "pk"]
+    class Meta(ExpertAssignmentBase.Meta):
         verbose_name = _("验收专家指派")
         verbose_name_plural = _("验收专家指派")
         constraints = [
@@ -61,7 +54,7 @@ class AcceptanceAssignment(models.Model):
         return f"{self.programme} → {self.expert}"
 
 
-class AcceptanceConflict(models.Model):
+class AcceptanceConflict(ExpertConflictBase):
     """An expert declared a conflict of interest: the assignment is gone, this record stays."""
 
     programme = models.ForeignKey(
@@ -76,18 +69,8 @@ class AcceptanceConflict(models.Model):
         related_name="+",
         verbose_name=_("验收专家"),
     )
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("指派人"),
-    )
-    assigned_at = models.DateTimeField(_("指派时间"))
-    declared_at = models.DateTimeField(_("声明时间"), auto_now_add=True)
-    reason = models.TextField(_("利益冲突说明"))
 
-    class Meta:
-        ordering = ["declared_at", "pk"]
+    class Meta(ExpertConflictBase.Meta):
         verbose_name = _("验收专家利益冲突声明")
         verbose_name_plural = _("验收专家利益冲突声明")
 
@@ -95,7 +78,7 @@ class AcceptanceConflict(models.Model):
         return f"{self.programme} · {self.expert}"
 
 
-class AcceptanceScore(models.Model):
+class AcceptanceScore(ScoreSheetBase):
     """One expert's sheet on the acceptance rubric as it stood when scored: `criteria`
     ([{key, name, weight}]), `values` ({key: 0–100}), `weighted_total` Σ score × weight / 100,
     and the expert's comment. Revised until NDRC decides."""
@@ -112,14 +95,9 @@ class AcceptanceScore(models.Model):
         related_name="+",
         verbose_name=_("验收专家"),
     )
-    criteria = models.JSONField(_("评分标准"), default=list)
-    values = models.JSONField(_("各项得分"), default=dict)
-    weighted_total = models.DecimalField(_("加权总分"), max_digits=5, decimal_places=2)
     comment = models.TextField(_("专家意见"))
-    updated_at = models.DateTimeField(_("评分时间"), auto_now=True)
 
-    class Meta:
-        ordering = ["updated_at", "pk"]
+    class Meta(ScoreSheetBase.Meta):
         verbose_name = _("验收专家评分")
         verbose_name_plural = _("验收专家评分")
         constraints = [

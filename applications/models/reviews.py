@@ -12,9 +12,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .applications import Application
+from .experts import SCORE_LIMITS, ExpertAssignmentBase, ExpertConflictBase, ScoreSheetBase
 
-SCORE_MIN, SCORE_MAX = 0, 100
-SCORE_LIMITS = (SCORE_MIN, SCORE_MAX)
+__all__ = ["SCORE_LIMITS"]
 
 
 class AssignmentKind(models.TextChoices):
@@ -22,7 +22,7 @@ class AssignmentKind(models.TextChoices):
     EXPERT = "expert", _("评审专家")
 
 
-class ReviewAssignment(models.Model):
+class ReviewAssignment(ExpertAssignmentBase):
     """National staff assign a reviewer or expert to an application."""
 
     application = models.ForeignKey(
@@ -37,16 +37,8 @@ class ReviewAssignment(models.Model):
     kind = models.CharField(
         _("类型"), max_length=16, choices=AssignmentKind.choices, default=AssignmentKind.REVIEWER
     )
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    assigned_at = models.DateTimeField(_("指派时间"), auto_now_add=True)
-    # An expert declares before reading anything: empty until they declared no conflict of
-    # interest (a declared conflict removes the assignment and leaves a ConflictOfInterest).
-    declared_at = models.DateTimeField(_("声明无利益冲突时间"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["assigned_at", "pk"]
+    class Meta(ExpertAssignmentBase.Meta):
         verbose_name = _("评审指派")
         verbose_name_plural = _("评审指派")
         constraints = [
@@ -68,7 +60,7 @@ CONFLICT_DECLARATION = _(
 )
 
 
-class ConflictOfInterest(models.Model):
+class ConflictOfInterest(ExpertConflictBase):
     """An expert declared a conflict of interest: the assignment is gone, this record stays."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="conflicts")
@@ -78,18 +70,8 @@ class ConflictOfInterest(models.Model):
         related_name="+",
         verbose_name=_("评审专家"),
     )
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("指派人"),
-    )
-    assigned_at = models.DateTimeField(_("指派时间"))
-    declared_at = models.DateTimeField(_("声明时间"), auto_now_add=True)
-    reason = models.TextField(_("利益冲突说明"))
 
-    class Meta:
-        ordering = ["declared_at", "pk"]
+    class Meta(ExpertConflictBase.Meta):
         verbose_name = _("利益冲突声明")
         verbose_name_plural = _("利益冲突声明")
 
@@ -108,7 +90,7 @@ LEGACY_CRITERIA = (
 )
 
 
-class ReviewScore(models.Model):
+class ReviewScore(ScoreSheetBase):
     """One reviewer's score sheet for one submission, on the batch's rubric as it stood when
     scored: `criteria` keeps that rubric ([{key, name, weight}]), `values` the scores
     ({key: 0–100}), `weighted_total` Σ score × weight / 100 (0–100, two places)."""
@@ -122,14 +104,9 @@ class ReviewScore(models.Model):
     )
     # The submission scored: a resubmission is a new document, scored afresh.
     submission_number = models.PositiveIntegerField(_("所评提交版本"))
-    criteria = models.JSONField(_("评分标准"), default=list)
-    values = models.JSONField(_("各项得分"), default=dict)
-    weighted_total = models.DecimalField(_("加权总分"), max_digits=5, decimal_places=2)
     legacy = models.BooleanField(_("旧版评分（四项等权）"), default=False)
-    updated_at = models.DateTimeField(_("评分时间"), auto_now=True)
 
-    class Meta:
-        ordering = ["updated_at", "pk"]
+    class Meta(ScoreSheetBase.Meta):
         verbose_name = _("评审打分")
         verbose_name_plural = _("评审打分")
         constraints = [
@@ -141,9 +118,6 @@ class ReviewScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.reviewer}"
-
-    def value_of(self, key: str) -> int | None:
-        return self.values.get(key)
 
 
 class CommentVisibility(models.TextChoices):
