@@ -24,6 +24,11 @@ Each case: one warm-up request, then --requests requests through the Django test
 time, no network), then one more under CaptureQueriesContext for the SQL query count. Rewrites
 the `entry` section of bench/RESULTS.md (and its summary row) unless --no-write. Target: 200 ms
 server time (median and p95), the issue's.
+
+Before the cases the heap is settled as a server process settles it (`zcparks.wsgi.settle_heap`:
+what is loaded is frozen out of the garbage collector's full collections). `ENTRY_OUTLIERS=1`
+prints, per case, the objects the collector tracks and each request slower than twice the median
+with its CPU time and the time spent in garbage collection.
 """
 
 from __future__ import annotations
@@ -88,12 +93,33 @@ def timed(call, requests: int) -> dict:
 
     gc.collect()
     call(0)  # warm-up
-    durations, cpu = [], []
-    for i in range(1, requests + 1):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = call(i)
-        durations.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
+    durations, cpu, in_gc = [], [], []
+    collecting = {"since": 0.0, "ms": 0.0}
+
+    def count_gc(phase, info):
+        if phase == "start":
+            collecting["since"] = time.perf_counter()
+        else:
+            collecting["ms"] += (time.perf_counter() - collecting["since"]) * 1000
+
+    gc.callbacks.append(count_gc)
+    try:
+        for i in range(1, requests + 1):
+            collecting["ms"] = 0.0
+            start, start_cpu = time.perf_counter(), time.process_time()
+            response = call(i)
+            durations.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+            in_gc.append(collecting["ms"])
+    finally:
+        gc.callbacks.remove(count_gc)
+    if os.environ.get("ENTRY_OUTLIERS"):
+        tracked, frozen = len(gc.get_objects()), gc.get_freeze_count()
+        print(f"  objects tracked by gc: {tracked:,}; frozen: {frozen:,}")
+        middle = sorted(durations)[len(durations) // 2]
+        for wall, used, collected in zip(durations, cpu, in_gc, strict=True):
+            if wall > 2 * middle:
+                print(f"  outlier: {wall:.1f} ms wall, {used:.1f} ms CPU, {collected:.1f} ms in gc")
     with CaptureQueriesContext(connection) as captured:
         response = call(requests + 1)
     median, p95 = median_p95(durations)
@@ -358,6 +384,9 @@ def main() -> None:
 
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+        from zcparks.wsgi import settle_heap
+
+        settle_heap()  # as a server process does once it has loaded the application
         load_start = os.getloadavg()
         measured = cases(park, park_year, applicant, reviewer, args.requests)
         load_end = os.getloadavg()
