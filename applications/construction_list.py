@@ -8,11 +8,14 @@ batches rather than copied at closing. This module reads; the act is in workflow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounting.labels import TIER_LABELS
@@ -28,6 +31,12 @@ from .models import (
 
 # Applications that still wait for a decision of NDRC: a batch is not closed over them.
 AWAITING_NDRC = NATIONAL_STAGE
+# A published list is frozen by its closing (approval is final), so its rendered table and its
+# exports are cached under the closings they show (decision D37); a day bounds the staleness
+# of what is not frozen with it (a park renamed by an administrator).
+CACHE_SECONDS = 24 * 3600
+
+T = TypeVar("T")
 
 
 def published_batches() -> QuerySet[Batch]:
@@ -61,6 +70,25 @@ def listed(batch: Batch | None = None) -> QuerySet[Application]:
     return rows.select_related("park__province", "batch__closure").order_by(
         "-batch__closure__created_at", "batch_id", "park__province__code", "park__name"
     )
+
+
+def _version(batches: list[Batch]) -> str:
+    """The closings these batches were published by: the batch, its closure and the closing's
+    instant (so a test database's reused ids never meet an older cache entry)."""
+    return "_".join(
+        f"{b.pk}.{b.closure.pk}.{b.closure.created_at.timestamp():.6f}" for b in batches
+    )
+
+
+def cached(kind: str, batches: list[Batch], build: Callable[[], T]) -> T:
+    """`build()`'s result (a rendered table, an export's bytes) for these published batches in
+    the current language, computed once per (kind, closings, language)."""
+    key = f"construction-list:{kind}:{get_language()}:{_version(batches)}"
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 @dataclass(frozen=True)

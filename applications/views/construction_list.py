@@ -8,8 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,14 +34,25 @@ def _batch(request: HttpRequest, published) -> Batch | None:
     return published[0] if published else None
 
 
-@require_GET
-def construction_list_page(request: HttpRequest) -> HttpResponse:
-    published = list(construction_list.published_batches())
-    batch = _batch(request, published)
+def _table(batch: Batch | None) -> str:
+    """The published list of this batch as the page shows it (rendered once per closing)."""
     lists = construction_list.grouped(construction_list.listed(batch)) if batch else []
     for group in lists[0].provinces if lists else []:
         for application in group.applications:
             application.tier_text = construction_list.tier_label(application.tier)
+    return render_to_string(
+        "applications/_construction_list_table.html", {"list": lists[0] if lists else None}
+    )
+
+
+@require_GET
+def construction_list_page(request: HttpRequest) -> HttpResponse:
+    published = list(construction_list.published_batches())
+    batch = _batch(request, published)
+    if batch is None:
+        table = _table(None)
+    else:
+        table = construction_list.cached("page", [batch], lambda: _table(batch))
     may_close = permissions.may(request.user, "close_batch")
     closable = []
     if may_close:
@@ -55,7 +68,7 @@ def construction_list_page(request: HttpRequest) -> HttpResponse:
         {
             "published": published,
             "batch": batch,
-            "list": lists[0] if lists else None,
+            "table": mark_safe(table),  # noqa: S308 - our own template's output, escaped there
             "closable": closable,
             "now": timezone.now(),
         },
@@ -68,12 +81,19 @@ def construction_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     published = list(construction_list.published_batches())
     batch = _batch(request, published) if "batch" in request.GET else None
-    rows = construction_list.export_rows(construction_list.listed(batch))
+
+    def build():
+        rows = construction_list.export_rows(construction_list.listed(batch))
+        if fmt == "csv":
+            return exports.rows_to_csv(rows)
+        return exports.rows_to_xlsx(rows, _("建设名单"))
+
+    content = construction_list.cached(fmt, [batch] if batch else published, build)
     if fmt == "csv":
-        response = HttpResponse(exports.rows_to_csv(rows), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(
-            exports.rows_to_xlsx(rows, _("建设名单")),
+            content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     which = f"batch{batch.pk}" if batch else "all"

@@ -4,6 +4,8 @@ exactly those applications, and nothing of another province or another person's 
 from __future__ import annotations
 
 import datetime
+import gzip
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounting.models import CalculationRun, ParkYear, RunStatus
-from applications import services
+from applications import services, workbench
 from applications.models import (
     Application,
     AssignmentKind,
@@ -315,6 +317,39 @@ def test_map_outlines_are_ndrc_only_and_simplified(client, world):
     for who in (cast.applicant_a, cast.provincial_a, cast.expert):
         client.force_login(who)
         assert client.get(reverse("workbench_map")).status_code == 404
+
+
+def test_map_json_is_cached_until_a_boundary_or_a_state_changes(
+    client, world, django_assert_max_num_queries
+):
+    """The outlines are computed once per version: a repeated request reads the cache (no query of
+    the boundary column); a redrawn boundary or a new state makes a new version."""
+    client.force_login(world.cast.national)
+    url = reverse("workbench_map")
+    first = client.get(url, HTTP_ACCEPT_ENCODING="identity").json()
+    with django_assert_max_num_queries(6) as captured:
+        again = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert not any("boundary_geojson" in q["sql"] for q in captured.captured_queries)
+    assert again["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(again.content)) == first
+    application = world.apps["34-approved"]
+    # as the boundary form saves it (services: the boundary and updated_at), past the freeze
+    Application.objects.filter(pk=application.pk).update(
+        boundary_geojson=_circle(8), updated_at=timezone.now()
+    )
+    changed = client.get(url, HTTP_ACCEPT_ENCODING="identity").json()
+    outline = {pk: o for pk, _name, _s, o in changed["parks"]}[application.pk]
+    assert len(outline) <= 9 and changed != first
+    recommended = world.apps["34-recommended"]
+    recommended.status = "under_national_review"
+    recommended.save(update_fields=["status", "updated_at"])
+    states = {pk: s for pk, _name, s, _o in client.get(url).json()["parks"]}
+    assert states[recommended.pk] == "under_national_review"
+    # An administrator sees another set: another entry, never NDRC's.
+    client.force_login(world.cast.admin)
+    assert client.get(url).json()["parks"] != [] and workbench.map_version(
+        world.cast.admin
+    ) != workbench.map_version(world.cast.national)
 
 
 def test_outline_keeps_a_small_polygon_whole(world):

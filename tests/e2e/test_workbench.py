@@ -1,5 +1,6 @@
 """NDRC's workbench in a real browser: the charts draw and the map shows the parks' outlines,
-loaded from their JSON endpoint, with no console error (CSP enforced)."""
+loaded from their JSON endpoint, over the provinces' outlines, with no console error (CSP
+enforced)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def test_ndrc_workbench_draws_its_charts_and_the_parks_map(site, cast):
     page.wait_for_selector("#workbench-map[data-parks='3']")
     assert page.locator("#workbench-map canvas").count() >= 1  # the outlines, on a canvas
     assert page.locator(".leaflet-tile").count() == 0  # no tile server
+    # Under the parks, the provinces' outlines (the boundary pages' offline base layer).
+    page.wait_for_selector("#workbench-map[data-base-layer='ready']")
+    assert page.locator("#workbench-map .leaflet-admin-pane canvas").count() >= 1
     charts = page.locator("canvas[data-chart]")
     assert charts.count() == 4
     # Chart.js made a chart of every canvas

@@ -153,3 +153,24 @@ def test_the_export_holds_the_list_in_csv_and_xlsx(client, cast, made):
         ).status_code
         == 404
     )
+
+
+def test_a_published_list_is_rendered_once_per_closing_and_language(
+    client, cast, made, django_assert_max_num_queries
+):
+    """The list and its exports are frozen by the closing: a second request reads them from the
+    cache (no query of the parks), in the language asked; another closing is another entry."""
+    workflow.close_batch(cast.national, made["closing"])
+    page = reverse("construction_list")
+    export = reverse("construction_list_export", args=["csv"])
+    first = client.get(page).content.decode()
+    first_csv = client.get(export).content
+    with django_assert_max_num_queries(3) as captured:  # the published batches, counted
+        again = client.get(page).content.decode()
+        again_csv = client.get(export).content
+    assert not any("applications_park" in q["sql"] for q in captured.captured_queries)
+    table = lambda html: html.split('data-testid="construction-list"', 1)[1].split("</table>")[0]  # noqa: E731
+    assert table(again) == table(first) and cast.park_a.name in table(again)
+    assert again_csv == first_csv
+    english = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Province" in english.split('data-testid="construction-list"', 1)[1]
