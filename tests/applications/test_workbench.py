@@ -332,24 +332,23 @@ def test_map_json_is_cached_until_a_boundary_or_a_state_changes(
     assert not any("boundary_geojson" in q["sql"] for q in captured.captured_queries)
     assert again["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(again.content)) == first
-    application = world.apps["34-approved"]
-    # as the boundary form saves it (services: the boundary and updated_at), past the freeze
-    Application.objects.filter(pk=application.pk).update(
-        boundary_geojson=_circle(8), updated_at=timezone.now()
-    )
-    changed = client.get(url, HTTP_ACCEPT_ENCODING="identity").json()
-    outline = {pk: o for pk, _name, _s, o in changed["parks"]}[application.pk]
-    assert len(outline) <= 9 and changed != first
     recommended = world.apps["34-recommended"]
     recommended.status = "under_national_review"
     recommended.save(update_fields=["status", "updated_at"])
     states = {pk: s for pk, _name, s, _o in client.get(url).json()["parks"]}
     assert states[recommended.pk] == "under_national_review"
-    # An administrator sees another set: another entry, never NDRC's.
+    # A boundary is drawn only while the application is editable (a frozen one refuses it); the
+    # administrator sees the draft: its new outline shows at once.
     client.force_login(world.cast.admin)
-    assert client.get(url).json()["parks"] != [] and workbench.map_version(
-        world.cast.admin
-    ) != workbench.map_version(world.cast.national)
+    before = client.get(url).json()
+    assert world.draft.pk not in {pk for pk, *_rest in before["parks"]}
+    Application.objects.filter(pk=world.draft.pk).update(
+        boundary_geojson=_circle(8), updated_at=timezone.now()
+    )
+    after = {pk: o for pk, _name, _s, o in client.get(url).json()["parks"]}
+    assert 3 <= len(after[world.draft.pk]) <= 9
+    # The administrator sees another set than NDRC's reviewer: never the same entry.
+    assert workbench.map_version(world.cast.admin) != workbench.map_version(world.cast.national)
 
 
 def test_outline_keeps_a_small_polygon_whole(world):
