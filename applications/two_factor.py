@@ -10,21 +10,50 @@ password alone (decision D23 in accounting/method/DECISIONS.md). Optional for ev
 factor and has not used one in this session to the set-up page (no device yet) or the
 verification page, from every page but those two, signing out and the public pages. An
 administrator resets a person's devices from the user list (applications/admin.py).
+
+Security keys (WebAuthn, decision D39) are a second factor beside the app: registered on the keys
+page, used on the verification page, removed by their owner; one counts exactly as a confirmed
+TOTP device does. The browser's side is static/js/security-keys.js; each ceremony's challenge
+lives in the session and is used once.
 """
 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from webauthn import (
+    base64url_to_bytes,
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import (
+    bytes_to_base64url,
+    parse_authentication_credential_json,
+    parse_registration_credential_json,
+)
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
 
-from .models import Role
+from .models import Role, SecurityKey
 
 REQUIRED_ROLES = (Role.NATIONAL, Role.EXPERT, Role.ADMIN)
 RECOVERY_CODES = 10
@@ -33,6 +62,8 @@ RECOVERY_CODES = 10
 OPEN_ROUTES = {
     "two_factor_setup",
     "two_factor_verify",
+    "two_factor_keys",
+    "two_factor_verify_key",
     "logout",
     "set_language",
     "login",
@@ -52,6 +83,14 @@ def required_for(user) -> bool:
 
 
 def has_device(user) -> bool:
+    """A confirmed TOTP app or a registered security key (recovery codes alone are not one)."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or SecurityKey.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def has_app(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
@@ -118,4 +157,188 @@ def new_recovery_codes(user) -> list[str]:
 def reset(user) -> None:
     """An administrator's reset: the person sets up a new device at the next sign-in."""
     TOTPDevice.objects.filter(user=user).delete()
+    SecurityKey.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+# --- security keys (WebAuthn) --------------------------------------------------------------------
+
+REGISTER_CHALLENGE = "zcp_webauthn_register"
+SIGN_IN_CHALLENGE = "zcp_webauthn_sign_in"
+KEY_NAME_MAX = 64
+CEREMONY_TIMEOUT_MS = 120_000
+
+
+class KeyRefused(Exception):
+    """A key's answer that does not hold: the message (Chinese) says why, for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def relying_party(request: HttpRequest) -> tuple[str, str]:
+    """(RP id, origin). In production both come from ZCP_PUBLIC_BASE_URL, whatever Host header
+    a request carries; elsewhere from the request, so that a development server or a test's live
+    server on any port works (browsers allow WebAuthn on http://localhost)."""
+    if getattr(settings, "PRODUCTION", False):
+        base = settings.ZCP_PUBLIC_BASE_URL
+    else:
+        base = request.build_absolute_uri("/")
+    parts = urlsplit(base)
+    return parts.hostname or "", f"{parts.scheme}://{parts.netloc}"
+
+
+def _descriptors(keys) -> list[PublicKeyCredentialDescriptor]:
+    known = {t.value for t in AuthenticatorTransport}
+    return [
+        PublicKeyCredentialDescriptor(
+            id=base64url_to_bytes(key.credential_id),
+            transports=[AuthenticatorTransport(t) for t in key.transports if t in known] or None,
+        )
+        for key in keys
+    ]
+
+
+def security_keys(user):
+    return SecurityKey.objects.filter(user=user, confirmed=True)
+
+
+def registration_options(request: HttpRequest) -> str:
+    """The options for navigator.credentials.create() as JSON; the challenge is kept in the
+    session for the one answer that may follow. The person's keys are excluded (no key twice)."""
+    user = request.user
+    rp_id, _origin = relying_party(request)
+    options = generate_registration_options(
+        rp_id=rp_id,
+        rp_name=_("零碳园区申报评审"),
+        user_id=f"zcparks-user-{user.pk}".encode(),
+        user_name=user.get_username(),
+        user_display_name=getattr(user, "display_name", "") or user.get_username(),
+        exclude_credentials=_descriptors(security_keys(user)),
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.DISCOURAGED,
+            user_verification=UserVerificationRequirement.PREFERRED,
+        ),
+        timeout=CEREMONY_TIMEOUT_MS,
+    )
+    request.session[REGISTER_CHALLENGE] = bytes_to_base64url(options.challenge)
+    return options_to_json(options)
+
+
+@transaction.atomic
+def register_key(request: HttpRequest, name: str, answer: str) -> tuple[SecurityKey, list[str]]:
+    """Checks the authenticator's answer against the session's challenge and keeps the key.
+    The person's first second factor also gets ten recovery codes (returned, shown once)."""
+    user = request.user
+    challenge = request.session.pop(REGISTER_CHALLENGE, None)
+    name = (name or "").strip()
+    if not name:
+        raise KeyRefused(_("请填写“密钥名称”，例如“办公室 USB 密钥”。"))
+    if len(name) > KEY_NAME_MAX:
+        raise KeyRefused(_("“密钥名称”最多 %(max)d 个字。") % {"max": KEY_NAME_MAX})
+    if not challenge:
+        raise KeyRefused(_("注册请求已过期或已使用，请重新注册安全密钥。"))
+    rp_id, origin = relying_party(request)
+    try:
+        credential = parse_registration_credential_json(answer)
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+        )
+    except (WebAuthnException, ValueError, TypeError, KeyError):
+        raise KeyRefused(
+            _("安全密钥的应答未通过校验（可能已过期或来自其他网站），未注册任何密钥。请重试。")
+        ) from None
+    credential_id = bytes_to_base64url(verified.credential_id)
+    if SecurityKey.objects.filter(credential_id=credential_id).exists():
+        raise KeyRefused(_("该安全密钥已经注册过。"))
+    first = not has_device(user)
+    key = SecurityKey.objects.create(
+        user=user,
+        name=name,
+        confirmed=True,
+        credential_id=credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        transports=[t.value for t in (credential.response.transports or [])],
+    )
+    codes = new_recovery_codes(user) if first else []
+    return key, codes
+
+
+def sign_in_options(request: HttpRequest) -> str | None:
+    """The options for navigator.credentials.get() as JSON, naming the person's keys; None when
+    the person has none. The challenge is kept in the session for one answer."""
+    keys = list(security_keys(request.user))
+    if not keys:
+        return None
+    rp_id, _origin = relying_party(request)
+    options = generate_authentication_options(
+        rp_id=rp_id,
+        allow_credentials=_descriptors(keys),
+        user_verification=UserVerificationRequirement.PREFERRED,
+        timeout=CEREMONY_TIMEOUT_MS,
+    )
+    request.session[SIGN_IN_CHALLENGE] = bytes_to_base64url(options.challenge)
+    return options_to_json(options)
+
+
+@transaction.atomic
+def check_key(request: HttpRequest, answer: str) -> SecurityKey:
+    """The key's signature over the session's challenge, by one of the person's own keys, with
+    a signature counter that moved on (a cloned key is refused). Returns the key used."""
+    challenge = request.session.pop(SIGN_IN_CHALLENGE, None)
+    if not challenge:
+        raise KeyRefused(_("验证请求已过期或已使用，请重新使用安全密钥验证。"))
+    refused = _("安全密钥验证未通过：该密钥未在您的账号下注册、已被移除，或应答无效。")
+    try:
+        credential = parse_authentication_credential_json(answer)
+    except (WebAuthnException, ValueError, TypeError, KeyError):
+        raise KeyRefused(refused) from None
+    key = (
+        SecurityKey.objects.select_for_update()
+        .filter(
+            user=request.user,
+            confirmed=True,
+            credential_id=bytes_to_base64url(credential.raw_id),
+        )
+        .first()
+    )
+    if key is None:
+        raise KeyRefused(refused)
+    rp_id, origin = relying_party(request)
+    try:
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=base64url_to_bytes(challenge),
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+            credential_public_key=bytes(key.public_key),
+            credential_current_sign_count=key.sign_count,
+        )
+    except (WebAuthnException, ValueError, TypeError, KeyError):
+        raise KeyRefused(refused) from None
+    key.sign_count = verified.new_sign_count
+    key.last_used_at = timezone.now()
+    key.save(update_fields=["sign_count", "last_used_at"])
+    return key
+
+
+@transaction.atomic
+def remove_key(user, key_id: int) -> SecurityKey:
+    """The owner removes a key. Someone whose role needs a second factor keeps at least one."""
+    key = SecurityKey.objects.select_for_update().filter(user=user, pk=key_id).first()
+    if key is None:
+        raise KeyRefused(_("没有找到该安全密钥，可能已被移除。"))
+    others = has_app(user) or security_keys(user).exclude(pk=key.pk).exists()
+    if required_for(user) and not others:
+        raise KeyRefused(
+            _(
+                "这是您唯一的第二验证方式，您的角色必须保留一种：请先注册另一把密钥或设置验证器应用。"
+            )
+        )
+    key.delete()
+    return key

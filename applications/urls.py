@@ -20,6 +20,15 @@ from .views import verify as verify_views
 urlpatterns = [
     path("accounts/two-factor/", two_factor_views.setup, name="two_factor_setup"),
     path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path(
+        "accounts/two-factor/verify/key/", two_factor_views.verify_key, name="two_factor_verify_key"
+    ),
+    path("accounts/two-factor/keys/", two_factor_views.keys, name="two_factor_keys"),
+    path(
+        "accounts/two-factor/keys/<int:key_id>/remove/",
+        two_factor_views.remove_key,
+        name="two_factor_key_remove",
+    ),
     path("", home.home, name="home"),
     path("workbench/map.json", home.workbench_map, name="workbench_map"),
     path("favicon.ico", home.favicon, name="favicon"),

@@ -69,6 +69,7 @@ from .reviews import (
     ReviewScore,
 )
 from .rubric import DEFAULT_RUBRIC, WEIGHT_TOTAL, RubricCriterion
+from .security_keys import SecurityKey
 from .states import (
     ALL_STATES,
     APPLICANT_LABELS,
@@ -178,6 +179,7 @@ __all__ = [
     "ProgrammeStage",
     "ProgrammeTarget",
     "RoadmapPhase",
+    "SecurityKey",
     "ALL_REPORT_STATES",
     "REPORT_EDITABLE",
     "ProgressReport",

@@ -1,6 +1,9 @@
-"""The two-factor pages (applications/two_factor.py): set up a TOTP app, and verify a session."""
+"""The two-factor pages (applications/two_factor.py): set up a TOTP app or security keys, and
+verify a session with either."""
 
 from __future__ import annotations
+
+import json
 
 import qrcode
 import qrcode.image.svg
@@ -9,13 +12,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
 from .. import two_factor
+
+
+def _options(text: str | None) -> dict | None:
+    """The ceremony's options as data for json_script (read by static/js/security-keys.js)."""
+    return json.loads(text) if text else None
 
 
 class CodeForm(forms.Form):
@@ -80,4 +91,118 @@ def verify(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _("已使用一个恢复码；每个恢复码只能使用一次。"))
             return redirect(two_factor.safe_next(request, form.cleaned_data["next"]))
         form.add_error("code", _("验证码不正确或已过期；也可以输入一个恢复码。"))
-    return render(request, "registration/two_factor_verify.html", {"form": form})
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {
+            "form": form,
+            "has_app": two_factor.has_app(request.user),
+            "key_options": _options(two_factor.sign_in_options(request)),
+            "next": form["next"].value() or "",
+        },
+    )
+
+
+@require_POST
+@login_required
+def verify_key(request: HttpRequest) -> HttpResponse:
+    """The security key's answer to the verification page's challenge."""
+    next_url = request.POST.get("next", "")[:2000]
+    try:
+        device = two_factor.check_key(request, request.POST.get("assertion", "")[:20000])
+    except two_factor.KeyRefused as refusal:
+        messages.error(request, refusal.message)
+        query = urlencode({"next": next_url}) if next_url else ""
+        return redirect(reverse("two_factor_verify") + (f"?{query}" if query else ""))
+    otp_login(request, device)
+    return redirect(two_factor.safe_next(request, next_url))
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("密钥名称"),
+        max_length=two_factor.KEY_NAME_MAX,
+        strip=True,
+        required=False,  # register_key names the missing field in its own message
+        help_text=gettext_lazy("便于日后辨认，例如“办公室 USB 密钥”或“笔记本指纹”。"),
+    )
+    credential = forms.CharField(required=False, max_length=20000, widget=forms.HiddenInput)
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+def _to_verify(request: HttpRequest, back: str) -> HttpResponse:
+    return redirect(reverse("two_factor_verify") + "?" + urlencode({"next": back}))
+
+
+@login_required
+def keys(request: HttpRequest) -> HttpResponse:
+    """The person's security keys: register one (the browser asks the key, security-keys.js
+    posts its answer), see when each was last used, remove one. Someone who already has a
+    second factor must have used it in this session first."""
+    user = request.user
+    if two_factor.has_device(user) and not two_factor.is_verified(request):
+        return _to_verify(request, request.get_full_path())
+    form = KeyForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    if request.method == "POST" and form.is_valid():
+        answer = form.cleaned_data["credential"]
+        if not form.cleaned_data["name"]:
+            form.add_error("name", _("请填写“密钥名称”，例如“办公室 USB 密钥”。"))
+        elif not answer:
+            form.add_error(
+                None, _("浏览器没有返回安全密钥的应答：请插入或启用密钥后点击“注册安全密钥”。")
+            )
+        else:
+            try:
+                key, codes = two_factor.register_key(request, form.cleaned_data["name"], answer)
+            except two_factor.KeyRefused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                if not two_factor.is_verified(request):
+                    otp_login(request, key)
+                if codes:
+                    return render(
+                        request,
+                        "registration/two_factor_codes.html",
+                        {
+                            "codes": codes,
+                            "next": two_factor.safe_next(request, form.cleaned_data["next"]),
+                        },
+                    )
+                messages.success(
+                    request,
+                    _("安全密钥“%(name)s”已注册；下次登录时可用它完成两步验证。")
+                    % {"name": key.name},
+                )
+                return redirect("two_factor_keys")
+    return render(
+        request,
+        "registration/security_keys.html",
+        {
+            "form": form,
+            "keys": two_factor.security_keys(user),
+            "options": _options(two_factor.registration_options(request)),
+            "required": two_factor.required_for(user),
+        },
+    )
+
+
+@require_POST
+@login_required
+def remove_key(request: HttpRequest, key_id: int) -> HttpResponse:
+    """Removing a key asks first (confirm.js, or this page without script)."""
+    if not two_factor.is_verified(request):
+        return _to_verify(request, reverse("two_factor_keys"))
+    key = two_factor.security_keys(request.user).filter(pk=key_id).first()
+    if request.POST.get("confirmed_act") != "1" and key is not None:
+        return render(request, "registration/security_key_remove_confirm.html", {"key": key})
+    try:
+        removed = two_factor.remove_key(request.user, key_id)
+    except two_factor.KeyRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _("安全密钥“%(name)s”已移除，不能再用它登录；如需再用，请重新注册。")
+            % {"name": removed.name},
+        )
+    return redirect("two_factor_keys")

@@ -20,6 +20,7 @@ from applications import acceptance_experts, guidance, progress, reviews, servic
 from applications import programme as programmes
 from applications.kernel import tokens
 from applications.models import (
+    SecurityKey,
     ApiToken,
     Application,
     Batch,
@@ -62,6 +63,7 @@ class World:
     # with the cast's expert assigned to it (declared no conflict).
     accepting: ConstructionProgramme | None = None
     inbox_item: InboxItem | None = None  # A's applicant's one unread notice
+    security_key: SecurityKey | None = None  # the national reviewer's, beside the matrix's TOTP
 
 
 def build_world(cast) -> World:
@@ -130,6 +132,13 @@ def finish_world(world: World) -> World:
     InboxItem.objects.update(read_at=timezone.now())
     world.inbox_item = InboxItem.objects.create(
         recipient=applicant, title="通知", body="内容", link="/applications/"
+    )
+    world.security_key = SecurityKey.objects.create(
+        user=User.objects.get(username="national"),
+        name="matrix key",
+        confirmed=True,
+        credential_id="bWF0cml4LWtleQ",
+        public_key=b"",
     )
     visit = guidance.record_visit(
         User.objects.get(role=Role.PROVINCIAL, province=world.approved.park.province),

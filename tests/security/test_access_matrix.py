@@ -75,6 +75,10 @@ PROBES: dict[str, Probe] = {
     "logout": Probe(method="post"),
     "two_factor_setup": Probe(),
     "two_factor_verify": Probe(),
+    "two_factor_verify_key": Probe(method="post", data=lambda w: {"assertion": "{}"}),
+    "two_factor_keys": Probe(),
+    # Without confirmed_act: the owner gets the confirmation page, nobody removes anything.
+    "two_factor_key_remove": Probe(lambda w: {"key_id": w.security_key.pk}, method="post"),
     "password_change": Probe(),
     "password_change_done": Probe(),
     "password_reset": Probe(),
@@ -310,6 +314,13 @@ EXPECTED: dict[str, str] = {
     # optional, none here: sent to set one up).
     "two_factor_setup": "302 200 200 200 200 200 200 200",
     "two_factor_verify": "302 302 302 302 302 200 200 200",
+    # A refused answer goes back to the verification page (anonymous: to sign in).
+    "two_factor_verify_key": "302 302 302 302 302 302 302 302",
+    # Everyone's own keys; the keys of a person with a second factor need it used first (the
+    # applicants and provinces here have none).
+    "two_factor_keys": "302 200 200 200 200 200 200 200",
+    # Only the national reviewer's own key: the others are told there is no such key.
+    "two_factor_key_remove": "302 302 302 302 302 200 302 302",
     "password_change": "302 200 200 200 200 200 200 200",
     "password_change_done": "302 200 200 200 200 200 200 200",
     "password_reset": "200 200 200 200 200 200 200 200",
