@@ -20,7 +20,6 @@ from applications import acceptance_experts, guidance, progress, reviews, servic
 from applications import programme as programmes
 from applications.kernel import tokens
 from applications.models import (
-    SecurityKey,
     ApiToken,
     Application,
     Batch,
@@ -32,6 +31,7 @@ from applications.models import (
     ProgressReport,
     ReviewAssignment,
     Role,
+    SecurityKey,
     User,
 )
 from tests.applications.builders import PDF_BYTES, complete_application, drive_to, open_batch
