@@ -161,3 +161,50 @@ class PrivateStorage(Storage):
 
 
 private_storage = PrivateStorage()
+
+
+# --- the object store's versions (docs/deployment.md, "Backups"; decision D40) --------------------
+
+
+def _bucket():
+    """(boto3 client, bucket name) of the private storage, or None when files are on disk."""
+    backend = storages["private"]
+    bucket = getattr(backend, "bucket_name", None)
+    if not bucket:
+        return None
+    return backend.connection.meta.client, bucket
+
+
+def bucket_versioning() -> tuple[str, str] | None:
+    """(bucket, status) with status "Enabled", "Suspended" or "" (never turned on), from
+    GetBucketVersioning; None when the private files are in a folder, not a bucket."""
+    found = _bucket()
+    if found is None:
+        return None
+    client, bucket = found
+    return bucket, client.get_bucket_versioning(Bucket=bucket).get("Status", "")
+
+
+def versions_at(when) -> dict[str, str]:
+    """Every object's version that was the current one at `when` (an aware datetime): name →
+    version id. A name deleted by then (a delete marker) or not yet written is left out."""
+    found = _bucket()
+    if found is None:
+        raise ValueError("The private files are in a folder, not a bucket: no versions to read.")
+    client, bucket = found
+    latest: dict[str, tuple] = {}
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        entries = [(item, True) for item in page.get("Versions", [])]
+        entries += [(item, False) for item in page.get("DeleteMarkers", [])]
+        for item, is_version in entries:
+            if item["LastModified"] > when:
+                continue
+            known = latest.get(item["Key"])
+            if known is None or item["LastModified"] >= known[0]["LastModified"]:
+                latest[item["Key"]] = (item, is_version)
+    return {key: item["VersionId"] for key, (item, is_version) in latest.items() if is_version}
+
+
+def read_version(name: str, version_id: str) -> bytes:
+    client, bucket = _bucket()
+    return client.get_object(Bucket=bucket, Key=name, VersionId=version_id)["Body"].read()
