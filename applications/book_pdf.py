@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from zcparks.storage import private_storage
 
-from . import letters, sections, services
+from . import letter_content, sections, services
 from .models import Application, Submission
 
 
@@ -48,9 +48,9 @@ def context(application: Application, submission: Submission | None) -> dict[str
         "park": application.park,
         "submission": submission,
         "sections": book_sections,
-        "eligibility": letters.eligibility_rows(snapshot),
+        "eligibility": letter_content.eligibility_rows(snapshot),
         "calculations": [
-            {"calc": c, "indicators": letters.indicator_rows(c)} for c in calculations
+            {"calc": c, "indicators": letter_content.indicator_rows(c)} for c in calculations
         ],
         "css": (Path(settings.BASE_DIR) / "templates" / "book" / "book.css").read_text(
             encoding="utf-8"

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .letters import NATIONAL_ISSUER, provincial_issuer
+from .letter_content import NATIONAL_ISSUER, provincial_issuer
 from .models.people import read_provinces
 from .seals import CA_FILE, NATIONAL_BODY, body_for
 

@@ -14,6 +14,9 @@ The record. When a letter is issued, everything it states (park, submission, dec
 indicators, comments, issuer, date, reference) is frozen into `Letter.content` (format
 `CONTENT_VERSION`) in the same transaction; the PDF, the verification page and a reissue read
 that record and nothing else, so renaming the park or commenting afterwards changes no letter.
+What each kind states is built by `letter_content` (the acceptance letter's and the
+certificate's own part by `letter_content_acceptance`); this module issues, freezes, reissues,
+renders and stores.
 A reissue copies the record of the letter it replaces, with a new reference, date and code, the
 reason given and the letter it replaces; only the issuing side may make it (`may_reissue`).
 """
@@ -24,8 +27,7 @@ import base64
 import hashlib
 import io
 import secrets
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,47 +41,36 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounting import labels
-from zcparks import numbers
 from zcparks.storage import private_storage
 
-from . import book, outbox, permissions, rubric, seals
-from .eligibility import OUTCOME_LABELS
+from . import outbox, permissions, seals
+from .letter_content import (
+    AFTER_CONSTRUCTION,
+    CERTIFICATE_DECISION,
+    CONTENT_VERSION,
+    DECISIONS,
+    NATIONAL_ISSUER,
+    build_content,
+    provincial_issuer,
+)
+from .letter_content_acceptance import acceptance_content
 from .models import (
-    RECOMMENDATIONS_PER_PROVINCE,
     Application,
     ApplicationEvent,
-    CommentVisibility,
-    ConstructionProgramme,
-    Designation,
     EffectKind,
     Letter,
     LetterCounter,
     LetterKind,
     LetterStatus,
-    ProvinceBatchQuota,
     RecommendationEntry,
-    ReviewScore,
     Role,
-    SelfAssessment,
 )
-from .sections import SECTIONS_BY_KEY
 
 LETTER_DIR = "letters"
-# The format of Letter.content written now (build_content); templates read every version kept.
-CONTENT_VERSION = 3  # 1: without scores, core indicator, programme, recommendations, items;
-# 2: the acceptance letter and the certificate without their own record ("acceptance")
-# The notice the letters rest on, and the time a park has to resubmit after a 整改意见 (D27).
-BASIS = (
-    "《国家发展改革委 工业和信息化部 国家能源局关于开展零碳园区建设的通知》"
-    "（发改环资〔2025〕910号）"
-)
-REVISION_DAYS = 30
 # Archives take PDF/A (WeasyPrint embeds the fonts, an sRGB output intent and XMP metadata from
 # the template's title, author, description and keywords).
 PDF_VARIANT = "pdf/a-2b"
 REASON_MAX_LENGTH = 500
-NATIONAL_ISSUER = "国家发展和改革委员会"
 KIND_BY_ACTION = {
     "approve": LetterKind.ASSESSMENT,
     "reject": LetterKind.ASSESSMENT,
@@ -89,22 +80,6 @@ KIND_BY_ACTION = {
     "accept_with_conditions": LetterKind.ACCEPTANCE,
     "not_accept": LetterKind.ACCEPTANCE,
 }
-DECISIONS = {
-    "approve": _("同意纳入国家级零碳园区建设名单"),
-    "reject": _("不予纳入国家级零碳园区建设名单"),
-    "recommend": _("同意推荐申报国家级零碳园区"),
-    "return_for_revision": _("退回整改，请按意见修改后重新提交"),
-    "accept": _("通过评估验收，正式成为国家级零碳园区"),
-    "accept_with_conditions": _("有条件通过评估验收，正式成为国家级零碳园区"),
-    "not_accept": _("未通过评估验收"),
-}
-# What the certificate states, whichever passing decision it follows.
-CERTIFICATE_DECISION = _("国家级零碳园区")
-# The kinds after construction: their record adds the self-assessment that put the park forward,
-# the acceptance decision and the register entry ("acceptance", `acceptance_content`).
-AFTER_CONSTRUCTION = frozenset({LetterKind.ACCEPTANCE, LetterKind.CERTIFICATE})
-# The indicator system acceptance is judged on (notice Att.3).
-INDICATOR_SYSTEM = "《国家级零碳园区建设指标体系（试行）》"
 
 
 class LetterError(Exception):
@@ -117,11 +92,7 @@ def _official(text) -> str:
         return str(text)
 
 
-# --- Issuing -----------------------------------------------------------------------------------
-
-
-def provincial_issuer(province_name: str) -> str:
-    return f"{province_name}发展和改革委员会"
+# --- Issuing -------------------------------------------------------------------------------------
 
 
 def issuer_for(actor, application: Application) -> str:
@@ -135,6 +106,8 @@ def issuer_for(actor, application: Application) -> str:
 # the province's one-character name before it. settings.ZCP_LETTER_AGENCY_CODES (body → code)
 # replaces any of them.
 NATIONAL_AGENCY_CODE = "发改环资"
+
+
 PROVINCE_ABBREVIATIONS = {
     "11": "京",
     "12": "津",
@@ -325,59 +298,7 @@ def retry(letter: Letter) -> None:
         outbox.record(EffectKind.RENDER_LETTER, letter=letter)
 
 
-# --- Content -----------------------------------------------------------------------------------
-
-
-def latest_calculation(snapshot: dict[str, Any]) -> dict[str, Any] | None:
-    runs = [
-        c
-        for c in snapshot.get("calculations") or []
-        if c.get("status") == "succeeded" and c.get("result")
-    ]
-    return max(runs, key=lambda c: c["year"]) if runs else None
-
-
-def indicator_rows(calculation: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Core and guiding indicators against their targets, for pages and letters."""
-    if not calculation:
-        return []
-    r = calculation["result"]
-    rows = [
-        {
-            "key": "intensity",
-            "core": True,
-            "label": _("单位能耗碳排放（tCO2/tce）"),
-            "value": numbers.intensity(r.get("intensity")),
-            "target": f"≤ {numbers.intensity(r.get('threshold'))}",
-            "pass": r.get("core_pass"),
-        }
-    ]
-    for name, value in (r.get("guiding") or {}).items():
-        if "not_applicable" in value:
-            shown, target = _("不适用"), "—"
-        elif "products" in value:
-            shown, target = _("%(n)s 种产品") % {"n": value["products"]}, _("二级及以上")
-        else:
-            shown = numbers.share(value.get("value"))
-            target = f"≥ {numbers.share(value.get('target'))}"
-        rows.append(
-            {
-                "key": name,
-                "core": False,
-                "label": labels.GUIDING_LABELS.get(name, name),
-                "value": shown,
-                "target": target,
-                "pass": value.get("pass"),
-            }
-        )
-    return rows
-
-
-def eligibility_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {**row, "outcome_label": OUTCOME_LABELS.get(row.get("outcome"), row.get("outcome"))}
-        for row in snapshot.get("eligibility") or []
-    ]
+# --- The record, as read and shown ---------------------------------------------------------------
 
 
 def verification_url(letter: Letter) -> str:
@@ -391,399 +312,6 @@ def qr_data_uri(text: str) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _event_submission(event: ApplicationEvent):
-    """The submission the decision was made on: the event's own, else the last one made
-    before it (never a later one)."""
-    if event.submission_id:
-        return event.submission
-    return (
-        event.application.submissions.filter(submitted_at__lte=event.created_at)
-        .order_by("-number")
-        .first()
-    )
-
-
-def _stated_comments(event: ApplicationEvent, national: bool) -> list[str]:
-    """The comments visible to the park that the issuing side had made when it decided."""
-    comments = (
-        event.application.review_comments.filter(
-            visibility=CommentVisibility.PUBLIC, created_at__lte=event.created_at
-        )
-        .select_related("author")
-        .order_by("created_at", "pk")
-    )
-    return [c.text for c in comments if (c.author.role != Role.PROVINCIAL) == national]
-
-
-def _stated_scores(event: ApplicationEvent, submission, national: bool) -> dict[str, Any]:
-    """The issuing side's score sheets of the submission decided on, on the batch's rubric
-    (applications/rubric.py): each criterion's average and weight, the average weighted total
-    (out of 100), and how many sheets."""
-    if submission is None:
-        return {"sheets": 0, "rows": [], "total": None}
-    sheets = [
-        sheet
-        for sheet in ReviewScore.objects.filter(
-            application=event.application,
-            submission_number=submission.number,
-            updated_at__lte=event.created_at,
-        ).select_related("reviewer")
-        if (sheet.reviewer.role != Role.PROVINCIAL) == national
-    ]
-    if not sheets:
-        return {"sheets": 0, "rows": [], "total": None}
-
-    def average(values) -> str:
-        values = [Decimal(v) for v in values if v is not None]
-        return numbers.number(sum(values) / len(values), 1) if values else "—"
-
-    return {
-        "sheets": len(sheets),
-        "rows": [
-            {
-                "label": c.name,
-                "weight": numbers.number(c.weight, 0),
-                "average": average([s.value_of(c.key) for s in sheets]),
-            }
-            for c in rubric.criteria_of(event.application.batch)
-        ],
-        "total": average([s.weighted_total for s in sheets]),
-    }
-
-
-def _core(calculation: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The core indicator with what it is judged by: energy use, tier, threshold, and whether
-    the threshold is provisional (D1: no threshold is published under 200,000 tce)."""
-    if not calculation:
-        return None
-    r = calculation["result"]
-    return {
-        "year": calculation["year"],
-        "energy_tce": numbers.tonnes(r.get("energy_tce")),
-        "emissions_t": numbers.tonnes((r.get("emissions_t") or {}).get("total")),
-        "intensity": numbers.intensity(r.get("intensity")),
-        "tier": str(labels.TIER_LABELS.get(r.get("tier"), r.get("tier") or "")),
-        "threshold": numbers.intensity(r.get("threshold")),
-        "provisional": "threshold_provisional" in (r.get("flags") or ()),
-        "pass": r.get("core_pass"),
-    }
-
-
-def _passed(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _stated_core(year: int, core: dict[str, Any]) -> dict[str, Any]:
-    """The core indicator of a self-assessment sheet (exact numbers stored as strings), in the
-    shape of `_core`: what the acceptance letter and the certificate state of it."""
-    energy = numbers.to_decimal(core.get("energy_tce"))
-    emissions = numbers.to_decimal(core.get("emissions_t"))
-    tier = core.get("tier") or ""
-    return {
-        "year": year,
-        "energy_tce": numbers.tonnes(energy),
-        "emissions_t": numbers.tonnes(emissions),
-        "intensity": numbers.intensity(
-            emissions / energy if energy and emissions is not None else None
-        ),
-        "tier": str(labels.TIER_LABELS.get(tier, "—")),
-        "threshold": numbers.intensity(core.get("threshold")),
-        "provisional": tier == "below_200k",  # D1
-        "pass": _passed(core.get("passed")),
-    }
-
-
-def _acceptance_scores(programme: ConstructionProgramme | None, event: ApplicationEvent) -> dict:
-    """The experts' score sheets of the acceptance as NDRC had them when it decided (on the
-    acceptance rubric each was scored on, applications/acceptance_experts.py): each criterion's
-    average and weight, the average weighted total and how many sheets; in the shape of the
-    review letters' `scores`."""
-    sheets = (
-        list(programme.expert_scores.filter(updated_at__lte=event.created_at))
-        if programme is not None
-        else []
-    )
-    if not sheets:
-        return {"sheets": 0, "rows": [], "total": None}
-    columns: dict[str, rubric.Criterion] = {}
-    for sheet in sheets:
-        for criterion in rubric.stored_criteria(sheet.criteria):
-            columns.setdefault(criterion.key, criterion)
-    rows = []
-    for criterion in columns.values():
-        given = [s.values[criterion.key] for s in sheets if criterion.key in s.values]
-        rows.append(
-            {
-                "label": criterion.name,
-                "weight": numbers.number(criterion.weight, 0),
-                "average": numbers.number(rubric.average(given), 1) if given else "—",
-            }
-        )
-    total = sum((Decimal(s.weighted_total) for s in sheets), Decimal(0)) / len(sheets)
-    return {"sheets": len(sheets), "rows": rows, "total": numbers.number(total, 1)}
-
-
-def acceptance_content(event: ApplicationEvent, kind: str) -> dict[str, Any]:
-    """What the acceptance letter and the certificate of `event` (NDRC's acceptance decision)
-    state beyond every letter's record: the programme's period, the self-assessment that put
-    the park forward (its frozen sheet: assessment year, core indicator with energy use, tier
-    and threshold, guiding indicators, projects, the province's report), the decision with its
-    conditions or opinion, and the register entry it made. The core indicator and the indicator
-    rows are the assessment year's (replacing the application's); call in the letter's
-    language."""
-    programme = ConstructionProgramme.objects.filter(application_id=event.application_id).first()
-    assessment = (
-        SelfAssessment.objects.filter(
-            programme=programme, put_forward=True, created_at__lte=event.created_at
-        )
-        .select_related("event")
-        .order_by("-created_at", "-pk")
-        .first()
-        if programme is not None
-        else None
-    )
-    designation = Designation.objects.filter(event_id=event.pk).first()
-    sheet = assessment.sheet if assessment else {}
-    core = _stated_core(assessment.year, sheet.get("core") or {}) if assessment else None
-    guiding = [
-        {
-            "label": str(labels.GUIDING_LABELS.get(g.get("key"), g.get("label") or "")),
-            "required": bool(g.get("required")),
-            "reason": g.get("reason") or "",
-            "value": g.get("value") or "—",
-            "target": g.get("target") or "—",
-            "pass": _passed(g.get("passed")),
-        }
-        for g in sheet.get("guiding") or []
-    ]
-    conditions = event.comment if event.action == "accept_with_conditions" else ""
-    # The certificate names the acceptance letter of the same decision, which states the
-    # conditions in full (issued just before it, by the same transition).
-    letter = (
-        Letter.objects.filter(event_id=event.pk, kind=LetterKind.ACCEPTANCE).order_by("pk").first()
-        if kind == LetterKind.CERTIFICATE
-        else None
-    )
-    return {
-        "core": core,
-        "scores": _acceptance_scores(programme, event),
-        "indicators": []
-        if core is None
-        else [
-            {
-                "label": str(_("单位能耗碳排放（tCO2/tce）")),
-                "core": True,
-                "value": core["intensity"],
-                "target": f"≤ {core['threshold']}",
-                "pass": core["pass"],
-            },
-            *(
-                {
-                    "label": g["label"],
-                    "core": False,
-                    "value": g["value"] if g["required"] else str(_("不适用")),
-                    "target": g["target"] if g["required"] else "—",
-                    "pass": g["pass"],
-                }
-                for g in guiding
-            ),
-        ],
-        "acceptance": {
-            "basis": INDICATOR_SYSTEM,
-            "period_start": programme.period_start if programme else None,
-            "period_end": programme.period_end if programme else None,
-            "assessment": None
-            if assessment is None
-            else {
-                "year": assessment.year,
-                "concluded_on": timezone.localtime(assessment.created_at).date().isoformat(),
-                "report": assessment.report,
-                "override_reason": assessment.override_reason,
-                "core_met": assessment.core_met,
-                "guiding": guiding,
-                "projects": [
-                    {
-                        "name": p.get("name") or "",
-                        "completed": _passed(p.get("completed")),
-                        "status": p.get("status") or "",
-                    }
-                    for p in sheet.get("projects") or []
-                ],
-                "reports": [
-                    {"year": r.get("year"), "kind": r.get("kind") or ""}
-                    for r in sheet.get("reports") or []
-                ],
-            },
-            "outcome": event.action,
-            "passed": event.action in ("accept", "accept_with_conditions"),
-            "conditions": conditions,
-            "condition_items": [line.strip() for line in conditions.splitlines() if line.strip()],
-            "opinion": "" if conditions else event.comment,
-            "letter": None
-            if letter is None
-            else {"title": str(LetterKind.ACCEPTANCE.label), "reference": letter.reference},
-            "designation": None
-            if designation is None
-            else {
-                "year": designation.year,
-                "assessment_year": designation.assessment_year,
-                "tier": str(labels.TIER_LABELS.get(designation.tier, "—")),
-                "energy_tce": numbers.tonnes(designation.energy_tce),
-                "intensity": numbers.intensity(designation.intensity),
-                "threshold": numbers.intensity(designation.threshold),
-                "conditions": designation.conditions,
-            },
-        },
-    }
-
-
-def _recommended(event: ApplicationEvent) -> list[dict[str, Any]]:
-    """The parks the province had recommended in this batch when it made this recommendation,
-    in the order it recommended them."""
-    application = event.application
-    events = (
-        ApplicationEvent.objects.filter(
-            action="recommend",
-            created_at__lte=event.created_at,
-            application__batch_id=application.batch_id,
-            application__park__province_id=application.park.province_id,
-        )
-        .select_related("application__park")
-        .order_by("created_at", "pk")
-    )
-    seen: list[dict[str, Any]] = []
-    for recommend in events:
-        if all(row["application"] != recommend.application_id for row in seen):
-            seen.append(
-                {
-                    "application": recommend.application_id,
-                    "park": recommend.application.park.name,
-                    "on": timezone.localtime(recommend.created_at).date().isoformat(),
-                }
-            )
-    return [{**row, "order": n} for n, row in enumerate(seen, start=1)]
-
-
-def _quota(application: Application) -> int:
-    quota = ProvinceBatchQuota.objects.filter(
-        batch_id=application.batch_id, province_id=application.park.province_id
-    ).first()
-    return quota.limit if quota else RECOMMENDATIONS_PER_PROVINCE
-
-
-def _items(event: ApplicationEvent) -> list[dict[str, Any]]:
-    """A 整改意见's numbered items: one per section commented on, in the application's order,
-    then the general comment."""
-    items = []
-    comments = event.section_comments or {}
-    for key in [k for k in SECTIONS_BY_KEY if k in comments] + [
-        k for k in comments if k not in SECTIONS_BY_KEY
-    ]:
-        title = SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key
-        items.append({"section": str(title), "text": comments[key]})
-    if event.comment:
-        items.append({"section": str(_("总体意见")), "text": event.comment})
-    return items
-
-
-def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, Any]:
-    """Everything a letter of `event` states, as JSON (format CONTENT_VERSION): strings already
-    in the letter's language, numbers already formatted (zcparks/numbers.py)."""
-    application = event.application
-    park = application.park
-    submission = _event_submission(event)
-    snapshot = submission.snapshot if submission else {}
-    sections = snapshot.get("sections") or {}
-    boundary = sections.get("boundary") or {}
-    calculation = latest_calculation(snapshot)
-    after_construction = kind in AFTER_CONSTRUCTION
-    with translation.override(settings.LANGUAGE_CODE):
-        content = {
-            "kind": kind,
-            "title": str(LetterKind(kind).label),
-            "issuer": issuer,
-            "national": issuer == NATIONAL_ISSUER,
-            "decision": str(DECISIONS[event.action]),
-            "action": event.action,
-            "park": {
-                "name": park.name,
-                "province": park.province.name_zh,
-                "province_code": park.province.code,
-                "management_body": boundary.get("management_body")
-                or application.management_body
-                or "",
-                "area_km2": book.show(
-                    book.get("boundary", "area_km2"), boundary.get("area_km2")
-                ).text
-                if boundary.get("area_km2")
-                else "",
-            },
-            "batch": application.batch.name,
-            "submission": None
-            if submission is None
-            else {
-                "number": submission.number,
-                "submitted_on": timezone.localtime(submission.submitted_at).date().isoformat(),
-                "sha256": submission.snapshot_sha256,
-            },
-            "eligibility": [
-                {
-                    "title": str(row.get("title") or ""),
-                    "outcome": str(row["outcome_label"] or ""),
-                    "reason": str(row.get("reason") or ""),
-                }
-                for row in eligibility_rows(snapshot)
-            ],
-            "calculation": None
-            if calculation is None
-            else {
-                "year": calculation["year"],
-                "factor_set_code": calculation.get("factor_set_code"),
-                "factor_set_version": calculation.get("factor_set_version"),
-            },
-            "indicators": [
-                {
-                    "label": str(row["label"]),
-                    "core": row["core"],
-                    "value": str(row["value"]),
-                    "target": str(row["target"]),
-                    "pass": row["pass"],
-                }
-                for row in indicator_rows(calculation)
-            ],
-            "comment": event.comment,
-            "section_comments": [
-                [str(SECTIONS_BY_KEY[key].title) if key in SECTIONS_BY_KEY else key, text]
-                for key, text in (event.section_comments or {}).items()
-            ],
-            "comments": []
-            if after_construction
-            else _stated_comments(event, issuer == NATIONAL_ISSUER),
-            "decided_on": timezone.localtime(event.created_at).date().isoformat(),
-            "basis": BASIS,
-            "scores": None
-            if after_construction
-            else _stated_scores(event, submission, issuer == NATIONAL_ISSUER),
-            "core": _core(calculation),
-            "programme": {
-                "period_start": (sections.get("targets") or {}).get("period_start"),
-                "period_end": (sections.get("targets") or {}).get("period_end"),
-                "targets": (sections.get("targets") or {}).get("targets") or "",
-            },
-            "recommended": _recommended(event) if kind == LetterKind.RECOMMENDATION else [],
-            "quota": _quota(application),
-            "items": _items(event) if kind == LetterKind.REVISION else [],
-            "resubmit_by": (
-                timezone.localtime(event.created_at).date() + timedelta(days=REVISION_DAYS)
-            ).isoformat()
-            if kind == LetterKind.REVISION
-            else None,
-        }
-        if after_construction:
-            content.update(acceptance_content(event, kind))
-    return content
 
 
 def record(letter: Letter) -> dict[str, Any]:
@@ -874,7 +402,7 @@ def seal_arc_css(issuer: str) -> str:
     )
 
 
-# --- Rendering and storing ---------------------------------------------------------------------
+# --- Rendering and storing -----------------------------------------------------------------------
 
 
 def signing_body(letter: Letter) -> str:

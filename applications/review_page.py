@@ -17,7 +17,7 @@ from accounting import labels
 from accounting.models import CalculationRun
 from accounting.trace_store import TRACE_COLUMNS
 
-from . import book, letters, permissions, reviews, revisions, rubric, sections, services
+from . import book, letter_content, permissions, reviews, revisions, rubric, sections, services
 from .models import Application, CommentVisibility, User
 
 SIDE_TITLES = {permissions.PROVINCE_SIDE: _("省级评分"), permissions.NDRC_SIDE: _("国家级评审评分")}
@@ -58,7 +58,7 @@ def calculation_blocks(calculations: list[dict[str, Any]]) -> list[dict[str, Any
         blocks.append(
             {
                 "calc": calc,
-                "indicators": letters.indicator_rows(calc if calc.get("result") else None),
+                "indicators": letter_content.indicator_rows(calc if calc.get("result") else None),
                 "result": calc.get("result") or {},
                 "trace": trace,
                 "trace_total": len(lines),
@@ -109,7 +109,7 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "submission": latest,
         "previous": previous,
         "section_rows": section_rows(snapshot),
-        "eligibility": letters.eligibility_rows(snapshot),
+        "eligibility": letter_content.eligibility_rows(snapshot),
         "calculations": calculation_blocks(calculations),
         "data_changes": services.data_changes_since_submission(application, snapshot)
         if latest

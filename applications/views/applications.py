@@ -20,7 +20,7 @@ from .. import (
     access,
     book_pdf,
     deadlines,
-    letters,
+    letter_content,
     permissions,
     queues,
     revisions,
@@ -198,7 +198,7 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
             "section_rows": sections.displayed(
                 submission.snapshot.get("sections") or {}, skip=("attachments",)
             ),
-            "eligibility": letters.eligibility_rows(submission.snapshot),
+            "eligibility": letter_content.eligibility_rows(submission.snapshot),
             "may_download_book": permissions.may(request.user, "download_book", application),
         },
     )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
-from applications import acceptance_experts, effects, letters, workflow
+from applications import acceptance_experts, effects, letter_content, letters, workflow
 from applications.models import ConstructionProgramme, Letter, LetterKind, Park, Province, Role
 from applications.models.people import read_provinces
 from tests.conftest import Cast
@@ -107,7 +107,9 @@ def issued_once(django_db_setup, django_db_blocker, module_files, signing_dir):
             workflow.accept_with_conditions(cast.national, programme, CONDITIONS)
         found = {
             letter.kind: letter
-            for letter in programme.application.letters.filter(kind__in=letters.AFTER_CONSTRUCTION)
+            for letter in programme.application.letters.filter(
+                kind__in=letter_content.AFTER_CONSTRUCTION
+            )
         }
         for letter in found.values():
             assert letter.is_ready, letter.error
@@ -150,7 +152,7 @@ def test_renaming_the_park_and_changing_its_data_after_issue_change_neither_page
         kind: {key: one.content[key] for key in STATED}
         for kind, one in (("letter", letter), ("certificate", certificate))
     }
-    assert letter.content_version == letters.CONTENT_VERSION
+    assert letter.content_version == letter_content.CONTENT_VERSION
     assert stated["letter"]["park"]["name"] == LONG_NAME
     assert stated["letter"]["core"]["year"] == YEAR
     assert stated["letter"]["core"]["threshold"] == "0.2000"
@@ -235,7 +237,10 @@ def test_the_downloaded_letter_and_certificate_are_official_sealed_pdf_a_with_a_
         pdf = b"".join(response.streaming_content)
         _signature, status = _validate(pdf)
         assert status.intact and status.valid and status.trusted, status.pretty_print_details()
-        assert status.signing_cert.subject.native["organization_name"] == letters.NATIONAL_ISSUER
+        assert (
+            status.signing_cert.subject.native["organization_name"]
+            == letter_content.NATIONAL_ISSUER
+        )
         reader = PdfReader(io.BytesIO(pdf))
         xmp = reader.xmp_metadata
         assert xmp.pdfaid_part == "2" and xmp.pdfaid_conformance == "B"

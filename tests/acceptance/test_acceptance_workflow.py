@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from applications import letters, workflow
+from applications import letter_content, workflow
 from applications.models import (
     ApplicationEvent,
     ConstructionProgramme,
@@ -205,4 +205,4 @@ def test_a_park_that_fails_acceptance_is_not_designated(cast, approved_programme
     assert not Designation.objects.exists()
     assert Letter.objects.get(
         application=programme.application, kind=LetterKind.ACCEPTANCE
-    ).decision == str(letters.DECISIONS["not_accept"])
+    ).decision == str(letter_content.DECISIONS["not_accept"])

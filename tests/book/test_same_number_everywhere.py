@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from applications import letters, services, workflow
+from applications import letter_content, letters, services, workflow
 from applications.models import Application, Letter, User
 from tests.applications.builders import answer_return, complete_application, drive_to
 from zcparks import numbers
@@ -27,7 +27,9 @@ def decided(db) -> Letter:
 
 def test_the_clean_energy_share_prints_identically_on_pages_and_in_the_letter(client, decided):
     application = decided.application
-    calc = letters.latest_calculation(application.submissions.order_by("-number")[0].snapshot)
+    calc = letter_content.latest_calculation(
+        application.submissions.order_by("-number")[0].snapshot
+    )
     value = calc["result"]["guiding"]["clean_energy"]["value"]
     expected = numbers.share(value)
     assert re.fullmatch(r"\d{1,3}\.\d%", expected)

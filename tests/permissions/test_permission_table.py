@@ -31,7 +31,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import letters, permissions, reviews, rubric, workflow
+from applications import letter_content, letters, permissions, reviews, rubric, workflow
 from applications.models import (
     Application,
     AssignmentKind,
@@ -336,7 +336,7 @@ def build_world(cast, people: dict[str, User], state: str, batch: str = "2025年
             application,
             LetterStatus.READY,
             3,
-            letters.provincial_issuer(cast.park_a.province.name_zh),
+            letter_content.provincial_issuer(cast.park_a.province.name_zh),
         ),
     )
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from applications import effects, letters, workflow
+from applications import effects, letter_content, letters, workflow
 from applications.models import Letter, LetterKind, Park, ReviewComment
 from tests.applications.builders import (
     answer_return,
@@ -47,7 +47,7 @@ def test_renaming_the_park_and_commenting_after_issue_change_neither_the_verific
 ):
     stated = {key: approved_letter.content[key] for key in STATED}
     assert stated["park"]["name"] == "甲园区"
-    assert approved_letter.content_version == letters.CONTENT_VERSION
+    assert approved_letter.content_version == letter_content.CONTENT_VERSION
     Park.objects.filter(pk=cast.park_a.pk).update(name="改名后的园区")
     # (after approval the page no longer takes comments: written straight into the table)
     ReviewComment.objects.create(

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from applications import letters
+from applications import letter_content, letters
 from applications.models import LetterStatus
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +32,8 @@ def test_approval_renders_an_assessment_letter_with_park_indicators_and_decision
     assert "国家发展和改革委员会" in text
     assert "同意纳入国家级零碳园区建设名单" in text
     assert letter.reference in text
-    calc = letters.latest_calculation(letter.application.submissions.last().snapshot)
-    intensity = letters.indicator_rows(calc)[0]["value"]
+    calc = letter_content.latest_calculation(letter.application.submissions.last().snapshot)
+    intensity = letter_content.indicator_rows(calc)[0]["value"]
     assert intensity != "—" and intensity in text
 
 
