@@ -15,6 +15,14 @@ Security keys (WebAuthn, decision D39) are a second factor beside the app: regis
 page, used on the verification page, removed by their owner; one counts exactly as a confirmed
 TOTP device does. The browser's side is static/js/security-keys.js; each ceremony's challenge
 lives in the session and is used once.
+
+`VerifiedDeviceMiddleware` replaces django-otp's OTPMiddleware so that a verified session does
+not read its device on every request (decision D40): the session keeps the device's id together
+with the person's `second_factor_generation` at the time the device was last read, and the
+device is trusted without reading it while the user row (read on every request anyway, which
+also refuses a deactivated person) still carries that number. Every change of a device (saved,
+deleted, reset) raises the number in the same transaction, so the next request reads the device
+again, and a reset one is refused at once.
 """
 
 from __future__ import annotations
@@ -24,11 +32,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from webauthn import (
@@ -53,7 +66,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from .models import Role, SecurityKey
+from .models import Role, SecurityKey, User
 
 REQUIRED_ROLES = (Role.NATIONAL, Role.EXPERT, Role.ADMIN)
 RECOVERY_CODES = 10
@@ -105,6 +118,58 @@ def safe_next(request: HttpRequest, value: str | None) -> str:
     ):
         return value
     return reverse("home")
+
+
+# The session's [device id, person's second-factor generation] when the device was last read.
+GENERATION_SESSION_KEY = "zcp_otp_generation"
+
+
+class VerifiedDeviceMiddleware(OTPMiddleware):
+    """django-otp's middleware, reading the verified device only when the person's devices
+    changed since this session last read it (see the module's docstring)."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if not user.is_authenticated:
+            return user
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if not persistent_id:
+            request.session.pop(GENERATION_SESSION_KEY, None)
+            return user
+        generation = getattr(user, "second_factor_generation", None)
+        stamp = [persistent_id, generation]
+        if generation is not None and request.session.get(GENERATION_SESSION_KEY) == stamp:
+            # Unchanged since it was read and found confirmed and this person's: trusted; read
+            # only if something asks for the device itself.
+            user.otp_device = SimpleLazyObject(
+                lambda: self._device_from_persistent_id(persistent_id)
+            )
+            return user
+        device = self._finalize_device(
+            request, user, self._device_from_persistent_id(persistent_id)
+        )
+        user.otp_device = device
+        if device is not None and generation is not None:
+            request.session[GENERATION_SESSION_KEY] = stamp
+        else:
+            request.session.pop(GENERATION_SESSION_KEY, None)
+        return user
+
+
+def device_changed(sender, instance, **kwargs) -> None:
+    """A device was saved or deleted: every session of its person reads its device again."""
+    user_id = getattr(instance, "user_id", None)
+    if user_id is not None:
+        User.objects.filter(pk=user_id).update(
+            second_factor_generation=F("second_factor_generation") + 1
+        )
+
+
+for _model in (TOTPDevice, StaticDevice, SecurityKey):
+    post_save.connect(device_changed, sender=_model, dispatch_uid=f"zcp-2fa-save-{_model.__name__}")
+    post_delete.connect(
+        device_changed, sender=_model, dispatch_uid=f"zcp-2fa-delete-{_model.__name__}"
+    )
 
 
 class SecondFactorRequired:

@@ -79,9 +79,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(); then: no page without the second factor for those who need
+    # request.user.is_verified() (django-otp's, without reading the device on every request,
+    # D40); then: no page without the second factor for those who need
     # one (applications/two_factor.py).
-    "django_otp.middleware.OTPMiddleware",
+    "applications.two_factor.VerifiedDeviceMiddleware",
     "applications.two_factor.SecondFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -342,6 +343,16 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zcparks"}
     )
 }
+# Sessions are read from the cache on every request and written through to PostgreSQL when they
+# change (D40), but only when the cache is shared by all processes (Redis): a per-process cache
+# would let one gunicorn worker keep a session that a sign-out in another one deleted. Signing
+# out, a password change (the session's hash no longer matches) and a deactivation (the user row
+# is read on every request) still take effect at the next request.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

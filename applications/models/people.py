@@ -144,6 +144,12 @@ class User(AbstractUser):
         verbose_name=_("所属省份"),
     )
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    # Raised whenever the person's second-factor devices change (a reset, a new device, a
+    # removal): a session that verified its device under an older number reads the device again
+    # (applications/two_factor.py VerifiedDeviceMiddleware, decision D40).
+    second_factor_generation = models.PositiveIntegerField(
+        _("两步验证版本"), default=0, editable=False
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -208,6 +214,14 @@ class User(AbstractUser):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "role" in update_fields:
             kwargs["update_fields"] = {*update_fields, "is_staff"}
+        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # The second-factor generation is only ever raised in the database (two_factor.py):
+            # saving a person loaded before a device reset must not write the old number back.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "second_factor_generation"
+            ]
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:
