@@ -42,6 +42,7 @@ from accounting.forms import (
 from accounting.models import CalculationRun, GuidingInputs, ParkYear
 from applications.kernel import scope
 from applications.models import Role
+from zcparks.page_cache import cached_page
 from zcparks.params import int_param
 
 
@@ -292,6 +293,7 @@ def download(request: HttpRequest, park_id: int, year: int, what: str) -> HttpRe
 
 
 @login_required
+@cached_page
 def result(request: HttpRequest, park_id: int, year: int) -> HttpResponse:
     park, py, can_edit = _park_year(request, park_id, year)
     latest = services.latest_result(park, year, park_year=py)

@@ -9,4 +9,9 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         # A device's change raises its person's second-factor generation (D40), whichever code
         # changes it.
+        from zcparks import page_cache
+
         from . import two_factor  # noqa: F401
+
+        # Every committed write raises the data generation of the page cache (D38).
+        page_cache.install()

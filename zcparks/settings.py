@@ -353,6 +353,10 @@ SESSION_ENGINE = (
     if CACHE_URL
     else "django.contrib.sessions.backends.db"
 )
+# The queue, review and result pages kept in the shared cache, keyed by the data generation that
+# every committed write raises (zcparks/page_cache.py, D38); only with a shared cache, for the
+# same reason as the sessions.
+ZCP_PAGE_CACHE = bool(CACHE_URL)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

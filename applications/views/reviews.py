@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from zcparks.page_cache import cached_page
 from zcparks.params import BadParameter, int_param
 
 from .. import (
@@ -58,6 +59,7 @@ def _check_queue(request: HttpRequest, queue: str) -> None:
 
 
 @login_required
+@cached_page
 def review_queue(request: HttpRequest, queue: str) -> HttpResponse:
     _check_queue(request, queue)
     filters = queues.QueueFilters.from_query(request.GET)
@@ -234,6 +236,7 @@ def _declaration_page(
 
 
 @login_required
+@cached_page
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
     if permissions.may(request.user, "declare_conflict", application):
