@@ -7,11 +7,11 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("园区与申报")
 
     def ready(self) -> None:
-        # A device's change raises its person's second-factor generation (D40), whichever code
+        # A device's change raises its person's second-factor generation (D41), whichever code
         # changes it.
         from zcparks import page_cache
 
         from . import two_factor  # noqa: F401
 
-        # Every committed write raises the data generation of the page cache (D38).
+        # Every committed write raises the data generation of the page cache (D42).
         page_cache.install()

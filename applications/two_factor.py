@@ -17,7 +17,7 @@ TOTP device does. The browser's side is static/js/security-keys.js; each ceremon
 lives in the session and is used once.
 
 `VerifiedDeviceMiddleware` replaces django-otp's OTPMiddleware so that a verified session does
-not read its device on every request (decision D40): the session keeps the device's id together
+not read its device on every request (decision D41): the session keeps the device's id together
 with the person's `second_factor_generation` at the time the device was last read, and the
 device is trusted without reading it while the user row (read on every request anyway, which
 also refuses a deactivated person) still carries that number. Every change of a device (saved,

@@ -1,4 +1,4 @@
-"""Rendered pages kept in the shared cache, never older than the data (decision D38).
+"""Rendered pages kept in the shared cache, never older than the data (decision D42).
 
 A global *data generation* lives in the cache. Every database connection of every process (web,
 Celery worker, management command, admin) carries an execute wrapper that notices a statement

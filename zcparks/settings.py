@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified() (django-otp's, without reading the device on every request,
-    # D40); then: no page without the second factor for those who need
+    # D41); then: no page without the second factor for those who need
     # one (applications/two_factor.py).
     "applications.two_factor.VerifiedDeviceMiddleware",
     "applications.two_factor.SecondFactorRequired",
@@ -344,7 +344,7 @@ CACHES = {
     )
 }
 # Sessions are read from the cache on every request and written through to PostgreSQL when they
-# change (D40), but only when the cache is shared by all processes (Redis): a per-process cache
+# change (D41), but only when the cache is shared by all processes (Redis): a per-process cache
 # would let one gunicorn worker keep a session that a sign-out in another one deleted. Signing
 # out, a password change (the session's hash no longer matches) and a deactivation (the user row
 # is read on every request) still take effect at the next request.
@@ -354,7 +354,7 @@ SESSION_ENGINE = (
     else "django.contrib.sessions.backends.db"
 )
 # The queue, review and result pages kept in the shared cache, keyed by the data generation that
-# every committed write raises (zcparks/page_cache.py, D38); only with a shared cache, for the
+# every committed write raises (zcparks/page_cache.py, D42); only with a shared cache, for the
 # same reason as the sessions.
 ZCP_PAGE_CACHE = bool(CACHE_URL)
 

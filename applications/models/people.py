@@ -146,7 +146,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
     # Raised whenever the person's second-factor devices change (a reset, a new device, a
     # removal): a session that verified its device under an older number reads the device again
-    # (applications/two_factor.py VerifiedDeviceMiddleware, decision D40).
+    # (applications/two_factor.py VerifiedDeviceMiddleware, decision D41).
     second_factor_generation = models.PositiveIntegerField(
         _("两步验证版本"), default=0, editable=False
     )

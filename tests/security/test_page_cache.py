@@ -1,4 +1,4 @@
-"""The page cache (D38): the queue, review and result pages are served from the cache only while
+"""The page cache (D42): the queue, review and result pages are served from the cache only while
 no committed write happened since they were stored, never to another person, never with another
 request's CSRF token, and never while messages wait to be shown."""
 

@@ -1,4 +1,4 @@
-"""Sessions in the cache and the verified second factor kept in the session (D40): a signed-in
+"""Sessions in the cache and the verified second factor kept in the session (D41): a signed-in
 request reads neither the session table nor the device, yet a device reset, a deactivation, a
 sign-out and a password change take effect at the very next request."""
 
