@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,7 +42,7 @@ from accounting.forms import (
 )
 from accounting.models import CalculationRun, GuidingInputs, ParkYear
 from applications.kernel import scope
-from applications.models import Role
+from applications.models import Batch, Role
 from zcparks.page_cache import cached_page
 from zcparks.params import int_param
 
@@ -65,12 +66,19 @@ def my_energy(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest, park_id: int) -> HttpResponse:
     park = scope.get_park_for_user(request.user, park_id)
     this_year = date.today().year
+    # The three years (近三年) of every batch the park applies in or could apply in (D43): the
+    # park enters or imports each of them for its application.
+    batches = Batch.objects.filter(Q(applications__park=park) | Q(is_active=True)).distinct()
+    asked = {
+        year for batch in batches.only("year", "history_start") for year in batch.history_years
+    }
     years = sorted(
         {
             this_year - 1,
             this_year,
             2024,
             2025,
+            *asked,
             *ParkYear.objects.filter(park=park).values_list("year", flat=True),
         },
         reverse=True,
@@ -78,7 +86,12 @@ def overview(request: HttpRequest, park_id: int) -> HttpResponse:
     return render(
         request,
         "accounting/overview.html",
-        {"park": park, "years": years, "can_edit": scope.can_edit_park_data(request.user, park)},
+        {
+            "park": park,
+            "years": years,
+            "asked": asked,
+            "can_edit": scope.can_edit_park_data(request.user, park),
+        },
     )
 
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
@@ -7,7 +8,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import rubric, two_factor
+from . import rubric, three_years, two_factor
 from .models import (
     Application,
     ApplicationEvent,
@@ -108,11 +109,35 @@ class RubricInline(admin.TabularInline):
     fields = ["order", "key", "name", "weight", "guidance"]
 
 
+class BatchForm(forms.ModelForm):
+    """The batch's three years (近三年, D43): one of the two windows its year allows, and not
+    moved once a park has submitted an application in the batch."""
+
+    class Meta:
+        model = Batch
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose)
+
+    def clean(self):
+        data = super().clean()
+        # Before _post_clean: self.instance still holds the stored window.
+        refusal = three_years.window_refusal(
+            self.instance, data.get("year"), data.get("history_start")
+        )
+        if refusal:
+            self.add_error("history_start", refusal)
+        return data
+
+
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
-    list_display = ["name", "year", "opens_at", "deadline", "is_active"]
+    form = BatchForm
+    list_display = ["name", "year", "covered_years", "opens_at", "deadline", "is_active"]
     list_filter = ["year", "is_active"]
     inlines = [RubricInline]
+
+    @admin.display(description=_("近三年数据"))
+    def covered_years(self, batch: Batch) -> str:
+        return three_years.window_label(batch.history_years[0])
 
     def get_readonly_fields(self, request, obj=None):
         # Once the batch exists its date moves only on the deadlines page, recorded with a reason.

@@ -164,6 +164,11 @@ TARGET_COLUMNS = (
     Field("waste_energy", _("余热余冷余压综合利用率（%）"), PERCENT, options=_SHARE_TARGET),
     Field("water", _("工业用水重复利用率（%）"), PERCENT, options=_SHARE_TARGET),
 )
+# A year of the batch's three (近三年) without a calculation, and why (three_years.py, D43).
+YEAR_REASON_COLUMNS = (
+    Field("year", _("年份"), INTEGER),
+    Field("reason", _("无核算结果的原因"), LONG_TEXT),
+)
 TASK_COLUMNS = (
     Field("task", _("重点任务"), TEXT),
     Field("involved", _("是否涉及"), BOOL),
@@ -246,6 +251,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("supply", _("能源供应情况"), requirement=UNLESS_NEW),
         Field("consumption", _("能源消费情况"), requirement=UNLESS_NEW),
         Field("emissions", _("碳排放情况"), requirement=UNLESS_NEW),
+        # Edited on the section's page year by year (forms/sections.py EnergyForm).
+        Field(
+            "year_reasons",
+            _("近三年中无核算结果的年份及原因"),
+            TABLE,
+            columns=YEAR_REASON_COLUMNS,
+            in_form=False,
+        ),
     ),
     "feasibility": (
         Field("trend", _("能源消费与碳排放趋势"), requirement=REQUIRED),

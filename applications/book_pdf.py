@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from zcparks.storage import private_storage
 
-from . import letter_content, sections, services
+from . import letter_content, sections, services, three_years
 from .models import Application, Submission
 
 
@@ -49,6 +49,7 @@ def context(application: Application, submission: Submission | None) -> dict[str
         "submission": submission,
         "sections": book_sections,
         "eligibility": letter_content.eligibility_rows(snapshot),
+        "three_years": three_years.shown(snapshot.get("three_years")),
         "calculations": [
             {"calc": c, "indicators": letter_content.indicator_rows(c)} for c in calculations
         ],

@@ -58,6 +58,8 @@ def _batch(parks: dict[str, Park]) -> Batch | None:
     return Batch.objects.create(
         name=ACCEPTANCE_BATCH,
         year=2025,
+        # The demo's energy data covers 2023–2025 (accounting/demo.py YEARS).
+        history_start=2023,
         opens_at=now - datetime.timedelta(days=400),
         deadline=now + datetime.timedelta(days=1),
     )

@@ -257,8 +257,10 @@ def _batches(parks: dict[str, Park], now: datetime.datetime) -> dict[str, Batch]
     }
     for name, (opens, deadline) in windows.items():
         if name not in batches:
+            # The demo's energy data covers 2023–2025 (accounting/demo.py YEARS), the window
+            # a 2025 batch may set (D43).
             batches[name] = Batch.objects.create(
-                name=name, year=2025, opens_at=opens, deadline=deadline
+                name=name, year=2025, history_start=2023, opens_at=opens, deadline=deadline
             )
     return batches
 

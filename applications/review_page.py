@@ -17,7 +17,17 @@ from accounting import labels
 from accounting.models import CalculationRun
 from accounting.trace_store import TRACE_COLUMNS
 
-from . import book, letter_content, permissions, reviews, revisions, rubric, sections, services
+from . import (
+    book,
+    letter_content,
+    permissions,
+    reviews,
+    revisions,
+    rubric,
+    sections,
+    services,
+    three_years,
+)
 from .models import Application, CommentVisibility, User
 
 SIDE_TITLES = {permissions.PROVINCE_SIDE: _("省级评分"), permissions.NDRC_SIDE: _("国家级评审评分")}
@@ -111,6 +121,7 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "section_rows": section_rows(snapshot),
         "eligibility": letter_content.eligibility_rows(snapshot),
         "calculations": calculation_blocks(calculations),
+        "three_years": three_years.shown(snapshot.get("three_years")),
         "data_changes": services.data_changes_since_submission(application, snapshot)
         if latest
         else [],

@@ -26,7 +26,7 @@ from django.utils.translation import pgettext
 from accounting.models import CalculationRun, RunStatus
 from accounting.services import latest_result
 
-from . import book, deadlines, eligibility, evidence, revisions, sections
+from . import book, deadlines, eligibility, evidence, revisions, sections, three_years
 from .kernel import scope
 from .models import (
     EDITABLE_STATES,
@@ -402,6 +402,8 @@ def submission_problems(application: Application) -> list[Problem]:
                     comment.field,
                 )
             )
+    for text, field in three_years.problems(application, is_new_park(application)):
+        problems.append(Problem(text, "energy", field))
     refusal = deadlines.submission_refusal(application)
     if refusal:
         problems.append(Problem(refusal))
@@ -412,10 +414,10 @@ def submission_problems(application: Application) -> list[Problem]:
 
 
 def history_years(application: Application) -> list[int]:
-    """The three calendar years before the batch's year (近三年), and the baseline year 2025
-    when the batch is not earlier than it."""
+    """The batch's three years (近三年, D36), and the baseline year 2025 when the batch is not
+    earlier than it."""
     year = application.batch.year
-    years = [year - 3, year - 2, year - 1]
+    years = list(application.batch.history_years)
     if year >= book.BASELINE_YEAR and book.BASELINE_YEAR not in years:
         years.append(book.BASELINE_YEAR)
     return years
@@ -584,6 +586,7 @@ def build_snapshot(application: Application, at: datetime.datetime) -> dict[str,
             lambda: [r.as_dict() for r in eligibility_results(application, on)]
         ),
         "calculations": latest_calculations(application),
+        "three_years": three_years.snapshot(application),
     }
 
 

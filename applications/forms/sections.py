@@ -65,7 +65,41 @@ class _BasicChecks(SectionForm):
 
 BasicForm = _declared("BasicForm", _BasicChecks, "basic")
 IndustryForm = _declared("IndustryForm", SectionForm, "industry")
-EnergyForm = _declared("EnergyForm", SectionForm, "energy")
+
+
+class _EnergyChecks(SectionForm):
+    """The section's texts, and a reason for each of the batch's three years that has no
+    calculation (`reason_years`, from three_years.years_of; D43). Reasons of other years are
+    not kept: a calculated year needs none."""
+
+    def __init__(self, *args: Any, reason_years: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason_years = list(reason_years)
+        stated: dict[int, str] = {}
+        for row in self.content.get("year_reasons") or []:
+            if isinstance(row, dict) and str(row.get("year", "")).isdigit():
+                stated[int(row["year"])] = str(row.get("reason") or "")
+        for year in self.reason_years:
+            self.fields[f"reason_{year}"] = forms.CharField(
+                label=_("%(year)s 年无核算结果的原因") % {"year": year},
+                help_text=_("该年没有可核算的能源数据时填写，如“园区设立不足三年”。"),
+                required=False,
+                max_length=500,
+                initial=stated.get(year, ""),
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def to_content(self) -> dict[str, Any]:
+        content = super().to_content()
+        reasons = [
+            {"year": year, "reason": str(content.pop(f"reason_{year}", "") or "").strip()}
+            for year in self.reason_years
+        ]
+        content["year_reasons"] = [r for r in reasons if r["reason"]]
+        return content
+
+
+EnergyForm = _declared("EnergyForm", _EnergyChecks, "energy")
 FeasibilityForm = _declared("FeasibilityForm", SectionForm, "feasibility")
 
 
@@ -233,5 +267,11 @@ SECTION_FORMS: dict[str, type[SectionForm]] = {
 }
 
 
-def form_for_section(key: str, content: dict[str, Any], data: Any = None) -> SectionForm:
+def form_for_section(
+    key: str, content: dict[str, Any], data: Any = None, reason_years: Any = ()
+) -> SectionForm:
+    """``reason_years``: for the energy section, the batch's years that may be given a reason
+    (three_years.Year.needs_reason)."""
+    if key == "energy":
+        return EnergyForm(data, content=content, reason_years=reason_years)
     return SECTION_FORMS[key](data, content=content)

@@ -26,6 +26,14 @@ class Batch(models.Model):
     opens_at = models.DateTimeField(_("开始时间"), default=timezone.now)
     deadline = models.DateTimeField(_("省级推荐报送截止时间"))
     is_active = models.BooleanField(_("启用"), default=True)
+    # The first of the three years (近三年) whose energy and carbon data the batch's applications
+    # cover; empty: the three calendar years before the batch's year (D43).
+    history_start = models.PositiveIntegerField(
+        _("近三年数据起始年"),
+        null=True,
+        blank=True,
+        help_text=_("申报书须提供的三个年度中的第一年；留空则为批次年度之前的三个日历年。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,6 +43,12 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def history_years(self) -> list[int]:
+        """The three years (近三年) each application of the batch accounts for (D43)."""
+        first = self.history_start or self.year - 3
+        return [first, first + 1, first + 2]
 
     @property
     def recommendation_deadline(self):

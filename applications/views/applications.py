@@ -26,6 +26,7 @@ from .. import (
     revisions,
     sections,
     services,
+    three_years,
     workflow,
 )
 from ..models import ApplicationEvent, Batch, Province, Role, Status, Submission
@@ -199,6 +200,7 @@ def submission_detail(request: HttpRequest, pk: int, number: int) -> HttpRespons
                 submission.snapshot.get("sections") or {}, skip=("attachments",)
             ),
             "eligibility": letter_content.eligibility_rows(submission.snapshot),
+            "three_years": three_years.shown(submission.snapshot.get("three_years")),
             "may_download_book": permissions.may(request.user, "download_book", application),
         },
     )

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import access, evidence, geo, revisions, services
+from .. import access, evidence, geo, revisions, services, three_years
 from ..forms import (
     AttachmentForm,
     BoundaryForm,
@@ -61,16 +61,29 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         raise Http404
     application = _editable(request, pk)
     content = application.data.get(key) or {}
-    form = form_for_section(key, content, request.POST if request.method == "POST" else None)
+    # The energy section shows the batch's three years and asks a reason for each one that has
+    # no calculation (three_years.py, D43).
+    years = three_years.years_of(application) if key == "energy" else []
+    form = form_for_section(
+        key,
+        content,
+        request.POST if request.method == "POST" else None,
+        reason_years=[y.year for y in years if y.needs_reason],
+    )
     if request.method == "POST" and form.is_valid():
         services.save_section(application, key, form.to_content())
         messages.success(request, "✓ " + str(SECTIONS_BY_KEY[key].title))
         return redirect("application_section", pk=pk, key=key)
-    calculations = services.latest_calculations(application) if key == "energy" else []
     return render(
         request,
         "applications/section_form.html",
-        _context(application, key, form=form, calculations=calculations),
+        _context(
+            application,
+            key,
+            form=form,
+            three_years=years,
+            new_park=services.is_new_park(application),
+        ),
     )
 
 

@@ -129,12 +129,22 @@ SECTION_CONTENT = {
 }
 
 
+def year_reasons(batch: Batch) -> list[dict]:
+    return [{"year": y, "reason": "园区该年尚未开展能源统计"} for y in batch.history_years]
+
+
 def complete_application(park: Park, applicant: User, batch: Batch | None = None) -> Application:
     """A draft with every section filled and every basic condition passing."""
     batch = batch or open_batch()
     application = services.start_application(applicant, batch)
     for key, content in SECTION_CONTENT.items():
         services.save_section(application, key, content)
+    # No energy data in these tests: each of the batch's three years has a reason (D43).
+    services.save_section(
+        application,
+        "energy",
+        {**SECTION_CONTENT["energy"], "year_reasons": year_reasons(batch)},
+    )
     services.save_boundary(
         application,
         {
