@@ -183,7 +183,7 @@ def test_the_energy_page_shows_the_years_and_takes_a_reason(client, two_years_ca
     assert 'name="reason_2022"' in page and "2022 年无核算结果的原因" in page
     assert 'name="reason_2023"' not in page  # calculated: no reason asked
 
-    fields = {k: v for k, v in SECTION_CONTENT["energy"].items()}
+    fields = dict(SECTION_CONTENT["energy"])
     response = client.post(url, {**fields, "reason_2022": "园区2022年底设立"})
     assert response.status_code == 302
     application.refresh_from_db()
