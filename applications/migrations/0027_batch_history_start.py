@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0024_inbox'),
+        ('applications', '0026_user_second_factor_generation'),
     ]
 
     operations = [
