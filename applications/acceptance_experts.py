@@ -11,6 +11,8 @@ and their mail after commit (`inbox.owe`). The acts, and who may make them:
 - `declare_no_conflict` / `declare_conflict` (`declare_acceptance_conflict`: the assigned expert
   who has not declared): before anything of the acceptance is shown; a conflict removes the
   assignment, keeps an `AcceptanceConflict` and mails whoever assigned the expert;
+- `unassign` (`assign_acceptance_experts`, D44): withdraws an expert before they scored, with
+  a reason; the expert is told and loses access at once;
 - `save_score` (`score_acceptance`: an assigned expert who declared no conflict; in acceptance):
   every criterion of the acceptance rubric (D32) and a comment, revised until NDRC decides.
 
@@ -35,6 +37,7 @@ from .models import (
     AcceptanceAssignment,
     AcceptanceConflict,
     AcceptanceScore,
+    AcceptanceWithdrawal,
     Application,
     ConstructionProgramme,
     EffectKind,
@@ -171,6 +174,42 @@ def declare_conflict(
             [inbox.owe(EffectKind.ACCEPTANCE_CONFLICT, acceptance_conflict=conflict)]
         )
         return conflict
+
+
+def unassign(
+    user: User, programme: ConstructionProgramme, assignment_id: int, reason: str
+) -> AcceptanceWithdrawal:
+    """NDRC withdraws an expert's assignment before the expert scored, for a reason: the
+    assignment goes (and the expert's access with it), an `AcceptanceWithdrawal` records the act
+    and the expert is told (inbox now, mail after commit). Refused once the expert scored."""
+    reason = experts.clean_reason(reason, str(_("撤回原因")), ExpertError)
+    with transaction.atomic():
+        locked = _locked(user, programme, "assign_acceptance_experts")
+        assignment = (
+            AcceptanceAssignment.objects.select_for_update()
+            .select_related("expert")
+            .filter(programme=locked, pk=assignment_id)
+            .first()
+        )
+        if assignment is None:
+            raise ExpertError(str(_("该指派已不存在（已被撤回或专家已声明利益冲突）。")))
+        if AcceptanceScore.objects.filter(programme=locked, expert=assignment.expert).exists():
+            raise WrongState(
+                str(_("撤回指派：%(name)s 已对该园区的评估验收评分，不能再撤回指派。"))
+                % {"name": assignment.expert}
+            )
+        withdrawal = experts.record_withdrawal(
+            user,
+            assignment,
+            AcceptanceWithdrawal,
+            reason,
+            programme=locked,
+            expert=assignment.expert,
+        )
+        tasks.dispatch_after_commit(
+            [inbox.owe(EffectKind.ACCEPTANCE_WITHDRAWN, acceptance_withdrawal=withdrawal)]
+        )
+        return withdrawal
 
 
 def save_score(

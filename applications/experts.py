@@ -98,6 +98,26 @@ def record_conflict(
     return conflict
 
 
+def record_withdrawal(
+    user: Any,
+    assignment: models.Model,
+    withdrawal_model: type[models.Model],
+    reason: str,
+    **subject: Any,
+) -> models.Model:
+    """Keep the withdrawal (who assigned and when, who withdrew and why) and remove the
+    assignment: the expert's access goes with it."""
+    withdrawal = withdrawal_model.objects.create(
+        assigned_by_id=assignment.assigned_by_id,
+        assigned_at=assignment.assigned_at,
+        withdrawn_by=user,
+        reason=reason,
+        **subject,
+    )
+    assignment.delete()
+    return withdrawal
+
+
 @dataclass(frozen=True)
 class Panel:
     sheets: list

@@ -18,6 +18,7 @@ from . import notifications, outbox
 from .models import (
     AcceptanceAssignment,
     AcceptanceConflict,
+    AcceptanceWithdrawal,
     ApplicationEvent,
     ConflictOfInterest,
     DeadlineReminder,
@@ -26,6 +27,7 @@ from .models import (
     PendingEffect,
     ReportEvent,
     ReviewAssignment,
+    ReviewWithdrawal,
     User,
 )
 
@@ -45,6 +47,8 @@ def _notices(
     reminder: DeadlineReminder | None,
     acceptance_assignment: AcceptanceAssignment | None,
     acceptance_conflict: AcceptanceConflict | None,
+    withdrawal: ReviewWithdrawal | None,
+    acceptance_withdrawal: AcceptanceWithdrawal | None,
 ) -> list[notifications.Notice]:
     if kind == EffectKind.NOTIFY:
         return notifications.event_notices(event)
@@ -60,6 +64,10 @@ def _notices(
         return notifications.acceptance_assignment_notices(acceptance_assignment)
     if kind == EffectKind.ACCEPTANCE_CONFLICT:
         return notifications.acceptance_conflict_notices(acceptance_conflict)
+    if kind == EffectKind.NOTIFY_WITHDRAWN:
+        return notifications.withdrawal_notices(withdrawal)
+    if kind == EffectKind.ACCEPTANCE_WITHDRAWN:
+        return notifications.acceptance_withdrawal_notices(acceptance_withdrawal)
     raise ValueError(f"{kind} tells nobody")
 
 
@@ -73,6 +81,8 @@ def owe(
     reminder: DeadlineReminder | None = None,
     acceptance_assignment: AcceptanceAssignment | None = None,
     acceptance_conflict: AcceptanceConflict | None = None,
+    withdrawal: ReviewWithdrawal | None = None,
+    acceptance_withdrawal: AcceptanceWithdrawal | None = None,
 ) -> PendingEffect:
     """Tell the people concerned: their inbox items now, their mail after commit. Call inside
     the act's transaction; the caller hands the returned effect to `tasks.dispatch_after_commit`."""
@@ -84,6 +94,8 @@ def owe(
         "reminder": reminder,
         "acceptance_assignment": acceptance_assignment,
         "acceptance_conflict": acceptance_conflict,
+        "withdrawal": withdrawal,
+        "acceptance_withdrawal": acceptance_withdrawal,
     }
     with transaction.atomic():
         effect = outbox.record(kind, **subject)

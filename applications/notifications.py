@@ -20,6 +20,7 @@ from .models import (
     APPLICANT_LABELS,
     AcceptanceAssignment,
     AcceptanceConflict,
+    AcceptanceWithdrawal,
     ApplicationEvent,
     ConflictOfInterest,
     DeadlineKind,
@@ -28,6 +29,7 @@ from .models import (
     ReportAction,
     ReportEvent,
     ReviewAssignment,
+    ReviewWithdrawal,
     Role,
     Status,
     User,
@@ -230,6 +232,72 @@ def send_for_acceptance_conflict(conflict_id: int) -> int:
         "programme__park", "expert", "assigned_by"
     ).get(pk=conflict_id)
     return _send(acceptance_conflict_notices(conflict))
+
+
+@_in_language
+def withdrawal_notices(withdrawal: ReviewWithdrawal) -> list[Notice]:
+    """The reviewer or expert learns that their assignment was withdrawn, and why."""
+    application = withdrawal.application
+    park = application.park
+    return [
+        Notice(
+            withdrawal.assignee,
+            str(_("【零碳园区申报】评审指派已撤回：%(park)s") % {"park": park.name}),
+            (
+                _(
+                    "%(who)s 已撤回您对 %(park)s（%(province)s）申报书（%(batch)s）的评审指派，"
+                    "您不再能查看或评审该申报书。"
+                )
+                % {
+                    "who": withdrawal.withdrawn_by,
+                    "park": park.name,
+                    "province": park.province,
+                    "batch": application.batch,
+                },
+                _("原因：%(reason)s") % {"reason": withdrawal.reason},
+            ),
+            reverse("review_queue_mine"),
+            _("您的其他评审任务：%(link)s"),
+        )
+    ]
+
+
+def send_for_withdrawal(withdrawal_id: int) -> int:
+    """Tell the reviewer or expert that their assignment was withdrawn."""
+    withdrawal = ReviewWithdrawal.objects.select_related(
+        "application__park__province", "application__batch", "assignee", "withdrawn_by"
+    ).get(pk=withdrawal_id)
+    return _send(withdrawal_notices(withdrawal))
+
+
+@_in_language
+def acceptance_withdrawal_notices(withdrawal: AcceptanceWithdrawal) -> list[Notice]:
+    """The expert learns that their assignment to a park's acceptance was withdrawn, and why."""
+    park = withdrawal.programme.park
+    return [
+        Notice(
+            withdrawal.expert,
+            str(_("【零碳园区建设】验收专家指派已撤回：%(park)s") % {"park": park.name}),
+            (
+                _(
+                    "%(who)s 已撤回您对 %(park)s（%(province)s）国家级零碳园区评估验收的专家指派，"
+                    "您不再能查看该园区的验收材料或评分。"
+                )
+                % {"who": withdrawal.withdrawn_by, "park": park.name, "province": park.province},
+                _("原因：%(reason)s") % {"reason": withdrawal.reason},
+            ),
+            reverse("acceptance_queue_mine"),
+            _("您的其他评估验收任务：%(link)s"),
+        )
+    ]
+
+
+def send_for_acceptance_withdrawal(withdrawal_id: int) -> int:
+    """Tell the expert that their assignment to a park's acceptance was withdrawn."""
+    withdrawal = AcceptanceWithdrawal.objects.select_related(
+        "programme__park__province", "expert", "withdrawn_by"
+    ).get(pk=withdrawal_id)
+    return _send(acceptance_withdrawal_notices(withdrawal))
 
 
 def send_for_reminder(reminder_id: int | None) -> int:

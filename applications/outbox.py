@@ -27,6 +27,7 @@ from django.utils import timezone
 from .models import (
     AcceptanceAssignment,
     AcceptanceConflict,
+    AcceptanceWithdrawal,
     ApplicationEvent,
     ConflictOfInterest,
     DeadlineReminder,
@@ -37,6 +38,7 @@ from .models import (
     PendingEffect,
     ReportEvent,
     ReviewAssignment,
+    ReviewWithdrawal,
 )
 
 RETRY_SECONDS = 300  # default of settings.ZCP_EFFECT_RETRY_SECONDS
@@ -73,6 +75,8 @@ def record(
     reminder: DeadlineReminder | None = None,
     acceptance_assignment: AcceptanceAssignment | None = None,
     acceptance_conflict: AcceptanceConflict | None = None,
+    withdrawal: ReviewWithdrawal | None = None,
+    acceptance_withdrawal: AcceptanceWithdrawal | None = None,
 ) -> PendingEffect:
     """Owe an effect; the caller's transaction commits it with the change it belongs to."""
     return PendingEffect.objects.create(
@@ -85,6 +89,8 @@ def record(
         reminder=reminder,
         acceptance_assignment=acceptance_assignment,
         acceptance_conflict=acceptance_conflict,
+        withdrawal=withdrawal,
+        acceptance_withdrawal=acceptance_withdrawal,
     )
 
 

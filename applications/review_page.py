@@ -149,6 +149,9 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "conflicts": list(application.conflicts.all())
         if sees_ndrc and permissions.may(user, "assign", application)
         else [],
+        "withdrawals": list(application.withdrawals.all())
+        if sees_ndrc and permissions.may(user, "assign", application)
+        else [],
         "letters": list(application.letters.all()),
         "can_review": permissions.may(user, "score", application),
         "can_comment": permissions.may(user, "comment", application),

@@ -4,8 +4,9 @@
   the application (the `copy_indicators` effect of the submit transition, run inside its
   transaction, so the queue never shows a submitted application without them).
 - `assign` / `unassign`: national reviewers (and administrators) put a national reviewer or an
-  expert on an application; `save_score` / `add_comment` for whoever may score or comment on it
-  now; who may is the permission table's (`assign`, `score`, `comment`, `comment_to_park`);
+  expert on an application, or withdraw them (with a reason, before they scored: D44);
+  `save_score` / `add_comment` for whoever may score or comment on it now; who may is the
+  permission table's (`assign`, `score`, `comment`, `comment_to_park`);
   `score_summary` gives each sheet, the averages and the spread between sheets (rubric.py).
 - `declare_no_conflict` / `declare_conflict`: an assigned expert declares before reading the
   application (`declare_conflict` of the table); a conflict removes the assignment, keeps a
@@ -33,6 +34,7 @@ from .models import (
     ReviewAssignment,
     ReviewComment,
     ReviewScore,
+    ReviewWithdrawal,
     Role,
     Submission,
     User,
@@ -168,10 +170,34 @@ def declare_conflict(user: User, application: Application, reason: str) -> Confl
     return conflict
 
 
-def unassign(user: User, assignment: ReviewAssignment) -> None:
+@transaction.atomic
+def unassign(user: User, assignment: ReviewAssignment, reason: str) -> ReviewWithdrawal:
+    """Withdraw a reviewer's or expert's assignment before they scored, for a reason: the
+    assignment goes (and the access with it), a `ReviewWithdrawal` records the act and the
+    person is told (inbox now, mail after commit). Refused once they have scored."""
     if not permissions.may(user, "assign", assignment.application):
-        raise ReviewError(str(_("只有国家级评审人员可以取消指派。")))
-    assignment.delete()
+        raise ReviewError(str(_("只有国家级评审人员可以撤回指派。")))
+    reason = experts.clean_reason(reason, str(_("撤回原因")), ReviewError)
+    locked = ReviewAssignment.objects.select_for_update().filter(pk=assignment.pk).first()
+    if locked is None:  # withdrawn or declared a conflict meanwhile
+        raise ReviewError(str(_("该指派已不存在（已被撤回或专家已声明利益冲突）。")))
+    if ReviewScore.objects.filter(
+        application_id=locked.application_id, reviewer_id=locked.assignee_id
+    ).exists():
+        raise ReviewError(
+            str(_("撤回指派：%(name)s 已对该申报书评分，不能再撤回指派。"))
+            % {"name": locked.assignee}
+        )
+    withdrawal = experts.record_withdrawal(
+        user,
+        locked,
+        ReviewWithdrawal,
+        reason,
+        application_id=locked.application_id,
+        assignee_id=locked.assignee_id,
+    )
+    tasks.dispatch_after_commit([inbox.owe(EffectKind.NOTIFY_WITHDRAWN, withdrawal=withdrawal)])
+    return withdrawal
 
 
 # --- Scores ------------------------------------------------------------------------------------

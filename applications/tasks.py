@@ -71,6 +71,16 @@ HANDLERS: dict[str, outbox.Handler] = {
         ),
         max_attempts=NOTIFY_ATTEMPTS,
     ),
+    EffectKind.NOTIFY_WITHDRAWN: outbox.Handler(
+        run=lambda effect: notifications.send_for_withdrawal(effect.withdrawal_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+    EffectKind.ACCEPTANCE_WITHDRAWN: outbox.Handler(
+        run=lambda effect: notifications.send_for_acceptance_withdrawal(
+            effect.acceptance_withdrawal_id
+        ),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
     EffectKind.REMIND_DEADLINE: outbox.Handler(
         run=lambda effect: notifications.send_for_reminder(effect.reminder_id),
         max_attempts=NOTIFY_ATTEMPTS,

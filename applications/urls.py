@@ -136,6 +136,11 @@ urlpatterns = [
         name="acceptance_assign",
     ),
     path(
+        "programmes/<int:pk>/acceptance/experts/<int:assignment_id>/withdraw/",
+        acceptance_expert_views.acceptance_unassign,
+        name="acceptance_unassign",
+    ),
+    path(
         "programmes/<int:pk>/acceptance/<slug:action>/",
         acceptance_views.acceptance_act,
         name="acceptance_act",

@@ -7,6 +7,7 @@ from .acceptance_experts import (
     AcceptanceAssignment,
     AcceptanceConflict,
     AcceptanceScore,
+    AcceptanceWithdrawal,
 )
 from .api import ApiToken, IdempotentResponse
 from .applications import Application, ApplicationFrozen
@@ -67,6 +68,7 @@ from .reviews import (
     ReviewAssignment,
     ReviewComment,
     ReviewScore,
+    ReviewWithdrawal,
 )
 from .rubric import DEFAULT_RUBRIC, WEIGHT_TOTAL, RubricCriterion
 from .security_keys import SecurityKey
@@ -93,6 +95,7 @@ __all__ = [
     "AcceptanceAssignment",
     "AcceptanceConflict",
     "AcceptanceScore",
+    "AcceptanceWithdrawal",
     "AFTER_APPROVAL",
     "Designation",
     "SelfAssessment",
@@ -155,6 +158,7 @@ __all__ = [
     "ReviewAssignment",
     "ReviewComment",
     "ReviewScore",
+    "ReviewWithdrawal",
     "REFERENCE_PREFIX",
     "Letter",
     "LetterCounter",

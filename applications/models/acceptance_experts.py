@@ -13,7 +13,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .experts import ExpertAssignmentBase, ExpertConflictBase, ScoreSheetBase
+from .experts import (
+    ExpertAssignmentBase,
+    ExpertConflictBase,
+    ExpertWithdrawalBase,
+    ScoreSheetBase,
+)
 from .programme import ConstructionProgramme
 
 # What an expert declares before the acceptance material is shown to them (the review's
@@ -73,6 +78,30 @@ class AcceptanceConflict(ExpertConflictBase):
     class Meta(ExpertConflictBase.Meta):
         verbose_name = _("验收专家利益冲突声明")
         verbose_name_plural = _("验收专家利益冲突声明")
+
+    def __str__(self) -> str:
+        return f"{self.programme} · {self.expert}"
+
+
+class AcceptanceWithdrawal(ExpertWithdrawalBase):
+    """NDRC withdrew an expert's assignment to a park's acceptance before the expert scored."""
+
+    programme = models.ForeignKey(
+        ConstructionProgramme,
+        on_delete=models.CASCADE,
+        related_name="expert_withdrawals",
+        verbose_name=_("建设方案"),
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("验收专家"),
+    )
+
+    class Meta(ExpertWithdrawalBase.Meta):
+        verbose_name = _("撤回的验收专家指派")
+        verbose_name_plural = _("撤回的验收专家指派")
 
     def __str__(self) -> str:
         return f"{self.programme} · {self.expert}"

@@ -12,12 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .acceptance_experts import AcceptanceAssignment, AcceptanceConflict
+from .acceptance_experts import AcceptanceAssignment, AcceptanceConflict, AcceptanceWithdrawal
 from .deadlines import DeadlineReminder
 from .events import ApplicationEvent
 from .letters import Letter
 from .progress import ReportEvent
-from .reviews import ConflictOfInterest, ReviewAssignment
+from .reviews import ConflictOfInterest, ReviewAssignment, ReviewWithdrawal
 
 
 class EffectKind(models.TextChoices):
@@ -30,6 +30,8 @@ class EffectKind(models.TextChoices):
     REMIND_DEADLINE = "remind_deadline", _("截止时间提醒")
     ACCEPTANCE_ASSIGNED = "accept_assigned", _("通知被指派的验收专家")
     ACCEPTANCE_CONFLICT = "accept_conflict", _("通知验收专家的利益冲突声明")
+    NOTIFY_WITHDRAWN = "notify_withdrawn", _("通知被撤回指派的评审人员")
+    ACCEPTANCE_WITHDRAWN = "accept_withdrawn", _("通知被撤回指派的验收专家")
 
 
 class EffectStatus(models.TextChoices):
@@ -106,6 +108,22 @@ class PendingEffect(models.Model):
         related_name="+",
         verbose_name=_("验收专家利益冲突声明"),
     )
+    withdrawal = models.ForeignKey(
+        ReviewWithdrawal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤回的评审指派"),
+    )
+    acceptance_withdrawal = models.ForeignKey(
+        AcceptanceWithdrawal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤回的验收专家指派"),
+    )
     status = models.CharField(
         _("状态"),
         max_length=16,
@@ -136,6 +154,11 @@ class PendingEffect(models.Model):
                     | Q(kind=EffectKind.REMIND_DEADLINE, reminder__isnull=False)
                     | Q(kind=EffectKind.ACCEPTANCE_ASSIGNED)
                     | Q(kind=EffectKind.ACCEPTANCE_CONFLICT, acceptance_conflict__isnull=False)
+                    | Q(kind=EffectKind.NOTIFY_WITHDRAWN, withdrawal__isnull=False)
+                    | Q(
+                        kind=EffectKind.ACCEPTANCE_WITHDRAWN,
+                        acceptance_withdrawal__isnull=False,
+                    )
                 ),
                 name="pending_effect_has_its_subject",
             ),

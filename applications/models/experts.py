@@ -70,3 +70,28 @@ class ScoreSheetBase(models.Model):
 
     def value_of(self, key: str) -> int | None:
         return self.values.get(key)
+
+
+class ExpertWithdrawalBase(models.Model):
+    """Whoever assigns withdrew an expert's assignment before the expert scored: the assignment
+    is gone (and with it the expert's access), this record of the act stays."""
+
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("指派人"),
+    )
+    assigned_at = models.DateTimeField(_("指派时间"))
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撤回人"),
+    )
+    withdrawn_at = models.DateTimeField(_("撤回时间"), auto_now_add=True)
+    reason = models.TextField(_("撤回原因"))
+
+    class Meta:
+        abstract = True
+        ordering = ["withdrawn_at", "pk"]

@@ -12,7 +12,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .applications import Application
-from .experts import SCORE_LIMITS, ExpertAssignmentBase, ExpertConflictBase, ScoreSheetBase
+from .experts import (
+    SCORE_LIMITS,
+    ExpertAssignmentBase,
+    ExpertConflictBase,
+    ExpertWithdrawalBase,
+    ScoreSheetBase,
+)
 
 __all__ = ["SCORE_LIMITS"]
 
@@ -77,6 +83,27 @@ class ConflictOfInterest(ExpertConflictBase):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.expert}"
+
+
+class ReviewWithdrawal(ExpertWithdrawalBase):
+    """National staff withdrew a reviewer's or expert's assignment before they scored."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="withdrawals"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("被撤回指派的人员"),
+    )
+
+    class Meta(ExpertWithdrawalBase.Meta):
+        verbose_name = _("撤回的评审指派")
+        verbose_name_plural = _("撤回的评审指派")
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.assignee}"
 
 
 # The four criteria of the sheets scored before the batch's rubric (migration 0013): each

@@ -79,12 +79,15 @@ def _experts_panel(user, programme) -> dict | None:
     and outliers, and whom it may still assign (None for whoever may not read them)."""
     if not permissions.may(user, "read_acceptance_scores", programme):
         return None
-    scores = programme.expert_scores.select_related("expert")
+    summary = acceptance_experts.summary(programme.expert_scores.select_related("expert"))
     may_assign = permissions.may(user, "assign_acceptance_experts", programme)
     return {
         "assignments": list(programme.expert_assignments.select_related("expert", "assigned_by")),
         "conflicts": list(programme.expert_conflicts.select_related("expert")),
-        "summary": acceptance_experts.summary(scores),
+        "withdrawals": list(programme.expert_withdrawals.select_related("expert", "withdrawn_by")),
+        # Whom NDRC may still withdraw: an expert who has not scored (D44).
+        "scored": {sheet.expert_id for sheet in summary.sheets},
+        "summary": summary,
         "criteria": acceptance_experts.criteria(),
         "may_assign": may_assign,
         "assignable": acceptance_experts.assignable_experts(programme) if may_assign else [],

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -203,5 +204,60 @@ def acceptance_assign(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("已指派 %(name)s 为验收专家，专家已收到邮件；专家声明无利益冲突后即可评分。")
         % {"name": expert},
+    )
+    return back
+
+
+@login_required
+@require_POST
+def acceptance_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    """NDRC withdraws an expert before the expert scored: a reason and a confirmation first
+    (the confirmation page), then the door (D44)."""
+    programme = load_programme(request, pk, "view_acceptance")
+    if permissions.verdict(request.user, "assign_acceptance_experts", programme) is (
+        permissions.Verdict.NOT_ALLOWED
+    ):
+        raise PermissionDenied
+    back = redirect("acceptance_detail", pk=pk)
+    assignment = (
+        AcceptanceAssignment.objects.select_related("expert")
+        .filter(programme=programme, pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        messages.error(request, _("该指派已不存在（已被撤回或专家已声明利益冲突）。"))
+        return back
+    reason = request.POST.get("reason", "")
+
+    def page() -> HttpResponse:
+        return render(
+            request,
+            "applications/_withdraw_confirm.html",
+            {
+                "park": programme.park,
+                "person": assignment.expert,
+                "what": _("国家级零碳园区评估验收"),
+                "action_url": reverse("acceptance_unassign", args=[pk, assignment.pk]),
+                "back_url": reverse("acceptance_detail", args=[pk]),
+                "reason": reason,
+            },
+        )
+
+    if request.POST.get("confirmed_act") != "1":
+        return page()
+    try:
+        acceptance_experts.unassign(request.user, programme, assignment.pk, reason)
+    except acceptance_experts.NotAllowed:
+        raise
+    except acceptance_experts.ExpertError as error:
+        messages.error(request, error.message)
+        return page() if not reason.strip() else back
+    messages.success(
+        request,
+        _(
+            "已撤回 %(name)s 的验收专家指派：专家已收到通知，不能再查看该园区的验收材料；"
+            "如需要，请另行指派。"
+        )
+        % {"name": assignment.expert},
     )
     return back

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -44,6 +45,7 @@ from ..models import (
     ReviewAssignment,
     ReviewComment,
     ReviewScore,
+    ReviewWithdrawal,
     Submission,
     User,
 )
@@ -214,6 +216,10 @@ def _load(request: HttpRequest, pk: int) -> Application:
             Prefetch("review_comments", queryset=ReviewComment.objects.select_related("author")),
             Prefetch("assignments", queryset=ReviewAssignment.objects.select_related("assignee")),
             Prefetch("conflicts", queryset=ConflictOfInterest.objects.select_related("expert")),
+            Prefetch(
+                "withdrawals",
+                queryset=ReviewWithdrawal.objects.select_related("assignee", "withdrawn_by"),
+            ),
         ).get(pk=pk)
     except Application.DoesNotExist:
         raise Http404 from None
@@ -311,13 +317,49 @@ def review_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_unassign(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    """Withdraw a reviewer's or expert's assignment before they scored: a reason and a
+    confirmation first (the confirmation page), then the service (D44)."""
     application = access.get_reviewable_application(request.user, pk)
-    assignment = get_object_or_404(ReviewAssignment, pk=assignment_id, application=application)
+    assignment = get_object_or_404(
+        ReviewAssignment.objects.select_related("assignee"),
+        pk=assignment_id,
+        application=application,
+    )
+    reason = request.POST.get("reason", "")
+    if permissions.may(request.user, "assign", application) and (
+        request.POST.get("confirmed_act") != "1"
+    ):
+        return _withdraw_page(request, application, assignment, reason)
     try:
-        reviews.unassign(request.user, assignment)
+        reviews.unassign(request.user, assignment, reason)
     except reviews.ReviewError as error:
         messages.error(request, str(error))
+        if permissions.may(request.user, "assign", application) and not reason.strip():
+            return _withdraw_page(request, application, assignment, reason)
+        return redirect("review_detail", pk=pk)
+    messages.success(
+        request,
+        _("已撤回 %(name)s 的指派：%(name)s 已收到通知，不能再查看该申报书；如需要，请另行指派。")
+        % {"name": assignment.assignee},
+    )
     return redirect("review_detail", pk=pk)
+
+
+def _withdraw_page(
+    request: HttpRequest, application: Application, assignment: ReviewAssignment, reason: str
+) -> HttpResponse:
+    return render(
+        request,
+        "applications/_withdraw_confirm.html",
+        {
+            "park": application.park,
+            "person": assignment.assignee,
+            "what": _("申报书评审（%(batch)s）") % {"batch": application.batch},
+            "action_url": reverse("review_unassign", args=[application.pk, assignment.pk]),
+            "back_url": reverse("review_detail", args=[application.pk]),
+            "reason": reason,
+        },
+    )
 
 
 @login_required

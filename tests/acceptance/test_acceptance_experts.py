@@ -205,3 +205,64 @@ def test_ndrc_assigns_through_the_page_after_confirming(client, cast, in_accepta
     client.force_login(cast.expert)
     mine = client.get(reverse("acceptance_queue_mine")).content.decode()
     assert cast.park_a.name in mine and "待声明利益冲突" in mine
+
+
+def test_ndrc_withdraws_an_expert_before_the_expert_scored(
+    client, cast, in_acceptance, django_capture_on_commit_callbacks
+):
+    """D44: a reason and a confirmation; recorded; the expert is told in the inbox and by mail
+    and loses access at once; once the expert scored it is refused with a clear message."""
+    from applications.models import AcceptanceWithdrawal
+
+    programme = in_acceptance
+    second = UserFactory(username="expert_w", role=Role.EXPERT, email="expert_w@example.cn")
+    acceptance_experts.assign(cast.national, programme, cast.expert)
+    acceptance_experts.declare_no_conflict(cast.expert, programme)
+    assignment = acceptance_experts.assign(cast.national, programme, second)
+    acceptance_experts.declare_no_conflict(second, programme)
+    # Nobody but NDRC withdraws; a reason is required and named.
+    for person in (cast.applicant_a, cast.provincial_a, second):
+        with pytest.raises(acceptance_experts.NotAllowed):
+            acceptance_experts.unassign(person, programme, assignment.pk, "理由")
+    with pytest.raises(acceptance_experts.ExpertError, match="撤回原因"):
+        acceptance_experts.unassign(cast.national, programme, assignment.pk, "  ")
+    url = reverse("acceptance_unassign", args=[programme.pk, assignment.pk])
+    client.force_login(cast.national)
+    page = client.get(reverse("acceptance_detail", args=[programme.pk])).content.decode()
+    assert 'data-testid="withdraw-expert_w"' in page
+    asked = client.post(url, {"reason": "专家时间冲突"})
+    assert 'data-testid="confirm-withdraw"' in asked.content.decode()
+    assert AcceptanceAssignment.objects.filter(expert=second).exists()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, {"reason": "专家时间冲突", "confirmed_act": "1"}, follow=True)
+    assert "已撤回" in done.content.decode()
+    assert not AcceptanceAssignment.objects.filter(expert=second).exists()
+    record = AcceptanceWithdrawal.objects.get()
+    assert (record.expert, record.withdrawn_by, record.reason) == (
+        second,
+        cast.national,
+        "专家时间冲突",
+    )
+    assert "专家时间冲突" in done.content.decode()  # the record on NDRC's page
+    item = InboxItem.objects.filter(recipient=second).latest("pk")
+    assert "撤回" in item.title and "专家时间冲突" in item.body
+    assert any(second.email in m.to and "专家时间冲突" in m.body for m in mail.outbox)
+    # Access is gone at once.
+    client.force_login(second)
+    assert client.get(reverse("acceptance_review", args=[programme.pk])).status_code == 404
+    # An expert who scored cannot be withdrawn.
+    acceptance_experts.save_score(cast.expert, programme, sheet(80, 70, 60, 70, 90), "意见")
+    scored = AcceptanceAssignment.objects.get(expert=cast.expert)
+    with pytest.raises(acceptance_experts.WrongState, match="已对该园区的评估验收评分"):
+        acceptance_experts.unassign(cast.national, programme, scored.pk, "理由")
+    client.force_login(cast.national)
+    page = client.get(reverse("acceptance_detail", args=[programme.pk])).content.decode()
+    assert f'data-testid="withdraw-{cast.expert.username}"' not in page
+    refused = client.post(
+        reverse("acceptance_unassign", args=[programme.pk, scored.pk]),
+        {"reason": "理由", "confirmed_act": "1"},
+        follow=True,
+    )
+    assert "不能再撤回指派" in refused.content.decode()
+    assert AcceptanceAssignment.objects.filter(expert=cast.expert).exists()

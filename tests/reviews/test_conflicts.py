@@ -168,6 +168,62 @@ def test_an_expert_removed_before_the_mail_went_gets_none(cast):
         cast,
     )
     reviews.assign(cast.national, application, cast.expert)  # its mail still owed
-    reviews.unassign(cast.national, application.assignments.get())
+    reviews.unassign(cast.national, application.assignments.get(), "另行安排")
     tasks.run_due_here()
-    assert not [m for m in mail.outbox if cast.expert.email in m.to]
+    # Only the withdrawal reaches them, never the assignment's mail (D44).
+    subjects = [m.subject for m in mail.outbox if cast.expert.email in m.to]
+    assert len(subjects) == 1 and "评审指派已撤回" in subjects[0]
+
+
+def test_ndrc_withdraws_an_assignment_before_the_expert_scored(
+    client, cast, assigned, django_capture_on_commit_callbacks
+):
+    """D44: the review page's withdraw asks for a reason and a confirmation; the act is kept
+    (ReviewWithdrawal, shown to NDRC), the expert is told in the inbox and by mail and loses the
+    application at once; after scoring it is refused with a clear message."""
+    from applications.models import InboxItem, ReviewWithdrawal
+
+    application = assigned
+    assignment = application.assignments.get()
+    with pytest.raises(reviews.ReviewError, match="只有国家级评审人员"):
+        reviews.unassign(cast.provincial_a, assignment, "理由")
+    with pytest.raises(reviews.ReviewError, match="撤回原因"):
+        reviews.unassign(cast.national, assignment, "")
+    client.force_login(cast.national)
+    url = reverse("review_unassign", args=[application.pk, assignment.pk])
+    asked = client.post(url, {})
+    assert 'data-testid="confirm-withdraw"' in asked.content.decode()
+    assert ReviewAssignment.objects.filter(pk=assignment.pk).exists()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, {"reason": "回避需要", "confirmed_act": "1"}, follow=True)
+    page = done.content.decode()
+    assert "已撤回" in page and 'data-testid="withdrawals"' in page and "回避需要" in page
+    assert not ReviewAssignment.objects.filter(pk=assignment.pk).exists()
+    record = ReviewWithdrawal.objects.get()
+    assert (record.assignee, record.withdrawn_by, record.reason) == (
+        cast.expert,
+        cast.national,
+        "回避需要",
+    )
+    item = InboxItem.objects.filter(recipient=cast.expert).latest("pk")
+    assert "评审指派已撤回" in item.title and "回避需要" in item.body
+    assert [m.to for m in mail.outbox if "评审指派已撤回" in m.subject] == [[cast.expert.email]]
+    client.force_login(cast.expert)
+    assert client.get(reverse("review_detail", args=[application.pk])).status_code == 404
+
+    # Assigned again, declared and scored: the withdrawal is refused and says why.
+    reviews.assign(cast.national, application, cast.expert)
+    reviews.declare_no_conflict(cast.expert, application)
+    reviews.save_score(cast.expert, application, SHEET)
+    again = application.assignments.get(assignee=cast.expert)
+    with pytest.raises(reviews.ReviewError, match="已对该申报书评分"):
+        reviews.unassign(cast.national, again, "理由")
+    client.force_login(cast.national)
+    refused = client.post(
+        reverse("review_unassign", args=[application.pk, again.pk]),
+        {"reason": "理由", "confirmed_act": "1"},
+        follow=True,
+    )
+    assert "不能再撤回指派" in refused.content.decode()
+    assert ReviewAssignment.objects.filter(pk=again.pk).exists()

@@ -190,6 +190,11 @@ PROBES: dict[str, Probe] = {
         method="post",
         data=lambda w: {"expert": w.expert.pk, "confirmed_act": "1"},
     ),
+    "acceptance_unassign": Probe(
+        lambda w: {"pk": w.accepting.pk, "assignment_id": w.accepting.expert_assignments.get().pk},
+        method="post",
+        data=lambda w: {"reason": "调整验收专家", "confirmed_act": "1"},
+    ),
     "report_start": Probe(app("programme"), method="post", data=lambda w: {"year": "2026"}),
     "report_request": Probe(
         app("programme"),
@@ -237,7 +242,9 @@ PROBES: dict[str, Probe] = {
     ),
     "review_declare": Probe(app("approved"), method="post", data=lambda w: {"conflict": "0"}),
     "review_unassign": Probe(
-        lambda w: {"pk": w.approved.pk, "assignment_id": w.assignment.pk}, method="post"
+        lambda w: {"pk": w.approved.pk, "assignment_id": w.assignment.pk},
+        method="post",
+        data=lambda w: {"reason": "调整评审安排", "confirmed_act": "1"},
     ),
     "review_decide": Probe(
         lambda w: {"pk": w.submitted.pk, "action": "not_recommend"},
@@ -392,6 +399,7 @@ EXPECTED: dict[str, str] = {
     "acceptance_declare": "302 404 404 404 404 404 403 404",
     "acceptance_score": "302 404 404 404 404 404 302 404",
     "acceptance_assign": "302 403 404 403 404 302 404 302",
+    "acceptance_unassign": "302 403 404 403 404 302 404 302",
     # The park starts its report; its province asks for one (the probe, unconfirmed, gets the
     # confirmation page); a draft report is the park's alone; NDRC and the provinces list them.
     "report_start": "302 302 404 403 404 403 404 403",
@@ -462,6 +470,7 @@ WRITERS: dict[str, set[str]] = {
     "guidance_respond": {"applicant_a"},
     "acceptance_score": {"expert"},
     "acceptance_assign": {"national", "admin"},
+    "acceptance_unassign": {"national", "admin"},
     "application_incident_delete": {"applicant_a"},
     "application_attachment_delete": {"applicant_a"},
     "review_score": {"provincial_a"},
@@ -695,7 +704,10 @@ def test_the_expert_is_refused_on_every_decision_route_even_where_assigned(clien
     ]
     tries += [
         (reverse("review_assign", args=[under_review.pk]), {"assignee": world.expert.pk}),
-        (reverse("review_unassign", args=[under_review.pk, assignment.pk]), {}),
+        (
+            reverse("review_unassign", args=[under_review.pk, assignment.pk]),
+            {"reason": "专家撤回", "confirmed_act": "1"},
+        ),
         (reverse("letter_reissue", args=[world.approved.pk, world.letter.pk]), {}),
         (reverse("letter_retry", args=[world.approved.pk, world.letter.pk]), {}),
     ]
