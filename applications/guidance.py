@@ -3,7 +3,9 @@
 Each act (`record_visit`, `solve`, `respond`) asks the permission of the same purpose in the
 permission table (applications/permissions.py, subject programme: `record_guidance`,
 `solve_problem`, `respond_problem`) on the programme locked for the act, checks its guard and
-writes its records in one transaction. Nothing is changed afterwards: a visit and a park's answer
+writes its records in one transaction, with the other side's notices (D45: a visit and a solved
+problem tell the park's people, a park's answer the province's reviewers; inbox now, mail after
+commit, `inbox.owe`). Nothing is changed afterwards: a visit and a park's answer
 are append-only; a problem is written once open and once solved.
 """
 
@@ -16,9 +18,10 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions
+from . import inbox, permissions, tasks
 from .models import (
     ConstructionProgramme,
+    EffectKind,
     GuidanceForm,
     GuidanceProblem,
     GuidanceVisit,
@@ -132,6 +135,7 @@ def record_visit(
         GuidanceProblem.objects.bulk_create(
             GuidanceProblem(programme=locked, visit=visit, description=p) for p in problems
         )
+        tasks.dispatch_after_commit([inbox.owe(EffectKind.GUIDANCE_VISIT, guidance_visit=visit)])
     return visit
 
 
@@ -160,6 +164,9 @@ def solve(
         locked.solution = solution
         locked.solved_by = user
         locked.save(update_fields=["status", "solved_on", "solution", "solved_by"])
+        tasks.dispatch_after_commit(
+            [inbox.owe(EffectKind.GUIDANCE_SOLVED, guidance_problem=locked)]
+        )
     problem.status, problem.solved_on, problem.solution = (
         locked.status,
         locked.solved_on,
@@ -176,7 +183,11 @@ def respond(user, problem: GuidanceProblem, text: str) -> ProblemResponse:
         _check(user, "respond_problem", locked.programme)
         if locked.status != ProblemStatus.OPEN:
             raise WrongState(str(_("该问题已解决，不能再反馈。")))
-        return ProblemResponse.objects.create(problem=locked, author=user, text=text)
+        response = ProblemResponse.objects.create(problem=locked, author=user, text=text)
+        tasks.dispatch_after_commit(
+            [inbox.owe(EffectKind.GUIDANCE_ANSWER, problem_response=response)]
+        )
+        return response
 
 
 # --- Reading ------------------------------------------------------------------------------------

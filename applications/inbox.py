@@ -23,8 +23,11 @@ from .models import (
     ConflictOfInterest,
     DeadlineReminder,
     EffectKind,
+    GuidanceProblem,
+    GuidanceVisit,
     InboxItem,
     PendingEffect,
+    ProblemResponse,
     ReportEvent,
     ReviewAssignment,
     ReviewWithdrawal,
@@ -49,6 +52,9 @@ def _notices(
     acceptance_conflict: AcceptanceConflict | None,
     withdrawal: ReviewWithdrawal | None,
     acceptance_withdrawal: AcceptanceWithdrawal | None,
+    guidance_visit: GuidanceVisit | None,
+    guidance_problem: GuidanceProblem | None,
+    problem_response: ProblemResponse | None,
 ) -> list[notifications.Notice]:
     if kind == EffectKind.NOTIFY:
         return notifications.event_notices(event)
@@ -68,6 +74,12 @@ def _notices(
         return notifications.withdrawal_notices(withdrawal)
     if kind == EffectKind.ACCEPTANCE_WITHDRAWN:
         return notifications.acceptance_withdrawal_notices(acceptance_withdrawal)
+    if kind == EffectKind.GUIDANCE_VISIT:
+        return notifications.guidance_visit_notices(guidance_visit)
+    if kind == EffectKind.GUIDANCE_SOLVED:
+        return notifications.problem_solved_notices(guidance_problem)
+    if kind == EffectKind.GUIDANCE_ANSWER:
+        return notifications.problem_answer_notices(problem_response)
     raise ValueError(f"{kind} tells nobody")
 
 
@@ -83,6 +95,9 @@ def owe(
     acceptance_conflict: AcceptanceConflict | None = None,
     withdrawal: ReviewWithdrawal | None = None,
     acceptance_withdrawal: AcceptanceWithdrawal | None = None,
+    guidance_visit: GuidanceVisit | None = None,
+    guidance_problem: GuidanceProblem | None = None,
+    problem_response: ProblemResponse | None = None,
 ) -> PendingEffect:
     """Tell the people concerned: their inbox items now, their mail after commit. Call inside
     the act's transaction; the caller hands the returned effect to `tasks.dispatch_after_commit`."""
@@ -96,6 +111,9 @@ def owe(
         "acceptance_conflict": acceptance_conflict,
         "withdrawal": withdrawal,
         "acceptance_withdrawal": acceptance_withdrawal,
+        "guidance_visit": guidance_visit,
+        "guidance_problem": guidance_problem,
+        "problem_response": problem_response,
     }
     with transaction.atomic():
         effect = outbox.record(kind, **subject)

@@ -26,6 +26,9 @@ from .models import (
     DeadlineKind,
     DeadlineReminder,
     EventAction,
+    GuidanceProblem,
+    GuidanceVisit,
+    ProblemResponse,
     ReportAction,
     ReportEvent,
     ReviewAssignment,
@@ -434,3 +437,101 @@ def send_for_report_event(event_id: int) -> int:
     """Mail the people a progress report's act concerns."""
     event = ReportEvent.objects.select_related("report__programme__park__province").get(pk=event_id)
     return _send(report_notices(event))
+
+
+# --- Provincial guidance: the other side is told (park ↔ province, D45) ---------------------------
+
+
+def _park_people(park) -> list[User]:
+    return list(User.objects.filter(role=Role.APPLICANT, park_id=park.pk, is_active=True))
+
+
+def _province_people(park) -> list[User]:
+    return list(
+        User.objects.filter(role=Role.PROVINCIAL, province_id=park.province_id, is_active=True)
+    )
+
+
+@_in_language
+def guidance_visit_notices(visit: GuidanceVisit) -> list[Notice]:
+    """The park's people learn of the province's guidance visit and the problems it raised."""
+    park = visit.programme.park
+    problems = list(visit.problems.all())
+    lines = [
+        _("%(province)s发展改革委于 %(date)s 对 %(park)s 进行了%(form)s。")
+        % {
+            "province": park.province,
+            "date": visit.visited_on.isoformat(),
+            "park": park.name,
+            "form": visit.get_form_display(),
+        },
+        _("指导内容：%(content)s") % {"content": visit.content},
+    ]
+    if problems:
+        lines.append(_("发现的问题（%(n)s 条，请在指导页逐条反馈）：") % {"n": len(problems)})
+        lines += [f"{n}. {p.description}" for n, p in enumerate(problems, start=1)]
+    subject = _("【零碳园区建设】省级指导记录：%(park)s %(date)s") % {
+        "park": park.name,
+        "date": visit.visited_on.isoformat(),
+    }
+    path = reverse("guidance_detail", args=[visit.programme_id])
+    return [
+        Notice(p, str(subject), tuple(str(line) for line in lines), path)
+        for p in _park_people(park)
+        if p.pk != visit.recorded_by_id
+    ]
+
+
+def send_for_guidance_visit(visit_id: int) -> int:
+    visit = GuidanceVisit.objects.select_related("programme__park__province").get(pk=visit_id)
+    return _send(guidance_visit_notices(visit))
+
+
+@_in_language
+def problem_solved_notices(problem: GuidanceProblem) -> list[Notice]:
+    """The park's people learn that the province recorded a problem as solved, and how."""
+    park = problem.programme.park
+    lines = (
+        _("问题：%(problem)s") % {"problem": problem.description},
+        _("%(province)s发展改革委记录该问题已于 %(date)s 解决。")
+        % {"province": park.province, "date": problem.solved_on.isoformat()},
+        _("解决方式：%(solution)s") % {"solution": problem.solution},
+    )
+    subject = _("【零碳园区建设】指导问题已解决：%(park)s") % {"park": park.name}
+    path = reverse("guidance_detail", args=[problem.programme_id])
+    return [
+        Notice(p, str(subject), tuple(str(line) for line in lines), path)
+        for p in _park_people(park)
+        if p.pk != problem.solved_by_id
+    ]
+
+
+def send_for_problem_solved(problem_id: int) -> int:
+    problem = GuidanceProblem.objects.select_related("programme__park__province").get(pk=problem_id)
+    return _send(problem_solved_notices(problem))
+
+
+@_in_language
+def problem_answer_notices(response: ProblemResponse) -> list[Notice]:
+    """The province's reviewers learn that the park answered a problem raised in guidance."""
+    problem = response.problem
+    park = problem.programme.park
+    lines = (
+        _("%(park)s 对省级指导中发现的问题作出了反馈。") % {"park": park.name},
+        _("问题：%(problem)s") % {"problem": problem.description},
+        _("园区反馈：%(text)s") % {"text": response.text},
+    )
+    subject = _("【零碳园区建设】园区问题反馈：%(park)s") % {"park": park.name}
+    path = reverse("guidance_detail", args=[problem.programme_id])
+    return [
+        Notice(p, str(subject), tuple(str(line) for line in lines), path)
+        for p in _province_people(park)
+        if p.pk != response.author_id
+    ]
+
+
+def send_for_problem_answer(response_id: int) -> int:
+    response = ProblemResponse.objects.select_related("problem__programme__park__province").get(
+        pk=response_id
+    )
+    return _send(problem_answer_notices(response))

@@ -33,9 +33,12 @@ from .models import (
     DeadlineReminder,
     EffectKind,
     EffectStatus,
+    GuidanceProblem,
+    GuidanceVisit,
     Letter,
     LetterStatus,
     PendingEffect,
+    ProblemResponse,
     ReportEvent,
     ReviewAssignment,
     ReviewWithdrawal,
@@ -77,6 +80,9 @@ def record(
     acceptance_conflict: AcceptanceConflict | None = None,
     withdrawal: ReviewWithdrawal | None = None,
     acceptance_withdrawal: AcceptanceWithdrawal | None = None,
+    guidance_visit: GuidanceVisit | None = None,
+    guidance_problem: GuidanceProblem | None = None,
+    problem_response: ProblemResponse | None = None,
 ) -> PendingEffect:
     """Owe an effect; the caller's transaction commits it with the change it belongs to."""
     return PendingEffect.objects.create(
@@ -91,6 +97,9 @@ def record(
         acceptance_conflict=acceptance_conflict,
         withdrawal=withdrawal,
         acceptance_withdrawal=acceptance_withdrawal,
+        guidance_visit=guidance_visit,
+        guidance_problem=guidance_problem,
+        problem_response=problem_response,
     )
 
 

@@ -81,6 +81,18 @@ HANDLERS: dict[str, outbox.Handler] = {
         ),
         max_attempts=NOTIFY_ATTEMPTS,
     ),
+    EffectKind.GUIDANCE_VISIT: outbox.Handler(
+        run=lambda effect: notifications.send_for_guidance_visit(effect.guidance_visit_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+    EffectKind.GUIDANCE_SOLVED: outbox.Handler(
+        run=lambda effect: notifications.send_for_problem_solved(effect.guidance_problem_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
+    EffectKind.GUIDANCE_ANSWER: outbox.Handler(
+        run=lambda effect: notifications.send_for_problem_answer(effect.problem_response_id),
+        max_attempts=NOTIFY_ATTEMPTS,
+    ),
     EffectKind.REMIND_DEADLINE: outbox.Handler(
         run=lambda effect: notifications.send_for_reminder(effect.reminder_id),
         max_attempts=NOTIFY_ATTEMPTS,

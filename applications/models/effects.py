@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from .acceptance_experts import AcceptanceAssignment, AcceptanceConflict, AcceptanceWithdrawal
 from .deadlines import DeadlineReminder
 from .events import ApplicationEvent
+from .guidance import GuidanceProblem, GuidanceVisit, ProblemResponse
 from .letters import Letter
 from .progress import ReportEvent
 from .reviews import ConflictOfInterest, ReviewAssignment, ReviewWithdrawal
@@ -32,6 +33,9 @@ class EffectKind(models.TextChoices):
     ACCEPTANCE_CONFLICT = "accept_conflict", _("通知验收专家的利益冲突声明")
     NOTIFY_WITHDRAWN = "notify_withdrawn", _("通知被撤回指派的评审人员")
     ACCEPTANCE_WITHDRAWN = "accept_withdrawn", _("通知被撤回指派的验收专家")
+    GUIDANCE_VISIT = "guidance_visit", _("通知园区省级指导记录")
+    GUIDANCE_SOLVED = "guidance_solved", _("通知园区问题已解决")
+    GUIDANCE_ANSWER = "guidance_answer", _("通知省级园区的问题反馈")
 
 
 class EffectStatus(models.TextChoices):
@@ -124,6 +128,31 @@ class PendingEffect(models.Model):
         related_name="+",
         verbose_name=_("撤回的验收专家指派"),
     )
+    # Provincial guidance: a visit (with the problems it raised), a problem solved, a park's answer.
+    guidance_visit = models.ForeignKey(
+        GuidanceVisit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("指导记录"),
+    )
+    guidance_problem = models.ForeignKey(
+        GuidanceProblem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("问题"),
+    )
+    problem_response = models.ForeignKey(
+        ProblemResponse,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("园区反馈"),
+    )
     status = models.CharField(
         _("状态"),
         max_length=16,
@@ -159,6 +188,9 @@ class PendingEffect(models.Model):
                         kind=EffectKind.ACCEPTANCE_WITHDRAWN,
                         acceptance_withdrawal__isnull=False,
                     )
+                    | Q(kind=EffectKind.GUIDANCE_VISIT, guidance_visit__isnull=False)
+                    | Q(kind=EffectKind.GUIDANCE_SOLVED, guidance_problem__isnull=False)
+                    | Q(kind=EffectKind.GUIDANCE_ANSWER, problem_response__isnull=False)
                 ),
                 name="pending_effect_has_its_subject",
             ),

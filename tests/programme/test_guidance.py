@@ -239,3 +239,42 @@ def test_the_self_assessment_sheet_shows_the_problems_still_open(client, cast, p
     page = client.get(reverse("acceptance_detail", args=[programme.pk])).content.decode()
     section = page[page.index('data-testid="sheet-open-problems"') :]
     assert "碳排放监测平台未接入企业数据" in section and "储能项目并网滞后" not in section
+
+
+def test_each_act_notifies_the_other_side_in_the_inbox_and_by_mail(
+    cast, programme, django_capture_on_commit_callbacks, mailoutbox
+):
+    """D45: a visit (with its problems) and a solved problem reach the park's people; the park's
+    answer reaches its province's reviewers; never the actor, never another province or park."""
+    from applications.models import InboxItem
+
+    def items(user):
+        return list(InboxItem.objects.filter(recipient=user).order_by("pk"))
+
+    before = {u: len(items(u)) for u in (cast.applicant_a, cast.provincial_a, cast.applicant_b)}
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = _visit(cast, programme)
+    park_item = items(cast.applicant_a)[-1]
+    assert "省级指导记录" in park_item.title
+    assert "储能项目并网滞后" in park_item.body and "现场查看光伏" in park_item.body
+    assert park_item.link == reverse("guidance_detail", args=[programme.pk])
+    assert len(items(cast.provincial_a)) == before[cast.provincial_a]  # the actor
+    assert len(items(cast.applicant_b)) == before[cast.applicant_b]  # another park
+    assert any(cast.applicant_a.email in m.to and "储能项目并网滞后" in m.body for m in mailoutbox)
+
+    problem = visit.problems.order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        guidance.respond(cast.applicant_a, problem, "已协调电网公司，预计下月并网。")
+    answer = items(cast.provincial_a)[-1]
+    assert "园区问题反馈" in answer.title and "预计下月并网" in answer.body
+    assert any(cast.provincial_a.email in m.to and "预计下月并网" in m.body for m in mailoutbox)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        guidance.solve(cast.provincial_a, problem, solved_on=TODAY, solution="已并网运行。")
+    solved = items(cast.applicant_a)[-1]
+    assert "指导问题已解决" in solved.title and "已并网运行" in solved.body
+    # A refused act tells nobody.
+    count = InboxItem.objects.count()
+    with pytest.raises(guidance.GuidanceError):
+        guidance.respond(cast.applicant_a, problem, "再反馈")
+    assert InboxItem.objects.count() == count
