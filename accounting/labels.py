@@ -206,6 +206,16 @@ SOURCE_PHRASES = sorted(
         ("Other Petroleum Products", _("其他石油制品 Other Petroleum Products")),
         ("Patent Fuel", _("型煤 Patent Fuel")),
         ("Coal Tar", _("煤焦油 Coal Tar")),
+        (
+            "NCV ÷ 29.3076 GJ/tce (GB/T 2589 standard coal)",
+            _("低位发热量 ÷ 29.3076 GJ/tce（GB/T 2589 标准煤定义）"),
+        ),
+        (
+            "GB/T 32151.22-2024 Appendix C Table C.1 defaults",
+            _("GB/T 32151.22-2024 附录C 表C.1 缺省值"),
+        ),
+        ("other washed coal", _("其他洗煤")),
+        ("other gas", _("其他煤气")),
         ("Provincial GHG inventory guidelines", _("省级温室气体清单编制指南（试行）")),
         ("same as", _("同")),
     ],

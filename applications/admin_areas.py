@@ -72,6 +72,48 @@ def divisions_of(province_code: str) -> dict[str, Division]:
     }
 
 
+def _names(relative: str) -> list[tuple[str, str]]:
+    """(code, name) of each division in one file, without building its outline."""
+    path = data_folder() / relative
+    if not path.exists():
+        return []
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return [(f["properties"]["code"], f["properties"]["name"]) for f in features]
+
+
+@cache
+def places_of(province_code: str) -> tuple[tuple[str, str], ...]:
+    """The cities and counties of a province a park may name, as (code, label) in code order,
+    each city followed by its counties; a county is labelled with its city ("南京市 / 江宁区").
+    A county with no city of its own (a county-level city directly under the province, such as
+    湖北省 仙桃市) stands alone; in a municipality the counties carry its name
+    ("重庆市 / 万州区")."""
+    cities = dict(_names(f"cities/{province_code}.geojson"))
+    counties = _names(f"counties/{province_code}.geojson")
+    only_city = next(iter(cities)) if len(cities) == 1 else None
+
+    def city_of(code: str) -> str | None:
+        return code[:4] + "00" if code[:4] + "00" in cities else only_city
+
+    rows: list[tuple[tuple[str, int, str], str, str]] = [
+        ((code, 0, code), code, name) for code, name in cities.items()
+    ]
+    for code, name in counties:
+        if code in cities:  # 省直辖县级市 appear in both files
+            continue
+        city = city_of(code)
+        if city is None:
+            rows.append(((code, 0, code), code, name))
+        else:
+            rows.append(((city, 1, code), code, f"{cities[city]} / {name}"))
+    return tuple((code, label) for _, code, label in sorted(rows))
+
+
+def place_label(code: str) -> str:
+    """A city's or county's name as the picker shows it ("南京市 / 江宁区"); the code if unknown."""
+    return dict(places_of(code[:2])).get(code, code) if len(code) == 6 else code
+
+
 def division(code: str) -> Division | None:
     """A province (two digits) or a city or county (six digits)."""
     if len(code) == 2:

@@ -32,6 +32,10 @@ class BoundaryError(ValueError):
     """The GeoJSON is not an acceptable boundary; the message says why."""
 
 
+class DivisionError(BoundaryError):
+    """The city or county named is not one of the park's province; the message names the field."""
+
+
 @dataclass(frozen=True)
 class Boundary:
     geojson: dict[str, Any]  # a GeoJSON Polygon geometry

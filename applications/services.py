@@ -36,6 +36,7 @@ from .models import (
     AttachmentSection,
     Batch,
     Incident,
+    Park,
     Submission,
 )
 from .models.applications import BOUNDARY_TEXT_FIELDS
@@ -150,12 +151,27 @@ def save_revision_answers(application: Application, answers: dict[str, Any]) -> 
 
 @transaction.atomic
 def save_boundary(application: Application, fields: dict[str, Any]) -> None:
-    """Scope, four sides, declared area and polygon; the polygon is validated, placed and measured
-    by geo.py. Raises geo.BoundaryError (the polygon) or geo.AreaQuestion (the declared area,
+    """Scope, four sides, declared area, the park's city or county and polygon; the polygon is
+    validated, placed and measured by geo.py. Raises geo.DivisionError (a city or county outside
+    the park's province), geo.BoundaryError (the polygon) or geo.AreaQuestion (the declared area,
     unless ``area_difference_confirmed``), and then nothing is saved."""
-    from . import geo  # deferred: geo loads pyproj and shapely, which most requests never need
+    from . import admin_areas, geo  # deferred: pyproj and shapely, which most requests never need
 
     locked = _lock_editable(application)
+    park = application.park
+    division = park.division_code
+    if "division_code" in fields:
+        # The park's city or county (D47): a park-level fact, chosen on the boundary page.
+        division = fields["division_code"] or ""
+        if division and division not in dict(admin_areas.places_of(park.province.code)):
+            raise geo.DivisionError(
+                str(_("所在市、县：“%(code)s”不是%(province)s的市、县。"))
+                % {"code": division, "province": park.province}
+            )
+        if division != park.division_code:
+            locked_park = Park.objects.select_for_update().get(pk=park.pk)
+            locked_park.division_code = division
+            locked_park.save(update_fields=["division_code"])
     for name in BOUNDARY_TEXT_FIELDS:
         setattr(locked, name, fields.get(name, "") or "")
     locked.declared_area_km2 = fields.get("declared_area_km2") or None
@@ -163,8 +179,7 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
     if geometry:
         boundary = geo.parse_boundary(geometry)
         # Where the park is (D29): its province, and its city or county if the park names one.
-        park = application.park
-        geo.check_place(boundary, park.province.code, park.division_code)
+        geo.check_place(boundary, park.province.code, division)
         if not fields.get("area_difference_confirmed"):
             geo.question_area(boundary.area_km2, locked.declared_area_km2)
         locked.boundary_geojson = boundary.geojson
@@ -176,6 +191,7 @@ def save_boundary(application: Application, fields: dict[str, Any]) -> None:
     saved = ("boundary_geojson", "boundary_area_km2", "declared_area_km2")
     for name in (*BOUNDARY_TEXT_FIELDS, *saved):
         setattr(application, name, getattr(locked, name))
+    park.division_code = division
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import book, geo
+from .. import admin_areas, book, geo
 from ..models import AttachmentSection, Incident, ParkScope
 from ..models.applications import BOUNDARY_TEXT_FIELDS
 
@@ -26,6 +26,13 @@ def _column(section: str, key: str):
 
 class BoundaryForm(forms.Form):
     scope = forms.ChoiceField(label=_label("scope"), choices=ParkScope.choices)
+    # The park's city or county (Park.division_code): the boundary must lie there too (D29, D47).
+    division_code = forms.CharField(
+        label=_("所在市、县"),
+        required=False,
+        widget=forms.Select(),
+        help_text=_("园区所在的地级市或区县（限园区所在省份）；选定后，边界须位于其范围内。"),
+    )
     host_park_name = forms.CharField(label=_label("host_park_name"), max_length=200, required=False)
     management_body = forms.CharField(
         label=_label("management_body"), max_length=200, required=False
@@ -54,6 +61,37 @@ class BoundaryForm(forms.Form):
         help_text=_("在地图上绘制多边形，或粘贴、上传 GeoJSON（坐标顺序为[经度, 纬度]）。"),
     )
     geojson_file = forms.FileField(label=_("上传 GeoJSON 文件"), required=False)
+
+    def __init__(self, *args: Any, province=None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.province = province
+        places = admin_areas.places_of(province.code) if province is not None else ()
+        self.fields["division_code"].widget.choices = [("", _("（未选择，仅按省份检查）")), *places]
+
+    def clean_division_code(self) -> str:
+        code = (self.cleaned_data.get("division_code") or "").strip()
+        if not code or self.province is None:
+            return code
+        if code in dict(admin_areas.places_of(self.province.code)):
+            return code
+        label = _("所在市、县")
+        other = admin_areas.place_label(code) if len(code) == 6 else code
+        if len(code) == 6 and other != code:
+            raise forms.ValidationError(
+                _(
+                    "%(field)s：%(place)s（%(code)s）不在园区所在的%(province)s，请选择本省的市、县。"
+                )
+                % {
+                    "field": label,
+                    "place": f"{admin_areas.place_name(code[:2])} {other}",
+                    "code": code,
+                    "province": str(self.province),
+                }
+            )
+        raise forms.ValidationError(
+            _("%(field)s：“%(code)s”不是%(province)s的市、县，请从列表中选择。")
+            % {"field": label, "code": code, "province": str(self.province)}
+        )
 
     def clean_geojson_file(self) -> str | None:
         upload = self.cleaned_data.get("geojson_file")
@@ -85,12 +123,14 @@ class BoundaryForm(forms.Form):
         fields["boundary_geojson"] = data["boundary"].geojson if data.get("boundary") else None
         fields["declared_area_km2"] = data.get("declared_area_km2")
         fields["area_difference_confirmed"] = bool(data.get("area_difference_confirmed"))
+        fields["division_code"] = data.get("division_code") or ""
         return fields
 
     @staticmethod
     def initial_for(application) -> dict[str, Any]:
         return {
             "scope": application.scope,
+            "division_code": application.park.division_code,
             "host_park_name": application.host_park_name,
             "management_body": application.management_body,
             **{f"boundary_{k}": v for k, v in application.four_sides.items()},

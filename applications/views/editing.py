@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import access, evidence, geo, revisions, services, three_years
+from .. import access, admin_areas, evidence, geo, revisions, services, three_years
 from ..forms import (
     AttachmentForm,
     BoundaryForm,
@@ -140,12 +140,14 @@ def revision_answers(request: HttpRequest, pk: int) -> HttpResponse:
 def boundary_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _editable(request, pk)
     if request.method == "POST":
-        form = BoundaryForm(request.POST, request.FILES)
+        form = BoundaryForm(request.POST, request.FILES, province=application.park.province)
         if form.is_valid():
             try:
                 services.save_boundary(application, form.to_fields())
             except geo.AreaQuestion as question:
                 form.add_error("declared_area_km2", str(question))
+            except geo.DivisionError as error:
+                form.add_error("division_code", str(error))
             except geo.BoundaryError as error:
                 field = "geojson_file" if form.cleaned_data.get("geojson_file") else None
                 form.add_error(field or "boundary_geojson", str(error))
@@ -153,7 +155,9 @@ def boundary_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "✓ " + str(SECTIONS_BY_KEY["boundary"].title))
                 return redirect("application_boundary", pk=pk)
     else:
-        form = BoundaryForm(initial=BoundaryForm.initial_for(application))
+        form = BoundaryForm(
+            initial=BoundaryForm.initial_for(application), province=application.park.province
+        )
     return render(
         request,
         "applications/boundary_form.html",
@@ -165,6 +169,12 @@ def boundary_edit(request: HttpRequest, pk: int) -> HttpResponse:
             # The base layer: every province, and the cities and counties of the park's own.
             admin_cities=f"cities/{application.park.province.code}.geojson",
             admin_counties=f"counties/{application.park.province.code}.geojson",
+            # The place the park has chosen (D47), shown above the map.
+            division_label=(
+                admin_areas.place_label(application.park.division_code)
+                if application.park.division_code
+                else ""
+            ),
         ),
     )
 
@@ -279,9 +289,11 @@ def eligibility_preview(request: HttpRequest, pk: int, key: str) -> HttpResponse
         raise Http404
     application = _editable(request, pk)
     if key == "boundary":
-        form = BoundaryForm(request.POST)
+        form = BoundaryForm(request.POST, province=application.park.province)
         form.is_valid()
-        content = {k: v for k, v in form.cleaned_data.items() if k != "boundary"}
+        content = {
+            k: v for k, v in form.cleaned_data.items() if k not in ("boundary", "division_code")
+        }
         # Parsed once, by the form (at most MAX_BOUNDARY_VERTICES, about 0.2 s at the limit):
         # this runs on each pause in typing.
         boundary = form.cleaned_data.get("boundary")

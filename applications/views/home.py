@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from zcparks.params import text_param
 
-from .. import access, permissions, services, workbench
+from .. import access, admin_areas, permissions, services, workbench
 from ..kernel import scope
 from ..models import Role
 
@@ -77,6 +77,10 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
         "applications/park_detail.html",
         {
             "park": park,
+            # The city or county the park has chosen on its boundary page (D47).
+            "division_label": (
+                admin_areas.place_label(park.division_code) if park.division_code else ""
+            ),
             "can_edit": scope.can_edit_park_data(request.user, park),
             "applications": applications,
             "for_applicant": request.user.role == Role.APPLICANT,

@@ -709,7 +709,7 @@ def test_every_trace_line_explains_its_amount_and_the_totals_are_their_sums() ->
         ("feedstock", "energy", 1),
     }
     full = result.to_full_dict()
-    assert full["factor_set"] == {"code": "ZCP-2025-trial", "version": 2}
+    assert full["factor_set"] == {"code": "ZCP-2025-trial", "version": 3}
     assert full["breakdowns"]["emissions_t"]["by_enterprise"]["_park"] == D(124875) + D(54000)
     assert full["trace"][0]["enterprise"] == "焦化公司"
 
@@ -750,14 +750,14 @@ def test_the_digest_ignores_number_spelling_and_unused_keys_but_not_values() -> 
 
 
 def test_the_bundled_factor_set_is_the_shared_one() -> None:
-    assert (FS.code, FS.version, FS.year) == ("ZCP-2025-trial", 2, 2025)
+    assert (FS.code, FS.version, FS.year) == ("ZCP-2025-trial", 3, 2025)
     assert FS.fuels["natural_gas"].clean and not FS.fuels["diesel"].clean
     assert FS.fuels["biomass"].ncv_gj_per_unit is None
     assert FS.value("electricity_fossil_factor") == D("0.8325")
     shared = Path(__file__).resolve().parents[2].parent / "shared" / "domain"
     if shared.is_dir():
-        # The shared domain's table is the first version, shipped unchanged beside the second
-        # (D19), which only adds fuels.
+        # The shared domain's table is the first version, shipped unchanged beside the later
+        # ones (D19, D46), which only add fuels.
         bundled = Path(__file__).resolve().parents[2] / "accounting" / "reference" / FS.code
         bundled = bundled / "versions" / "1"
         for ours, theirs in (("factors", "factors"), ("parameters", "parameters")):

@@ -30,12 +30,14 @@ def test_loading_the_bundled_sets_is_idempotent(db):
     assert publishing.load_bundled_factor_sets() == [
         "factor set ZCP-2025-trial v1: loaded and published",
         "factor set ZCP-2025-trial v2: loaded and published",
+        "factor set ZCP-2025-trial v3: loaded and published",
     ]
     assert publishing.load_bundled_factor_sets() == [
         "factor set ZCP-2025-trial v1: already loaded",
         "factor set ZCP-2025-trial v2: already loaded",
+        "factor set ZCP-2025-trial v3: already loaded",
     ]
-    assert FactorSetVersion.objects.count() == 2
+    assert FactorSetVersion.objects.count() == 3
 
 
 def test_resolved_set_equals_the_bundled_one(trial_set):

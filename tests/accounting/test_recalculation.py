@@ -170,7 +170,7 @@ def test_the_run_records_factor_set_digest_trace_and_duration(cast, client, tria
     assert (run.factor_set_id, run.factor_set_code, run.factor_set_version) == (
         trial_set.pk,
         "ZCP-2025-trial",
-        2,
+        3,
     )
     park_year = ParkYear.objects.get()
     assert run.input_digest == services.engine.case_digest(stored_case.build_case(park_year))
@@ -194,7 +194,7 @@ def test_the_run_records_the_method_version_and_the_result_page_shows_it(
     run = CalculationRun.objects.get()
     assert run.method_version == METHOD_VERSION
     assert run.result["method"] == {"version": METHOD_VERSION}
-    assert run.result["factor_set"] == {"code": "ZCP-2025-trial", "version": 2}
+    assert run.result["factor_set"] == {"code": "ZCP-2025-trial", "version": 3}
     page = client.get(reverse("accounting:result", args=[cast.park_a.pk, 2025])).content.decode()
     assert f"<code>{METHOD_VERSION}</code>" in page
     assert "未记录" not in page

@@ -151,7 +151,7 @@ def test_a_run_names_its_method_version_next_to_its_factor_set(api, cast, pushed
     body = api.get(f"/api/v1/parks/{cast.park_a.pk}/years/2025/result/").json()
     for run in (body["latest_run"], body["result"]):
         assert run["method_version"] == METHOD_VERSION
-        assert (run["factor_set_code"], run["factor_set_version"]) == ("ZCP-2025-trial", 2)
+        assert (run["factor_set_code"], run["factor_set_version"]) == ("ZCP-2025-trial", 3)
     assert body["result"]["result"]["method"] == {"version": METHOD_VERSION}
     CalculationRun.objects.update(method_version=None)
     listed = api.get(f"/api/v1/parks/{cast.park_a.pk}/years/2025/runs/").json()["results"]

@@ -135,3 +135,85 @@ class TestTheBoundaryPage:
         application.refresh_from_db()
         assert application.declared_area_km2 == Decimal("100")
         assert application.boundary_geojson is not None
+
+
+@pytest.mark.django_db
+class TestTheParksCityOrCounty:
+    """The park names its city or county on the boundary page, from its own province's list
+    (D47); the boundary check then uses it."""
+
+    @pytest.fixture
+    def application(self, cast) -> Application:
+        return services.start_application(cast.applicant_a, open_batch())
+
+    def post(self, client, application, **fields):
+        url = reverse("application_boundary", args=[application.pk])
+        return client.post(url, {"scope": "whole", "boundary_east": "东环路", **fields})
+
+    def test_the_picker_offers_the_cities_and_counties_of_the_parks_province_only(
+        self, client, cast, application
+    ) -> None:
+        client.force_login(cast.applicant_a)
+        page = client.get(reverse("application_boundary", args=[application.pk]))
+        form = page.context["form"]
+        choices = dict(form.fields["division_code"].widget.choices)
+        assert choices["320100"] == "南京市" and choices["320115"] == "南京市 / 江宁区"
+        assert "620100" not in choices and all(c[:2] == "32" for c in choices if c)
+        html = page.content.decode()
+        assert "南京市 / 江宁区" in html and "兰州市" not in html
+        assert "未选择市、县，边界按省份检查" in html
+
+    def test_a_city_of_another_province_is_refused_naming_the_field_and_nothing_is_saved(
+        self, client, cast, application
+    ) -> None:
+        client.force_login(cast.applicant_a)
+        response = self.post(
+            client, application, division_code="620100", boundary_geojson=json.dumps(SQUARE)
+        )
+        assert response.status_code == 200
+        [message] = response.context["form"].errors["division_code"]
+        assert message.startswith("所在市、县：")
+        assert "甘肃省 兰州市" in message and "江苏省" in message
+        application.refresh_from_db()
+        application.park.refresh_from_db()
+        assert application.park.division_code == ""
+        assert application.boundary_geojson is None and application.boundary_east == ""
+
+    def test_the_service_refuses_it_too(self, cast, application) -> None:
+        with pytest.raises(geo.DivisionError, match="所在市、县"):
+            services.save_boundary(application, {"division_code": "620100"})
+        application.park.refresh_from_db()
+        assert application.park.division_code == ""
+
+    def test_the_boundary_must_lie_in_the_chosen_city_or_county(
+        self, client, cast, application
+    ) -> None:
+        client.force_login(cast.applicant_a)
+        square = json.dumps(SQUARE)  # in 南京市, across several of its districts
+        response = self.post(client, application, division_code="320500", boundary_geojson=square)
+        assert response.status_code == 200
+        [message] = response.context["form"].errors["boundary_geojson"]
+        assert "边界超出苏州市范围" in message
+        response = self.post(client, application, division_code="320115", boundary_geojson=square)
+        [message] = response.context["form"].errors["boundary_geojson"]
+        assert "边界超出江宁区范围" in message
+        application.refresh_from_db()
+        application.park.refresh_from_db()
+        assert application.park.division_code == "" and application.boundary_geojson is None
+
+        response = self.post(client, application, division_code="320100", boundary_geojson=square)
+        assert response.status_code == 302
+        application.refresh_from_db()
+        application.park.refresh_from_db()
+        assert application.park.division_code == "320100"
+        assert application.boundary_geojson is not None
+        # The chosen place is shown on the boundary page and the park's page.
+        page = client.get(reverse("application_boundary", args=[application.pk])).content
+        assert "所在地：江苏省 南京市" in page.decode()
+        detail = client.get(reverse("park_detail", args=[application.park.pk])).content
+        assert "南京市" in detail.decode()
+        # Cleared again: the check falls back to the province.
+        response = self.post(client, application, division_code="", boundary_geojson=square)
+        assert response.status_code == 302
+        application.park.refresh_from_db()
+        assert application.park.division_code == ""

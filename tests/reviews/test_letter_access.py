@@ -67,7 +67,7 @@ def test_dossier_holds_snapshot_runs_letters_attachments_and_events(client, cast
     assert runs
     for name in runs:  # each run names its method next to its factor set
         run = json.loads(archive.read(name))
-        assert run["method_version"] == METHOD_VERSION and run["factor_set_version"] == 2
+        assert run["method_version"] == METHOD_VERSION and run["factor_set_version"] == 3
     assert f"letters/{approved_letter.reference}.pdf" in names
     assert sum(n.startswith("attachments/") for n in names) == 4
     events = json.loads(archive.read("events.json"))
