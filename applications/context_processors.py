@@ -25,7 +25,8 @@ def navigation(request: HttpRequest) -> dict:
 
 
 def _unread(user):
-    """The nav badge's count: one query, made only when a page shows it, at most once."""
+    """The nav badge's count, asked only when a page shows it, at most once; from the cache
+    unless the person's inbox changed since it was counted (`inbox.unread_count`)."""
     if not user.is_authenticated or not permissions.may(user, "read_inbox"):
         return None
     counted: list[int] = []

@@ -4,12 +4,22 @@
 the mail owed after commit (`outbox.record`) and writes each person's inbox item from the same
 composed notices (`notifications`), so the act, its mail and its inbox items are saved together or
 not at all. Items reach everyone concerned who is active, with or without an e-mail address.
+
+The nav badge shows a person's unread count on every page, so the count is kept in the cache
+(`unread_count`) under the person's inbox generation: every write of their items here (`owe`,
+`open_item`, `mark_read`, `mark_all_read`) moves the generation on after commit, so the next
+page counts afresh, and an act rolled back moves nothing. A count made from data about to change
+is stored under the old generation, which nobody reads again: no stale badge however the reads
+and writes interleave.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -38,6 +48,9 @@ TITLE_MAX = 300
 # The mail's subject tag (【零碳园区申报】): in the app's own inbox it says nothing.
 SUBJECT_TAG = re.compile(r"^【[^】]*】")
 PAGE_SIZE = 20
+# How long a count is kept (seconds): also the longest a badge can stay wrong should a
+# generation move be lost (the cache unreachable just after a commit).
+UNREAD_TIMEOUT = 600
 
 
 def _notices(
@@ -117,7 +130,7 @@ def owe(
     }
     with transaction.atomic():
         effect = outbox.record(kind, **subject)
-        InboxItem.objects.bulk_create(
+        written = InboxItem.objects.bulk_create(
             InboxItem(
                 recipient=notice.person,
                 title=SUBJECT_TAG.sub("", notice.subject)[:TITLE_MAX],
@@ -127,6 +140,7 @@ def owe(
             for notice in _notices(kind, **subject)
             if notice.person.is_active
         )
+        _changed(item.recipient_id for item in written)
     return effect
 
 
@@ -141,8 +155,41 @@ def items(user: User, *, unread_only: bool = False) -> QuerySet[InboxItem]:
     return found.order_by("-created_at", "-pk")
 
 
+def _generation_key(user_id: int) -> str:
+    return f"inbox:generation:{user_id}"
+
+
+def _changed(user_ids: Iterable[int]) -> None:
+    """After commit, move each person's inbox generation on: their cached count is no longer
+    read. A generation the cache lost starts again from the clock, never from a number that
+    an old count may still be stored under."""
+    keys = {_generation_key(user_id) for user_id in user_ids}
+
+    def move_on() -> None:
+        for key in keys:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, time.time_ns(), None)
+
+    if keys:
+        transaction.on_commit(move_on, robust=True)
+
+
 def unread_count(user: User) -> int:
-    return InboxItem.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The nav badge's count, from the cache when nothing of the person's inbox was written
+    since it was counted."""
+    key = _generation_key(user.pk)
+    generation = cache.get(key)
+    if generation is None:
+        cache.add(key, time.time_ns(), None)
+        generation = cache.get(key)
+    counted_key = f"inbox:unread:{user.pk}:{generation}"
+    count = cache.get(counted_key)
+    if count is None:
+        count = InboxItem.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(counted_key, count, UNREAD_TIMEOUT)
+    return count
 
 
 def open_item(user: User, item_id: int) -> InboxItem | None:
@@ -151,6 +198,7 @@ def open_item(user: User, item_id: int) -> InboxItem | None:
     if item is not None and item.read_at is None:
         item.read_at = timezone.now()
         item.save(update_fields=["read_at"])
+        _changed([user.pk])
     return item
 
 
@@ -159,12 +207,16 @@ def mark_read(user: User, item_id: int) -> bool:
     found = InboxItem.objects.filter(recipient=user, pk=item_id)
     if not found.exists():
         return False
-    found.filter(read_at__isnull=True).update(read_at=timezone.now())
+    if found.filter(read_at__isnull=True).update(read_at=timezone.now()):
+        _changed([user.pk])
     return True
 
 
 def mark_all_read(user: User) -> int:
     """Mark every unread item of the user read; returns how many."""
-    return InboxItem.objects.filter(recipient=user, read_at__isnull=True).update(
+    marked = InboxItem.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if marked:
+        _changed([user.pk])
+    return marked

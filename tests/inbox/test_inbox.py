@@ -161,15 +161,18 @@ def test_nobody_opens_or_marks_another_persons_item(client, cast):
     assert item.read_at is None
 
 
-def test_marking_one_and_all_read_says_so(client, cast):
+def test_marking_one_and_all_read_says_so(client, cast, django_capture_on_commit_callbacks):
     first, *_rest = _items(cast.provincial_a, 3)
     client.force_login(cast.provincial_a)
-    response = client.post(
-        reverse("inbox_mark_read", args=[first.pk]), {"next": reverse("inbox") + "?unread=1"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("inbox_mark_read", args=[first.pk]), {"next": reverse("inbox") + "?unread=1"}
+        )
     assert response["Location"] == reverse("inbox") + "?unread=1"
     assert inbox.unread_count(cast.provincial_a) == 2
-    page = client.post(reverse("inbox_mark_all_read"), follow=True).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("inbox_mark_all_read"))
+    page = client.get(response["Location"]).content.decode()
     assert "已将 2 条未读消息标记为已读" in page
     assert inbox.unread_count(cast.provincial_a) == 0
     assert 'data-testid="inbox-unread"' not in page

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from applications import reviews
+from applications import inbox, reviews
 from applications.models import Application, Role
 from bench.generate import generate
 from tests.factories import ParkFactory, UserFactory
@@ -46,11 +46,12 @@ def test_queue_pages_use_the_same_number_of_queries_for_3_and_30_applications(
         else type(cast.national).objects.get(username="bench_national")
     )
     client.force_login(user)
+    inbox.unread_count(user)  # the badge, counted by an earlier page, costs none of these
     small = _queries(client, reverse(url_name))
     generate(30, batch_name="大批次", province_codes=["32"])
     large = _queries(client, reverse(url_name))
     assert small == large
-    assert large <= 11  # the inbox badge's unread count is one of them
+    assert large <= 10
 
 
 def test_review_page_uses_the_same_number_of_queries_whatever_the_number_of_applications(
@@ -59,10 +60,11 @@ def test_review_page_uses_the_same_number_of_queries_whatever_the_number_of_appl
     application = submitted_with_energy()
     client.force_login(cast.national)
     url = reverse("review_detail", args=[application.pk])
+    inbox.unread_count(cast.national)  # the badge, counted by an earlier page
     before = _queries(client, url)
     generate(30)
     assert _queries(client, url) == before
-    assert before <= 25
+    assert before <= 24
 
 
 def test_provincial_queue_holds_only_its_provinces_applications(client, cast):
