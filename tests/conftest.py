@@ -202,16 +202,36 @@ def service_available(name: str) -> bool:
     return False
 
 
-@pytest.hookimpl(trylast=True)  # after schemathesis has named its items
+@pytest.hookimpl(trylast=True)  # after schemathesis has made its items
 def pytest_collection_modifyitems(items):
-    """Schemathesis makes one test an API operation under one shared id; pytest-xdist keys tests
-    by id and would run only the first. Each gets its own id, the operation's (as its name)."""
-    for item in items:
-        path, _, name = item.nodeid.rpartition("::")
-        if path and name != item.name:
-            from _pytest.nodeid import coerce_node_id  # pytest 9 keeps the id as a NodeId
-
-            item._id = coerce_node_id(f"{path}::{item.name}")
+    """Schemathesis makes one test per API operation, named after the operation, but pytest 9
+    builds an item's id from its `originalname` and parametrisation only, and schemathesis
+    (4.32) gives every operation the test function's name as `originalname`: all of them share
+    one id, and pytest-xdist's `--dist loadfile` (which queues a file's tests by id) runs only
+    the first. Each is made again through `from_parent`, pytest's public way to make an item,
+    with its own name as `originalname`, so that pytest itself gives it its own id; pytest has
+    no public way to rename an item, and neither schemathesis nor xdist has an option for it."""
+    operations = [
+        index
+        for index, item in enumerate(items)
+        if getattr(item, "operation_label", None) and not hasattr(item, "callspec")
+    ]
+    for index in operations:
+        item = items[index]
+        if item.originalname != item.name:
+            items[index] = type(item).from_parent(
+                item.parent,
+                name=item.name,
+                callobj=item.obj,
+                originalname=item.name,
+                test_func=item.test_function,
+                test_name=item.test_name,
+                operation_label=item.operation_label,
+                operation_tags=item.operation_tags,
+            )
+    ids = [items[index].nodeid for index in operations]
+    if len(set(ids)) != len(ids):
+        raise pytest.UsageError(f"API operation tests share an id, xdist would run one: {ids}")
 
 
 def pytest_runtest_setup(item):
