@@ -450,6 +450,8 @@ PERMISSIONS: dict[str, Permission] = {
         _roles("close_batch", _("关闭批次并发布建设名单"), N),
         # The province's recommendation of a batch, assembled and submitted as one act.
         _roles("recommend_batch", _("编制和报送本省推荐"), P),
+        # Its construction plans: the province that sent them (its own) and NDRC; never a park.
+        _roles("read_recommendation_plan", _("下载省级推荐的建设方案"), P, N, ADMIN),
         # --- Deadlines (applications/deadlines.py) ---
         _roles("set_submission_deadline", _("设定本省园区申报截止时间"), P, ADMIN),
         _roles("extend_deadline", _("延长截止时间"), ADMIN),

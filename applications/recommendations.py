@@ -1,9 +1,10 @@
 """The province's recommendation (models/recommendations.py): assembling the draft.
 
 The provincial reviewer picks up to the quota's number of its parks awaiting it, in order, writes
-the provincial opinion and names the co-operating departments (会同); the construction plans are
-the parks' own, from their submitted applications. A park that fails a basic condition (or
-leaves it to judgement) or fails the core indicator is recommended only with a reason. Submitting
+the provincial opinion and names the co-operating departments (会同) and uploads the
+construction plans, one per park (`attach_plan`, decision D49). A park that fails a basic
+condition (or leaves it to judgement) or fails the core indicator is recommended only with a
+reason. Submitting
 is the workflow's (`workflow.submit_recommendation`), in one transaction.
 
 Parks the province does not put forward stay 待省级审核 (decision D26): the province decides on
@@ -16,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from . import permissions
+from . import evidence, permissions
 from .eligibility import OUTCOME_LABELS, Outcome
 from .models import (
     COUNTS_AGAINST_QUOTA,
@@ -33,6 +35,7 @@ from .models import (
     ProvincialRecommendation,
     RecommendationEntry,
     RecommendationFrozen,
+    RecommendationPlan,
     Status,
 )
 
@@ -185,6 +188,84 @@ def plans(application_ids: list[int]) -> dict[int, list]:
     ):
         found.setdefault(attachment.application_id, []).append(attachment)
     return found
+
+
+def attached_plans(recommendation: ProvincialRecommendation) -> dict[int, RecommendationPlan]:
+    """The construction plans the province attached, by application id."""
+    return {p.application_id: p for p in recommendation.plans.all()}
+
+
+def may_read_plan(user: User, plan: RecommendationPlan) -> bool:
+    """The province that sent it and NDRC (permission `read_recommendation_plan`)."""
+    if not permissions.may(user, "read_recommendation_plan"):
+        return False
+    if permissions.may(user, "recommend_batch"):  # a province: its own recommendation only
+        return plan.recommendation.province_id == user.province_id
+    return True
+
+
+def attach_plan(
+    user: User,
+    recommendation: ProvincialRecommendation,
+    application_id: int,
+    *,
+    name: str,
+    content: bytes,
+) -> RecommendationPlan:
+    """Store the construction plan of one park of the draft (replacing an earlier one): checked
+    by its content like evidence, stored privately under its hash through STORAGES."""
+    if not may_assemble(user) or user.province_id != recommendation.province_id:
+        raise PermissionDenied(_("只有本省的省级审核人员可以编制本省推荐。"))
+    application = (
+        permissions.permitted(user, "recommend")
+        .filter(
+            pk=application_id,
+            batch_id=recommendation.batch_id,
+            park__province_id=recommendation.province_id,
+        )
+        .select_related("park")
+        .first()
+    )
+    if application is None:
+        raise RecommendationError(
+            _("所选园区不在本省待推荐的申报书中，请刷新后重选。"), "applications"
+        )
+    try:
+        checked = evidence.check_file(name, content)
+    except evidence.EvidenceError as error:
+        raise RecommendationError(
+            _("%(park)s的建设方案：%(why)s") % {"park": application.park.name, "why": error},
+            f"plan_{application_id}",
+        ) from None
+    with transaction.atomic():
+        locked = ProvincialRecommendation.objects.select_for_update().get(pk=recommendation.pk)
+        if locked.is_submitted:
+            raise RecommendationFrozen
+        earlier = RecommendationPlan.objects.filter(
+            recommendation=locked, application_id=application_id
+        ).first()
+        plan = RecommendationPlan(
+            recommendation=locked,
+            application_id=application_id,
+            original_name=name[:255],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=user,
+        )
+        replaced = earlier.file.name if earlier is not None else ""
+        if earlier is not None:
+            earlier.delete()
+        plan.file.save("upload", ContentFile(checked.content), save=False)
+        try:
+            plan.save()
+        except Exception:
+            plan.file.delete(save=False)
+            raise
+        if replaced and replaced != plan.file.name:
+            storage = plan.file.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
+    return plan
 
 
 def _text(value: str, name: str, limit: int, label: str) -> str:

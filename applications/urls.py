@@ -194,6 +194,11 @@ urlpatterns = [
         name="province_recommendation",
     ),
     path(
+        "reviews/provincial/recommendation/plans/<int:plan_id>/",
+        recommendations.recommendation_plan,
+        name="recommendation_plan",
+    ),
+    path(
         "reviews/provincial/",
         review_views.review_queue,
         {"queue": "provincial"},

@@ -454,6 +454,16 @@ def submit_recommendation(
                 str(_("%(parks)s不符合基本条件或核心指标，推荐须确认并说明理由。"))
                 % {"parks": "、".join(missing)}
             )
+        # The notice has the province send the list *and* the construction plans (三(二)).
+        plans = set(locked.plans.values_list("application_id", flat=True))
+        planless = [
+            parks[e.application_id].park.name for e in entries if e.application_id not in plans
+        ]
+        if planless:
+            raise WorkflowError(
+                str(_("%(parks)s尚未上传建设方案：每个推荐园区须附一份建设方案后才能报送。"))
+                % {"parks": "、".join(planless)}
+            )
         events = []
         for entry in entries:
             event = _run(

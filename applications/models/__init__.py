@@ -56,6 +56,7 @@ from .recommendations import (
     ProvincialRecommendation,
     RecommendationEntry,
     RecommendationFrozen,
+    RecommendationPlan,
     RecommendationStatus,
 )
 from .reviews import (
@@ -121,6 +122,7 @@ __all__ = [
     "DEFAULT_DEPARTMENTS",
     "ProvincialRecommendation",
     "RecommendationEntry",
+    "RecommendationPlan",
     "RecommendationFrozen",
     "RecommendationStatus",
     "ALL_STATES",

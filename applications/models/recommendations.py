@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zcparks.storage import private_storage
+
 from .applications import Application
 from .batches import Batch
 from .events import ApplicationEvent
@@ -135,3 +137,67 @@ class RecommendationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recommendation} #{self.position}"
+
+
+def plan_path(instance: RecommendationPlan, filename: str) -> str:
+    # Never the uploader's file name: ids, the content's hash and the checked type only.
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
+        instance.content_type, "bin"
+    )
+    return (
+        f"recommendations/{instance.recommendation_id}/"
+        f"{instance.application_id}-{instance.sha256[:16]}.{extension}"
+    )
+
+
+class RecommendationPlan(models.Model):
+    """The construction plan (建设方案) the province sends with its recommendation for one park
+    (notice 三(二): "推荐园区名单及建设方案"): uploaded by the provincial reviewer while assembling,
+    one per park, checked like evidence (`evidence.check_file`); frozen with the recommendation,
+    its SHA-256 digest recorded. Read by the province and NDRC only."""
+
+    recommendation = models.ForeignKey(
+        ProvincialRecommendation, on_delete=models.PROTECT, related_name="plans"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="+", verbose_name=_("申报书")
+    )
+    file = models.FileField(_("文件"), storage=private_storage, upload_to=plan_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=64)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recommendation", "application"]
+        verbose_name = _("建设方案")
+        verbose_name_plural = _("建设方案")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "application"], name="recommendation_plan_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation} · {self.original_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        self._require_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._require_draft()
+        return super().delete(*args, **kwargs)
+
+    def _require_draft(self) -> None:
+        status = (
+            ProvincialRecommendation.objects.filter(pk=self.recommendation_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status == RecommendationStatus.SUBMITTED:
+            raise RecommendationFrozen

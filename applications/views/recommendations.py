@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from zcparks.params import int_param, text_param
 
-from .. import deadlines, effects, recommendations, workflow
-from ..models import Batch
+from .. import deadlines, effects, evidence, recommendations, workflow
+from ..models import Application, Batch, RecommendationPlan
 
 
 def _chosen(post) -> list[tuple[int, str]]:
@@ -46,6 +46,7 @@ def recommendation_page(request: HttpRequest, batch_id: int) -> HttpResponse:
             return redirect("province_recommendation", batch_id=batch.pk)
         chosen = _chosen(request.POST)
         try:
+            _attach_plans(request, recommendation)
             recommendations.save_draft(
                 request.user,
                 recommendation,
@@ -70,6 +71,58 @@ def recommendation_page(request: HttpRequest, batch_id: int) -> HttpResponse:
     return _render(
         request, recommendation, error_field, confirming, status=400 if error_field else 200
     )
+
+
+def _attach_plans(request: HttpRequest, recommendation) -> None:
+    """The construction plans chosen in the form (plan_<application id>), each stored; all are
+    checked before any is stored, so a refused file leaves the others as they were."""
+    uploads = []
+    for key in sorted(request.FILES):
+        if not key.startswith("plan_"):
+            continue
+        pk = int_param({"plan": key.removeprefix("plan_")}, "plan", low=1)
+        upload = request.FILES[key]
+        uploads.append((pk, upload.name or "", evidence.read_upload(upload)))
+    for pk, name, content in uploads:
+        try:
+            evidence.check_file(name, content)
+        except evidence.EvidenceError as error:
+            park = (
+                Application.objects.filter(pk=pk, park__province_id=recommendation.province_id)
+                .values_list("park__name", flat=True)
+                .first()
+            )
+            raise recommendations.RecommendationError(
+                _("%(park)s的建设方案：%(why)s") % {"park": park or "", "why": error},
+                f"plan_{pk}",
+            ) from None
+    for pk, name, content in uploads:
+        recommendations.attach_plan(request.user, recommendation, pk, name=name, content=content)
+
+
+@login_required
+def recommendation_plan(request: HttpRequest, plan_id: int) -> FileResponse:
+    """A construction plan of a province's recommendation: the province and NDRC only; never
+    rendered inline by the browser, under a name made of its id and checked type."""
+    plan = get_object_or_404(
+        RecommendationPlan.objects.select_related("recommendation"), pk=plan_id
+    )
+    if not recommendations.may_read_plan(request.user, plan):
+        raise Http404
+    try:
+        handle = plan.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension = evidence.EXTENSIONS.get(plan.content_type, "bin")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"construction-plan-{plan.pk}.{extension}",
+        content_type=plan.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _submit(request: HttpRequest, recommendation) -> HttpResponse:
@@ -111,6 +164,7 @@ def _render(
             "batch": batch,
             "candidates": candidates,
             "plans": recommendations.plans([c.application.pk for c in candidates]),
+            "attached": recommendations.attached_plans(recommendation),
             "quota": quota,
             "positions": range(1, max(quota.left, 1) + 1),
             "deadline": dates[0],

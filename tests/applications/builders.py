@@ -235,3 +235,20 @@ def answer_return(application: Application, text: str = "已按意见修改。")
         application, {c.key: text for c in revisions.open_comments(application)}
     )
     return application
+
+
+def attach_plans(user: User, recommendation, applications) -> list:
+    """A construction plan (a small PDF) for each of these parks of the province's draft, as the
+    provincial reviewer uploads them (recommendations.attach_plan)."""
+    from applications import recommendations
+
+    return [
+        recommendations.attach_plan(
+            user,
+            recommendation,
+            application.pk,
+            name=f"{application.park.name}建设方案.pdf",
+            content=PDF_BYTES,
+        )
+        for application in applications
+    ]

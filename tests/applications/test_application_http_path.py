@@ -141,7 +141,11 @@ def test_a_park_applies_and_is_approved_after_one_revision_round(client, cast):
         "opinion": "同意推荐",
         "departments": "省能源局",
     }
-    assert client.post(act, {**recommendation, "act": "save"}).status_code == 302
+    plan = SimpleUploadedFile("建设方案.pdf", PDF_BYTES, "application/pdf")
+    assert (
+        client.post(act, {**recommendation, "act": "save", f"plan_{app.pk}": plan}).status_code
+        == 302
+    )
     assert client.post(act, {**recommendation, "confirmed_act": "1"}).status_code == 302
     client.force_login(cast.national)
     _act(client, app, "start_national_review")

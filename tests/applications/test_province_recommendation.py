@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ from applications.models import (
 )
 from tests.factories import ParkFactory, UserFactory
 
-from .builders import complete_application, drive_to, open_batch
+from .builders import PDF_BYTES, attach_plans, complete_application, drive_to, open_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,9 @@ def three(cast):
     ]
 
 
-def _post(client, batch, chosen, **extra):
+def _post(client, batch, chosen, plans=True, **extra):
+    """The page's form: the parks in order with their reasons and (unless `plans` is False) a
+    construction plan for each."""
     data = {
         "park": [a.pk for a, _reason in chosen],
         "opinion": "同意推荐，建设方案可行。",
@@ -55,6 +58,10 @@ def _post(client, batch, chosen, **extra):
     for n, (application, reason) in enumerate(chosen, start=1):
         data[f"order_{application.pk}"] = str(n)
         data[f"reason_{application.pk}"] = reason
+        if plans:
+            data[f"plan_{application.pk}"] = SimpleUploadedFile(
+                f"{application.park.name}方案.pdf", PDF_BYTES, "application/pdf"
+            )
     return client.post(reverse("province_recommendation", args=[batch.pk]), data, follow=True)
 
 
@@ -119,6 +126,52 @@ def test_the_recommendation_is_submitted_as_one_act(
     assert 'data-testid="recommendation-frozen"' in html and "已占用 2 个" in html
 
 
+def test_each_park_needs_its_construction_plan_frozen_with_the_act(client, cast, three):
+    """No plan, no act (the park named); a plan that is no PDF/PNG/JPEG is refused naming the
+    park; at submission the plans freeze with the act, digest shown, read by the province and
+    NDRC only."""
+    batch, (a, b, d) = three
+    client.force_login(cast.provincial_a)
+    _post(client, batch, [(a, "理由")], act="save")  # a's plan stored with the draft
+    refused = _post(client, batch, [(a, "理由"), (b, "理由")], plans=False, confirmed_act="1")
+    html = refused.content.decode()
+    assert "乙园区尚未上传建设方案" in html and "甲园区尚未上传建设方案" not in html
+    assert b.__class__.objects.get(pk=b.pk).status == Status.SUBMITTED
+    bad = {f"plan_{b.pk}": SimpleUploadedFile("方案.pdf", b"MZ\x90\x00", "application/pdf")}
+    response = _post(client, batch, [(a, "理由"), (b, "理由")], plans=False, **bad)
+    assert response.status_code == 400
+    assert "乙园区的建设方案：文件“方案.pdf”是可执行程序" in response.content.decode()
+    recommendation = ProvincialRecommendation.objects.get(batch=batch)
+    assert set(recommendations.attached_plans(recommendation)) == {a.pk}
+
+    done = _post(client, batch, [(a, "理由"), (b, "理由")], confirmed_act="1")
+    assert "本省推荐已报送" in done.content.decode()
+    recommendation.refresh_from_db()
+    plans = recommendations.attached_plans(recommendation)
+    assert set(plans) == {a.pk, b.pk}
+    plan = plans[b.pk]
+    import hashlib
+
+    assert plan.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
+    html = done.content.decode()
+    assert 'data-testid="frozen-plan"' in html and plan.sha256 in html
+    with pytest.raises(RecommendationFrozen):
+        plan.delete()
+    with pytest.raises(RecommendationFrozen):
+        recommendations.attach_plan(
+            cast.provincial_a, recommendation, a.pk, name="x.pdf", content=PDF_BYTES
+        )
+    url = reverse("recommendation_plan", args=[plan.pk])
+    download = client.get(url)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF_BYTES
+    assert download["Content-Disposition"].startswith("attachment")
+    client.force_login(cast.national)
+    assert client.get(url).status_code == 200
+    for who in (cast.applicant_b, cast.provincial_other, cast.expert):
+        client.force_login(who)
+        assert client.get(url).status_code == 404
+
+
 def test_a_park_failing_the_core_indicator_needs_a_reason(client, cast, three):
     batch, (a, b, d) = three
     client.force_login(cast.provincial_a)
@@ -154,6 +207,7 @@ def test_after_ndrcs_date_the_act_is_refused_with_the_date_and_changes_nothing(c
         departments="省能源局",
         chosen=[(a.pk, "理由"), (b.pk, "理由")],
     )
+    attach_plans(cast.provincial_a, recommendation, [a, b])
     Batch.objects.filter(pk=batch.pk).update(deadline=timezone.now() - datetime.timedelta(1))
     batch.refresh_from_db()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from applications.models import Application, ApplicationEvent
-from tests.applications.builders import complete_application, drive_to, open_batch
+from tests.applications.builders import PDF_BYTES, complete_application, drive_to, open_batch
 from tests.e2e.browsing import check_page, page_text, screenshot
 
 pytestmark = [
@@ -35,6 +35,9 @@ def test_the_province_submits_its_recommendation_only_after_confirming_in_the_di
     form.locator(f"input[name=park][value='{application.pk}']").check()
     form.locator(f"textarea[name=reason_{application.pk}]").fill("核算结果待补充，园区示范性突出")
     form.locator("textarea[name=opinion]").fill("同意推荐甲园区，建设方案可行。")
+    form.locator(f"input[name=plan_{application.pk}]").set_input_files(
+        {"name": "建设方案.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    )
     dialog = form.locator("dialog[data-confirm-dialog]")
     assert not dialog.is_visible()
 

@@ -33,6 +33,7 @@ from applications.models import (
     Status,
 )
 from applications.models.letters import Letter, LetterKind, LetterStatus
+from tests.applications.builders import PDF_BYTES
 
 from .browsing import check_page, narrow_open_nav, page_text, screenshot
 from .forms import fill_form
@@ -389,6 +390,10 @@ def recommend_in_the_provinces_act(province: Person, application: Application) -
     if reason.count():
         reason.fill("园区示范性突出，同意推荐。")
     form.locator("textarea[name=opinion]").fill("同意推荐，建设方案可行。")
+    # The construction plan the province sends with its list (三(二)).
+    form.locator(f"input[name=plan_{application.pk}]").set_input_files(
+        {"name": "建设方案.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    )
     form.locator("[data-testid=submit-recommendation]").click()
     dialog = form.locator("dialog[data-confirm-dialog]")
     dialog.wait_for(state="visible")
@@ -396,6 +401,9 @@ def recommend_in_the_provinces_act(province: Person, application: Application) -
     province.check("province-recommendation")
     dialog.locator("[data-confirm-ok]").click()
     province.page.wait_for_load_state()
+    # Frozen with the act: the plan listed with its digest, downloadable by the province.
+    frozen = province.page.locator("[data-testid=frozen-plan]")
+    assert frozen.count() == 1 and "建设方案.pdf" in frozen.inner_text(), page_text(province.page)
 
 
 # --- the journey --------------------------------------------------------------------------------

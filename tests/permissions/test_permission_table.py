@@ -31,7 +31,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import letter_content, letters, permissions, reviews, rubric, workflow
+from applications import (
+    letter_content,
+    letters,
+    permissions,
+    recommendations,
+    reviews,
+    rubric,
+    workflow,
+)
 from applications.models import (
     Application,
     AssignmentKind,
@@ -200,6 +208,8 @@ ROLE_POLICY: dict[str, set[str]] = {
     "national_statistics": {Role.NATIONAL, Role.ADMIN},
     "set_submission_deadline": {Role.PROVINCIAL, Role.ADMIN},
     "recommend_batch": {Role.PROVINCIAL},
+    # The construction plans of a recommendation: its province (checked per plan) and NDRC.
+    "read_recommendation_plan": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
     "extend_deadline": {Role.ADMIN},
     # Provincial guidance by province: the provinces (their own) and NDRC (all).
     "list_guidance": {Role.PROVINCIAL, Role.NATIONAL, Role.ADMIN},
@@ -625,6 +635,19 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
     import re
 
     open_batch()
+    # A construction plan of province A's recommendation (park B's application: park A's stays
+    # without one, for the start door).
+    plan_batch = open_batch("2025年方案批次")
+    planned = drive_to(
+        complete_application(cast.park_b, cast.applicant_b, plan_batch), "submitted", cast
+    )
+    plan = recommendations.attach_plan(
+        cast.provincial_a,
+        recommendations.for_user(cast.provincial_a, plan_batch),
+        planned.pk,
+        name="方案.pdf",
+        content=PDF_BYTES,
+    )
     people = {
         Role.APPLICANT: cast.applicant_a,
         Role.PROVINCIAL: cast.provincial_a,
@@ -701,6 +724,9 @@ def test_every_role_permission_answers_every_role_as_the_policy_says(client, cas
             if key == "edit_rubric":
                 page = client.get(reverse("batch_rubric", args=[open_batch().pk])).status_code
                 doors.append(("rubric page", page == 200))
+            if key == "read_recommendation_plan":
+                page = client.get(reverse("recommendation_plan", args=[plan.pk])).status_code
+                doors.append(("construction plan", page == 200))
             if key == "read_inbox":
                 doors.append(("inbox", client.get(reverse("inbox")).status_code == 200))
             assert doors, f"{key} has no door in this test"

@@ -113,3 +113,33 @@ def test_import_previews_expire_in_the_bucket_and_the_health_probe_uses_it(store
     assert store.keys(importers.PREVIEW_DIR) == []
     assert health.check_storage() == {"status": "ok"}
     assert store.keys("health/") == []
+
+
+def test_the_provinces_construction_plan_is_stored_in_the_bucket_and_served_from_it(
+    client, cast, store
+):
+    from applications import recommendations
+
+    batch = open_batch()
+    application = drive_to(
+        complete_application(cast.park_a, cast.applicant_a, batch), "submitted", cast
+    )
+    plan_bytes = PDF_BYTES + b"% construction plan\n"
+    client.force_login(cast.provincial_a)
+    page = reverse("province_recommendation", args=[batch.pk])
+    data = {
+        "park": application.pk,
+        f"order_{application.pk}": "1",
+        f"reason_{application.pk}": "理由",
+        "opinion": "同意推荐",
+        "act": "save",
+        f"plan_{application.pk}": SimpleUploadedFile("方案.pdf", plan_bytes, "application/pdf"),
+    }
+    assert client.post(page, data).status_code == 302
+    recommendation = recommendations.for_user(cast.provincial_a, batch)
+    plan = recommendations.attached_plans(recommendation)[application.pk]
+    assert plan.file.name.startswith(f"recommendations/{recommendation.pk}/")
+    assert store.read(plan.file.name) == plan_bytes
+    client.force_login(cast.national)
+    response = client.get(reverse("recommendation_plan", args=[plan.pk]))
+    assert response.status_code == 200 and _body(response) == plan_bytes

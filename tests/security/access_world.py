@@ -16,7 +16,15 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounting.models import CalculationRun, ParkYear
-from applications import acceptance_experts, guidance, progress, reviews, services, workflow
+from applications import (
+    acceptance_experts,
+    guidance,
+    progress,
+    recommendations,
+    reviews,
+    services,
+    workflow,
+)
 from applications import programme as programmes
 from applications.kernel import tokens
 from applications.models import (
@@ -64,6 +72,8 @@ class World:
     accepting: ConstructionProgramme | None = None
     inbox_item: InboxItem | None = None  # A's applicant's one unread notice
     security_key: SecurityKey | None = None  # the national reviewer's, beside the matrix's TOTP
+    # The construction plan province A uploaded for the submitted application (its draft act).
+    plan_id: int | None = None
 
 
 def build_world(cast) -> World:
@@ -102,6 +112,10 @@ def build_world(cast) -> World:
     expert = UserFactory(username="expert", role=Role.EXPERT)  # not yet assigned
     park_year = ParkYear.objects.get(park=park, year=first.year - 1)
     issued = tokens.issue_token(applicant, park, "能碳平台")
+    recommendation = recommendations.for_user(cast.provincial_a, second)
+    plan = recommendations.attach_plan(
+        cast.provincial_a, recommendation, submitted.pk, name="建设方案.pdf", content=PDF_BYTES
+    )
     return World(
         approved=approved,
         submitted=submitted,
@@ -118,6 +132,7 @@ def build_world(cast) -> World:
         reset_uid=urlsafe_base64_encode(force_bytes(applicant.pk)),
         reset_token=default_token_generator.make_token(applicant),
         accepting=accepting,
+        plan_id=plan.pk,
     )
 
 

@@ -268,6 +268,8 @@ PROBES: dict[str, Probe] = {
             "value": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
         },
     ),
+    # A construction plan of province A's recommendation (its draft).
+    "recommendation_plan": Probe(lambda w: {"plan_id": w.plan_id}),
     # The province's recommendation of a batch: a draft saved with A's submitted application.
     "province_recommendation": Probe(
         lambda w: {"batch_id": w.submitted.batch_id},
@@ -431,6 +433,8 @@ EXPECTED: dict[str, str] = {
     "deadlines": "302 404 404 302 302 404 404 302",
     # Another province cannot put A's park in its recommendation (400 names why).
     "province_recommendation": "302 404 404 302 400 404 404 404",
+    # Its construction plans: the province that sent them and NDRC; never a park or an expert.
+    "recommendation_plan": "302 404 404 200 404 200 404 200",
     "accounting:mine": "302 302 302 302 302 302 302 302",
     "accounting:overview": "302 200 404 200 404 200 404 200",
     "accounting:park_year": "302 200 404 200 404 200 404 200",
