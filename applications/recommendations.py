@@ -216,6 +216,8 @@ def attach_plan(
     by its content like evidence, stored privately under its hash through STORAGES."""
     if not may_assemble(user) or user.province_id != recommendation.province_id:
         raise PermissionDenied(_("只有本省的省级审核人员可以编制本省推荐。"))
+    if recommendation.is_submitted:
+        raise RecommendationFrozen
     application = (
         permissions.permitted(user, "recommend")
         .filter(
