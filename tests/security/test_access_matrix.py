@@ -2,7 +2,8 @@
 
 The URLs come from the URL configuration, so a new view cannot escape: a route without an entry in
 RULES fails the test. Each entry names A's object to point at and the status each person must get.
-No park ever reads or changes another park's objects; a province sees only its own.
+No park ever reads or changes another park's objects; a province sees only its own. This file walks
+one share of the routes; test_access_matrix_2.py walks the other, and the admin site.
 """
 
 from __future__ import annotations
@@ -594,12 +595,37 @@ def world(cast, settings, django_capture_on_commit_callbacks):
     celery_app.conf.task_always_eager = saved
 
 
-def test_every_url_answers_every_role_as_expected(client, cast, world, capsys):
+# The site's routes are dealt to SHARDS test files in turn (sorted by name, every SHARDS-th to one
+# file): this one and test_access_matrix_2.py, so that the suite's workers, which take a file
+# each (pytest-xdist's loadfile), share the walk.
+SHARDS = 2
+
+
+def shard_routes(shard: int) -> list[str]:
+    """The site's routes (admin's aside) that file `shard` (1 … SHARDS) walks; every route of the
+    site must have its access rule."""
     routes = sorted(set(iter_routes()))
     site = [name for name in routes if not name.startswith("admin:")]
     unlisted = [name for name in site if name not in PROBES or name not in EXPECTED]
     assert unlisted == [], f"routes with no access rule: {unlisted}"
+    return site[shard - 1 :: SHARDS]
 
+
+def test_every_url_answers_every_role_as_expected(client, cast, world, capsys):
+    walk(client, cast, world, capsys, shard=1)
+
+
+def test_the_shares_walk_every_route_once():
+    shares = [shard_routes(shard) for shard in range(1, SHARDS + 1)]
+    walked = [name for share in shares for name in share]
+    site = [name for name in set(iter_routes()) if not name.startswith("admin:")]
+    assert sorted(walked) == sorted(site) and all(shares)
+
+
+def walk(client, cast, world, capsys, shard: int) -> None:
+    """Every route of `shard`, as every person of the cast: the status, what a POST changed, and
+    whether an outsider's page names park A."""
+    site = shard_routes(shard)
     failures: list[str] = []
     counts: Counter[str] = Counter()
     for name in site:
@@ -623,63 +649,10 @@ def test_every_url_answers_every_role_as_expected(client, cast, world, capsys):
 
     with capsys.disabled():
         print(
-            f"\naccess matrix: {len(site)} routes x {len(ACTORS)} people = "
+            f"\naccess matrix ({shard}/{SHARDS}): {len(site)} routes x {len(ACTORS)} people = "
             f"{counts['requests']} requests, {counts['writes tried']} of them writes; "
             + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k.startswith("status"))
         )
-    assert not failures, "\n".join(failures)
-
-
-def admin_models() -> dict:
-    """`admin:<app>_<model>` → model class, for every model registered in the admin."""
-    from django.contrib import admin
-
-    return {f"admin:{m._meta.app_label}_{m._meta.model_name}": m for m in admin.site._registry}
-
-
-def test_admin_site_answers_only_administrators(client, cast, world, capsys):
-    routes = [name for name in set(iter_routes()) if name.startswith("admin:")]
-    checked = 0
-    failures = []
-    for name in sorted(routes):
-        kwargs = {}
-        if name.endswith(("_change", "_delete", "_history")):
-            model_class = admin_models().get(name.rsplit("_", 1)[0])
-            obj = model_class.objects.first() if model_class else None
-            if obj is None:
-                continue
-            kwargs = {"object_id": obj.pk}
-        elif name == "admin:app_list":
-            kwargs = {"app_label": "applications"}
-        elif (
-            name
-            in (
-                "admin:view_on_site",
-                "admin:password_change_done",
-                "admin:logout",
-                "admin:login",
-                "admin:password_change",
-                "admin:jsi18n",
-                "admin:autocomplete",
-            )
-            or "password" in name
-        ):
-            continue
-        url = reverse(name, kwargs=kwargs)
-        for actor in ACTORS:
-            client.logout()
-            if actor != "anonymous":
-                sign_in(client, getattr(cast, actor))
-            status = client.get(url).status_code
-            checked += 1
-            # Read-only records (events, submissions, runs, published factor sets) refuse
-            # adding, changing or deleting even to administrators.
-            refusable = name.endswith(("_add", "_change", "_delete"))
-            allowed = ({200, 403} if refusable else {200}) if actor == "admin" else {302}
-            if status not in allowed:
-                failures.append(f"{name} as {actor}: {status}")
-    with capsys.disabled():
-        print(f"\nadmin site: {checked} requests over {len(routes)} admin routes")
     assert not failures, "\n".join(failures)
 
 

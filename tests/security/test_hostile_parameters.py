@@ -1,90 +1,18 @@
-"""Every parameter parsed, never assumed — the access matrix's way, for input.
-
-Every named route of the URL configuration (the access matrix's PROBES point each at park A's
-objects), for every role: a clean request first, during which every query and form parameter the
-view reads is recorded (QueryDict's getters are wrapped), so a parameter added to a view tomorrow
-is probed without touching this file. Then each recorded parameter gets each hostile value, by
-GET and, where the route takes it, by POST, sent in turn by the roles whose request read it. No
-answer may be a 500 (nor an exception escaping the view), nor an empty page, and a 400 page must
-say which parameter it refused.
+"""Every parameter parsed, never assumed: every route's every parameter, by every role, gets hostile
+values (tests/security/hostile.py walks them; this file the first of its SHARDS shares of the
+routes, test_hostile_parameters_2.py and _3.py the others), and what that probe found, one by one.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from contextlib import contextmanager
-
 import pytest
-from django.conf import settings
-from django.db import transaction
-from django.http import QueryDict
 from django.urls import reverse
 
 from applications.models import Application
 from tests.reviews.conftest import add_energy_data
 
-from .access_world import sign_in
+from .hostile import MUST_READ, MUST_READ_BY, SHARDS, shard_routes, walk
 from .test_access_matrix import PROBES, iter_routes, world  # noqa: F401 (the fixture)
-
-ROLES = ("anonymous", "applicant_a", "provincial_a", "national", "expert", "admin")
-HOSTILE = (
-    "²",  # str.isdigit() says yes, int() says no
-    "١٢",  # Arabic-Indic digits: int() reads them, a regex on [0-9] does not
-    "%00",
-    "\x00\x00",  # PostgreSQL refuses NUL in any text it is sent
-    "9" * 40,
-    "",
-    "-1",
-    "abc",
-    "长" * 5000,
-)
-# Read by the framework for every form, not by a view.
-IGNORED = {"csrfmiddlewaretoken"}
-
-
-class Reads:
-    """The keys read from any QueryDict (request.GET, request.POST, DRF's query_params)."""
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-
-    @contextmanager
-    def recording(self, monkeypatch):
-        originals = {
-            name: getattr(QueryDict, name)
-            for name in ("get", "__getitem__", "getlist", "__contains__")
-        }
-
-        def wrap(name):
-            original = originals[name]
-
-            def recorded(querydict, key, *args, **kwargs):
-                self.keys.add(key)
-                return original(querydict, key, *args, **kwargs)
-
-            return recorded
-
-        with monkeypatch.context() as patch:
-            for name in originals:
-                patch.setattr(QueryDict, name, wrap(name))
-            yield self
-
-
-def send(client, method: str, url: str, data: dict) -> tuple[int, bytes, bool]:
-    """One request whose writes are rolled back, so every probe meets the same world; whether
-    it touched the session cookie (a logout, a login) is the third value."""
-    with transaction.atomic():
-        response = getattr(client, method)(url, data)
-        transaction.set_rollback(True)
-    body = b"" if getattr(response, "streaming", False) else response.content
-    return response.status_code, body, settings.SESSION_COOKIE_NAME in response.cookies
-
-
-def discover(client, monkeypatch, method: str, url: str, data: dict) -> tuple[int, set[str]]:
-    reads = Reads()
-    with reads.recording(monkeypatch):
-        status, _body, _session = send(client, method, url, data)
-    return status, reads.keys - IGNORED
 
 
 def test_no_route_answers_500_to_a_hostile_parameter(
@@ -94,87 +22,19 @@ def test_no_route_answers_500_to_a_hostile_parameter(
     monkeypatch,
     capsys,
 ):
-    routes = [name for name in sorted(set(iter_routes())) if not name.startswith("admin:")]
-    assert [name for name in routes if name not in PROBES] == []
-    failures: list[str] = []
-    counts: Counter[str] = Counter()
+    walk(client, cast, world, monkeypatch, capsys, shard=1)
 
-    def login(actor: str) -> None:
-        client.logout()
-        if actor != "anonymous":
-            sign_in(client, getattr(cast, actor))
 
-    # 1. Every route, as every role, by GET and POST: what does the view read?
-    targets: dict[str, tuple[str, str, dict]] = {}  # "METHOD name" -> (method, url, clean data)
-    readers: dict[str, dict[str, list[str]]] = {}  # "METHOD name" -> parameter -> roles reading it
-    for actor in ROLES:
-        login(actor)
-        for name in routes:
-            probe = PROBES[name]
-            kwargs = probe.kwargs(world)
-            if name == "api:park-year-run":
-                kwargs["run_id"] = world.run.pk
-            url = reverse(name, kwargs=kwargs)
-            for method in ("get", "post") if probe.method == "get" else ("post",):
-                target = f"{method.upper()} {name}"
-                counts["requests"] += 1
-                try:
-                    status, keys = discover(client, monkeypatch, method, url, probe.data(world))
-                except Exception as error:  # noqa: BLE001 - the test client re-raises
-                    failures.append(
-                        f"{target} as {actor}, clean: {type(error).__name__}: {error}"[:300]
-                    )
-                    keys = set()
-                if name == "logout":
-                    login(actor)
-                targets[target] = (method, url, probe.data(world))
-                for key in keys:
-                    readers.setdefault(target, {}).setdefault(key, []).append(actor)
-
-    # 2. Every hostile value of every parameter read, each sent by the roles that read it in turn
-    # (so each role probes its share of every view it reaches), grouped to log in once per role.
-    plan: dict[str, list[tuple[str, str, str]]] = {actor: [] for actor in ROLES}
-    for target, keys in readers.items():
-        for key, actors in keys.items():
-            for index, value in enumerate(HOSTILE):
-                plan[actors[index % len(actors)]].append((target, key, value))
-    for actor, sends in plan.items():
-        login(actor)
-        for target, key, value in sends:
-            method, url, clean = targets[target]
-            what = f"{target} {key}={value[:20]!r} as {actor}"
-            counts["requests"] += 1
-            try:
-                status, body, session = send(client, method, url, {**clean, key: value})
-            except Exception as error:  # noqa: BLE001 - the test client re-raises
-                failures.append(f"{what}: {type(error).__name__}: {error}"[:300])
-                login(actor)
-                continue
-            if session:  # a logout, a login
-                login(actor)
-            counts[f"status {status}"] += 1
-            if status >= 500:
-                failures.append(f"{what}: {status}")
-            elif status in (200, 400) and not body.strip() and method == "get":
-                failures.append(f"{what}: an empty page")
-            elif b"bad-parameter" in body and key.encode() not in body:
-                failures.append(f"{what}: the 400 page does not name {key}")
-
-    probed = {target: set(keys) for target, keys in readers.items()}
-    with capsys.disabled():
-        print(
-            f"\nhostile parameters: {len(routes)} routes x {len(ROLES)} roles; "
-            f"{sum(len(k) for k in probed.values())} parameters read on {len(probed)} "
-            f"route/method pairs, each sent {len(HOSTILE)} hostile values: "
-            f"{counts['requests']} requests; "
-            + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k.startswith("status"))
-        )
-    # The discovery must find what the views read, or the test proves nothing.
-    assert {"batch", "assignee", "province", "q", "sort"} <= probed["GET review_queue_national"]
-    assert "batch" in probed["POST application_start"]
-    assert {"limit", "offset"} <= probed["GET api:park-list"]
-    assert set(readers["GET review_queue_national"]["batch"]) == {"national", "admin"}
-    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:60])
+def test_the_shares_walk_every_route_once():
+    """The SHARDS files together walk every route of the site (admin's aside) exactly once, and
+    what the discovery must find is on routes that one of them walks."""
+    shares = [shard_routes(shard) for shard in range(1, SHARDS + 1)]
+    walked = [name for share in shares for name in share]
+    site = {name for name in iter_routes() if not name.startswith("admin:")}
+    assert sorted(walked) == sorted(site) and all(shares)
+    assert all(name in PROBES for name in walked)
+    for target in [*MUST_READ, *(target for target, _key in MUST_READ_BY)]:
+        assert target.split(" ", 1)[1] in site, target
 
 
 # What the probe from outside found, one by one.

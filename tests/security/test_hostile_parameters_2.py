@@ -1,0 +1,16 @@
+"""Every parameter parsed, never assumed: share 2 of the routes (tests/security/hostile.py)."""
+
+from __future__ import annotations
+
+from .hostile import walk
+from .test_access_matrix import world  # noqa: F401 (the fixture)
+
+
+def test_no_route_answers_500_to_a_hostile_parameter(
+    client,
+    cast,
+    world,  # noqa: F811 (the fixture)
+    monkeypatch,
+    capsys,
+):
+    walk(client, cast, world, monkeypatch, capsys, shard=2)
