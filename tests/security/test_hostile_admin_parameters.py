@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from .test_hostile_parameters import HOSTILE
+from .hostile import HOSTILE
 
 BASE_PARAMETERS = ("q", "o", "p", "_to_field", "_popup", "all", "e", "_changelist_filters")
 
