@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from zcparks import throttle
+
 from . import notifications, outbox
 from .models import (
     AcceptanceAssignment,
@@ -166,11 +168,14 @@ def _changed(user_ids: Iterable[int]) -> None:
     keys = {_generation_key(user_id) for user_id in user_ids}
 
     def move_on() -> None:
-        for key in keys:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, time.time_ns(), None)
+        try:
+            for key in keys:
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, time.time_ns(), None)
+        except throttle.CACHE_ERRORS as error:  # a count kept before expires (UNREAD_TIMEOUT)
+            throttle.warn_cache_down("Inbox badge cache", error)
 
     if keys:
         transaction.on_commit(move_on, robust=True)
@@ -179,17 +184,22 @@ def _changed(user_ids: Iterable[int]) -> None:
 def unread_count(user: User) -> int:
     """The nav badge's count, from the cache when nothing of the person's inbox was written
     since it was counted."""
+    unread = InboxItem.objects.filter(recipient=user, read_at__isnull=True)
     key = _generation_key(user.pk)
-    generation = cache.get(key)
-    if generation is None:
-        cache.add(key, time.time_ns(), None)
+    try:
         generation = cache.get(key)
-    counted_key = f"inbox:unread:{user.pk}:{generation}"
-    count = cache.get(counted_key)
-    if count is None:
-        count = InboxItem.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(counted_key, count, UNREAD_TIMEOUT)
-    return count
+        if generation is None:
+            cache.add(key, time.time_ns(), None)
+            generation = cache.get(key)
+        counted_key = f"inbox:unread:{user.pk}:{generation}"
+        count = cache.get(counted_key)
+        if count is None:
+            count = unread.count()
+            cache.set(counted_key, count, UNREAD_TIMEOUT)
+        return count
+    except throttle.CACHE_ERRORS as error:  # the cache down: count, and every page still opens
+        throttle.warn_cache_down("Inbox badge cache", error)
+        return unread.count()
 
 
 def open_item(user: User, item_id: int) -> InboxItem | None:

@@ -53,9 +53,11 @@ def test_publishing_marks_every_park_year_it_applies_to_in_one_statement(
         ParkYear.objects.filter(inputs_changed_at__isnull=False).values_list("pk", flat=True)
     )
     assert marked == set(applies)
-    # nothing is claimed or queued inside the request: one task, after commit
+    # nothing is claimed or queued inside the request: one task, after commit (beside the page
+    # cache's generation, D42, which every committed write raises)
     assert not ParkYear.objects.filter(recalc_queued_at__isnull=False).exists()
-    assert len(callbacks) == 1
+    ours = [c for c in callbacks if type(c).__module__ != "zcparks.page_cache"]
+    assert len(ours) == 1
 
 
 def test_published_park_years_are_recalculated_with_the_new_version_after_commit(

@@ -82,6 +82,11 @@ def test_the_badge_drops_at_once_when_items_are_read(
     assert inbox.unread_count(cast.provincial_a) == 0
 
 
+def owned_by_page_cache(callback) -> bool:
+    owner = getattr(callback, "__module__", None) or type(callback).__module__
+    return owner == "zcparks.page_cache"
+
+
 def test_an_act_that_rolls_back_leaves_the_count_as_it_was(
     cast, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
@@ -97,7 +102,9 @@ def test_an_act_that_rolls_back_leaves_the_count_as_it_was(
         workflow.return_for_revision(cast.provincial_a, submitted, "请修改")
         assert InboxItem.objects.filter(recipient=cast.applicant_a).exists()
         raise RuntimeError("the act fails after its notices were written")
-    assert callbacks == []
+    # Nothing of the inbox's is left to run (the page cache's generation, D42, is raised by the
+    # enclosing transaction's own commit, whatever rolled back inside it).
+    assert [c for c in callbacks if not owned_by_page_cache(c)] == []
     with django_assert_num_queries(0):  # still the count kept before the act
         assert inbox.unread_count(cast.applicant_a) == 0
     assert not InboxItem.objects.filter(recipient=cast.applicant_a).exists()
