@@ -232,33 +232,6 @@ def pytest_collection_modifyitems(items):
     ids = [items[index].nodeid for index in operations]
     if len(set(ids)) != len(ids):
         raise pytest.UsageError(f"API operation tests share an id, xdist would run one: {ids}")
-    items.sort(key=_slow_first)
-
-
-# The files that take longest (a minute or more each on two cores: browser walks, route walks,
-# real gunicorn and Celery processes), started first. pytest-xdist's `--dist loadfile` hands
-# out files in collection order, so a long file collected last ran alone at the end while the
-# other worker had nothing left; started first, the many short files fill in around them. Same
-# tests, only their order; the suite does not depend on it (the workers split it anyway).
-SLOW_FIRST = (
-    "tests/e2e/test_journey",
-    "tests/security/test_hostile_parameters",
-    "tests/security/test_access_matrix",
-    "tests/ops/",
-    "tests/services/",
-    "tests/e2e/",
-    "tests/permissions/",
-    "tests/reviews/test_letter_seal.py",
-    "tests/acceptance/",
-)
-
-
-def _slow_first(item) -> int:
-    path = item.nodeid.split("::", 1)[0]
-    return next(
-        (rank for rank, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)),
-        len(SLOW_FIRST),
-    )
 
 
 def pytest_runtest_setup(item):
