@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_headers
 
+from zcparks.page_cache import cached_page
 from zcparks.params import text_param
 
 from .. import access, admin_areas, permissions, services, workbench
@@ -24,8 +25,10 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
-    """The workbench of the signed-in person's role (applications/workbench.py)."""
+    """The workbench of the signed-in person's role (applications/workbench.py), kept in the
+    page cache per person until the next committed write (D42, D50)."""
     user = request.user
     context: dict = {"role": user.role}
     if user.role == Role.APPLICANT:

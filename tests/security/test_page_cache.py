@@ -11,8 +11,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from accounting.models import CalculationRun, ParkYear
+from accounting.models import CalculationRun, ParkYear, RunStatus
 from accounting.tasks import recalculate_park_year
 from applications.models import Application, Park, Province, User
 from tests.reviews import conftest as review_fixtures
@@ -250,3 +251,36 @@ def test_no_page_is_cached_or_served_from_the_cache_while_messages_wait(client, 
     shown, _ = get(client, queue)
     assert "刚才的操作已完成" in shown  # not the stored page
     assert get(client, queue)[0] == cached  # shown once; then the stored page again
+
+
+def test_a_parks_home_is_kept_for_its_own_person_until_a_write_commits(
+    client, cast, django_capture_on_commit_callbacks
+):
+    url = reverse("home")
+    client.force_login(cast.applicant_a)
+    first, fresh_queries = get(client, url)
+    again, cached_queries = get(client, url)
+    assert again == first
+    assert cached_queries < fresh_queries and cached_queries <= 2  # the session and the user
+    assert "甲园区" in first and "20 万—100 万吨标准煤" not in first
+    other = Client()
+    other.force_login(cast.applicant_b)
+    theirs, _ = get(other, url)
+    assert get(other, url)[0] == theirs != first  # park B's own page, kept apart from park A's
+    assert "乙园区" in theirs and "甲园区" not in theirs
+    settle()
+    # A result written by the worker (not through a view): park A's home shows it at once.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        park_year = ParkYear.objects.create(park=cast.park_a, year=2024)
+        now = timezone.now()
+        CalculationRun.objects.create(
+            park_year=park_year,
+            status=RunStatus.SUCCEEDED,
+            result={"tier": "200k_1m", "core_pass": True, "intensity": "0.15", "threshold": "0.2"},
+            started_at=now,
+            finished_at=now,
+            duration_ms=1,
+        )
+    changed, _ = get(client, url)
+    assert "20 万—100 万吨标准煤" in changed
+    assert "20 万—100 万吨标准煤" not in get(other, url)[0]
