@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 OK, FAILING = "ok", "failing"
 REDIS_SCHEMES = {"redis", "rediss"}
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+REDIS_CACHES = {"django.core.cache.backends.redis.RedisCache", "zcparks.redis_cache.RedisCache"}
 
 Check = dict[str, Any]
 
@@ -65,7 +65,7 @@ def redis_urls() -> dict[str, str]:
     if broker and urlsplit(broker).scheme in REDIS_SCHEMES:
         urls["broker"] = broker
     cache = settings.CACHES.get("default", {})
-    if cache.get("BACKEND") == REDIS_CACHE:
+    if cache.get("BACKEND") in REDIS_CACHES:
         location = cache.get("LOCATION")
         # Django's Redis cache takes one URL, a comma-separated string or a list; the first
         # server is the one written to.

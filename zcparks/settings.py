@@ -335,7 +335,8 @@ if not CACHE_URL and PRODUCTION:
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, one client object per pool (zcparks/redis_cache.py).
+            "BACKEND": "zcparks.redis_cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "zcparks",
         }

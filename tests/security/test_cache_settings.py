@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+REDIS_CACHE = "zcparks.redis_cache.RedisCache"
 LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 
 
