@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +35,17 @@ from accounting.models import (
 # the import.
 PAGE_ROWS = 60
 MAX_FORM_ROWS = 100
+
+
+class SharedFields(dict):
+    """A form class's fields that its forms share instead of each deep-copying them (Django's
+    BaseForm copies ``base_fields`` for every form: about a third of a 63-row entry page's time).
+    Only for a form class made for one formset (record_formset): its fields are prepared once and
+    never changed by a form; a form's own fields (the row's id, DELETE) are set in its own copy
+    of the dict."""
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)
 
 
 class EnterpriseField(forms.Field):
@@ -93,6 +105,10 @@ class _RecordForm(forms.ModelForm):
     ):
         super().__init__(*args, **kwargs)
         self.park_year = park_year
+        if "fuel" in self.fields:
+            self.fuels = fuels or {}
+        if isinstance(self.base_fields, SharedFields):
+            return  # record_formset prepared the fields below once for every row
         if "enterprise" in self.fields:
             old = self.fields["enterprise"]
             self.fields["enterprise"] = EnterpriseField(
@@ -105,7 +121,6 @@ class _RecordForm(forms.ModelForm):
             self.fields["fuel"].widget = forms.Select(
                 choices=fuel_choices if fuel_choices is not None else _fuel_choices(fuels)
             )
-            self.fuels = fuels or {}
 
     def _get_validation_exclusions(self) -> set[str]:
         exclude = super()._get_validation_exclusions()
@@ -211,7 +226,7 @@ class ProcessForm(_RecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].required = False
+        self.fields["product"].required = False  # set already when the fields are shared
         stored = self.instance.product if self.instance.pk else ""
         if stored:
             listed = process_products.is_listed(stored)
@@ -302,9 +317,17 @@ class _RowId(forms.Field):
 
 class _RowsFormSet(forms.BaseModelFormSet):
     def add_fields(self, form, index) -> None:
-        super().add_fields(form, index)
-        name = self.model._meta.pk.name
-        form.fields[name] = _RowId(self, initial=form.fields[name].initial)
+        # The row's id as _RowId, without the ModelChoiceField (and its queryset) that
+        # BaseModelFormSet.add_fields builds for every row only to be replaced; then DELETE.
+        self._pk_field = pk = self.model._meta.pk
+        if form.is_bound:
+            initial = None if form.instance._state.adding else form.instance.pk
+        elif index is not None and index < self.initial_form_count():
+            initial = self.get_queryset()[index].pk
+        else:
+            initial = None
+        form.fields[pk.name] = _RowId(self, initial=initial)
+        forms.BaseFormSet.add_fields(self, form, index)
 
 
 class _EnterpriseFormSet(_RowsFormSet):
@@ -368,6 +391,9 @@ def record_formset(
         queryset = rows
     if enterprises is None and "enterprise" in form_class._meta.fields:
         enterprises = enterprises_of(park_year)
+    factory.form.base_fields = _prepared_fields(
+        factory.form.base_fields, park_year, enterprises, fuels
+    )
     formset = factory(
         data,
         queryset=queryset,
@@ -376,11 +402,33 @@ def record_formset(
             "park_year": park_year,
             "fuels": fuels,
             "enterprises": enterprises,
-            "fuel_choices": _fuel_choices(fuels),
         },
     )
     formset.park_year = park_year
     return formset
+
+
+def _prepared_fields(
+    fields: dict[str, forms.Field],
+    park_year: ParkYear,
+    enterprises: dict[int, str] | None,
+    fuels: dict[str, Any],
+) -> SharedFields:
+    """A formset's form class's fields as _RecordForm.__init__ would set them on every form,
+    set once and shared by the formset's forms."""
+    shared = SharedFields(fields)
+    if "enterprise" in shared:
+        old = shared["enterprise"]
+        shared["enterprise"] = EnterpriseField(
+            enterprises or {}, park_year, required=old.required, label=old.label
+        )
+    if "fuel" in shared:
+        shared["fuel"] = copy.deepcopy(shared["fuel"])
+        shared["fuel"].widget = forms.Select(choices=_fuel_choices(fuels))
+    if "product_choice" in shared:  # ProcessForm: the product named only for "other"
+        shared["product"] = copy.deepcopy(shared["product"])
+        shared["product"].required = False
+    return shared
 
 
 GUIDING_PATHS = {

@@ -44,6 +44,7 @@ import textwrap
 import time
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 from _setup import machine, median_p95, setup, teardown
 
@@ -224,7 +225,11 @@ def cases(park, park_year, applicant, reviewer, requests: int) -> list:
 
     def save(i):
         data = dict(form, **{"fuels-0-quantity": f"{100 + i}.5"})
-        response = client.post(f"{url('fuels')}?enterprise={ids[499]}", data)
+        response = client.post(  # as a browser posts the form (no enctype): URL-encoded
+            f"{url('fuels')}?enterprise={ids[499]}",
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+        )
         assert response.status_code == 302, response.context and response.context["error_list"]
         return response
 

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounting import publishing
-from accounting.forms import KINDS, MAX_FORM_ROWS, PAGE_ROWS
+from accounting import publishing, services
+from accounting.forms import KINDS, MAX_FORM_ROWS, PAGE_ROWS, record_formset
 from accounting.models import Enterprise, FuelRecord, ParkYear
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +202,48 @@ def test_an_enterprise_name_taken_on_another_page_is_refused(client, cast, year)
     assert response.status_code == 400
     assert any("乙材料" in line for line in response.context["error_list"])
     assert Enterprise.objects.filter(park_year=park_year).count() == 2
+
+
+def test_a_formsets_rows_share_their_fields_but_keep_their_own_id_values_and_errors(cast, year):
+    # The fields are prepared once for the formset (accounting.forms.SharedFields), not copied
+    # for every row; what differs between rows must stay the row's own.
+    park_year, big, _small = year
+    _code, fuels = services.fuels_for(park_year, park_year.year)
+    rows = FuelRecord.objects.filter(park_year=park_year, enterprise=big).order_by("id")[:2]
+    shown = record_formset("fuels", park_year, fuels, rows=rows, enterprises={big.pk: big.name})
+    first, second = shown.forms[0], shown.forms[1]
+    assert first.fields["fuel"] is second.fields["fuel"]
+    assert first.fields["enterprise"] is second.fields["enterprise"]
+    assert first.fields is not second.fields and first.fields["id"] is not second.fields["id"]
+    assert [f.fields["id"].initial for f in shown.forms[:2]] == [r.pk for r in rows]
+    assert shown.forms[2].fields["id"].initial is None  # an empty row
+    assert "diesel" in dict(first.fields["fuel"].widget.choices)
+
+    data = {"fuels-TOTAL_FORMS": "2", "fuels-INITIAL_FORMS": "2"}
+    for i, row in enumerate(rows):
+        data |= {
+            f"fuels-{i}-id": str(row.pk),
+            f"fuels-{i}-enterprise": str(big.pk),
+            f"fuels-{i}-month": "1",
+            f"fuels-{i}-fuel": "diesel",
+            f"fuels-{i}-use": "end_use",
+            f"fuels-{i}-quantity": "5",
+        }
+    data["fuels-0-quantity"] = "abc"
+    data["fuels-1-fuel"] = "no_such_fuel"
+    posted = record_formset("fuels", park_year, fuels, data, enterprises={big.pk: big.name})
+
+    assert not posted.is_valid()
+    assert set(posted.forms[0].errors) == {"quantity"}
+    assert set(posted.forms[1].errors) == {"fuel"}
+    assert posted.forms[1].cleaned_data["quantity"] == Decimal("5")
+    assert [f.instance.pk for f in posted.forms] == [r.pk for r in rows]
+
+
+def test_a_process_row_names_its_product_only_for_another_product(cast, year):
+    park_year, _big, _small = year
+    formset = record_formset("processes", park_year, {}, enterprises={})
+    assert formset.forms[0].fields["product"].required is False
+    alone = KINDS["processes"][0](park_year=park_year)  # a form outside a formset
+    assert alone.fields["product"].required is False
+    assert KINDS["processes"][0].base_fields["product"].required is True  # the class's own
