@@ -11,6 +11,7 @@ number, for screen readers), errors are tied to their input (aria-invalid, aria-
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,13 +19,19 @@ from typing import Any
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Count
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from accounting.forms import KINDS, PAGE_ROWS, EnterpriseField, enterprises_of
 from accounting.models import ParkYear
 from zcparks.params import choice_param, int_param
+
+
+def escape(text: Any) -> str:
+    """HTML-escaped text, as django.utils.html.escape escapes it (the standard library's, without
+    Django's lazy-string wrapper: thousands of values a page)."""
+    return html.escape(str(text))
+
 
 PARK = "park"  # the group of rows that belong to the park as a whole (no enterprise)
 
