@@ -5,10 +5,13 @@ with the act). Each `*_notices` function says who is told what; each `send_for_*
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -69,6 +72,26 @@ def _send(notices: list[Notice]) -> int:
     return len(messages)
 
 
+def _sender(
+    compose: Callable[[Any], list[Notice]], queryset: QuerySet, *, may_be_gone: bool = False
+) -> Callable[[int | None], int]:
+    """The mailer the effects call with a row's id (after commit): it loads the row, composes its
+    notices and mails them, returning how many went. `may_be_gone`: the row (an assignment, a
+    reminder) may have been removed since the act, and then nobody is told; any other row must
+    still be there."""
+
+    def send(pk: int | None) -> int:
+        if may_be_gone:
+            subject = queryset.filter(pk=pk).first() if pk else None
+            if subject is None:
+                return 0
+        else:
+            subject = queryset.get(pk=pk)
+        return _send(compose(subject))
+
+    return send
+
+
 def _in_language(compose):
     """Notices are written in the system's language (Chinese), whatever the actor's."""
 
@@ -80,70 +103,93 @@ def _in_language(compose):
     return composed
 
 
+def _tell(
+    people: Iterable[User],
+    subject: str,
+    lines: Iterable[str],
+    path: str,
+    *,
+    link_line: str = "",
+    actor_id: int | None = None,
+) -> list[Notice]:
+    """The one shape of every notice: each person concerned (the actor aside) is told the same
+    subject and lines about the same page."""
+    lines = tuple(str(line) for line in lines)
+    return [
+        Notice(person, str(subject), lines, path, link_line)
+        for person in people
+        if person.pk != actor_id
+    ]
+
+
+# Who is concerned: active people only (the inbox reaches them with or without an address).
+
+
+def _applicants(park_id: int) -> list[User]:
+    return list(User.objects.filter(role=Role.APPLICANT, park_id=park_id, is_active=True))
+
+
+def _provincial_reviewers(province_id: int) -> list[User]:
+    return list(User.objects.filter(role=Role.PROVINCIAL, province_id=province_id, is_active=True))
+
+
+def _national_reviewers() -> list[User]:
+    return list(User.objects.filter(role=Role.NATIONAL, is_active=True))
+
+
 @_in_language
 def assignment_notices(assignment: ReviewAssignment) -> list[Notice]:
     """The expert learns they were assigned, with the way to declare."""
     park = assignment.application.park
-    return [
-        Notice(
-            assignment.assignee,
-            str(_("【零碳园区申报】评审指派：%(park)s") % {"park": park.name}),
-            (
-                _("您已被指派为 %(park)s（%(province)s）申报书（%(batch)s）的评审专家。")
-                % {
-                    "park": park.name,
-                    "province": park.province,
-                    "batch": assignment.application.batch,
-                },
-            ),
-            reverse("review_detail", args=[assignment.application_id]),
-            _("查看申报材料前，请先声明与该园区有无利益冲突：%(link)s"),
-        )
-    ]
-
-
-def send_for_assignment(assignment_id: int | None) -> int:
-    """Tell the expert they were assigned, with the link to declare (nothing if the assignment
-    has been removed since)."""
-    assignment = (
-        ReviewAssignment.objects.select_related(
-            "application__park__province", "application__batch", "assignee"
-        )
-        .filter(pk=assignment_id)
-        .first()
-        if assignment_id
-        else None
+    return _tell(
+        [assignment.assignee],
+        _("【零碳园区申报】评审指派：%(park)s") % {"park": park.name},
+        [
+            _("您已被指派为 %(park)s（%(province)s）申报书（%(batch)s）的评审专家。")
+            % {
+                "park": park.name,
+                "province": park.province,
+                "batch": assignment.application.batch,
+            },
+        ],
+        reverse("review_detail", args=[assignment.application_id]),
+        link_line=_("查看申报材料前，请先声明与该园区有无利益冲突：%(link)s"),
     )
-    if assignment is None:
-        return 0
-    return _send(assignment_notices(assignment))
+
+
+# Tell the expert they were assigned, with the link to declare (nothing if the assignment has been
+# removed since).
+send_for_assignment = _sender(
+    assignment_notices,
+    ReviewAssignment.objects.select_related(
+        "application__park__province", "application__batch", "assignee"
+    ),
+    may_be_gone=True,
+)
 
 
 @_in_language
 def conflict_notices(conflict: ConflictOfInterest) -> list[Notice]:
     """Whoever assigned the expert learns that the expert declared a conflict and left."""
     park = conflict.application.park
-    return [
-        Notice(
-            conflict.assigned_by,
-            str(_("【零碳园区申报】专家声明利益冲突：%(park)s") % {"park": park.name}),
-            (
-                _("评审专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出对该申报书的评审。")
-                % {"expert": conflict.expert, "park": park.name},
-                _("说明：%(reason)s") % {"reason": conflict.reason},
-            ),
-            reverse("review_detail", args=[conflict.application_id]),
-            _("请另行指派专家：%(link)s"),
-        )
-    ]
+    return _tell(
+        [conflict.assigned_by],
+        _("【零碳园区申报】专家声明利益冲突：%(park)s") % {"park": park.name},
+        [
+            _("评审专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出对该申报书的评审。")
+            % {"expert": conflict.expert, "park": park.name},
+            _("说明：%(reason)s") % {"reason": conflict.reason},
+        ],
+        reverse("review_detail", args=[conflict.application_id]),
+        link_line=_("请另行指派专家：%(link)s"),
+    )
 
 
-def send_for_conflict(conflict_id: int) -> int:
-    """Tell whoever assigned the expert that the expert declared a conflict and left."""
-    conflict = ConflictOfInterest.objects.select_related(
-        "application__park", "expert", "assigned_by"
-    ).get(pk=conflict_id)
-    return _send(conflict_notices(conflict))
+# Tell whoever assigned the expert that the expert declared a conflict and left.
+send_for_conflict = _sender(
+    conflict_notices,
+    ConflictOfInterest.objects.select_related("application__park", "expert", "assigned_by"),
+)
 
 
 @_in_language
@@ -158,20 +204,24 @@ def reminder_notices(reminder: DeadlineReminder) -> list[Notice]:
     else:
         what = _("本园区的申报书尚未提交，请在截止前完成填写并提交。")
         path = reverse("application_list")
-    return [
-        Notice(
-            person,
-            str(
-                _("【零碳园区申报】截止时间提醒：%(kind)s %(date)s") % {"kind": kind, "date": date}
-            ),
-            (
-                _("%(batch)s的%(kind)s为%(date)s。")
-                % {"batch": reminder.batch, "kind": kind, "date": date},
-                what,
-            ),
-            path,
-        )
-    ]
+    return _tell(
+        [person],
+        _("【零碳园区申报】截止时间提醒：%(kind)s %(date)s") % {"kind": kind, "date": date},
+        [
+            _("%(batch)s的%(kind)s为%(date)s。")
+            % {"batch": reminder.batch, "kind": kind, "date": date},
+            what,
+        ],
+        path,
+    )
+
+
+# Remind one person of a date that comes within the week (applications/deadlines.py).
+send_for_reminder = _sender(
+    reminder_notices,
+    DeadlineReminder.objects.select_related("batch", "province", "recipient"),
+    may_be_gone=True,
+)
 
 
 @_in_language
@@ -179,62 +229,51 @@ def acceptance_assignment_notices(assignment: AcceptanceAssignment) -> list[Noti
     """The expert learns they were assigned to a park's evaluation and acceptance, with the way
     to declare."""
     park = assignment.programme.park
-    return [
-        Notice(
-            assignment.expert,
-            str(_("【零碳园区建设】评估验收专家指派：%(park)s") % {"park": park.name}),
-            (
-                _("您已被指派为 %(park)s（%(province)s）国家级零碳园区评估验收的专家。")
-                % {"park": park.name, "province": park.province},
-            ),
-            reverse("acceptance_review", args=[assignment.programme_id]),
-            _(
-                "查看验收材料前，请先声明与该园区有无利益冲突，再按验收评分标准评分并填写意见：%(link)s"
-            ),
-        )
-    ]
-
-
-def send_for_acceptance_assignment(assignment_id: int | None) -> int:
-    """Tell the expert they were assigned to a park's evaluation and acceptance, with the link
-    to declare (nothing if the assignment has been removed since)."""
-    assignment = (
-        AcceptanceAssignment.objects.select_related("programme__park__province", "expert")
-        .filter(pk=assignment_id)
-        .first()
-        if assignment_id
-        else None
+    return _tell(
+        [assignment.expert],
+        _("【零碳园区建设】评估验收专家指派：%(park)s") % {"park": park.name},
+        [
+            _("您已被指派为 %(park)s（%(province)s）国家级零碳园区评估验收的专家。")
+            % {"park": park.name, "province": park.province},
+        ],
+        reverse("acceptance_review", args=[assignment.programme_id]),
+        link_line=_(
+            "查看验收材料前，请先声明与该园区有无利益冲突，再按验收评分标准评分并填写意见：%(link)s"
+        ),
     )
-    if assignment is None:
-        return 0
-    return _send(acceptance_assignment_notices(assignment))
+
+
+# Tell the expert they were assigned to a park's evaluation and acceptance, with the link to
+# declare (nothing if the assignment has been removed since).
+send_for_acceptance_assignment = _sender(
+    acceptance_assignment_notices,
+    AcceptanceAssignment.objects.select_related("programme__park__province", "expert"),
+    may_be_gone=True,
+)
 
 
 @_in_language
 def acceptance_conflict_notices(conflict: AcceptanceConflict) -> list[Notice]:
     """Whoever assigned the expert learns that the expert declared a conflict and left."""
     park = conflict.programme.park
-    return [
-        Notice(
-            conflict.assigned_by,
-            str(_("【零碳园区建设】验收专家声明利益冲突：%(park)s") % {"park": park.name}),
-            (
-                _("验收专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出该园区的评估验收。")
-                % {"expert": conflict.expert, "park": park.name},
-                _("说明：%(reason)s") % {"reason": conflict.reason},
-            ),
-            reverse("acceptance_detail", args=[conflict.programme_id]),
-            _("请另行指派专家：%(link)s"),
-        )
-    ]
+    return _tell(
+        [conflict.assigned_by],
+        _("【零碳园区建设】验收专家声明利益冲突：%(park)s") % {"park": park.name},
+        [
+            _("验收专家 %(expert)s 声明与 %(park)s 存在利益冲突，已退出该园区的评估验收。")
+            % {"expert": conflict.expert, "park": park.name},
+            _("说明：%(reason)s") % {"reason": conflict.reason},
+        ],
+        reverse("acceptance_detail", args=[conflict.programme_id]),
+        link_line=_("请另行指派专家：%(link)s"),
+    )
 
 
-def send_for_acceptance_conflict(conflict_id: int) -> int:
-    """Tell whoever assigned the expert that the expert declared a conflict and left."""
-    conflict = AcceptanceConflict.objects.select_related(
-        "programme__park", "expert", "assigned_by"
-    ).get(pk=conflict_id)
-    return _send(acceptance_conflict_notices(conflict))
+# Tell whoever assigned the expert that the expert declared a conflict and left.
+send_for_acceptance_conflict = _sender(
+    acceptance_conflict_notices,
+    AcceptanceConflict.objects.select_related("programme__park", "expert", "assigned_by"),
+)
 
 
 @_in_language
@@ -242,79 +281,63 @@ def withdrawal_notices(withdrawal: ReviewWithdrawal) -> list[Notice]:
     """The reviewer or expert learns that their assignment was withdrawn, and why."""
     application = withdrawal.application
     park = application.park
-    return [
-        Notice(
-            withdrawal.assignee,
-            str(_("【零碳园区申报】评审指派已撤回：%(park)s") % {"park": park.name}),
-            (
-                _(
-                    "%(who)s 已撤回您对 %(park)s（%(province)s）申报书（%(batch)s）的评审指派，"
-                    "您不再能查看或评审该申报书。"
-                )
-                % {
-                    "who": withdrawal.withdrawn_by,
-                    "park": park.name,
-                    "province": park.province,
-                    "batch": application.batch,
-                },
-                _("原因：%(reason)s") % {"reason": withdrawal.reason},
-            ),
-            reverse("review_queue_mine"),
-            _("您的其他评审任务：%(link)s"),
-        )
-    ]
+    return _tell(
+        [withdrawal.assignee],
+        _("【零碳园区申报】评审指派已撤回：%(park)s") % {"park": park.name},
+        [
+            _(
+                "%(who)s 已撤回您对 %(park)s（%(province)s）申报书（%(batch)s）的评审指派，"
+                "您不再能查看或评审该申报书。"
+            )
+            % {
+                "who": withdrawal.withdrawn_by,
+                "park": park.name,
+                "province": park.province,
+                "batch": application.batch,
+            },
+            _("原因：%(reason)s") % {"reason": withdrawal.reason},
+        ],
+        reverse("review_queue_mine"),
+        link_line=_("您的其他评审任务：%(link)s"),
+    )
 
 
-def send_for_withdrawal(withdrawal_id: int) -> int:
-    """Tell the reviewer or expert that their assignment was withdrawn."""
-    withdrawal = ReviewWithdrawal.objects.select_related(
+# Tell the reviewer or expert that their assignment was withdrawn.
+send_for_withdrawal = _sender(
+    withdrawal_notices,
+    ReviewWithdrawal.objects.select_related(
         "application__park__province", "application__batch", "assignee", "withdrawn_by"
-    ).get(pk=withdrawal_id)
-    return _send(withdrawal_notices(withdrawal))
+    ),
+)
 
 
 @_in_language
 def acceptance_withdrawal_notices(withdrawal: AcceptanceWithdrawal) -> list[Notice]:
     """The expert learns that their assignment to a park's acceptance was withdrawn, and why."""
     park = withdrawal.programme.park
-    return [
-        Notice(
-            withdrawal.expert,
-            str(_("【零碳园区建设】验收专家指派已撤回：%(park)s") % {"park": park.name}),
-            (
-                _(
-                    "%(who)s 已撤回您对 %(park)s（%(province)s）国家级零碳园区评估验收的专家指派，"
-                    "您不再能查看该园区的验收材料或评分。"
-                )
-                % {"who": withdrawal.withdrawn_by, "park": park.name, "province": park.province},
-                _("原因：%(reason)s") % {"reason": withdrawal.reason},
-            ),
-            reverse("acceptance_queue_mine"),
-            _("您的其他评估验收任务：%(link)s"),
-        )
-    ]
-
-
-def send_for_acceptance_withdrawal(withdrawal_id: int) -> int:
-    """Tell the expert that their assignment to a park's acceptance was withdrawn."""
-    withdrawal = AcceptanceWithdrawal.objects.select_related(
-        "programme__park__province", "expert", "withdrawn_by"
-    ).get(pk=withdrawal_id)
-    return _send(acceptance_withdrawal_notices(withdrawal))
-
-
-def send_for_reminder(reminder_id: int | None) -> int:
-    """Remind one person of a date that comes within the week (applications/deadlines.py)."""
-    reminder = (
-        DeadlineReminder.objects.select_related("batch", "province", "recipient")
-        .filter(pk=reminder_id)
-        .first()
-        if reminder_id
-        else None
+    return _tell(
+        [withdrawal.expert],
+        _("【零碳园区建设】验收专家指派已撤回：%(park)s") % {"park": park.name},
+        [
+            _(
+                "%(who)s 已撤回您对 %(park)s（%(province)s）国家级零碳园区评估验收的专家指派，"
+                "您不再能查看该园区的验收材料或评分。"
+            )
+            % {"who": withdrawal.withdrawn_by, "park": park.name, "province": park.province},
+            _("原因：%(reason)s") % {"reason": withdrawal.reason},
+        ],
+        reverse("acceptance_queue_mine"),
+        link_line=_("您的其他评估验收任务：%(link)s"),
     )
-    if reminder is None:
-        return 0
-    return _send(reminder_notices(reminder))
+
+
+# Tell the expert that their assignment to a park's acceptance was withdrawn.
+send_for_acceptance_withdrawal = _sender(
+    acceptance_withdrawal_notices,
+    AcceptanceWithdrawal.objects.select_related(
+        "programme__park__province", "expert", "withdrawn_by"
+    ),
+)
 
 
 def people_for(event: ApplicationEvent) -> list[User]:
@@ -322,19 +345,13 @@ def people_for(event: ApplicationEvent) -> list[User]:
     reviewers when the application arrives at them; national reviewers when it is recommended
     to them."""
     application = event.application
-    people = list(
-        User.objects.filter(role=Role.APPLICANT, park_id=application.park_id, is_active=True)
-    )
+    people = _applicants(application.park_id)
     if event.to_status == Status.SUBMITTED:
-        people += User.objects.filter(
-            role=Role.PROVINCIAL, province_id=application.park.province_id, is_active=True
-        )
+        people += _provincial_reviewers(application.park.province_id)
     if event.to_status == Status.RECOMMENDED or event.action == EventAction.PUT_FORWARD:
-        people += User.objects.filter(role=Role.NATIONAL, is_active=True)
+        people += _national_reviewers()
     if event.action == EventAction.REQUEST_SELF_ASSESSMENT:
-        people += User.objects.filter(
-            role=Role.PROVINCIAL, province_id=application.park.province_id, is_active=True
-        )
+        people += _provincial_reviewers(application.park.province_id)
     return [p for p in people if p.pk != event.actor_id]
 
 
@@ -375,23 +392,17 @@ def event_notices(event: ApplicationEvent) -> list[Notice]:
         ]
         if event.comment:
             lines.append(_("意见：%(comment)s") % {"comment": event.comment})
-        notices.append(
-            Notice(
-                person,
-                str(_("【零碳园区申报】%(park)s：%(state)s") % values),
-                tuple(str(line) for line in lines),
-                path,
-            )
-        )
+        notices += _tell([person], _("【零碳园区申报】%(park)s：%(state)s") % values, lines, path)
     return notices
 
 
-def send_for_event(event_id: int) -> int:
-    """Mail everyone concerned by the event; returns how many messages went out."""
-    event = ApplicationEvent.objects.select_related(
+# Mail everyone concerned by the event; returns how many messages went out.
+send_for_event = _sender(
+    event_notices,
+    ApplicationEvent.objects.select_related(
         "application__park__province", "application__batch", "actor"
-    ).get(pk=event_id)
-    return _send(event_notices(event))
+    ),
+)
 
 
 @_in_language
@@ -401,11 +412,9 @@ def report_notices(event: ReportEvent) -> list[Notice]:
     report = event.report
     park = report.programme.park
     if event.action == ReportAction.SUBMIT:
-        people = User.objects.filter(
-            role=Role.PROVINCIAL, province_id=park.province_id, is_active=True
-        )
+        people = _provincial_reviewers(park.province_id)
     else:
-        people = User.objects.filter(role=Role.APPLICANT, park_id=park.pk, is_active=True)
+        people = _applicants(park.pk)
     subject = _("【零碳园区建设】%(park)s %(year)s 年度进展报告：%(act)s") % {
         "park": park.name,
         "year": report.year,
@@ -426,30 +435,17 @@ def report_notices(event: ReportEvent) -> list[Notice]:
     if event.comment:
         lines.append(_("意见：%(comment)s") % {"comment": event.comment})
     path = reverse("report_detail", args=[report.pk])
-    return [
-        Notice(p, str(subject), tuple(str(line) for line in lines), path)
-        for p in people
-        if p.pk != event.actor_id
-    ]
+    return _tell(people, subject, lines, path, actor_id=event.actor_id)
 
 
-def send_for_report_event(event_id: int) -> int:
-    """Mail the people a progress report's act concerns."""
-    event = ReportEvent.objects.select_related("report__programme__park__province").get(pk=event_id)
-    return _send(report_notices(event))
+# Mail the people a progress report's act concerns.
+send_for_report_event = _sender(
+    report_notices,
+    ReportEvent.objects.select_related("report__programme__park__province"),
+)
 
 
 # --- Provincial guidance: the other side is told (park ↔ province, D45) ---------------------------
-
-
-def _park_people(park) -> list[User]:
-    return list(User.objects.filter(role=Role.APPLICANT, park_id=park.pk, is_active=True))
-
-
-def _province_people(park) -> list[User]:
-    return list(
-        User.objects.filter(role=Role.PROVINCIAL, province_id=park.province_id, is_active=True)
-    )
 
 
 @_in_language
@@ -475,40 +471,36 @@ def guidance_visit_notices(visit: GuidanceVisit) -> list[Notice]:
         "date": visit.visited_on.isoformat(),
     }
     path = reverse("guidance_detail", args=[visit.programme_id])
-    return [
-        Notice(p, str(subject), tuple(str(line) for line in lines), path)
-        for p in _park_people(park)
-        if p.pk != visit.recorded_by_id
-    ]
+    return _tell(_applicants(park.pk), subject, lines, path, actor_id=visit.recorded_by_id)
 
 
-def send_for_guidance_visit(visit_id: int) -> int:
-    visit = GuidanceVisit.objects.select_related("programme__park__province").get(pk=visit_id)
-    return _send(guidance_visit_notices(visit))
+# Tell the park's people of the province's guidance visit.
+send_for_guidance_visit = _sender(
+    guidance_visit_notices,
+    GuidanceVisit.objects.select_related("programme__park__province"),
+)
 
 
 @_in_language
 def problem_solved_notices(problem: GuidanceProblem) -> list[Notice]:
     """The park's people learn that the province recorded a problem as solved, and how."""
     park = problem.programme.park
-    lines = (
+    lines = [
         _("问题：%(problem)s") % {"problem": problem.description},
         _("%(province)s发展改革委记录该问题已于 %(date)s 解决。")
         % {"province": park.province, "date": problem.solved_on.isoformat()},
         _("解决方式：%(solution)s") % {"solution": problem.solution},
-    )
+    ]
     subject = _("【零碳园区建设】指导问题已解决：%(park)s") % {"park": park.name}
     path = reverse("guidance_detail", args=[problem.programme_id])
-    return [
-        Notice(p, str(subject), tuple(str(line) for line in lines), path)
-        for p in _park_people(park)
-        if p.pk != problem.solved_by_id
-    ]
+    return _tell(_applicants(park.pk), subject, lines, path, actor_id=problem.solved_by_id)
 
 
-def send_for_problem_solved(problem_id: int) -> int:
-    problem = GuidanceProblem.objects.select_related("programme__park__province").get(pk=problem_id)
-    return _send(problem_solved_notices(problem))
+# Tell the park's people that a problem raised in guidance was solved.
+send_for_problem_solved = _sender(
+    problem_solved_notices,
+    GuidanceProblem.objects.select_related("programme__park__province"),
+)
 
 
 @_in_language
@@ -516,22 +508,20 @@ def problem_answer_notices(response: ProblemResponse) -> list[Notice]:
     """The province's reviewers learn that the park answered a problem raised in guidance."""
     problem = response.problem
     park = problem.programme.park
-    lines = (
+    lines = [
         _("%(park)s 对省级指导中发现的问题作出了反馈。") % {"park": park.name},
         _("问题：%(problem)s") % {"problem": problem.description},
         _("园区反馈：%(text)s") % {"text": response.text},
-    )
+    ]
     subject = _("【零碳园区建设】园区问题反馈：%(park)s") % {"park": park.name}
     path = reverse("guidance_detail", args=[problem.programme_id])
-    return [
-        Notice(p, str(subject), tuple(str(line) for line in lines), path)
-        for p in _province_people(park)
-        if p.pk != response.author_id
-    ]
-
-
-def send_for_problem_answer(response_id: int) -> int:
-    response = ProblemResponse.objects.select_related("problem__programme__park__province").get(
-        pk=response_id
+    return _tell(
+        _provincial_reviewers(park.province_id), subject, lines, path, actor_id=response.author_id
     )
-    return _send(problem_answer_notices(response))
+
+
+# Tell the province's reviewers that the park answered a problem raised in guidance.
+send_for_problem_answer = _sender(
+    problem_answer_notices,
+    ProblemResponse.objects.select_related("problem__programme__park__province"),
+)

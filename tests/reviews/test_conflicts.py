@@ -5,6 +5,7 @@ leaves a record NDRC's reviewers read, and tells whoever assigned the expert."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -227,3 +228,18 @@ def test_ndrc_withdraws_an_assignment_before_the_expert_scored(
     )
     assert "不能再撤回指派" in refused.content.decode()
     assert ReviewAssignment.objects.filter(pk=again.pk).exists()
+
+
+def test_the_assignment_mail_reads_in_full_with_the_address_to_declare_at(cast, assigned):
+    tasks.run_due_here()
+    [message] = mail.outbox
+    park = cast.park_a
+    address = settings.ZCP_PUBLIC_BASE_URL.rstrip("/") + reverse(
+        "review_detail", args=[assigned.pk]
+    )
+    assert message.subject == f"【零碳园区申报】评审指派：{park.name}"
+    assert message.body == (
+        f"您已被指派为 {park.name}（{park.province}）申报书（{assigned.batch}）的评审专家。\n"
+        f"查看申报材料前，请先声明与该园区有无利益冲突：{address}"
+    )
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL
