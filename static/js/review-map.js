@@ -13,35 +13,15 @@
   var tileUrl = holder.getAttribute("data-tile-url");
   if (tileUrl) { L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map); }
   L.control.scale({ imperial: false }).addTo(map);
-  map.createPane("admin").style.zIndex = 350;
-  var names = ["data-admin-provinces", "data-admin-maritime", "data-admin-cities",
-    "data-admin-counties"];
   var styles = {
     "data-admin-cities": { color: "#6c757d", weight: 0.9, fill: false },
     "data-admin-counties": { color: "#adb5bd", weight: 0.7, dashArray: "3 3", fill: false }
   };
-  var loads = names.map(
-    function (name) {
-      var url = holder.getAttribute(name);
-      if (!url) { return Promise.resolve(); }
-      return fetch(url, { credentials: "same-origin" })
-        .then(function (response) {
-          if (!response.ok) { throw new Error(url + " " + response.status); }
-          return response.json();
-        })
-        .then(function (outlines) {
-          L.geoJSON(outlines, {
-            pane: "admin", interactive: false,
-            style: styles[name] || { color: "#495057", weight: 1.4, fill: false }
-          }).addTo(map);
-        });
-    });
-  Promise.all(loads).then(function () {
-    holder.setAttribute("data-base-layer", "ready");
-  }).catch(function (error) {
-    holder.setAttribute("data-base-layer", "failed");
-    if (window.console) { console.warn("review map base layer:", error.message); }
-  });
+  // The base layer (map-outlines.js), below the park's polygon.
+  window.zcpMapOutlines(map, holder, ["data-admin-provinces", "data-admin-maritime",
+    "data-admin-cities", "data-admin-counties"], function (name) {
+    return styles[name] || { color: "#495057", weight: 1.4, fill: false };
+  }, "review map");
   if (geojson) {
     var layer = L.geoJSON(geojson, { style: { color: "#198754", weight: 2 } }).addTo(map);
     // Not closer than a district's scale, so that the outlines around the park show.

