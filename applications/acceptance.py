@@ -1,5 +1,6 @@
 """Self-assessment, evaluation and acceptance, designation: what the workflow's acts record and
-what their pages read (the acts themselves are in workflow.py, the door of every change).
+what their pages read (the acts themselves are in programme_workflow.py, the door of every
+change of a programme's stage).
 
 - `sheet_for(programme, year)`: the self-assessment sheet of the assessment year, assembled from
   the year's stored calculation, the guiding indicators the programme carries as not applicable

@@ -17,7 +17,7 @@ and their mail after commit (`inbox.owe`). The acts, and who may make them:
   every criterion of the acceptance rubric (D32) and a comment, revised until NDRC decides.
 
 `summary` gives NDRC each sheet, the averages, the weighted totals' spread and the outliers
-(rubric.spread, as the review: D22). The decision itself is NDRC's act in workflow.py.
+(rubric.spread, as the review: D22). The decision itself is NDRC's act in programme_workflow.py.
 """
 
 from __future__ import annotations

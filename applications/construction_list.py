@@ -1,9 +1,9 @@
 """The construction list (建设名单, notice 三(三)): what NDRC's closing of a batch publishes.
 
-When NDRC closes a batch (`workflow.close_batch`, permission `close_batch`), the approved parks of
-that batch form its published construction list: public, without sign-in, by province, and as
-CSV or XLSX. Approval is final, so the list is read from the approved applications of the closed
-batches rather than copied at closing. This module reads; the act is in workflow.py.
+When NDRC closes a batch (`batch_closing.close_batch`, permission `close_batch`), the approved
+parks of that batch form its published construction list: public, without sign-in, by province,
+and as CSV or XLSX. Approval is final, so the list is read from the approved applications of the
+closed batches rather than copied at closing. This module reads; the act is in batch_closing.py.
 """
 
 from __future__ import annotations

@@ -325,8 +325,9 @@ PERMISSIONS: dict[str, Permission] = {
         # The park, its province and NDRC follow the programme; an expert does not.
         _programme("view_programme", _("查看建设方案"), *_FOLLOW),
         # Self-assessment, evaluation and acceptance (notice 三(四)); the keys are the acts of
-        # workflow.PROGRAMME_TRANSITIONS. The park asks for its self-assessment while building; its
-        # province organises it (on its own once the period is over) and concludes; NDRC decides.
+        # programme_workflow.PROGRAMME_TRANSITIONS. The park asks for its self-assessment while
+        # building; its province organises it (on its own once the period is over) and concludes;
+        # NDRC decides.
         _programme("view_acceptance", _("查看自评估和评估验收"), *_FOLLOW),
         _programme(
             "request_self_assessment",

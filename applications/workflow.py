@@ -10,131 +10,71 @@ survives a broker outage. Nothing else hangs off a transition. Views never set `
     under_national_review ──approve/reject──▶ approved | rejected
     submitted ──not_recommend──▶ not_recommended
     submitted | recommended | under_national_review ──return_for_revision──▶ returned ──submit──▶ …
+
+The construction programme's acts after approval are in programme_workflow.py, the closing of a
+batch in batch_closing.py, and what every door shares (the errors, `Transition`) in
+workflow_base.py; their names are importable from here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import acceptance, deadlines, effects, permissions, recommendations, services
+from . import deadlines, effects, permissions, recommendations, services
+
+# The doors after approval and of the batch, and what every door shares, are importable from here
+# as they were before they had modules of their own (workflow.put_forward, workflow.NotAllowed …).
+from .batch_closing import BATCH_CLOSE_CONFIRMATION as BATCH_CLOSE_CONFIRMATION
+from .batch_closing import BATCH_CLOSE_SUCCESS as BATCH_CLOSE_SUCCESS
+from .batch_closing import close_batch as close_batch
 from .models import (
     COUNTS_AGAINST_QUOTA,
     DECLARATION,
-    NATIONAL_STAGE,
     Application,
     ApplicationEvent,
-    Batch,
-    BatchClosure,
-    ConstructionProgramme,
-    EventAction,
-    ProgrammeStage,
     ProvinceBatchQuota,
     ProvincialRecommendation,
     RecommendationStatus,
     Status,
+)
+from .programme_workflow import PROGRAMME_ACTIONS as PROGRAMME_ACTIONS
+from .programme_workflow import PROGRAMME_TRANSITIONS as PROGRAMME_TRANSITIONS
+from .programme_workflow import BelowCoreIndicator as BelowCoreIndicator
+from .programme_workflow import accept as accept
+from .programme_workflow import accept_with_conditions as accept_with_conditions
+from .programme_workflow import available_programme_actions as available_programme_actions
+from .programme_workflow import not_accept as not_accept
+from .programme_workflow import open_self_assessment as open_self_assessment
+from .programme_workflow import put_forward as put_forward
+from .programme_workflow import request_self_assessment as request_self_assessment
+from .programme_workflow import self_assessment_not_met as self_assessment_not_met
+from .workflow_base import (
+    CommentRequired,
+    DeadlinePassed,
+    DeclarationRequired,
+    IncompleteApplication,
+    NotAllowed,
+    QuotaExceeded,
+    ReasonRequired,
+    Transition,
+    WorkflowError,
+    WrongState,
+    transition,
 )
 
 if TYPE_CHECKING:
     from .models import User
 
 
-class WorkflowError(Exception):
-    """A transition that cannot be made; `message` is meant for the user."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.problems = problems or []
-
-
-class NotAllowed(WorkflowError, PermissionDenied):
-    """Wrong role or outside the user's scope."""
-
-
-class WrongState(WorkflowError):
-    """The application is not in a state this transition starts from."""
-
-
-class DeadlinePassed(WorkflowError):
-    """NDRC's date for the provinces' recommendations has passed (applications/deadlines.py)."""
-
-
-class QuotaExceeded(WorkflowError):
-    """The province has already recommended its two parks of this batch."""
-
-
-class IncompleteApplication(WorkflowError):
-    """Submission refused: `problems` lists what is missing or failing."""
-
-
-class CommentRequired(WorkflowError):
-    pass
-
-
-class ReasonRequired(WorkflowError):
-    """A park failing a basic condition or the core indicator is recommended only with a reason."""
-
-
-class DeclarationRequired(WorkflowError):
-    """Submission refused: the applicant has not made the declaration (承诺书)."""
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A transition's target, form and effects. Who may make it, from which states and where,
-    is the permission of the same name in applications/permissions.py."""
-
-    action: str
-    label: str
-    target: str
-    comment_required: bool
-    # Shown before the act (what will happen, who is told, that it cannot be undone) and after
-    # it (what happened, what comes next); %(park)s and %(province)s name the application's.
-    confirm_text: str = ""
-    success_text: str = ""
-    allows_section_comments: bool = False
-    # What the transition does besides the state change, by name (effects.EFFECTS), in order.
-    effects: tuple[str, ...] = ()
-
-    @property
-    def sources(self) -> frozenset[str]:
-        return permissions.PERMISSIONS[self.action].states
-
-    @property
-    def roles(self) -> frozenset[str]:
-        return permissions.roles_with(self.action)
-
-    @property
-    def submits(self) -> bool:
-        """A submission asks for the declaration (承诺书) with its confirmation."""
-        return self.action == "submit"
-
-    def confirmation(self, application: Application) -> str:
-        return str(self.confirm_text) % _names(application)
-
-    def success(self, application: Application) -> str:
-        return str(self.success_text) % _names(application)
-
-
-def _names(application: Application) -> dict[str, str]:
-    return {"park": application.park.name, "province": str(application.park.province)}
-
-
-def _t(action, target, comment_required, **kw) -> Transition:
-    return Transition(action, EventAction(action).label, target, comment_required, **kw)
-
-
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t(
+        transition(
             "submit",
             Status.SUBMITTED,
             False,
@@ -147,7 +87,7 @@ TRANSITIONS: dict[str, Transition] = {
             ),
             effects=("copy_indicators", "notify"),
         ),
-        _t(
+        transition(
             "return_for_revision",
             Status.RETURNED,
             True,
@@ -161,7 +101,7 @@ TRANSITIONS: dict[str, Transition] = {
             allows_section_comments=True,
             effects=("issue_letter", "notify"),
         ),
-        _t(
+        transition(
             "recommend",
             Status.RECOMMENDED,
             False,
@@ -174,7 +114,7 @@ TRANSITIONS: dict[str, Transition] = {
             ),
             effects=("issue_letter", "notify"),
         ),
-        _t(
+        transition(
             "not_recommend",
             Status.NOT_RECOMMENDED,
             True,
@@ -186,7 +126,7 @@ TRANSITIONS: dict[str, Transition] = {
             ),
             effects=("notify",),
         ),
-        _t(
+        transition(
             "start_national_review",
             Status.UNDER_NATIONAL_REVIEW,
             False,
@@ -198,7 +138,7 @@ TRANSITIONS: dict[str, Transition] = {
             ),
             effects=("notify",),
         ),
-        _t(
+        transition(
             "approve",
             Status.APPROVED,
             True,
@@ -211,7 +151,7 @@ TRANSITIONS: dict[str, Transition] = {
             ),
             effects=("issue_letter", "notify", "open_programme"),
         ),
-        _t(
+        transition(
             "reject",
             Status.REJECTED,
             True,
@@ -530,336 +470,3 @@ def perform(
     if action == "return_for_revision":
         return return_for_revision(user, application, comment, section_comments)
     return ACTIONS[action](user, application, comment)
-
-
-# --- After approval: self-assessment, evaluation and acceptance (notice 三(四)) -------------------
-#
-#   building ──request_self_assessment (park) / open_self_assessment (province, period over)──▶
-#   self_assessment ──put_forward (province)──▶ acceptance ──accept / accept_with_conditions──▶
-#   designated;  acceptance ──not_accept──▶ not_passed;
-#   self_assessment ──self_assessment_not_met (province)──▶ building
-#
-# The acts change the stage of the construction programme; the application stays approved and
-# its history (ApplicationEvent) records them with the rest. Who may make each, in which stage,
-# is the programme permission of the same name; each asks before it acts, like the others.
-
-
-class BelowCoreIndicator(WorkflowError):
-    """Put forward for acceptance while the core indicator is not met, without a reason."""
-
-
-def _pt(action, target, comment_required, **kw) -> Transition:
-    return Transition(action, EventAction(action).label, target, comment_required, **kw)
-
-
-PROGRAMME_TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        _pt(
-            "request_self_assessment",
-            ProgrammeStage.SELF_ASSESSMENT,
-            False,
-            confirm_text=_(
-                "将申请%(province)s发展改革委组织%(park)s的自评估，建设方案随即进入自评估阶段，"
-                "省级评审人员将收到通知。此操作不能撤销。"
-            ),
-            success_text=_("已申请开展自评估，%(province)s发展改革委已收到通知，将组织自评估。"),
-            effects=("notify",),
-        ),
-        _pt(
-            "open_self_assessment",
-            ProgrammeStage.SELF_ASSESSMENT,
-            False,
-            confirm_text=_(
-                "%(park)s建设期已满，将组织自评估，建设方案随即进入自评估阶段，园区将收到通知。"
-                "此操作不能撤销。"
-            ),
-            success_text=_("已组织%(park)s开展自评估，园区已收到通知。"),
-            effects=("notify",),
-        ),
-        _pt(
-            "put_forward",
-            ProgrammeStage.ACCEPTANCE,
-            True,
-            confirm_text=_(
-                "将记录自评估结论和报告，并报请国家发展改革委对%(park)s开展评估验收；"
-                "园区和国家发展改革委评审人员将收到通知。此操作不能撤销。"
-            ),
-            success_text=_(
-                "已记录自评估结论并报请评估验收，园区和国家发展改革委已收到通知；"
-                "下一步由国家发展改革委组织评估验收。"
-            ),
-            effects=("notify",),
-        ),
-        _pt(
-            "self_assessment_not_met",
-            ProgrammeStage.BUILDING,
-            True,
-            confirm_text=_(
-                "将记录自评估结论：%(park)s自评估不符合要求，不报请评估验收，建设方案回到建设阶段，"
-                "园区将收到通知。此操作不能撤销。"
-            ),
-            success_text=_("已记录自评估结论，%(park)s继续建设，园区已收到通知。"),
-            effects=("notify",),
-        ),
-        _pt(
-            "accept",
-            ProgrammeStage.DESIGNATED,
-            True,
-            confirm_text=_(
-                "将作出评估验收通过的决定：%(park)s正式成为国家级零碳园区，列入公开名录，"
-                "出具验收意见书和国家级零碳园区证书，园区将收到通知。这是最终决定，不能撤销。"
-            ),
-            success_text=_(
-                "%(park)s已通过评估验收，正式成为国家级零碳园区并列入公开名录；"
-                "验收意见书和证书正在生成，园区已收到通知。"
-            ),
-            effects=("issue_letter", "issue_certificate", "notify"),
-        ),
-        _pt(
-            "accept_with_conditions",
-            ProgrammeStage.DESIGNATED,
-            True,
-            confirm_text=_(
-                "将作出评估验收有条件通过的决定：%(park)s正式成为国家级零碳园区，列入公开名录，"
-                "所填条件写入验收意见书，并出具证书，园区将收到通知。这是最终决定，不能撤销。"
-            ),
-            success_text=_(
-                "%(park)s已有条件通过评估验收，正式成为国家级零碳园区并列入公开名录；"
-                "验收意见书（含条件）和证书正在生成，园区已收到通知。"
-            ),
-            effects=("issue_letter", "issue_certificate", "notify"),
-        ),
-        _pt(
-            "not_accept",
-            ProgrammeStage.NOT_PASSED,
-            True,
-            confirm_text=_(
-                "将作出评估验收未通过的决定，出具验收意见书，%(park)s将收到通知。"
-                "这是最终决定，不能撤销。"
-            ),
-            success_text=_("已作出评估验收未通过的决定并出具验收意见书，园区已收到通知。"),
-            effects=("issue_letter", "notify"),
-        ),
-    )
-}
-
-
-def available_programme_actions(user: User, programme: ConstructionProgramme) -> list[Transition]:
-    return [t for t in PROGRAMME_TRANSITIONS.values() if permissions.may(user, t.action, programme)]
-
-
-def _run_programme(
-    user: User,
-    programme: ConstructionProgramme,
-    action: str,
-    comment: str = "",
-    guard: Callable[[ConstructionProgramme], dict] | None = None,
-    record: Callable[[ConstructionProgramme, ApplicationEvent, dict], None] | None = None,
-) -> ApplicationEvent:
-    """The programme's counterpart of `_run`: the application row, then the programme row,
-    locked (the order of every transition); the permission asked on the locked programme; the
-    stage changed, the event written, `record` writes what the act records with the event, then
-    the effects."""
-    transition = PROGRAMME_TRANSITIONS[action]
-    comment = (comment or "").strip()
-    if "\x00" in comment:
-        raise WorkflowError(str(_("意见中含有无效字符（NUL）。")))
-    with transaction.atomic():
-        application = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("park__province", "batch")
-            .get(pk=programme.application_id)
-        )
-        locked = ConstructionProgramme.objects.select_for_update(of=("self",)).get(pk=programme.pk)
-        locked.application = application
-        verdict = permissions.verdict(user, action, locked)
-        if verdict is permissions.Verdict.NOT_ALLOWED:
-            raise NotAllowed(
-                str(_("您无权对该建设方案执行“%(action)s”。") % {"action": transition.label})
-            )
-        if verdict is permissions.Verdict.WRONG_STATE:
-            raise WrongState(
-                str(_("建设方案当前阶段为“%(stage)s”，不能执行“%(action)s”。"))
-                % {"stage": locked.get_stage_display(), "action": transition.label}
-            )
-        if transition.comment_required and not comment:
-            raise CommentRequired(
-                str(_("请填写意见（“%(action)s”必须说明理由）。")) % {"action": transition.label}
-            )
-        extra = guard(locked) if guard else {}
-        locked.stage = transition.target
-        locked.save(update_fields=["stage", "updated_at"])
-        event = ApplicationEvent.objects.create(
-            application=application,
-            actor=user,
-            action=action,
-            from_status=application.status,
-            to_status=application.status,
-            comment=comment,
-        )
-        if record:
-            record(locked, event, extra)
-        effects.apply(transition.effects, event)
-    programme.stage = locked.stage
-    return event
-
-
-def request_self_assessment(
-    user: User, programme: ConstructionProgramme, comment: str = ""
-) -> ApplicationEvent:
-    """The park asks its province to organise the self-assessment (before the period ends)."""
-    return _run_programme(user, programme, "request_self_assessment", comment)
-
-
-def open_self_assessment(
-    user: User, programme: ConstructionProgramme, comment: str = ""
-) -> ApplicationEvent:
-    """The province organises the self-assessment once the construction period has ended."""
-
-    def guard(locked: ConstructionProgramme) -> dict:
-        this_year = timezone.localdate().year
-        if this_year <= locked.period_end:
-            raise WorkflowError(
-                str(_("建设期至 %(end)s 年底结束，期满后方可组织自评估；期满前由园区申请开展。"))
-                % {"end": locked.period_end}
-            )
-        return {}
-
-    return _run_programme(user, programme, "open_self_assessment", comment, guard=guard)
-
-
-def _conclude(
-    user: User,
-    programme: ConstructionProgramme,
-    action: str,
-    year: int,
-    report: str,
-    override_reason: str = "",
-) -> ApplicationEvent:
-    override_reason = (override_reason or "").strip()
-
-    def guard(locked: ConstructionProgramme) -> dict:
-        if not (locked.period_start <= year <= timezone.localdate().year):
-            raise WorkflowError(
-                str(_("评估年度须在建设期内（%(start)s 年起）且不晚于今年。"))
-                % {"start": locked.period_start}
-            )
-        sheet = acceptance.sheet_for(locked, year)
-        if action == "put_forward" and not sheet.core_met and not override_reason:
-            raise BelowCoreIndicator(acceptance.below_core_message(sheet))
-        return {"sheet": sheet}
-
-    def record(locked: ConstructionProgramme, event: ApplicationEvent, extra: dict) -> None:
-        sheet = extra["sheet"]
-        acceptance.record_self_assessment(
-            locked,
-            event,
-            sheet,
-            put_forward=action == "put_forward",
-            override_reason=override_reason if not sheet.core_met else "",
-        )
-
-    return _run_programme(user, programme, action, report, guard=guard, record=record)
-
-
-def put_forward(
-    user: User,
-    programme: ConstructionProgramme,
-    *,
-    year: int,
-    report: str,
-    override_reason: str = "",
-) -> ApplicationEvent:
-    """The province concludes that the self-assessment meets the requirements and puts the park
-    forward for acceptance. A park below the core indicator of `year` is put forward only with
-    `override_reason`, recorded with the conclusion (Att.3: "原则上不得申请验收")."""
-    return _conclude(user, programme, "put_forward", year, report, override_reason)
-
-
-def self_assessment_not_met(
-    user: User, programme: ConstructionProgramme, *, year: int, report: str
-) -> ApplicationEvent:
-    """The province concludes that the self-assessment does not meet the requirements: the
-    park goes on building."""
-    return _conclude(user, programme, "self_assessment_not_met", year, report)
-
-
-def _decide(
-    user: User, programme: ConstructionProgramme, action: str, comment: str
-) -> ApplicationEvent:
-    def record(locked: ConstructionProgramme, event: ApplicationEvent, extra: dict) -> None:
-        if locked.stage == ProgrammeStage.DESIGNATED:
-            acceptance.designate(locked, event)
-
-    return _run_programme(user, programme, action, comment, record=record)
-
-
-def accept(user: User, programme: ConstructionProgramme, comment: str) -> ApplicationEvent:
-    """NDRC: the park passes acceptance and becomes a national zero-carbon park."""
-    return _decide(user, programme, "accept", comment)
-
-
-def accept_with_conditions(
-    user: User, programme: ConstructionProgramme, conditions: str
-) -> ApplicationEvent:
-    """NDRC: passes with conditions (required: they go into the acceptance letter)."""
-    return _decide(user, programme, "accept_with_conditions", conditions)
-
-
-def not_accept(user: User, programme: ConstructionProgramme, comment: str) -> ApplicationEvent:
-    return _decide(user, programme, "not_accept", comment)
-
-
-PROGRAMME_ACTIONS: dict[str, Callable[..., ApplicationEvent]] = {
-    "request_self_assessment": request_self_assessment,
-    "open_self_assessment": open_self_assessment,
-    "put_forward": put_forward,
-    "self_assessment_not_met": self_assessment_not_met,
-    "accept": accept,
-    "accept_with_conditions": accept_with_conditions,
-    "not_accept": not_accept,
-}
-
-
-# --- The batch: NDRC closes it and publishes its construction list (construction_list.py) ---
-
-BATCH_CLOSE_CONFIRMATION = _(
-    "将关闭“%(batch)s”：本批次已纳入建设名单的 %(n)s 个园区形成建设名单，在公开页面按省份发布，"
-    "任何人无需登录即可查看和导出。关闭后本批次不能重新打开，此操作不能撤销。"
-)
-BATCH_CLOSE_SUCCESS = _(
-    "已关闭“%(batch)s”并发布建设名单（%(n)s 个园区），公开页面和导出文件即时可用。"
-)
-
-
-def close_batch(user: User, batch: Batch, comment: str = "") -> BatchClosure:
-    """NDRC closes a batch once the provinces' date has passed and no application of it awaits
-    NDRC's decision; its approved parks form the published construction list. The closing is
-    recorded (`BatchClosure`, append-only) and never undone."""
-    comment = (comment or "").strip()
-    if "\x00" in comment:
-        raise WorkflowError(str(_("说明中含有无效字符（NUL）。")))
-    with transaction.atomic():
-        if not permissions.may(user, "close_batch"):
-            raise NotAllowed(str(_("只有国家发展改革委评审人员可以关闭批次、发布建设名单。")))
-        locked = Batch.objects.select_for_update().get(pk=batch.pk)
-        closed = BatchClosure.objects.filter(batch=locked).first()
-        if closed is not None:
-            raise WrongState(
-                str(_("“%(batch)s”已于%(date)s关闭，建设名单已发布。"))
-                % {"batch": locked.name, "date": deadlines.label(closed.created_at)}
-            )
-        if timezone.now() <= locked.deadline:
-            raise WrongState(
-                str(_("省级推荐报送截止时间（%(date)s）之前不能关闭“%(batch)s”。"))
-                % {"batch": locked.name, "date": deadlines.label(locked.deadline)}
-            )
-        waiting = locked.applications.filter(status__in=NATIONAL_STAGE).count()
-        if waiting:
-            raise WrongState(
-                str(_("“%(batch)s”还有 %(n)s 份申报书等待国家发展改革委作出决定，不能关闭。"))
-                % {"batch": locked.name, "n": waiting}
-            )
-        closure = BatchClosure.objects.create(batch=locked, actor=user, comment=comment)
-    return closure

@@ -3,7 +3,7 @@ register of national zero-carbon parks.
 
 The acts post to one handler, `acceptance_act`, which parses the form, asks for confirmation
 (the same pattern as every transition: nothing happens without `confirmed_act=1`) and calls the
-act's function in workflow.py, which checks who may make it in which stage.
+act's function in programme_workflow.py, which checks who may make it in which stage.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zcparks import numbers
 from zcparks.params import int_param, text_param
 
-from .. import acceptance, acceptance_experts, effects, guidance, permissions, workflow
+from .. import acceptance, acceptance_experts, effects, guidance, permissions, programme_workflow
 from ..models import Designation, Letter, LetterKind
 from .programme import load_programme
 
@@ -39,7 +39,7 @@ def _year(params, programme) -> int:
 def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = load_programme(request, pk, "view_acceptance")
     year = _year(request.GET, programme)
-    actions = workflow.available_programme_actions(request.user, programme)
+    actions = programme_workflow.available_programme_actions(request.user, programme)
     concluding = {t.action for t in actions} & {"put_forward", "self_assessment_not_met"}
     sheet = acceptance.sheet_for(programme, year) if concluding else None
     letters = list(
@@ -98,9 +98,9 @@ def _experts_panel(user, programme) -> dict | None:
 @require_POST
 def acceptance_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     programme = load_programme(request, pk, "view_acceptance")
-    if action not in workflow.PROGRAMME_TRANSITIONS:
+    if action not in programme_workflow.PROGRAMME_TRANSITIONS:
         raise Http404
-    transition = workflow.PROGRAMME_TRANSITIONS[action]
+    transition = programme_workflow.PROGRAMME_TRANSITIONS[action]
     comment = text_param(request.POST, "comment", max_length=MAX_REPORT)
     override = text_param(request.POST, "override_reason", max_length=MAX_REPORT)
     concluding = action in ("put_forward", "self_assessment_not_met")
@@ -134,18 +134,18 @@ def acceptance_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         )
     try:
         if action == "put_forward":
-            event = workflow.put_forward(
+            event = programme_workflow.put_forward(
                 request.user, programme, year=year, report=comment, override_reason=override
             )
         elif action == "self_assessment_not_met":
-            event = workflow.self_assessment_not_met(
+            event = programme_workflow.self_assessment_not_met(
                 request.user, programme, year=year, report=comment
             )
         else:
-            event = workflow.PROGRAMME_ACTIONS[action](request.user, programme, comment)
-    except workflow.NotAllowed:
+            event = programme_workflow.PROGRAMME_ACTIONS[action](request.user, programme, comment)
+    except programme_workflow.NotAllowed:
         raise
-    except workflow.WorkflowError as error:
+    except programme_workflow.WorkflowError as error:
         messages.error(request, error.message)
         return redirect(f"{back}?year={year}" if year else back)
     messages.success(request, transition.success(programme.application))

@@ -1,5 +1,5 @@
 """The published construction list (建设名单): public, no sign-in, like the register; NDRC
-closes a batch from the same page (workflow.close_batch, asked first)."""
+closes a batch from the same page (batch_closing.close_batch, asked first)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zcparks.params import int_param, text_param
 
-from .. import construction_list, exports, permissions, workflow
+from .. import batch_closing, construction_list, exports, permissions
 from ..models import Batch
 
 MAX_COMMENT = 2_000
@@ -57,7 +57,7 @@ def construction_list_page(request: HttpRequest) -> HttpResponse:
     closable = []
     if may_close:
         for open_batch in construction_list.open_batches():
-            text = str(workflow.BATCH_CLOSE_CONFIRMATION) % {
+            text = str(batch_closing.BATCH_CLOSE_CONFIRMATION) % {
                 "batch": open_batch.name,
                 "n": open_batch.approved,
             }
@@ -119,18 +119,18 @@ def batch_close(request: HttpRequest, batch_id: int) -> HttpResponse:
             {
                 "batch": batch,
                 "comment": comment,
-                "confirmation": str(workflow.BATCH_CLOSE_CONFIRMATION)
+                "confirmation": str(batch_closing.BATCH_CLOSE_CONFIRMATION)
                 % {"batch": batch.name, "n": approved},
             },
         )
     try:
-        workflow.close_batch(request.user, batch, comment)
-    except workflow.NotAllowed:
+        batch_closing.close_batch(request.user, batch, comment)
+    except batch_closing.NotAllowed:
         raise
-    except workflow.WorkflowError as error:
+    except batch_closing.WorkflowError as error:
         messages.error(request, error.message)
         return redirect("construction_list")
     messages.success(
-        request, str(workflow.BATCH_CLOSE_SUCCESS) % {"batch": batch.name, "n": approved}
+        request, str(batch_closing.BATCH_CLOSE_SUCCESS) % {"batch": batch.name, "n": approved}
     )
     return redirect(f"{reverse('construction_list')}?batch={batch.pk}")
