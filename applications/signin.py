@@ -8,18 +8,26 @@ that client. The forms only turn a refusal into its message.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zcparks import throttle
+from zcparks import page_cache, throttle
+
+if TYPE_CHECKING:
+    from .models import User
+
+log = logging.getLogger(__name__)
 
 
 class ThrottledModelBackend(ModelBackend):
@@ -39,6 +47,29 @@ class ThrottledModelBackend(ModelBackend):
             throttle.note_login_success(request, name)
         elif username and password:
             throttle.note_login_failure(request, name)
+        return user
+
+    def get_user(self, user_id: int | str) -> User | None:
+        """The signed-in person of a request: from the cache while no write has committed since
+        it was read (decision D51), else the row (which also refuses a deactivated person)."""
+        if not page_cache.enabled():
+            return super().get_user(user_id)
+        key = f"zcp:user:{user_id}"
+        data_generation, entry = page_cache.generation_and(key)
+        if data_generation is None:
+            return super().get_user(user_id)
+        if entry is not None and entry[0] == data_generation:
+            user = entry[1]
+        else:
+            user = super().get_user(user_id)
+            if user is None:
+                return None
+            try:
+                cache.set(key, (data_generation, user), page_cache.TIMEOUT)
+            except Exception:
+                log.warning("user cache: write failed", exc_info=True)
+        # The page cache keys this request's pages under the same generation.
+        user.zcp_data_generation = data_generation
         return user
 
 

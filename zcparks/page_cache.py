@@ -16,6 +16,11 @@ is taken out before the page is stored and the requesting session's own token pu
 served; the Content-Security-Policy has no nonce (script-src 'self'), and its header, like every
 other middleware's, is set on each answer anew.
 
+The signed-in person's user row is kept the same way (decision D51, applications/signin.py): under
+the data generation, read together with it in one round trip, so that a page served from the
+cache costs no query at all; a password change, a deactivation or a device change is a committed
+write, which raises the generation, so the next request reads the row again and refuses.
+
 On only when the cache is shared by all processes (settings.ZCP_PAGE_CACHE: Redis); with a
 per-process cache one worker could not see another's writes. If the cache fails, pages are made
 as if there were none.
@@ -65,6 +70,20 @@ def generation() -> int | None:
     except Exception:
         log.warning("page cache: the data generation could not be read", exc_info=True)
         return None
+
+
+def generation_and(key: str) -> tuple[int | None, object]:
+    """The data generation and one entry stored under it, in one round trip to the cache:
+    (generation, entry or None); (None, None) when the cache cannot be asked."""
+    try:
+        found = cache.get_many([GENERATION_KEY, key])
+    except Exception:
+        log.warning("page cache: the data generation could not be read", exc_info=True)
+        return None, None
+    value = found.get(GENERATION_KEY)
+    if value is None:
+        return generation(), None
+    return value, found.get(key)
 
 
 def bump() -> None:
@@ -185,7 +204,8 @@ def cached_page(view):
             or _has_messages(request)
         ):
             return view(request, *args, **kwargs)
-        data_generation = generation()
+        # The generation the signed-in person was read under, in this request (D51), or now.
+        data_generation = getattr(request.user, "zcp_data_generation", None) or generation()
         if data_generation is None:
             return view(request, *args, **kwargs)
         key = page_key(request, view_name, data_generation)

@@ -284,3 +284,50 @@ def test_a_parks_home_is_kept_for_its_own_person_until_a_write_commits(
     changed, _ = get(client, url)
     assert "20 万—100 万吨标准煤" in changed
     assert "20 万—100 万吨标准煤" not in get(other, url)[0]
+
+
+def user_queries(client, url: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(url).status_code
+    return status, sum('"applications_user"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_signed_in_person_is_kept_until_a_write_commits_and_deactivation_refuses_at_once(
+    client, cast, django_capture_on_commit_callbacks
+):
+    url = reverse("home")
+    client.force_login(cast.applicant_a)
+    settle()
+    assert user_queries(client, url) == (200, 1)  # read once
+    assert user_queries(client, url) == (200, 0)  # then kept under the generation
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        User.objects.filter(pk=cast.applicant_a.pk).update(is_active=False)
+    status, read = user_queries(client, url)
+    assert status == 302 and read == 1  # read again, and refused
+    assert client.get(reverse("park_list"))["Location"].startswith(reverse("login"))
+
+
+def test_a_password_changed_elsewhere_signs_the_cached_session_out_at_the_next_request(
+    client, cast, django_capture_on_commit_callbacks
+):
+    url = reverse("home")
+    client.force_login(cast.applicant_a)
+    settle()
+    client.get(url)
+    assert user_queries(client, url) == (200, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        user = User.objects.get(pk=cast.applicant_a.pk)
+        user.set_password("另一个足够长的新口令-2026")
+        user.save(update_fields=["password"])
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_another_persons_cached_row_is_never_served(client, cast):
+    client.force_login(cast.applicant_a)
+    settle()
+    assert "甲园区" in get(client, reverse("home"))[0]
+    other = Client()
+    other.force_login(cast.applicant_b)
+    page, _ = get(other, reverse("home"))
+    assert "乙园区" in page and "甲园区" not in page
