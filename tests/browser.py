@@ -1,7 +1,7 @@
 """The browser tests' fixtures: Playwright driving Debian's chromium against the live server.
 
 A plugin of the root conftest, so that every browser test, wherever it lives, shares the one
-session-wide Playwright (two sync Playwrights in one thread refuse to start).
+fixture (two sync Playwrights at once in one thread refuse to start).
 
 Playwright's sync API runs an event loop in this thread, so Django's guard against database access
 from async code must be lifted for these tests (the live server itself runs in its own thread).
@@ -54,8 +54,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(f"  {nodeid}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """One Playwright and chromium per test file, stopped at its end. Playwright's sync API
+    marks its event loop as running in this thread for as long as it lives (between its calls
+    too), so a session-wide one made every later test of the worker run inside a running loop:
+    `asyncio.run` refused there (tests/reviews/test_letter_seal.py, after a browser file)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -69,9 +73,11 @@ def e2e_settings(settings):
     """Tasks run inline in the live server's thread, whatever the environment configures."""
     from zcparks.celery import app
 
+    # Read before the settings change: Celery reads Django's settings live, and what was read
+    # after the change (propagating) was put back at the end, pinned for every later test.
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.CELERY_TASK_EAGER_PROPAGATES = True
-    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield settings

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.db.models.signals import post_migrate
 
 from applications.models import Park, Role, User
 
@@ -75,25 +76,22 @@ def make_cast() -> Cast:
     )
 
 
-@pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Provinces come from a data migration, but a transactional test's flush deletes them for
-    every test that follows; put them back wherever a test uses the database."""
-    names = request.fixturenames
-    if not (
-        request.node.get_closest_marker("django_db")
-        or "db" in names
-        or "transactional_db" in names
-        or "live_server" in names
-    ):
+def _put_back_reference_data(sender, using="default", **kwargs) -> None:
+    """Provinces come from a data migration, but the flush that ends a transactional test
+    deletes them, for every test that follows on the worker, whatever kind it is: a plain test,
+    a Django TestCase's setUpTestData, data built once for a module. Django's flush sends
+    post_migrate when it is done (as it does to put content types back): the provinces are put
+    back there, so no test ever finds them gone."""
+    if sender.label != "applications":
         return
-    transactional = "transactional_db" in names or "live_server" in names
-    request.getfixturevalue("transactional_db" if transactional else "db")
     from applications.models import Province
     from applications.models.people import read_provinces
 
-    if not Province.objects.exists():
-        Province.objects.bulk_create(Province(**row) for row in read_provinces())
+    if not Province.objects.using(using).exists():
+        Province.objects.using(using).bulk_create(Province(**row) for row in read_provinces())
+
+
+post_migrate.connect(_put_back_reference_data, dispatch_uid="zcp-tests-reference-data")
 
 
 def _cheap_flush() -> None:
@@ -175,6 +173,21 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_configuration():
+    """Each test starts with the Celery configuration of the settings, whatever a test before it
+    in the same worker set on the app. Celery reads Django's settings live, but a value set on
+    `app.conf` stays for the process: a browser fixture once put back a propagating eager mode
+    it had read while its own settings were in force, and every later task's retry was raised
+    to the caller instead of run (tests/services/test_faults.py, after a browser file)."""
+    from zcparks.celery import app
+
+    changes = dict(app.conf.changes)
+    yield
+    app.conf.changes.clear()
+    app.conf.changes.update(changes)
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,13 @@ def test_all_31_provinces_are_reference_data(db):
     assert Province.objects.get(code="65").name_en == "Xinjiang"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_provinces_are_put_back_after_a_flush():
+    """A transactional test ends with a flush; the tests after it still find the provinces."""
+    call_command("flush", interactive=False, verbosity=0)
+    assert Province.objects.count() == 31
+
+
 @pytest.mark.parametrize("who", sorted(NAV_BY_ROLE))
 def test_each_role_sees_its_own_navigation(client, cast, who):
     login(client, getattr(cast, who))

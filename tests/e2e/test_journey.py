@@ -10,7 +10,7 @@ from .journey import open_batch, walk  # noqa: F401 (the fixture)
 
 pytestmark = [
     pytest.mark.e2e,
-    # Provinces come back after each flush through tests/conftest.py (_reference_data);
+    # Provinces come back after each flush through tests/conftest.py (_put_back_reference_data);
     # serialized_rollback would collide with other transactional tests' content types.
     pytest.mark.django_db(transaction=True),
 ]

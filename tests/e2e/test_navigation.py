@@ -11,7 +11,7 @@ from .browsing import check_page, narrow_open_nav, screenshot
 
 pytestmark = [
     pytest.mark.e2e,
-    # Provinces come back after each flush through tests/conftest.py (_reference_data);
+    # Provinces come back after each flush through tests/conftest.py (_put_back_reference_data);
     # serialized_rollback would collide with other transactional tests' content types.
     pytest.mark.django_db(transaction=True),
 ]

@@ -29,7 +29,7 @@ from zcparks.celery import app as celery_app
 
 pytestmark = [
     pytest.mark.postgres,
-    # Provinces come back after a flush through tests/conftest.py (_reference_data);
+    # Provinces come back after a flush through tests/conftest.py (_put_back_reference_data);
     # serialized_rollback would collide with other transactional tests' content types.
     pytest.mark.django_db(transaction=True),
 ]
