@@ -471,9 +471,12 @@ def cmd_test(pytest_args: list[str]) -> int:
     if not pytest_args:
         # The whole suite: one pytest-xdist worker a core (at least two, at most four), each test
         # file on one worker (its module-wide data built once); each worker has its own test
-        # database and Redis database (tests/conftest.py).
+        # database and Redis database (tests/conftest.py). Files are handed out in the order they
+        # are collected, the longest first (tests/ordering.py), not xdist's default of the files
+        # with most tests first, which left the one-test walks of a minute or two to run alone
+        # at the end.
         workers = max(2, min(os.cpu_count() or 2, 4))
-        pytest_args = ["-n", str(workers), "--dist", "loadfile"]
+        pytest_args = ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"]
     status, closing = run_pytest(pytest_args)
     results.append(("pytest", status))
     code = call([VENV_BIN / "ruff", "check", "."])

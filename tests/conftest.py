@@ -12,6 +12,7 @@ from django.db.models.signals import post_migrate
 from applications.models import Park, Role, User
 
 from .factories import ParkFactory, UserFactory, province
+from .ordering import longest_first
 
 
 def _own_redis_database() -> None:
@@ -32,7 +33,7 @@ def _own_redis_database() -> None:
 
 _own_redis_database()
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.ordering"]
 
 
 @dataclass
@@ -245,6 +246,7 @@ def pytest_collection_modifyitems(items):
     ids = [items[index].nodeid for index in operations]
     if len(set(ids)) != len(ids):
         raise pytest.UsageError(f"API operation tests share an id, xdist would run one: {ids}")
+    longest_first(items)
 
 
 def pytest_runtest_setup(item):
