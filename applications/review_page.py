@@ -122,7 +122,7 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "eligibility": letter_content.eligibility_rows(snapshot),
         "calculations": calculation_blocks(calculations),
         "three_years": three_years.shown(snapshot.get("three_years")),
-        "data_changes": services.data_changes_since_submission(application, snapshot)
+        "data_changes": three_years.data_changes_since_submission(application, snapshot)
         if latest
         else [],
         "boundary": boundary,

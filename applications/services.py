@@ -23,9 +23,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from accounting.models import CalculationRun, RunStatus
-from accounting.services import latest_result
-
 from . import book, deadlines, eligibility, evidence, revisions, sections, three_years
 from .kernel import scope
 from .models import (
@@ -40,6 +37,11 @@ from .models import (
     Submission,
 )
 from .models.applications import BOUNDARY_TEXT_FIELDS
+
+# The history years' calculations are three_years.py's (D43); importable from here as before.
+from .three_years import data_changes_since_submission as data_changes_since_submission
+from .three_years import history_years as history_years
+from .three_years import latest_calculations as latest_calculations
 
 if TYPE_CHECKING:
     from .models import User
@@ -424,95 +426,6 @@ def submission_problems(application: Application) -> list[Problem]:
     if refusal:
         problems.append(Problem(refusal))
     return problems
-
-
-# --- Calculation results (accounting) ------------------------------------------------------------
-
-
-def history_years(application: Application) -> list[int]:
-    """The batch's three years (近三年, D36), and the baseline year 2025 when the batch is not
-    earlier than it."""
-    year = application.batch.year
-    years = list(application.batch.history_years)
-    if year >= book.BASELINE_YEAR and book.BASELINE_YEAR not in years:
-        years.append(book.BASELINE_YEAR)
-    return years
-
-
-def latest_calculations(application: Application) -> list[dict[str, Any]]:
-    """The latest successful calculation of each history year, as plain JSON (none: left out)."""
-    found = []
-    for year in history_years(application):
-        outcome = latest_result(application.park, year)
-        run = outcome.last_success
-        if run is None:
-            continue
-        found.append(
-            {
-                "year": year,
-                "run_id": run.pk,
-                "status": run.status,
-                "factor_set_code": run.factor_set_code,
-                "factor_set_version": run.factor_set_version,
-                "input_digest": run.input_digest,
-                "finished_at": run.finished_at.isoformat(),
-                "result": run.result,
-                "newer_run_pending": outcome.pending,
-            }
-        )
-    return found
-
-
-def data_changes_since_submission(
-    application: Application, snapshot: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """The years whose energy data differs from what the latest submission froze: the current
-    data's latest successful run has another input digest than the run in the snapshot, the data
-    changed after that run (a recalculation is pending), or a year that had no calculation when
-    submitted has one now. Empty while the application is being edited (the next submission
-    takes the data as it is) or was never submitted. ``snapshot``: the latest submission's, when
-    the caller has it. One query (two without the snapshot)."""
-    if application.is_editable or not application.submission_count:
-        return []
-    if snapshot is None:
-        submission = application.submissions.order_by("-number").first()
-        if submission is None:
-            return []
-        snapshot = submission.snapshot
-    frozen = {c["year"]: c for c in snapshot.get("calculations") or []}
-    years = sorted(set(history_years(application)) | set(frozen))
-    latest: dict[int, tuple] = {}
-    runs = (
-        CalculationRun.objects.filter(
-            park_year__park_id=application.park_id,
-            park_year__year__in=years,
-            status=RunStatus.SUCCEEDED,
-        )
-        .order_by("-started_at", "-id")
-        .values_list(
-            "park_year__year",
-            "input_digest",
-            "inputs_as_of",
-            "park_year__recalc_queued_at",
-            "park_year__inputs_changed_at",
-        )
-    )
-    for year, *rest in runs:
-        latest.setdefault(year, tuple(rest))
-    changes = []
-    for year in years:
-        then, now = frozen.get(year), latest.get(year)
-        if then is None:
-            if now is not None:
-                changes.append({"year": year, "text": _("提交时无核算结果，现已有新的核算")})
-            continue
-        if now is None or now[0] != then.get("input_digest"):
-            changes.append({"year": year, "text": _("能源数据与提交时不同（核算输入已变化）")})
-            continue
-        _digest, as_of, queued, changed = now
-        if queued is not None or (changed and as_of and changed > as_of):
-            changes.append({"year": year, "text": _("提交后能源数据已修改，正在重新核算")})
-    return changes
 
 
 # --- Submission snapshot and diff -----------------------------------------------------------------

@@ -8,6 +8,10 @@ leave years without either: the notice does not ask it for a history.
 
 The reasons are kept with the energy section (`Application.data["energy"]["year_reasons"]`,
 rows of {"year", "reason"}), so that they are edited, frozen and compared as the section is.
+
+The history years' calculations (`history_years`: the window and the baseline year) are frozen
+with each submission (`latest_calculations`, in the snapshot) and compared with the current
+data after it (`data_changes_since_submission`, on the review and application pages).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounting.models import CalculationRun
+from accounting.models import CalculationRun, RunStatus
 from accounting.services import latest_result
 
+from . import book
 from .models import Application, Batch, Submission
 
 REASON_MAX = 500
@@ -196,3 +201,92 @@ def shown(frozen: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         }
         for row in frozen or []
     ]
+
+
+# --- The history years' calculations: frozen with a submission, compared after it -------------
+
+
+def history_years(application: Application) -> list[int]:
+    """The batch's three years (近三年, D36), and the baseline year 2025 when the batch is not
+    earlier than it."""
+    year = application.batch.year
+    years = list(application.batch.history_years)
+    if year >= book.BASELINE_YEAR and book.BASELINE_YEAR not in years:
+        years.append(book.BASELINE_YEAR)
+    return years
+
+
+def latest_calculations(application: Application) -> list[dict[str, Any]]:
+    """The latest successful calculation of each history year, as plain JSON (none: left out)."""
+    found = []
+    for year in history_years(application):
+        outcome = latest_result(application.park, year)
+        run = outcome.last_success
+        if run is None:
+            continue
+        found.append(
+            {
+                "year": year,
+                "run_id": run.pk,
+                "status": run.status,
+                "factor_set_code": run.factor_set_code,
+                "factor_set_version": run.factor_set_version,
+                "input_digest": run.input_digest,
+                "finished_at": run.finished_at.isoformat(),
+                "result": run.result,
+                "newer_run_pending": outcome.pending,
+            }
+        )
+    return found
+
+
+def data_changes_since_submission(
+    application: Application, snapshot: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The years whose energy data differs from what the latest submission froze: the current
+    data's latest successful run has another input digest than the run in the snapshot, the data
+    changed after that run (a recalculation is pending), or a year that had no calculation when
+    submitted has one now. Empty while the application is being edited (the next submission
+    takes the data as it is) or was never submitted. ``snapshot``: the latest submission's, when
+    the caller has it. One query (two without the snapshot)."""
+    if application.is_editable or not application.submission_count:
+        return []
+    if snapshot is None:
+        submission = application.submissions.order_by("-number").first()
+        if submission is None:
+            return []
+        snapshot = submission.snapshot
+    frozen = {c["year"]: c for c in snapshot.get("calculations") or []}
+    years = sorted(set(history_years(application)) | set(frozen))
+    latest: dict[int, tuple] = {}
+    runs = (
+        CalculationRun.objects.filter(
+            park_year__park_id=application.park_id,
+            park_year__year__in=years,
+            status=RunStatus.SUCCEEDED,
+        )
+        .order_by("-started_at", "-id")
+        .values_list(
+            "park_year__year",
+            "input_digest",
+            "inputs_as_of",
+            "park_year__recalc_queued_at",
+            "park_year__inputs_changed_at",
+        )
+    )
+    for year, *rest in runs:
+        latest.setdefault(year, tuple(rest))
+    changes = []
+    for year in years:
+        then, now = frozen.get(year), latest.get(year)
+        if then is None:
+            if now is not None:
+                changes.append({"year": year, "text": _("提交时无核算结果，现已有新的核算")})
+            continue
+        if now is None or now[0] != then.get("input_digest"):
+            changes.append({"year": year, "text": _("能源数据与提交时不同（核算输入已变化）")})
+            continue
+        _digest, as_of, queued, changed = now
+        if queued is not None or (changed and as_of and changed > as_of):
+            changes.append({"year": year, "text": _("提交后能源数据已修改，正在重新核算")})
+    return changes

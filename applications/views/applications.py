@@ -163,7 +163,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and access.can_edit_application(request.user, application)
             else [],
             "submissions": list(application.submissions.all()),
-            "data_changes": services.data_changes_since_submission(application),
+            "data_changes": three_years.data_changes_since_submission(application),
             "sections": SECTIONS,
             "deadline_rows": deadlines.shown([application.batch], application.park.province_id),
             "with_province": True,

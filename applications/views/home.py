@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from zcparks.page_cache import cached_page
 from zcparks.params import text_param
 
-from .. import access, admin_areas, permissions, services, workbench
+from .. import access, admin_areas, permissions, three_years, workbench
 from ..kernel import scope
 from ..models import Role
 
@@ -91,7 +91,7 @@ def park_detail(request: HttpRequest, park_id: int) -> HttpResponse:
             "data_changes": [
                 (application, changes)
                 for application in applications.filter(submission_count__gt=0)
-                if (changes := services.data_changes_since_submission(application))
+                if (changes := three_years.data_changes_since_submission(application))
             ],
         },
     )
