@@ -31,14 +31,16 @@ from .models import (
     CommentVisibility,
     LetterKind,
     ProvinceBatchQuota,
+    ProvincialRecommendation,
     ReviewScore,
     Role,
 )
 from .sections import SECTIONS_BY_KEY
 
 # The format of Letter.content written now (build_content); templates read every version kept.
-CONTENT_VERSION = 3  # 1: without scores, core indicator, programme, recommendations, items;
-# 2: the acceptance letter and the certificate without their own record ("acceptance")
+CONTENT_VERSION = 4  # 1: without scores, core indicator, programme, recommendations, items;
+# 2: the acceptance letter and the certificate without their own record ("acceptance");
+# 3: a 推荐函 without the construction plans sent with the recommendation ("plans", D51)
 # The notice the letters rest on, and the time a park has to resubmit after a 整改意见 (D27).
 BASIS = (
     "《国家发展改革委 工业和信息化部 国家能源局关于开展零碳园区建设的通知》"
@@ -223,6 +225,31 @@ def _recommended(event: ApplicationEvent) -> list[dict[str, Any]]:
     return [{**row, "order": n} for n, row in enumerate(seen, start=1)]
 
 
+def _plans(application: Application) -> list[dict[str, Any]]:
+    """The construction plans (建设方案) the province sends with the recommendation this park is
+    in, one per recommended park in the province's order: the park, the file's name and its
+    SHA-256 digest, as frozen with the recommendation (D49, D51)."""
+    recommendation = ProvincialRecommendation.objects.filter(
+        batch_id=application.batch_id,
+        province_id=application.park.province_id,
+        entries__application=application,
+    ).first()
+    if recommendation is None:  # recommended one by one, before the province's act existed
+        return []
+    plans = {plan.application_id: plan for plan in recommendation.plans.all()}
+    return [
+        {
+            "park": entry.application.park.name,
+            "name": plans[entry.application_id].original_name,
+            "sha256": plans[entry.application_id].sha256,
+        }
+        for entry in recommendation.entries.select_related("application__park").order_by(
+            "position"
+        )
+        if entry.application_id in plans
+    ]
+
+
 def _quota(application: Application) -> int:
     quota = ProvinceBatchQuota.objects.filter(
         batch_id=application.batch_id, province_id=application.park.province_id
@@ -330,6 +357,7 @@ def build_content(event: ApplicationEvent, kind: str, issuer: str) -> dict[str, 
                 "targets": (sections.get("targets") or {}).get("targets") or "",
             },
             "recommended": _recommended(event) if kind == LetterKind.RECOMMENDATION else [],
+            "plans": _plans(application) if kind == LetterKind.RECOMMENDATION else [],
             "quota": _quota(application),
             "items": _items(event) if kind == LetterKind.REVISION else [],
             "resubmit_by": (

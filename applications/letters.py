@@ -326,6 +326,7 @@ def record(letter: Letter) -> dict[str, Any]:
     content = build_content(letter.event, letter.kind, letter.issuer)
     return {
         **content,
+        "plans": [],  # as then: letters listed no construction plans before format 4
         "decision": letter.decision,
         "reference": letter.reference,
         "issued_on": timezone.localtime(letter.issued_at).date().isoformat(),

@@ -269,3 +269,62 @@ def test_one_by_one_recommendations_are_gathered_by_the_migration(cast, three):
     assert [e.application_id for e in recommendation.entries.order_by("position")] == [b.pk, a.pk]
     assert recommendation.opinion == "先推荐乙\n再推荐甲"
     assert all(e.event.action == "recommend" for e in recommendation.entries.all())
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return "".join(text.split())  # the digest may wrap in its cell
+
+
+def test_the_letter_lists_the_construction_plans_sent_and_an_older_letter_stays_as_issued(
+    cast, three, tmp_path
+):
+    """D51: a 推荐函 issued now lists each recommended park's plan (file name and SHA-256, in
+    the province's order), from the record frozen at issue; a letter of an earlier format,
+    which listed none, still renders without them."""
+    import hashlib
+
+    from applications import letter_content, letters
+
+    batch, (a, b, _d) = three
+    recommendation = recommendations.for_user(cast.provincial_a, batch)
+    recommendations.save_draft(
+        cast.provincial_a,
+        recommendation,
+        opinion="同意推荐",
+        departments="省能源局",
+        chosen=[(b.pk, "理由"), (a.pk, "理由")],
+    )
+    attach_plans(cast.provincial_a, recommendation, [a, b])
+    workflow.submit_recommendation(cast.provincial_a, recommendation)
+    letter = a.letters.get(kind=LetterKind.RECOMMENDATION)
+    digest = hashlib.sha256(PDF_BYTES).hexdigest()
+    assert letter.content_version == letter_content.CONTENT_VERSION == 4
+    assert letter.content["plans"] == [
+        {"park": "乙园区", "name": "乙园区建设方案.pdf", "sha256": digest},
+        {"park": "甲园区", "name": "甲园区建设方案.pdf", "sha256": digest},
+    ]
+    text = _pdf_text(letters.render_pdf(letter), tmp_path)
+    assert "随函报送各推荐园区的建设方案" in text, text
+    assert text.index("乙园区建设方案.pdf") < text.index("甲园区建设方案.pdf")
+    assert text.count(digest) == 2
+
+    # The record is what the letter states: a plan's row changed later changes nothing.
+    django_apps.get_model("applications", "RecommendationPlan").objects.filter(
+        application=a
+    ).update(original_name="改名.pdf")
+    assert "甲园区建设方案.pdf" in _pdf_text(letters.render_pdf(letter), tmp_path)
+
+    # A letter issued in format 3 had no plans in its record: it renders as it did.
+    # (Issued letters cannot be changed in the database: the older record is shown, unsaved.)
+    issued = Letter.objects.get(pk=letter.pk)
+    issued.content = {k: v for k, v in letter.content.items() if k != "plans"}
+    issued.content_version = 3
+    old = _pdf_text(letters.render_pdf(issued), tmp_path)
+    assert "建设方案文件" not in old and digest not in old and "乙园区" in old
