@@ -40,7 +40,7 @@ from .sections import SECTIONS_BY_KEY
 # The format of Letter.content written now (build_content); templates read every version kept.
 CONTENT_VERSION = 4  # 1: without scores, core indicator, programme, recommendations, items;
 # 2: the acceptance letter and the certificate without their own record ("acceptance");
-# 3: a 推荐函 without the construction plans sent with the recommendation ("plans", D51)
+# 3: a 推荐函 without the construction plans sent with the recommendation ("plans", D52)
 # The notice the letters rest on, and the time a park has to resubmit after a 整改意见 (D27).
 BASIS = (
     "《国家发展改革委 工业和信息化部 国家能源局关于开展零碳园区建设的通知》"
@@ -228,7 +228,7 @@ def _recommended(event: ApplicationEvent) -> list[dict[str, Any]]:
 def _plans(application: Application) -> list[dict[str, Any]]:
     """The construction plans (建设方案) the province sends with the recommendation this park is
     in, one per recommended park in the province's order: the park, the file's name and its
-    SHA-256 digest, as frozen with the recommendation (D49, D51)."""
+    SHA-256 digest, as frozen with the recommendation (D49, D52)."""
     recommendation = ProvincialRecommendation.objects.filter(
         batch_id=application.batch_id,
         province_id=application.park.province_id,
@@ -243,9 +243,7 @@ def _plans(application: Application) -> list[dict[str, Any]]:
             "name": plans[entry.application_id].original_name,
             "sha256": plans[entry.application_id].sha256,
         }
-        for entry in recommendation.entries.select_related("application__park").order_by(
-            "position"
-        )
+        for entry in recommendation.entries.select_related("application__park").order_by("position")
         if entry.application_id in plans
     ]
 

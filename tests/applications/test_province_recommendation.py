@@ -285,7 +285,7 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
 def test_the_letter_lists_the_construction_plans_sent_and_an_older_letter_stays_as_issued(
     cast, three, tmp_path
 ):
-    """D51: a 推荐函 issued now lists each recommended park's plan (file name and SHA-256, in
+    """D52: a 推荐函 issued now lists each recommended park's plan (file name and SHA-256, in
     the province's order), from the record frozen at issue; a letter of an earlier format,
     which listed none, still renders without them."""
     import hashlib
