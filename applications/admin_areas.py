@@ -109,9 +109,14 @@ def places_of(province_code: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, label) for _, code, label in sorted(rows))
 
 
+@cache
+def _labels_of(province_code: str) -> dict[str, str]:
+    return dict(places_of(province_code))
+
+
 def place_label(code: str) -> str:
     """A city's or county's name as the picker shows it ("南京市 / 江宁区"); the code if unknown."""
-    return dict(places_of(code[:2])).get(code, code) if len(code) == 6 else code
+    return _labels_of(code[:2]).get(code, code) if len(code) == 6 else code
 
 
 def division(code: str) -> Division | None:

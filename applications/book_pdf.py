@@ -47,6 +47,8 @@ def context(application: Application, submission: Submission | None) -> dict[str
         "application": application,
         "park": application.park,
         "submission": submission,
+        # The city or county as the snapshot froze it (a draft's snapshot is built now).
+        "place": services.snapshot_place(snapshot),
         "sections": book_sections,
         "eligibility": letter_content.eligibility_rows(snapshot),
         "three_years": three_years.shown(snapshot.get("three_years")),

@@ -28,6 +28,13 @@ def _join(items) -> str:
     return str(pgettext("list separator", "、")).join(items)
 
 
+def place(division_code: str) -> str:
+    """The park's city or county as the boundary page names it (D47), or ""."""
+    from . import admin_areas  # deferred: shapely, which most requests never need
+
+    return admin_areas.place_label(division_code)
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 50_000
 
@@ -43,6 +50,7 @@ def header() -> list[str]:
         _("编号"),
         _("园区"),
         _("省份"),
+        _("所在市、县"),
         _("批次"),
         _("状态"),
         _("最近提交"),
@@ -64,6 +72,7 @@ def row(application: Application, assignees: bool = True) -> list[Any]:
         application.pk,
         application.park.name,
         application.park.province.name_zh,
+        place(application.park.division_code),
         application.batch.name,
         application.get_status_display(),
         submitted,
@@ -118,6 +127,7 @@ def score_table_rows(table: ScoreTable) -> Iterable[list[Any]]:
         _("编号"),
         _("园区"),
         _("省份"),
+        _("所在市、县"),
         _("状态"),
         *(neutralise(str(u)) for u in table.scorers),
         _("评分人数"),
@@ -135,6 +145,7 @@ def score_table_rows(table: ScoreTable) -> Iterable[list[Any]]:
                 application.pk,
                 application.park.name,
                 application.park.province.name_zh,
+                place(application.park.division_code),
                 application.get_status_display(),
                 *row.cells,
                 row.spread.count,

@@ -93,6 +93,12 @@ def score_summaries(
     ]
 
 
+def _place_now(division_code: str) -> str:
+    from . import admin_areas  # deferred: shapely
+
+    return admin_areas.place_label(division_code)
+
+
 def review_context(user: User, application: Application) -> dict[str, Any]:
     submissions = list(application.submissions.all())
     latest = submissions[-1] if submissions else None
@@ -122,6 +128,10 @@ def review_context(user: User, application: Application) -> dict[str, Any]:
         "eligibility": letter_content.eligibility_rows(snapshot),
         "calculations": calculation_blocks(calculations),
         "three_years": three_years.shown(snapshot.get("three_years")),
+        # The park's city or county as submitted (D53); the park's own before any submission.
+        "place": services.snapshot_place(snapshot)
+        if latest
+        else _place_now(application.park.division_code),
         "data_changes": three_years.data_changes_since_submission(application, snapshot)
         if latest
         else [],

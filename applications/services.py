@@ -494,6 +494,8 @@ def build_snapshot(application: Application, at: datetime.datetime) -> dict[str,
         else:
             section_data[section.key] = application.data.get(section.key) or {}
     on = timezone.localtime(at).date()
+    from . import admin_areas  # deferred: shapely, which most requests never need
+
     return {
         "format": SNAPSHOT_FORMAT,
         "application": {
@@ -502,6 +504,9 @@ def build_snapshot(application: Application, at: datetime.datetime) -> dict[str,
                 "id": application.park_id,
                 "name": application.park.name,
                 "province": application.park.province.code,
+                # The city or county the park named (D47), frozen with its label (D53).
+                "division_code": application.park.division_code,
+                "division": admin_areas.place_label(application.park.division_code),
             },
             "batch": {
                 "id": application.batch_id,
@@ -540,6 +545,13 @@ def create_submission(
         declaration=declaration,
         revision_answers=revisions.frozen_answers(application),
     )
+
+
+def snapshot_place(snapshot: dict[str, Any]) -> str:
+    """The city or county a submission froze ("南京市 / 江宁区"); empty when the park named none
+    or the snapshot is older than D53."""
+    park = (snapshot.get("application") or {}).get("park") or {}
+    return park.get("division") or ""
 
 
 def latest_submission(application: Application) -> Submission | None:

@@ -35,10 +35,31 @@ class ParkSerializer(serializers.ModelSerializer):
     province = ProvinceSerializer()
     scope = serializers.ChoiceField(choices=ParkScope.choices)
     zone_level = serializers.ChoiceField(choices=ZoneLevel.choices)
+    division_code = serializers.CharField(
+        help_text=_("园区所在市、县的行政区划代码（GB/T 2260，6 位）；未选择时为空字符串")
+    )
+    division_name = serializers.SerializerMethodField(
+        help_text=_("园区所在市、县的名称，如“南京市 / 江宁区”；未选择时为空字符串")
+    )
 
     class Meta:
         model = Park
-        fields = ["id", "name", "name_en", "province", "scope", "zone_level", "management_body"]
+        fields = [
+            "id",
+            "name",
+            "name_en",
+            "province",
+            "division_code",
+            "division_name",
+            "scope",
+            "zone_level",
+            "management_body",
+        ]
+
+    def get_division_name(self, park: Park) -> str:
+        from applications import admin_areas  # deferred: shapely
+
+        return admin_areas.place_label(park.division_code)
 
 
 class ParkRefSerializer(serializers.ModelSerializer):

@@ -35,6 +35,14 @@ def tier_label(code: str) -> str:
 
 
 @register.filter
+def place_label(division_code: str) -> str:
+    """A park's city or county as the boundary page names it ("南京市 / 江宁区"), or ""."""
+    from .. import admin_areas  # deferred: shapely, loaded by the first page that shows a place
+
+    return admin_areas.place_label(division_code or "")
+
+
+@register.filter
 def outcome_class(outcome: str) -> str:
     return {"pass": "success", "fail": "danger", "judgement": "warning"}.get(
         str(outcome), "secondary"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from applications import construction_list, workflow
-from applications.models import Batch, BatchClosure
+from applications.models import Batch, BatchClosure, Park
 from tests.applications.builders import complete_application, drive_to, open_batch
 
 from .module_data import built_once
@@ -130,14 +130,15 @@ def test_the_public_list_names_only_the_approved_parks_by_province(
 
 
 def test_the_export_holds_the_list_in_csv_and_xlsx(client, cast, made):
+    Park.objects.filter(pk=cast.park_a.pk).update(division_code="320115")  # D47, D53
     workflow.close_batch(cast.national, made["closing"])
     csv = client.get(reverse("construction_list_export", args=["csv"]))
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").strip().splitlines()
-    assert lines[0] == "批次,发布日期,序号,省份,园区名称,建设和管理主体,能耗规模"
-    assert [line.split(",")[2:5] for line in lines[1:]] == [
-        ["1", "江苏省", cast.park_a.name],
-        ["2", "安徽省", cast.park_c.name],
+    assert lines[0] == "批次,发布日期,序号,省份,所在市、县,园区名称,建设和管理主体,能耗规模"
+    assert [line.split(",")[2:6] for line in lines[1:]] == [
+        ["1", "江苏省", "南京市 / 江宁区", cast.park_a.name],
+        ["2", "安徽省", "", cast.park_c.name],
     ]
     assert all(line.startswith("2026年第一批,") for line in lines[1:])
     xlsx = client.get(
@@ -145,8 +146,8 @@ def test_the_export_holds_the_list_in_csv_and_xlsx(client, cast, made):
     )
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][4] == "园区名称"
-    assert [row[4] for row in rows[1:]] == [cast.park_a.name, cast.park_c.name]
+    assert rows[0][5] == "园区名称"
+    assert [row[5] for row in rows[1:]] == [cast.park_a.name, cast.park_c.name]
     assert (
         client.get(
             reverse("construction_list_export", args=["csv"]), {"batch": made["other"].pk}
