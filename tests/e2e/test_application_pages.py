@@ -42,13 +42,18 @@ def test_the_map_shows_the_saved_boundary_over_the_outlines_without_any_tiles(si
 
 
 def test_the_reviewer_sees_the_submitted_boundary_over_the_outlines(site, cast):
+    from applications.models import Park
     from tests.applications.builders import complete_application, drive_to
 
+    Park.objects.filter(pk=cast.park_a.pk).update(division_code="320100")  # D47
+    cast.park_a.refresh_from_db()
     application = drive_to(
         complete_application(cast.park_a, cast.applicant_a, open_batch()), "submitted", cast
     )
     page = site.login("prov_js")
     page.goto(site.url(f"/review/{application.pk}/"))
+    # The city the park named, as submitted, beside its province (D53).
+    assert page.get_by_test_id("review-place").inner_text() == "江苏省 南京市"
     page.wait_for_selector("#review-map[data-base-layer=ready]")
     assert page.locator("#review-map .leaflet-admin-pane path").count() >= 34 + 13
     assert page.locator("#review-map path.leaflet-interactive").count() == 1  # the boundary
