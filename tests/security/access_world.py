@@ -8,9 +8,16 @@ cast then tries every URL on A's objects.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.test import TestCase, override_settings
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -43,6 +50,7 @@ from applications.models import (
     User,
 )
 from tests.applications.builders import PDF_BYTES, complete_application, drive_to, open_batch
+from tests.conftest import Cast, make_cast
 from tests.factories import UserFactory
 from tests.reviews.conftest import add_energy_data
 
@@ -189,3 +197,80 @@ def sign_in(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+@contextmanager
+def eager_tasks() -> Iterator[None]:
+    """Celery tasks run inline, as the world's letters need them to."""
+    from zcparks.celery import app as celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = saved
+
+
+# As in production: national reviewers, experts and administrators need the second factor (sign_in
+# gives it); test_no_page_without_the_second_factor walks the site without it.
+WORLD_SETTINGS = {"CELERY_TASK_ALWAYS_EAGER": True, "ZCP_TWO_FACTOR_REQUIRED": True}
+
+
+@pytest.fixture
+def world(cast, settings, django_capture_on_commit_callbacks):
+    """The world built for the test's own cast (the hostile-parameter walks)."""
+    for name, value in WORLD_SETTINGS.items():
+        setattr(settings, name, value)
+    with eager_tasks():
+        with django_capture_on_commit_callbacks(execute=True):
+            built = build_world(cast)
+        yield finish_world(built)
+
+
+@dataclass
+class BuiltOnce:
+    cast: Cast
+    world: World
+    folder: Path  # where its letters and attachments are stored
+
+
+def files_settings(folder: Path) -> dict[str, Any]:
+    return {"PRIVATE_STORAGE_ROOT": folder / "private", "MEDIA_ROOT": folder / "media"}
+
+
+@contextmanager
+def world_built_once(django_db_blocker, folder: Path, signing_dir) -> Iterator[BuiltOnce]:
+    """A cast and its world built once (for a module), inside a transaction that stays open
+    while the module's tests run, each in a savepoint of it (as pytest-django's `db` does), and
+    is rolled back after the last one; its files are kept in `folder` until then."""
+    from applications.models import Province
+    from applications.models.people import read_provinces
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            **WORLD_SETTINGS,
+            **files_settings(folder),
+            ZCP_SIGNING_DIR=str(signing_dir),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        eager_tasks(),
+        transaction.atomic(),
+    ):
+        if not Province.objects.exists():
+            Province.objects.bulk_create(Province(**row) for row in read_provinces())
+        cast = make_cast()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            built = build_world(cast)
+        yield BuiltOnce(cast=cast, world=finish_world(built), folder=folder)
+        transaction.set_rollback(True)
+
+
+@contextmanager
+def world_settings(settings, folder: Path) -> Iterator[None]:
+    """A test's settings (pytest-django's `settings`) as the world built once was built under."""
+    for name, value in {**WORLD_SETTINGS, **files_settings(folder)}.items():
+        setattr(settings, name, value)
+    with eager_tasks():
+        yield

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from applications.models import DEFAULT_ACCEPTANCE_RUBRIC
 
-from .access_world import World, build_world, finish_world, sign_in
+from .access_world import World, sign_in, world_built_once, world_settings
 
 ACTORS = (
     "anonymous",
@@ -579,20 +579,27 @@ def probe(client, cast, world: World, name: str, actor: str) -> Outcome:
     return Outcome(response.status_code, changed, leaked)
 
 
-@pytest.fixture
-def world(cast, settings, django_capture_on_commit_callbacks):
-    from zcparks.celery import app as celery_app
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker, tmp_path_factory, signing_dir):
+    """The world, built once for the module (test_access_matrix_2.py imports it too): every
+    test of the module walks the same cast and world, each in a savepoint rolled back after it."""
+    folder = tmp_path_factory.mktemp("access-world")
+    with world_built_once(django_db_blocker, folder, signing_dir) as built:
+        yield built
 
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    # As in production: national reviewers, experts and administrators need the second factor
-    # (sign_in gives it); test_no_page_without_the_second_factor walks the site without it.
-    settings.ZCP_TWO_FACTOR_REQUIRED = True
-    with django_capture_on_commit_callbacks(execute=True):
-        built = build_world(cast)
-    yield finish_world(built)
-    celery_app.conf.task_always_eager = saved
+
+@pytest.fixture
+def cast(matrix_world, db):
+    """The module's cast: the one its world was built for (in place of tests/conftest.py's)."""
+    return matrix_world.cast
+
+
+@pytest.fixture
+def world(matrix_world, db, settings, _isolated_files):
+    """The module's world, with the settings it was built under: its letters and attachments
+    are in the module's folder, tasks run inline, the second factor is required."""
+    with world_settings(settings, matrix_world.folder):
+        yield matrix_world.world
 
 
 # The site's routes are dealt to SHARDS test files in turn (sorted by name, every SHARDS-th to one

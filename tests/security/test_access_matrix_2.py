@@ -6,12 +6,19 @@ from __future__ import annotations
 from django.urls import reverse
 
 from .access_world import sign_in
-from .test_access_matrix import ACTORS, iter_routes, walk, world  # noqa: F401 (the fixture)
+from .test_access_matrix import (  # noqa: F401 (the fixtures)
+    ACTORS,
+    cast,
+    iter_routes,
+    matrix_world,
+    walk,
+    world,
+)
 
 
 def test_every_url_answers_every_role_as_expected(
     client,
-    cast,
+    cast,  # noqa: F811 (the fixture)
     world,  # noqa: F811 (the fixture)
     capsys,
 ):
@@ -27,7 +34,7 @@ def admin_models() -> dict:
 
 def test_admin_site_answers_only_administrators(
     client,
-    cast,
+    cast,  # noqa: F811 (the fixture)
     world,  # noqa: F811 (the fixture)
     capsys,
 ):

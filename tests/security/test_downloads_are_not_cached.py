@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.cache import get_max_age
 
-from .access_world import sign_in
-from .test_access_matrix import world  # noqa: F401 (the fixture)
+from .access_world import sign_in, world  # noqa: F401 (the fixture)
 
 
 def _directives(response) -> set[str]:

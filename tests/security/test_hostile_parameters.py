@@ -11,8 +11,9 @@ from django.urls import reverse
 from applications.models import Application
 from tests.reviews.conftest import add_energy_data
 
+from .access_world import world  # noqa: F401 (the fixture)
 from .hostile import MUST_READ, MUST_READ_BY, SHARDS, shard_routes, walk
-from .test_access_matrix import PROBES, iter_routes, world  # noqa: F401 (the fixture)
+from .test_access_matrix import PROBES, iter_routes
 
 
 def test_no_route_answers_500_to_a_hostile_parameter(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .access_world import world  # noqa: F401 (the fixture)
 from .hostile import walk
-from .test_access_matrix import world  # noqa: F401 (the fixture)
 
 
 def test_no_route_answers_500_to_a_hostile_parameter(
