@@ -577,7 +577,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if not (VENV_BIN / "locust").exists():
-        print("locust is not installed: .venv/bin/pip install -r requirements-bench.txt", file=sys.stderr)
+        print(
+            "locust is not installed: .venv/bin/pip install -r requirements-bench.txt",
+            file=sys.stderr,
+        )
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
     pg_version = recreate_database(args.postgres, args.database)

@@ -185,6 +185,9 @@ def _celery_configuration():
     to the caller instead of run (tests/services/test_faults.py, after a browser file)."""
     from zcparks.celery import app
 
+    # Reading a key finalises a configuration still pending (the first test of a worker, when
+    # no task has run yet); before that, `app.conf` has no `changes` to read.
+    app.conf["task_always_eager"]
     changes = dict(app.conf.changes)
     yield
     app.conf.changes.clear()
