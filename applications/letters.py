@@ -411,16 +411,23 @@ def signing_body(letter: Letter) -> str:
     return seals.body_for(letter.issuer == NATIONAL_ISSUER, letter.application.park.province.code)
 
 
+def render_document(letter: Letter):
+    """The letter laid out in pages (WeasyPrint's document), before any file is written: what
+    `render_pdf` writes and seals, and what a test of the pagination alone can look at."""
+    from weasyprint import HTML
+
+    with translation.override(settings.LANGUAGE_CODE):  # an official letter is in Chinese
+        html = render_to_string(f"letters/{letter.kind}.html", letter_context(letter))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(pdf_variant=PDF_VARIANT)
+
+
 def render_pdf(letter: Letter) -> bytes:
     """The letter's PDF, sealed by its issuing body (raises `seals.SealUnavailable` when the
     body has no key: a letter is never stored unsealed)."""
-    from weasyprint import HTML
-
     body = signing_body(letter)
-    with translation.override(settings.LANGUAGE_CODE):  # an official letter is in Chinese
-        html = render_to_string(f"letters/{letter.kind}.html", letter_context(letter))
+    with translation.override(settings.LANGUAGE_CODE):
         reason = f"{letter.get_kind_display()} {letter.reference}"
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(pdf_variant=PDF_VARIANT)
+    document = render_document(letter)
     # PDF/A first, sealed after: the signature is an incremental update over the archive file.
     pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
     return seals.sign(pdf, body, _seal_box(document), reason, letter.issuer)
