@@ -22,35 +22,92 @@ from tests.accounting.test_engine import ACCEPTANCE, CASE_FILES, assert_matches,
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Every command line of this file runs in one Python process started once (a Django start-up
+# costs seconds of CPU, the evaluation milliseconds): the driver calls manage.py's own main()
+# with each command line as sys.argv and records its exit status, stdout and stderr. Anything
+# written past that capture (a logging handler bound to the real stderr) fails the run.
+DRIVER = """
+import contextlib, io, json, sys
+import manage
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+results = []
+for argv in json.loads(sys.stdin.read()):
+    out, err, status = io.StringIO(), io.StringIO(), 0
+    sys.argv = ["manage.py", "evaluate_park", *argv]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            manage.main()
+        except SystemExit as exit:
+            status = exit.code if isinstance(exit.code, int) else 1
+    results.append([status, out.getvalue(), err.getvalue()])
+sys.__stdout__.write(json.dumps(results))
+"""
+
+
+def run_all(folder: Path, command_lines: list[tuple[str, ...]]) -> dict:
     # A database of its own: the command must work without a migrated one, and store nothing.
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'command.sqlite3'}"}
-    return subprocess.run(
-        [sys.executable, "manage.py", "evaluate_park", *args],
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{folder / 'command.sqlite3'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER],
         cwd=ROOT,
         env=env,
+        input=json.dumps(command_lines),
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=120,
+        timeout=300,
         check=False,
     )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return {
+        argv: subprocess.CompletedProcess(["evaluate_park", *argv], status, out, err)
+        for argv, (status, out, err) in zip(command_lines, json.loads(done.stdout), strict=True)
+    }
 
 
-def assert_nothing_stored(tmp_path: Path) -> None:
-    database = tmp_path / "command.sqlite3"
+def assert_nothing_stored(folder: Path) -> None:
+    database = folder / "command.sqlite3"
     if database.exists():
         with sqlite3.connect(database) as connection:
             assert connection.execute("select count(*) from sqlite_master").fetchone() == (0,)
 
 
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    """The files the refusals below are given."""
+    folder = tmp_path_factory.mktemp("evaluate_park")
+    (folder / "bad.json").write_text('{"schema": "zcp-case/1",\n  "park": }', encoding="utf-8")
+    case = load(ACCEPTANCE / "cases" / "01-green-medium.json") | {"factor_set": "ZCP-2099"}
+    (folder / "unknown.json").write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    case = load(ACCEPTANCE / "cases" / "01-green-medium.json") | {
+        "schema": "zcp-case/0",
+        "factor_set": "ZCP-2099",
+    }
+    (folder / "schema.json").write_text(json.dumps(case), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def command(inputs: Path):
+    """`command(*args)`: what `manage.py evaluate_park *args` exited with and printed."""
+    lines = [(str(path),) for path in CASE_FILES] + [
+        (str(inputs / "absent.json"),),
+        (str(inputs / "bad.json"),),
+        (str(inputs / "unknown.json"),),
+        (str(inputs / "unknown.json"), "--factor-set", "ZCP-2025-trial"),
+        (str(inputs / "schema.json"),),
+    ]
+    results = run_all(inputs, lines)
+    assert_nothing_stored(inputs)
+    return lambda *args: results[args]
+
+
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
 def test_the_command_prints_each_acceptance_result_or_refuses_with_its_place(
-    tmp_path: Path, path: Path
+    inputs: Path, command, path: Path
 ) -> None:
     expected = load(ACCEPTANCE / "expected" / path.name)
-    done = run(tmp_path, str(path))
+    done = command(str(path))
     if "error" in expected:
         assert done.returncode != 0
         assert done.stdout == ""
@@ -60,11 +117,11 @@ def test_the_command_prints_each_acceptance_result_or_refuses_with_its_place(
     else:
         assert done.returncode == 0, done.stderr
         assert_matches(expected, json.loads(done.stdout))
-    assert_nothing_stored(tmp_path)
+    assert_nothing_stored(inputs)
 
 
-def test_numbers_are_printed_exactly_not_through_float(tmp_path: Path) -> None:
-    done = run(tmp_path, str(ACCEPTANCE / "cases" / "03-large-industrial.json"))
+def test_numbers_are_printed_exactly_not_through_float(command) -> None:
+    done = command(str(ACCEPTANCE / "cases" / "03-large-industrial.json"))
     printed = json.loads(done.stdout, parse_float=Decimal)
     assert printed["emissions_t"]["transformation"] == Decimal(
         "12146.85779999999999999999999999997"
@@ -72,44 +129,35 @@ def test_numbers_are_printed_exactly_not_through_float(tmp_path: Path) -> None:
     assert '"tier": "1m_plus"' in done.stdout
 
 
-def test_a_missing_file_is_refused_by_name(tmp_path: Path) -> None:
-    done = run(tmp_path, str(tmp_path / "absent.json"))
+def test_a_missing_file_is_refused_by_name(inputs: Path, command) -> None:
+    done = command(str(inputs / "absent.json"))
     assert done.returncode == 1 and done.stdout == ""
     assert (
         done.stderr.strip()
-        == f"{tmp_path / 'absent.json'}: cannot read the file (No such file or directory)"
+        == f"{inputs / 'absent.json'}: cannot read the file (No such file or directory)"
     )
 
 
-def test_invalid_json_is_refused_with_line_and_column(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.json"
-    bad.write_text('{"schema": "zcp-case/1",\n  "park": }', encoding="utf-8")
-    done = run(tmp_path, str(bad))
+def test_invalid_json_is_refused_with_line_and_column(inputs: Path, command) -> None:
+    bad = inputs / "bad.json"
+    done = command(str(bad))
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip().startswith(f"{bad}: invalid JSON at line 2, column 11")
 
 
-def test_an_unknown_factor_set_is_refused(tmp_path: Path) -> None:
-    case = load(ACCEPTANCE / "cases" / "01-green-medium.json") | {"factor_set": "ZCP-2099"}
-    path = tmp_path / "case.json"
-    path.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
-    done = run(tmp_path, str(path))
+def test_an_unknown_factor_set_is_refused(inputs: Path, command) -> None:
+    path = inputs / "unknown.json"
+    done = command(str(path))
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip() == 'factor_set: unknown factor set "ZCP-2099"'
     # --factor-set names the set to use instead.
-    done = run(tmp_path, str(path), "--factor-set", "ZCP-2025-trial")
+    done = command(str(path), "--factor-set", "ZCP-2025-trial")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["tier"] == "200k_1m"
 
 
-def test_errors_before_the_factor_set_come_first(tmp_path: Path) -> None:
-    case = load(ACCEPTANCE / "cases" / "01-green-medium.json") | {
-        "schema": "zcp-case/0",
-        "factor_set": "ZCP-2099",
-    }
-    path = tmp_path / "case.json"
-    path.write_text(json.dumps(case), encoding="utf-8")
-    assert run(tmp_path, str(path)).stderr.strip() == 'schema: must be "zcp-case/1"'
+def test_errors_before_the_factor_set_come_first(inputs: Path, command) -> None:
+    assert command(str(inputs / "schema.json")).stderr.strip() == 'schema: must be "zcp-case/1"'
 
 
 # --- In-process: which factor set the command uses ----------------------------------------------
