@@ -1,7 +1,11 @@
 """Production start-up refuses a missing or unsafe setting and names the variable to set.
 
 Settings are read at import, so each case imports them in a fresh interpreter with its own
-environment (as gunicorn or a Celery worker would start)."""
+environment (as gunicorn or a Celery worker would start). The interpreters are forked from one
+started once per file, which has imported what the settings import (Django, Celery, the zcparks
+package) but never the settings themselves: each case's child is given its environment before
+the settings are first imported, as a new process would be, without paying Python's and
+Celery's start-up again."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -45,14 +50,86 @@ def environment(*, production: bool = True, **variables: str | None) -> dict[str
     return env
 
 
+# Runs in the one long-lived interpreter: for each request (a line of JSON) a forked child
+# takes the request's environment, runs its code as `python -c` would (an uncaught exception's
+# traceback on stderr, exit status 1) and writes its output to the files named.
+FORK_SERVER = r"""
+import json, os, sys, traceback
+import dj_database_url, zcparks, zcparks.environment, zcparks.production, zcparks.storage_config
+assert "zcparks.settings" not in sys.modules
+for line in sys.stdin:
+    request = json.loads(line)
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.environ.clear()
+            os.environ.update(request["env"])
+            for fd, name in ((1, "out"), (2, "err")):
+                os.dup2(os.open(request[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+            try:
+                exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
+                status = 0
+            except SystemExit as exit:
+                status = exit.code if isinstance(exit.code, int) else 1
+            except BaseException:
+                traceback.print_exc()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(status)
+    _pid, waited = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(waited), flush=True)
+"""
+
+_server: list[subprocess.Popen] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fork_server():
+    yield
+    for server in _server:
+        server.stdin.close()
+        server.wait(timeout=60)
+    _server.clear()
+
+
+def run_fresh(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -c code` with the environment `env` (forked, see FORK_SERVER)."""
+    if not _server:
+        _server.append(
+            subprocess.Popen(
+                [sys.executable, "-c", FORK_SERVER],
+                cwd=ROOT,
+                env=environment(production=False),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    server = _server[0]
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder) / "out", Path(folder) / "err"
+        request = {"code": code, "env": env, "out": str(out), "err": str(err)}
+        server.stdin.write(json.dumps(request) + "\n")
+        server.stdin.flush()
+        status = server.stdout.readline()
+        assert status, "the fork server ended"
+        return subprocess.CompletedProcess(
+            ["python", "-c", code],
+            int(status),
+            out.read_text() if out.exists() else "",
+            err.read_text() if err.exists() else "",
+        )
+
+
 def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     code = (
         "import json, zcparks.settings as s; "
         f"print(json.dumps({{k: getattr(s, k) for k in {SHOWN!r}}}))"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    return run_fresh(code, env)
 
 
 def started(env: dict[str, str]) -> dict:
@@ -163,9 +240,7 @@ MAIL = "import zcparks.settings as s; print(s.EMAIL_BACKEND, s.EMAIL_USE_TLS, s.
 
 
 def mail_settings(env: dict[str, str]) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", MAIL], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    result = run_fresh(MAIL, env)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
