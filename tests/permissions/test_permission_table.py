@@ -28,10 +28,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from applications import (
+    book_pdf,
     letter_content,
     letters,
     permissions,
@@ -369,17 +371,58 @@ def fresh(world: World) -> Application:
 # Each answers whether the person got through (True), was refused (False), or None where the
 # state holds nothing to try the door on (no letter before the first decision).
 
-Door = Callable[[object, World, User], bool | None]
+
+@dataclass
+class Page:
+    """What one GET answered: its status, its body, and whose score sheets its context held."""
+
+    status: int
+    body: bytes
+    sheets: set[str]
 
 
-def _get(client, user, url) -> int:
-    client.force_login(user)
-    return client.get(url).status_code
+class Visitor:
+    """One person's browser in one state: logged in once, each page fetched once.
+
+    A GET writes nothing that a door asks about, and every door that writes is rolled back
+    (`undone`), so the same URL asked by the same person answers the same all through a state:
+    the doors that share a page (the application page, the review page and the dossier are both
+    their own permission's door and where `_shown` looks for the internal material) read the one
+    response.
+    """
+
+    def __init__(self, user: User):
+        self.user = user
+        self.client = Client()
+        self.client.force_login(user)
+        self.pages: dict[str, Page] = {}
+
+    def get(self, url: str) -> Page:
+        if url not in self.pages:
+            response = self.client.get(url)
+            streamed = response.streaming  # the dossier and the letters are streamed
+            body = b"".join(response.streaming_content) if streamed else response.content
+            sheets: set[str] = set()
+            if response.status_code == 200 and "summaries" in (response.context or {}):
+                sheets = {
+                    s.reviewer.username
+                    for _title, summary in response.context["summaries"]
+                    for s in summary.sheets
+                }
+            self.pages[url] = Page(response.status_code, body, sheets)
+        return self.pages[url]
+
+
+Door = Callable[[Visitor, World, User], bool | None]
+
+
+def _get(visitor: Visitor, url: str) -> int:
+    return visitor.get(url).status
 
 
 def _page_status(url_name: str, **extra) -> Door:
-    def door(client, world, user):
-        status = _get(client, user, reverse(url_name, kwargs={"pk": world.application.pk, **extra}))
+    def door(visitor, world, user):
+        status = _get(visitor, reverse(url_name, kwargs={"pk": world.application.pk, **extra}))
         assert status in (200, 403, 404), f"{url_name}: {status}"
         return status == 200
 
@@ -387,7 +430,7 @@ def _page_status(url_name: str, **extra) -> Door:
 
 
 def _transition(action: str) -> Door:
-    def door(client, world, user):
+    def door(visitor, world, user):
         application = fresh(world)
         offered = action in {t.action for t in workflow.available_actions(user, application)}
         with undone():
@@ -408,7 +451,7 @@ def _transition(action: str) -> Door:
 def _step(call: Callable[[User, Application], object]) -> Door:
     """A workflow step that no page offers on its own (the province's act makes it)."""
 
-    def door(client, world, user):
+    def door(visitor, world, user):
         with undone():
             try:
                 call(user, fresh(world))
@@ -420,7 +463,7 @@ def _step(call: Callable[[User, Application], object]) -> Door:
 
 
 def _service(call: Callable[[User, Application, World], object]) -> Door:
-    def door(client, world, user):
+    def door(visitor, world, user):
         with undone():
             try:
                 call(user, fresh(world), world)
@@ -431,26 +474,20 @@ def _service(call: Callable[[User, Application, World], object]) -> Door:
     return door
 
 
-def _shown(client, world: World, user: User) -> tuple[set[str], set[str]]:
+def _shown(visitor: Visitor, world: World) -> tuple[set[str], set[str]]:
     """Which internal notes and whose score sheets this person gets to read, on every page that
     could show them: the review page, the application page and the dossier."""
     notes: set[str] = set()
     sheets: set[str] = set()
-    client.force_login(user)
     pk = world.application.pk
     for url in (reverse("review_detail", args=[pk]), reverse("application_detail", args=[pk])):
-        response = client.get(url)
-        body = response.content.decode()
+        page = visitor.get(url)
+        body = page.body.decode()
         notes |= {note for note in (PROVINCE_NOTE, NDRC_NOTE) if note in body}
-        if response.status_code == 200 and "summaries" in (response.context or {}):
-            sheets |= {
-                s.reviewer.username
-                for _title, summary in response.context["summaries"]
-                for s in summary.sheets
-            }
-    response = client.get(reverse("application_dossier", args=[pk]))
-    if response.status_code == 200:
-        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        sheets |= page.sheets
+    page = visitor.get(reverse("application_dossier", args=[pk]))
+    if page.status == 200:
+        archive = zipfile.ZipFile(io.BytesIO(page.body))
         dossier = json.loads(archive.read("reviews.json"))
         notes |= {c["text"] for c in dossier["comments"]} & {PROVINCE_NOTE, NDRC_NOTE}
         sheets |= {s["reviewer"] for s in dossier.get("scores", [])}
@@ -458,8 +495,8 @@ def _shown(client, world: World, user: User) -> tuple[set[str], set[str]]:
 
 
 def _reads(note: str, author: str) -> Door:
-    def door(client, world, user):
-        notes, sheets = _shown(client, world, user)
+    def door(visitor, world, user):
+        notes, sheets = _shown(visitor, world)
         assert (note in notes) == (author in sheets), (
             f"the {author} side's comment and score sheet are shown to different people"
         )
@@ -469,13 +506,12 @@ def _reads(note: str, author: str) -> Door:
 
 
 def _letter_post(url_name: str, which: str, changed: Callable[[Letter], bool]) -> Door:
-    def door(client, world, user):
+    def door(visitor, world, user):
         letter = getattr(world, which)
         if letter is None:
             return None
-        client.force_login(user)
         with undone():
-            client.post(
+            visitor.client.post(
                 reverse(url_name, args=[world.application.pk, letter.pk]),
                 {"confirmed_act": "1", "reason": "更正"},
             )
@@ -484,11 +520,11 @@ def _letter_post(url_name: str, which: str, changed: Callable[[Letter], bool]) -
     return door
 
 
-def _download_letter(client, world, user):
+def _download_letter(visitor, world, user):
     if world.letter is None:
         return None
     return (
-        _get(client, user, reverse("letter_download", args=[world.application.pk, world.letter.pk]))
+        _get(visitor, reverse("letter_download", args=[world.application.pk, world.letter.pk]))
         == 200
     )
 
@@ -571,9 +607,22 @@ def test_every_permission_of_the_table_has_a_written_policy_and_a_door():
 
 @pytest.mark.parametrize("state", STATES)
 def test_every_permission_answers_every_person_in_this_state_as_the_policy_says(
-    client, cast, people, state
+    cast, people, state, monkeypatch
 ):
+    # A draft's book is rendered at every download (a submission's is kept after the first):
+    # the persons who may download it in this state get the one rendering of this application.
+    rendered: dict[tuple[int, int | None], bytes] = {}
+    render = book_pdf.render
+
+    def render_once(application, submission):
+        key = (application.pk, submission.pk if submission else None)
+        if key not in rendered:
+            rendered[key] = render(application, submission)
+        return rendered[key]
+
+    monkeypatch.setattr(book_pdf, "render", render_once)
     world = build_world(cast, people, state)
+    visitors = {actor: Visitor(world.people[actor]) for actor in ACTORS}
     failures: list[str] = []
     for key in application_permissions():
         policy = grid(POLICY[key])
@@ -582,7 +631,7 @@ def test_every_permission_answers_every_person_in_this_state_as_the_policy_says(
             expected = state in policy[actor]
             if permissions.may(user, key, fresh(world)) != expected:
                 failures.append(f"table: {key} for {actor} in {state} should be {expected}")
-            through = DOORS[key](client, world, user)
+            through = DOORS[key](visitors[actor], world, user)
             if through is not None and through != expected:
                 failures.append(
                     f"door: {key} for {actor} in {state} let through={through}, "
