@@ -56,21 +56,44 @@ def _validate(pdf: bytes):
     )
 
 
+class _Letters(dict):
+    """Each kind's (letter, reader, issuing body), built and rendered the first time a test
+    asks for it: a test of one kind pays for that kind's application and rendering alone."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, kind: str):
+        self[kind] = self._build(kind)
+        return self[kind]
+
+
 @pytest.fixture
 def letter_of_each_kind(cast, submitted_with_energy, django_capture_on_commit_callbacks):
     """A recommendation and an assessment (park A, through NDRC approval) and a revision
-    notice (park B, returned by the province), each rendered."""
-    approved = submitted_with_energy()
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.approve(cast.national, approved, "同意纳入建设名单。")
-    returned = submitted_with_energy(
-        park=cast.park_b, applicant=cast.applicant_b, status="returned"
-    )
-    return {
-        "assessment": (_rendered(approved, "assessment"), cast.applicant_a, NDRC),
-        "recommendation": (_rendered(approved, "recommendation"), cast.applicant_a, JIANGSU_DRC),
-        "revision": (_rendered(returned, "revision"), cast.applicant_b, JIANGSU_DRC),
-    }
+    notice (park B, returned by the province), each rendered when first asked for."""
+    applications = {}
+
+    def approved():
+        if "approved" not in applications:
+            application = submitted_with_energy()
+            with django_capture_on_commit_callbacks(execute=True):
+                workflow.approve(cast.national, application, "同意纳入建设名单。")
+            applications["approved"] = application
+        return applications["approved"]
+
+    def build(kind: str):
+        if kind == "assessment":
+            return (_rendered(approved(), "assessment"), cast.applicant_a, NDRC)
+        if kind == "recommendation":
+            return (_rendered(approved(), "recommendation"), cast.applicant_a, JIANGSU_DRC)
+        returned = submitted_with_energy(
+            park=cast.park_b, applicant=cast.applicant_b, status="returned"
+        )
+        return (_rendered(returned, "revision"), cast.applicant_b, JIANGSU_DRC)
+
+    return _Letters(build)
 
 
 @pytest.mark.parametrize("kind", ["assessment", "recommendation", "revision"])
@@ -298,12 +321,12 @@ def test_the_signature_block_never_stands_alone_on_the_last_page(
 def test_a_key_filed_under_the_wrong_body_seals_nothing(
     settings, tmp_path, signing_dir, letter_of_each_kind
 ):
+    letter, _reader, _body = letter_of_each_kind["recommendation"]  # sealed with the right key
     keys = tmp_path / "keys"
     shutil.copytree(signing_dir, keys)
     for suffix in ("key", "crt"):  # Anhui's key and certificate filed as Jiangsu's
         shutil.copy(signing_dir / f"drc-34.{suffix}", keys / f"drc-32.{suffix}")
     settings.ZCP_SIGNING_DIR = str(keys)
-    letter, _reader, _body = letter_of_each_kind["recommendation"]
     with pytest.raises(seals.SealUnavailable, match="不一致"):
         letters.render_pdf(letter)
 
