@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 
 from applications import acceptance_experts, guidance, permissions, progress, workflow
@@ -153,7 +154,7 @@ def undone() -> Iterator[None]:
 
 
 def _service(call: Callable) -> Callable:
-    def door(client, subject, user):
+    def door(visitor, subject, user):
         # A fresh copy: an act updates the instance it is given, and the rollback does not.
         subject = type(subject).objects.get(pk=subject.pk)
         with undone():
@@ -166,11 +167,39 @@ def _service(call: Callable) -> Callable:
     return door
 
 
-Door = Callable[[object, ConstructionProgramme, User], bool]
+class Visitor:
+    """One person's browser: logged in once (at the first page it asks), and each page fetched
+    once per stage. A GET writes nothing a door asks about and every writing door is rolled back,
+    so within a stage the same URL asked by the same person answers the same: the doors that
+    share a page (the acceptance review page for opening it and for its material, the
+    acceptance page for viewing it and for the experts' scores) read the one response.
+    `forget` when the stage changes."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.client = Client()
+        self.logged_in = False
+        self.pages: dict[str, tuple[int, str]] = {}
+
+    def get(self, url: str) -> tuple[int, str]:
+        """The status and the text of the page."""
+        if url not in self.pages:
+            if not self.logged_in:
+                self.client.force_login(self.user)
+                self.logged_in = True
+            response = self.client.get(url)
+            self.pages[url] = (response.status_code, response.content.decode())
+        return self.pages[url]
+
+    def forget(self) -> None:
+        self.pages.clear()
+
+
+Door = Callable[[Visitor, ConstructionProgramme, User], bool]
 
 
 def _guidance(call: Callable) -> Door:
-    def door(client, programme, user):
+    def door(visitor, programme, user):
         programme = ConstructionProgramme.objects.get(pk=programme.pk)
         with undone():
             try:
@@ -196,9 +225,8 @@ def _open_problem(programme: ConstructionProgramme) -> GuidanceProblem:
 
 
 def _page(url_name: str) -> Door:
-    def door(client, programme, user):
-        client.force_login(user)
-        status = client.get(reverse(url_name, args=[programme.pk])).status_code
+    def door(visitor, programme, user):
+        status, _text = visitor.get(reverse(url_name, args=[programme.pk]))
         assert status in (200, 403, 404), f"{url_name}: {status}"
         return status == 200
 
@@ -213,7 +241,7 @@ def _act(action: str) -> Door:
     table (not this person, not this stage) or let through (a refusal after the table, such as
     the construction period not being over yet, counts as through)."""
 
-    def door(client, programme, user):
+    def door(visitor, programme, user):
         # A fresh copy each time: a successful act moves the caller's instance along.
         programme = ConstructionProgramme.objects.select_related("application__park__province").get(
             pk=programme.pk
@@ -246,7 +274,7 @@ def _act(action: str) -> Door:
 def _expert_act(call: Callable) -> Door:
     """An act of applications/acceptance_experts.py, tried for real and rolled back."""
 
-    def door(client, programme, user):
+    def door(visitor, programme, user):
         programme = ConstructionProgramme.objects.select_related("application__park__province").get(
             pk=programme.pk
         )
@@ -263,21 +291,19 @@ def _expert_act(call: Callable) -> Door:
 def _expert_page(testid: str | None = None) -> Door:
     """The expert's acceptance page; with `testid`, only when it shows that part."""
 
-    def door(client, programme, user):
-        client.force_login(user)
-        response = client.get(reverse("acceptance_review", args=[programme.pk]))
-        assert response.status_code in (200, 404)
+    def door(visitor, programme, user):
+        status, text = visitor.get(reverse("acceptance_review", args=[programme.pk]))
+        assert status in (200, 404)
         if testid is None:
-            return response.status_code == 200
-        return response.status_code == 200 and f'data-testid="{testid}"' in response.text
+            return status == 200
+        return status == 200 and f'data-testid="{testid}"' in text
 
     return door
 
 
-def _scores_shown(client, programme, user) -> bool:
-    client.force_login(user)
-    response = client.get(reverse("acceptance_detail", args=[programme.pk]))
-    return response.status_code == 200 and 'data-testid="acceptance-experts"' in response.text
+def _scores_shown(visitor, programme, user) -> bool:
+    status, text = visitor.get(reverse("acceptance_detail", args=[programme.pk]))
+    return status == 200 and 'data-testid="acceptance-experts"' in text
 
 
 SCORES = {key: "80" for key, *_rest in acceptance_experts.DEFAULT_ACCEPTANCE_RUBRIC}
@@ -351,14 +377,17 @@ def test_every_programme_permission_has_a_written_policy_and_a_door():
     assert sorted(REPORT_DOORS) == report_permissions()
 
 
-def test_every_report_permission_answers_every_person_in_every_state(client, cast):
+def test_every_report_permission_answers_every_person_in_every_state(cast):
     programme = approved_programme(cast)
     add_energy_data(cast.park_a, 2025)  # so that a permitted submission goes through
     report = progress.start(cast.applicant_a, programme, 2025)
     people = {actor: user for actor, user in _people(cast).items() if user is not None}
+    visitors = {actor: Visitor(user) for actor, user in people.items()}
     failures: list[str] = []
     for state in REPORT_STATES:
         ProgressReport.objects.filter(pk=report.pk).update(status=state)
+        for visitor in visitors.values():
+            visitor.forget()
         current = ProgressReport.objects.select_related(
             "programme__application__park__province"
         ).get(pk=report.pk)
@@ -368,7 +397,7 @@ def test_every_report_permission_answers_every_person_in_every_state(client, cas
                 expected = state in policy[actor]
                 if permissions.may(user, key, current) != expected:
                     failures.append(f"table: {key} for {actor} in {state} should be {expected}")
-                through = REPORT_DOORS[key](client, current, user)
+                through = REPORT_DOORS[key](visitors[actor], current, user)
                 if through != expected:
                     failures.append(f"door: {key} for {actor} in {state} let through={through}")
                 listed = set(permissions.permitted(user, key).values_list("pk", flat=True))
@@ -397,13 +426,16 @@ def _people(cast, experts: dict[str, User] | None = None) -> dict[str, User]:
     return {actor: experts.get(actor) or getattr(cast, actor, None) for actor in ACTORS}
 
 
-def test_every_programme_permission_answers_every_person_in_every_stage(client, cast):
+def test_every_programme_permission_answers_every_person_in_every_stage(cast):
     programme = approved_programme(cast)
     people = _people(cast, _experts(cast, programme))
+    visitors = {actor: Visitor(user) for actor, user in people.items()}
     failures: list[str] = []
     for stage in STAGES:
         # Arranged directly: the rules must hold in every stage, however it was reached.
         ConstructionProgramme.objects.filter(pk=programme.pk).update(stage=stage)
+        for visitor in visitors.values():
+            visitor.forget()
         current = ConstructionProgramme.objects.select_related("application__park__province").get(
             pk=programme.pk
         )
@@ -413,7 +445,7 @@ def test_every_programme_permission_answers_every_person_in_every_stage(client, 
                 expected = stage in policy[actor]
                 if permissions.may(user, key, current) != expected:
                     failures.append(f"table: {key} for {actor} in {stage} should be {expected}")
-                through = DOORS[key](client, current, user)
+                through = DOORS[key](visitors[actor], current, user)
                 if through != expected:
                     failures.append(f"door: {key} for {actor} in {stage} let through={through}")
         # The list of each permission is what the table allows one by one.
