@@ -24,12 +24,13 @@ from django.utils.translation import gettext_lazy as _
 
 from . import acceptance, effects, permissions
 from .models import Application, ApplicationEvent, ConstructionProgramme, ProgrammeStage
+
+# NotAllowed: the views catch it here, as the workflow's refusal of the person.
+from .workflow_base import NotAllowed as NotAllowed
 from .workflow_base import (
-    CommentRequired,
-    NotAllowed,
     Transition,
     WorkflowError,
-    WrongState,
+    ask,
     transition,
 )
 
@@ -162,20 +163,16 @@ def _run_programme(
         )
         locked = ConstructionProgramme.objects.select_for_update(of=("self",)).get(pk=programme.pk)
         locked.application = application
-        verdict = permissions.verdict(user, action, locked)
-        if verdict is permissions.Verdict.NOT_ALLOWED:
-            raise NotAllowed(
-                str(_("您无权对该建设方案执行“%(action)s”。") % {"action": transition.label})
-            )
-        if verdict is permissions.Verdict.WRONG_STATE:
-            raise WrongState(
-                str(_("建设方案当前阶段为“%(stage)s”，不能执行“%(action)s”。"))
-                % {"stage": locked.get_stage_display(), "action": transition.label}
-            )
-        if transition.comment_required and not comment:
-            raise CommentRequired(
-                str(_("请填写意见（“%(action)s”必须说明理由）。")) % {"action": transition.label}
-            )
+        ask(
+            user,
+            action,
+            locked,
+            transition,
+            comment,
+            refused=str(_("您无权对该建设方案执行“%(action)s”。")) % {"action": transition.label},
+            wrong_state=str(_("建设方案当前阶段为“%(stage)s”，不能执行“%(action)s”。"))
+            % {"stage": locked.get_stage_display(), "action": transition.label},
+        )
         extra = guard(locked) if guard else {}
         locked.stage = transition.target
         locked.save(update_fields=["stage", "updated_at"])

@@ -64,6 +64,7 @@ from .workflow_base import (
     Transition,
     WorkflowError,
     WrongState,
+    ask,
     transition,
 )
 
@@ -225,20 +226,16 @@ def _run(
             .select_related("park__province", "batch")
             .get(pk=application.pk)
         )
-        verdict = permissions.verdict(user, permission or action, locked)
-        if verdict is permissions.Verdict.NOT_ALLOWED:
-            raise NotAllowed(
-                str(_("您无权对该申报书执行“%(action)s”。") % {"action": transition.label})
-            )
-        if verdict is permissions.Verdict.WRONG_STATE:
-            raise WrongState(
-                str(_("申报书当前状态为“%(status)s”，不能执行“%(action)s”。"))
-                % {"status": locked.get_status_display(), "action": transition.label}
-            )
-        if transition.comment_required and not comment:
-            raise CommentRequired(
-                str(_("请填写意见（“%(action)s”必须说明理由）。")) % {"action": transition.label}
-            )
+        ask(
+            user,
+            permission or action,
+            locked,
+            transition,
+            comment,
+            refused=str(_("您无权对该申报书执行“%(action)s”。")) % {"action": transition.label},
+            wrong_state=str(_("申报书当前状态为“%(status)s”，不能执行“%(action)s”。"))
+            % {"status": locked.get_status_display(), "action": transition.label},
+        )
         if section_comments and not transition.allows_section_comments:
             raise WorkflowError(str(_("此操作不接受分部分意见。")))
         extra = guard(locked) if guard else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 from .models import Application, EventAction
@@ -98,3 +99,19 @@ def _names(application: Application) -> dict[str, str]:
 def transition(action: str, target: str, comment_required: bool, **kw) -> Transition:
     """A row of a transitions table, labelled with its act's name (EventAction)."""
     return Transition(action, EventAction(action).label, target, comment_required, **kw)
+
+
+def ask(
+    user, key: str, locked, transition: Transition, comment: str, *, refused: str, wrong_state: str
+) -> None:
+    """The checks every door makes on its locked row before it acts: the permission `key` (the
+    person: `refused`; the state: `wrong_state`), then the comment the transition requires."""
+    verdict = permissions.verdict(user, key, locked)
+    if verdict is permissions.Verdict.NOT_ALLOWED:
+        raise NotAllowed(refused)
+    if verdict is permissions.Verdict.WRONG_STATE:
+        raise WrongState(wrong_state)
+    if transition.comment_required and not comment:
+        raise CommentRequired(
+            str(_("请填写意见（“%(action)s”必须说明理由）。")) % {"action": transition.label}
+        )
